@@ -1,0 +1,1 @@
+//! CIRA's crawler library.

@@ -1,0 +1,266 @@
+//! The checkpoint envelope shared by the crawler (which writes it) and the
+//! operator (which reads its metadata).
+//!
+//! A checkpoint is self-describing, versioned, checksummed and compressed:
+//!
+//! ```text
+//! "CIRACKPT" | u32 BE header length | header JSON | zstd(payload JSON)
+//! ```
+//!
+//! The header names the format version, the scan, the generation and the
+//! SHA-256 and length of the compressed payload, so truncation, corruption and
+//! a format from another release are all told apart before anything is
+//! decompressed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// Magic bytes at the start of every checkpoint.
+pub const MAGIC: &[u8; 8] = b"CIRACKPT";
+/// The checkpoint format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// A header larger than this is corrupt, not real.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Refuse to inflate a payload beyond this, whatever the header claims.
+pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+/// zstd level: fast, and still several times smaller than the JSON.
+const COMPRESSION_LEVEL: i32 = 3;
+
+/// Which scan a checkpoint belongs to.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanIdentity {
+    pub namespace: String,
+    pub name: String,
+    pub scan_version: i64,
+}
+
+/// What is known about a checkpoint without decoding its payload.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointHeader {
+    pub format_version: u32,
+    pub scan: ScanIdentity,
+    pub generation: u64,
+    pub saved_at: DateTime<Utc>,
+    pub pages_visited: u64,
+    /// Length of the compressed payload.
+    pub payload_bytes: u64,
+    /// Length of the payload once decompressed.
+    pub raw_bytes: u64,
+    /// Hex SHA-256 of the compressed payload.
+    pub sha256: String,
+}
+
+/// Serialises and compresses `payload` into a checkpoint blob.
+pub fn encode<T: Serialize>(
+    scan: &ScanIdentity,
+    generation: u64,
+    pages_visited: u64,
+    saved_at: DateTime<Utc>,
+    payload: &T,
+) -> Result<(CheckpointHeader, Vec<u8>), Error> {
+    let raw = serde_json::to_vec(payload).map_err(Error::CheckpointSerialize)?;
+    let compressed =
+        zstd::bulk::compress(&raw, COMPRESSION_LEVEL).map_err(Error::CheckpointCompress)?;
+    let header = CheckpointHeader {
+        format_version: FORMAT_VERSION,
+        scan: scan.clone(),
+        generation,
+        saved_at,
+        pages_visited,
+        payload_bytes: compressed.len() as u64,
+        raw_bytes: raw.len() as u64,
+        sha256: hex_sha256(&compressed),
+    };
+    let header_json = serde_json::to_vec(&header).map_err(Error::CheckpointSerialize)?;
+    let mut blob = Vec::with_capacity(MAGIC.len() + 4 + header_json.len() + compressed.len());
+    blob.extend_from_slice(MAGIC);
+    // The header is a few hundred bytes; it always fits a u32.
+    blob.extend_from_slice(&(header_json.len() as u32).to_be_bytes());
+    blob.extend_from_slice(&header_json);
+    blob.extend_from_slice(&compressed);
+    Ok((header, blob))
+}
+
+/// Reads and checks the header of a checkpoint blob, without decompressing.
+pub fn read_header(blob: &[u8]) -> Result<(CheckpointHeader, &[u8]), Error> {
+    if blob.len() < MAGIC.len() + 4 {
+        return Err(Error::CheckpointCorrupt(format!(
+            "only {} bytes, too short for a checkpoint",
+            blob.len()
+        )));
+    }
+    if &blob[..MAGIC.len()] != MAGIC {
+        return Err(Error::CheckpointCorrupt(
+            "it does not start with the checkpoint magic bytes".into(),
+        ));
+    }
+    let mut len_bytes = [0u8; 4];
+    len_bytes.copy_from_slice(&blob[MAGIC.len()..MAGIC.len() + 4]);
+    let header_len = u32::from_be_bytes(len_bytes) as usize;
+    let body = &blob[MAGIC.len() + 4..];
+    if header_len > MAX_HEADER_BYTES || header_len > body.len() {
+        return Err(Error::CheckpointCorrupt(format!(
+            "header length {header_len} does not fit the {} bytes present",
+            body.len()
+        )));
+    }
+    // Read the version first so a future format is reported as such, not as
+    // a parse error of fields this build does not know.
+    let version_probe: serde_json::Value = serde_json::from_slice(&body[..header_len])
+        .map_err(|e| Error::CheckpointCorrupt(format!("header is not valid JSON: {e}")))?;
+    let version = version_probe
+        .get("formatVersion")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| Error::CheckpointCorrupt("header has no formatVersion".into()))?;
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(Error::CheckpointVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let header: CheckpointHeader = serde_json::from_value(version_probe)
+        .map_err(|e| Error::CheckpointCorrupt(format!("header is malformed: {e}")))?;
+    let payload = &body[header_len..];
+    if payload.len() as u64 != header.payload_bytes {
+        return Err(Error::CheckpointCorrupt(format!(
+            "payload is {} bytes but the header says {} (truncated or padded)",
+            payload.len(),
+            header.payload_bytes
+        )));
+    }
+    let actual = hex_sha256(payload);
+    if actual != header.sha256 {
+        return Err(Error::CheckpointCorrupt(format!(
+            "payload checksum {actual} does not match the header's {}",
+            header.sha256
+        )));
+    }
+    Ok((header, payload))
+}
+
+/// Checks and decodes a checkpoint blob.
+pub fn decode<T: DeserializeOwned>(blob: &[u8]) -> Result<(CheckpointHeader, T), Error> {
+    let (header, payload) = read_header(blob)?;
+    if header.raw_bytes > MAX_PAYLOAD_BYTES {
+        return Err(Error::CheckpointCorrupt(format!(
+            "claims {} bytes uncompressed, more than the {MAX_PAYLOAD_BYTES} allowed",
+            header.raw_bytes
+        )));
+    }
+    let raw = zstd::bulk::decompress(payload, header.raw_bytes as usize)
+        .map_err(|e| Error::CheckpointCorrupt(format!("payload does not decompress: {e}")))?;
+    let value = serde_json::from_slice(&raw)
+        .map_err(|e| Error::CheckpointCorrupt(format!("payload is not a valid state: {e}")))?;
+    Ok((header, value))
+}
+
+/// Splits a blob into pieces of at most `max_chunk` bytes (at least one).
+pub fn split(blob: &[u8], max_chunk: usize) -> Vec<&[u8]> {
+    if blob.is_empty() {
+        return vec![blob];
+    }
+    blob.chunks(max_chunk.max(1)).collect()
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn sample() -> (ScanIdentity, BTreeMap<String, u32>) {
+        let scan = ScanIdentity {
+            namespace: "ns".into(),
+            name: "acme".into(),
+            scan_version: 2,
+        };
+        let payload = (0..1000)
+            .map(|i| (format!("https://acme.test/p/{i}"), i))
+            .collect();
+        (scan, payload)
+    }
+
+    #[test]
+    fn round_trip() {
+        let (scan, payload) = sample();
+        let (header, blob) = encode(&scan, 7, 1000, Utc::now(), &payload).unwrap();
+        assert!(blob.len() < header.raw_bytes as usize, "compressed");
+        let (h2, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();
+        assert_eq!(h2, header);
+        assert_eq!(back, payload);
+    }
+
+    #[test]
+    fn every_truncation_is_detected() {
+        let (scan, payload) = sample();
+        let (_, blob) = encode(&scan, 1, 1, Utc::now(), &payload).unwrap();
+        for cut in [0, 3, 8, 12, 40, blob.len() / 2, blob.len() - 1] {
+            let err = decode::<BTreeMap<String, u32>>(&blob[..cut]).unwrap_err();
+            assert!(
+                matches!(err, Error::CheckpointCorrupt(_)),
+                "cut at {cut}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn flipped_payload_byte_fails_checksum() {
+        let (scan, payload) = sample();
+        let (_, mut blob) = encode(&scan, 1, 1, Utc::now(), &payload).unwrap();
+        let last = blob.len() - 5;
+        blob[last] ^= 0xff;
+        let err = decode::<BTreeMap<String, u32>>(&blob).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+    }
+
+    #[test]
+    fn other_format_version_is_named() {
+        let (scan, payload) = sample();
+        let (_, blob) = encode(&scan, 1, 1, Utc::now(), &payload).unwrap();
+        let text =
+            String::from_utf8_lossy(&blob).replace("\"formatVersion\":1", "\"formatVersion\":9");
+        let err = decode::<BTreeMap<String, u32>>(text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::CheckpointVersion {
+                    found: 9,
+                    supported: 1
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused_not_panicking() {
+        for junk in [
+            &b""[..],
+            b"hello world",
+            b"CIRACKPT\xff\xff\xff\xff{}",
+            b"CIRACKPT\0\0\0\x02{}",
+        ] {
+            assert!(decode::<serde_json::Value>(junk).is_err());
+        }
+    }
+
+    #[test]
+    fn split_covers_blob() {
+        let blob: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
+        let parts = split(&blob, 1000);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.concat(), blob);
+        assert_eq!(split(&[], 10).len(), 1);
+    }
+}

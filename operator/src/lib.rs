@@ -1,0 +1,1 @@
+//! CIRA's operator library.

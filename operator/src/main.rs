@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("cira-operator: not implemented yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,1 @@
+//! Test support for CIRA's integration tests.
