@@ -1,1 +1,7 @@
-//! CIRA's crawler library.
+//! CIRA's crawler: a resumable, polite, hostile-web-proof company-site crawl,
+//! entity extraction, analysis and the report.
+
+pub mod analysis;
+pub mod extract;
+pub mod page;
+pub mod report;

@@ -1,1 +1,41 @@
-//! Test support for CIRA's integration tests.
+//! Test support for CIRA's integration tests: a real Kubernetes control plane
+//! (etcd, kube-apiserver, kube-controller-manager built from their Go modules
+//! by `controlplane/build.sh`) and a node agent that plays scheduler and
+//! kubelet by running pods as local processes.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), cira_testenv::Error> {
+//! let env = cira_testenv::TestEnv::shared().await;
+//! let ns = env.new_namespace("my-test").await?;
+//! let client = env.admin_client().await;
+//! # let _ = (ns, client); Ok(()) }
+//! ```
+//!
+//! See `NodeAgent` for how pods are run and which parts of a pod spec are
+//! honoured.
+
+mod certs;
+mod controlplane;
+mod env;
+mod error;
+mod node;
+mod supervisor;
+mod wait;
+mod workspace;
+
+pub use env::TestEnv;
+pub use error::Error;
+pub use node::{NodeAgent, ProcessExit, NODE_NAME};
+pub use wait::wait_for;
+pub use workspace::{control_plane_bin_dir, workspace_binary};
+
+/// Installs a `tracing` subscriber that writes to the test output, filtered by
+/// `RUST_LOG` (default `warn`). Safe to call from every test.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}

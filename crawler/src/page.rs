@@ -1,0 +1,74 @@
+//! The page model handed from the crawl engine to extraction.
+
+use url::Url;
+
+/// What the streaming HTML pass pulls out of a page without building a DOM.
+/// Produced by `crate::html::scan_html`; everything in it is already
+/// entity-decoded. Text from `<script>`, `<style>`, `<noscript>`, `<template>`
+/// and HTML comments never appears in `text`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageScan {
+    /// `<title>` text, whitespace-collapsed.
+    pub title: Option<String>,
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    /// `<base href>`, if any.
+    pub base_href: Option<String>,
+    /// `<link rel=canonical href>`, raw.
+    pub canonical: Option<String>,
+    /// Raw `href` values of `<a>` and `<area>` in document order (including
+    /// `mailto:` and `tel:` links), not yet resolved or normalised.
+    pub links: Vec<Link>,
+    /// `<meta>` tags: (lower-cased name / property / http-equiv, content).
+    pub meta: Vec<(String, String)>,
+    /// Bodies of `<script type="application/ld+json">`.
+    pub json_ld: Vec<String>,
+    /// `src` of `<script>` elements, raw.
+    pub script_srcs: Vec<String>,
+    /// A bounded prefix (at most 64 KiB in total) of inline script bodies,
+    /// for technology fingerprints such as `gtag(` or `_hsq`.
+    pub inline_script_sample: String,
+    /// `href` of `<link rel=stylesheet>`, raw.
+    pub stylesheet_hrefs: Vec<String>,
+    /// Visible text; block elements and `<br>` become line breaks, runs of
+    /// spaces collapse to one.
+    pub text: String,
+    /// Headings `h1`..`h3` as (level, text).
+    pub headings: Vec<(u8, String)>,
+    /// True if any element carries `itemscope` (microdata needs a DOM parse).
+    pub has_microdata: bool,
+    /// `<meta name=robots>` says noindex / nofollow.
+    pub robots_noindex: bool,
+    pub robots_nofollow: bool,
+}
+
+/// One link found on a page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Link {
+    /// The raw `href`.
+    pub href: String,
+    /// The link's visible text, whitespace-collapsed (may be empty).
+    pub text: String,
+    /// `rel` attribute, lower-cased (e.g. "nofollow", "me").
+    pub rel: Option<String>,
+}
+
+/// A fetched, decoded HTML page.
+#[derive(Debug, Clone)]
+pub struct FetchedPage {
+    /// The final URL after redirects, normalised.
+    pub url: Url,
+    /// Link depth from the seed (0 for the seed).
+    pub depth: u32,
+    /// HTTP status.
+    pub status: u16,
+    /// Media type without parameters, lower-cased (e.g. "text/html").
+    pub content_type: String,
+    /// Response headers with lower-cased names, in order (repeated names such
+    /// as `set-cookie` appear several times).
+    pub headers: Vec<(String, String)>,
+    /// The body decoded to UTF-8 (charset from headers / meta / sniffing).
+    pub body: String,
+    /// The streaming pass over `body`.
+    pub scan: PageScan,
+}

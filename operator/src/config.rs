@@ -1,0 +1,180 @@
+//! Operator settings: command-line flags (with environment fallbacks) and the
+//! plain configuration the reconciler works from.
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+use crate::error::{Error, Result};
+
+/// The crawler image used when a scan does not name one.
+pub const DEFAULT_CRAWLER_IMAGE: &str = "ghcr.io/cira-dev/cira-crawler:0.1.0";
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Command-line interface of `cira-operator`.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "cira-operator", version, about = "CIRA's Kubernetes operator for CompanyScan")]
+pub struct Args {
+    /// The crawler image for scans that do not set spec.crawler.image.
+    #[arg(long, env = "CIRA_CRAWLER_IMAGE", default_value = DEFAULT_CRAWLER_IMAGE)]
+    pub crawler_image: String,
+
+    /// How many scans may crawl at once; the rest wait in phase Queued.
+    #[arg(long, env = "CIRA_MAX_CONCURRENT_SCANS", default_value_t = 5)]
+    pub max_concurrent_scans: u32,
+
+    /// A crawler whose heartbeat is older than this has its pod replaced.
+    #[arg(long, env = "CIRA_STALE_AFTER", default_value = "3m")]
+    pub stale_after: String,
+
+    /// After this many stale-pod replacements the scan fails (CrawlerStale).
+    #[arg(long, env = "CIRA_MAX_STALE_RESTARTS", default_value_t = 3)]
+    pub max_stale_restarts: u32,
+
+    /// Least time between two status writes of a scan whose only change is
+    /// progress.
+    #[arg(long, env = "CIRA_PROGRESS_INTERVAL", default_value = "5s")]
+    pub progress_interval: String,
+
+    /// Watch only this namespace (all namespaces when unset).
+    #[arg(long, env = "CIRA_WATCH_NAMESPACE")]
+    pub watch_namespace: Option<String>,
+
+    /// Only the holder of a coordination.k8s.io Lease reconciles.
+    #[arg(long, env = "CIRA_LEADER_ELECTION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub leader_election: bool,
+
+    /// Name of the leader-election Lease.
+    #[arg(long, env = "CIRA_LEASE_NAME", default_value = "cira-operator")]
+    pub lease_name: String,
+
+    /// Namespace of the leader-election Lease (the operator's own namespace).
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub lease_namespace: Option<String>,
+
+    /// This replica's identity in the Lease (the pod name).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+
+    /// Address of the HTTP server with /metrics, /healthz and /readyz.
+    #[arg(long, env = "CIRA_METRICS_ADDR", default_value = "0.0.0.0:8080")]
+    pub metrics_addr: String,
+
+    /// Log format.
+    #[arg(long, env = "CIRA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// RUST_LOG value given to crawler pods.
+    #[arg(long, env = "CIRA_CRAWLER_LOG", default_value = "info")]
+    pub crawler_log: String,
+
+    /// How many scans are reconciled at the same time.
+    #[arg(long, env = "CIRA_RECONCILE_CONCURRENCY", default_value_t = 16)]
+    pub reconcile_concurrency: u16,
+}
+
+/// What the reconciler needs to know, independent of how it was configured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorConfig {
+    pub crawler_image: String,
+    pub max_concurrent_scans: u32,
+    pub stale_after: Duration,
+    pub max_stale_restarts: u32,
+    pub progress_interval: Duration,
+    /// Least time between status writes whose only change is the clock
+    /// (activeSeconds).
+    pub clock_interval: Duration,
+    /// How long a paused scan waits for a checkpoint newer than the pause
+    /// request before it counts as paused anyway.
+    pub pause_grace: Duration,
+    pub watch_namespace: Option<String>,
+    pub crawler_log: String,
+    pub crawler_log_format: LogFormat,
+    pub backoff_limit: i32,
+    pub reconcile_concurrency: u16,
+}
+
+impl Default for OperatorConfig {
+    fn default() -> Self {
+        Self {
+            crawler_image: DEFAULT_CRAWLER_IMAGE.to_string(),
+            max_concurrent_scans: 5,
+            stale_after: Duration::from_secs(180),
+            max_stale_restarts: 3,
+            progress_interval: Duration::from_secs(5),
+            clock_interval: Duration::from_secs(30),
+            pause_grace: Duration::from_secs(90),
+            watch_namespace: None,
+            crawler_log: "info".to_string(),
+            crawler_log_format: LogFormat::Text,
+            backoff_limit: 6,
+            reconcile_concurrency: 16,
+        }
+    }
+}
+
+impl Args {
+    /// The reconciler's configuration from the flags.
+    pub fn operator_config(&self) -> Result<OperatorConfig> {
+        let duration = |flag: &str, text: &str| {
+            cira_crds::parse_duration(text).map_err(|e| Error::Config(format!("--{flag}: {e}")))
+        };
+        if self.max_concurrent_scans == 0 {
+            return Err(Error::Config(
+                "--max-concurrent-scans must be at least 1".to_string(),
+            ));
+        }
+        Ok(OperatorConfig {
+            crawler_image: self.crawler_image.clone(),
+            max_concurrent_scans: self.max_concurrent_scans,
+            stale_after: duration("stale-after", &self.stale_after)?,
+            max_stale_restarts: self.max_stale_restarts,
+            progress_interval: duration("progress-interval", &self.progress_interval)?,
+            watch_namespace: self.watch_namespace.clone().filter(|ns| !ns.is_empty()),
+            crawler_log: self.crawler_log.clone(),
+            crawler_log_format: self.log_format,
+            reconcile_concurrency: self.reconcile_concurrency,
+            ..OperatorConfig::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let args = Args::parse_from(["cira-operator"]);
+        let cfg = args.operator_config().unwrap();
+        assert_eq!(cfg.max_concurrent_scans, 5);
+        assert_eq!(cfg.stale_after, Duration::from_secs(180));
+        assert_eq!(cfg.max_stale_restarts, 3);
+        assert!(!args.leader_election);
+        assert_eq!(args.lease_name, "cira-operator");
+        assert_eq!(args.metrics_addr, "0.0.0.0:8080");
+    }
+
+    #[test]
+    fn bad_durations_are_refused_with_the_flag_name() {
+        let args = Args::parse_from(["cira-operator", "--stale-after", "soon"]);
+        let err = args.operator_config().unwrap_err().to_string();
+        assert!(err.contains("--stale-after"), "{err}");
+    }
+}
