@@ -3,5 +3,6 @@
 
 pub mod analysis;
 pub mod extract;
+pub mod html;
 pub mod page;
 pub mod report;
