@@ -1,0 +1,351 @@
+//! The Helm chart: lint, schema validation, rendering, and the rendered
+//! objects against the real test control plane.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The Kubernetes version `helm template` renders for (the helm built for
+/// the tests carries no version of its own and would assume 1.20).
+const KUBE_VERSION: &str = "1.36.3";
+
+fn chart_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/cira-operator")
+}
+
+fn helm_bin() -> PathBuf {
+    cira_testenv::control_plane_bin_dir()
+        .expect("the control-plane binaries build")
+        .join("helm")
+}
+
+fn helm(args: &[&str]) -> Output {
+    Command::new(helm_bin())
+        .args(args)
+        // Keep helm away from the user's own config and repositories.
+        .env("HELM_CONFIG_HOME", std::env::temp_dir().join("cira-helm-test-config"))
+        .env("HELM_CACHE_HOME", std::env::temp_dir().join("cira-helm-test-cache"))
+        .output()
+        .expect("helm runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `helm template` with `--set` values; Err carries helm's output.
+fn template(sets: &[&str]) -> Result<String, String> {
+    let chart = chart_dir();
+    let mut args = vec![
+        "template",
+        "cira",
+        chart.to_str().expect("utf-8 path"),
+        "--namespace",
+        "cira-system",
+        "--kube-version",
+        KUBE_VERSION,
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let out = helm(&args);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(text(&out))
+    }
+}
+
+/// The rendered objects, parsed.
+fn objects(rendered: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(rendered)
+        .map(|doc| Value::deserialize(doc).expect("rendered YAML parses"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name_suffix: &str) -> Option<&'a Value> {
+    objects.iter().find(|o| {
+        o["kind"] == kind
+            && o["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(name_suffix))
+    })
+}
+
+fn kinds(objects: &[Value]) -> Vec<String> {
+    let mut kinds: Vec<String> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+fn operator_args(objects: &[Value]) -> Vec<String> {
+    let deploy = find(objects, "Deployment", "cira-operator").expect("a Deployment");
+    deploy["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().expect("string arg").to_string())
+        .collect()
+}
+
+#[test]
+fn chart_lints_clean() {
+    let chart = chart_dir();
+    let out = helm(&[
+        "lint",
+        "--strict",
+        chart.to_str().expect("utf-8 path"),
+        "--kube-version",
+        KUBE_VERSION,
+    ]);
+    let output = text(&out);
+    assert!(out.status.success(), "helm lint failed:\n{output}");
+    assert!(
+        !output.contains("[WARNING]") && !output.contains("[ERROR]"),
+        "helm lint is not clean:\n{output}"
+    );
+}
+
+#[test]
+fn bad_values_fail_with_the_schema_message() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "operator.logFormat=xml",
+            "at '/operator/logFormat': value must be one of 'text', 'json'",
+        ),
+        (
+            "operator.maxConcurrentScans=0",
+            "at '/operator/maxConcurrentScans': minimum: got 0, want 1",
+        ),
+        ("replicaCount=-1", "at '/replicaCount': minimum"),
+        ("operator.staleAfter=soon", "at '/operator/staleAfter'"),
+        ("image.pullPolicy=Sometimes", "at '/image/pullPolicy'"),
+        (
+            "networkPolicy.crawler.deniedCIDRs={10.0.0.0}",
+            "at '/networkPolicy/crawler/deniedCIDRs/0'",
+        ),
+        ("operator.maxConcurentScans=3", "additional properties 'maxConcurentScans' not allowed"),
+        ("metrics.port=70000", "at '/metrics/port': maximum"),
+    ];
+    for (set, expected) in cases {
+        let err = template(&[set]).expect_err(&format!("--set {set} must be refused"));
+        assert!(
+            err.contains("values don't meet the specifications of the schema") && err.contains(expected),
+            "--set {set}: expected {expected:?} in:\n{err}"
+        );
+    }
+    // A wrong type, not just a wrong value.
+    let err = template(&["replicaCount=two"]).expect_err("a string replica count is refused");
+    assert!(err.contains("at '/replicaCount'"), "{err}");
+}
+
+#[test]
+fn default_render_has_every_piece() {
+    let objs = objects(&template(&[]).expect("the defaults render"));
+    assert_eq!(
+        kinds(&objs),
+        [
+            "ClusterRole",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ClusterRoleBinding",
+            "Deployment",
+            "NetworkPolicy",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "ServiceAccount",
+        ]
+    );
+    let args = operator_args(&objs);
+    for expected in [
+        "--crawler-image=ghcr.io/cira-dev/cira-crawler:0.1.0",
+        "--max-concurrent-scans=5",
+        "--log-format=text",
+        "--leader-election=false",
+        "--metrics-addr=0.0.0.0:8080",
+    ] {
+        assert!(args.iter().any(|a| a == expected), "{expected} missing from {args:?}");
+    }
+    let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
+    let pod = &deploy["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    assert_eq!(container["image"], "ghcr.io/cira-dev/cira-operator:0.1.0");
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(container["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(container["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(pod["securityContext"]["runAsUser"], 65532);
+    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    let ns_env = container["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .find(|e| e["name"] == "POD_NAMESPACE")
+        .expect("POD_NAMESPACE");
+    assert_eq!(ns_env["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
+    // One replica without leader election must not overlap during a rollout.
+    assert_eq!(deploy["spec"]["strategy"]["type"], "Recreate");
+
+    let lease_role = find(&objs, "Role", "-leader-election").expect("lease Role");
+    assert_eq!(lease_role["metadata"]["namespace"], "cira-system");
+    assert_eq!(lease_role["rules"][0]["resources"][0], "leases");
+}
+
+#[test]
+fn more_replicas_switch_leader_election_on() {
+    let objs = objects(&template(&["replicaCount=2", "podDisruptionBudget.enabled=true"]).expect("renders"));
+    let args = operator_args(&objs);
+    assert!(args.iter().any(|a| a == "--leader-election=true"), "{args:?}");
+    let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
+    assert_eq!(deploy["spec"]["replicas"], 2);
+    assert!(deploy["spec"]["strategy"].is_null(), "rolling update with leader election");
+    let pdb = find(&objs, "PodDisruptionBudget", "cira-operator").expect("PDB");
+    assert_eq!(pdb["spec"]["minAvailable"], 1);
+
+    let objs = objects(&template(&["operator.leaderElection.enabled=true"]).expect("renders"));
+    assert!(operator_args(&objs).iter().any(|a| a == "--leader-election=true"));
+}
+
+#[test]
+fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
+    let objs = objects(&template(&["operator.watchNamespace=scans"]).expect("renders"));
+    assert!(operator_args(&objs).iter().any(|a| a == "--watch-namespace=scans"));
+    let role = find(&objs, "Role", "cira-operator").expect("the operator Role");
+    assert_eq!(role["metadata"]["namespace"], "scans");
+    assert!(
+        role["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r["resources"][0] == "companyscans")
+    );
+    let binding = find(&objs, "RoleBinding", "cira-operator").expect("RoleBinding");
+    assert_eq!(binding["subjects"][0]["namespace"], "cira-system");
+    // Only the CRD reader stays cluster-wide, limited to the one CRD.
+    let cluster_roles: Vec<&Value> = objs.iter().filter(|o| o["kind"] == "ClusterRole").collect();
+    assert_eq!(cluster_roles.len(), 1);
+    assert_eq!(cluster_roles[0]["rules"][0]["resourceNames"][0], "companyscans.cira.dev");
+    // The crawler policy follows the scans into the watched namespace.
+    let policy = find(&objs, "NetworkPolicy", "-crawler").expect("policy");
+    assert_eq!(policy["metadata"]["namespace"], "scans");
+}
+
+#[test]
+fn crawler_network_policy_keeps_crawlers_off_internal_ranges() {
+    let objs = objects(
+        &template(&["networkPolicy.crawler.apiServer.cidrs={192.0.2.10/32}"]).expect("renders"),
+    );
+    let policy = find(&objs, "NetworkPolicy", "-crawler").expect("policy");
+    let spec = &policy["spec"];
+    assert_eq!(spec["podSelector"]["matchLabels"]["app.kubernetes.io/component"], "crawler");
+    assert_eq!(spec["ingress"], Value::Array(vec![]), "no ingress at all");
+    let egress = spec["egress"].as_array().expect("egress");
+    let v4 = &egress[0]["to"][0]["ipBlock"];
+    assert_eq!(v4["cidr"], "0.0.0.0/0");
+    let except: Vec<&str> = v4["except"]
+        .as_array()
+        .expect("except")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for range in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] {
+        assert!(except.contains(&range), "{range} not excluded: {except:?}");
+    }
+    let v6 = &egress[1]["to"][0]["ipBlock"];
+    assert_eq!(v6["cidr"], "::/0");
+    assert!(v6["except"].as_array().expect("v6 except").iter().any(|c| c == "fe80::/10"));
+    let dns = &egress[2];
+    assert_eq!(dns["ports"][0]["port"], 53);
+    let api = &egress[3];
+    assert_eq!(api["to"][0]["ipBlock"]["cidr"], "192.0.2.10/32");
+    assert_eq!(egress.len(), 4, "nothing else is open: {egress:#?}");
+
+    // Unknown API server: only its ports open to the private ranges, never to
+    // link-local (cloud metadata).
+    let objs = objects(&template(&[]).expect("renders"));
+    let policy = find(&objs, "NetworkPolicy", "-crawler").expect("policy");
+    let fallback = &policy["spec"]["egress"][3];
+    let ranges: Vec<&str> = fallback["to"]
+        .as_array()
+        .expect("to")
+        .iter()
+        .filter_map(|t| t["ipBlock"]["cidr"].as_str())
+        .collect();
+    assert!(ranges.contains(&"10.0.0.0/8"), "{ranges:?}");
+    assert!(!ranges.iter().any(|r| r.starts_with("169.254.") || r.starts_with("fe80:")), "{ranges:?}");
+    let ports: Vec<i64> = fallback["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .filter_map(|p| p["port"].as_i64())
+        .collect();
+    assert_eq!(ports, [443, 6443]);
+
+    let objs = objects(&template(&["networkPolicy.crawler.enabled=false"]).expect("renders"));
+    assert!(find(&objs, "NetworkPolicy", "-crawler").is_none());
+}
+
+#[test]
+fn service_monitor_and_image_digests_render() {
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let objs = objects(
+        &template(&[
+            "metrics.serviceMonitor.enabled=true",
+            &format!("crawler.image.digest={digest}"),
+            "image.tag=0.2.0",
+        ])
+        .expect("renders"),
+    );
+    let monitor = find(&objs, "ServiceMonitor", "cira-operator").expect("ServiceMonitor");
+    assert_eq!(monitor["spec"]["endpoints"][0]["port"], "metrics");
+    let args = operator_args(&objs);
+    assert!(
+        args.contains(&format!("--crawler-image=ghcr.io/cira-dev/cira-crawler@{digest}")),
+        "{args:?}"
+    );
+    let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
+    assert_eq!(
+        deploy["spec"]["template"]["spec"]["containers"][0]["image"],
+        "ghcr.io/cira-dev/cira-operator:0.2.0"
+    );
+}
+
+/// Every flag the chart passes must be one the operator binary accepts, or
+/// the Deployment would crash-loop on a renamed flag.
+#[test]
+fn operator_accepts_every_rendered_flag() {
+    let objs = objects(&template(&["replicaCount=2", "operator.watchNamespace=scans"]).expect("renders"));
+    let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
+        .expect("the operator builds");
+    let help = Command::new(&operator).arg("--help").output().expect("operator runs");
+    let help = text(&help);
+    for arg in operator_args(&objs) {
+        let flag = arg.split('=').next().expect("flag");
+        assert!(
+            help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")) || help.contains(&format!("{flag} <")),
+            "the chart passes {flag}, which `cira-operator --help` does not list:\n{help}"
+        );
+    }
+    let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
+    for env in deploy["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .expect("env")
+    {
+        let name = env["name"].as_str().expect("env name");
+        if name != "RUST_LOG" {
+            assert!(help.contains(name), "the chart sets {name}, unknown to the operator:\n{help}");
+        }
+    }
+}
