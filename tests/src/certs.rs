@@ -47,8 +47,12 @@ pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
     ];
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
 
-    let mut serving_params =
-        CertificateParams::new(SERVING_NAMES.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
+    let mut serving_params = CertificateParams::new(
+        SERVING_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )?;
     serving_params
         .distinguished_name
         .push(DnType::CommonName, "kube-apiserver");
@@ -63,9 +67,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
     let sa_key = KeyPair::generate()?;
     let admin_token = random_token();
     // Static token file: token,user,uid,"groups". system:masters bypasses RBAC.
-    let tokens = format!(
-        "{admin_token},cira-admin,cira-admin,\"system:masters\"\n"
-    );
+    let tokens = format!("{admin_token},cira-admin,cira-admin,\"system:masters\"\n");
 
     let pki = Pki {
         ca_cert: dir.join("ca.crt"),

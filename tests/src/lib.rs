@@ -25,7 +25,7 @@ mod workspace;
 
 pub use env::TestEnv;
 pub use error::Error;
-pub use node::{NodeAgent, ProcessExit, NODE_NAME};
+pub use node::{NODE_NAME, NodeAgent, ProcessExit};
 pub use wait::wait_for;
 pub use workspace::{control_plane_bin_dir, workspace_binary};
 

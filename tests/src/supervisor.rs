@@ -67,7 +67,8 @@ impl Supervisor {
     /// Starts a control-plane process in the group, its output going to `log`.
     pub(crate) fn spawn(&self, name: &str, cmd: &mut Command, log: &Path) -> Result<u32, Error> {
         use std::os::unix::process::CommandExt;
-        let out = File::create(log).map_err(Error::io(format!("could not create {}", log.display())))?;
+        let out =
+            File::create(log).map_err(Error::io(format!("could not create {}", log.display())))?;
         let err = out
             .try_clone()
             .map_err(Error::io(format!("could not reopen {}", log.display())))?;
@@ -102,7 +103,10 @@ impl Supervisor {
 
     /// Process ids of the watchdog and the control-plane processes.
     pub(crate) fn pids(&self) -> Vec<u32> {
-        let mut pids: Vec<u32> = lock(&self.children).iter().map(|(_, c, _)| c.id()).collect();
+        let mut pids: Vec<u32> = lock(&self.children)
+            .iter()
+            .map(|(_, c, _)| c.id())
+            .collect();
         if let Some(w) = lock(&self.watchdog).as_ref() {
             pids.push(w.id());
         }

@@ -44,7 +44,10 @@ fn run_build_script(script: &Path) -> Result<PathBuf, Error> {
     if !dir.join("kube-apiserver").is_file() {
         return Err(Error::ControlPlaneBuild {
             script: script.to_path_buf(),
-            reason: format!("its last line {:?} is not a folder with kube-apiserver", dir),
+            reason: format!(
+                "its last line {:?} is not a folder with kube-apiserver",
+                dir
+            ),
         });
     }
     Ok(dir)
@@ -83,7 +86,16 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
     tracing::info!(package, bin, profile, "building workspace binary");
     let output = Command::new(cargo)
         .current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", package, "--bin", bin, "--profile", &profile])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            package,
+            "--bin",
+            bin,
+            "--profile",
+            &profile,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .output()
@@ -97,7 +109,10 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
     }
     let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     if !path.is_file() {
-        return Err(err(format!("cargo succeeded but {} does not exist", path.display())));
+        return Err(err(format!(
+            "cargo succeeded but {} does not exist",
+            path.display()
+        )));
     }
     built.insert(key, path.clone());
     Ok(path)
@@ -106,7 +121,8 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
 /// The target folder and profile folder of the running executable
 /// (`<target>/<profile>/deps/<test>-<hash>`).
 fn current_profile_dir() -> Result<(PathBuf, PathBuf), String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the test executable: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the test executable: {e}"))?;
     let mut dir = exe.parent().ok_or("the test executable has no folder")?;
     if dir.file_name().is_some_and(|n| n == "deps") {
         dir = dir.parent().ok_or("deps has no parent")?;

@@ -52,15 +52,18 @@ fn cases() -> Vec<(PathBuf, Case)> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("readable case");
-            let case: Case = serde_yaml::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let case: Case =
+                serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (path, case)
         })
         .collect()
 }
 
 fn name(path: &Path) -> String {
-    path.file_name().unwrap_or_default().to_string_lossy().into_owned()
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]
@@ -68,12 +71,20 @@ fn health_check_matches_every_case() {
     let script = std::fs::read_to_string(argocd_dir().join("companyscan-health.lua"))
         .expect("the health script exists");
     let cases = cases();
-    assert!(cases.len() >= 10, "expected the full case set, found {}", cases.len());
+    assert!(
+        cases.len() >= 10,
+        "expected the full case set, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for (path, case) in &cases {
         match health(&script, &case.object) {
             Ok(got) if got == case.expected => {}
-            Ok(got) => failures.push(format!("{}: expected {:?}, got {got:?}", name(path), case.expected)),
+            Ok(got) => failures.push(format!(
+                "{}: expected {:?}, got {got:?}",
+                name(path),
+                case.expected
+            )),
             Err(e) => failures.push(format!("{}: the script failed: {e}", name(path))),
         }
     }
@@ -82,8 +93,10 @@ fn health_check_matches_every_case() {
 
 #[test]
 fn every_status_argo_cd_knows_is_covered() {
-    let statuses: std::collections::BTreeSet<String> =
-        cases().into_iter().map(|(_, c)| c.expected.status).collect();
+    let statuses: std::collections::BTreeSet<String> = cases()
+        .into_iter()
+        .map(|(_, c)| c.expected.status)
+        .collect();
     for status in ["Healthy", "Progressing", "Suspended", "Degraded", "Unknown"] {
         assert!(statuses.contains(status), "no case expects {status}");
     }

@@ -25,8 +25,14 @@ fn helm(args: &[&str]) -> Output {
     Command::new(helm_bin())
         .args(args)
         // Keep helm away from the user's own config and repositories.
-        .env("HELM_CONFIG_HOME", std::env::temp_dir().join("cira-helm-test-config"))
-        .env("HELM_CACHE_HOME", std::env::temp_dir().join("cira-helm-test-cache"))
+        .env(
+            "HELM_CONFIG_HOME",
+            std::env::temp_dir().join("cira-helm-test-config"),
+        )
+        .env(
+            "HELM_CACHE_HOME",
+            std::env::temp_dir().join("cira-helm-test-cache"),
+        )
         .output()
         .expect("helm runs")
 }
@@ -134,13 +140,17 @@ fn bad_values_fail_with_the_schema_message() {
             "networkPolicy.crawler.deniedCIDRs={10.0.0.0}",
             "at '/networkPolicy/crawler/deniedCIDRs/0'",
         ),
-        ("operator.maxConcurentScans=3", "additional properties 'maxConcurentScans' not allowed"),
+        (
+            "operator.maxConcurentScans=3",
+            "additional properties 'maxConcurentScans' not allowed",
+        ),
         ("metrics.port=70000", "at '/metrics/port': maximum"),
     ];
     for (set, expected) in cases {
         let err = template(&[set]).expect_err(&format!("--set {set} must be refused"));
         assert!(
-            err.contains("values don't meet the specifications of the schema") && err.contains(expected),
+            err.contains("values don't meet the specifications of the schema")
+                && err.contains(expected),
             "--set {set}: expected {expected:?} in:\n{err}"
         );
     }
@@ -175,7 +185,10 @@ fn default_render_has_every_piece() {
         "--leader-election=false",
         "--metrics-addr=0.0.0.0:8080",
     ] {
-        assert!(args.iter().any(|a| a == expected), "{expected} missing from {args:?}");
+        assert!(
+            args.iter().any(|a| a == expected),
+            "{expected} missing from {args:?}"
+        );
     }
     let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
     let pod = &deploy["spec"]["template"]["spec"];
@@ -184,17 +197,29 @@ fn default_render_has_every_piece() {
     assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
     assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
-    assert_eq!(container["securityContext"]["allowPrivilegeEscalation"], false);
-    assert_eq!(container["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(
+        container["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+    assert_eq!(
+        container["securityContext"]["capabilities"]["drop"][0],
+        "ALL"
+    );
     assert_eq!(pod["securityContext"]["runAsUser"], 65532);
-    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
     let ns_env = container["env"]
         .as_array()
         .expect("env")
         .iter()
         .find(|e| e["name"] == "POD_NAMESPACE")
         .expect("POD_NAMESPACE");
-    assert_eq!(ns_env["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
+    assert_eq!(
+        ns_env["valueFrom"]["fieldRef"]["fieldPath"],
+        "metadata.namespace"
+    );
     // One replica without leader election must not overlap during a rollout.
     assert_eq!(deploy["spec"]["strategy"]["type"], "Recreate");
 
@@ -205,23 +230,39 @@ fn default_render_has_every_piece() {
 
 #[test]
 fn more_replicas_switch_leader_election_on() {
-    let objs = objects(&template(&["replicaCount=2", "podDisruptionBudget.enabled=true"]).expect("renders"));
+    let objs = objects(
+        &template(&["replicaCount=2", "podDisruptionBudget.enabled=true"]).expect("renders"),
+    );
     let args = operator_args(&objs);
-    assert!(args.iter().any(|a| a == "--leader-election=true"), "{args:?}");
+    assert!(
+        args.iter().any(|a| a == "--leader-election=true"),
+        "{args:?}"
+    );
     let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
     assert_eq!(deploy["spec"]["replicas"], 2);
-    assert!(deploy["spec"]["strategy"].is_null(), "rolling update with leader election");
+    assert!(
+        deploy["spec"]["strategy"].is_null(),
+        "rolling update with leader election"
+    );
     let pdb = find(&objs, "PodDisruptionBudget", "cira-operator").expect("PDB");
     assert_eq!(pdb["spec"]["minAvailable"], 1);
 
     let objs = objects(&template(&["operator.leaderElection.enabled=true"]).expect("renders"));
-    assert!(operator_args(&objs).iter().any(|a| a == "--leader-election=true"));
+    assert!(
+        operator_args(&objs)
+            .iter()
+            .any(|a| a == "--leader-election=true")
+    );
 }
 
 #[test]
 fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
     let objs = objects(&template(&["operator.watchNamespace=scans"]).expect("renders"));
-    assert!(operator_args(&objs).iter().any(|a| a == "--watch-namespace=scans"));
+    assert!(
+        operator_args(&objs)
+            .iter()
+            .any(|a| a == "--watch-namespace=scans")
+    );
     let role = find(&objs, "Role", "cira-operator").expect("the operator Role");
     assert_eq!(role["metadata"]["namespace"], "scans");
     assert!(
@@ -236,7 +277,10 @@ fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
     // Only the CRD reader stays cluster-wide, limited to the one CRD.
     let cluster_roles: Vec<&Value> = objs.iter().filter(|o| o["kind"] == "ClusterRole").collect();
     assert_eq!(cluster_roles.len(), 1);
-    assert_eq!(cluster_roles[0]["rules"][0]["resourceNames"][0], "companyscans.cira.dev");
+    assert_eq!(
+        cluster_roles[0]["rules"][0]["resourceNames"][0],
+        "companyscans.cira.dev"
+    );
     // The crawler policy follows the scans into the watched namespace.
     let policy = find(&objs, "NetworkPolicy", "-crawler").expect("policy");
     assert_eq!(policy["metadata"]["namespace"], "scans");
@@ -249,7 +293,10 @@ fn crawler_network_policy_keeps_crawlers_off_internal_ranges() {
     );
     let policy = find(&objs, "NetworkPolicy", "-crawler").expect("policy");
     let spec = &policy["spec"];
-    assert_eq!(spec["podSelector"]["matchLabels"]["app.kubernetes.io/component"], "crawler");
+    assert_eq!(
+        spec["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "crawler"
+    );
     assert_eq!(spec["ingress"], Value::Array(vec![]), "no ingress at all");
     let egress = spec["egress"].as_array().expect("egress");
     let v4 = &egress[0]["to"][0]["ipBlock"];
@@ -260,12 +307,24 @@ fn crawler_network_policy_keeps_crawlers_off_internal_ranges() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for range in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] {
+    for range in [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+    ] {
         assert!(except.contains(&range), "{range} not excluded: {except:?}");
     }
     let v6 = &egress[1]["to"][0]["ipBlock"];
     assert_eq!(v6["cidr"], "::/0");
-    assert!(v6["except"].as_array().expect("v6 except").iter().any(|c| c == "fe80::/10"));
+    assert!(
+        v6["except"]
+            .as_array()
+            .expect("v6 except")
+            .iter()
+            .any(|c| c == "fe80::/10")
+    );
     let dns = &egress[2];
     assert_eq!(dns["ports"][0]["port"], 53);
     let api = &egress[3];
@@ -284,7 +343,12 @@ fn crawler_network_policy_keeps_crawlers_off_internal_ranges() {
         .filter_map(|t| t["ipBlock"]["cidr"].as_str())
         .collect();
     assert!(ranges.contains(&"10.0.0.0/8"), "{ranges:?}");
-    assert!(!ranges.iter().any(|r| r.starts_with("169.254.") || r.starts_with("fe80:")), "{ranges:?}");
+    assert!(
+        !ranges
+            .iter()
+            .any(|r| r.starts_with("169.254.") || r.starts_with("fe80:")),
+        "{ranges:?}"
+    );
     let ports: Vec<i64> = fallback["ports"]
         .as_array()
         .expect("ports")
@@ -312,7 +376,9 @@ fn service_monitor_and_image_digests_render() {
     assert_eq!(monitor["spec"]["endpoints"][0]["port"], "metrics");
     let args = operator_args(&objs);
     assert!(
-        args.contains(&format!("--crawler-image=ghcr.io/cira-dev/cira-crawler@{digest}")),
+        args.contains(&format!(
+            "--crawler-image=ghcr.io/cira-dev/cira-crawler@{digest}"
+        )),
         "{args:?}"
     );
     let deploy = find(&objs, "Deployment", "cira-operator").expect("Deployment");
@@ -326,15 +392,21 @@ fn service_monitor_and_image_digests_render() {
 /// the Deployment would crash-loop on a renamed flag.
 #[test]
 fn operator_accepts_every_rendered_flag() {
-    let objs = objects(&template(&["replicaCount=2", "operator.watchNamespace=scans"]).expect("renders"));
+    let objs =
+        objects(&template(&["replicaCount=2", "operator.watchNamespace=scans"]).expect("renders"));
     let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
         .expect("the operator builds");
-    let help = Command::new(&operator).arg("--help").output().expect("operator runs");
+    let help = Command::new(&operator)
+        .arg("--help")
+        .output()
+        .expect("operator runs");
     let help = text(&help);
     for arg in operator_args(&objs) {
         let flag = arg.split('=').next().expect("flag");
         assert!(
-            help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")) || help.contains(&format!("{flag} <")),
+            help.contains(&format!("{flag} "))
+                || help.contains(&format!("{flag}\n"))
+                || help.contains(&format!("{flag} <")),
             "the chart passes {flag}, which `cira-operator --help` does not list:\n{help}"
         );
     }
@@ -345,7 +417,10 @@ fn operator_accepts_every_rendered_flag() {
     {
         let name = env["name"].as_str().expect("env name");
         if name != "RUST_LOG" {
-            assert!(help.contains(name), "the chart sets {name}, unknown to the operator:\n{help}");
+            assert!(
+                help.contains(name),
+                "the chart sets {name}, unknown to the operator:\n{help}"
+            );
         }
     }
 }
