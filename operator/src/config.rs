@@ -29,7 +29,11 @@ impl LogFormat {
 
 /// Command-line interface of `cira-operator`.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "cira-operator", version, about = "CIRA's Kubernetes operator for CompanyScan")]
+#[command(
+    name = "cira-operator",
+    version,
+    about = "CIRA's Kubernetes operator for CompanyScan"
+)]
 pub struct Args {
     /// The crawler image for scans that do not set spec.crawler.image.
     #[arg(long, env = "CIRA_CRAWLER_IMAGE", default_value = DEFAULT_CRAWLER_IMAGE)]

@@ -1,4 +1,10 @@
-fn main() {
-    eprintln!("cira-operator: not implemented yet");
-    std::process::exit(2);
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let args = cira_operator::Args::parse();
+    if let Err(error) = cira_operator::run(args).await {
+        eprintln!("cira-operator: {error}");
+        std::process::exit(1);
+    }
 }

@@ -1,0 +1,212 @@
+//! The crawler-slot queue: at most `max_concurrent_scans` scans crawl at once;
+//! the others wait, oldest (creationTimestamp, then namespace and name) first.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant as MonoInstant};
+
+use cira_crds::{CompanyScan, DesiredState, ScanPhase};
+use kube::ResourceExt;
+
+use crate::state::{Admission, Instant};
+
+/// A scan's place in the queue: namespace and name.
+pub type ScanKey = (String, String);
+
+/// What the queue needs to know about one scan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: ScanKey,
+    pub created: Option<Instant>,
+    /// It has a crawler slot (an active phase).
+    pub holds: bool,
+    /// It wants a slot (new, queued, or resuming).
+    pub wants: bool,
+}
+
+/// True while the scan occupies a crawler slot.
+pub fn holds_slot(scan: &CompanyScan) -> bool {
+    scan.status
+        .as_ref()
+        .and_then(|s| s.phase)
+        .is_some_and(ScanPhase::is_active)
+}
+
+/// True when the scan waits for a slot: new, queued, or asked to resume from
+/// Paused or TimedOut with time left.
+pub fn wants_slot(scan: &CompanyScan) -> bool {
+    if scan.spec.desired_state != DesiredState::Running
+        || scan.metadata.deletion_timestamp.is_some()
+    {
+        return false;
+    }
+    let status = scan.status.clone().unwrap_or_default();
+    match status.phase {
+        None | Some(ScanPhase::Pending | ScanPhase::Queued | ScanPhase::Paused) => true,
+        Some(ScanPhase::TimedOut) => cira_crds::parse_duration(&scan.spec.timeout)
+            .is_ok_and(|t| (t.as_secs() as i64) > status.active_seconds),
+        Some(_) => false,
+    }
+}
+
+/// The queue entry of a scan.
+pub fn entry(scan: &CompanyScan) -> Entry {
+    Entry {
+        key: (scan.namespace().unwrap_or_default(), scan.name_any()),
+        created: scan
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(crate::state::from_time),
+        holds: holds_slot(scan),
+        wants: wants_slot(scan),
+    }
+}
+
+/// Whether `me` may take a slot now. `in_flight` are scans admitted by this
+/// operator whose new phase the watch has not shown yet; they count as
+/// holding a slot.
+pub fn admission(
+    entries: &[Entry],
+    me: &Entry,
+    in_flight: &HashSet<ScanKey>,
+    max_concurrent: u32,
+) -> Admission {
+    let mut holding: HashSet<&ScanKey> = entries
+        .iter()
+        .filter(|e| e.holds && e.key != me.key)
+        .map(|e| &e.key)
+        .collect();
+    holding.extend(in_flight.iter().filter(|k| **k != me.key));
+    let mut waiting: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.wants && e.key != me.key && !in_flight.contains(&e.key) && !e.holds)
+        .collect();
+    waiting.push(me);
+    waiting.sort_by(|a, b| (a.created, &a.key).cmp(&(b.created, &b.key)));
+    let position = waiting.iter().position(|e| e.key == me.key).unwrap_or(0) as u32 + 1;
+    let free = max_concurrent.saturating_sub(holding.len() as u32);
+    if position <= free {
+        Admission::Admitted
+    } else {
+        Admission::Waiting {
+            position: position.saturating_sub(free),
+        }
+    }
+}
+
+/// Admissions made by this process that the watch may not show yet.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    admitted: HashMap<ScanKey, MonoInstant>,
+}
+
+/// How long an admission is remembered without the watch confirming it.
+const IN_FLIGHT_TTL: Duration = Duration::from_secs(30);
+
+impl InFlight {
+    /// The keys still counted, after dropping those the store now shows
+    /// holding a slot (or that are too old).
+    pub fn current(&mut self, entries: &[Entry]) -> HashSet<ScanKey> {
+        let confirmed: HashSet<&ScanKey> = entries
+            .iter()
+            .filter(|e| e.holds || !e.wants)
+            .map(|e| &e.key)
+            .collect();
+        self.admitted
+            .retain(|k, at| at.elapsed() < IN_FLIGHT_TTL && !confirmed.contains(k));
+        self.admitted.keys().cloned().collect()
+    }
+
+    pub fn insert(&mut self, key: ScanKey) {
+        self.admitted.insert(key, MonoInstant::now());
+    }
+
+    pub fn remove(&mut self, key: &ScanKey) {
+        self.admitted.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn e(name: &str, minute: u32, holds: bool, wants: bool) -> Entry {
+        Entry {
+            key: ("ns".into(), name.into()),
+            created: Some(
+                chrono::Utc
+                    .with_ymd_and_hms(2026, 1, 1, 0, minute, 0)
+                    .unwrap(),
+            ),
+            holds,
+            wants,
+        }
+    }
+
+    #[test]
+    fn oldest_first_then_name() {
+        let entries = vec![
+            e("c", 1, false, true),
+            e("b", 2, false, true),
+            e("a", 2, false, true),
+            e("z", 0, true, false),
+        ];
+        let none = HashSet::new();
+        // One slot is held, two are free: c (oldest) and a (same time as b,
+        // earlier name) get them.
+        assert_eq!(
+            admission(&entries, &entries[0], &none, 3),
+            Admission::Admitted
+        );
+        assert_eq!(
+            admission(&entries, &entries[2], &none, 3),
+            Admission::Admitted
+        );
+        assert_eq!(
+            admission(&entries, &entries[1], &none, 3),
+            Admission::Waiting { position: 1 }
+        );
+        assert_eq!(
+            admission(&entries, &entries[1], &none, 1),
+            Admission::Waiting { position: 3 }
+        );
+    }
+
+    #[test]
+    fn in_flight_admissions_count_as_holding() {
+        let entries = vec![e("a", 1, false, true), e("b", 2, false, true)];
+        let mut in_flight = HashSet::new();
+        in_flight.insert(("ns".to_string(), "a".to_string()));
+        // a was just admitted but the store still shows it queued.
+        assert_eq!(
+            admission(&entries, &entries[1], &in_flight, 1),
+            Admission::Waiting { position: 1 }
+        );
+        assert_eq!(
+            admission(&entries, &entries[1], &in_flight, 2),
+            Admission::Admitted
+        );
+    }
+
+    #[test]
+    fn a_scan_holding_a_slot_keeps_it_out_of_the_count() {
+        let entries = vec![e("a", 1, true, false), e("b", 2, true, false)];
+        let none = HashSet::new();
+        assert_eq!(
+            admission(&entries, &entries[0], &none, 2),
+            Admission::Admitted
+        );
+    }
+
+    #[test]
+    fn in_flight_forgets_confirmed_admissions() {
+        let mut f = InFlight::default();
+        f.insert(("ns".into(), "a".into()));
+        f.insert(("ns".into(), "b".into()));
+        let entries = vec![e("a", 1, true, false), e("b", 2, false, true)];
+        let left = f.current(&entries);
+        assert_eq!(left.len(), 1);
+        assert!(left.contains(&("ns".to_string(), "b".to_string())));
+    }
+}

@@ -1,0 +1,752 @@
+//! One reconciliation of a CompanyScan: read -> validate -> decide -> apply
+//! -> write status. The decisions are in `state`; this module does the I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant as MonoInstant};
+
+use cira_crds::names;
+use cira_crds::progress::CrawlerProgress;
+use cira_crds::{CompanyScan, CompanyScanStatus, ScanPhase};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::api::{
+    Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions, PropagationPolicy,
+};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::{Client, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::OperatorConfig;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::queue::{self, InFlight};
+use crate::resources::{self, ScanRef};
+use crate::state::{self, Admission, Inputs, JobAction, JobState, PodsView, VersionStep, reason};
+use crate::status;
+
+/// Shared state of all reconciliations.
+pub struct Context {
+    pub client: Client,
+    pub config: OperatorConfig,
+    pub recorder: Recorder,
+    pub store: Store<CompanyScan>,
+    pub metrics: Arc<Metrics>,
+    in_flight: Mutex<InFlight>,
+    /// Serialises admission decisions so two reconciles never both take the
+    /// last free slot.
+    admission_lock: tokio::sync::Mutex<()>,
+    last_write: Mutex<HashMap<String, MonoInstant>>,
+    /// Asks the controller to reconcile other scans (queue advancement).
+    trigger: futures::channel::mpsc::UnboundedSender<ObjectRef<CompanyScan>>,
+}
+
+impl Context {
+    pub fn new(
+        client: Client,
+        config: OperatorConfig,
+        recorder: Recorder,
+        store: Store<CompanyScan>,
+        metrics: Arc<Metrics>,
+        trigger: futures::channel::mpsc::UnboundedSender<ObjectRef<CompanyScan>>,
+    ) -> Self {
+        Self {
+            client,
+            config,
+            recorder,
+            store,
+            metrics,
+            in_flight: Mutex::new(InFlight::default()),
+            admission_lock: tokio::sync::Mutex::new(()),
+            last_write: Mutex::new(HashMap::new()),
+            trigger,
+        }
+    }
+
+    fn since_last_write(&self, uid: &str) -> Option<Duration> {
+        self.last_write
+            .lock()
+            .ok()
+            .and_then(|m| m.get(uid).map(|t| t.elapsed()))
+    }
+
+    fn wrote(&self, uid: &str) {
+        if let Ok(mut m) = self.last_write.lock() {
+            m.insert(uid.to_string(), MonoInstant::now());
+        }
+    }
+}
+
+/// Apply parameters: one field manager, forced (the operator owns these).
+fn apply_params() -> PatchParams {
+    PatchParams::apply(names::OPERATOR_FIELD_MANAGER).force()
+}
+
+async fn apply<K>(api: &Api<K>, name: &str, object: &K, what: &str) -> Result<K>
+where
+    K: Clone + DeserializeOwned + Serialize + std::fmt::Debug + Resource,
+{
+    api.patch(name, &apply_params(), &Patch::Apply(object))
+        .await
+        .map_err(Error::kube(format!("applying {what} {name}")))
+}
+
+fn is_not_found(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 404)
+}
+
+async fn delete_ignoring_absent<K>(
+    api: &Api<K>,
+    name: &str,
+    dp: &DeleteParams,
+    what: &str,
+) -> Result<()>
+where
+    K: Clone + DeserializeOwned + std::fmt::Debug + Resource,
+{
+    match api.delete(name, dp).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(Error::kube(format!("deleting {what} {name}"))(e)),
+    }
+}
+
+/// The observable state of a Job.
+pub fn job_state(job: Option<&Job>) -> JobState {
+    let Some(job) = job else {
+        return JobState::Absent;
+    };
+    let conditions = job
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.clone())
+        .unwrap_or_default();
+    let is_true = |t: &str| {
+        conditions
+            .iter()
+            .find(|c| c.type_ == t && c.status == "True")
+    };
+    if is_true("Complete").is_some() {
+        return JobState::Complete;
+    }
+    if let Some(failed) = is_true("Failed") {
+        let reason = failed.reason.clone().unwrap_or_default();
+        let message = failed.message.clone().unwrap_or_default();
+        return JobState::Failed {
+            message: format!("{reason}: {message}")
+                .trim_matches([' ', ':'])
+                .to_string(),
+        };
+    }
+    JobState::Running {
+        suspended: job.spec.as_ref().and_then(|s| s.suspend).unwrap_or(false),
+    }
+}
+
+fn pods_view(pods: &[Pod]) -> PodsView {
+    let mut view = PodsView::default();
+    for pod in pods {
+        let phase = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.as_deref())
+            .unwrap_or("Pending");
+        if matches!(phase, "Succeeded" | "Failed") {
+            continue;
+        }
+        view.active += 1;
+        if pod.metadata.deletion_timestamp.is_none() {
+            view.live += 1;
+            let started = pod
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(state::from_time);
+            view.newest_live_start = view.newest_live_start.max(started);
+        }
+    }
+    view
+}
+
+fn parse_progress(cm: &ConfigMap, version: i64) -> Option<CrawlerProgress> {
+    let text = cm.data.as_ref()?.get(names::KEY_PROGRESS)?;
+    match serde_json::from_str::<CrawlerProgress>(text) {
+        Ok(p) if p.scan_version == version => Some(p),
+        Ok(_) => None,
+        Err(error) => {
+            tracing::warn!(configmap = %cm.name_any(), %error, "ignoring unreadable progress.json");
+            None
+        }
+    }
+}
+
+fn event_type_for(phase: ScanPhase) -> EventType {
+    match phase {
+        ScanPhase::Failed | ScanPhase::TimedOut => EventType::Warning,
+        _ => EventType::Normal,
+    }
+}
+
+async fn publish(ctx: &Context, scan: &CompanyScan, type_: EventType, reason: &str, note: &str) {
+    let event = Event {
+        type_,
+        reason: reason.to_string(),
+        note: Some(note.chars().take(1000).collect()),
+        action: "Reconcile".to_string(),
+        secondary: None,
+    };
+    if let Err(error) = ctx.recorder.publish(&event, &scan.object_ref(&())).await {
+        tracing::warn!(%error, scan = %scan.name_any(), "could not publish an Event");
+    }
+}
+
+/// Writes the status with server-side apply; the resourceVersion makes it
+/// fail with a conflict when the scan changed since it was read.
+async fn write_status(
+    ctx: &Context,
+    api: &Api<CompanyScan>,
+    scan: &CompanyScan,
+    status: &CompanyScanStatus,
+) -> Result<CompanyScan> {
+    let name = scan.name_any();
+    let patch = serde_json::json!({
+        "apiVersion": CompanyScan::api_version(&()),
+        "kind": CompanyScan::kind(&()),
+        "metadata": { "resourceVersion": scan.resource_version() },
+        "status": status,
+    });
+    let updated = api
+        .patch_status(&name, &apply_params(), &Patch::Apply(&patch))
+        .await
+        .map_err(Error::kube(format!(
+            "writing the status of CompanyScan {name}"
+        )))?;
+    ctx.metrics.status_writes.inc();
+    if let Some(uid) = scan.uid() {
+        ctx.wrote(&uid);
+    }
+    Ok(updated)
+}
+
+/// The reconcile entry point for the controller.
+pub async fn reconcile(scan: Arc<CompanyScan>, ctx: Arc<Context>) -> Result<Action> {
+    let started = MonoInstant::now();
+    let result = reconcile_scan(&scan, &ctx).await;
+    ctx.metrics.observe_reconcile(
+        started.elapsed(),
+        result.as_ref().err().map(Error::metric_label),
+    );
+    result
+}
+
+/// What the controller does after a failed reconcile.
+pub fn error_policy(scan: Arc<CompanyScan>, error: &Error, _ctx: Arc<Context>) -> Action {
+    if error.is_conflict() {
+        tracing::debug!(scan = %scan.name_any(), "conflict; retrying with fresh data");
+        Action::requeue(Duration::from_millis(500))
+    } else {
+        tracing::warn!(scan = %scan.name_any(), namespace = ?scan.namespace(), %error, "reconcile failed");
+        Action::requeue(Duration::from_secs(5))
+    }
+}
+
+async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
+    if scan.metadata.deletion_timestamp.is_some() {
+        // Owner references let the garbage collector remove the rest.
+        return Ok(Action::await_change());
+    }
+    let namespace = scan
+        .namespace()
+        .ok_or(Error::MissingObjectKey("metadata.namespace"))?;
+    let name = scan.name_any();
+    let uid = scan.uid().ok_or(Error::MissingObjectKey("metadata.uid"))?;
+    let generation = scan.metadata.generation.unwrap_or(0);
+    let client = ctx.client.clone();
+    let scans: Api<CompanyScan> = Api::namespaced(client.clone(), &namespace);
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
+
+    let mut scan = scan.clone();
+    let mut status = scan.status.clone().unwrap_or_default();
+
+    // 1. A new scan version (first run or rescan) starts from a fresh status.
+    let step = state::version_step(&scan.spec, &status);
+    if step != VersionStep::Keep {
+        let now = state::now();
+        let mut fresh = state::start_version(&scan.spec, &status, step);
+        let why = if step == VersionStep::Rescan {
+            reason::RESCAN
+        } else {
+            reason::ACCEPTED
+        };
+        let message = fresh.message.clone().unwrap_or_default();
+        fresh.observed_generation = Some(generation);
+        fresh.conditions = status::conditions(
+            &status.conditions,
+            ScanPhase::Pending,
+            why,
+            &message,
+            generation,
+            now,
+        );
+        if step == VersionStep::Rescan {
+            // The old version's Job goes first; the new one waits for it.
+            let old = names::job_name(&name, status.scan_version);
+            let dp = DeleteParams {
+                propagation_policy: Some(PropagationPolicy::Foreground),
+                ..DeleteParams::default()
+            };
+            delete_ignoring_absent(&jobs, &old, &dp, "Job").await?;
+        }
+        scan = write_status(ctx, &scans, &scan, &fresh).await?;
+        publish(ctx, &scan, EventType::Normal, why, &message).await;
+        tracing::info!(scan = %name, %namespace, version = fresh.scan_version, "scan version started");
+        status = scan.status.clone().unwrap_or(fresh);
+    }
+    let version = status.scan_version;
+    let scan_ref = ScanRef::of(&scan, version)?;
+
+    // 2. Validate what the schema cannot.
+    let (invalid, timeout) = match crate::validate::validate(&scan.spec) {
+        Ok(t) => (None, t),
+        Err(why) => (Some(why), Duration::MAX),
+    };
+
+    // 3. Read the Job, its pods and the crawler's progress.
+    let job_name = names::job_name(&name, version);
+    let job = jobs
+        .get_opt(&job_name)
+        .await
+        .map_err(Error::kube(format!("reading Job {job_name}")))?;
+    if let Some(j) = &job
+        && !j.owner_references().iter().any(|o| o.uid == uid)
+    {
+        // A Job left from an earlier scan of the same name is still being
+        // garbage-collected; never adopt it.
+        tracing::info!(job = %job_name, "waiting for a Job of an earlier scan with this name to go");
+        return Ok(Action::requeue(Duration::from_secs(3)));
+    }
+    let job_state = job_state(job.as_ref());
+    let pods_view = if matches!(job_state, JobState::Running { .. }) {
+        let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job_name}"));
+        let list = pods
+            .list(&lp)
+            .await
+            .map_err(Error::kube(format!("listing the pods of Job {job_name}")))?;
+        pods_view(&list.items)
+    } else {
+        PodsView::default()
+    };
+    let phase_now = status.phase.unwrap_or_default();
+    let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
+        let cm_name = names::progress_configmap_name(&name);
+        configmaps
+            .get_opt(&cm_name)
+            .await
+            .map_err(Error::kube(format!("reading ConfigMap {cm_name}")))?
+            .and_then(|cm| parse_progress(&cm, version))
+    } else {
+        None
+    };
+
+    // 4. Queue admission, only for scans that want a slot.
+    let key = (namespace.clone(), name.clone());
+    let needs_slot = invalid.is_none()
+        && scan.spec.desired_state == cira_crds::DesiredState::Running
+        && !phase_now.is_active()
+        && !phase_now.is_terminal()
+        && !matches!(job_state, JobState::Complete | JobState::Failed { .. });
+    let mut admitted_now = false;
+    let admission = if needs_slot {
+        let _guard = ctx.admission_lock.lock().await;
+        let entries: Vec<queue::Entry> =
+            ctx.store.state().iter().map(|s| queue::entry(s)).collect();
+        let mut me = queue::entry(&scan);
+        me.wants = true;
+        me.holds = false;
+        let in_flight = match ctx.in_flight.lock() {
+            Ok(mut f) => f.current(&entries),
+            Err(_) => Default::default(),
+        };
+        let mut admission =
+            queue::admission(&entries, &me, &in_flight, ctx.config.max_concurrent_scans);
+        if admission == Admission::Admitted && version > 1 && job.is_none() {
+            let previous = names::job_name(&name, version - 1);
+            let old = jobs
+                .get_opt(&previous)
+                .await
+                .map_err(Error::kube(format!("reading Job {previous}")))?;
+            if old.is_some() {
+                let dp = DeleteParams {
+                    propagation_policy: Some(PropagationPolicy::Foreground),
+                    ..DeleteParams::default()
+                };
+                delete_ignoring_absent(&jobs, &previous, &dp, "Job").await?;
+                admission = Admission::BlockedByPreviousJob;
+            }
+        }
+        if admission == Admission::Admitted
+            && let Ok(mut f) = ctx.in_flight.lock()
+        {
+            f.insert(key.clone());
+            admitted_now = true;
+        }
+        admission
+    } else {
+        Admission::Waiting { position: 0 }
+    };
+
+    // 5. Decide.
+    let now = state::now();
+    let inputs = Inputs {
+        now,
+        spec: &scan.spec,
+        status: &status,
+        last_reason: status::last_reason(&status),
+        invalid,
+        timeout,
+        job: job_state.clone(),
+        pods: pods_view,
+        progress: progress.as_ref(),
+        admission,
+        config: &ctx.config,
+    };
+    let decision = state::decide(&inputs);
+
+    let outcome = apply_decision(
+        ctx,
+        &scan,
+        &scan_ref,
+        &status,
+        &decision,
+        job.as_ref(),
+        progress.as_ref(),
+        now,
+        generation,
+    )
+    .await;
+    if admitted_now
+        && outcome.is_err()
+        && let Ok(mut f) = ctx.in_flight.lock()
+    {
+        f.remove(&key);
+    }
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_decision(
+    ctx: &Context,
+    scan: &CompanyScan,
+    scan_ref: &ScanRef,
+    status: &CompanyScanStatus,
+    decision: &state::Decision,
+    job: Option<&Job>,
+    progress: Option<&CrawlerProgress>,
+    now: state::Instant,
+    generation: i64,
+) -> Result<Action> {
+    let client = ctx.client.clone();
+    let ns = scan_ref.namespace.as_str();
+    let name = scan_ref.name.as_str();
+    let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
+    let job_name = names::job_name(name, scan_ref.version);
+
+    // 6. Apply: the crawler's credentials and the Job.
+    let mut job_exists = job.is_some();
+    match decision.job {
+        JobAction::Create => {
+            ensure_crawler_access(ctx, scan, scan_ref).await?;
+            if scan_ref.version > 1 {
+                delete_stale_checkpoints(ctx, scan_ref).await?;
+            }
+            let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config, false)?;
+            apply(&jobs, &job_name, &desired, "Job").await?;
+            job_exists = true;
+            tracing::info!(scan = %name, namespace = %ns, job = %job_name, "crawler Job created");
+        }
+        JobAction::Suspend(suspend) => {
+            let current = job
+                .and_then(|j| j.spec.as_ref())
+                .and_then(|s| s.suspend)
+                .unwrap_or(false);
+            if job.is_some() && current != suspend {
+                let patch = serde_json::json!({ "spec": { "suspend": suspend } });
+                let pp = PatchParams {
+                    field_manager: Some(names::OPERATOR_FIELD_MANAGER.to_string()),
+                    ..PatchParams::default()
+                };
+                jobs.patch(&job_name, &pp, &Patch::Merge(&patch))
+                    .await
+                    .map_err(Error::kube(format!(
+                        "setting suspend={suspend} on Job {job_name}"
+                    )))?;
+                tracing::info!(scan = %name, namespace = %ns, job = %job_name, suspend, "crawler Job suspend changed");
+            }
+        }
+        JobAction::None => {}
+    }
+    if decision.delete_pods {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+        let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job_name}"));
+        let list = pods
+            .list(&lp)
+            .await
+            .map_err(Error::kube(format!("listing the pods of Job {job_name}")))?;
+        for pod in list
+            .items
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_none())
+        {
+            delete_ignoring_absent(&pods, &pod.name_any(), &DeleteParams::default(), "Pod").await?;
+        }
+    }
+
+    // 7. The new status.
+    let mut new = status.clone();
+    new.phase = Some(decision.phase);
+    new.message = Some(decision.message.clone());
+    new.observed_generation = Some(generation);
+    new.conditions = status::conditions(
+        &status.conditions,
+        decision.phase,
+        &decision.reason,
+        &decision.message,
+        generation,
+        now,
+    );
+    new.started_at = decision.times.started_at.map(state::to_time);
+    new.completed_at = decision.times.completed_at.map(state::to_time);
+    new.paused_at = decision.times.paused_at.map(state::to_time);
+    new.total_paused_seconds = decision.times.total_paused_seconds;
+    new.active_seconds = decision.times.active_seconds(now);
+    new.stale_restarts = decision.stale_restarts;
+    new.queue_position = decision.queue_position;
+    if job_exists {
+        new.job = Some(job_name.clone());
+    }
+    if let Some(p) = progress {
+        new.progress = Some(status::scan_progress(p));
+        new.checkpoint = status::checkpoint_status(p, scan.spec.checkpoint.storage);
+        new.estimated_remaining_seconds = if decision.phase.is_active() {
+            p.estimated_remaining_seconds()
+        } else {
+            None
+        };
+    }
+    if decision.phase == ScanPhase::Completed
+        && let Some(report) = &decision.report
+    {
+        let with_history = state::report_with_history(
+            status.report.as_ref(),
+            report.clone(),
+            scan.spec.report.history_limit,
+        );
+        prune_reports(ctx, scan_ref, &with_history).await?;
+        new.report = Some(with_history);
+    }
+
+    // 8. Write it, at a bounded rate for progress-only changes.
+    let change = status::classify(status, &new);
+    let uid = scan_ref.uid.as_str();
+    let mut requeue = decision.requeue;
+    match status::write_due(
+        change,
+        ctx.since_last_write(uid),
+        ctx.config.progress_interval,
+        ctx.config.clock_interval,
+    ) {
+        Ok(true) => {
+            let scans: Api<CompanyScan> = Api::namespaced(client.clone(), ns);
+            let updated = write_status(ctx, &scans, scan, &new).await?;
+            let old_phase = status.phase.unwrap_or_default();
+            let old_reason = status::last_reason(status).unwrap_or_default();
+            if old_phase != decision.phase || old_reason != decision.reason {
+                publish(
+                    ctx,
+                    &updated,
+                    event_type_for(decision.phase),
+                    &decision.reason,
+                    &decision.message,
+                )
+                .await;
+                tracing::info!(
+                    scan = %name, namespace = %ns,
+                    from = %old_phase, to = %decision.phase, reason = %decision.reason,
+                    "phase changed"
+                );
+            }
+            if old_phase.is_active() && !decision.phase.is_active() {
+                advance_queue(ctx, scan_ref);
+            }
+        }
+        Ok(false) => {}
+        Err(wait) => requeue = Some(requeue.map_or(wait, |r| r.min(wait))),
+    }
+    if let Some((why, note)) = &decision.warning {
+        publish(ctx, scan, EventType::Warning, why, note).await;
+    }
+    Ok(match requeue {
+        Some(after) => Action::requeue(after),
+        None => Action::await_change(),
+    })
+}
+
+/// Creates (or re-asserts) the crawler's ServiceAccount, Role, RoleBinding
+/// and, for PVC storage, the checkpoint claim.
+async fn ensure_crawler_access(
+    ctx: &Context,
+    scan: &CompanyScan,
+    scan_ref: &ScanRef,
+) -> Result<()> {
+    let client = ctx.client.clone();
+    let ns = scan_ref.namespace.as_str();
+    let sa_name = names::crawler_service_account_name(&scan_ref.name);
+    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), ns);
+    apply(
+        &sas,
+        &sa_name,
+        &resources::service_account(scan_ref),
+        "ServiceAccount",
+    )
+    .await?;
+    let roles: Api<Role> = Api::namespaced(client.clone(), ns);
+    apply(&roles, &sa_name, &resources::role(scan_ref), "Role").await?;
+    let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), ns);
+    apply(
+        &bindings,
+        &sa_name,
+        &resources::role_binding(scan_ref),
+        "RoleBinding",
+    )
+    .await?;
+    if let Some(pvc) = resources::checkpoint_pvc(scan_ref, &scan.spec) {
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(client, ns);
+        let claim_name = names::checkpoint_pvc_name(&scan_ref.name);
+        // A claim's spec is mostly immutable: create it once, never update.
+        if claims
+            .get_opt(&claim_name)
+            .await
+            .map_err(Error::kube(format!(
+                "reading PersistentVolumeClaim {claim_name}"
+            )))?
+            .is_none()
+        {
+            apply(&claims, &claim_name, &pvc, "PersistentVolumeClaim").await?;
+        }
+    }
+    Ok(())
+}
+
+fn scan_selector(scan_ref: &ScanRef, component: &str) -> String {
+    format!(
+        "{}={},{}={}",
+        names::LABEL_SCAN,
+        names::scan_label_value(&scan_ref.name),
+        names::LABEL_COMPONENT,
+        component
+    )
+}
+
+fn owned_by(cm: &ConfigMap, uid: &str) -> bool {
+    cm.owner_references().iter().any(|o| o.uid == uid)
+}
+
+fn version_label(cm: &ConfigMap) -> Option<i64> {
+    cm.labels().get(names::LABEL_SCAN_VERSION)?.parse().ok()
+}
+
+/// Deletes checkpoint ConfigMaps of earlier scan versions, so a rescan starts
+/// fresh. The uid and resourceVersion preconditions make sure a checkpoint
+/// the new crawler just wrote is never deleted.
+async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_CHECKPOINT));
+    let list = cms
+        .list(&lp)
+        .await
+        .map_err(Error::kube("listing checkpoint ConfigMaps"))?;
+    for cm in list.items {
+        if !owned_by(&cm, &scan_ref.uid) || version_label(&cm) == Some(scan_ref.version) {
+            continue;
+        }
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: cm.uid(),
+                resource_version: cm.resource_version(),
+            }),
+            ..DeleteParams::default()
+        };
+        match cms.delete(&cm.name_any(), &dp).await {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            Err(e) => return Err(Error::kube(format!("deleting ConfigMap {}", cm.name_any()))(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Deletes report ConfigMaps that are neither the newest report nor in its
+/// history.
+async fn prune_reports(
+    ctx: &Context,
+    scan_ref: &ScanRef,
+    report: &cira_crds::ReportStatus,
+) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_REPORT));
+    let list = cms
+        .list(&lp)
+        .await
+        .map_err(Error::kube("listing report ConfigMaps"))?;
+    let keep: BTreeMap<&str, ()> = std::iter::once(report.config_map.as_str())
+        .chain(report.history.iter().map(|h| h.config_map.as_str()))
+        .map(|n| (n, ()))
+        .collect();
+    for cm in list.items {
+        let cm_name = cm.name_any();
+        if !owned_by(&cm, &scan_ref.uid) || keep.contains_key(cm_name.as_str()) {
+            continue;
+        }
+        // Never touch a report of the version being written right now.
+        if version_label(&cm).is_some_and(|v| v >= scan_ref.version) {
+            continue;
+        }
+        delete_ignoring_absent(&cms, &cm_name, &DeleteParams::default(), "ConfigMap").await?;
+        tracing::info!(scan = %scan_ref.name, configmap = %cm_name, "deleted a report beyond the history limit");
+    }
+    Ok(())
+}
+
+/// A slot became free: once the cache shows it, reconcile the waiting scans.
+fn advance_queue(ctx: &Context, freed: &ScanRef) {
+    let store = ctx.store.clone();
+    let trigger = ctx.trigger.clone();
+    let key = (freed.namespace.clone(), freed.name.clone());
+    tokio::spawn(async move {
+        let deadline = MonoInstant::now() + Duration::from_secs(10);
+        // Wait (briefly) until the watch shows the freed slot, so the waiting
+        // scans do not decide on a stale cache.
+        loop {
+            let still_holding = store
+                .state()
+                .iter()
+                .any(|s| queue::entry(s).key == key && queue::holds_slot(s));
+            if !still_holding || MonoInstant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for scan in store.state() {
+            if queue::wants_slot(&scan) {
+                let _ = trigger.unbounded_send(ObjectRef::from_obj(scan.as_ref()));
+            }
+        }
+    });
+}

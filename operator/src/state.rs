@@ -1,0 +1,576 @@
+//! The scan's phase state machine: a pure function from what the operator
+//! observed to the phase, the times, and what should happen to the Job.
+//!
+//! Keeping this free of I/O lets a table-driven test cover every transition.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
+use cira_crds::{CompanyScanSpec, CompanyScanStatus, DesiredState, ReportStatus, ScanPhase};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+use crate::config::OperatorConfig;
+
+/// Points in time are handled as chrono values and stored as API `Time`.
+pub type Instant = DateTime<Utc>;
+
+/// Stable reasons, used in conditions and Events (CamelCase by convention).
+pub mod reason {
+    pub const ACCEPTED: &str = "Accepted";
+    pub const QUEUED: &str = "Queued";
+    pub const WAITING_FOR_PREVIOUS_VERSION: &str = "WaitingForPreviousVersion";
+    pub const STARTED: &str = "Started";
+    pub const RESUMED: &str = "Resumed";
+    pub const TIMEOUT_EXTENDED: &str = "TimeoutExtended";
+    pub const PAUSING: &str = "Pausing";
+    pub const PAUSED: &str = "Paused";
+    pub const TIMED_OUT: &str = "TimedOut";
+    pub const COMPLETED: &str = "Completed";
+    pub const CRAWLER_FAILED: &str = "CrawlerFailed";
+    pub const NO_REPORT: &str = "CrawlerExitedWithoutReport";
+    pub const CRAWLER_STALE: &str = "CrawlerStale";
+    pub const CRAWLER_RESTARTED: &str = "CrawlerRestarted";
+    pub const INVALID_SPEC: &str = "InvalidSpec";
+    pub const RESCAN: &str = "RescanStarted";
+    pub const AS_EXPECTED: &str = "AsExpected";
+}
+
+/// Converts to the API's `Time` (second precision, as the API stores it).
+pub fn to_time(t: Instant) -> Time {
+    Time(k8s_openapi::jiff::Timestamp::from_second(t.timestamp()).unwrap_or_default())
+}
+
+/// Converts from the API's `Time`.
+pub fn from_time(t: &Time) -> Instant {
+    DateTime::from_timestamp(t.0.as_second(), t.0.subsec_nanosecond().max(0) as u32)
+        .unwrap_or_default()
+}
+
+/// The current time, truncated to what the API can store.
+pub fn now() -> Instant {
+    DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()
+}
+
+fn seconds_between(from: Instant, to: Instant) -> i64 {
+    (to - from).num_seconds().max(0)
+}
+
+/// What the crawler Job looks like.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobState {
+    /// No Job of the current version exists.
+    Absent,
+    /// The Job exists and has not finished.
+    Running { suspended: bool },
+    /// The Job finished successfully.
+    Complete,
+    /// The Job failed; the message is the Job's own explanation.
+    Failed { message: String },
+}
+
+/// The crawler pods of the current Job.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PodsView {
+    /// Pods not yet Succeeded or Failed, including terminating ones.
+    pub active: u32,
+    /// Active pods that are not being deleted.
+    pub live: u32,
+    /// When the newest live pod was created.
+    pub newest_live_start: Option<Instant>,
+}
+
+/// Whether the scan may use a crawler slot now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    Waiting {
+        position: u32,
+    },
+    /// The Job of the previous scan version still has pods or has not finished.
+    BlockedByPreviousJob,
+}
+
+/// Everything `decide` looks at.
+#[derive(Clone, Debug)]
+pub struct Inputs<'a> {
+    pub now: Instant,
+    pub spec: &'a CompanyScanSpec,
+    pub status: &'a CompanyScanStatus,
+    /// Reason of the current Ready condition, if any.
+    pub last_reason: Option<&'a str>,
+    /// Why the spec is invalid, if it is.
+    pub invalid: Option<String>,
+    /// The parsed `spec.timeout`.
+    pub timeout: Duration,
+    pub job: JobState,
+    pub pods: PodsView,
+    /// The crawler's progress for the current scan version only.
+    pub progress: Option<&'a CrawlerProgress>,
+    pub admission: Admission,
+    pub config: &'a OperatorConfig,
+}
+
+/// What to do with the Job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobAction {
+    /// Leave it as it is (or absent).
+    None,
+    /// Create it (running).
+    Create,
+    /// Set `spec.suspend` to this value if it differs.
+    Suspend(bool),
+}
+
+/// The times kept in status.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Times {
+    pub started_at: Option<Instant>,
+    pub completed_at: Option<Instant>,
+    pub paused_at: Option<Instant>,
+    pub total_paused_seconds: i64,
+}
+
+impl Times {
+    pub fn of(status: &CompanyScanStatus) -> Self {
+        Self {
+            started_at: status.started_at.as_ref().map(from_time),
+            completed_at: status.completed_at.as_ref().map(from_time),
+            paused_at: status.paused_at.as_ref().map(from_time),
+            total_paused_seconds: status.total_paused_seconds,
+        }
+    }
+
+    /// Active scan time: from the start, less every stretch the crawler was
+    /// stopped (paused, queued again after a pause, timed out). While a stop
+    /// is in force (`paused_at` set) the clock stands still.
+    pub fn active_seconds(&self, now: Instant) -> i64 {
+        match self.started_at {
+            None => 0,
+            Some(start) => {
+                let until = self.paused_at.map_or(now, |p| p.max(start)).min(now);
+                (seconds_between(start, until) - self.total_paused_seconds).max(0)
+            }
+        }
+    }
+
+    /// Ends a stop: the time since `paused_at` is added to the paused total.
+    pub fn resume(&mut self, now: Instant) {
+        if let Some(paused) = self.paused_at.take()
+            && let Some(start) = self.started_at
+        {
+            self.total_paused_seconds += seconds_between(paused.max(start), now);
+        }
+    }
+}
+
+/// The outcome of `decide`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub phase: ScanPhase,
+    pub reason: String,
+    pub message: String,
+    pub job: JobAction,
+    /// Delete the live crawler pods (stale heartbeat); the Job replaces them.
+    pub delete_pods: bool,
+    pub times: Times,
+    pub stale_restarts: u32,
+    pub queue_position: Option<u32>,
+    /// Set when the scan completed with a report.
+    pub report: Option<ReportStatus>,
+    /// A Warning Event beyond the phase change, e.g. a stale restart.
+    pub warning: Option<(String, String)>,
+    /// When to look again even if nothing changes.
+    pub requeue: Option<Duration>,
+}
+
+fn job_present(job: &JobState) -> bool {
+    !matches!(job, JobState::Absent)
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
+/// The phase and actions for the observed state. See docs/operator.md for
+/// the transition diagram.
+pub fn decide(i: &Inputs<'_>) -> Decision {
+    let st = i.status;
+    let now = i.now;
+    let mut phase_now = st.phase.unwrap_or_default();
+    let mut d = Decision {
+        phase: phase_now,
+        reason: i.last_reason.unwrap_or(reason::ACCEPTED).to_string(),
+        message: st.message.clone().unwrap_or_default(),
+        job: JobAction::None,
+        delete_pods: false,
+        times: Times::of(st),
+        stale_restarts: st.stale_restarts,
+        queue_position: None,
+        report: None,
+        warning: None,
+        requeue: None,
+    };
+    let suspend_if_present = |job: &JobState| match job {
+        JobState::Running { .. } => JobAction::Suspend(true),
+        _ => JobAction::None,
+    };
+
+    // The spec is checked first: an invalid spec stops everything.
+    if let Some(why) = &i.invalid {
+        d.phase = ScanPhase::Failed;
+        d.reason = reason::INVALID_SPEC.to_string();
+        d.message = why.clone();
+        d.job = suspend_if_present(&i.job);
+        d.times.completed_at.get_or_insert(now);
+        return d;
+    }
+    // A scan that failed only because of its spec starts over once fixed.
+    if phase_now == ScanPhase::Failed && i.last_reason == Some(reason::INVALID_SPEC) {
+        phase_now = ScanPhase::Pending;
+        d.times.completed_at = None;
+    }
+
+    if phase_now.is_terminal() {
+        // Completed and Failed are only left through a rescan.
+        if phase_now == ScanPhase::Failed {
+            d.job = suspend_if_present(&i.job);
+        }
+        return d;
+    }
+
+    let outcome = i.progress.and_then(|p| p.outcome.as_ref());
+    match &i.job {
+        JobState::Failed { message } => {
+            d.phase = ScanPhase::Failed;
+            d.reason = reason::CRAWLER_FAILED.to_string();
+            d.message = match outcome {
+                Some(CrawlerOutcome::Failed { reason }) => format!("The crawler failed: {reason}"),
+                _ => format!("The crawler Job failed: {message}"),
+            };
+            d.times.completed_at = Some(now);
+            d.queue_position = None;
+            return d;
+        }
+        JobState::Complete => {
+            d.times.completed_at = Some(now);
+            match outcome {
+                Some(CrawlerOutcome::Completed {
+                    report_config_map,
+                    counts,
+                }) => {
+                    d.phase = ScanPhase::Completed;
+                    d.reason = reason::COMPLETED.to_string();
+                    d.message = format!(
+                        "The scan finished; the report is in ConfigMap {report_config_map}."
+                    );
+                    d.report = Some(ReportStatus {
+                        config_map: report_config_map.clone(),
+                        scan_version: st.scan_version,
+                        counts: counts.clone(),
+                        history: Vec::new(),
+                    });
+                }
+                Some(CrawlerOutcome::Failed { reason }) => {
+                    d.phase = ScanPhase::Failed;
+                    d.reason = reason::CRAWLER_FAILED.to_string();
+                    d.message = format!("The crawler failed: {reason}");
+                }
+                None => {
+                    d.phase = ScanPhase::Failed;
+                    d.reason = reason::NO_REPORT.to_string();
+                    d.message =
+                        "The crawler exited successfully but published no result.".to_string();
+                }
+            }
+            return d;
+        }
+        JobState::Absent | JobState::Running { .. } => {}
+    }
+
+    if i.spec.desired_state == DesiredState::Paused {
+        return decide_paused(i, d, phase_now);
+    }
+
+    // Desired Running from here on.
+    let active = d.times.active_seconds(now);
+    let timeout_secs = i.timeout.as_secs() as i64;
+    if d.times.started_at.is_some() && active >= timeout_secs {
+        d.job = suspend_if_present(&i.job);
+        if phase_now != ScanPhase::TimedOut {
+            d.phase = ScanPhase::TimedOut;
+            d.reason = reason::TIMED_OUT.to_string();
+            d.message = format!(
+                "The scan used up its active time of {}; raise spec.timeout to resume it from its checkpoint.",
+                human(i.timeout)
+            );
+            d.times.paused_at.get_or_insert(now);
+            d.times.completed_at = Some(now);
+        }
+        return d;
+    }
+
+    let crawler_phase = i
+        .progress
+        .map(|p| p.phase)
+        .filter(|p| p.is_active())
+        .unwrap_or(ScanPhase::Crawling);
+
+    if phase_now.is_active() {
+        // Holding a crawler slot.
+        d.job = if job_present(&i.job) {
+            JobAction::Suspend(false)
+        } else {
+            JobAction::Create
+        };
+        d.phase = crawler_phase;
+        if d.phase != phase_now {
+            d.reason = d.phase.as_str().to_string();
+        }
+        d.message = activity_message(d.phase);
+        let mut requeue = Duration::from_secs((timeout_secs - active).max(1) as u64);
+        if let (JobState::Running { .. }, true) = (&i.job, i.pods.live > 0) {
+            let heartbeat = i.progress.and_then(|p| p.heartbeat);
+            let reference = match (heartbeat, i.pods.newest_live_start) {
+                (Some(h), Some(p)) => Some(h.max(p)),
+                (h, p) => h.or(p),
+            };
+            if let Some(reference) = reference {
+                let age = (now - reference).to_std().unwrap_or_default();
+                if age > i.config.stale_after {
+                    if st.stale_restarts >= i.config.max_stale_restarts {
+                        d.phase = ScanPhase::Failed;
+                        d.reason = reason::CRAWLER_STALE.to_string();
+                        d.message = format!(
+                            "The crawler sent no heartbeat for {}; its pod was replaced {} times already, so the scan gave up.",
+                            human(age),
+                            st.stale_restarts
+                        );
+                        d.job = JobAction::Suspend(true);
+                        d.times.completed_at = Some(now);
+                        return d;
+                    }
+                    d.delete_pods = true;
+                    d.stale_restarts += 1;
+                    d.warning = Some((
+                        reason::CRAWLER_RESTARTED.to_string(),
+                        format!(
+                            "The crawler sent no heartbeat for {}; its pod was deleted so the Job starts a new one from the checkpoint (restart {} of at most {}).",
+                            human(age),
+                            d.stale_restarts,
+                            i.config.max_stale_restarts
+                        ),
+                    ));
+                } else {
+                    requeue = requeue.min(i.config.stale_after - age + Duration::from_secs(1));
+                }
+            }
+        }
+        d.requeue = Some(requeue.min(Duration::from_secs(60)));
+        return d;
+    }
+
+    // Not holding a slot: Pending, Queued, Paused (resuming) or TimedOut
+    // (timeout raised).
+    match i.admission {
+        Admission::Admitted => {
+            d.job = if job_present(&i.job) {
+                JobAction::Suspend(false)
+            } else {
+                JobAction::Create
+            };
+            d.reason = match phase_now {
+                ScanPhase::Paused => reason::RESUMED,
+                ScanPhase::TimedOut => reason::TIMEOUT_EXTENDED,
+                ScanPhase::Queued if d.times.started_at.is_some() => reason::RESUMED,
+                _ => reason::STARTED,
+            }
+            .to_string();
+            d.times.resume(now);
+            d.times.started_at.get_or_insert(now);
+            d.times.completed_at = None;
+            d.phase = crawler_phase;
+            d.message = activity_message(d.phase);
+            d.requeue = Some(Duration::from_secs(
+                (timeout_secs - d.times.active_seconds(now)).clamp(1, 60) as u64,
+            ));
+        }
+        Admission::Waiting { position } => {
+            d.job = suspend_if_present(&i.job);
+            d.phase = ScanPhase::Queued;
+            d.reason = reason::QUEUED.to_string();
+            d.queue_position = Some(position);
+            d.message = format!(
+                "Waiting for a free crawler slot (position {position}; at most {} scans crawl at once).",
+                i.config.max_concurrent_scans
+            );
+            d.requeue = Some(Duration::from_secs(30));
+        }
+        Admission::BlockedByPreviousJob => {
+            d.job = suspend_if_present(&i.job);
+            d.phase = ScanPhase::Queued;
+            d.reason = reason::WAITING_FOR_PREVIOUS_VERSION.to_string();
+            d.message = format!(
+                "Waiting for the crawler of scan version {} to stop.",
+                st.scan_version - 1
+            );
+            d.requeue = Some(Duration::from_secs(2));
+        }
+    }
+    d
+}
+
+fn decide_paused(i: &Inputs<'_>, mut d: Decision, phase_now: ScanPhase) -> Decision {
+    let now = i.now;
+    d.queue_position = None;
+    let paused_at = *d.times.paused_at.get_or_insert(now);
+    if !job_present(&i.job) {
+        if phase_now != ScanPhase::Paused {
+            d.phase = ScanPhase::Paused;
+            d.reason = reason::PAUSED.to_string();
+            d.message = "The scan is paused; it had not started crawling yet.".to_string();
+        }
+        return d;
+    }
+    d.job = JobAction::Suspend(true);
+    if matches!(phase_now, ScanPhase::Paused | ScanPhase::TimedOut) {
+        return d;
+    }
+    let checkpoint_saved = i
+        .progress
+        .and_then(|p| p.checkpoint.as_ref())
+        .and_then(|c| c.saved_at);
+    let checkpoint_newer = checkpoint_saved.is_some_and(|saved| saved >= paused_at);
+    let never_started = i.progress.is_none();
+    let waited = (now - paused_at).to_std().unwrap_or_default();
+    let grace_over = waited >= i.config.pause_grace;
+    if i.pods.active == 0 && (checkpoint_newer || never_started || grace_over) {
+        d.phase = ScanPhase::Paused;
+        d.reason = reason::PAUSED.to_string();
+        d.message = if checkpoint_newer {
+            let generation = i
+                .progress
+                .and_then(|p| p.checkpoint.as_ref())
+                .map_or(0, |c| c.generation);
+            format!(
+                "The scan is paused; it resumes from checkpoint generation {generation} when desiredState is Running again."
+            )
+        } else if never_started {
+            "The scan is paused; its crawler had not published progress yet.".to_string()
+        } else {
+            format!(
+                "The scan is paused, but no checkpoint newer than the pause request was saved within {}; resuming repeats the work since the last checkpoint.",
+                human(i.config.pause_grace)
+            )
+        };
+    } else {
+        if phase_now.is_active() {
+            d.phase = phase_now;
+        }
+        d.reason = reason::PAUSING.to_string();
+        d.message = "Pausing: waiting for the crawler to save a checkpoint and stop.".to_string();
+        d.requeue = Some(Duration::from_secs(5));
+    }
+    d
+}
+
+fn activity_message(phase: ScanPhase) -> String {
+    match phase {
+        ScanPhase::Extracting => "Extracting entities from the fetched pages.",
+        ScanPhase::Analyzing => "Analysing the extracted entities.",
+        ScanPhase::Generating => "Writing the report.",
+        _ => "Crawling the company's website.",
+    }
+    .to_string()
+}
+
+/// What a reconcile has to do with the scan version first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionStep {
+    /// Nothing; go on with the current version.
+    Keep,
+    /// A new scan: start version 1.
+    Initialize,
+    /// `spec.rescan` was raised after the scan finished: start the next version.
+    Rescan,
+}
+
+/// Decides whether a new scan version starts.
+pub fn version_step(spec: &CompanyScanSpec, status: &CompanyScanStatus) -> VersionStep {
+    let finished = matches!(
+        status.phase,
+        Some(ScanPhase::Completed | ScanPhase::Failed | ScanPhase::TimedOut)
+    );
+    if status.scan_version < 1 {
+        VersionStep::Initialize
+    } else if spec.rescan > status.observed_rescan && finished {
+        VersionStep::Rescan
+    } else {
+        VersionStep::Keep
+    }
+}
+
+/// The status a new scan version starts from; the report and its history
+/// carry over.
+pub fn start_version(
+    spec: &CompanyScanSpec,
+    status: &CompanyScanStatus,
+    step: VersionStep,
+) -> CompanyScanStatus {
+    let version = status.scan_version.max(0) + 1;
+    CompanyScanStatus {
+        phase: Some(ScanPhase::Pending),
+        observed_generation: status.observed_generation,
+        conditions: status.conditions.clone(),
+        scan_version: version,
+        observed_rescan: spec.rescan,
+        report: status.report.clone(),
+        message: Some(match step {
+            VersionStep::Rescan => {
+                format!("Rescan requested; scan version {version} starts with a fresh checkpoint.")
+            }
+            _ => "The scan was accepted.".to_string(),
+        }),
+        ..CompanyScanStatus::default()
+    }
+}
+
+/// The report status after version `report.scan_version` completed: the
+/// previous newest report moves into the history, which keeps at most
+/// `history_limit` earlier versions.
+pub fn report_with_history(
+    previous: Option<&ReportStatus>,
+    mut report: ReportStatus,
+    history_limit: u32,
+) -> ReportStatus {
+    let mut history = Vec::new();
+    if let Some(prev) = previous {
+        if prev.scan_version < report.scan_version && !prev.config_map.is_empty() {
+            history.push(cira_crds::ReportRef {
+                scan_version: prev.scan_version,
+                config_map: prev.config_map.clone(),
+            });
+        }
+        history.extend(
+            prev.history
+                .iter()
+                .filter(|h| h.scan_version < report.scan_version)
+                .cloned(),
+        );
+    }
+    history.sort_by_key(|h| std::cmp::Reverse(h.scan_version));
+    history.dedup_by_key(|h| h.scan_version);
+    history.truncate(history_limit as usize);
+    report.history = history;
+    report
+}
+
+#[cfg(test)]
+mod tests;
