@@ -424,3 +424,255 @@ fn operator_accepts_every_rendered_flag() {
         }
     }
 }
+
+// ---- On the real control plane ----
+
+use cira_testenv::TestEnv;
+
+/// `kubectl apply --dry-run=server` of `helm template --include-crds` output:
+/// the API server validates every object (schemas, RBAC, policy fields).
+async fn server_dry_run(env: &TestEnv, namespace: &str, sets: &[&str]) -> String {
+    let chart = chart_dir();
+    let mut helm = env.helm();
+    helm.args([
+        "template",
+        "cira",
+        chart.to_str().expect("utf-8 path"),
+        "--include-crds",
+    ])
+    .args(["--namespace", namespace, "--kube-version", KUBE_VERSION]);
+    for set in sets {
+        helm.args(["--set", set]);
+    }
+    let rendered = helm.output().expect("helm runs");
+    assert!(
+        rendered.status.success(),
+        "helm template failed: {}",
+        text(&rendered)
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("rendered.yaml");
+    std::fs::write(&file, &rendered.stdout).expect("write rendered chart");
+    let out = env
+        .kubectl()
+        // Server-side apply: the CRD is too big for client-side apply's
+        // last-applied annotation. Forcing conflicts is harmless in a dry run.
+        .args([
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--dry-run=server",
+        ])
+        .args(["--field-manager", "cira-chart-test", "-n", namespace, "-f"])
+        .arg(&file)
+        .output()
+        .expect("kubectl runs");
+    let output = text(&out);
+    assert!(
+        out.status.success(),
+        "server-side dry run failed with {sets:?}:\n{output}"
+    );
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rendered_chart_passes_server_side_dry_run() {
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    let ns = env.new_namespace("chart-dry-run").await.expect("namespace");
+    let output = server_dry_run(env, &ns, &[]).await;
+    for object in [
+        "customresourcedefinition.apiextensions.k8s.io/companyscans.cira.dev",
+        "deployment.apps/cira-cira-operator",
+        "clusterrole.rbac.authorization.k8s.io/cira-cira-operator",
+        "networkpolicy.networking.k8s.io/cira-cira-operator-crawler",
+        "serviceaccount/cira-cira-operator",
+        "service/cira-cira-operator-metrics",
+    ] {
+        assert!(
+            output.contains(object),
+            "{object} missing from the dry run:\n{output}"
+        );
+    }
+    let sets = [
+        "replicaCount=2",
+        "podDisruptionBudget.enabled=true",
+        &format!("operator.watchNamespace={ns}"),
+        "networkPolicy.crawler.apiServer.cidrs={127.0.0.1/32}",
+        "operator.logFormat=json",
+    ];
+    let output = server_dry_run(env, &ns, &sets).await;
+    for object in [
+        "poddisruptionbudget.policy/cira-cira-operator",
+        "role.rbac.authorization.k8s.io/cira-cira-operator",
+        "rolebinding.rbac.authorization.k8s.io/cira-cira-operator-leader-election",
+    ] {
+        assert!(
+            output.contains(object),
+            "{object} missing from the dry run:\n{output}"
+        );
+    }
+}
+
+/// Uninstalls a release however the test ends.
+struct Release<'a> {
+    env: &'a TestEnv,
+    name: String,
+    namespace: String,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .env
+            .helm()
+            .args([
+                "uninstall",
+                &self.name,
+                "--namespace",
+                &self.namespace,
+                "--wait",
+            ])
+            .output();
+    }
+}
+
+fn can_i(env: &TestEnv, user: &str, verb: &str, resource: &str, namespace: &str) -> bool {
+    let out = env
+        .kubectl()
+        .args([
+            "auth", "can-i", verb, resource, "--as", user, "-n", namespace,
+        ])
+        .output()
+        .expect("kubectl runs");
+    String::from_utf8_lossy(&out.stdout).trim() == "yes"
+}
+
+/// A real `helm install` (no operator pod: replicaCount=0): lookup finds the
+/// API server for the crawler policy, and the operator's ServiceAccount gets
+/// what it needs and nothing it does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_installs_with_least_privilege_rbac() {
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    let ns = env.new_namespace("chart-install").await.expect("namespace");
+    let other = env.new_namespace("chart-scans").await.expect("namespace");
+    let release = Release {
+        env,
+        name: format!("r-{ns}"),
+        namespace: ns.clone(),
+    };
+    let chart = chart_dir();
+    let out = env
+        .helm()
+        .args([
+            "install",
+            &release.name,
+            chart.to_str().expect("utf-8 path"),
+        ])
+        .args(["--namespace", &ns, "--skip-crds", "--set", "replicaCount=0"])
+        .output()
+        .expect("helm runs");
+    let output = text(&out);
+    assert!(out.status.success(), "helm install failed:\n{output}");
+    assert!(
+        output.contains("CIRA 0.1.0 is installed"),
+        "NOTES.txt shown:\n{output}"
+    );
+    assert!(
+        !output.contains("WARNING: the API server address"),
+        "lookup found the API server:\n{output}"
+    );
+
+    let policy = env
+        .kubectl()
+        .args(["get", "networkpolicy", "-n", &ns, "-o", "json"])
+        .output()
+        .expect("kubectl runs");
+    let policies: Value = serde_json::from_slice(&policy.stdout).expect("json");
+    let egress = &policies["items"][0]["spec"]["egress"];
+    let api_rule = egress
+        .as_array()
+        .expect("egress rules")
+        .iter()
+        .find(|r| {
+            r["ports"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["port"] == 6443))
+        })
+        .expect("an API server rule");
+    assert_eq!(
+        api_rule["to"][0]["ipBlock"]["cidr"], "127.0.0.1/32",
+        "{api_rule}"
+    );
+
+    let sa = format!("system:serviceaccount:{ns}:{}-cira-operator", release.name);
+    let sa = if release.name.contains("cira-operator") {
+        format!("system:serviceaccount:{ns}:{}", release.name)
+    } else {
+        sa
+    };
+    for (verb, resource, namespace) in [
+        ("watch", "companyscans.cira.dev", other.as_str()),
+        ("patch", "companyscans.cira.dev/status", other.as_str()),
+        ("create", "jobs.batch", other.as_str()),
+        ("delete", "pods", other.as_str()),
+        ("create", "configmaps", other.as_str()),
+        ("create", "roles.rbac.authorization.k8s.io", other.as_str()),
+        (
+            "create",
+            "rolebindings.rbac.authorization.k8s.io",
+            other.as_str(),
+        ),
+        ("create", "events.events.k8s.io", other.as_str()),
+        ("update", "leases.coordination.k8s.io", ns.as_str()),
+        (
+            "get",
+            "customresourcedefinitions.apiextensions.k8s.io/companyscans.cira.dev",
+            ns.as_str(),
+        ),
+    ] {
+        assert!(
+            can_i(env, &sa, verb, resource, namespace),
+            "{sa} cannot {verb} {resource} in {namespace}"
+        );
+    }
+    for (verb, resource, namespace) in [
+        ("get", "secrets", other.as_str()),
+        ("create", "pods", other.as_str()),
+        ("update", "companyscans.cira.dev", other.as_str()),
+        ("update", "leases.coordination.k8s.io", other.as_str()),
+        (
+            "get",
+            "customresourcedefinitions.apiextensions.k8s.io/other.example.com",
+            ns.as_str(),
+        ),
+        (
+            "escalate",
+            "roles.rbac.authorization.k8s.io",
+            other.as_str(),
+        ),
+    ] {
+        assert!(
+            !can_i(env, &sa, verb, resource, namespace),
+            "{sa} may {verb} {resource} in {namespace}"
+        );
+    }
+    drop(release);
+    let left = env
+        .kubectl()
+        .args([
+            "get",
+            "clusterrole",
+            "-l",
+            "app.kubernetes.io/instance",
+            "-o",
+            "name",
+        ])
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        !String::from_utf8_lossy(&left.stdout).contains(&format!("r-{ns}")),
+        "uninstall removes the ClusterRoles"
+    );
+}

@@ -7,6 +7,8 @@
 //!   marker file, exit 0.
 //! - `fail-first-run <dir>`: exit 1 the first time (leaving `<dir>/ran`),
 //!   exit 0 afterwards.
+//! - `sleep-first-run <dir>`: sleep for an hour the first time (leaving
+//!   `<dir>/ran`), exit 0 afterwards.
 //! - `serve <addr>`: answer every HTTP request with 200 `ok` until SIGTERM.
 //! - `env`: print the arguments and the sorted environment, exit 0.
 //! - `whoami`: ask the apiserver who we are (SelfSubjectReview through
@@ -71,6 +73,19 @@ async fn run(args: &[String]) -> Result<ExitCode, String> {
                 println!("first run: failing");
                 Ok(ExitCode::from(1))
             }
+        }
+        Some("sleep-first-run") => {
+            let dir = std::path::PathBuf::from(arg(1)?);
+            let flag = dir.join("ran");
+            if flag.exists() {
+                println!("second run: succeeding");
+                return Ok(ExitCode::SUCCESS);
+            }
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            std::fs::write(&flag, "1").map_err(|e| e.to_string())?;
+            println!("first run: sleeping");
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(ExitCode::SUCCESS)
         }
         Some("serve") => serve(&arg(1)?).await,
         Some("env") => {

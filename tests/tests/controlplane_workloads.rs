@@ -1,0 +1,431 @@
+//! Jobs and Deployments driven by the real controllers through the node agent.
+
+use std::path::Path;
+use std::time::Duration;
+
+use cira_testenv::{TestEnv, wait_for};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+const IMAGE: &str = "cira.dev/testprog";
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+async fn env() -> &'static TestEnv {
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    env.node()
+        .register_image(IMAGE, env!("CARGO_BIN_EXE_cira-testprog").into());
+    env
+}
+
+fn job(name: &str, args: &[&str], extra: serde_json::Value) -> Job {
+    let mut pod_spec = json!({
+        "restartPolicy": "Never",
+        "terminationGracePeriodSeconds": 10,
+        "containers": [{"name": "main", "image": format!("{IMAGE}:latest"), "command": ["/testprog"], "args": args}],
+    });
+    merge(
+        &mut pod_spec,
+        extra.get("pod").cloned().unwrap_or(json!({})),
+    );
+    let mut spec = json!({"backoffLimit": 2, "template": {"spec": pod_spec}});
+    merge(&mut spec, extra.get("job").cloned().unwrap_or(json!({})));
+    serde_json::from_value(
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": spec}),
+    )
+    .expect("valid job")
+}
+
+fn merge(base: &mut serde_json::Value, extra: serde_json::Value) {
+    if let (Some(b), serde_json::Value::Object(e)) = (base.as_object_mut(), extra) {
+        for (k, v) in e {
+            b.insert(k, v);
+        }
+    }
+}
+
+fn host_volume(dir: &Path) -> serde_json::Value {
+    json!({
+        "volumes": [{"name": "data", "hostPath": {"path": dir.display().to_string()}}],
+        "containers": [],
+    })
+}
+
+async fn job_condition(api: &Api<Job>, name: &str, type_: &str) -> Option<Job> {
+    let job = api.get(name).await.ok()?;
+    let has = job
+        .status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .any(|c| c.type_ == type_ && c.status == "True");
+    has.then_some(job)
+}
+
+async fn running_pod(pods: &Api<Pod>, env: &TestEnv, ns: &str, job: &str) -> Option<String> {
+    let list = pods
+        .list(&ListParams::default().labels(&format!("job-name={job}")))
+        .await
+        .ok()?;
+    list.items.into_iter().find_map(|p| {
+        let name = p.metadata.name.clone()?;
+        let running = p.status.as_ref()?.phase.as_deref() == Some("Running");
+        (running && env.node().pod_pid(ns, &name).is_some()).then_some(name)
+    })
+}
+
+#[tokio::test]
+async fn job_completes_through_the_job_controller() {
+    let env = env().await;
+    let ns = env.new_namespace("job-complete").await.unwrap();
+    let client = env.admin_client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    jobs.create(&PostParams::default(), &job("ok", &["env"], json!({})))
+        .await
+        .unwrap();
+    let done = wait_for("job ok to complete", TIMEOUT, || {
+        job_condition(&jobs, "ok", "Complete")
+    })
+    .await
+    .unwrap();
+    assert_eq!(done.status.unwrap().succeeded, Some(1));
+
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let pod = pods
+        .list(&ListParams::default().labels("job-name=ok"))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let name = pod.metadata.name.clone().unwrap();
+    let status = pod.status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Succeeded"));
+    let terminated = status.container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap()
+        .terminated
+        .unwrap();
+    assert_eq!(terminated.exit_code, 0);
+    assert_eq!(terminated.reason.as_deref(), Some("Completed"));
+
+    // The process saw the downward API and its own kubeconfig.
+    let logs = env.node().pod_logs(&ns, &name);
+    assert!(logs.contains(&format!("HOSTNAME={name}")), "{logs}");
+    assert!(logs.contains("KUBECONFIG="), "{logs}");
+    assert!(logs.contains("KUBERNETES_SERVICE_HOST=127.0.0.1"), "{logs}");
+}
+
+#[tokio::test]
+async fn pod_env_uses_downward_api_and_its_service_account_token() {
+    let env = env().await;
+    let ns = env.new_namespace("pod-env").await.unwrap();
+    let client = env.admin_client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let extra = json!({"pod": {"containers": [{
+        "name": "main", "image": IMAGE, "args": ["env", "$(MY_NS)", "/var/lib/data/file"],
+        "env": [
+            {"name": "MY_NS", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+            {"name": "MY_POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "MY_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+            {"name": "DATA_DIR", "value": "/var/lib/data"},
+        ],
+        "volumeMounts": [{"name": "data", "mountPath": "/var/lib/data"}],
+    }], "volumes": [{"name": "data", "emptyDir": {}}]}});
+    jobs.create(&PostParams::default(), &job("env", &[], extra))
+        .await
+        .unwrap();
+    wait_for("job env to complete", TIMEOUT, || {
+        job_condition(&jobs, "env", "Complete")
+    })
+    .await
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let pod = pods
+        .list(&ListParams::default().labels("job-name=env"))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let name = pod.metadata.name.unwrap();
+    let logs = env.node().pod_logs(&ns, &name);
+    assert!(logs.contains(&format!("MY_NS={ns}")), "{logs}");
+    assert!(logs.contains(&format!("MY_POD={name}")), "{logs}");
+    assert!(logs.contains("MY_IP=127.0.0.1"), "{logs}");
+    assert!(
+        logs.contains(&format!("args: [\"env\", \"{ns}\", \"")),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("DATA_DIR=/var/lib/data"),
+        "mount path not rewritten: {logs}"
+    );
+
+    // whoami through the per-pod kubeconfig: the pod's own service account.
+    let extra = json!({"pod": {"serviceAccountName": "default"}});
+    jobs.create(&PostParams::default(), &job("whoami", &["whoami"], extra))
+        .await
+        .unwrap();
+    wait_for("job whoami to complete", TIMEOUT, || {
+        job_condition(&jobs, "whoami", "Complete")
+    })
+    .await
+    .unwrap();
+    let pod = pods
+        .list(&ListParams::default().labels("job-name=whoami"))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let logs = env.node().pod_logs(&ns, &pod.metadata.name.unwrap());
+    assert!(
+        logs.contains(&format!("user: system:serviceaccount:{ns}:default")),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn crashed_pod_is_replaced_within_backoff_limit() {
+    let env = env().await;
+    let ns = env.new_namespace("job-crash").await.unwrap();
+    let client = env.admin_client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = host_volume(dir.path());
+    extra["containers"] = json!([{
+        "name": "main", "image": IMAGE, "args": ["sleep-first-run", "/data"],
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+    }]);
+    jobs.create(
+        &PostParams::default(),
+        &job("crash", &[], json!({"pod": extra})),
+    )
+    .await
+    .unwrap();
+    let first = wait_for("the first pod to run", TIMEOUT, || {
+        running_pod(&pods, env, &ns, "crash")
+    })
+    .await
+    .unwrap();
+    env.node().kill_pod_process(&ns, &first).await.unwrap();
+
+    let done = wait_for("job crash to complete", TIMEOUT, || {
+        job_condition(&jobs, "crash", "Complete")
+    })
+    .await
+    .unwrap();
+    let status = done.status.unwrap();
+    assert_eq!(status.failed, Some(1), "{status:?}");
+    assert_eq!(status.succeeded, Some(1), "{status:?}");
+    let exits = env.node().pod_exits(&ns, &first);
+    assert_eq!(exits.len(), 1, "{exits:?}");
+    assert_eq!(exits[0].exit_code, 137);
+    assert_eq!(exits[0].signal, Some(9));
+}
+
+#[tokio::test]
+async fn failed_container_restarts_in_place_with_on_failure() {
+    let env = env().await;
+    let ns = env.new_namespace("job-restart").await.unwrap();
+    let client = env.admin_client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let extra = json!({"pod": {
+        "restartPolicy": "OnFailure",
+        "volumes": [{"name": "scratch", "emptyDir": {}}],
+        "containers": [{"name": "main", "image": IMAGE, "args": ["fail-first-run", "/scratch"],
+            "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}],
+    }});
+    jobs.create(&PostParams::default(), &job("restart", &[], extra))
+        .await
+        .unwrap();
+    wait_for("job restart to complete", TIMEOUT, || {
+        job_condition(&jobs, "restart", "Complete")
+    })
+    .await
+    .unwrap();
+    let pod = pods
+        .list(&ListParams::default().labels("job-name=restart"))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let cs = pod.status.unwrap().container_statuses.unwrap().remove(0);
+    assert_eq!(cs.restart_count, 1);
+    let last = cs.last_state.unwrap().terminated.unwrap();
+    assert_eq!(last.exit_code, 1);
+    let logs = env.node().pod_logs(&ns, &pod.metadata.name.unwrap());
+    assert!(
+        logs.contains("first run: failing") && logs.contains("second run: succeeding"),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn suspending_a_job_terminates_its_pod_within_the_grace_period() {
+    let env = env().await;
+    let ns = env.new_namespace("job-suspend").await.unwrap();
+    let client = env.admin_client().await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = host_volume(dir.path());
+    extra["containers"] = json!([{
+        "name": "main", "image": IMAGE, "args": ["until-sigterm", "/data/marker"],
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+    }]);
+    jobs.create(
+        &PostParams::default(),
+        &job("suspend", &[], json!({"pod": extra})),
+    )
+    .await
+    .unwrap();
+    let pod = wait_for("the pod to run", TIMEOUT, || {
+        running_pod(&pods, env, &ns, "suspend")
+    })
+    .await
+    .unwrap();
+    let suspended_at = std::time::SystemTime::now();
+    jobs.patch(
+        "suspend",
+        &PatchParams::default(),
+        &Patch::Merge(&json!({"spec": {"suspend": true}})),
+    )
+    .await
+    .unwrap();
+    let marker = dir.path().join("marker");
+    wait_for(
+        "the pod to write its SIGTERM marker",
+        Duration::from_secs(30),
+        || async { std::fs::read_to_string(&marker).ok() },
+    )
+    .await
+    .map(|text| assert_eq!(text, "sigterm"))
+    .unwrap();
+    let exits = wait_for(
+        "the pod process to be reaped",
+        Duration::from_secs(30),
+        || async { Some(env.node().pod_exits(&ns, &pod)).filter(|e| !e.is_empty()) },
+    )
+    .await
+    .unwrap();
+    assert_eq!(exits[0].exit_code, 0, "{exits:?}");
+    let took = exits[0].finished_at.duration_since(suspended_at).unwrap();
+    assert!(
+        took < Duration::from_secs(10),
+        "exit took {took:?}, longer than the grace period"
+    );
+    wait_for("job suspend to be Suspended", TIMEOUT, || {
+        job_condition(&jobs, "suspend", "Suspended")
+    })
+    .await
+    .unwrap();
+    wait_for("the suspended job's pod to be deleted", TIMEOUT, || async {
+        pods.get_opt(&pod)
+            .await
+            .ok()
+            .and_then(|p| p.is_none().then_some(()))
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn deployment_pod_starts_and_becomes_ready() {
+    let env = env().await;
+    let ns = env.new_namespace("deploy").await.unwrap();
+    let client = env.admin_client().await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let deployment: Deployment = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"terminationGracePeriodSeconds": 5, "containers": [{
+                    "name": "web", "image": IMAGE, "args": ["serve", "127.0.0.1:8080"],
+                    "ports": [{"name": "http", "containerPort": 8080}],
+                    "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 1},
+                }]},
+            },
+        },
+    }))
+    .unwrap();
+    deployments
+        .create(&PostParams::default(), &deployment)
+        .await
+        .unwrap();
+    let ready = wait_for(
+        "deployment web to have 2 ready replicas",
+        TIMEOUT,
+        || async {
+            let d = deployments.get("web").await.ok()?;
+            let status = d.status?;
+            (status.ready_replicas == Some(2) && status.available_replicas == Some(2))
+                .then_some(status)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ready.replicas, Some(2));
+
+    // Both replicas declared port 8080 yet listen on different free ports.
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let names: Vec<String> = pods
+        .list(&ListParams::default().labels("app=web"))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    assert_eq!(names.len(), 2);
+    let ports: Vec<u16> = names
+        .iter()
+        .map(|n| env.node().pod_port(&ns, n, 8080).unwrap())
+        .collect();
+    assert_ne!(ports[0], ports[1]);
+    for port in ports {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        use std::io::{Read, Write};
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+
+    // Scaling down deletes a pod gracefully (SIGTERM, exit 0) and it goes away.
+    deployments
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"spec": {"replicas": 0}})),
+        )
+        .await
+        .unwrap();
+    wait_for("the web pods to be deleted", TIMEOUT, || async {
+        let list = pods
+            .list(&ListParams::default().labels("app=web"))
+            .await
+            .ok()?;
+        list.items.is_empty().then_some(())
+    })
+    .await
+    .unwrap();
+    for name in &names {
+        let exits = env.node().pod_exits(&ns, name);
+        assert_eq!(exits.len(), 1, "{name}: {exits:?}");
+        assert_eq!(exits[0].exit_code, 0, "{name}: {exits:?}");
+        assert!(env.node().pod_logs(&ns, name).contains("got SIGTERM"));
+    }
+}
