@@ -1,20 +1,52 @@
 //! Entity extraction from fetched pages.
 //!
-//! INTERFACE STUB: the crawl engine codes against these names; the extraction
-//! work replaces the bodies.
+//! `Extractor::extract` runs on the crawler's hot path for every page. It
+//! works from the streaming `PageScan` (text, links, meta, JSON-LD, script
+//! URLs) and parses a DOM only where a page needs one: microdata, and pages
+//! that look like team, about, imprint or contact pages (tables of people).
+//! Every regex is compiled once.
+//!
+//! Findings of one page form a `PageEntities`; `Entities` merges them across
+//! pages. Merging is commutative (sets and maps, ties broken by ordering, never
+//! by arrival), so the merged state, and the report built from it, does not
+//! depend on page order or on a checkpoint round trip in between.
 
-use std::collections::BTreeMap;
+mod address;
+mod email;
+mod legal;
+mod people;
+mod phone;
+mod region;
+mod schema;
+mod social;
+mod tech;
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::page::FetchedPage;
 
+pub use address::Address;
+pub use legal::LegalId;
+pub use tech::{FINGERPRINTS, Fingerprint};
+pub use text::PageKind;
+
+/// Most source URLs kept per finding: the checkpoint stays small, and the
+/// kept ones are the smallest URLs so the choice does not depend on order.
+pub const MAX_SOURCES: usize = 20;
+/// Most page summaries kept for the overview (lowest depth first).
+pub const MAX_PAGE_SUMMARIES: usize = 64;
+
 /// Per-scan extraction settings; cheap to share across worker threads.
 #[derive(Debug, Clone)]
 pub struct Extractor {
     pub seed: Url,
     pub company_name: String,
+    /// Country the seed's ccTLD names (alpha-2), the first phone region hint.
+    pub site_country: Option<String>,
 }
 
 impl Extractor {
@@ -22,46 +54,506 @@ impl Extractor {
         Self {
             seed: seed.clone(),
             company_name: company_name.to_string(),
+            site_country: seed.host_str().and_then(region::country_from_host),
         }
     }
 
     /// Extracts entities and analysis features from one page. Pure and
     /// thread-safe; called from the crawler's worker threads.
     pub fn extract(&self, page: &FetchedPage) -> PageEntities {
-        PageEntities {
-            url: page.url.to_string(),
-            tokens: page.scan.text.split_whitespace().count() as u64,
+        let scan = &page.scan;
+        let url = page.url.as_str();
+        let mut out = PageEntities {
+            url: url.to_string(),
+            depth: page.depth,
+            tokens: scan.text.split_whitespace().count() as u64,
+            ..PageEntities::default()
+        };
+        if !(200..300).contains(&page.status) {
+            return out;
         }
+        let kind = text::classify(page);
+        out.kind = kind;
+
+        // Structured data first: it also feeds the phone region hint.
+        let mut structured = schema::Structured::default();
+        for body in &scan.json_ld {
+            schema::from_json_ld(body, &mut structured);
+        }
+        let needs_dom = scan.has_microdata || kind.is_people_page();
+        let dom = needs_dom.then(|| scraper::Html::parse_document(&page.body));
+        if let Some(dom) = &dom
+            && scan.has_microdata
+        {
+            schema::from_microdata(dom, &mut structured);
+        }
+
+        // Addresses (structured and from text) give a country for phones.
+        let mut addresses: Vec<Address> = structured.addresses.clone();
+        addresses.extend(address::from_text(&scan.text, self.site_country.as_deref()));
+        let address_country = addresses.iter().find_map(|a| a.country.clone());
+        let region = region::phone_region(
+            self.site_country.as_deref(),
+            address_country.as_deref(),
+            scan.lang.as_deref(),
+        );
+
+        // Emails.
+        let mut emails = BTreeSet::new();
+        email::from_text(&scan.text, &mut emails);
+        for link in &scan.links {
+            email::from_href(&link.href, &mut emails);
+        }
+        for e in &structured.emails {
+            email::push_candidate(e, &mut emails);
+        }
+        out.emails = emails.into_iter().collect();
+
+        // Phones.
+        let mut phones = BTreeMap::new();
+        phone::from_text(&scan.text, region, &mut phones);
+        for link in &scan.links {
+            phone::from_link(link, region, &mut phones);
+        }
+        for (raw, kind) in &structured.phones {
+            phone::from_structured(raw, *kind, region, &mut phones);
+        }
+        out.phones = phones
+            .into_iter()
+            .map(|(value, kind)| Phone { value, kind })
+            .collect();
+
+        // Social profiles: links plus schema.org sameAs.
+        let base = scan
+            .base_href
+            .as_deref()
+            .and_then(|b| page.url.join(b).ok())
+            .unwrap_or_else(|| page.url.clone());
+        let mut social = BTreeMap::new();
+        for link in &scan.links {
+            if let Some(p) = social::from_href(&base, &link.href, link.rel.as_deref()) {
+                social.insert(p.url.clone(), p);
+            }
+        }
+        for same in &structured.same_as {
+            if let Some(p) = social::from_href(&base, same, Some("me")) {
+                social.insert(p.url.clone(), p);
+            }
+        }
+        out.social = social.into_values().collect();
+
+        // People: schema.org, then the page's own layout on team-like pages.
+        let mut people_found = structured.people.clone();
+        if kind.is_people_page() {
+            people_found.extend(people::from_text(&scan.text));
+            if let Some(dom) = &dom {
+                people_found.extend(people::from_tables(dom));
+            }
+        }
+        out.people = people::dedupe(people_found);
+
+        // Products and services.
+        let mut products = structured.products.clone();
+        if kind == PageKind::Products {
+            products.extend(text::product_headings(page));
+        }
+        out.products = dedupe_products(products);
+
+        out.technologies = tech::detect(page);
+        out.addresses = address::dedupe(addresses);
+
+        let mut legal_ids = structured.legal.clone();
+        legal_ids.extend(legal::from_text(&scan.text));
+        out.legal = legal::dedupe(legal_ids);
+
+        let mut facts = structured.facts;
+        if let Some(lang) = scan.lang.as_deref() {
+            let lang = lang.trim().to_ascii_lowercase();
+            let primary = lang.split(['-', '_']).next().unwrap_or("");
+            if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase())
+            {
+                facts.push(("language".into(), primary.to_string()));
+            }
+        }
+        if kind == PageKind::Home
+            && let Some(name) = scan
+                .meta
+                .iter()
+                .find(|(k, _)| k == "og:site_name")
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty() && v.len() < 120)
+        {
+            facts.push(("siteName".into(), name.to_string()));
+        }
+        facts.sort();
+        facts.dedup();
+        out.facts = facts;
+        out.summary = text::summary(page, kind);
+        out
     }
+}
+
+fn dedupe_products(mut products: Vec<Product>) -> Vec<Product> {
+    products.retain(|p| {
+        let n = p.name.trim();
+        (2..=100).contains(&n.chars().count())
+    });
+    products.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(b.description.cmp(&a.description))
+    });
+    products.dedup_by(|a, b| a.name.to_lowercase() == b.name.to_lowercase());
+    products
+}
+
+/// A phone number in E.164 and whether it was labelled as a fax.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Phone {
+    pub value: String,
+    pub kind: PhoneKind,
+}
+
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PhoneKind {
+    #[default]
+    Phone,
+    Fax,
+}
+
+/// A canonical social profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SocialProfile {
+    /// Lower-case platform name: linkedin, x, github, facebook, ...
+    pub platform: String,
+    /// Canonical profile URL.
+    pub url: String,
+}
+
+/// A person and a job title.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub title: String,
+}
+
+/// A product or service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Product {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A detected technology.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Technology {
+    pub name: String,
+    pub category: String,
+    pub version: Option<String>,
+}
+
+/// What the overview needs to know about one page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PageSummary {
+    pub url: String,
+    pub depth: u32,
+    pub kind: PageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The first substantial paragraph of visible text, shortened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
 }
 
 /// What one page yielded.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PageEntities {
     pub url: String,
+    pub depth: u32,
+    pub kind: PageKind,
     /// Words of text processed.
     pub tokens: u64,
+    pub emails: Vec<String>,
+    pub phones: Vec<Phone>,
+    pub social: Vec<SocialProfile>,
+    pub people: Vec<Person>,
+    pub products: Vec<Product>,
+    pub technologies: Vec<Technology>,
+    pub addresses: Vec<Address>,
+    pub legal: Vec<LegalId>,
+    /// Organisation facts: (key, value), e.g. ("name", "ACME GmbH").
+    pub facts: Vec<(String, String)>,
+    pub summary: Option<PageSummary>,
+}
+
+/// Where a finding was seen.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seen {
+    /// The smallest `MAX_SOURCES` source URLs.
+    #[serde(rename = "s")]
+    pub sources: BTreeSet<String>,
+    /// On how many pages it was seen.
+    #[serde(rename = "n")]
+    pub pages: u64,
+}
+
+impl Seen {
+    fn add(&mut self, url: &str) {
+        if self.sources.contains(url) {
+            return;
+        }
+        self.pages += 1;
+        if self.sources.len() < MAX_SOURCES {
+            self.sources.insert(url.to_string());
+        } else if let Some(last) = self.sources.last()
+            && url < last.as_str()
+        {
+            self.sources.pop_last();
+            self.sources.insert(url.to_string());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PhoneEntry {
+    pub kinds: BTreeSet<PhoneKind>,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SocialEntry {
+    pub platform: String,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PersonEntry {
+    /// Display name; the smallest spelling seen, so order does not matter.
+    pub name: String,
+    pub titles: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+impl PersonEntry {
+    /// The most informative title: the longest, ties by ordering.
+    pub fn best_title(&self) -> &str {
+        self.titles
+            .iter()
+            .max_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(b.cmp(a)))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProductEntry {
+    pub name: String,
+    /// Descriptions seen (at most a few, the smallest kept).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub descriptions: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TechEntry {
+    pub category: String,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub versions: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AddressEntry {
+    pub address: Address,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LegalEntry {
+    pub id: LegalId,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub authorities: BTreeSet<String>,
+    pub seen: Seen,
 }
 
 /// Everything extracted so far, merged across pages; part of the checkpoint.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Entities {
     pub tokens_processed: u64,
+    pub pages_processed: u64,
+    pub emails: BTreeMap<String, Seen>,
+    pub phones: BTreeMap<String, PhoneEntry>,
+    /// Keyed by canonical URL.
+    pub social: BTreeMap<String, SocialEntry>,
+    /// Keyed by lower-cased name.
+    pub people: BTreeMap<String, PersonEntry>,
+    /// Keyed by lower-cased name.
+    pub products: BTreeMap<String, ProductEntry>,
+    /// Keyed by technology name.
+    pub technologies: BTreeMap<String, TechEntry>,
+    /// Keyed by a normalised address line.
+    pub addresses: BTreeMap<String, AddressEntry>,
+    /// Keyed by "type:value".
+    pub legal: BTreeMap<String, LegalEntry>,
+    /// Organisation facts: key -> value -> where seen.
+    pub facts: BTreeMap<String, BTreeMap<String, Seen>>,
+    /// Summaries of the shallowest and most telling pages, sorted by
+    /// (depth, url).
+    pub pages: Vec<PageSummary>,
 }
+
+/// Most descriptions kept per product.
+const MAX_PRODUCT_DESCRIPTIONS: usize = 3;
+/// Most distinct values kept per organisation fact key.
+const MAX_FACT_VALUES: usize = 16;
 
 impl Entities {
     /// Merges one page's findings (duplicates merge, sources accumulate).
     pub fn merge_page(&mut self, page: PageEntities) {
+        let url = page.url.as_str();
         self.tokens_processed += page.tokens;
+        self.pages_processed += 1;
+        for e in page.emails {
+            self.emails.entry(e).or_default().add(url);
+        }
+        for p in page.phones {
+            let entry = self.phones.entry(p.value).or_default();
+            entry.kinds.insert(p.kind);
+            entry.seen.add(url);
+        }
+        for s in page.social {
+            let entry = self.social.entry(s.url).or_insert_with(|| SocialEntry {
+                platform: s.platform,
+                seen: Seen::default(),
+            });
+            entry.seen.add(url);
+        }
+        for p in page.people {
+            let key = people::key(&p.name);
+            let entry = self.people.entry(key).or_insert_with(|| PersonEntry {
+                name: p.name.clone(),
+                ..PersonEntry::default()
+            });
+            if p.name < entry.name {
+                entry.name = p.name;
+            }
+            if !p.title.is_empty() {
+                entry.titles.insert(p.title);
+            }
+            entry.seen.add(url);
+        }
+        for p in page.products {
+            let key = p.name.to_lowercase();
+            let entry = self.products.entry(key).or_insert_with(|| ProductEntry {
+                name: p.name.clone(),
+                ..ProductEntry::default()
+            });
+            if p.name < entry.name {
+                entry.name = p.name;
+            }
+            if let Some(d) = p.description {
+                entry.descriptions.insert(d);
+                while entry.descriptions.len() > MAX_PRODUCT_DESCRIPTIONS {
+                    entry.descriptions.pop_last();
+                }
+            }
+            entry.seen.add(url);
+        }
+        for t in page.technologies {
+            let entry = self.technologies.entry(t.name).or_insert_with(|| TechEntry {
+                category: t.category,
+                ..TechEntry::default()
+            });
+            if let Some(v) = t.version {
+                entry.versions.insert(v);
+            }
+            entry.seen.add(url);
+        }
+        for a in page.addresses {
+            let key = a.key();
+            let entry = self
+                .addresses
+                .entry(key)
+                .or_insert_with(|| AddressEntry {
+                    address: a.clone(),
+                    seen: Seen::default(),
+                });
+            entry.address.absorb(&a);
+            entry.seen.add(url);
+        }
+        for l in page.legal {
+            let key = format!("{}:{}", l.kind, l.value);
+            let authority = l.authority.clone();
+            let entry = self.legal.entry(key).or_insert_with(|| LegalEntry {
+                id: LegalId {
+                    authority: None,
+                    ..l
+                },
+                ..LegalEntry::default()
+            });
+            if let Some(a) = authority {
+                entry.authorities.insert(a);
+            }
+            entry.seen.add(url);
+        }
+        for (k, v) in page.facts {
+            let values = self.facts.entry(k).or_default();
+            if values.len() < MAX_FACT_VALUES || values.contains_key(&v) {
+                values.entry(v).or_default().add(url);
+            } else if let Some(last) = values.last_key_value().map(|(k, _)| k.clone())
+                && v < last
+            {
+                values.remove(&last);
+                values.entry(v).or_default().add(url);
+            }
+        }
+        if let Some(summary) = page.summary {
+            let pos = self
+                .pages
+                .binary_search_by(|p| (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url)));
+            if let Err(pos) = pos
+                && !self.pages.iter().any(|p| p.url == summary.url)
+            {
+                self.pages.insert(pos, summary);
+                self.pages.truncate(MAX_PAGE_SUMMARIES);
+            }
+        }
     }
 
     /// Distinct entities found so far.
     pub fn count(&self) -> u64 {
-        0
+        self.counts().values().sum()
     }
 
     /// Distinct entities by type (emails, phones, ...).
     pub fn counts(&self) -> BTreeMap<String, u64> {
-        BTreeMap::new()
+        BTreeMap::from([
+            ("emails".to_string(), self.emails.len() as u64),
+            ("phones".to_string(), self.phones.len() as u64),
+            ("socialProfiles".to_string(), self.social.len() as u64),
+            ("people".to_string(), self.people.len() as u64),
+            ("products".to_string(), self.products.len() as u64),
+            ("technologies".to_string(), self.technologies.len() as u64),
+            ("addresses".to_string(), self.addresses.len() as u64),
+            ("legalIdentifiers".to_string(), self.legal.len() as u64),
+        ])
+    }
+
+    /// The values of an organisation fact, most-seen first.
+    pub fn fact_values(&self, key: &str) -> Vec<&str> {
+        let mut values: Vec<(&String, &Seen)> = self
+            .facts
+            .get(key)
+            .map(|m| m.iter().collect())
+            .unwrap_or_default();
+        values.sort_by(|a, b| b.1.pages.cmp(&a.1.pages).then(a.0.cmp(b.0)));
+        values.into_iter().map(|(v, _)| v.as_str()).collect()
     }
 }

@@ -1,0 +1,377 @@
+//! Postal addresses: schema.org `PostalAddress` (see `schema`) and the
+//! common written forms of Europe and the US:
+//!
+//! ```text
+//! Musterstraße 12            12 rue de la Paix          1600 Main Street, Suite 4
+//! 10115 Berlin               75002 Paris                Springfield, IL 62701
+//! ```
+//!
+//! A postcode line counts only right after (or on the same line as) a street
+//! line, so years and prices followed by a capitalised word do not.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// A postal address; `country` is ISO 3166 alpha-2.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl Address {
+    /// Merge key: street and postcode normalised (so "Hauptstr. 1" and
+    /// "Hauptstraße 1" in 10115 are one address).
+    pub fn key(&self) -> String {
+        let norm = |s: &Option<String>| {
+            s.as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .replace("straße", "str")
+                .replace("strasse", "str")
+                .replace("str.", "str")
+                .replace("street", "st")
+                .replace("st.", "st")
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        };
+        let locality = if self.postal_code.is_some() {
+            String::new()
+        } else {
+            norm(&self.locality)
+        };
+        format!("{}|{}|{}", norm(&self.postal_code), norm(&self.street), locality)
+    }
+
+    /// Fills gaps from another spelling of the same address; where both have
+    /// a value the smaller wins, so merge order does not matter.
+    pub fn absorb(&mut self, other: &Address) {
+        fn pick(a: &mut Option<String>, b: &Option<String>) {
+            match (a.as_ref(), b) {
+                (None, Some(_)) => *a = b.clone(),
+                (Some(x), Some(y)) if y < x => *a = b.clone(),
+                _ => {}
+            }
+        }
+        pick(&mut self.street, &other.street);
+        pick(&mut self.locality, &other.locality);
+        pick(&mut self.postal_code, &other.postal_code);
+        pick(&mut self.region, &other.region);
+        pick(&mut self.country, &other.country);
+    }
+
+    /// One line, for the Markdown report.
+    pub fn one_line(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.street {
+            parts.push(s.clone());
+        }
+        let city = [self.postal_code.as_deref(), self.locality.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !city.is_empty() {
+            parts.push(city);
+        }
+        if let Some(r) = &self.region {
+            parts.push(r.clone());
+        }
+        if let Some(c) = &self.country {
+            parts.push(c.clone());
+        }
+        parts.join(", ")
+    }
+}
+
+/// Country names and codes as written in addresses -> alpha-2.
+pub fn country_code(raw: &str) -> Option<String> {
+    let t = raw.trim().trim_end_matches('.').to_lowercase();
+    let code = match t.as_str() {
+        "de" | "deu" | "germany" | "deutschland" | "allemagne" => "DE",
+        "at" | "aut" | "austria" | "österreich" | "oesterreich" | "autriche" => "AT",
+        "ch" | "che" | "switzerland" | "schweiz" | "suisse" | "svizzera" => "CH",
+        "fr" | "fra" | "france" | "frankreich" => "FR",
+        "gb" | "gbr" | "uk" | "united kingdom" | "great britain" | "england" | "scotland"
+        | "wales" | "royaume-uni" | "großbritannien" => "GB",
+        "us" | "usa" | "u.s.a" | "u.s" | "united states" | "united states of america"
+        | "états-unis" | "vereinigte staaten" => "US",
+        "nl" | "nld" | "netherlands" | "the netherlands" | "nederland" | "niederlande"
+        | "pays-bas" => "NL",
+        "be" | "bel" | "belgium" | "belgique" | "belgië" | "belgien" => "BE",
+        "lu" | "lux" | "luxembourg" | "luxemburg" => "LU",
+        "it" | "ita" | "italy" | "italia" | "italien" | "italie" => "IT",
+        "es" | "esp" | "spain" | "españa" | "spanien" | "espagne" => "ES",
+        "ie" | "irl" | "ireland" | "irland" | "irlande" => "IE",
+        "dk" | "dnk" | "denmark" | "danmark" | "dänemark" => "DK",
+        "se" | "swe" | "sweden" | "sverige" | "schweden" => "SE",
+        "pl" | "pol" | "poland" | "polska" | "polen" => "PL",
+        "pt" | "prt" | "portugal" => "PT",
+        "ca" | "can" | "canada" | "kanada" => "CA",
+        "fi" | "fin" | "finland" | "suomi" => "FI",
+        "no" | "nor" | "norway" | "norge" => "NO",
+        "cz" | "cze" | "czech republic" | "czechia" | "tschechien" => "CZ",
+        other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
+            return Some(other.to_ascii_uppercase());
+        }
+        _ => return None,
+    };
+    Some(code.to_string())
+}
+
+/// German/Austrian/Swiss street: "Musterstraße 12a", "Am Markt 3", "Hauptstr. 5".
+static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+(\d{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?\d{1,4}[a-zA-Z]?)?)$",
+    )
+    .expect("static regex")
+});
+/// French/Belgian: "12 rue de la Paix", "3bis avenue Foch".
+static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)\b[\p{L}\s'\-\.]{2,60})$",
+    )
+    .expect("static regex")
+});
+/// English: "1600 Main Street", "10 Downing St, Suite 4".
+static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(\d{1,6}[A-Za-z]?\s+(?:[\p{Lu}\d][\p{L}\d\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[\w\-]+)?)$",
+    )
+    .expect("static regex")
+});
+/// "10115 Berlin", "D-80331 München", "1010 Wien", "75002 Paris Cedex 02", "1012 AB Amsterdam".
+static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL)[\-\s])?(\d{4,5}|\d{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|Cedex|\d{1,2}))*)$",
+    )
+    .expect("static regex")
+});
+/// "Springfield, IL 62701" (US).
+static US_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]{1,40}),\s*([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
+        .expect("static regex")
+});
+/// "London EC1A 1BB" or "EC1A 1BB London" (UK).
+static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:([\p{Lu}][\p{L}\- ]{1,40}),?\s+)?([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]{1,40}))?$",
+    )
+    .expect("static regex")
+});
+
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+    "VA", "WA", "WV", "WI", "WY", "DC",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum StreetStyle {
+    German,
+    French,
+    English,
+}
+
+fn street(line: &str) -> Option<(String, StreetStyle)> {
+    // Drop a label such as "Adresse:" or "Siège :".
+    let line = line.rsplit(':').next().unwrap_or(line);
+    let line = line.trim().trim_end_matches(',');
+    if line.chars().count() > 80 {
+        return None;
+    }
+    if let Some(c) = STREET_DE.captures(line) {
+        return Some((format!("{} {}", &c[1], &c[2]), StreetStyle::German));
+    }
+    if let Some(c) = STREET_FR.captures(line) {
+        return Some((c[1].trim().to_string(), StreetStyle::French));
+    }
+    if let Some(c) = STREET_EN.captures(line) {
+        return Some((c[1].trim().to_string(), StreetStyle::English));
+    }
+    None
+}
+
+/// City line after a street; fills postcode, locality, region and country.
+fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
+    let line = line.trim().trim_end_matches(',');
+    if let Some(c) = US_CITY.captures(line)
+        && US_STATES.contains(&&c[2])
+    {
+        a.locality = Some(c[1].trim().to_string());
+        a.region = Some(c[2].to_string());
+        a.postal_code = Some(c[3].to_string());
+        a.country = Some("US".into());
+        return true;
+    }
+    if let Some(c) = POSTCODE_CITY.captures(line) {
+        let code = c[1].replace(' ', " ");
+        let prefix = line
+            .split(['-', ' '])
+            .next()
+            .filter(|p| p.chars().all(|c| c.is_ascii_uppercase()))
+            .unwrap_or("");
+        let digits = code.chars().filter(char::is_ascii_digit).count();
+        let dutch = code.chars().any(|c| c.is_ascii_uppercase());
+        let country = match prefix {
+            "D" | "DE" => Some("DE"),
+            "A" | "AT" => Some("AT"),
+            "CH" => Some("CH"),
+            "F" | "FR" => Some("FR"),
+            "B" | "BE" => Some("BE"),
+            "L" | "LU" => Some("LU"),
+            "NL" => Some("NL"),
+            _ if dutch => Some("NL"),
+            _ if digits == 5 && style == StreetStyle::French => Some("FR"),
+            _ if digits == 5 && style == StreetStyle::German => Some("DE"),
+            _ if digits == 4 && style == StreetStyle::German => {
+                // Austria or Switzerland: trust the site, else leave open.
+                hint.filter(|h| *h == "AT" || *h == "CH")
+            }
+            _ if digits == 4 && style == StreetStyle::French => {
+                hint.filter(|h| matches!(*h, "BE" | "CH" | "LU"))
+            }
+            _ => hint.filter(|h| {
+                (digits == 5 && matches!(*h, "DE" | "FR" | "IT" | "ES" | "FI"))
+                    || (digits == 4 && matches!(*h, "AT" | "CH" | "BE" | "DK" | "NO" | "LU"))
+            }),
+        };
+        a.postal_code = Some(code);
+        a.locality = Some(c[2].trim().to_string());
+        a.country = country.map(str::to_string);
+        return true;
+    }
+    if style == StreetStyle::English
+        && let Some(c) = UK_CITY.captures(line)
+        && (c.get(1).is_some() || c.get(3).is_some())
+    {
+        a.postal_code = Some(c[2].to_string());
+        a.locality = c.get(1).or(c.get(3)).map(|m| m.as_str().trim().to_string());
+        a.country = Some("GB".into());
+        return true;
+    }
+    false
+}
+
+/// Addresses written in visible text.
+pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
+    let mut out = Vec::new();
+    // Cheap gate: an address needs a run of 4+ digits (or a UK postcode).
+    if !text.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit))
+        && !text.contains(" Street")
+    {
+        return out;
+    }
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    for (i, line) in lines.iter().enumerate() {
+        // Same line: "Musterstraße 12, 10115 Berlin, Germany".
+        let parts: Vec<&str> = line.split([',', '·', '|', '•']).map(str::trim).collect();
+        for j in 0..parts.len() {
+            let Some((s, style)) = street(parts[j]) else {
+                continue;
+            };
+            let mut a = Address {
+                street: Some(s),
+                ..Address::default()
+            };
+            if find_city(&parts[j + 1..], lines.get(i + 1), style, hint, &mut a)
+                || lines.get(i + 1).is_some_and(|next| {
+                    let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
+                    find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
+                })
+            {
+                out.push(a);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Looks for the city among `parts` (the rest of a line); a US city line
+/// spans two comma-separated parts. Then reads a country after it.
+fn find_city(
+    parts: &[&str],
+    next_line: Option<&&str>,
+    style: StreetStyle,
+    hint: Option<&str>,
+    a: &mut Address,
+) -> bool {
+    // Skip at most one unit part such as "Suite 4" / "2. OG".
+    for k in 0..parts.len().min(2) {
+        if k + 1 < parts.len()
+            && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a)
+        {
+            country_after(&parts[k + 2..], next_line, a);
+            return true;
+        }
+        if city(parts[k], style, hint, a) {
+            country_after(&parts[k + 1..], next_line, a);
+            return true;
+        }
+    }
+    false
+}
+
+/// A country written after the city ("…, Germany" or on the next line).
+fn country_after(rest: &[&str], next_line: Option<&&str>, a: &mut Address) {
+    let candidate = rest.first().copied().or(next_line.copied());
+    if let Some(c) = candidate.filter(|c| c.len() > 2).and_then(country_code) {
+        a.country = Some(c);
+    }
+}
+
+/// Drops repeats within one page.
+pub fn dedupe(mut addresses: Vec<Address>) -> Vec<Address> {
+    addresses.sort_by_key(Address::key);
+    let mut out: Vec<Address> = Vec::new();
+    for a in addresses {
+        match out.last_mut() {
+            Some(last) if last.key() == a.key() => last.absorb(&a),
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_two_lines() {
+        let got = from_text("ACME GmbH\nMusterstraße 12\n10115 Berlin\nDeutschland", None);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].street.as_deref(), Some("Musterstraße 12"));
+        assert_eq!(got[0].postal_code.as_deref(), Some("10115"));
+        assert_eq!(got[0].locality.as_deref(), Some("Berlin"));
+        assert_eq!(got[0].country.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn one_line_french_and_us() {
+        let fr = from_text("Siège : 12 rue de la Paix, 75002 Paris, France", None);
+        assert_eq!(fr[0].country.as_deref(), Some("FR"));
+        assert_eq!(fr[0].street.as_deref(), Some("12 rue de la Paix"));
+        let us = from_text("1600 Main Street, Suite 4\nSpringfield, IL 62701", None);
+        assert_eq!(us[0].region.as_deref(), Some("IL"));
+        assert_eq!(us[0].country.as_deref(), Some("US"));
+    }
+
+    #[test]
+    fn years_and_prices_are_not_addresses() {
+        assert!(from_text("Founded 2009\n2019 Annual Report\n1299 Euro Bundle", Some("DE")).is_empty());
+    }
+}

@@ -1,0 +1,207 @@
+//! Email addresses: visible text (HTML comments never reach it), `mailto:`
+//! links, schema.org `email`, and `name [at] domain [dot] com` obfuscation.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[a-z0-9._%+\-]{1,64}@[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}",
+    )
+    .expect("static regex")
+});
+
+/// `name [at] domain [dot] com`, `name(at)domain.com`, `name {at} domain (punkt) de`.
+static OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})\s*[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]\s*([a-z0-9][a-z0-9\-]*(?:\s*(?:[\[\(\{<]\s*(?:dot|punkt|point)\s*[\]\)\}>]|\.)\s*[a-z0-9][a-z0-9\-]*)+)",
+    )
+    .expect("static regex")
+});
+static DOT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*(?:[\[\(\{<]\s*(?:dot|punkt|point)\s*[\]\)\}>]|\.)\s*").expect("static regex")
+});
+static AT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex")
+});
+
+/// File extensions that make `logo@2x.png` look like an address.
+const FILE_TLDS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "css", "js", "mjs", "json",
+    "xml", "pdf", "zip", "mp4", "webm", "woff", "woff2", "ttf", "eot", "map", "php", "html", "htm",
+];
+
+/// Domains that only ever appear as placeholders or tracking endpoints.
+const PLACEHOLDER_DOMAINS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "example.de",
+    "example.fr",
+    "example.co.uk",
+    "domain.com",
+    "domain.tld",
+    "email.com",
+    "yourdomain.com",
+    "your-domain.com",
+    "yourcompany.com",
+    "company.com",
+    "test.com",
+    "mustermann.de",
+    "musterfirma.de",
+    "beispiel.de",
+    "localhost",
+    "sentry.io",
+    "sentry.wixpress.com",
+    "sentry-next.wixpress.com",
+    "wixpress.com",
+];
+const PLACEHOLDER_LOCALS: &[&str] = &[
+    "name",
+    "your.name",
+    "yourname",
+    "your-name",
+    "you",
+    "your.email",
+    "youremail",
+    "your-email",
+    "email",
+    "user",
+    "username",
+    "vorname.nachname",
+    "max.mustermann",
+    "prenom.nom",
+    "john.doe",
+    "jane.doe",
+];
+
+/// Lower-cases and validates a candidate; pushes it if it is a real address.
+pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
+    let candidate = raw
+        .trim()
+        .trim_start_matches("mailto:")
+        .trim_matches(|c: char| c == '.' || c == '-' || c == '_' || c.is_whitespace())
+        .to_lowercase();
+    let Some((local, domain)) = candidate.split_once('@') else {
+        return;
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || domain.len() > 253
+        || local.starts_with('.')
+        || local.contains("..")
+        || domain.contains("..")
+        || !domain.contains('.')
+        || PLACEHOLDER_LOCALS.contains(&local)
+    {
+        return;
+    }
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    if FILE_TLDS.contains(&tld) || !tld.chars().all(|c| c.is_ascii_alphabetic()) {
+        return;
+    }
+    if PLACEHOLDER_DOMAINS
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+    {
+        return;
+    }
+    // Retina image names such as "hero@2x.webp" have a numeric "domain".
+    if domain
+        .split('.')
+        .next()
+        .is_some_and(|l| l.chars().all(|c| c.is_ascii_digit() || c == 'x'))
+    {
+        return;
+    }
+    out.insert(candidate);
+}
+
+/// Addresses in visible text, plain and obfuscated.
+pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
+    if text.contains('@') {
+        for m in EMAIL.find_iter(text) {
+            // An address glued to a preceding word char is a fragment of
+            // something else (a URL path, a handle).
+            let before = text[..m.start()].chars().next_back();
+            if before.is_some_and(|c| c == '/' || c == ':') {
+                continue;
+            }
+            push_candidate(m.as_str(), out);
+        }
+    }
+    if AT_TOKEN.is_match(text) {
+        for caps in OBFUSCATED.captures_iter(text) {
+            let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
+            push_candidate(&format!("{}@{}", local.as_str(), domain), out);
+        }
+    }
+}
+
+/// A `mailto:` link (query and multiple recipients handled).
+pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
+    let href = href.trim();
+    let Some(rest) = href
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+        .map(|_| &href[7..])
+    else {
+        return;
+    };
+    let addresses = rest.split('?').next().unwrap_or("");
+    let decoded = percent_decode(addresses);
+    for a in decoded.split([',', ';']) {
+        push_candidate(a, out);
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        from_text(text, &mut out);
+        out.into_iter().collect()
+    }
+
+    #[test]
+    fn plain_and_obfuscated() {
+        assert_eq!(found("Mail: Info@Acme.DE."), vec!["info@acme.de"]);
+        assert_eq!(
+            found("write to jobs [at] acme [dot] com or press(at)acme.co.uk"),
+            vec!["jobs@acme.com", "press@acme.co.uk"]
+        );
+        assert_eq!(found("kontakt {at} firma (punkt) de"), vec!["kontakt@firma.de"]);
+    }
+
+    #[test]
+    fn junk_is_dropped() {
+        assert!(found("logo@2x.png hero@3x.webp").is_empty());
+        assert!(found("john.doe@example.com you@yourdomain.com").is_empty());
+        assert!(found("meet us at the fair (at) booth 5").is_empty());
+    }
+
+    #[test]
+    fn mailto() {
+        let mut out = BTreeSet::new();
+        from_href("mailto:Sales@Acme.com?subject=Hi", &mut out);
+        from_href("MAILTO:a@acme.com,b@acme.com", &mut out);
+        assert_eq!(
+            out.into_iter().collect::<Vec<_>>(),
+            vec!["a@acme.com", "b@acme.com", "sales@acme.com"]
+        );
+    }
+}

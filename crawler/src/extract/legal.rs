@@ -1,0 +1,359 @@
+//! Legal identifiers: EU VAT IDs (country patterns, checksums where they
+//! are cheap), Swiss UIDs, German/Austrian register numbers (HRB 12345,
+//! FN 123456a), UK Companies House numbers, French SIREN/SIRET, Dutch KvK.
+//!
+//! A VAT-shaped token counts only next to a VAT label (`USt-IdNr.`, `VAT`,
+//! `TVA`, `BTW`, `IVA`, ...), so product codes that happen to start with two
+//! letters do not.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// One legal identifier.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LegalId {
+    /// "vat" or "registration".
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Register or scheme: handelsregister, firmenbuch, companies-house,
+    /// siren, siret, kvk, uid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// Normalised value: "DE123456789", "HRB 12345 B", "12345678".
+    pub value: String,
+    /// ISO 3166 alpha-2 of the issuing country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Register court or registry, when stated ("Amtsgericht München").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)\b",
+    )
+    .expect("static regex")
+});
+
+static VAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(ATU\s?\d{8}|BE\s?[01]\d{3}[\s.]?\d{3}[\s.]?\d{3}|DE\s?\d{3}\s?\d{3}\s?\d{3}|FR\s?[0-9A-HJ-NP-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}|IT\s?\d{11}|NL\s?\d{9}\s?B\s?\d{2}|ES\s?[A-Z0-9]\d{7}[A-Z0-9]|GB\s?\d{3}\s?\d{4}\s?\d{2}(?:\s?\d{3})?|XI\s?\d{9}|IE\s?\d{7}[A-W][A-I]?|IE\s?\d[A-Z+*]\d{5}[A-W]|LU\s?\d{8}|DK\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2}|SE\s?\d{12}|FI\s?\d{8}|PL\s?\d{10}|PT\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|SI\s?\d{8}|HU\s?\d{8}|RO\s?\d{2,10}|BG\s?\d{9,10}|HR\s?\d{11}|LT\s?(?:\d{12}|\d{9})|LV\s?\d{11}|EE\s?\d{9}|EL\s?\d{9}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|CHE[\s\-]?\d{3}\.?\d{3}\.?\d{3}(?:\s?(?:MWST|TVA|IVA))?)\b",
+    )
+    .expect("static regex")
+});
+
+static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(HR[AB])\s?(\d{1,6})(?:\s?([A-Z]{1,2})\b)?").expect("static regex")
+});
+static COURT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:Amtsgericht\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+        .expect("static regex")
+});
+static FIRMENBUCH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bFN\s?(\d{4,6}\s?[a-z])\b").expect("static regex")
+});
+static COMPANIES_HOUSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|\bCRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?\d{6,8})\b",
+    )
+    .expect("static regex")
+});
+static SIREN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(SIRET|SIREN|RCS(?:\s+[\p{Lu}][\p{L}\-]+){0,2})(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:\d[\s.]?){8,13}\d)\b",
+    )
+    .expect("static regex")
+});
+static KVK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})\b",
+    )
+    .expect("static regex")
+});
+
+fn digits_of(s: &str) -> Vec<u32> {
+    s.chars().filter_map(|c| c.to_digit(10)).collect()
+}
+
+fn luhn(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Country checksum where one is cheap; true where none is known.
+fn vat_checksum_ok(country: &str, number: &str) -> bool {
+    let d = digits_of(number);
+    match country {
+        "DE" if d.len() == 9 => {
+            let mut product = 10;
+            for &x in &d[..8] {
+                let mut sum = (x + product) % 10;
+                if sum == 0 {
+                    sum = 10;
+                }
+                product = (2 * sum) % 11;
+            }
+            let check = (11 - product) % 10;
+            check == d[8]
+        }
+        "FR" if number.len() == 11 => {
+            let key = &number[..2];
+            let Ok(key) = key.parse::<u64>() else {
+                return true; // alphanumeric keys follow another scheme
+            };
+            let siren: u64 = number[2..].parse().unwrap_or(0);
+            key == (12 + 3 * (siren % 97)) % 97
+        }
+        "IT" if d.len() == 11 => luhn(&d),
+        "BE" if d.len() == 10 => {
+            let first: u64 = number[..8].parse().unwrap_or(0);
+            let check: u64 = number[8..].parse().unwrap_or(0);
+            97 - first % 97 == check
+        }
+        "AT" if d.len() == 8 => {
+            let s: u32 = d[..7]
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    if i % 2 == 1 {
+                        let y = x * 2;
+                        y / 10 + y % 10
+                    } else {
+                        x
+                    }
+                })
+                .sum();
+            (10 - (s + 4) % 10) % 10 == d[7]
+        }
+        "DK" if d.len() == 8 => {
+            let w = [2, 7, 6, 5, 4, 3, 2, 1];
+            d.iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == 0
+        }
+        "PL" if d.len() == 10 => {
+            let w = [6, 5, 7, 2, 3, 4, 5, 6, 7];
+            d[..9].iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == d[9]
+        }
+        "GB" if d.len() == 9 => {
+            let w = [8, 7, 6, 5, 4, 3, 2];
+            let s: i64 = d[..7].iter().zip(w).map(|(a, b)| i64::from(a * b)).sum::<i64>()
+                + i64::from(d[7] * 10 + d[8]);
+            s % 97 == 0 || (s + 55) % 97 == 0
+        }
+        "CH" if d.len() == 9 => {
+            let w = [5, 4, 3, 2, 7, 6, 5, 4];
+            let s: u32 = d[..8].iter().zip(w).map(|(a, b)| a * b).sum();
+            let check = (11 - s % 11) % 11;
+            check != 10 && check == d[8]
+        }
+        _ => true,
+    }
+}
+
+/// Normalises a VAT-shaped token and checks it; Swiss UIDs without a
+/// MWST/TVA/IVA suffix are registrations, not VAT numbers.
+fn vat_id(token: &str) -> Option<LegalId> {
+    let compact: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '*')
+        .collect();
+    if let Some(rest) = compact.strip_prefix("CHE") {
+        let number: String = rest.chars().take(9).collect();
+        if !vat_checksum_ok("CH", &number) {
+            return None;
+        }
+        let is_vat = rest.len() > 9;
+        let pretty = format!("CHE-{}.{}.{}", &number[..3], &number[3..6], &number[6..9]);
+        return Some(LegalId {
+            kind: if is_vat { "vat" } else { "registration" }.into(),
+            scheme: (!is_vat).then(|| "uid".to_string()),
+            value: if is_vat { format!("{pretty} MWST") } else { pretty },
+            country: Some("CH".into()),
+            authority: None,
+        });
+    }
+    let prefix = compact.get(..2)?;
+    let number = &compact[2..];
+    let (country, number) = match prefix {
+        "EL" => ("GR", number),
+        "XI" => ("GB", number),
+        "AT" => ("AT", number.strip_prefix('U')?),
+        p => (p, number),
+    };
+    if !vat_checksum_ok(country, number) {
+        return None;
+    }
+    Some(LegalId {
+        kind: "vat".into(),
+        scheme: None,
+        value: compact.clone(),
+        country: Some(country.to_string()),
+        authority: None,
+    })
+}
+
+/// schema.org `vatID`/`taxID`: trusted as a label, still format-checked.
+pub fn vat_from_structured(raw: &str) -> Option<LegalId> {
+    let upper = raw.trim().to_uppercase();
+    let m = VAT.find(&upper)?;
+    vat_id(m.as_str())
+}
+
+fn court_near(lines: &[&str], i: usize) -> Option<String> {
+    let lo = i.saturating_sub(2);
+    let hi = (i + 3).min(lines.len());
+    for line in &lines[lo..hi] {
+        if let Some(c) = COURT.captures(line) {
+            let name = c[2].trim();
+            let name = if name.starts_with("Amtsgericht") {
+                name.to_string()
+            } else if &c[1] == "Registergericht" {
+                format!("Amtsgericht {name}")
+            } else {
+                format!("{} {name}", &c[1])
+            };
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// Identifiers written in visible text.
+pub fn from_text(text: &str) -> Vec<LegalId> {
+    let mut out = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        for m in VAT.find_iter(line) {
+            let before = &line[..m.start()];
+            let labelled = VAT_LABEL.is_match(before)
+                || (before.trim().is_empty()
+                    && i > 0
+                    && VAT_LABEL.is_match(lines[i - 1]));
+            // A CHE UID is labelled by its own prefix.
+            if labelled || m.as_str().starts_with("CHE") {
+                out.extend(vat_id(m.as_str()));
+            }
+        }
+        for c in HANDELSREGISTER.captures_iter(line) {
+            let mut value = format!("{} {}", &c[1], &c[2]);
+            if let Some(suffix) = c.get(3) {
+                value.push(' ');
+                value.push_str(suffix.as_str());
+            }
+            out.push(LegalId {
+                kind: "registration".into(),
+                scheme: Some("handelsregister".into()),
+                value,
+                country: Some("DE".into()),
+                authority: court_near(&lines, i),
+            });
+        }
+        for c in FIRMENBUCH.captures_iter(line) {
+            out.push(LegalId {
+                kind: "registration".into(),
+                scheme: Some("firmenbuch".into()),
+                value: format!("FN {}", c[1].replace(' ', "")),
+                country: Some("AT".into()),
+                authority: court_near(&lines, i),
+            });
+        }
+        for c in COMPANIES_HOUSE.captures_iter(line) {
+            let raw = c[1].to_uppercase();
+            let value = if raw.chars().all(|c| c.is_ascii_digit()) {
+                format!("{raw:0>8}")
+            } else {
+                raw
+            };
+            out.push(LegalId {
+                kind: "registration".into(),
+                scheme: Some("companies-house".into()),
+                value,
+                country: Some("GB".into()),
+                authority: None,
+            });
+        }
+        for c in SIREN.captures_iter(line) {
+            let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
+            let digits = digits_of(&d);
+            let label = c[1].to_string();
+            let scheme = match d.len() {
+                9 => "siren",
+                14 => "siret",
+                _ => continue,
+            };
+            if !luhn(&digits) {
+                continue;
+            }
+            let authority = label
+                .to_uppercase()
+                .starts_with("RCS")
+                .then(|| label.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|a| a.len() > 3);
+            out.push(LegalId {
+                kind: "registration".into(),
+                scheme: Some(scheme.into()),
+                value: d,
+                country: Some("FR".into()),
+                authority,
+            });
+        }
+        for c in KVK.captures_iter(line) {
+            out.push(LegalId {
+                kind: "registration".into(),
+                scheme: Some("kvk".into()),
+                value: c[1].to_string(),
+                country: Some("NL".into()),
+                authority: None,
+            });
+        }
+    }
+    out
+}
+
+/// Drops repeats within one page.
+pub fn dedupe(mut ids: Vec<LegalId>) -> Vec<LegalId> {
+    ids.sort();
+    ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums() {
+        assert!(vat_checksum_ok("DE", "136695976"));
+        assert!(!vat_checksum_ok("DE", "136695977"));
+        assert!(vat_checksum_ok("FR", "40303265045"));
+        assert!(vat_checksum_ok("IT", "00743110157"));
+        assert!(vat_checksum_ok("GB", "980780684"));
+    }
+
+    #[test]
+    fn labelled_ids() {
+        let ids = from_text(
+            "USt-IdNr.: DE 136 695 976\nHandelsregister: Amtsgericht München HRB 123456\nArticle DE136695976 in stock",
+        );
+        let values: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+        assert_eq!(values, vec!["DE136695976", "HRB 123456"]);
+        assert_eq!(ids[1].authority.as_deref(), Some("Amtsgericht München"));
+    }
+}

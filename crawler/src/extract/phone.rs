@@ -1,0 +1,225 @@
+//! Phone numbers, validated and normalised to E.164 by `phonenumber`.
+//!
+//! Text is full of digit runs (years, date ranges, order numbers, SKUs,
+//! prices, versions, postcodes), so a run from text only counts when it
+//! starts with an international prefix (`+49`, `0049`) or follows a phone
+//! label (`Tel.`, `Phone`, `Telefon`, `Tél.`, `Fax`, ...), and only if the
+//! library says it is a valid number for its region.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use phonenumber::Mode;
+use phonenumber::country::Id;
+use regex::Regex;
+
+use super::PhoneKind;
+use crate::page::Link;
+
+/// A run of digits with the separators phone numbers use.
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+|\b00)?\(?\d[\d \u{a0}./\-()]{4,22}\d").expect("static regex")
+});
+
+/// A phone label close before a number. `fax` is told apart.
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\b(?:tel|tél|telefon|téléphone|telephone|phone|fon|mobil|mobile|handy|cell|call|hotline|whatsapp|telefono|teléfono|telefoon|ring|ph|t|m)\b|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?|\b(?:fax|telefax|télécopie)\b\.?\s*[:.]?",
+    )
+    .expect("static regex")
+});
+
+/// Shapes that are dates, not phone numbers: 12.03.2024, 2019-2024, 2024/25.
+static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}|(?:19|20)\d{2}\s*[\-/–]\s*(?:19|20)?\d{2})$",
+    )
+    .expect("static regex")
+});
+
+/// Most characters between a label and its number ("Tel. (Zentrale): ").
+const LABEL_REACH: usize = 32;
+
+fn digits(s: &str) -> usize {
+    s.chars().filter(char::is_ascii_digit).count()
+}
+
+/// Validates with the library and formats as E.164.
+fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
+    let cleaned = raw.trim().replace('\u{a0}', " ");
+    let n = digits(&cleaned);
+    if !(7..=15).contains(&n) {
+        return None;
+    }
+    let cleaned = if let Some(rest) = cleaned.strip_prefix("00") {
+        format!("+{rest}")
+    } else {
+        cleaned
+    };
+    // Without a region only international numbers can be understood.
+    let region = if cleaned.starts_with('+') {
+        None
+    } else {
+        Some(region?)
+    };
+    let number = phonenumber::parse(region, &cleaned).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(Mode::E164).to_string())
+}
+
+/// Numbers in visible text, next to a label or in international form.
+pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, PhoneKind>) {
+    let mut prev_line_label: Option<PhoneKind> = None;
+    for line in text.lines() {
+        let has_digits = line.bytes().filter(u8::is_ascii_digit).count() >= 7;
+        if has_digits {
+            for m in CANDIDATE.find_iter(line) {
+                let raw = m.as_str().trim_end_matches([')', '(', '-', '.', '/', ' ']);
+                let international = raw.starts_with('+') || raw.starts_with("00");
+                // Glued to letters or more digits: an SKU or an ID.
+                let before = line[..m.start()].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '-' || c == '_')
+                {
+                    continue;
+                }
+                let after = line[m.end()..].chars().next();
+                if after.is_some_and(|c| c.is_alphabetic() || c == '%' || c == '€' || c == '$') {
+                    continue;
+                }
+                let window_start = floor_char_boundary(line, m.start().saturating_sub(LABEL_REACH));
+                let window = &line[window_start..m.start()];
+                let label = LABEL.find_iter(window).last().filter(|l| {
+                    // Only separators between the label and the number.
+                    window[l.end()..]
+                        .chars()
+                        .all(|c| c.is_whitespace() || ":.-–()".contains(c))
+                });
+                let kind = match label {
+                    Some(l) => Some(kind_of(l.as_str())),
+                    None if window.trim().is_empty() => prev_line_label,
+                    None => None,
+                };
+                if kind.is_none() && !international {
+                    continue;
+                }
+                if DATE_LIKE.is_match(raw.trim()) {
+                    continue;
+                }
+                if let Some(e164) = normalise(raw, region) {
+                    let kind = kind.unwrap_or(PhoneKind::Phone);
+                    insert(out, e164, kind);
+                }
+            }
+        }
+        // A label on its own line ("Telefon" / "+49 ...") covers the next line.
+        let t = line.trim();
+        prev_line_label = LABEL
+            .find(t)
+            .filter(|m| m.start() == 0 && m.end() >= t.len().saturating_sub(1))
+            .map(|m| kind_of(m.as_str()));
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn kind_of(label: &str) -> PhoneKind {
+    let l = label.to_lowercase();
+    if l.contains("fax") || l.contains("télécopie") {
+        PhoneKind::Fax
+    } else {
+        PhoneKind::Phone
+    }
+}
+
+fn insert(out: &mut BTreeMap<String, PhoneKind>, e164: String, kind: PhoneKind) {
+    let entry = out.entry(e164).or_insert(kind);
+    // A number labelled both ways is a phone.
+    if kind == PhoneKind::Phone {
+        *entry = PhoneKind::Phone;
+    }
+}
+
+/// A `tel:` / `callto:` / `fax:` link.
+pub fn from_link(link: &Link, region: Option<Id>, out: &mut BTreeMap<String, PhoneKind>) {
+    let href = link.href.trim();
+    let lower = href.get(..7).unwrap_or(href).to_ascii_lowercase();
+    let (rest, mut kind) = if lower.starts_with("tel:") {
+        (&href[4..], PhoneKind::Phone)
+    } else if lower.starts_with("callto:") {
+        (&href[7..], PhoneKind::Phone)
+    } else if lower.starts_with("fax:") {
+        (&href[4..], PhoneKind::Fax)
+    } else {
+        return;
+    };
+    if link.text.to_lowercase().contains("fax") {
+        kind = PhoneKind::Fax;
+    }
+    let decoded = rest.replace("%20", " ").replace("%2B", "+").replace("%2b", "+");
+    let number = decoded.split([';', '?']).next().unwrap_or("");
+    if let Some(e164) = normalise(number, region) {
+        insert(out, e164, kind);
+    }
+}
+
+/// schema.org `telephone` / `faxNumber`.
+pub fn from_structured(
+    raw: &str,
+    kind: PhoneKind,
+    region: Option<Id>,
+    out: &mut BTreeMap<String, PhoneKind>,
+) {
+    let raw = raw.trim().trim_start_matches("tel:");
+    if let Some(e164) = normalise(raw, region) {
+        insert(out, e164, kind);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str, region: Option<Id>) -> Vec<(String, PhoneKind)> {
+        let mut out = BTreeMap::new();
+        from_text(text, region, &mut out);
+        out.into_iter().collect()
+    }
+
+    #[test]
+    fn labelled_and_international() {
+        let got = found(
+            "Tel.: 030 12345678\nFax: +49 30 12345679\nCall us +44 20 7946 0958",
+            Some(Id::DE),
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("+44207946095".to_string() + "8", PhoneKind::Phone),
+                ("+493012345678".to_string(), PhoneKind::Phone),
+                ("+493012345679".to_string(), PhoneKind::Fax),
+            ]
+        );
+    }
+
+    #[test]
+    fn label_on_previous_line() {
+        let got = found("Telefon\n089 2345 6789", Some(Id::DE));
+        assert_eq!(got, vec![("+498923456789".to_string(), PhoneKind::Phone)]);
+    }
+
+    #[test]
+    fn bait_is_not_a_phone() {
+        let text = "Order no. 4711-0815-2024\nSKU 123-456-7890\n© 2009–2024\n\
+                    Price: 1.299,00 €\nVersion 10.4.2.1234\n10115 Berlin\n\
+                    Opening hours 08:00-18:00\nInvoice 2024/0012345\n\
+                    Phone hours: 12.03.2024 - 15.03.2024";
+        assert_eq!(found(text, Some(Id::DE)), vec![]);
+    }
+}

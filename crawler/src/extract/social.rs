@@ -1,0 +1,250 @@
+//! Social profiles, canonicalised (`https://www.linkedin.com/company/acme`,
+//! `https://x.com/acme`, ...). Share and intent buttons, tracking pixels,
+//! posts and videos are not profiles and are dropped.
+
+use url::Url;
+
+use super::SocialProfile;
+
+/// Instances whose `/@user` links are Mastodon profiles even without `rel=me`.
+const MASTODON_HOSTS: &[&str] = &[
+    "mastodon.social",
+    "mastodon.online",
+    "mstdn.social",
+    "fosstodon.org",
+    "hachyderm.io",
+    "infosec.exchange",
+    "chaos.social",
+    "social.bund.de",
+    "mas.to",
+    "mastodon.world",
+];
+
+/// First path segments on X/Twitter that are features, not accounts.
+const X_RESERVED: &[&str] = &[
+    "intent", "share", "home", "search", "hashtag", "i", "explore", "settings", "login",
+    "signup", "tos", "privacy", "messages", "notifications", "compose", "widgets", "status",
+];
+const GITHUB_RESERVED: &[&str] = &[
+    "login", "join", "features", "pricing", "about", "sponsors", "marketplace", "explore",
+    "topics", "trending", "collections", "events", "security", "enterprise", "team",
+    "customer-stories", "readme", "site", "contact", "orgs", "settings", "apps", "search",
+];
+const FACEBOOK_RESERVED: &[&str] = &[
+    "sharer", "sharer.php", "share.php", "share", "dialog", "plugins", "tr", "login",
+    "login.php", "l.php", "home.php", "privacy", "policies", "help", "events", "watch",
+    "hashtag", "photo.php", "story.php", "permalink.php", "v2.0", "v3.0", "ads", "business",
+];
+const INSTAGRAM_RESERVED: &[&str] = &[
+    "p", "reel", "reels", "explore", "accounts", "stories", "tv", "about", "legal", "developer",
+];
+const TIKTOK_RESERVED: &[&str] = &["embed", "share", "tag", "music", "discover", "legal"];
+
+fn clean_handle(s: &str) -> Option<String> {
+    let s = s.trim().trim_start_matches('@');
+    if s.is_empty()
+        || s.len() > 100
+        || !s
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
+        return None;
+    }
+    Some(s.to_string())
+}
+
+fn profile(platform: &str, url: String) -> Option<SocialProfile> {
+    Some(SocialProfile {
+        platform: platform.to_string(),
+        url,
+    })
+}
+
+/// Canonical profile for a link, resolved against `base`.
+pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProfile> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.trim_start_matches("www.").trim_start_matches("m.");
+    let segs: Vec<String> = url
+        .path_segments()
+        .map(|s| {
+            s.filter(|s| !s.is_empty())
+                .map(|s| s.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let seg = |i: usize| segs.get(i).map(String::as_str);
+    let lower0 = seg(0).map(str::to_ascii_lowercase);
+    let first = lower0.as_deref();
+
+    match host {
+        h if h == "linkedin.com" || h.ends_with(".linkedin.com") => {
+            let kind = first?;
+            match kind {
+                "company" | "in" | "school" | "showcase" => {
+                    let slug = clean_handle(seg(1)?)?;
+                    let slug = if kind == "in" { slug } else { slug.to_lowercase() };
+                    profile("linkedin", format!("https://www.linkedin.com/{kind}/{slug}"))
+                }
+                _ => None,
+            }
+        }
+        "twitter.com" | "x.com" | "mobile.twitter.com" => {
+            let handle = first?;
+            if X_RESERVED.contains(&handle) || segs.len() > 1 || url.query().is_some_and(|q| q.contains("text=")) {
+                return None;
+            }
+            let handle = clean_handle(seg(0)?)?;
+            if !handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || handle.len() > 15 {
+                return None;
+            }
+            profile("x", format!("https://x.com/{}", handle.to_lowercase()))
+        }
+        "github.com" => {
+            let org = first?;
+            if GITHUB_RESERVED.contains(&org) {
+                return None;
+            }
+            let org = clean_handle(seg(0)?)?;
+            profile("github", format!("https://github.com/{}", org.to_lowercase()))
+        }
+        "facebook.com" | "fb.com" | "de-de.facebook.com" | "fr-fr.facebook.com" => {
+            let page = first?;
+            if FACEBOOK_RESERVED.contains(&page) {
+                return None;
+            }
+            if page == "profile.php" {
+                let id = url
+                    .query_pairs()
+                    .find(|(k, _)| k == "id")
+                    .map(|(_, v)| v.into_owned())
+                    .filter(|v| v.chars().all(|c| c.is_ascii_digit()))?;
+                return profile("facebook", format!("https://www.facebook.com/profile.php?id={id}"));
+            }
+            if page == "pages" || page == "groups" {
+                let name = clean_handle(seg(1)?)?;
+                let mut u = format!("https://www.facebook.com/{page}/{name}");
+                if page == "pages"
+                    && let Some(id) = seg(2).filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+                {
+                    u.push('/');
+                    u.push_str(id);
+                }
+                return profile("facebook", u);
+            }
+            let name = clean_handle(seg(0)?)?;
+            profile("facebook", format!("https://www.facebook.com/{}", name.to_lowercase()))
+        }
+        "instagram.com" => {
+            let h = first?;
+            if INSTAGRAM_RESERVED.contains(&h) {
+                return None;
+            }
+            let h = clean_handle(seg(0)?)?;
+            profile("instagram", format!("https://www.instagram.com/{}", h.to_lowercase()))
+        }
+        "youtube.com" => {
+            let s0 = seg(0)?;
+            if let Some(handle) = s0.strip_prefix('@') {
+                let h = clean_handle(handle)?;
+                return profile("youtube", format!("https://www.youtube.com/@{}", h.to_lowercase()));
+            }
+            match first? {
+                "channel" => {
+                    let id = clean_handle(seg(1)?)?;
+                    profile("youtube", format!("https://www.youtube.com/channel/{id}"))
+                }
+                "c" | "user" => {
+                    let name = clean_handle(seg(1)?)?;
+                    profile(
+                        "youtube",
+                        format!("https://www.youtube.com/{}/{}", first?, name.to_lowercase()),
+                    )
+                }
+                _ => None,
+            }
+        }
+        "xing.com" => match first? {
+            "pages" | "companies" | "profile" => {
+                let slug = clean_handle(seg(1)?)?;
+                profile("xing", format!("https://www.xing.com/{}/{}", first?, slug.to_lowercase()))
+            }
+            _ => None,
+        },
+        "tiktok.com" => {
+            let s0 = seg(0)?;
+            if TIKTOK_RESERVED.contains(&s0) || segs.len() > 1 {
+                return None;
+            }
+            let h = clean_handle(s0.strip_prefix('@')?)?;
+            profile("tiktok", format!("https://www.tiktok.com/@{}", h.to_lowercase()))
+        }
+        h => {
+            // Mastodon: https://instance/@user, on a known instance or
+            // marked rel=me (the fediverse's own verification convention).
+            let rel_me = rel.is_some_and(|r| r.split_whitespace().any(|t| t == "me"));
+            let known = MASTODON_HOSTS.contains(&h);
+            if (rel_me || known) && segs.len() == 1 {
+                let user = clean_handle(seg(0)?.strip_prefix('@')?)?;
+                return profile("mastodon", format!("https://{h}/@{}", user.to_lowercase()));
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(href: &str) -> Option<(String, String)> {
+        let base = Url::parse("https://acme.example/").unwrap();
+        from_href(&base, href, None).map(|p| (p.platform, p.url))
+    }
+
+    #[test]
+    fn profiles_are_canonical() {
+        assert_eq!(
+            canon("https://de.linkedin.com/company/Acme-GmbH/?trk=foo"),
+            Some(("linkedin".into(), "https://www.linkedin.com/company/acme-gmbh".into()))
+        );
+        assert_eq!(
+            canon("http://twitter.com/AcmeCorp"),
+            Some(("x".into(), "https://x.com/acmecorp".into()))
+        );
+        assert_eq!(
+            canon("https://github.com/acme/widgets"),
+            Some(("github".into(), "https://github.com/acme".into()))
+        );
+        assert_eq!(
+            canon("https://www.youtube.com/@AcmeTV/videos"),
+            Some(("youtube".into(), "https://www.youtube.com/@acmetv".into()))
+        );
+    }
+
+    #[test]
+    fn share_buttons_are_not_profiles() {
+        for href in [
+            "https://twitter.com/intent/tweet?url=x",
+            "https://twitter.com/share?text=hi",
+            "https://www.facebook.com/sharer/sharer.php?u=x",
+            "https://www.facebook.com/tr?id=123&ev=PageView",
+            "https://www.linkedin.com/shareArticle?mini=true",
+            "https://www.linkedin.com/sharing/share-offsite/?url=x",
+            "https://www.xing.com/spi/shares/new?url=x",
+            "https://www.instagram.com/p/Bx12/",
+            "https://www.youtube.com/watch?v=abc",
+            "https://x.com/acme/status/123",
+            "https://www.tiktok.com/embed/123",
+        ] {
+            assert_eq!(canon(href), None, "{href}");
+        }
+    }
+}

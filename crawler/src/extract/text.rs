@@ -1,0 +1,313 @@
+//! Page classification and small text helpers shared by the extractors.
+
+use serde::{Deserialize, Serialize};
+
+use super::{PageSummary, Product};
+use crate::page::FetchedPage;
+
+/// What a page is about, judged from its URL, title and headings.
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    Home,
+    Team,
+    About,
+    Contact,
+    Imprint,
+    Products,
+    #[default]
+    Other,
+}
+
+impl PageKind {
+    /// Pages where people and their titles are listed.
+    pub fn is_people_page(self) -> bool {
+        matches!(
+            self,
+            PageKind::Team | PageKind::About | PageKind::Imprint | PageKind::Contact
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageKind::Home => "home",
+            PageKind::Team => "team",
+            PageKind::About => "about",
+            PageKind::Contact => "contact",
+            PageKind::Imprint => "imprint",
+            PageKind::Products => "products",
+            PageKind::Other => "other",
+        }
+    }
+}
+
+const TEAM_WORDS: &[&str] = &[
+    "team",
+    "teams",
+    "our-team",
+    "unser-team",
+    "leadership",
+    "management",
+    "people",
+    "our-people",
+    "founders",
+    "board",
+    "vorstand",
+    "geschaeftsfuehrung",
+    "geschäftsführung",
+    "equipe",
+    "équipe",
+    "l-equipe",
+    "notre-equipe",
+    "direction",
+    "executives",
+    "staff",
+    "mitarbeiter",
+    "ansprechpartner",
+];
+const ABOUT_WORDS: &[&str] = &[
+    "about",
+    "about-us",
+    "aboutus",
+    "ueber-uns",
+    "uber-uns",
+    "über-uns",
+    "unternehmen",
+    "company",
+    "a-propos",
+    "à-propos",
+    "qui-sommes-nous",
+    "who-we-are",
+    "wir",
+    "over-ons",
+    "chi-siamo",
+    "sobre-nosotros",
+];
+const CONTACT_WORDS: &[&str] = &[
+    "contact",
+    "contact-us",
+    "contactez-nous",
+    "kontakt",
+    "contacto",
+    "contatti",
+    "get-in-touch",
+];
+const IMPRINT_WORDS: &[&str] = &[
+    "imprint",
+    "impressum",
+    "legal",
+    "legal-notice",
+    "legal-notices",
+    "mentions-legales",
+    "mentions-légales",
+    "colofon",
+    "privacy",
+    "datenschutz",
+    "terms",
+    "agb",
+    "cgv",
+    "disclaimer",
+];
+const PRODUCT_WORDS: &[&str] = &[
+    "products",
+    "product",
+    "produkte",
+    "produkt",
+    "services",
+    "service",
+    "leistungen",
+    "solutions",
+    "loesungen",
+    "lösungen",
+    "produits",
+    "offres",
+    "angebot",
+    "features",
+    "platform",
+];
+
+fn words_match(segment: &str, words: &[&str]) -> bool {
+    words.contains(&segment)
+}
+
+/// Classifies a page from its URL path, then its title and first heading.
+pub fn classify(page: &FetchedPage) -> PageKind {
+    let path = page.url.path().to_lowercase();
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches(".html").trim_end_matches(".php"))
+        .collect();
+    if segments.is_empty() || (segments.len() == 1 && segments[0].len() == 2) {
+        // "/" or a language root such as "/de/".
+        if page.depth == 0 || segments.is_empty() {
+            return PageKind::Home;
+        }
+    }
+    let by_segment = |words: &[&str]| segments.iter().any(|s| words_match(s, words));
+    // The most specific kind wins: a team page under /about/ is a team page.
+    if by_segment(TEAM_WORDS) {
+        return PageKind::Team;
+    }
+    if by_segment(IMPRINT_WORDS) {
+        return PageKind::Imprint;
+    }
+    if by_segment(CONTACT_WORDS) {
+        return PageKind::Contact;
+    }
+    if by_segment(ABOUT_WORDS) {
+        return PageKind::About;
+    }
+    if segments.first().is_some_and(|s| words_match(s, PRODUCT_WORDS))
+        || (segments.len() >= 2 && words_match(segments[1], PRODUCT_WORDS))
+    {
+        return PageKind::Products;
+    }
+    // Fall back to the title and the first h1.
+    let mut label = page.scan.title.clone().unwrap_or_default().to_lowercase();
+    if let Some((_, h)) = page.scan.headings.iter().find(|(l, _)| *l == 1) {
+        label.push(' ');
+        label.push_str(&h.to_lowercase());
+    }
+    let has = |ws: &[&str]| {
+        label
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .any(|w| ws.contains(&w))
+    };
+    if has(&["impressum", "imprint"]) || label.contains("mentions légales") {
+        PageKind::Imprint
+    } else if has(&["team", "leadership", "équipe", "equipe", "founders"]) {
+        PageKind::Team
+    } else if has(&["kontakt", "contact"]) {
+        PageKind::Contact
+    } else if label.contains("about us") || label.contains("über uns") || label.contains("à propos")
+    {
+        PageKind::About
+    } else {
+        PageKind::Other
+    }
+}
+
+/// Shortens `s` to at most `max` characters on a word boundary.
+pub fn shorten(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The summary kept for the overview, for shallow and telling pages only.
+pub fn summary(page: &FetchedPage, kind: PageKind) -> Option<PageSummary> {
+    if page.depth > 1 && kind == PageKind::Other {
+        return None;
+    }
+    let scan = &page.scan;
+    let description = scan
+        .meta
+        .iter()
+        .find(|(k, _)| k == "description" || k == "og:description")
+        .map(|(_, v)| shorten(v, 300))
+        .filter(|v| !v.is_empty());
+    let lead = scan
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() >= 80 && l.split_whitespace().count() >= 12 && !l.contains('@'))
+        .map(|l| shorten(l, 300));
+    Some(PageSummary {
+        url: page.url.to_string(),
+        depth: page.depth,
+        kind,
+        title: scan.title.as_deref().map(|t| shorten(t, 160)),
+        description,
+        lead,
+    })
+}
+
+/// Headings that are navigation or boilerplate, never product names.
+const GENERIC_HEADINGS: &[&str] = &[
+    "products",
+    "our products",
+    "services",
+    "our services",
+    "solutions",
+    "our solutions",
+    "features",
+    "pricing",
+    "contact",
+    "contact us",
+    "about",
+    "about us",
+    "newsletter",
+    "faq",
+    "menu",
+    "navigation",
+    "search",
+    "follow us",
+    "related products",
+    "leistungen",
+    "unsere leistungen",
+    "produkte",
+    "unsere produkte",
+    "kontakt",
+    "nos services",
+    "nos produits",
+    "produits",
+    "why us",
+    "testimonials",
+    "get started",
+    "learn more",
+];
+
+/// Product names from a products/services page: the h1 of a product detail
+/// page, or the h2/h3 headings of an overview page.
+pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
+    let segments: Vec<&str> = page
+        .url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let is_detail = segments.len() >= 2 && !words_match(segments[segments.len() - 1], PRODUCT_WORDS);
+    let description = page
+        .scan
+        .meta
+        .iter()
+        .find(|(k, _)| k == "description")
+        .map(|(_, v)| shorten(v, 200))
+        .filter(|v| !v.is_empty());
+    let wanted: &[u8] = if is_detail { &[1] } else { &[2, 3] };
+    let mut out = Vec::new();
+    for (level, text) in &page.scan.headings {
+        if !wanted.contains(level) {
+            continue;
+        }
+        let t = text.trim().trim_end_matches(':');
+        let words = t.split_whitespace().count();
+        let lower = t.to_lowercase();
+        if words == 0
+            || words > 6
+            || t.ends_with('?')
+            || t.ends_with('!')
+            || GENERIC_HEADINGS.contains(&lower.as_str())
+            || !t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        {
+            continue;
+        }
+        out.push(Product {
+            name: t.to_string(),
+            description: if is_detail { description.clone() } else { None },
+        });
+        if is_detail {
+            break;
+        }
+    }
+    out
+}
