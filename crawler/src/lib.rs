@@ -2,7 +2,16 @@
 //! entity extraction, analysis and the report.
 
 pub mod analysis;
+pub mod error;
 pub mod extract;
+pub mod fetch;
+pub mod guard;
 pub mod html;
 pub mod page;
+pub mod politeness;
 pub mod report;
+pub mod robots;
+pub mod scope;
+pub mod url_norm;
+
+pub use error::{Error, Result};

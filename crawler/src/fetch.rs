@@ -1,0 +1,492 @@
+//! Fetching one URL: manual redirects (each hop re-checked against the scope
+//! and the network guard), retries with backoff for timeouts, 429 and 5xx
+//! (honouring Retry-After), a content-type filter, `maxPageBytes` enforced on
+//! the decompressed stream, and charset decoding.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use encoding_rs::Encoding;
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::{Client, Response, StatusCode};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::guard::{GuardedResolver, NetworkGuard};
+use crate::scope::{Scope, Verdict};
+
+/// Longest Retry-After honoured; a server asking for more gets this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Fetch settings.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub request_timeout: Duration,
+    pub max_page_bytes: u64,
+    pub max_redirects: usize,
+    pub max_retries: u32,
+    /// First retry delay; doubled for each further attempt.
+    pub backoff_base: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        Self {
+            user_agent: cira_crds::DEFAULT_USER_AGENT.to_string(),
+            request_timeout: Duration::from_secs(30),
+            max_page_bytes: 5 * 1024 * 1024,
+            max_redirects: 10,
+            max_retries: 2,
+            backoff_base: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A fetched HTML page, decoded.
+#[derive(Debug, Clone)]
+pub struct HtmlBody {
+    pub final_url: Url,
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was cut at `maxPageBytes`.
+    pub truncated: bool,
+}
+
+/// What fetching one URL gave.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    Html(HtmlBody),
+    /// A response that is not HTML (or an error status); its body is not read.
+    Skipped {
+        final_url: Url,
+        status: u16,
+        reason: String,
+    },
+    /// A redirect left the scope; the target is recorded as external.
+    RedirectedOut {
+        final_url: Url,
+        target: Url,
+    },
+    /// A redirect went to a refused URL (trap, pattern).
+    RedirectRefused {
+        target: Url,
+        reason: &'static str,
+    },
+    /// The network guard refused the address.
+    Refused {
+        reason: String,
+    },
+    /// Network failure, timeout or too many redirects.
+    Failed {
+        reason: String,
+    },
+}
+
+/// The HTTP side of the crawler.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: Client,
+    guard: NetworkGuard,
+    config: Arc<FetchConfig>,
+}
+
+enum Hop {
+    Response(Url, Response),
+    Done(FetchOutcome),
+}
+
+impl Fetcher {
+    pub fn new(config: FetchConfig, guard: NetworkGuard) -> Result<Self> {
+        install_crypto_provider();
+        let client = Client::builder()
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::new(guard.clone())))
+            .no_proxy()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(64)
+            .tcp_nodelay(true)
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(Error::HttpClient)?;
+        Ok(Self {
+            client,
+            guard,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
+    }
+
+    pub fn guard(&self) -> &NetworkGuard {
+        &self.guard
+    }
+
+    /// Fetches a page, following redirects inside `scope`.
+    pub async fn fetch_page(
+        &self,
+        url: &Url,
+        scope: &Scope,
+        follow_external: bool,
+    ) -> FetchOutcome {
+        let (final_url, mut resp) = match self.follow(url, Some((scope, follow_external))).await {
+            Hop::Response(u, r) => (u, r),
+            Hop::Done(outcome) => return outcome,
+        };
+        let status = resp.status().as_u16();
+        let headers = header_pairs(&resp);
+        let content_type = media_type(&resp);
+        if !resp.status().is_success() {
+            return FetchOutcome::Skipped {
+                final_url,
+                status,
+                reason: format!("HTTP {status}"),
+            };
+        }
+        if !content_type.is_empty() && !is_html_type(&content_type) {
+            return FetchOutcome::Skipped {
+                final_url,
+                status,
+                reason: format!("not HTML ({content_type})"),
+            };
+        }
+        let charset = charset_param(&resp);
+        let (bytes, truncated) = match self.read_body(&mut resp, self.config.max_page_bytes).await {
+            Ok(b) => b,
+            Err(reason) => return FetchOutcome::Failed { reason },
+        };
+        if content_type.is_empty() && !looks_like_html(&bytes) {
+            return FetchOutcome::Skipped {
+                final_url,
+                status,
+                reason: "no content type and not HTML".into(),
+            };
+        }
+        let body = decode_html(&bytes, charset.as_deref());
+        FetchOutcome::Html(HtmlBody {
+            final_url,
+            status,
+            content_type: if content_type.is_empty() {
+                "text/html".into()
+            } else {
+                content_type
+            },
+            headers,
+            body,
+            truncated,
+        })
+    }
+
+    /// Fetches a small resource (robots.txt, sitemap) without a scope check;
+    /// the guard still applies. Returns the status and at most `max_bytes`.
+    pub async fn fetch_raw(&self, url: &Url, max_bytes: u64) -> Result<(u16, Vec<u8>), String> {
+        match self.follow(url, None).await {
+            Hop::Response(_, mut resp) => {
+                let status = resp.status().as_u16();
+                let (bytes, _) = self.read_body(&mut resp, max_bytes).await?;
+                Ok((status, bytes))
+            }
+            Hop::Done(FetchOutcome::Refused { reason } | FetchOutcome::Failed { reason }) => {
+                Err(reason)
+            }
+            Hop::Done(other) => Err(format!("{other:?}")),
+        }
+    }
+
+    /// Sends the request, with retries, following redirects.
+    async fn follow(&self, start: &Url, scope: Option<(&Scope, bool)>) -> Hop {
+        let mut url = start.clone();
+        let mut seen = vec![crate::url_norm::dedup_key(&url)];
+        for _ in 0..=self.config.max_redirects {
+            if let Err(reason) = self.check_literal(&url) {
+                return Hop::Done(FetchOutcome::Refused { reason });
+            }
+            let resp = match self.send_with_retries(&url).await {
+                Ok(r) => r,
+                Err(outcome) => return Hop::Done(outcome),
+            };
+            if let Some(addr) = resp.remote_addr()
+                && let Err(why) = self.guard.check(addr.ip())
+            {
+                return Hop::Done(FetchOutcome::Refused {
+                    reason: format!("{url} connected to {} ({why})", addr.ip()),
+                });
+            }
+            if !resp.status().is_redirection() {
+                return Hop::Response(url, resp);
+            }
+            let Some(target) = resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|loc| crate::url_norm::resolve(&url, loc))
+            else {
+                return Hop::Response(url, resp);
+            };
+            let key = crate::url_norm::dedup_key(&target);
+            if seen.contains(&key) {
+                return Hop::Done(FetchOutcome::Failed {
+                    reason: format!("redirect loop at {target}"),
+                });
+            }
+            seen.push(key);
+            if let Some((scope, follow_external)) = scope {
+                match scope.classify(&target) {
+                    Verdict::Internal => {}
+                    Verdict::External if follow_external => {}
+                    Verdict::External => {
+                        return Hop::Done(FetchOutcome::RedirectedOut {
+                            final_url: url,
+                            target,
+                        });
+                    }
+                    Verdict::Refused(reason) => {
+                        return Hop::Done(FetchOutcome::RedirectRefused { target, reason });
+                    }
+                }
+            }
+            url = target;
+        }
+        Hop::Done(FetchOutcome::Failed {
+            reason: format!(
+                "more than {} redirects from {start}",
+                self.config.max_redirects
+            ),
+        })
+    }
+
+    /// IP-literal hosts never reach the resolver, so they are judged here.
+    fn check_literal(&self, url: &Url) -> Result<(), String> {
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+            Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+            Some(url::Host::Domain(_)) => return Ok(()),
+            None => return Err(format!("{url} has no host")),
+        };
+        self.guard
+            .check(ip)
+            .map_err(|why| format!("{url} is a refused address ({why})"))
+    }
+
+    async fn send_with_retries(&self, url: &Url) -> Result<Response, FetchOutcome> {
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .client
+                .get(url.clone())
+                .header(
+                    reqwest::header::ACCEPT,
+                    "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                )
+                .send()
+                .await;
+            let retry_in = match &result {
+                Ok(resp) if is_retryable_status(resp.status()) => Some(retry_after(resp)),
+                Ok(_) => None,
+                Err(e) if is_guard_refusal(e) => {
+                    return Err(FetchOutcome::Refused {
+                        reason: format!("{url}: {}", error_chain(e)),
+                    });
+                }
+                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => Some(None),
+                Err(_) => None,
+            };
+            match (result, retry_in) {
+                (result, Some(after)) if attempt < self.config.max_retries => {
+                    let backoff = self.config.backoff_base * 2u32.saturating_pow(attempt);
+                    let wait = after.unwrap_or(backoff).min(MAX_RETRY_AFTER);
+                    tracing::debug!(%url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    drop(result);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                (Ok(resp), _) => return Ok(resp),
+                (Err(e), _) => {
+                    return Err(FetchOutcome::Failed {
+                        reason: format!("{url}: {}", error_chain(&e)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reads the (decompressed) body, stopping at `max` bytes.
+    async fn read_body(&self, resp: &mut Response, max: u64) -> Result<(Vec<u8>, bool), String> {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let mut buf = Vec::with_capacity(
+            resp.content_length()
+                .map_or(16 * 1024, |l| (l as usize).min(max).min(1 << 20)),
+        );
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = max.saturating_sub(buf.len());
+                    if chunk.len() > room {
+                        buf.extend_from_slice(&chunk[..room]);
+                        return Ok((buf, true));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok((buf, false)),
+                Err(e) => return Err(format!("reading the body: {}", error_chain(&e))),
+            }
+        }
+    }
+}
+
+fn install_crypto_provider() {
+    // Only the first call installs; later ones find it there.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn is_retryable_status(s: StatusCode) -> bool {
+    s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error()
+}
+
+fn is_guard_refusal(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<crate::guard::RefusedAddress>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(err) = source {
+        let s = err.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        source = err.source();
+    }
+    out
+}
+
+/// Retry-After as seconds or an HTTP date.
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let v = resp.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    delta.to_std().ok().or(Some(Duration::ZERO))
+}
+
+fn header_pairs(resp: &Response) -> Vec<(String, String)> {
+    resp.headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn media_type(resp: &Response) -> String {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+fn charset_param(resp: &Response) -> Option<String> {
+    let v = resp.headers().get(CONTENT_TYPE)?.to_str().ok()?;
+    v.split(';').skip(1).find_map(|p| {
+        let (k, val) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| val.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
+pub fn is_html_type(t: &str) -> bool {
+    matches!(t, "text/html" | "application/xhtml+xml")
+}
+
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let head = &bytes[start..bytes.len().min(start + 512)];
+    head.first() == Some(&b'<')
+}
+
+/// Decodes an HTML body: BOM, then the header charset, then a `<meta>`
+/// charset in the first 1024 bytes, then UTF-8. Malformed bytes become
+/// U+FFFD rather than failing the page.
+pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
+    let encoding = header_charset
+        .and_then(|c| Encoding::for_label(c.as_bytes()))
+        .or_else(|| sniff_meta_charset(&bytes[..bytes.len().min(1024)]))
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(bytes);
+    text.into_owned()
+}
+
+fn sniff_meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let pos = find(&lower, b"charset=")?;
+    let rest = &head[pos + 8..];
+    let rest = rest
+        .strip_prefix(b"\"")
+        .or_else(|| rest.strip_prefix(b"'"))
+        .unwrap_or(rest);
+    let end = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))
+        .unwrap_or(rest.len());
+    Encoding::for_label(&rest[..end])
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_decoding() {
+        let latin1 = b"<html><body>Z\xfcrich</body></html>";
+        assert!(decode_html(latin1, Some("iso-8859-1")).contains("Zürich"));
+        let meta = b"<meta charset=\"windows-1252\"><p>caf\xe9</p>";
+        assert!(decode_html(meta, None).contains("café"));
+        let bad = b"<p>ok \xff\xfe broken</p>";
+        let s = decode_html(bad, None);
+        assert!(s.contains("ok") && s.contains('\u{fffd}'));
+        let bom = b"\xef\xbb\xbf<p>bom</p>";
+        assert_eq!(decode_html(bom, Some("iso-8859-1")), "<p>bom</p>");
+    }
+
+    #[test]
+    fn html_sniffing() {
+        assert!(looks_like_html(b"  \n<!doctype html>"));
+        assert!(!looks_like_html(b"%PDF-1.4"));
+    }
+}

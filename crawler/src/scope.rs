@@ -1,0 +1,314 @@
+//! What the crawl may fetch: the seed's registrable domain and its
+//! subdomains, `allowedDomains`, include/exclude patterns, and the
+//! crawler-trap defences (repeated path segments, growing queries, long URLs,
+//! per-pattern page budgets).
+
+use std::collections::HashMap;
+
+use regex::RegexSet;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Longest URL followed; longer ones are almost always generated traps.
+pub const MAX_URL_LEN: usize = 2048;
+/// Longest query string followed.
+const MAX_QUERY_LEN: usize = 1024;
+/// Most query parameters followed.
+const MAX_QUERY_PARAMS: usize = 24;
+/// A path segment (or query name) repeated more often than this is a loop.
+const MAX_REPEATS: usize = 3;
+
+/// Where a URL stands relative to the scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// In scope: fetch it.
+    Internal,
+    /// Outside the scope's hosts: record it, follow only if asked.
+    External,
+    /// In scope by host but refused, with the reason.
+    Refused(&'static str),
+}
+
+#[derive(Debug, Clone)]
+enum DomainRule {
+    /// The host itself and its subdomains.
+    Suffix(String),
+    /// Subdomains only (`*.example.com`).
+    SubdomainsOf(String),
+}
+
+impl DomainRule {
+    fn matches(&self, host: &str) -> bool {
+        match self {
+            DomainRule::Suffix(d) => host == d || is_subdomain(host, d),
+            DomainRule::SubdomainsOf(d) => is_subdomain(host, d),
+        }
+    }
+}
+
+fn is_subdomain(host: &str, domain: &str) -> bool {
+    host.len() > domain.len()
+        && host.ends_with(domain)
+        && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+}
+
+/// The registrable domain of a host (`www.acme.co.uk` -> `acme.co.uk`); IP
+/// addresses and single labels are their own domain.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || !host.contains('.') {
+        return host;
+    }
+    psl::domain_str(&host).unwrap_or(&host).to_string()
+}
+
+/// The scan's scope.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    seed_key: String,
+    rules: Vec<DomainRule>,
+    include: RegexSet,
+    exclude: RegexSet,
+}
+
+impl Scope {
+    pub fn new(
+        seed: &Url,
+        allowed_domains: &[String],
+        include: &[String],
+        exclude: &[String],
+    ) -> Result<Self> {
+        let host = seed.host_str().ok_or_else(|| Error::InvalidSeed {
+            url: seed.to_string(),
+            reason: "it has no host".into(),
+        })?;
+        let mut rules = vec![DomainRule::Suffix(registrable_domain(host))];
+        for d in allowed_domains {
+            let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+            match d.strip_prefix("*.") {
+                Some(rest) => rules.push(DomainRule::SubdomainsOf(rest.to_string())),
+                None => rules.push(DomainRule::Suffix(d)),
+            }
+        }
+        Ok(Self {
+            seed_key: crate::url_norm::dedup_key(seed),
+            rules,
+            include: regex_set("include", include)?,
+            exclude: regex_set("exclude", exclude)?,
+        })
+    }
+
+    /// True if `host` is one of the scan's hosts.
+    pub fn host_in_scope(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.rules.iter().any(|r| r.matches(&host))
+    }
+
+    /// Judges a normalised URL.
+    pub fn classify(&self, url: &Url) -> Verdict {
+        let Some(host) = url.host_str() else {
+            return Verdict::Refused("no host");
+        };
+        if !self.host_in_scope(host) {
+            return Verdict::External;
+        }
+        if let Some(why) = trap_reason(url) {
+            return Verdict::Refused(why);
+        }
+        let is_seed = crate::url_norm::dedup_key(url) == self.seed_key;
+        if !is_seed {
+            if self.exclude.is_match(url.as_str()) {
+                return Verdict::Refused("matches an exclude pattern");
+            }
+            if !self.include.is_empty() && !self.include.is_match(url.as_str()) {
+                return Verdict::Refused("matches no include pattern");
+            }
+        }
+        Verdict::Internal
+    }
+}
+
+fn regex_set(what: &'static str, patterns: &[String]) -> Result<RegexSet> {
+    for p in patterns {
+        if let Err(source) = regex::Regex::new(p) {
+            return Err(Error::InvalidPattern {
+                what,
+                pattern: p.clone(),
+                source,
+            });
+        }
+    }
+    RegexSet::new(patterns).map_err(|source| Error::InvalidPattern {
+        what,
+        pattern: patterns.join(" | "),
+        source,
+    })
+}
+
+/// Why a URL looks like a crawler trap, judged on the URL alone.
+pub fn trap_reason(url: &Url) -> Option<&'static str> {
+    if url.as_str().len() > MAX_URL_LEN {
+        return Some("URL too long");
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for seg in url.path().split('/').filter(|s| !s.is_empty()) {
+        let c = counts.entry(seg).or_insert(0);
+        *c += 1;
+        if *c > MAX_REPEATS {
+            return Some("path segment repeated");
+        }
+    }
+    if let Some(q) = url.query() {
+        if q.len() > MAX_QUERY_LEN {
+            return Some("query string too long");
+        }
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut total = 0;
+        for pair in q.split('&') {
+            total += 1;
+            let name = pair.split('=').next().unwrap_or("");
+            let c = names.entry(name).or_insert(0);
+            *c += 1;
+            if *c > MAX_REPEATS {
+                return Some("query parameter repeated");
+            }
+        }
+        if total > MAX_QUERY_PARAMS {
+            return Some("too many query parameters");
+        }
+    }
+    None
+}
+
+/// The shape of a URL for per-pattern budgets: host, path with digit runs
+/// replaced, query parameter names only. An endless calendar or a growing
+/// query keeps one shape, so it runs out of budget.
+pub fn url_pattern(url: &Url) -> String {
+    let mut out = String::with_capacity(url.as_str().len());
+    out.push_str(url.host_str().unwrap_or(""));
+    let mut in_digits = false;
+    for c in url.path().chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('N');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    if let Some(q) = url.query() {
+        let mut names: Vec<&str> = q
+            .split('&')
+            .map(|p| p.split('=').next().unwrap_or(""))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        out.push('?');
+        out.push_str(&names.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn registrable_domains() {
+        assert_eq!(registrable_domain("www.acme.co.uk"), "acme.co.uk");
+        assert_eq!(registrable_domain("shop.eu.acme.com"), "acme.com");
+        assert_eq!(registrable_domain("127.0.0.1"), "127.0.0.1");
+        assert_eq!(registrable_domain("localhost"), "localhost");
+    }
+
+    #[test]
+    fn hosts_and_allowed_domains() {
+        let scope = Scope::new(
+            &u("https://www.acme.com/"),
+            &["acme-cdn.net".into(), "*.acme.io".into()],
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(scope.classify(&u("https://acme.com/x")), Verdict::Internal);
+        assert_eq!(
+            scope.classify(&u("https://blog.acme.com/x")),
+            Verdict::Internal
+        );
+        assert_eq!(
+            scope.classify(&u("https://img.acme-cdn.net/x")),
+            Verdict::Internal
+        );
+        assert_eq!(
+            scope.classify(&u("https://docs.acme.io/x")),
+            Verdict::Internal
+        );
+        assert_eq!(scope.classify(&u("https://acme.io/x")), Verdict::External);
+        assert_eq!(
+            scope.classify(&u("https://notacme.com/x")),
+            Verdict::External
+        );
+        assert_eq!(
+            scope.classify(&u("https://acme.com.evil.test/")),
+            Verdict::External
+        );
+    }
+
+    #[test]
+    fn include_exclude_but_seed_always() {
+        let scope = Scope::new(
+            &u("https://acme.com/start"),
+            &[],
+            &["/products/".into()],
+            &["\\.pdf$".into(), "/products/old".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            scope.classify(&u("https://acme.com/start")),
+            Verdict::Internal
+        );
+        assert_eq!(
+            scope.classify(&u("https://acme.com/products/a")),
+            Verdict::Internal
+        );
+        assert!(matches!(
+            scope.classify(&u("https://acme.com/about")),
+            Verdict::Refused(_)
+        ));
+        assert!(matches!(
+            scope.classify(&u("https://acme.com/products/old/1")),
+            Verdict::Refused(_)
+        ));
+        assert!(Scope::new(&u("https://acme.com/"), &[], &["(".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn traps() {
+        assert!(trap_reason(&u("https://a.com/x/x/x/x/y")).is_some());
+        assert!(trap_reason(&u("https://a.com/a/b/a/b/a/b/a/b")).is_some());
+        assert!(trap_reason(&u("https://a.com/docs/v1/docs/api")).is_none());
+        assert!(trap_reason(&u("https://a.com/p?a=1&a=2&a=3&a=4")).is_some());
+        let long = format!("https://a.com/?q={}", "x".repeat(2000));
+        assert!(trap_reason(&u(&long)).is_some());
+        assert!(trap_reason(&u("https://a.com/products/item-42?color=red")).is_none());
+    }
+
+    #[test]
+    fn patterns_fold_numbers_and_values() {
+        assert_eq!(
+            url_pattern(&u("https://a.com/cal/2024/05?day=3&view=m")),
+            url_pattern(&u("https://a.com/cal/1999/12?view=w&day=30"))
+        );
+        assert_ne!(
+            url_pattern(&u("https://a.com/cal/2024")),
+            url_pattern(&u("https://a.com/news/2024"))
+        );
+    }
+}
