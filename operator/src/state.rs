@@ -252,8 +252,8 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
             d.phase = ScanPhase::Failed;
             d.reason = reason::CRAWLER_FAILED.to_string();
             d.message = match outcome {
-                Some(CrawlerOutcome::Failed { reason }) => format!("The crawler failed: {reason}"),
-                _ => format!("The crawler Job failed: {message}"),
+                Some(CrawlerOutcome::Failed { reason }) => sentence("The crawler failed", reason),
+                _ => sentence("The crawler Job failed", message),
             };
             d.times.completed_at = Some(now);
             d.queue_position = None;
@@ -281,7 +281,7 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
                 Some(CrawlerOutcome::Failed { reason }) => {
                     d.phase = ScanPhase::Failed;
                     d.reason = reason::CRAWLER_FAILED.to_string();
-                    d.message = format!("The crawler failed: {reason}");
+                    d.message = sentence("The crawler failed", reason);
                 }
                 None => {
                     d.phase = ScanPhase::Failed;
@@ -479,6 +479,16 @@ fn decide_paused(i: &Inputs<'_>, mut d: Decision, phase_now: ScanPhase) -> Decis
         d.requeue = Some(Duration::from_secs(5));
     }
     d
+}
+
+/// "Prefix: detail." with exactly one final full stop.
+fn sentence(prefix: &str, detail: &str) -> String {
+    let detail = detail.trim().trim_end_matches('.');
+    if detail.is_empty() {
+        format!("{prefix}.")
+    } else {
+        format!("{prefix}: {detail}.")
+    }
 }
 
 fn activity_message(phase: ScanPhase) -> String {

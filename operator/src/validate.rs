@@ -17,19 +17,20 @@ pub fn validate(spec: &CompanyScanSpec) -> Result<Duration, String> {
                 let detail = e.to_string().replace('\n', " ");
                 let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
                 return Err(format!(
-                    "{field}[{index}] {pattern:?} is not a valid regular expression: {detail}"
+                    "{field}[{index}] {pattern:?} is not a valid regular expression: {}.",
+                    detail.trim_end_matches('.')
                 ));
             }
         }
     }
     let duration = |field: &str, text: &str| {
-        cira_crds::parse_duration(text).map_err(|e| format!("{field} is invalid: {e}"))
+        cira_crds::parse_duration(text).map_err(|e| format!("{field} is invalid: {e}."))
     };
     duration("spec.crawl.requestTimeout", &spec.crawl.request_timeout)?;
     duration("spec.checkpoint.every", &spec.checkpoint.every)?;
     let timeout = duration("spec.timeout", &spec.timeout)?;
     if timeout < Duration::from_secs(1) {
-        return Err("spec.timeout must be at least 1s".to_string());
+        return Err("spec.timeout must be at least 1s.".to_string());
     }
     Ok(timeout)
 }

@@ -1,1 +1,549 @@
 use super::*;
+use chrono::TimeZone;
+use cira_crds::progress::CheckpointInfo;
+use std::collections::BTreeMap;
+
+fn t(sec: i64) -> Instant {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(sec)
+}
+
+fn spec(desired: DesiredState) -> CompanyScanSpec {
+    let mut s: CompanyScanSpec = serde_json::from_value(serde_json::json!({
+        "company": {"name": "Acme", "url": "https://acme.example"},
+        "timeout": "100s"
+    }))
+    .unwrap();
+    s.desired_state = desired;
+    s
+}
+
+/// One row of the transition table.
+struct Row {
+    name: &'static str,
+    phase: Option<ScanPhase>,
+    last_reason: Option<&'static str>,
+    desired: DesiredState,
+    invalid: bool,
+    job: JobState,
+    pods_active: u32,
+    progress: Option<CrawlerProgress>,
+    admission: Admission,
+    started: Option<i64>,
+    paused: Option<i64>,
+    stale_restarts: u32,
+    expect_phase: ScanPhase,
+    expect_reason: &'static str,
+    expect_job: JobAction,
+}
+
+const NOW: i64 = 1000;
+
+fn row(name: &'static str) -> Row {
+    Row {
+        name,
+        phase: None,
+        last_reason: None,
+        desired: DesiredState::Running,
+        invalid: false,
+        job: JobState::Absent,
+        pods_active: 0,
+        progress: None,
+        admission: Admission::Admitted,
+        started: None,
+        paused: None,
+        stale_restarts: 0,
+        expect_phase: ScanPhase::Pending,
+        expect_reason: "",
+        expect_job: JobAction::None,
+    }
+}
+
+fn running() -> JobState {
+    JobState::Running { suspended: false }
+}
+
+fn progress(heartbeat: i64, checkpoint_saved: Option<i64>) -> CrawlerProgress {
+    CrawlerProgress {
+        scan_version: 1,
+        phase: ScanPhase::Crawling,
+        pages_crawled: 10,
+        pages_queued: 10,
+        max_pages: 100,
+        heartbeat: Some(t(heartbeat)),
+        checkpoint: checkpoint_saved.map(|s| CheckpointInfo {
+            location: "acme-ckpt".into(),
+            generation: 4,
+            saved_at: Some(t(s)),
+            pages_visited: 10,
+            bytes: 100,
+            recovered_from_corruption: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn completed_progress() -> CrawlerProgress {
+    CrawlerProgress {
+        outcome: Some(CrawlerOutcome::Completed {
+            report_config_map: "acme-report-v1".into(),
+            counts: BTreeMap::from([("emails".to_string(), 3)]),
+        }),
+        ..progress(NOW, Some(NOW))
+    }
+}
+
+fn run(r: &Row) -> Decision {
+    let config = OperatorConfig {
+        max_concurrent_scans: 3,
+        ..OperatorConfig::default()
+    };
+    let spec = spec(r.desired);
+    let status = CompanyScanStatus {
+        phase: r.phase,
+        scan_version: 1,
+        started_at: r.started.map(|s| to_time(t(s))),
+        paused_at: r.paused.map(|s| to_time(t(s))),
+        stale_restarts: r.stale_restarts,
+        ..Default::default()
+    };
+    let inputs = Inputs {
+        now: t(NOW),
+        spec: &spec,
+        status: &status,
+        last_reason: r.last_reason,
+        invalid: r.invalid.then(|| "spec.crawl.includePatterns[0] is bad.".to_string()),
+        timeout: Duration::from_secs(10_000),
+        job: r.job.clone(),
+        pods: PodsView {
+            active: r.pods_active,
+            live: r.pods_active,
+            newest_live_start: (r.pods_active > 0).then(|| t(NOW - 10)),
+        },
+        progress: r.progress.as_ref(),
+        admission: r.admission,
+        config: &config,
+    };
+    decide(&inputs)
+}
+
+#[test]
+fn transition_table() {
+    use DesiredState::Paused as WantPaused;
+    use ScanPhase::*;
+    let rows = vec![
+        Row {
+            expect_phase: Crawling,
+            expect_reason: reason::STARTED,
+            expect_job: JobAction::Create,
+            ..row("new scan with a free slot starts")
+        },
+        Row {
+            admission: Admission::Waiting { position: 2 },
+            expect_phase: Queued,
+            expect_reason: reason::QUEUED,
+            ..row("new scan without a free slot queues")
+        },
+        Row {
+            phase: Some(Queued),
+            expect_phase: Crawling,
+            expect_reason: reason::STARTED,
+            expect_job: JobAction::Create,
+            ..row("queued scan gets a slot")
+        },
+        Row {
+            phase: Some(Pending),
+            admission: Admission::BlockedByPreviousJob,
+            expect_phase: Queued,
+            expect_reason: reason::WAITING_FOR_PREVIOUS_VERSION,
+            ..row("rescan waits for the previous Job")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: running(),
+            pods_active: 1,
+            started: Some(0),
+            progress: Some(CrawlerProgress {
+                phase: Extracting,
+                ..progress(NOW - 1, None)
+            }),
+            expect_phase: Extracting,
+            expect_reason: "Extracting",
+            expect_job: JobAction::Suspend(false),
+            ..row("crawler phase is mirrored")
+        },
+        Row {
+            phase: Some(Crawling),
+            started: Some(0),
+            expect_phase: Crawling,
+            expect_reason: reason::ACCEPTED,
+            expect_job: JobAction::Create,
+            ..row("a deleted Job of an active scan is recreated")
+        },
+        Row {
+            phase: Some(Crawling),
+            desired: WantPaused,
+            job: running(),
+            pods_active: 1,
+            started: Some(0),
+            progress: Some(progress(NOW, Some(500))),
+            expect_phase: Crawling,
+            expect_reason: reason::PAUSING,
+            expect_job: JobAction::Suspend(true),
+            ..row("pause suspends the Job and waits for the pod")
+        },
+        Row {
+            phase: Some(Crawling),
+            desired: WantPaused,
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(950),
+            progress: Some(progress(NOW, Some(500))),
+            expect_phase: Crawling,
+            expect_reason: reason::PAUSING,
+            expect_job: JobAction::Suspend(true),
+            ..row("pod gone but checkpoint older than the pause request: still pausing")
+        },
+        Row {
+            phase: Some(Crawling),
+            desired: WantPaused,
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(900),
+            progress: Some(progress(NOW, Some(950))),
+            expect_phase: Paused,
+            expect_reason: reason::PAUSED,
+            expect_job: JobAction::Suspend(true),
+            ..row("pod gone and checkpoint newer: paused")
+        },
+        Row {
+            phase: Some(Crawling),
+            desired: WantPaused,
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(990),
+            expect_phase: Paused,
+            expect_reason: reason::PAUSED,
+            expect_job: JobAction::Suspend(true),
+            ..row("crawler never started: paused at once")
+        },
+        Row {
+            phase: Some(Crawling),
+            desired: WantPaused,
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(100),
+            progress: Some(progress(NOW, Some(50))),
+            expect_phase: Paused,
+            expect_reason: reason::PAUSED,
+            expect_job: JobAction::Suspend(true),
+            ..row("no newer checkpoint after the grace period: paused anyway")
+        },
+        Row {
+            phase: Some(Queued),
+            desired: WantPaused,
+            expect_phase: Paused,
+            expect_reason: reason::PAUSED,
+            ..row("queued scan pauses at once")
+        },
+        Row {
+            phase: Some(Paused),
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(500),
+            expect_phase: Crawling,
+            expect_reason: reason::RESUMED,
+            expect_job: JobAction::Suspend(false),
+            ..row("resume unsuspends")
+        },
+        Row {
+            phase: Some(Paused),
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(500),
+            admission: Admission::Waiting { position: 1 },
+            expect_phase: Queued,
+            expect_reason: reason::QUEUED,
+            expect_job: JobAction::Suspend(true),
+            ..row("resume without a free slot queues")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: running(),
+            pods_active: 1,
+            started: Some(NOW - 20_000),
+            expect_phase: TimedOut,
+            expect_reason: reason::TIMED_OUT,
+            expect_job: JobAction::Suspend(true),
+            ..row("active time beyond the timeout")
+        },
+        Row {
+            phase: Some(TimedOut),
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(500),
+            expect_phase: Crawling,
+            expect_reason: reason::TIMEOUT_EXTENDED,
+            expect_job: JobAction::Suspend(false),
+            ..row("raised timeout resumes")
+        },
+        Row {
+            phase: Some(Generating),
+            job: JobState::Complete,
+            started: Some(0),
+            progress: Some(completed_progress()),
+            expect_phase: Completed,
+            expect_reason: reason::COMPLETED,
+            ..row("job complete with a report")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: JobState::Complete,
+            started: Some(0),
+            progress: Some(progress(NOW, None)),
+            expect_phase: Failed,
+            expect_reason: reason::NO_REPORT,
+            ..row("job complete without an outcome")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: JobState::Failed {
+                message: "PodFailurePolicy: exit code 3".into(),
+            },
+            started: Some(0),
+            progress: Some(CrawlerProgress {
+                outcome: Some(CrawlerOutcome::Failed {
+                    reason: "the seed URL is unreachable".into(),
+                }),
+                ..progress(NOW, None)
+            }),
+            expect_phase: Failed,
+            expect_reason: reason::CRAWLER_FAILED,
+            ..row("job failed")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: running(),
+            pods_active: 1,
+            started: Some(0),
+            progress: Some(progress(NOW - 500, None)),
+            expect_phase: Crawling,
+            expect_reason: reason::ACCEPTED,
+            expect_job: JobAction::Suspend(false),
+            ..row("stale heartbeat with a fresh pod is not stale")
+        },
+        Row {
+            invalid: true,
+            phase: Some(Crawling),
+            job: running(),
+            expect_phase: Failed,
+            expect_reason: reason::INVALID_SPEC,
+            expect_job: JobAction::Suspend(true),
+            ..row("invalid spec fails the scan")
+        },
+        Row {
+            phase: Some(Failed),
+            last_reason: Some(reason::INVALID_SPEC),
+            expect_phase: Crawling,
+            expect_reason: reason::STARTED,
+            expect_job: JobAction::Create,
+            ..row("fixed spec restarts a scan that failed validation")
+        },
+        Row {
+            phase: Some(Completed),
+            last_reason: Some(reason::COMPLETED),
+            job: JobState::Complete,
+            expect_phase: Completed,
+            expect_reason: reason::COMPLETED,
+            ..row("completed stays completed")
+        },
+        Row {
+            phase: Some(Failed),
+            last_reason: Some(reason::CRAWLER_FAILED),
+            job: JobState::Failed {
+                message: "x".into(),
+            },
+            expect_phase: Failed,
+            expect_reason: reason::CRAWLER_FAILED,
+            ..row("failed stays failed")
+        },
+    ];
+    for r in &rows {
+        let d = run(r);
+        assert_eq!(d.phase, r.expect_phase, "{}: phase", r.name);
+        assert_eq!(d.reason, r.expect_reason, "{}: reason", r.name);
+        assert_eq!(d.job, r.expect_job, "{}: job action", r.name);
+        if Some(d.phase) != r.phase {
+            assert!(d.message.ends_with('.'), "{}: message {:?}", r.name, d.message);
+        }
+    }
+}
+
+#[test]
+fn stale_crawler_is_replaced_then_fails() {
+    let heartbeat = progress(NOW - 500, None);
+    let spec = spec(DesiredState::Running);
+    let status = CompanyScanStatus {
+        phase: Some(ScanPhase::Crawling),
+        scan_version: 1,
+        started_at: Some(to_time(t(0))),
+        stale_restarts: 1,
+        ..Default::default()
+    };
+    let config = OperatorConfig::default();
+    let mut inputs = Inputs {
+        now: t(NOW),
+        spec: &spec,
+        status: &status,
+        last_reason: None,
+        invalid: None,
+        timeout: Duration::from_secs(10_000),
+        job: running(),
+        pods: PodsView {
+            active: 1,
+            live: 1,
+            newest_live_start: Some(t(NOW - 400)),
+        },
+        progress: Some(&heartbeat),
+        admission: Admission::Admitted,
+        config: &config,
+    };
+    let d = decide(&inputs);
+    assert!(d.delete_pods, "stale pod is deleted");
+    assert_eq!(d.stale_restarts, 2);
+    assert_eq!(d.phase, ScanPhase::Crawling);
+    assert_eq!(d.warning.as_ref().unwrap().0, reason::CRAWLER_RESTARTED);
+
+    let exhausted = CompanyScanStatus {
+        stale_restarts: 3,
+        ..status.clone()
+    };
+    inputs.status = &exhausted;
+    let d = decide(&inputs);
+    assert_eq!(d.phase, ScanPhase::Failed);
+    assert_eq!(d.reason, reason::CRAWLER_STALE);
+    assert_eq!(d.job, JobAction::Suspend(true));
+    assert!(d.message.contains("3 times"), "{}", d.message);
+
+    // A terminating pod (not live) is never counted as stale again.
+    inputs.status = &status;
+    inputs.pods.live = 0;
+    let d = decide(&inputs);
+    assert!(!d.delete_pods);
+}
+
+#[test]
+fn timeout_counts_active_time_only() {
+    let times = Times {
+        started_at: Some(t(0)),
+        completed_at: None,
+        paused_at: None,
+        total_paused_seconds: 300,
+    };
+    assert_eq!(times.active_seconds(t(1000)), 700);
+    // While stopped, the clock stands still.
+    let mut stopped = Times {
+        paused_at: Some(t(800)),
+        ..times.clone()
+    };
+    assert_eq!(stopped.active_seconds(t(5000)), 500);
+    stopped.resume(t(5000));
+    assert_eq!(stopped.paused_at, None);
+    assert_eq!(stopped.total_paused_seconds, 300 + 4200);
+    assert_eq!(stopped.active_seconds(t(5100)), 600);
+    // Never started: nothing counts, and a resume adds nothing.
+    let mut fresh = Times {
+        paused_at: Some(t(10)),
+        ..Times::default()
+    };
+    assert_eq!(fresh.active_seconds(t(100)), 0);
+    fresh.resume(t(100));
+    assert_eq!(fresh.total_paused_seconds, 0);
+}
+
+#[test]
+fn paused_time_is_not_counted_towards_the_timeout() {
+    // 100s timeout; started at 0, paused 10..990: 20s active at NOW=1000.
+    let spec = spec(DesiredState::Running);
+    let status = CompanyScanStatus {
+        phase: Some(ScanPhase::Crawling),
+        scan_version: 1,
+        started_at: Some(to_time(t(0))),
+        total_paused_seconds: 980,
+        ..Default::default()
+    };
+    let config = OperatorConfig::default();
+    let inputs = Inputs {
+        now: t(NOW),
+        spec: &spec,
+        status: &status,
+        last_reason: None,
+        invalid: None,
+        timeout: Duration::from_secs(100),
+        job: running(),
+        pods: PodsView::default(),
+        progress: None,
+        admission: Admission::Admitted,
+        config: &config,
+    };
+    let d = decide(&inputs);
+    assert_eq!(d.phase, ScanPhase::Crawling);
+    assert_eq!(d.times.active_seconds(t(NOW)), 20);
+    assert_eq!(d.requeue, Some(Duration::from_secs(60)));
+    let late = Inputs {
+        now: t(NOW + 80),
+        ..inputs.clone()
+    };
+    let d = decide(&late);
+    assert_eq!(d.phase, ScanPhase::TimedOut);
+    assert_eq!(d.times.paused_at, Some(t(NOW + 80)));
+    assert!(d.message.contains("1m40s"), "{}", d.message);
+}
+
+#[test]
+fn rescan_only_after_a_finished_scan() {
+    let mut spec = spec(DesiredState::Running);
+    let mut status = CompanyScanStatus::default();
+    assert_eq!(version_step(&spec, &status), VersionStep::Initialize);
+    status.scan_version = 1;
+    status.phase = Some(ScanPhase::Crawling);
+    spec.rescan = 1;
+    assert_eq!(version_step(&spec, &status), VersionStep::Keep);
+    for phase in [ScanPhase::Completed, ScanPhase::Failed, ScanPhase::TimedOut] {
+        status.phase = Some(phase);
+        assert_eq!(version_step(&spec, &status), VersionStep::Rescan);
+    }
+    status.report = Some(ReportStatus {
+        config_map: "acme-report-v1".into(),
+        scan_version: 1,
+        ..Default::default()
+    });
+    status.stale_restarts = 2;
+    status.total_paused_seconds = 50;
+    let next = start_version(&spec, &status, VersionStep::Rescan);
+    assert_eq!(next.scan_version, 2);
+    assert_eq!(next.observed_rescan, 1);
+    assert_eq!(next.phase, Some(ScanPhase::Pending));
+    assert_eq!(next.stale_restarts, 0);
+    assert_eq!(next.total_paused_seconds, 0);
+    assert_eq!(next.report, status.report, "reports carry over");
+}
+
+#[test]
+fn report_history_is_newest_first_and_limited() {
+    let report = |v: i64| ReportStatus {
+        config_map: format!("acme-report-v{v}"),
+        scan_version: v,
+        ..Default::default()
+    };
+    let mut current: Option<ReportStatus> = None;
+    for v in 1..=5 {
+        current = Some(report_with_history(current.as_ref(), report(v), 2));
+    }
+    let r = current.unwrap();
+    assert_eq!(r.scan_version, 5);
+    let versions: Vec<i64> = r.history.iter().map(|h| h.scan_version).collect();
+    assert_eq!(versions, vec![4, 3]);
+    // Re-applying the same version does not duplicate it.
+    let again = report_with_history(Some(&r), report(5), 2);
+    assert_eq!(again.history, r.history);
+}
