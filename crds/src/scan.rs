@@ -72,7 +72,9 @@ pub struct CompanyScanSpec {
     /// `TimedOut` and keeps its checkpoint; raising it resumes the scan.
     #[serde(default = "default_timeout")]
     #[schemars(regex(pattern = DURATION_PATTERN), length(max = 32))]
-    #[schemars(extend("x-kubernetes-validations" = [{"rule": "duration(self) >= duration('1s')", "message": "timeout must be at least 1s"}]))]
+    // The `matches` guard keeps a malformed value from reaching `duration()`,
+    // which would fail with a CEL type-conversion error instead of a message.
+    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')", "message": "timeout must be a duration such as 90s, 30m or 1h30m"}, {"rule": "!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1s')", "message": "timeout must be at least 1s"}]))]
     pub timeout: String,
 
     /// Where and how often the crawler saves its progress.
@@ -164,6 +166,9 @@ pub struct CrawlSpec {
     /// The most requests per second sent to any one host (0.01 to 1000). A
     /// robots.txt crawl-delay can lower it further.
     #[schemars(range(min = 0.01, max = 1000.0))]
+    // The apiserver compares an integer value against the minimum truncated
+    // to an integer (0), so `0` would pass the schema alone.
+    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self >= 0.01", "message": "requestsPerSecond must be at least 0.01"}]))]
     pub requests_per_second: f64,
 
     /// Obey the site's robots.txt (allow, disallow and crawl-delay).
@@ -175,7 +180,9 @@ pub struct CrawlSpec {
 
     /// How long one request may take, as a duration such as `30s`.
     #[schemars(regex(pattern = DURATION_PATTERN), length(max = 32))]
-    #[schemars(extend("x-kubernetes-validations" = [{"rule": "duration(self) >= duration('100ms') && duration(self) <= duration('10m')", "message": "requestTimeout must be between 100ms and 10m"}]))]
+    // The `matches` guard keeps a malformed value from reaching `duration()`,
+    // which would fail with a CEL type-conversion error instead of a message.
+    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')", "message": "requestTimeout must be a duration such as 500ms, 30s or 2m"}, {"rule": "!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || (duration(self) >= duration('100ms') && duration(self) <= duration('10m'))", "message": "requestTimeout must be between 100ms and 10m"}]))]
     pub request_timeout: String,
 
     /// The largest response body read, in bytes (1 KiB to 100 MiB). Larger
@@ -238,7 +245,9 @@ pub struct CheckpointSpec {
 
     /// Save a checkpoint at least this often, as a duration such as `2m`.
     #[schemars(regex(pattern = DURATION_PATTERN), length(max = 32))]
-    #[schemars(extend("x-kubernetes-validations" = [{"rule": "duration(self) >= duration('1s')", "message": "checkpoint.every must be at least 1s"}]))]
+    // The `matches` guard keeps a malformed value from reaching `duration()`,
+    // which would fail with a CEL type-conversion error instead of a message.
+    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')", "message": "checkpoint.every must be a duration such as 30s, 2m or 1h"}, {"rule": "!self.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$') || duration(self) >= duration('1s')", "message": "checkpoint.every must be at least 1s"}]))]
     pub every: String,
 
     /// The claim created for `PersistentVolumeClaim` storage. Only allowed with
