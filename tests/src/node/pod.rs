@@ -206,7 +206,7 @@ impl Worker {
     }
 
     async fn send_report(&mut self) {
-        let patch = self.report.to_patch(&self.uid);
+        let patch = self.report.build_patch(&self.uid);
         for attempt in 0..3 {
             match self
                 .api()
@@ -839,7 +839,7 @@ impl ProbeTarget {
                 self.port
             );
             stream.write_all(request.as_bytes()).await.ok()?;
-            let mut buf = vec![0u8; 64];
+            let mut buf = [0u8; 64];
             let mut read = 0;
             while read < 12 {
                 let n = stream.read(&mut buf[read..]).await.ok()?;

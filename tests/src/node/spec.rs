@@ -120,10 +120,8 @@ pub(crate) async fn prepare(
         } else if let Some(projected) = &volume.projected {
             mkdir(&dir)?;
             for source in projected.sources.clone().unwrap_or_default() {
-                if let Some(sat) = &source.service_account_token {
-                    if let Some(t) = &token {
-                        write_file(&dir.join(&sat.path), t.as_bytes())?;
-                    }
+                if let (Some(sat), Some(t)) = (&source.service_account_token, &token) {
+                    write_file(&dir.join(&sat.path), t.as_bytes())?;
                 }
                 if let Some(cm) = &source.config_map {
                     let data = if cm.name == "kube-root-ca.crt" {

@@ -151,7 +151,7 @@ impl PodReport {
         c
     }
 
-    pub(crate) fn to_patch(&mut self, uid: &str) -> Value {
+    pub(crate) fn build_patch(&mut self, uid: &str) -> Value {
         let terminal = matches!(self.phase, "Succeeded" | "Failed");
         let ready = self.main.ready && !terminal;
         let not_ready_reason = if terminal {
