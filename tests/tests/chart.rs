@@ -22,17 +22,15 @@ fn helm_bin() -> PathBuf {
 }
 
 fn helm(args: &[&str]) -> Output {
+    // Keep helm away from the user's own config and repositories; the folder
+    // goes away with the call.
+    let home = tempfile::tempdir().expect("temp dir");
     Command::new(helm_bin())
         .args(args)
-        // Keep helm away from the user's own config and repositories.
-        .env(
-            "HELM_CONFIG_HOME",
-            std::env::temp_dir().join("cira-helm-test-config"),
-        )
-        .env(
-            "HELM_CACHE_HOME",
-            std::env::temp_dir().join("cira-helm-test-cache"),
-        )
+        .env("HOME", home.path())
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env("HELM_DATA_HOME", home.path().join("data"))
         .output()
         .expect("helm runs")
 }
@@ -537,12 +535,13 @@ impl Drop for Release<'_> {
     }
 }
 
+/// `resource` may carry extra words, e.g. `"companyscans.cira.dev --subresource=status"`.
 fn can_i(env: &TestEnv, user: &str, verb: &str, resource: &str, namespace: &str) -> bool {
     let out = env
         .kubectl()
-        .args([
-            "auth", "can-i", verb, resource, "--as", user, "-n", namespace,
-        ])
+        .args(["auth", "can-i", verb])
+        .args(resource.split_whitespace())
+        .args(["--as", user, "-n", namespace])
         .output()
         .expect("kubectl runs");
     String::from_utf8_lossy(&out.stdout).trim() == "yes"
@@ -555,6 +554,8 @@ fn can_i(env: &TestEnv, user: &str, verb: &str, resource: &str, namespace: &str)
 async fn chart_installs_with_least_privilege_rbac() {
     cira_testenv::init_tracing();
     let env = TestEnv::shared().await;
+    // `kubectl auth can-i` resolves resource names through discovery.
+    env.install_crds().await.expect("CRDs install");
     let ns = env.new_namespace("chart-install").await.expect("namespace");
     let other = env.new_namespace("chart-scans").await.expect("namespace");
     let release = Release {
@@ -562,6 +563,38 @@ async fn chart_installs_with_least_privilege_rbac() {
         name: format!("r-{ns}"),
         namespace: ns.clone(),
     };
+    // The test control plane runs without the endpoint reconciler, so publish
+    // the API server the way a real cluster does, for the chart's lookup
+    // (a documentation address: EndpointSlices refuse loopback ones).
+    let api_port = env
+        .api_url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .expect("the API URL has a port");
+    let slice = serde_json::json!({
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "kubernetes-cira-chart-test",
+            "namespace": "default",
+            "labels": {"kubernetes.io/service-name": "kubernetes"}
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["192.0.2.10"]}],
+        "ports": [{"name": "https", "port": api_port, "protocol": "TCP"}]
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let slice_file = dir.path().join("slice.json");
+    std::fs::write(&slice_file, slice.to_string()).expect("write slice");
+    let out = env
+        .kubectl()
+        .args(["apply", "-f"])
+        .arg(&slice_file)
+        .output()
+        .expect("kubectl runs");
+    assert!(out.status.success(), "{}", text(&out));
+
     let chart = chart_dir();
     let out = env
         .helm()
@@ -598,23 +631,23 @@ async fn chart_installs_with_least_privilege_rbac() {
         .find(|r| {
             r["ports"]
                 .as_array()
-                .is_some_and(|p| p.iter().any(|p| p["port"] == 6443))
+                .is_some_and(|p| p.iter().any(|p| p["port"] == api_port))
         })
         .expect("an API server rule");
     assert_eq!(
-        api_rule["to"][0]["ipBlock"]["cidr"], "127.0.0.1/32",
+        api_rule["to"][0]["ipBlock"]["cidr"], "192.0.2.10/32",
         "{api_rule}"
     );
 
+    // The release name does not contain the chart name, so fullname is release-chart.
     let sa = format!("system:serviceaccount:{ns}:{}-cira-operator", release.name);
-    let sa = if release.name.contains("cira-operator") {
-        format!("system:serviceaccount:{ns}:{}", release.name)
-    } else {
-        sa
-    };
     for (verb, resource, namespace) in [
         ("watch", "companyscans.cira.dev", other.as_str()),
-        ("patch", "companyscans.cira.dev/status", other.as_str()),
+        (
+            "patch",
+            "companyscans.cira.dev --subresource=status",
+            other.as_str(),
+        ),
         ("create", "jobs.batch", other.as_str()),
         ("delete", "pods", other.as_str()),
         ("create", "configmaps", other.as_str()),

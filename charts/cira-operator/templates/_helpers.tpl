@@ -79,64 +79,79 @@ app.kubernetes.io/component: operator
 {{- end }}
 
 {{/*
-API server endpoint addresses as /32 or /128 ranges: the configured ones, or
-those of the `kubernetes` EndpointSlices when the chart is installed against a
-cluster (lookup returns nothing under `helm template`).
+Where crawler pods reach the API server, as JSON {"cidrs": [...], "ports": [...]}:
+the configured ranges, or the addresses of the `kubernetes` EndpointSlices
+(as /32 or /128) when the chart is installed against a cluster; lookup
+returns nothing under `helm template`, which leaves "cidrs" empty. Ports are
+the configured ones plus those the EndpointSlices name.
 */}}
-{{- define "cira.apiServerCIDRs" -}}
-{{- $out := list }}
+{{- define "cira.apiServer" -}}
+{{- $cidrs := list }}
+{{- $ports := list }}
+{{- range .Values.networkPolicy.crawler.apiServer.ports }}
+{{- $ports = append $ports (int .) }}
+{{- end }}
 {{- if .Values.networkPolicy.crawler.apiServer.cidrs }}
-{{- $out = .Values.networkPolicy.crawler.apiServer.cidrs }}
+{{- $cidrs = .Values.networkPolicy.crawler.apiServer.cidrs }}
 {{- else }}
 {{- $slices := lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "" }}
 {{- range ($slices.items | default list) }}
 {{- if eq (index (.metadata.labels | default dict) "kubernetes.io/service-name" | default "") "kubernetes" }}
+{{- range (.ports | default list) }}
+{{- if .port }}
+{{- $ports = append $ports (int .port) }}
+{{- end }}
+{{- end }}
 {{- range (.endpoints | default list) }}
 {{- range .addresses }}
 {{- if contains ":" . }}
-{{- $out = append $out (printf "%s/128" .) }}
+{{- $cidrs = append $cidrs (printf "%s/128" .) }}
 {{- else }}
-{{- $out = append $out (printf "%s/32" .) }}
+{{- $cidrs = append $cidrs (printf "%s/32" .) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- toJson $out }}
+{{- toJson (dict "cidrs" (uniq $cidrs) "ports" (uniq $ports)) }}
 {{- end }}
 
 {{/*
-The operator's permissions in the namespaces it manages scans in. Kept in
-step with `operator_rbac_rules()` in the operator crate. Besides its own
-work, the operator may only grant the per-scan crawler Role what it holds
-itself (configmaps), so no escalate/bind verbs are needed.
+The operator's permissions in the namespaces it manages scans in: exactly
+`operator_rbac_rules()` of the operator crate (leases are in the
+leader-election Role below), plus update on companyscans/finalizers, which
+owner references with blockOwnerDeletion need where the
+OwnerReferencesPermissionEnforcement admission plugin is on. ConfigMap
+write verbs are there because the operator grants them to each scan's
+crawler Role, and RBAC only lets a subject grant what it holds itself.
 */}}
 {{- define "cira.operatorRules" -}}
 - apiGroups: ["cira.dev"]
   resources: ["companyscans"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: ["cira.dev"]
   resources: ["companyscans/status"]
   verbs: ["get", "patch", "update"]
-# Owner references with blockOwnerDeletion need update on the owner's finalizers
-# where the OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: ["cira.dev"]
   resources: ["companyscans/finalizers"]
   verbs: ["update"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "delete"]
+  verbs: ["get", "list", "delete"]
 - apiGroups: [""]
-  resources: ["configmaps", "serviceaccounts", "persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["serviceaccounts", "persistentvolumeclaims"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
-- apiGroups: ["", "events.k8s.io"]
+  verbs: ["get", "create", "patch"]
+- apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
