@@ -1,11 +1,18 @@
 //! Analysis sections built from the extracted entities.
 //!
-//! INTERFACE STUB: replaced by the extraction/analysis work.
+//! Each section is Markdown built only from `Entities`, so a section is a
+//! pure function of the merged state: recomputing it after a resume gives
+//! the same text. Sources are cited as footnotes whose labels carry the
+//! section name (`[^contact-2]`), so sections stay independent and can be
+//! concatenated in any selection.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use cira_crds::AnalysisSection;
 use serde::{Deserialize, Serialize};
 
-use crate::extract::Entities;
+use crate::extract::{Entities, PageKind, PhoneKind, Seen};
 
 /// One finished analysis section; recorded in the checkpoint when done so a
 /// resumed scan does not redo it.
@@ -17,11 +24,435 @@ pub struct SectionResult {
     pub body: String,
 }
 
+/// Most items listed per table; the JSON report has them all.
+const MAX_ROWS: usize = 50;
+
+/// Footnote numbering within one section.
+struct Notes {
+    prefix: &'static str,
+    urls: Vec<String>,
+}
+
+impl Notes {
+    fn new(section: AnalysisSection) -> Self {
+        Notes {
+            prefix: section.as_str(),
+            urls: Vec::new(),
+        }
+    }
+
+    /// Footnote references for the first two sources of a finding.
+    fn cite(&mut self, seen: &Seen) -> String {
+        let mut out = String::new();
+        for url in seen.sources.iter().take(2) {
+            let n = match self.urls.iter().position(|u| u == url) {
+                Some(i) => i + 1,
+                None => {
+                    self.urls.push(url.clone());
+                    self.urls.len()
+                }
+            };
+            let _ = write!(out, "[^{}-{}]", self.prefix, n);
+        }
+        out
+    }
+
+    fn finish(self, body: &mut String) {
+        if self.urls.is_empty() {
+            return;
+        }
+        body.push('\n');
+        for (i, url) in self.urls.iter().enumerate() {
+            let _ = writeln!(body, "[^{}-{}]: <{}>", self.prefix, i + 1, url);
+        }
+    }
+}
+
+/// Escapes text for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Items most-seen first, then by key.
+fn ranked<'a, T>(
+    map: &'a BTreeMap<String, T>,
+    seen: impl Fn(&T) -> &Seen,
+) -> Vec<(&'a String, &'a T)> {
+    let mut v: Vec<(&String, &T)> = map.iter().collect();
+    v.sort_by(|a, b| seen(b.1).pages.cmp(&seen(a.1).pages).then(a.0.cmp(b.0)));
+    v
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Builds one section.
-pub fn analyze_section(section: AnalysisSection, _entities: &Entities) -> SectionResult {
+pub fn analyze_section(section: AnalysisSection, entities: &Entities) -> SectionResult {
+    let (title, body) = match section {
+        AnalysisSection::Overview => ("Overview", overview(entities)),
+        AnalysisSection::Products => ("Products and services", products(entities)),
+        AnalysisSection::People => ("People", people(entities)),
+        AnalysisSection::Contact => ("Contact", contact(entities)),
+        AnalysisSection::Technology => ("Technology", technology(entities)),
+        AnalysisSection::Social => ("Social media", social(entities)),
+        AnalysisSection::Legal => ("Legal", legal(entities)),
+    };
     SectionResult {
         section,
-        title: section.as_str().to_string(),
-        body: String::new(),
+        title: title.to_string(),
+        body,
     }
+}
+
+fn overview(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Overview);
+    let mut body = String::new();
+    let fact = |k: &str| e.fact_values(k).first().map(|s| s.to_string());
+    let name = fact("legalName")
+        .or_else(|| fact("name"))
+        .or_else(|| fact("siteName"));
+    let home = e
+        .pages
+        .iter()
+        .find(|p| p.kind == PageKind::Home)
+        .or_else(|| e.pages.first());
+    let description = fact("description")
+        .or_else(|| home.and_then(|h| h.description.clone()))
+        .or_else(|| home.and_then(|h| h.lead.clone()))
+        .or_else(|| {
+            e.pages
+                .iter()
+                .find(|p| p.kind == PageKind::About)
+                .and_then(|p| p.description.clone().or_else(|| p.lead.clone()))
+        });
+
+    match (&name, &description) {
+        (Some(n), Some(d)) => {
+            let _ = writeln!(body, "**{n}**: {d}\n");
+        }
+        (None, Some(d)) => {
+            let _ = writeln!(body, "{d}\n");
+        }
+        (Some(n), None) => {
+            let _ = writeln!(body, "**{n}**\n");
+        }
+        (None, None) => body
+            .push_str("The site does not describe the company in a way the scan could read.\n\n"),
+    }
+
+    let mut facts: Vec<(String, String)> = Vec::new();
+    if let Some(n) = fact("legalName").filter(|l| Some(l) != fact("name").as_ref())
+        && fact("name").is_some()
+    {
+        facts.push(("Legal name".into(), n));
+    }
+    if let Some(v) = fact("alternateName") {
+        facts.push(("Also known as".into(), v));
+    }
+    if let Some(v) = fact("slogan") {
+        facts.push(("Slogan".into(), v));
+    }
+    if let Some(v) = fact("foundingDate") {
+        facts.push(("Founded".into(), v));
+    }
+    if let Some(v) = fact("numberOfEmployees") {
+        facts.push(("Employees".into(), v));
+    }
+    if let Some((_, a)) = ranked(&e.addresses, |a| &a.seen).first() {
+        let place = [a.address.locality.as_deref(), a.address.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !place.is_empty() {
+            let cite = notes.cite(&a.seen);
+            facts.push(("Located in".into(), format!("{place}{cite}")));
+        }
+    }
+    let langs = e.fact_values("language");
+    if !langs.is_empty() {
+        facts.push(("Site languages".into(), langs.join(", ")));
+    }
+    if !facts.is_empty() {
+        body.push_str("| | |\n|---|---|\n");
+        for (k, v) in facts {
+            let _ = writeln!(body, "| {k} | {} |", cell(&v));
+        }
+        body.push('\n');
+    }
+
+    let c = e.counts();
+    let count = |k: &str| c.get(k).copied().unwrap_or(0) as usize;
+    let _ = writeln!(
+        body,
+        "The scan read {} ({} words) and found {}, {}, {}, {}, {}, {}, {} and {}.",
+        plural(e.pages_processed as usize, "page", "pages"),
+        e.tokens_processed,
+        plural(count("emails"), "email address", "email addresses"),
+        plural(count("phones"), "phone number", "phone numbers"),
+        plural(count("addresses"), "postal address", "postal addresses"),
+        plural(count("people"), "person", "people"),
+        plural(
+            count("products"),
+            "product or service",
+            "products and services"
+        ),
+        plural(count("technologies"), "technology", "technologies"),
+        plural(count("socialProfiles"), "social profile", "social profiles"),
+        plural(
+            count("legalIdentifiers"),
+            "legal identifier",
+            "legal identifiers"
+        ),
+    );
+
+    let key_pages: Vec<_> = e
+        .pages
+        .iter()
+        .filter(|p| p.kind != PageKind::Other)
+        .take(12)
+        .collect();
+    if !key_pages.is_empty() {
+        body.push_str("\nKey pages:\n\n");
+        for p in key_pages {
+            let title = p.title.as_deref().unwrap_or(p.url.as_str());
+            let _ = writeln!(body, "- {} ({}): <{}>", cell(title), p.kind.as_str(), p.url);
+        }
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn products(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Products);
+    let mut body = String::new();
+    if e.products.is_empty() {
+        body.push_str("No products or services were identified.\n");
+        return body;
+    }
+    let _ = writeln!(
+        body,
+        "{} identified:\n",
+        plural(
+            e.products.len(),
+            "product or service",
+            "products and services"
+        )
+    );
+    for (_, p) in ranked(&e.products, |p| &p.seen).into_iter().take(MAX_ROWS) {
+        let cite = notes.cite(&p.seen);
+        match p.descriptions.first() {
+            Some(d) => {
+                let _ = writeln!(body, "- **{}**: {}{cite}", cell(&p.name), cell(d));
+            }
+            None => {
+                let _ = writeln!(body, "- **{}**{cite}", cell(&p.name));
+            }
+        }
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn people(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::People);
+    let mut body = String::new();
+    if e.people.is_empty() {
+        body.push_str("No people with roles were named on the pages crawled.\n");
+        return body;
+    }
+    // Leaders first: a title that names a leading role ranks higher.
+    let mut list: Vec<_> = e.people.iter().collect();
+    let rank = |t: &str| {
+        let t = t.to_lowercase();
+        const TOP: &[&str] = &[
+            "ceo",
+            "founder",
+            "gründer",
+            "geschäftsführer",
+            "managing director",
+            "president",
+            "président",
+            "directeur général",
+            "owner",
+            "inhaber",
+            "chief",
+        ];
+        if TOP.iter().any(|w| t.contains(w)) {
+            0
+        } else {
+            1
+        }
+    };
+    list.sort_by(|a, b| {
+        rank(a.1.best_title())
+            .cmp(&rank(b.1.best_title()))
+            .then(b.1.seen.pages.cmp(&a.1.seen.pages))
+            .then(a.0.cmp(b.0))
+    });
+    let _ = writeln!(
+        body,
+        "{} named with a role:\n",
+        plural(list.len(), "person", "people")
+    );
+    body.push_str("| Name | Title | Source |\n|---|---|---|\n");
+    for (_, p) in list.into_iter().take(MAX_ROWS) {
+        let cite = notes.cite(&p.seen);
+        let _ = writeln!(
+            body,
+            "| {} | {} | {cite} |",
+            cell(&p.name),
+            cell(p.best_title())
+        );
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn contact(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Contact);
+    let mut body = String::new();
+    if e.emails.is_empty() && e.phones.is_empty() && e.addresses.is_empty() {
+        body.push_str("No contact details were found.\n");
+        return body;
+    }
+    if !e.emails.is_empty() {
+        body.push_str("**Email**\n\n");
+        for (email, seen) in ranked(&e.emails, |s| s).into_iter().take(MAX_ROWS) {
+            let cite = notes.cite(seen);
+            let _ = writeln!(body, "- <{email}>{cite}");
+        }
+        body.push('\n');
+    }
+    if !e.phones.is_empty() {
+        body.push_str("**Phone**\n\n");
+        for (number, p) in ranked(&e.phones, |p| &p.seen).into_iter().take(MAX_ROWS) {
+            let cite = notes.cite(&p.seen);
+            let fax = if p.kinds.contains(&PhoneKind::Phone) {
+                ""
+            } else {
+                " (fax)"
+            };
+            let _ = writeln!(body, "- [{number}](tel:{number}){fax}{cite}");
+        }
+        body.push('\n');
+    }
+    if !e.addresses.is_empty() {
+        body.push_str("**Address**\n\n");
+        for (_, a) in ranked(&e.addresses, |a| &a.seen).into_iter().take(MAX_ROWS) {
+            let cite = notes.cite(&a.seen);
+            let _ = writeln!(body, "- {}{cite}", cell(&a.address.one_line()));
+        }
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn technology(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Technology);
+    let mut body = String::new();
+    if e.technologies.is_empty() {
+        body.push_str("No known technologies were recognised.\n");
+        return body;
+    }
+    let mut by_category: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, t) in &e.technologies {
+        let version = t
+            .versions
+            .last()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let cite = notes.cite(&t.seen);
+        by_category
+            .entry(t.category.as_str())
+            .or_default()
+            .push(format!("{name}{version}{cite}"));
+    }
+    body.push_str("| Category | Technologies |\n|---|---|\n");
+    for (category, names) in by_category {
+        let label = category.replace('-', " ");
+        let mut chars = label.chars();
+        let label = match chars.next() {
+            Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+            None => label,
+        };
+        let _ = writeln!(body, "| {label} | {} |", names.join(", "));
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn social(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Social);
+    let mut body = String::new();
+    if e.social.is_empty() {
+        body.push_str("No social media profiles were linked.\n");
+        return body;
+    }
+    body.push_str("| Platform | Profile | Linked from |\n|---|---|---|\n");
+    for (url, s) in ranked(&e.social, |s| &s.seen).into_iter().take(MAX_ROWS) {
+        let cite = notes.cite(&s.seen);
+        let _ = writeln!(
+            body,
+            "| {} | <{url}> | {}{cite} |",
+            platform_label(&s.platform),
+            plural(s.seen.pages as usize, "page", "pages")
+        );
+    }
+    notes.finish(&mut body);
+    body
+}
+
+fn platform_label(p: &str) -> &str {
+    match p {
+        "linkedin" => "LinkedIn",
+        "x" => "X (Twitter)",
+        "github" => "GitHub",
+        "facebook" => "Facebook",
+        "instagram" => "Instagram",
+        "youtube" => "YouTube",
+        "xing" => "XING",
+        "tiktok" => "TikTok",
+        "mastodon" => "Mastodon",
+        other => other,
+    }
+}
+
+fn legal(e: &Entities) -> String {
+    let mut notes = Notes::new(AnalysisSection::Legal);
+    let mut body = String::new();
+    if e.legal.is_empty() {
+        body.push_str("No VAT or company registration numbers were found.\n");
+        return body;
+    }
+    body.push_str("| Identifier | Value | Country | Registry | Source |\n|---|---|---|---|---|\n");
+    for (_, l) in ranked(&e.legal, |l| &l.seen) {
+        let kind = match (l.id.kind.as_str(), l.id.scheme.as_deref()) {
+            ("vat", _) => "VAT ID".to_string(),
+            (_, Some("handelsregister")) => "Commercial register".to_string(),
+            (_, Some("firmenbuch")) => "Firmenbuch".to_string(),
+            (_, Some("companies-house")) => "Companies House".to_string(),
+            (_, Some("siren")) => "SIREN".to_string(),
+            (_, Some("siret")) => "SIRET".to_string(),
+            (_, Some("kvk")) => "KvK".to_string(),
+            (_, Some("uid")) => "UID".to_string(),
+            (k, s) => format!("{k} {}", s.unwrap_or("")).trim().to_string(),
+        };
+        let registry = l.authorities.iter().cloned().collect::<Vec<_>>().join("; ");
+        let cite = notes.cite(&l.seen);
+        let _ = writeln!(
+            body,
+            "| {kind} | `{}` | {} | {} | {cite} |",
+            l.id.value,
+            l.id.country.as_deref().unwrap_or(""),
+            cell(&registry)
+        );
+    }
+    notes.finish(&mut body);
+    body
 }

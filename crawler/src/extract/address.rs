@@ -51,7 +51,12 @@ impl Address {
         } else {
             norm(&self.locality)
         };
-        format!("{}|{}|{}", norm(&self.postal_code), norm(&self.street), locality)
+        format!(
+            "{}|{}|{}",
+            norm(&self.postal_code),
+            norm(&self.street),
+            locality
+        )
     }
 
     /// Fills gaps from another spelling of the same address; where both have
@@ -105,8 +110,14 @@ pub fn country_code(raw: &str) -> Option<String> {
         "fr" | "fra" | "france" | "frankreich" => "FR",
         "gb" | "gbr" | "uk" | "united kingdom" | "great britain" | "england" | "scotland"
         | "wales" | "royaume-uni" | "großbritannien" => "GB",
-        "us" | "usa" | "u.s.a" | "u.s" | "united states" | "united states of america"
-        | "états-unis" | "vereinigte staaten" => "US",
+        "us"
+        | "usa"
+        | "u.s.a"
+        | "u.s"
+        | "united states"
+        | "united states of america"
+        | "états-unis"
+        | "vereinigte staaten" => "US",
         "nl" | "nld" | "netherlands" | "the netherlands" | "nederland" | "niederlande"
         | "pays-bas" => "NL",
         "be" | "bel" | "belgium" | "belgique" | "belgië" | "belgien" => "BE",
@@ -172,10 +183,10 @@ static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
-    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
-    "VA", "WA", "WV", "WI", "WY", "DC",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC",
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -269,7 +280,10 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     let mut out = Vec::new();
     // Cheap gate: an address needs a run of 4+ digits (or a UK postcode).
-    if !text.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit))
+    if !text
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.iter().all(u8::is_ascii_digit))
         && !text.contains(" Street")
     {
         return out;
@@ -311,9 +325,7 @@ fn find_city(
 ) -> bool {
     // Skip at most one unit part such as "Suite 4" / "2. OG".
     for k in 0..parts.len().min(2) {
-        if k + 1 < parts.len()
-            && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a)
-        {
+        if k + 1 < parts.len() && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a) {
             country_after(&parts[k + 2..], next_line, a);
             return true;
         }
@@ -352,7 +364,10 @@ mod tests {
 
     #[test]
     fn german_two_lines() {
-        let got = from_text("ACME GmbH\nMusterstraße 12\n10115 Berlin\nDeutschland", None);
+        let got = from_text(
+            "ACME GmbH\nMusterstraße 12\n10115 Berlin\nDeutschland",
+            None,
+        );
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].street.as_deref(), Some("Musterstraße 12"));
         assert_eq!(got[0].postal_code.as_deref(), Some("10115"));
@@ -372,6 +387,12 @@ mod tests {
 
     #[test]
     fn years_and_prices_are_not_addresses() {
-        assert!(from_text("Founded 2009\n2019 Annual Report\n1299 Euro Bundle", Some("DE")).is_empty());
+        assert!(
+            from_text(
+                "Founded 2009\n2019 Annual Report\n1299 Euro Bundle",
+                Some("DE")
+            )
+            .is_empty()
+        );
     }
 }

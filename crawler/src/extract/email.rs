@@ -16,16 +16,16 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// `name [at] domain [dot] com`, `name(at)domain.com`, `name {at} domain (punkt) de`.
 static OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})\s*[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]\s*([a-z0-9][a-z0-9\-]*(?:\s*(?:[\[\(\{<]\s*(?:dot|punkt|point)\s*[\]\)\}>]|\.)\s*[a-z0-9][a-z0-9\-]*)+)",
+        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})[ \t]*[\[\(\{<][ \t]*(?:at|ät|@)[ \t]*[\]\)\}>][ \t]*([a-z0-9][a-z0-9\-]*(?:(?:[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point)[ \t]*[\]\)\}>][ \t]*|\.)[a-z0-9][a-z0-9\-]*)+)",
     )
     .expect("static regex")
 });
 static DOT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*(?:[\[\(\{<]\s*(?:dot|punkt|point)\s*[\]\)\}>]|\.)\s*").expect("static regex")
+    Regex::new(r"(?i)[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point)[ \t]*[\]\)\}>][ \t]*")
+        .expect("static regex")
 });
-static AT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex")
-});
+static AT_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex"));
 
 /// File extensions that make `logo@2x.png` look like an address.
 const FILE_TLDS: &[&str] = &[
@@ -184,7 +184,10 @@ mod tests {
             found("write to jobs [at] acme [dot] com or press(at)acme.co.uk"),
             vec!["jobs@acme.com", "press@acme.co.uk"]
         );
-        assert_eq!(found("kontakt {at} firma (punkt) de"), vec!["kontakt@firma.de"]);
+        assert_eq!(
+            found("kontakt {at} firma (punkt) de"),
+            vec!["kontakt@firma.de"]
+        );
     }
 
     #[test]

@@ -52,9 +52,8 @@ static COURT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:Amtsgericht\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
         .expect("static regex")
 });
-static FIRMENBUCH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bFN\s?(\d{4,6}\s?[a-z])\b").expect("static regex")
-});
+static FIRMENBUCH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bFN\s?(\d{4,6}\s?[a-z])\b").expect("static regex"));
 static COMPANIES_HOUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|\bCRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?\d{6,8})\b",
@@ -150,7 +149,11 @@ fn vat_checksum_ok(country: &str, number: &str) -> bool {
         }
         "GB" if d.len() == 9 => {
             let w = [8, 7, 6, 5, 4, 3, 2];
-            let s: i64 = d[..7].iter().zip(w).map(|(a, b)| i64::from(a * b)).sum::<i64>()
+            let s: i64 = d[..7]
+                .iter()
+                .zip(w)
+                .map(|(a, b)| i64::from(a * b))
+                .sum::<i64>()
                 + i64::from(d[7] * 10 + d[8]);
             s % 97 == 0 || (s + 55) % 97 == 0
         }
@@ -181,7 +184,11 @@ fn vat_id(token: &str) -> Option<LegalId> {
         return Some(LegalId {
             kind: if is_vat { "vat" } else { "registration" }.into(),
             scheme: (!is_vat).then(|| "uid".to_string()),
-            value: if is_vat { format!("{pretty} MWST") } else { pretty },
+            value: if is_vat {
+                format!("{pretty} MWST")
+            } else {
+                pretty
+            },
             country: Some("CH".into()),
             authority: None,
         });
@@ -243,9 +250,7 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
         for m in VAT.find_iter(line) {
             let before = &line[..m.start()];
             let labelled = VAT_LABEL.is_match(before)
-                || (before.trim().is_empty()
-                    && i > 0
-                    && VAT_LABEL.is_match(lines[i - 1]));
+                || (before.trim().is_empty() && i > 0 && VAT_LABEL.is_match(lines[i - 1]));
             // A CHE UID is labelled by its own prefix.
             if labelled || m.as_str().starts_with("CHE") {
                 out.extend(vat_id(m.as_str()));

@@ -170,8 +170,7 @@ impl Extractor {
         if let Some(lang) = scan.lang.as_deref() {
             let lang = lang.trim().to_ascii_lowercase();
             let primary = lang.split(['-', '_']).next().unwrap_or("");
-            if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase())
-            {
+            if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase()) {
                 facts.push(("language".into(), primary.to_string()));
             }
         }
@@ -467,10 +466,13 @@ impl Entities {
             entry.seen.add(url);
         }
         for t in page.technologies {
-            let entry = self.technologies.entry(t.name).or_insert_with(|| TechEntry {
-                category: t.category,
-                ..TechEntry::default()
-            });
+            let entry = self
+                .technologies
+                .entry(t.name)
+                .or_insert_with(|| TechEntry {
+                    category: t.category,
+                    ..TechEntry::default()
+                });
             if let Some(v) = t.version {
                 entry.versions.insert(v);
             }
@@ -478,13 +480,10 @@ impl Entities {
         }
         for a in page.addresses {
             let key = a.key();
-            let entry = self
-                .addresses
-                .entry(key)
-                .or_insert_with(|| AddressEntry {
-                    address: a.clone(),
-                    seen: Seen::default(),
-                });
+            let entry = self.addresses.entry(key).or_insert_with(|| AddressEntry {
+                address: a.clone(),
+                seen: Seen::default(),
+            });
             entry.address.absorb(&a);
             entry.seen.add(url);
         }
@@ -515,9 +514,9 @@ impl Entities {
             }
         }
         if let Some(summary) = page.summary {
-            let pos = self
-                .pages
-                .binary_search_by(|p| (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url)));
+            let pos = self.pages.binary_search_by(|p| {
+                (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url))
+            });
             if let Err(pos) = pos
                 && !self.pages.iter().any(|p| p.url == summary.url)
             {

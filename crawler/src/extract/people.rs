@@ -18,7 +18,7 @@ use super::Person;
 /// case-insensitively (acronyms in upper case only, see `ACRONYMS`).
 static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer|geschäftsführer(?:in)?|geschäftsführung|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?)?|vorsitzende[rn]?|inhaber(?:in)?|leiter(?:in)?|leitung|prokurist(?:in)?|aufsichtsrat(?:svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente)\b",
+        r"(?i)\b(?:chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer|geschäftsführer(?:in)?|geschäftsführung|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?)?|vorsitzende[rn]?|inhaber(?:in)?|leiter(?:in)?|leitung|prokurist(?:in)?|aufsichtsrat(?:svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente)s?\b",
     )
     .expect("static regex")
 });
@@ -29,14 +29,12 @@ static ACRONYMS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "Title: Name[, Name] [und|and|et Name]" — imprint style.
 static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?P<title>[\p{L}\s\-/()]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&]+)$",
-    )
-    .expect("static regex")
+    Regex::new(r"^(?P<title>[\p{L}\s\-/()]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&]+)$")
+        .expect("static regex")
 });
 /// "Name, Title" / "Name – Title" / "Name | Title" / "Name (Title)".
 static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<a>[^,–—|()]+?)\s*(?:,|\s[–—\-|]\s|\()\s*(?P<b>[^()]+?)\)?$")
+    Regex::new(r"^(?P<a>[^,–—|()]+?)\s*(?P<sep>,|\s[–—\-|]\s|\()\s*(?P<b>[^()]+?)\)?$")
         .expect("static regex")
 });
 
@@ -58,21 +56,138 @@ const REPRESENTED_BY: &[&str] = &[
 
 /// Capitalised words that look like names but are page furniture.
 const NOT_NAME_WORDS: &[&str] = &[
-    "team", "our", "meet", "the", "us", "about", "contact", "company", "services", "products",
-    "home", "news", "blog", "privacy", "policy", "terms", "imprint", "impressum", "gmbh", "ag",
-    "inc", "ltd", "llc", "sas", "sarl", "kg", "co", "und", "and", "et", "read", "more", "view",
-    "profile", "linkedin", "email", "phone", "telefon", "fax", "street", "straße", "berlin",
-    "münchen", "paris", "london", "management", "leadership", "board", "directors", "unser",
-    "unsere", "notre", "nos", "équipe", "geschäftsführung", "vorstand", "kontakt", "mehr",
-    "erfahren", "all", "rights", "reserved", "copyright", "cookie", "cookies", "settings",
-    "customer", "support", "sales", "marketing", "engineering", "office", "headquarters",
-    "service", "group", "holding", "international", "germany", "deutschland", "france",
-    "europe", "new", "york", "san", "francisco", "mission", "vision", "values", "history",
-    "careers", "jobs", "join", "open", "positions", "welcome", "hello", "thank", "you",
+    "team",
+    "our",
+    "meet",
+    "the",
+    "us",
+    "about",
+    "contact",
+    "company",
+    "services",
+    "products",
+    "home",
+    "news",
+    "blog",
+    "privacy",
+    "policy",
+    "terms",
+    "imprint",
+    "impressum",
+    "gmbh",
+    "ag",
+    "inc",
+    "ltd",
+    "llc",
+    "sas",
+    "sarl",
+    "kg",
+    "co",
+    "und",
+    "and",
+    "et",
+    "read",
+    "more",
+    "view",
+    "profile",
+    "linkedin",
+    "email",
+    "phone",
+    "telefon",
+    "fax",
+    "street",
+    "straße",
+    "berlin",
+    "münchen",
+    "paris",
+    "london",
+    "management",
+    "leadership",
+    "board",
+    "directors",
+    "unser",
+    "unsere",
+    "notre",
+    "nos",
+    "équipe",
+    "geschäftsführung",
+    "vorstand",
+    "kontakt",
+    "mehr",
+    "erfahren",
+    "all",
+    "rights",
+    "reserved",
+    "copyright",
+    "cookie",
+    "cookies",
+    "settings",
+    "customer",
+    "support",
+    "sales",
+    "marketing",
+    "engineering",
+    "office",
+    "headquarters",
+    "service",
+    "group",
+    "holding",
+    "international",
+    "germany",
+    "deutschland",
+    "france",
+    "europe",
+    "new",
+    "york",
+    "san",
+    "francisco",
+    "mission",
+    "vision",
+    "values",
+    "history",
+    "careers",
+    "jobs",
+    "join",
+    "open",
+    "positions",
+    "welcome",
+    "hello",
+    "thank",
+    "you",
+    "name",
+    "names",
+    "role",
+    "roles",
+    "position",
+    "title",
+    "function",
+    "funktion",
+    "nom",
+    "poste",
+    "fonction",
+    "photo",
+    "bild",
 ];
 const NAME_PREFIXES: &[&str] = &[
-    "dr.", "dr", "prof.", "prof", "mr.", "mrs.", "ms.", "mr", "mrs", "ms", "herr", "frau", "m.",
-    "mme", "mme.", "dipl.-ing.", "dipl.-kfm.", "ing.", "mag.",
+    "dr.",
+    "dr",
+    "prof.",
+    "prof",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "mr",
+    "mrs",
+    "ms",
+    "herr",
+    "frau",
+    "m.",
+    "mme",
+    "mme.",
+    "dipl.-ing.",
+    "dipl.-kfm.",
+    "ing.",
+    "mag.",
 ];
 const PARTICLES: &[&str] = &[
     "von", "van", "de", "der", "den", "da", "di", "du", "le", "la", "zu", "del", "dos", "ter",
@@ -92,10 +207,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
     {
         words.remove(0);
     }
-    let capitalised = words
-        .iter()
-        .filter(|w| !PARTICLES.contains(w))
-        .count();
+    let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
         return None;
     }
@@ -143,8 +255,7 @@ pub fn is_title(s: &str) -> bool {
 fn title_line(s: &str) -> Option<String> {
     let t = s.trim().trim_end_matches(['.', ',', ';']);
     let words = t.split_whitespace().count();
-    if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http")
-    {
+    if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
         return None;
     }
     if t.chars().filter(char::is_ascii_digit).count() > 2 {
@@ -160,7 +271,11 @@ fn person(name: String, title: String) -> Person {
 /// Splits "Max Muster, Erika Beispiel und Hans Dampf".
 fn split_names(s: &str) -> Vec<String> {
     s.split([',', '&', ';'])
-        .flat_map(|p| p.split(" und ").flat_map(|q| q.split(" and ")).flat_map(|q| q.split(" et ")))
+        .flat_map(|p| {
+            p.split(" und ")
+                .flat_map(|q| q.split(" and "))
+                .flat_map(|q| q.split(" et "))
+        })
         .filter_map(clean_name)
         .collect()
 }
@@ -208,7 +323,10 @@ pub fn from_text(text: &str) -> Vec<Person> {
                 used[i] = true;
                 continue;
             }
-            if let (Some(t), Some(n)) = (title_line(a), clean_name(b)) {
+            // "CEO – Jane Doe"; with a comma the order is too ambiguous.
+            if c["sep"].trim() != ","
+                && let (Some(t), Some(n)) = (title_line(a), clean_name(b))
+            {
                 out.push(person(n, t));
                 used[i] = true;
                 continue;
@@ -223,7 +341,9 @@ pub fn from_text(text: &str) -> Vec<Person> {
         let Some(name) = clean_name(lines[i]) else {
             continue;
         };
-        let next = lines.get(i + 1).filter(|_| !used.get(i + 1).copied().unwrap_or(true));
+        let next = lines
+            .get(i + 1)
+            .filter(|_| !used.get(i + 1).copied().unwrap_or(true));
         let prev = i
             .checked_sub(1)
             .filter(|&p| !used[p])
@@ -313,7 +433,10 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(clean_name("Dr. Jane Doe").as_deref(), Some("Jane Doe"));
-        assert_eq!(clean_name("Ludwig van Beethoven").as_deref(), Some("Ludwig van Beethoven"));
+        assert_eq!(
+            clean_name("Ludwig van Beethoven").as_deref(),
+            Some("Ludwig van Beethoven")
+        );
         assert_eq!(clean_name("Our Team"), None);
         assert_eq!(clean_name("Chief Executive Officer"), None);
         assert_eq!(clean_name("ACME GMBH"), None);
@@ -327,13 +450,31 @@ mod tests {
              Anna Schmidt, Geschäftsführerin\nGeschäftsführer: Max Muster, Erika Beispiel\n\
              Pierre Martin – Directeur technique",
         );
-        let pairs: Vec<(&str, &str)> = got.iter().map(|p| (p.name.as_str(), p.title.as_str())).collect();
-        assert!(pairs.contains(&("Jane Doe", "Chief Executive Officer")), "{pairs:?}");
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|p| (p.name.as_str(), p.title.as_str()))
+            .collect();
+        assert!(
+            pairs.contains(&("Jane Doe", "Chief Executive Officer")),
+            "{pairs:?}"
+        );
         assert!(pairs.contains(&("John Smith", "CTO")), "{pairs:?}");
-        assert!(pairs.contains(&("Anna Schmidt", "Geschäftsführerin")), "{pairs:?}");
-        assert!(pairs.contains(&("Max Muster", "Geschäftsführer")), "{pairs:?}");
-        assert!(pairs.contains(&("Erika Beispiel", "Geschäftsführer")), "{pairs:?}");
-        assert!(pairs.contains(&("Pierre Martin", "Directeur technique")), "{pairs:?}");
+        assert!(
+            pairs.contains(&("Anna Schmidt", "Geschäftsführerin")),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("Max Muster", "Geschäftsführer")),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("Erika Beispiel", "Geschäftsführer")),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&("Pierre Martin", "Directeur technique")),
+            "{pairs:?}"
+        );
         assert_eq!(pairs.len(), 6, "{pairs:?}");
     }
 }

@@ -80,8 +80,7 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
                 let international = raw.starts_with('+') || raw.starts_with("00");
                 // Glued to letters or more digits: an SKU or an ID.
                 let before = line[..m.start()].chars().next_back();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '-' || c == '_')
-                {
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '-' || c == '_') {
                     continue;
                 }
                 let after = line[m.end()..].chars().next();
@@ -162,7 +161,10 @@ pub fn from_link(link: &Link, region: Option<Id>, out: &mut BTreeMap<String, Pho
     if link.text.to_lowercase().contains("fax") {
         kind = PhoneKind::Fax;
     }
-    let decoded = rest.replace("%20", " ").replace("%2B", "+").replace("%2b", "+");
+    let decoded = rest
+        .replace("%20", " ")
+        .replace("%2B", "+")
+        .replace("%2b", "+");
     let number = decoded.split([';', '?']).next().unwrap_or("");
     if let Some(e164) = normalise(number, region) {
         insert(out, e164, kind);

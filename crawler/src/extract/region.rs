@@ -59,10 +59,14 @@ pub fn country_from_lang(lang: &str) -> Option<String> {
 /// the page, else the page language.
 pub fn phone_region(site: Option<&str>, address: Option<&str>, lang: Option<&str>) -> Option<Id> {
     let from_lang = lang.and_then(country_from_lang);
-    [site.map(str::to_string), address.map(str::to_string), from_lang]
-        .into_iter()
-        .flatten()
-        .find_map(|c| c.parse::<Id>().ok())
+    [
+        site.map(str::to_string),
+        address.map(str::to_string),
+        from_lang,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|c| c.parse::<Id>().ok())
 }
 
 #[cfg(test)]
@@ -78,6 +82,9 @@ mod tests {
         assert_eq!(country_from_lang("de-AT").as_deref(), Some("AT"));
         assert_eq!(country_from_lang("fr").as_deref(), Some("FR"));
         assert_eq!(phone_region(None, None, Some("en-GB")), Some(Id::GB));
-        assert_eq!(phone_region(Some("DE"), Some("FR"), Some("en")), Some(Id::DE));
+        assert_eq!(
+            phone_region(Some("DE"), Some("FR"), Some("en")),
+            Some(Id::DE)
+        );
     }
 }

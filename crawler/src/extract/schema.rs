@@ -196,7 +196,10 @@ fn organization(o: &Map<String, Value>, out: &mut Structured) {
     if let Some(n) = o.get("numberOfEmployees") {
         let v = match n {
             Value::Object(q) => first_string(q.get("value")).or_else(|| {
-                match (first_string(q.get("minValue")), first_string(q.get("maxValue"))) {
+                match (
+                    first_string(q.get("minValue")),
+                    first_string(q.get("maxValue")),
+                ) {
                     (Some(a), Some(b)) => Some(format!("{a}-{b}")),
                     (Some(a), None) => Some(format!("{a}+")),
                     _ => None,
@@ -283,7 +286,8 @@ fn postal_address(o: &Map<String, Value>) -> Option<Address> {
     let locality = first_string(o.get("addressLocality"));
     let postal_code = first_string(o.get("postalCode"));
     let region = first_string(o.get("addressRegion"));
-    let country = first_string(o.get("addressCountry")).and_then(|c| super::address::country_code(&c));
+    let country =
+        first_string(o.get("addressCountry")).and_then(|c| super::address::country_code(&c));
     if street.is_none() && locality.is_none() && postal_code.is_none() {
         return None;
     }
@@ -370,7 +374,13 @@ fn prop_text(el: ElementRef<'_>) -> String {
     };
     match attr {
         Some(a) => a.trim().to_string(),
-        None => el.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "),
+        None => el
+            .text()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -391,7 +401,13 @@ mod tests {
             ]}"#,
             &mut s,
         );
-        assert_eq!(s.people, vec![Person { name: "Erika Muster".into(), title: "Founder".into() }]);
+        assert_eq!(
+            s.people,
+            vec![Person {
+                name: "Erika Muster".into(),
+                title: "Founder".into()
+            }]
+        );
         assert_eq!(s.products.len(), 1);
         assert_eq!(s.addresses[0].country.as_deref(), Some("DE"));
         assert_eq!(s.same_as, vec!["https://twitter.com/acme"]);

@@ -22,21 +22,86 @@ const MASTODON_HOSTS: &[&str] = &[
 
 /// First path segments on X/Twitter that are features, not accounts.
 const X_RESERVED: &[&str] = &[
-    "intent", "share", "home", "search", "hashtag", "i", "explore", "settings", "login",
-    "signup", "tos", "privacy", "messages", "notifications", "compose", "widgets", "status",
+    "intent",
+    "share",
+    "home",
+    "search",
+    "hashtag",
+    "i",
+    "explore",
+    "settings",
+    "login",
+    "signup",
+    "tos",
+    "privacy",
+    "messages",
+    "notifications",
+    "compose",
+    "widgets",
+    "status",
 ];
 const GITHUB_RESERVED: &[&str] = &[
-    "login", "join", "features", "pricing", "about", "sponsors", "marketplace", "explore",
-    "topics", "trending", "collections", "events", "security", "enterprise", "team",
-    "customer-stories", "readme", "site", "contact", "orgs", "settings", "apps", "search",
+    "login",
+    "join",
+    "features",
+    "pricing",
+    "about",
+    "sponsors",
+    "marketplace",
+    "explore",
+    "topics",
+    "trending",
+    "collections",
+    "events",
+    "security",
+    "enterprise",
+    "team",
+    "customer-stories",
+    "readme",
+    "site",
+    "contact",
+    "orgs",
+    "settings",
+    "apps",
+    "search",
 ];
 const FACEBOOK_RESERVED: &[&str] = &[
-    "sharer", "sharer.php", "share.php", "share", "dialog", "plugins", "tr", "login",
-    "login.php", "l.php", "home.php", "privacy", "policies", "help", "events", "watch",
-    "hashtag", "photo.php", "story.php", "permalink.php", "v2.0", "v3.0", "ads", "business",
+    "sharer",
+    "sharer.php",
+    "share.php",
+    "share",
+    "dialog",
+    "plugins",
+    "tr",
+    "login",
+    "login.php",
+    "l.php",
+    "home.php",
+    "privacy",
+    "policies",
+    "help",
+    "events",
+    "watch",
+    "hashtag",
+    "photo.php",
+    "story.php",
+    "permalink.php",
+    "v2.0",
+    "v3.0",
+    "ads",
+    "business",
 ];
 const INSTAGRAM_RESERVED: &[&str] = &[
-    "p", "reel", "reels", "explore", "accounts", "stories", "tv", "about", "legal", "developer",
+    "p",
+    "reel",
+    "reels",
+    "explore",
+    "accounts",
+    "stories",
+    "tv",
+    "about",
+    "legal",
+    "developer",
 ];
 const TIKTOK_RESERVED: &[&str] = &["embed", "share", "tag", "music", "discover", "legal"];
 
@@ -74,11 +139,7 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
     let host = host.trim_start_matches("www.").trim_start_matches("m.");
     let segs: Vec<String> = url
         .path_segments()
-        .map(|s| {
-            s.filter(|s| !s.is_empty())
-                .map(|s| s.to_string())
-                .collect()
-        })
+        .map(|s| s.filter(|s| !s.is_empty()).map(|s| s.to_string()).collect())
         .unwrap_or_default();
     let seg = |i: usize| segs.get(i).map(String::as_str);
     let lower0 = seg(0).map(str::to_ascii_lowercase);
@@ -90,19 +151,33 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
             match kind {
                 "company" | "in" | "school" | "showcase" => {
                     let slug = clean_handle(seg(1)?)?;
-                    let slug = if kind == "in" { slug } else { slug.to_lowercase() };
-                    profile("linkedin", format!("https://www.linkedin.com/{kind}/{slug}"))
+                    let slug = if kind == "in" {
+                        slug
+                    } else {
+                        slug.to_lowercase()
+                    };
+                    profile(
+                        "linkedin",
+                        format!("https://www.linkedin.com/{kind}/{slug}"),
+                    )
                 }
                 _ => None,
             }
         }
         "twitter.com" | "x.com" | "mobile.twitter.com" => {
             let handle = first?;
-            if X_RESERVED.contains(&handle) || segs.len() > 1 || url.query().is_some_and(|q| q.contains("text=")) {
+            if X_RESERVED.contains(&handle)
+                || segs.len() > 1
+                || url.query().is_some_and(|q| q.contains("text="))
+            {
                 return None;
             }
             let handle = clean_handle(seg(0)?)?;
-            if !handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || handle.len() > 15 {
+            if !handle
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || handle.len() > 15
+            {
                 return None;
             }
             profile("x", format!("https://x.com/{}", handle.to_lowercase()))
@@ -113,7 +188,10 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 return None;
             }
             let org = clean_handle(seg(0)?)?;
-            profile("github", format!("https://github.com/{}", org.to_lowercase()))
+            profile(
+                "github",
+                format!("https://github.com/{}", org.to_lowercase()),
+            )
         }
         "facebook.com" | "fb.com" | "de-de.facebook.com" | "fr-fr.facebook.com" => {
             let page = first?;
@@ -126,7 +204,10 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                     .find(|(k, _)| k == "id")
                     .map(|(_, v)| v.into_owned())
                     .filter(|v| v.chars().all(|c| c.is_ascii_digit()))?;
-                return profile("facebook", format!("https://www.facebook.com/profile.php?id={id}"));
+                return profile(
+                    "facebook",
+                    format!("https://www.facebook.com/profile.php?id={id}"),
+                );
             }
             if page == "pages" || page == "groups" {
                 let name = clean_handle(seg(1)?)?;
@@ -140,7 +221,10 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 return profile("facebook", u);
             }
             let name = clean_handle(seg(0)?)?;
-            profile("facebook", format!("https://www.facebook.com/{}", name.to_lowercase()))
+            profile(
+                "facebook",
+                format!("https://www.facebook.com/{}", name.to_lowercase()),
+            )
         }
         "instagram.com" => {
             let h = first?;
@@ -148,13 +232,19 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 return None;
             }
             let h = clean_handle(seg(0)?)?;
-            profile("instagram", format!("https://www.instagram.com/{}", h.to_lowercase()))
+            profile(
+                "instagram",
+                format!("https://www.instagram.com/{}", h.to_lowercase()),
+            )
         }
         "youtube.com" => {
             let s0 = seg(0)?;
             if let Some(handle) = s0.strip_prefix('@') {
                 let h = clean_handle(handle)?;
-                return profile("youtube", format!("https://www.youtube.com/@{}", h.to_lowercase()));
+                return profile(
+                    "youtube",
+                    format!("https://www.youtube.com/@{}", h.to_lowercase()),
+                );
             }
             match first? {
                 "channel" => {
@@ -174,7 +264,10 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
         "xing.com" => match first? {
             "pages" | "companies" | "profile" => {
                 let slug = clean_handle(seg(1)?)?;
-                profile("xing", format!("https://www.xing.com/{}/{}", first?, slug.to_lowercase()))
+                profile(
+                    "xing",
+                    format!("https://www.xing.com/{}/{}", first?, slug.to_lowercase()),
+                )
             }
             _ => None,
         },
@@ -184,7 +277,10 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 return None;
             }
             let h = clean_handle(s0.strip_prefix('@')?)?;
-            profile("tiktok", format!("https://www.tiktok.com/@{}", h.to_lowercase()))
+            profile(
+                "tiktok",
+                format!("https://www.tiktok.com/@{}", h.to_lowercase()),
+            )
         }
         h => {
             // Mastodon: https://instance/@user, on a known instance or
@@ -213,7 +309,10 @@ mod tests {
     fn profiles_are_canonical() {
         assert_eq!(
             canon("https://de.linkedin.com/company/Acme-GmbH/?trk=foo"),
-            Some(("linkedin".into(), "https://www.linkedin.com/company/acme-gmbh".into()))
+            Some((
+                "linkedin".into(),
+                "https://www.linkedin.com/company/acme-gmbh".into()
+            ))
         );
         assert_eq!(
             canon("http://twitter.com/AcmeCorp"),

@@ -76,9 +76,17 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
     },
     Fingerprint {
         generator: &["drupal"],
-        script: &["/core/misc/drupal.js", "/misc/drupal.js", "/sites/all/modules/"],
+        script: &[
+            "/core/misc/drupal.js",
+            "/misc/drupal.js",
+            "/sites/all/modules/",
+        ],
         inline: &["drupalSettings", "Drupal.settings"],
-        headers: &[("x-drupal-cache", ""), ("x-generator", "drupal"), ("x-drupal-dynamic-cache", "")],
+        headers: &[
+            ("x-drupal-cache", ""),
+            ("x-generator", "drupal"),
+            ("x-drupal-dynamic-cache", ""),
+        ],
         ..fp("Drupal", "cms")
     },
     Fingerprint {
@@ -99,7 +107,13 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
     },
     Fingerprint {
         generator: &["hubspot"],
-        script: &["js.hs-scripts.com", "js.hsforms.net", "js.hs-analytics.net", "js.hubspot.com", "js.hs-banner.com"],
+        script: &[
+            "js.hs-scripts.com",
+            "js.hsforms.net",
+            "js.hs-analytics.net",
+            "js.hubspot.com",
+            "js.hs-banner.com",
+        ],
         inline: &["_hsq.push", "js.hs-scripts.com"],
         cookies: &["hubspotutk", "__hstc", "__hssc"],
         ..fp("HubSpot", "marketing")
@@ -144,14 +158,23 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("PrestaShop", "ecommerce")
     },
     Fingerprint {
-        script: &["react.production.min.js", "react-dom.production", "/react@", "/react-dom@"],
+        script: &[
+            "react.production.min.js",
+            "react-dom.production",
+            "/react@",
+            "/react-dom@",
+        ],
         html: &["data-reactroot", "data-reactid"],
         ..fp("React", "javascript-framework")
     },
     Fingerprint {
         script: &["/_next/static/"],
         html: &["id=\"__NEXT_DATA__\"", "/_next/static/"],
-        headers: &[("x-powered-by", "next.js"), ("x-nextjs-cache", ""), ("x-nextjs-prerender", "")],
+        headers: &[
+            ("x-powered-by", "next.js"),
+            ("x-nextjs-cache", ""),
+            ("x-nextjs-prerender", ""),
+        ],
         implies: &["React"],
         ..fp("Next.js", "javascript-framework")
     },
@@ -162,7 +185,13 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("Gatsby", "static-site-generator")
     },
     Fingerprint {
-        script: &["vue.min.js", "vue.global", "vue.runtime", "/vue@", "/vue.js"],
+        script: &[
+            "vue.min.js",
+            "vue.global",
+            "vue.runtime",
+            "/vue@",
+            "/vue.js",
+        ],
         html: &[" data-v-app", "data-v-"],
         ..fp("Vue.js", "javascript-framework")
     },
@@ -196,7 +225,12 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("jQuery", "javascript-library")
     },
     Fingerprint {
-        script: &["bootstrap.min.js", "bootstrap.bundle", "/bootstrap@", "/bootstrap.js"],
+        script: &[
+            "bootstrap.min.js",
+            "bootstrap.bundle",
+            "/bootstrap@",
+            "/bootstrap.js",
+        ],
         stylesheet: &["bootstrap.min.css", "/bootstrap.css", "/bootstrap@"],
         ..fp("Bootstrap", "css-framework")
     },
@@ -217,14 +251,27 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("Google Fonts", "font")
     },
     Fingerprint {
-        script: &["google-analytics.com/analytics.js", "google-analytics.com/ga.js", "googletagmanager.com/gtag/js"],
-        inline: &["gtag('config'", "gtag(\"config\"", "ga('create'", "GoogleAnalyticsObject"],
+        script: &[
+            "google-analytics.com/analytics.js",
+            "google-analytics.com/ga.js",
+            "googletagmanager.com/gtag/js",
+        ],
+        inline: &[
+            "gtag('config'",
+            "gtag(\"config\"",
+            "ga('create'",
+            "GoogleAnalyticsObject",
+        ],
         cookies: &["_ga", "_gid"],
         ..fp("Google Analytics", "analytics")
     },
     Fingerprint {
         script: &["googletagmanager.com/gtm.js"],
-        inline: &["googletagmanager.com/gtm.js", "'gtm.start'", "\"gtm.start\""],
+        inline: &[
+            "googletagmanager.com/gtm.js",
+            "'gtm.start'",
+            "\"gtm.start\"",
+        ],
         html: &["googletagmanager.com/ns.html"],
         ..fp("Google Tag Manager", "tag-manager")
     },
@@ -280,7 +327,11 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("PayPal", "payments")
     },
     Fingerprint {
-        script: &["google.com/recaptcha", "recaptcha/api.js", "gstatic.com/recaptcha"],
+        script: &[
+            "google.com/recaptcha",
+            "recaptcha/api.js",
+            "gstatic.com/recaptcha",
+        ],
         ..fp("reCAPTCHA", "security")
     },
     Fingerprint {
@@ -307,21 +358,38 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("Mailchimp", "marketing")
     },
     Fingerprint {
-        headers: &[("server", "cloudflare"), ("cf-ray", ""), ("cf-cache-status", "")],
+        headers: &[
+            ("server", "cloudflare"),
+            ("cf-ray", ""),
+            ("cf-cache-status", ""),
+        ],
         cookies: &["__cf_bm", "__cfduid", "cf_clearance", "__cflb"],
         html: &["/cdn-cgi/"],
         ..fp("Cloudflare", "cdn")
     },
     Fingerprint {
-        headers: &[("x-fastly-request-id", ""), ("fastly-debug-digest", ""), ("x-served-by", "cache-")],
+        headers: &[
+            ("x-fastly-request-id", ""),
+            ("fastly-debug-digest", ""),
+            ("x-served-by", "cache-"),
+        ],
         ..fp("Fastly", "cdn")
     },
     Fingerprint {
-        headers: &[("x-akamai-transformed", ""), ("akamai-grn", ""), ("server", "akamaighost"), ("x-akamai-request-id", "")],
+        headers: &[
+            ("x-akamai-transformed", ""),
+            ("akamai-grn", ""),
+            ("server", "akamaighost"),
+            ("x-akamai-request-id", ""),
+        ],
         ..fp("Akamai", "cdn")
     },
     Fingerprint {
-        headers: &[("x-amz-cf-id", ""), ("x-amz-cf-pop", ""), ("via", "cloudfront")],
+        headers: &[
+            ("x-amz-cf-id", ""),
+            ("x-amz-cf-pop", ""),
+            ("via", "cloudfront"),
+        ],
         ..fp("Amazon CloudFront", "cdn")
     },
     Fingerprint {
@@ -353,7 +421,11 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("Caddy", "web-server")
     },
     Fingerprint {
-        headers: &[("server", "vercel"), ("x-vercel-id", ""), ("x-vercel-cache", "")],
+        headers: &[
+            ("server", "vercel"),
+            ("x-vercel-id", ""),
+            ("x-vercel-cache", ""),
+        ],
         ..fp("Vercel", "hosting")
     },
     Fingerprint {
@@ -370,7 +442,11 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
         ..fp("PHP", "language")
     },
     Fingerprint {
-        headers: &[("x-powered-by", "asp.net"), ("x-aspnet-version", ""), ("x-aspnetmvc-version", "")],
+        headers: &[
+            ("x-powered-by", "asp.net"),
+            ("x-aspnet-version", ""),
+            ("x-aspnetmvc-version", ""),
+        ],
         cookies: &["ASP.NET_SessionId", ".AspNetCore."],
         html: &["id=\"__VIEWSTATE\""],
         ..fp("ASP.NET", "framework")
@@ -414,7 +490,11 @@ impl Matcher {
         let mut owner = Vec::new();
         for (i, f) in FINGERPRINTS.iter().enumerate() {
             for p in select(f) {
-                patterns.push(if lower { p.to_lowercase() } else { p.to_string() });
+                patterns.push(if lower {
+                    p.to_lowercase()
+                } else {
+                    p.to_string()
+                });
                 owner.push(i);
             }
         }

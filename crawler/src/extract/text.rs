@@ -160,7 +160,9 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     if by_segment(ABOUT_WORDS) {
         return PageKind::About;
     }
-    if segments.first().is_some_and(|s| words_match(s, PRODUCT_WORDS))
+    if segments
+        .first()
+        .is_some_and(|s| words_match(s, PRODUCT_WORDS))
         || (segments.len() >= 2 && words_match(segments[1], PRODUCT_WORDS))
     {
         return PageKind::Products;
@@ -275,7 +277,8 @@ pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
         .path_segments()
         .map(|s| s.filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
-    let is_detail = segments.len() >= 2 && !words_match(segments[segments.len() - 1], PRODUCT_WORDS);
+    let is_detail =
+        segments.len() >= 2 && !words_match(segments[segments.len() - 1], PRODUCT_WORDS);
     let description = page
         .scan
         .meta
@@ -297,7 +300,10 @@ pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
             || t.ends_with('?')
             || t.ends_with('!')
             || GENERIC_HEADINGS.contains(&lower.as_str())
-            || !t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            || !t
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
         {
             continue;
         }

@@ -1,11 +1,22 @@
 //! The scan report: `report.json` and `report.md`.
 //!
-//! INTERFACE STUB: replaced by the extraction/analysis work.
+//! Everything in the report is sorted, so the report of a resumed scan equals
+//! the report of an uninterrupted one byte for byte. The only values that
+//! differ between runs (start and finish times) live in `timing`, apart from
+//! everything else. The format is documented in docs/report.md.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::SectionResult;
-use crate::extract::Entities;
+use crate::extract::{Address, Entities, PhoneKind, Seen};
+
+/// The report format this build writes.
+pub const REPORT_FORMAT: u32 = 1;
+/// Sources listed per item (the checkpoint keeps up to `MAX_SOURCES`).
+const REPORT_SOURCES: usize = 10;
 
 /// Facts about the scan the report states.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -21,29 +32,400 @@ pub struct ReportMeta {
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// Where an item was seen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Sourced {
+    /// Up to ten page URLs, sorted.
+    pub sources: Vec<String>,
+    /// On how many crawled pages the item was seen.
+    pub source_count: u64,
+}
+
+impl From<&Seen> for Sourced {
+    fn from(s: &Seen) -> Self {
+        Sourced {
+            sources: s.sources.iter().take(REPORT_SOURCES).cloned().collect(),
+            source_count: s.pages,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailItem {
+    pub value: String,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneItem {
+    /// E.164.
+    pub value: String,
+    /// "phone" or "fax".
+    pub kind: PhoneKind,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SocialItem {
+    pub platform: String,
+    pub url: String,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonItem {
+    pub name: String,
+    /// The most informative title ("" when only the organisation ties them).
+    pub title: String,
+    /// Every title seen, sorted.
+    pub titles: Vec<String>,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductItem {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TechnologyItem {
+    pub name: String,
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressItem {
+    pub street: Option<String>,
+    pub locality: Option<String>,
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LegalItem {
+    /// "vat" or "registration".
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorities: Vec<String>,
+    #[serde(flatten)]
+    pub seen: Sourced,
+}
+
+/// The entity lists, each sorted by its identifying value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportEntities {
+    pub emails: Vec<EmailItem>,
+    pub phones: Vec<PhoneItem>,
+    pub social_profiles: Vec<SocialItem>,
+    pub people: Vec<PersonItem>,
+    pub products: Vec<ProductItem>,
+    pub technologies: Vec<TechnologyItem>,
+    pub addresses: Vec<AddressItem>,
+    pub legal_identifiers: Vec<LegalItem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportSection {
+    /// overview, products, people, contact, technology, social, legal.
+    pub id: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+}
+
+/// The only run-dependent values, kept apart so reports compare equal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Timing {
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// The finished report.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    pub report_format: u32,
     pub company: String,
+    pub url: String,
     pub scan_version: i64,
     pub pages_crawled: u64,
+    pub tokens_processed: u64,
+    pub entity_counts: BTreeMap<String, u64>,
+    pub entities: ReportEntities,
+    pub external_links: Vec<String>,
+    pub sections: Vec<ReportSection>,
+    pub timing: Timing,
 }
 
 impl Report {
-    pub fn build(meta: &ReportMeta, _entities: &Entities, _sections: &[SectionResult]) -> Report {
+    pub fn build(meta: &ReportMeta, entities: &Entities, sections: &[SectionResult]) -> Report {
+        let e = entities;
+        let mut external_links = meta.external_links.clone();
+        external_links.sort();
+        external_links.dedup();
+        let people = e
+            .people
+            .values()
+            .map(|p| PersonItem {
+                name: p.name.clone(),
+                title: p.best_title().to_string(),
+                titles: p.titles.iter().cloned().collect(),
+                seen: (&p.seen).into(),
+            })
+            .collect();
+        let addresses = e
+            .addresses
+            .values()
+            .map(|a| {
+                let Address {
+                    street,
+                    locality,
+                    postal_code,
+                    region,
+                    country,
+                } = a.address.clone();
+                AddressItem {
+                    street,
+                    locality,
+                    postal_code,
+                    region,
+                    country,
+                    seen: (&a.seen).into(),
+                }
+            })
+            .collect();
         Report {
+            report_format: REPORT_FORMAT,
             company: meta.company.clone(),
+            url: meta.url.clone(),
             scan_version: meta.scan_version,
             pages_crawled: meta.pages_crawled,
+            tokens_processed: e.tokens_processed,
+            entity_counts: e.counts(),
+            entities: ReportEntities {
+                emails: e
+                    .emails
+                    .iter()
+                    .map(|(v, s)| EmailItem {
+                        value: v.clone(),
+                        seen: s.into(),
+                    })
+                    .collect(),
+                phones: e
+                    .phones
+                    .iter()
+                    .map(|(v, p)| PhoneItem {
+                        value: v.clone(),
+                        kind: if p.kinds.contains(&PhoneKind::Phone) || p.kinds.is_empty() {
+                            PhoneKind::Phone
+                        } else {
+                            PhoneKind::Fax
+                        },
+                        seen: (&p.seen).into(),
+                    })
+                    .collect(),
+                social_profiles: e
+                    .social
+                    .iter()
+                    .map(|(url, s)| SocialItem {
+                        platform: s.platform.clone(),
+                        url: url.clone(),
+                        seen: (&s.seen).into(),
+                    })
+                    .collect(),
+                people,
+                products: e
+                    .products
+                    .values()
+                    .map(|p| ProductItem {
+                        name: p.name.clone(),
+                        description: p.descriptions.first().cloned(),
+                        seen: (&p.seen).into(),
+                    })
+                    .collect(),
+                technologies: e
+                    .technologies
+                    .iter()
+                    .map(|(name, t)| TechnologyItem {
+                        name: name.clone(),
+                        category: t.category.clone(),
+                        versions: t.versions.iter().cloned().collect(),
+                        seen: (&t.seen).into(),
+                    })
+                    .collect(),
+                addresses,
+                legal_identifiers: e
+                    .legal
+                    .values()
+                    .map(|l| LegalItem {
+                        kind: l.id.kind.clone(),
+                        scheme: l.id.scheme.clone(),
+                        value: l.id.value.clone(),
+                        country: l.id.country.clone(),
+                        authorities: l.authorities.iter().cloned().collect(),
+                        seen: (&l.seen).into(),
+                    })
+                    .collect(),
+            },
+            external_links,
+            sections: sections
+                .iter()
+                .map(|s| ReportSection {
+                    id: s.section.as_str().to_string(),
+                    title: s.title.clone(),
+                    body: s.body.clone(),
+                })
+                .collect(),
+            timing: Timing {
+                started_at: meta.started_at,
+                finished_at: meta.finished_at,
+            },
         }
     }
 
     pub fn to_json(&self) -> String {
+        // Serialising plain data (strings, numbers, maps with string keys)
+        // cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    pub fn to_markdown(&self) -> String {
-        format!("# {}\n", self.company)
+    /// The report without `timing`: equal for a resumed and an
+    /// uninterrupted scan of the same site.
+    pub fn to_comparable_json(&self) -> String {
+        let mut copy = self.clone();
+        copy.timing = Timing::default();
+        copy.to_json()
     }
+
+    pub fn to_markdown(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "# {}\n", self.company);
+        let _ = writeln!(
+            md,
+            "Company research report for <{}> · scan {} · {} pages crawled · {} words read\n",
+            self.url, self.scan_version, self.pages_crawled, self.tokens_processed
+        );
+        md.push_str("| Finding | Count |\n|---|---:|\n");
+        for (key, label) in [
+            ("emails", "Email addresses"),
+            ("phones", "Phone numbers"),
+            ("addresses", "Postal addresses"),
+            ("people", "People"),
+            ("products", "Products and services"),
+            ("technologies", "Technologies"),
+            ("socialProfiles", "Social profiles"),
+            ("legalIdentifiers", "Legal identifiers"),
+        ] {
+            let n = self.entity_counts.get(key).copied().unwrap_or(0);
+            let _ = writeln!(md, "| {label} | {n} |");
+        }
+        let _ = writeln!(md, "| External links | {} |", self.external_links.len());
+        md.push('\n');
+        if !self.sections.is_empty() {
+            md.push_str("Contents: ");
+            let toc: Vec<String> = self
+                .sections
+                .iter()
+                .map(|s| format!("[{}](#{})", s.title, anchor(&s.title)))
+                .collect();
+            md.push_str(&toc.join(" · "));
+            md.push_str("\n\n");
+        }
+        for s in &self.sections {
+            let _ = writeln!(md, "## {}\n", s.title);
+            md.push_str(s.body.trim_end());
+            md.push_str("\n\n");
+        }
+        if !self.external_links.is_empty() {
+            md.push_str("## External links\n\n");
+            let mut by_host: BTreeMap<String, usize> = BTreeMap::new();
+            for l in &self.external_links {
+                let host = url::Url::parse(l)
+                    .ok()
+                    .and_then(|u| {
+                        u.host_str()
+                            .map(|h| h.trim_start_matches("www.").to_string())
+                    })
+                    .unwrap_or_else(|| l.clone());
+                *by_host.entry(host).or_default() += 1;
+            }
+            let mut hosts: Vec<(String, usize)> = by_host.into_iter().collect();
+            hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let _ = writeln!(
+                md,
+                "{} distinct external links to {} sites. Most linked:\n",
+                self.external_links.len(),
+                hosts.len()
+            );
+            md.push_str("| Site | Links |\n|---|---:|\n");
+            for (host, n) in hosts.iter().take(20) {
+                let _ = writeln!(md, "| {host} | {n} |");
+            }
+            md.push('\n');
+        }
+        md.push_str("---\n\n");
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "unknown".into())
+        };
+        let _ = writeln!(
+            md,
+            "Scan started {}, finished {}.",
+            time(self.timing.started_at),
+            time(self.timing.finished_at)
+        );
+        md
+    }
+}
+
+/// GitHub-style heading anchor.
+fn anchor(title: &str) -> String {
+    title
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                Some(c)
+            } else if c == ' ' {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
 }
