@@ -1,0 +1,312 @@
+//! In-cluster mode (`cira-crawler run`): identity and spec from the
+//! environment the operator sets, checkpoints in ConfigMaps or on the PVC,
+//! progress in the progress ConfigMap (at most one write per 5 s, plus phase
+//! changes and the end), the report in the report ConfigMap.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use cira_crds::checkpoint::ScanIdentity;
+use cira_crds::names;
+use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
+use cira_crds::{CompanyScanSpec, parse_duration};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::Api;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::checkpoint::{ConfigMapStore, DirStore, OnUnusable, ScanObject, Store};
+use crate::engine::{Engine, EngineConfig, ReportWriter, RunOutcome};
+use crate::error::{Error, Result};
+
+/// Least time between two progress writes while working.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
+/// Largest report put into the ConfigMap as is.
+const MAX_REPORT_CONFIGMAP_BYTES: usize = 900 * 1024;
+
+fn env(name: &'static str) -> Result<String> {
+    std::env::var(name).map_err(|_| Error::Env {
+        name,
+        reason: "not set".into(),
+    })
+}
+
+/// Everything the pod's environment says.
+#[derive(Debug, Clone)]
+pub struct PodEnv {
+    pub scan: ScanObject,
+    pub spec: CompanyScanSpec,
+    pub checkpoint_dir: Option<PathBuf>,
+}
+
+impl PodEnv {
+    pub fn from_env() -> Result<Self> {
+        let version = env(names::ENV_SCAN_VERSION)?;
+        let version: i64 = version.trim().parse().map_err(|_| Error::Env {
+            name: names::ENV_SCAN_VERSION,
+            reason: format!("{version:?} is not a number"),
+        })?;
+        let spec_json = env(names::ENV_SCAN_SPEC)?;
+        let spec: CompanyScanSpec = serde_json::from_str(&spec_json).map_err(|e| Error::Env {
+            name: names::ENV_SCAN_SPEC,
+            reason: format!("not a valid CompanyScan spec: {e}"),
+        })?;
+        Ok(Self {
+            scan: ScanObject {
+                namespace: env(names::ENV_SCAN_NAMESPACE)?,
+                name: env(names::ENV_SCAN_NAME)?,
+                uid: env(names::ENV_SCAN_UID)?,
+                version,
+            },
+            spec,
+            checkpoint_dir: std::env::var_os(names::ENV_CHECKPOINT_DIR)
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+        })
+    }
+
+    pub fn engine_config(&self) -> Result<EngineConfig> {
+        let seed = crate::local::parse_seed(&self.spec.company.url)?;
+        let identity = ScanIdentity {
+            namespace: self.scan.namespace.clone(),
+            name: self.scan.name.clone(),
+            scan_version: self.scan.version,
+        };
+        let mut cfg = EngineConfig::new(
+            seed,
+            self.spec.company.name.clone(),
+            identity,
+            self.spec.crawl.clone(),
+        )?;
+        cfg.every_pages = self.spec.checkpoint.every_pages.max(1);
+        cfg.every = parse_duration(&self.spec.checkpoint.every)
+            .map_err(|e| Error::InvalidSetting {
+                name: "checkpoint.every",
+                reason: e.to_string(),
+            })?
+            .max(Duration::from_secs(1));
+        cfg.sections = self.spec.analysis.sections.clone();
+        cfg.on_unusable = OnUnusable::StartFresh;
+        Ok(cfg)
+    }
+}
+
+/// Writes the progress ConfigMap from the engine's progress channel.
+async fn publish_progress(
+    mut rx: watch::Receiver<CrawlerProgress>,
+    api: Api<ConfigMap>,
+    scan: ScanObject,
+    final_rx: tokio::sync::oneshot::Receiver<CrawlerProgress>,
+) {
+    let name = names::progress_configmap_name(&scan.name);
+    let write = |p: CrawlerProgress| {
+        let api = api.clone();
+        let scan = scan.clone();
+        let name = name.clone();
+        async move {
+            let mut p = p;
+            p.heartbeat = Some(chrono::Utc::now());
+            let json = match serde_json::to_string(&p) {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot serialise progress");
+                    return;
+                }
+            };
+            let cm = ConfigMap {
+                metadata: scan.configmap_meta(&name, names::COMPONENT_PROGRESS),
+                data: Some(BTreeMap::from([(names::KEY_PROGRESS.to_string(), json)])),
+                ..ConfigMap::default()
+            };
+            if let Err(e) = scan.apply(&api, &cm).await {
+                tracing::warn!(error = %e, "cannot write progress");
+            }
+        }
+    };
+    let mut last_write: Option<Instant> = None;
+    let mut last_phase = None;
+    let mut pending = false;
+    let mut final_rx = final_rx;
+    loop {
+        let wait = match (pending, last_write) {
+            (true, Some(t)) => PROGRESS_INTERVAL.saturating_sub(t.elapsed()),
+            _ => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let p = rx.borrow_and_update().clone();
+                let phase_changed = last_phase != Some(p.phase);
+                if phase_changed || last_write.is_none_or(|t| t.elapsed() >= PROGRESS_INTERVAL) {
+                    last_phase = Some(p.phase);
+                    write(p).await;
+                    last_write = Some(Instant::now());
+                    pending = false;
+                } else {
+                    pending = true;
+                }
+            }
+            _ = tokio::time::sleep(wait) => {
+                if pending {
+                    let p = rx.borrow().clone();
+                    write(p).await;
+                    last_write = Some(Instant::now());
+                    pending = false;
+                }
+            }
+            fin = &mut final_rx => {
+                if let Ok(p) = fin {
+                    write(p).await;
+                }
+                return;
+            }
+        }
+    }
+    if let Ok(p) = final_rx.await {
+        write(p).await;
+    }
+}
+
+fn report_writer(api: Api<ConfigMap>, env: PodEnv) -> ReportWriter {
+    Box::new(move |json: String, md: String| {
+        let api = api.clone();
+        let env = env.clone();
+        Box::pin(async move {
+            let version = env.scan.version;
+            if let Some(dir) = &env.checkpoint_dir {
+                let reports = dir.join("reports").join(format!("v{version}"));
+                crate::local::dir_report_writer(reports)(json.clone(), md.clone()).await?;
+            }
+            let name = names::report_configmap_name(&env.scan.name, version);
+            let (json, md) = fit_report(json, md);
+            let cm = ConfigMap {
+                metadata: env.scan.configmap_meta(&name, names::COMPONENT_REPORT),
+                data: Some(BTreeMap::from([
+                    (names::KEY_REPORT_JSON.to_string(), json),
+                    (names::KEY_REPORT_MD.to_string(), md),
+                ])),
+                ..ConfigMap::default()
+            };
+            env.scan.apply(&api, &cm).await?;
+            Ok(name)
+        })
+    })
+}
+
+/// Keeps the report under the ConfigMap limit: without per-item sources in
+/// the JSON, and a cut markdown with a note.
+pub fn fit_report(json: String, md: String) -> (String, String) {
+    if json.len() + md.len() <= MAX_REPORT_CONFIGMAP_BYTES {
+        return (json, md);
+    }
+    let json = match serde_json::from_str::<serde_json::Value>(&json) {
+        Ok(mut v) => {
+            strip_sources(&mut v);
+            serde_json::to_string(&v).unwrap_or(json)
+        }
+        Err(_) => json,
+    };
+    let room = MAX_REPORT_CONFIGMAP_BYTES.saturating_sub(json.len() + 200);
+    let md = if md.len() > room {
+        let mut cut = room;
+        while cut > 0 && !md.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!(
+            "{}\n\n> The report was cut to fit a ConfigMap; the full report is in the crawler's logs or PVC.\n",
+            &md[..cut]
+        )
+    } else {
+        md
+    };
+    (json, md)
+}
+
+fn strip_sources(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.remove("sources");
+            for (_, child) in map.iter_mut() {
+                strip_sources(child);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_sources),
+        _ => {}
+    }
+}
+
+/// Runs the scan in a crawler pod.
+pub async fn run() -> Result<ExitCode> {
+    let env = PodEnv::from_env()?;
+    let client = kube::Client::try_default()
+        .await
+        .map_err(Error::KubeClient)?;
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), &env.scan.namespace);
+    let (tx, rx) = watch::channel(CrawlerProgress {
+        scan_version: env.scan.version,
+        current_activity: Some("starting".into()),
+        ..CrawlerProgress::default()
+    });
+    let (final_tx, final_rx) = tokio::sync::oneshot::channel();
+    let publisher = tokio::spawn(publish_progress(
+        rx.clone(),
+        api.clone(),
+        env.scan.clone(),
+        final_rx,
+    ));
+
+    let result = async {
+        let cfg = env.engine_config()?;
+        let store = match &env.checkpoint_dir {
+            Some(dir) => Store::Dir(DirStore::new(dir)?),
+            None => Store::ConfigMap(Box::new(ConfigMapStore::new(
+                client.clone(),
+                env.scan.clone(),
+            ))),
+        };
+        let engine = Engine::new(cfg, store, tx, report_writer(api.clone(), env.clone()))?;
+        let cancel = CancellationToken::new();
+        crate::cli::cancel_on_signals(cancel.clone());
+        engine.run(cancel).await
+    }
+    .await;
+
+    let mut last = rx.borrow().clone();
+    last.heartbeat = Some(chrono::Utc::now());
+    let code = match &result {
+        Ok(RunOutcome::Completed { location, .. }) => {
+            tracing::info!(report = %location, "scan complete");
+            if let Some(CrawlerOutcome::Completed {
+                report_config_map, ..
+            }) = &mut last.outcome
+            {
+                *report_config_map = location.clone();
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(RunOutcome::Stopped) => {
+            tracing::info!("stopped after saving a checkpoint");
+            ExitCode::SUCCESS
+        }
+        Err(e) if crate::cli::is_permanent(e) => {
+            last.outcome = Some(CrawlerOutcome::Failed {
+                reason: e.to_string(),
+            });
+            ExitCode::from(crate::cli::EXIT_PERMANENT)
+        }
+        Err(e) => {
+            last.current_activity = Some(format!("failed, will retry: {e}"));
+            ExitCode::from(crate::cli::EXIT_RETRIABLE)
+        }
+    };
+    let _ = final_tx.send(last);
+    let _ = tokio::time::timeout(Duration::from_secs(10), publisher).await;
+    match result {
+        Err(e) => Err(e),
+        Ok(_) => Ok(code),
+    }
+}

@@ -1,0 +1,873 @@
+//! The crawl pipeline: workers fetch with bounded concurrency, the streaming
+//! pass and extraction run on the blocking pool (both cores), and one
+//! coordinator owns the state, merges results, checkpoints and walks the
+//! phases Crawling -> Extracting -> Analyzing -> Generating -> Completed.
+//!
+//! Checkpoint rule: a URL is "at risk" from its dispatch until a checkpoint
+//! records it as visited. No new URL is dispatched while `everyPages` URLs
+//! are at risk, and the coordinator saves as soon as that limit is reached,
+//! so a crash refetches at most `everyPages` pages.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cira_crds::checkpoint::ScanIdentity;
+use cira_crds::progress::{CheckpointInfo, CrawlerOutcome, CrawlerProgress};
+use cira_crds::{AnalysisSection, CrawlSpec, ScanPhase};
+use tokio::sync::{OnceCell, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::analysis::{SectionResult, analyze_section};
+use crate::checkpoint::{OnUnusable, Store};
+use crate::error::{Error, Result};
+use crate::extract::{Extractor, PageEntities};
+use crate::fetch::{FetchConfig, FetchOutcome, Fetcher};
+use crate::frontier::QueuedUrl;
+use crate::guard::NetworkGuard;
+use crate::page::FetchedPage;
+use crate::politeness::Politeness;
+use crate::report::{Report, ReportMeta};
+use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
+use crate::scope::{Scope, Verdict, url_pattern};
+use crate::state::{CrawlState, MAX_EXTERNAL_LINKS};
+use crate::url_norm::{dedup_key, resolve};
+
+/// Most sitemap files read when seeding.
+const MAX_SITEMAP_FILES: usize = 20;
+/// Largest sitemap file read.
+const MAX_SITEMAP_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Everything a crawl run needs to know.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub seed: Url,
+    pub company_name: String,
+    pub identity: ScanIdentity,
+    pub crawl: CrawlSpec,
+    /// Requests per second per host; `None` = unpaced (benchmarks).
+    pub requests_per_second: Option<f64>,
+    pub every_pages: u32,
+    pub every: Duration,
+    pub sections: Vec<AnalysisSection>,
+    pub fetch: FetchConfig,
+    pub guard: NetworkGuard,
+    /// URLs of one pattern that may be queued.
+    pub pattern_budget: u32,
+    pub seed_sitemaps: bool,
+    pub on_unusable: OnUnusable,
+}
+
+impl EngineConfig {
+    /// Builds a config from a crawl spec with the usual defaults.
+    pub fn new(
+        seed: Url,
+        company_name: String,
+        identity: ScanIdentity,
+        crawl: CrawlSpec,
+    ) -> Result<Self> {
+        let request_timeout = cira_crds::parse_duration(&crawl.request_timeout).map_err(|e| {
+            Error::InvalidSetting {
+                name: "requestTimeout",
+                reason: e.to_string(),
+            }
+        })?;
+        let fetch = FetchConfig {
+            user_agent: crawl.user_agent.clone(),
+            request_timeout,
+            max_page_bytes: crawl.max_page_bytes,
+            ..FetchConfig::default()
+        };
+        Ok(Self {
+            requests_per_second: Some(crawl.requests_per_second),
+            guard: NetworkGuard::new(crawl.allow_private_networks),
+            pattern_budget: (crawl.max_pages / 2).max(50),
+            seed,
+            company_name,
+            identity,
+            crawl,
+            every_pages: 10,
+            every: Duration::from_secs(120),
+            sections: AnalysisSection::ALL.to_vec(),
+            fetch,
+            seed_sitemaps: true,
+            on_unusable: OnUnusable::Refuse,
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// The report is written.
+    Completed {
+        report: Box<Report>,
+        location: String,
+    },
+    /// Stopped on request after saving a checkpoint.
+    Stopped,
+}
+
+/// Writes the finished report somewhere; returns where.
+pub type ReportWriter = Box<
+    dyn Fn(String, String) -> Pin<Box<dyn Future<Output = Result<String>> + Send>> + Send + Sync,
+>;
+
+/// What a worker hands back for one URL.
+#[derive(Debug)]
+enum PageResult {
+    Fetched {
+        final_key: String,
+        canonical_key: Option<String>,
+        internal: Vec<String>,
+        external: Vec<String>,
+        entities: Option<Box<PageEntities>>,
+    },
+    /// A response that was not a parsed page (error status, not HTML).
+    Skipped {
+        final_key: String,
+        reason: String,
+    },
+    RedirectedOut {
+        target: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// No request was made (robots.txt, guard, trap).
+    NotFetched {
+        reason: String,
+    },
+}
+
+struct Shared {
+    cfg: EngineConfig,
+    fetcher: Fetcher,
+    scope: Scope,
+    extractor: Extractor,
+    politeness: Politeness,
+    robots: Mutex<HashMap<String, Arc<OnceCell<Arc<RobotsRules>>>>>,
+}
+
+impl Shared {
+    async fn robots_for(&self, url: &Url) -> Arc<RobotsRules> {
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut map = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(map.entry(origin.clone()).or_default())
+        };
+        Arc::clone(
+            cell.get_or_init(|| async {
+                let rules = match Url::parse(&format!("{origin}/robots.txt")) {
+                    Ok(robots_url) => match self
+                        .fetcher
+                        .fetch_raw(&robots_url, MAX_ROBOTS_BYTES as u64)
+                        .await
+                    {
+                        Ok((status, body)) => {
+                            RobotsRules::from_response(&self.cfg.crawl.user_agent, status, &body)
+                        }
+                        Err(reason) => RobotsRules::DisallowAll {
+                            reason: format!("robots.txt unreachable: {reason}"),
+                        },
+                    },
+                    Err(_) => RobotsRules::AllowAll,
+                };
+                tracing::debug!(%origin, ?rules, "robots.txt");
+                Arc::new(rules)
+            })
+            .await,
+        )
+    }
+
+    async fn work(self: Arc<Self>, item: QueuedUrl) -> PageResult {
+        let Ok(url) = Url::parse(&item.url) else {
+            return PageResult::NotFetched {
+                reason: "unparsable URL".into(),
+            };
+        };
+        let mut crawl_delay = None;
+        if self.cfg.crawl.respect_robots_txt {
+            let rules = self.robots_for(&url).await;
+            if !rules.allowed(url.as_str()) {
+                return PageResult::NotFetched {
+                    reason: match &*rules {
+                        RobotsRules::DisallowAll { reason } => reason.clone(),
+                        _ => "disallowed by robots.txt".into(),
+                    },
+                };
+            }
+            crawl_delay = rules.crawl_delay();
+        }
+        self.politeness
+            .wait(url.host_str().unwrap_or(""), crawl_delay)
+            .await;
+        let outcome = self
+            .fetcher
+            .fetch_page(&url, &self.scope, self.cfg.crawl.follow_external_links)
+            .await;
+        match outcome {
+            FetchOutcome::Html(body) => {
+                let shared = Arc::clone(&self);
+                let depth = item.depth;
+                tokio::task::spawn_blocking(move || shared.process(body, depth))
+                    .await
+                    .unwrap_or_else(|e| PageResult::Failed {
+                        reason: format!("processing the page failed: {e}"),
+                    })
+            }
+            FetchOutcome::Skipped {
+                final_url, reason, ..
+            } => PageResult::Skipped {
+                final_key: dedup_key(&final_url),
+                reason,
+            },
+            FetchOutcome::RedirectedOut { target, .. } => PageResult::RedirectedOut {
+                target: target.to_string(),
+            },
+            FetchOutcome::RedirectRefused { target, reason } => PageResult::NotFetched {
+                reason: format!("redirect to {target} refused: {reason}"),
+            },
+            FetchOutcome::Refused { reason } => PageResult::NotFetched { reason },
+            FetchOutcome::Failed { reason } => PageResult::Failed { reason },
+        }
+    }
+
+    /// The CPU side of a page: streaming pass, extraction, link resolution.
+    fn process(&self, body: crate::fetch::HtmlBody, depth: u32) -> PageResult {
+        let scan = crate::html::scan_html(&body.body);
+        let base = scan
+            .base_href
+            .as_deref()
+            .and_then(|b| body.final_url.join(b).ok())
+            .unwrap_or_else(|| body.final_url.clone());
+        let external_page = self.scope.classify(&body.final_url) == Verdict::External;
+        let mut internal = Vec::new();
+        let mut external = Vec::new();
+        let follow = !scan.robots_nofollow && !external_page;
+        for link in &scan.links {
+            let Some(u) = resolve(&base, &link.href) else {
+                continue;
+            };
+            match self.scope.classify(&u) {
+                Verdict::Internal if follow => internal.push(u.to_string()),
+                Verdict::External => {
+                    if follow && self.cfg.crawl.follow_external_links {
+                        internal.push(u.to_string());
+                    }
+                    external.push(u.to_string());
+                }
+                _ => {}
+            }
+        }
+        let canonical_key = scan
+            .canonical
+            .as_deref()
+            .and_then(|c| resolve(&base, c))
+            .filter(|c| self.scope.classify(c) == Verdict::Internal)
+            .map(|c| dedup_key(&c));
+        let final_key = dedup_key(&body.final_url);
+        let entities = if external_page {
+            None
+        } else {
+            let page = FetchedPage {
+                url: body.final_url,
+                depth,
+                status: body.status,
+                content_type: body.content_type,
+                headers: body.headers,
+                body: body.body,
+                scan,
+            };
+            Some(Box::new(self.extractor.extract(&page)))
+        };
+        PageResult::Fetched {
+            final_key,
+            canonical_key,
+            internal,
+            external,
+            entities,
+        }
+    }
+}
+
+/// One crawl run over a [`CrawlState`].
+pub struct Engine {
+    shared: Arc<Shared>,
+    store: Store,
+    progress: watch::Sender<CrawlerProgress>,
+    report_writer: ReportWriter,
+}
+
+struct Run {
+    state: CrawlState,
+    seen: HashSet<String>,
+    generation: u64,
+    in_flight: HashMap<tokio::task::Id, QueuedUrl>,
+    at_risk: usize,
+    last_save: Instant,
+    run_started: Instant,
+    active_base: f64,
+    rate: VecDeque<(Instant, u64)>,
+    checkpoint: Option<CheckpointInfo>,
+    activity: String,
+}
+
+impl Engine {
+    pub fn new(
+        cfg: EngineConfig,
+        store: Store,
+        progress: watch::Sender<CrawlerProgress>,
+        report_writer: ReportWriter,
+    ) -> Result<Self> {
+        let scope = Scope::new(
+            &cfg.seed,
+            &cfg.crawl.allowed_domains,
+            &cfg.crawl.include_patterns,
+            &cfg.crawl.exclude_patterns,
+        )?;
+        let fetcher = Fetcher::new(cfg.fetch.clone(), cfg.guard.clone())?;
+        let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
+        let politeness = Politeness::new(cfg.requests_per_second);
+        Ok(Self {
+            shared: Arc::new(Shared {
+                cfg,
+                fetcher,
+                scope,
+                extractor,
+                politeness,
+                robots: Mutex::default(),
+            }),
+            store,
+            progress,
+            report_writer,
+        })
+    }
+
+    fn cfg(&self) -> &EngineConfig {
+        &self.shared.cfg
+    }
+
+    /// Runs (or resumes) the scan until it completes or `cancel` fires.
+    pub async fn run(&self, cancel: CancellationToken) -> Result<RunOutcome> {
+        let cfg = self.cfg();
+        let loaded = self.store.load(&cfg.identity, cfg.on_unusable).await?;
+        let (mut state, generation, recovered) = match loaded {
+            Some(l) => {
+                tracing::info!(
+                    location = %self.store.location(),
+                    generation = l.header.generation,
+                    pages = l.state.pages_crawled,
+                    queued = l.state.queue.len() + l.state.in_flight.len(),
+                    phase = l.state.phase.as_str(),
+                    "resuming from checkpoint"
+                );
+                (l.state, l.header.generation, l.recovered_from_corruption)
+            }
+            None => {
+                tracing::info!(seed = %cfg.seed, "starting a new scan");
+                let mut s = CrawlState::new(cfg.seed.as_str(), cfg.identity.scan_version);
+                s.queue.push(cfg.seed.to_string(), 0);
+                (s, 0, None)
+            }
+        };
+        if state.seed != cfg.seed.as_str() {
+            return Err(Error::OtherScan {
+                location: self.store.location(),
+                found: state.seed.clone(),
+                expected: cfg.seed.to_string(),
+            });
+        }
+        state.requeue_in_flight();
+        let seen = state.seen_keys();
+        let mut run = Run {
+            active_base: state.active_seconds,
+            state,
+            seen,
+            generation,
+            in_flight: HashMap::new(),
+            at_risk: 0,
+            last_save: Instant::now(),
+            run_started: Instant::now(),
+            rate: VecDeque::new(),
+            checkpoint: recovered.map(|r| CheckpointInfo {
+                location: self.store.location(),
+                generation,
+                recovered_from_corruption: Some(r),
+                ..CheckpointInfo::default()
+            }),
+            activity: "starting".into(),
+        };
+        self.publish(&run);
+
+        if run.state.phase == ScanPhase::Crawling {
+            if !run.state.sitemaps_seeded {
+                self.seed_from_sitemaps(&mut run).await;
+            }
+            if !self.crawl(&mut run, &cancel).await? {
+                return Ok(RunOutcome::Stopped);
+            }
+            self.set_phase(&mut run, ScanPhase::Extracting, "entities merged")
+                .await?;
+        }
+        if run.state.phase == ScanPhase::Extracting {
+            self.set_phase(&mut run, ScanPhase::Analyzing, "analysing")
+                .await?;
+        }
+        if run.state.phase == ScanPhase::Analyzing {
+            for section in cfg.sections.clone() {
+                if run.state.sections.iter().any(|s| s.section == section) {
+                    continue;
+                }
+                if cancel.is_cancelled() {
+                    self.save(&mut run).await?;
+                    return Ok(RunOutcome::Stopped);
+                }
+                run.activity = format!("analysing {}", section.as_str());
+                self.publish(&run);
+                let entities = run.state.entities.clone();
+                let result: SectionResult =
+                    tokio::task::spawn_blocking(move || analyze_section(section, &entities))
+                        .await
+                        .map_err(|e| Error::Task(e.to_string()))?;
+                run.state.sections.push(result);
+                self.save(&mut run).await?;
+            }
+            self.set_phase(&mut run, ScanPhase::Generating, "writing the report")
+                .await?;
+        }
+        // Generating, or Completed on a rerun: (re)write the report.
+        let report = self.build_report(&run);
+        let location = (self.report_writer)(report.to_json(), report.to_markdown()).await?;
+        run.state.report_location = Some(location.clone());
+        if run.state.finished_at.is_none() {
+            run.state.finished_at = Some(chrono::Utc::now());
+        }
+        run.state.phase = ScanPhase::Completed;
+        run.activity = "completed".into();
+        self.save(&mut run).await?;
+        Ok(RunOutcome::Completed {
+            report: Box::new(report),
+            location,
+        })
+    }
+
+    fn build_report(&self, run: &Run) -> Report {
+        let cfg = self.cfg();
+        let order = |s: &SectionResult| cfg.sections.iter().position(|x| *x == s.section);
+        let mut sections: Vec<SectionResult> = run
+            .state
+            .sections
+            .iter()
+            .filter(|s| order(s).is_some())
+            .cloned()
+            .collect();
+        sections.sort_by_key(|s| order(s));
+        let meta = ReportMeta {
+            company: cfg.company_name.clone(),
+            url: cfg.seed.to_string(),
+            scan_version: cfg.identity.scan_version,
+            pages_crawled: run.state.pages_crawled,
+            external_links: run.state.external_links.iter().cloned().collect(),
+            started_at: Some(run.state.started_at),
+            finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),
+        };
+        Report::build(&meta, &run.state.entities, &sections)
+    }
+
+    async fn set_phase(&self, run: &mut Run, phase: ScanPhase, activity: &str) -> Result<()> {
+        tracing::info!(phase = phase.as_str(), "phase");
+        run.state.phase = phase;
+        run.activity = activity.to_string();
+        self.save(run).await
+    }
+
+    /// The crawl loop; returns false when stopped by `cancel`.
+    async fn crawl(&self, run: &mut Run, cancel: &CancellationToken) -> Result<bool> {
+        let cfg = self.cfg();
+        let every_pages = cfg.every_pages.max(1) as usize;
+        let concurrency = cfg.crawl.concurrency.max(1) as usize;
+        let max_pages = u64::from(cfg.crawl.max_pages);
+        let mut workers: JoinSet<PageResult> = JoinSet::new();
+        let mut ticker = tokio::time::interval(cfg.every.max(Duration::from_secs(1)));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        let mut publish_tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            // Dispatch while there is room in concurrency, budget and risk.
+            while workers.len() < concurrency
+                && run.at_risk < every_pages
+                && run.state.pages_crawled + workers.len() as u64 + run.state.pages_failed
+                    < max_pages
+                && !cancel.is_cancelled()
+            {
+                let Some(item) = run.state.queue.pop() else {
+                    break;
+                };
+                run.state.current_depth = run.state.current_depth.max(item.depth);
+                let handle = workers.spawn(Arc::clone(&self.shared).work(item.clone()));
+                run.in_flight.insert(handle.id(), item);
+                run.at_risk += 1;
+            }
+            if workers.is_empty() {
+                if cancel.is_cancelled() {
+                    self.save(run).await?;
+                    return Ok(false);
+                }
+                if run.at_risk > 0 && !run.state.queue.is_empty() && self.budget_left(run) {
+                    // Blocked only by the risk limit: save and go on.
+                    self.save(run).await?;
+                    continue;
+                }
+                break;
+            }
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    workers.abort_all();
+                    while workers.join_next().await.is_some() {}
+                    self.stop_in_flight(run);
+                    self.save(run).await?;
+                    return Ok(false);
+                }
+                joined = workers.join_next_with_id() => {
+                    match joined {
+                        Some(Ok((id, result))) => {
+                            if let Some(item) = run.in_flight.remove(&id) {
+                                self.record(run, item, result)?;
+                            }
+                        }
+                        Some(Err(e)) => {
+                            // A panicking worker: the URL counts as failed
+                            // rather than taking the whole scan down.
+                            if let Some(item) = run.in_flight.remove(&e.id()) {
+                                self.record(run, item, PageResult::Failed { reason: format!("worker failed: {e}") })?;
+                            }
+                        }
+                        None => {}
+                    }
+                    if run.at_risk >= every_pages {
+                        self.save(run).await?;
+                    }
+                }
+                _ = ticker.tick() => {
+                    if run.last_save.elapsed() >= cfg.every {
+                        self.save(run).await?;
+                    }
+                }
+                _ = publish_tick.tick() => self.publish(run),
+            }
+        }
+        run.state.in_flight.clear();
+        tracing::info!(
+            pages = run.state.pages_crawled,
+            extracted = run.state.pages_extracted,
+            failed = run.state.pages_failed,
+            queued = run.state.queue.len(),
+            "crawl finished"
+        );
+        Ok(true)
+    }
+
+    fn budget_left(&self, run: &Run) -> bool {
+        run.state.pages_crawled + run.state.pages_failed < u64::from(self.cfg().crawl.max_pages)
+    }
+
+    fn stop_in_flight(&self, run: &mut Run) {
+        for (_, item) in run.in_flight.drain() {
+            run.state.queue.push_front(item.url, item.depth);
+        }
+    }
+
+    fn record(&self, run: &mut Run, item: QueuedUrl, result: PageResult) -> Result<()> {
+        let cfg = self.cfg();
+        let key = Url::parse(&item.url)
+            .map(|u| dedup_key(&u))
+            .unwrap_or_default();
+        run.state.visited.0.insert(key.clone());
+        match result {
+            PageResult::Fetched {
+                final_key,
+                canonical_key,
+                internal,
+                external,
+                entities,
+            } => {
+                run.state.pages_crawled += 1;
+                let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
+                run.seen.insert(final_key.clone());
+                run.state.visited.0.insert(final_key);
+                if let Some(c) = canonical_key {
+                    run.seen.insert(c);
+                }
+                if !duplicate {
+                    if let Some(e) = entities {
+                        run.state.pages_extracted += 1;
+                        run.state.entities.merge_page(*e);
+                    }
+                    for link in external {
+                        if run.state.external_links.len() < MAX_EXTERNAL_LINKS {
+                            run.state.external_links.insert(link);
+                        }
+                    }
+                    if item.depth < cfg.crawl.max_depth {
+                        for link in internal {
+                            self.enqueue(run, link, item.depth + 1);
+                        }
+                    }
+                }
+            }
+            PageResult::Skipped { final_key, reason } => {
+                run.state.pages_crawled += 1;
+                tracing::debug!(url = %item.url, %reason, "skipped");
+                run.seen.insert(final_key.clone());
+                run.state.visited.0.insert(final_key);
+            }
+            PageResult::RedirectedOut { target } => {
+                run.state.pages_crawled += 1;
+                if run.state.external_links.len() < MAX_EXTERNAL_LINKS {
+                    run.state.external_links.insert(target);
+                }
+            }
+            PageResult::Failed { reason } => {
+                run.state.pages_failed += 1;
+                tracing::warn!(url = %item.url, %reason, "fetch failed");
+                if item.depth == 0 && run.state.pages_crawled == 0 && run.state.queue.is_empty() {
+                    return Err(Error::SeedUnreachable {
+                        url: item.url,
+                        reason,
+                    });
+                }
+            }
+            PageResult::NotFetched { reason } => {
+                tracing::info!(url = %item.url, %reason, "not fetched");
+                if item.depth == 0
+                    && run.state.pages_crawled == 0
+                    && run.state.queue.is_empty()
+                    && reason.contains("refused")
+                {
+                    return Err(Error::SeedUnreachable {
+                        url: item.url,
+                        reason,
+                    });
+                }
+            }
+        }
+        run.rate
+            .push_back((Instant::now(), run.state.pages_crawled));
+        while run.rate.len() > 2
+            && run
+                .rate
+                .front()
+                .is_some_and(|(t, _)| t.elapsed() > Duration::from_secs(10))
+        {
+            run.rate.pop_front();
+        }
+        Ok(())
+    }
+
+    fn enqueue(&self, run: &mut Run, link: String, depth: u32) {
+        let Ok(url) = Url::parse(&link) else { return };
+        let key = dedup_key(&url);
+        if run.seen.contains(&key) {
+            return;
+        }
+        let pattern = url_pattern(&url);
+        let count = run.state.pattern_counts.entry(pattern).or_insert(0);
+        if *count >= self.cfg().pattern_budget {
+            return;
+        }
+        *count += 1;
+        run.seen.insert(key);
+        run.state.queue.push(link, depth);
+    }
+
+    async fn seed_from_sitemaps(&self, run: &mut Run) {
+        let cfg = self.cfg();
+        run.state.sitemaps_seeded = true;
+        if !cfg.seed_sitemaps || cfg.crawl.max_depth == 0 {
+            return;
+        }
+        run.activity = "reading sitemaps".into();
+        let mut todo: VecDeque<Url> = VecDeque::new();
+        if cfg.crawl.respect_robots_txt {
+            let rules = self.shared.robots_for(&cfg.seed).await;
+            todo.extend(rules.sitemaps().iter().filter_map(|s| Url::parse(s).ok()));
+        }
+        if let Ok(u) = cfg.seed.join("/sitemap.xml") {
+            todo.push_back(u);
+        }
+        let mut read = HashSet::new();
+        let mut added = 0u64;
+        while let Some(sm) = todo.pop_front() {
+            if read.len() >= MAX_SITEMAP_FILES || !read.insert(sm.to_string()) {
+                continue;
+            }
+            if self.shared.scope.classify(&sm) != Verdict::Internal {
+                continue;
+            }
+            let Ok((200, body)) = self.shared.fetcher.fetch_raw(&sm, MAX_SITEMAP_BYTES).await
+            else {
+                continue;
+            };
+            let (locs, is_index) = parse_sitemap(&body);
+            for loc in locs {
+                let Some(u) = resolve(&sm, &loc) else {
+                    continue;
+                };
+                if is_index {
+                    todo.push_back(u);
+                } else if self.shared.scope.classify(&u) == Verdict::Internal
+                    && added < u64::from(cfg.crawl.max_pages)
+                {
+                    added += 1;
+                    self.enqueue(run, u.to_string(), 1);
+                }
+            }
+        }
+        if added > 0 {
+            tracing::info!(urls = added, "seeded from sitemaps");
+        }
+    }
+
+    async fn save(&self, run: &mut Run) -> Result<()> {
+        run.generation += 1;
+        run.state.in_flight = run.in_flight.values().cloned().collect();
+        run.state.active_seconds = run.active_base + run.run_started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let saved = self
+            .store
+            .save(&self.cfg().identity, run.generation, &run.state)
+            .await?;
+        tracing::debug!(
+            generation = saved.generation,
+            bytes = saved.bytes,
+            ms = started.elapsed().as_millis() as u64,
+            "checkpoint saved"
+        );
+        run.state.in_flight.clear();
+        run.at_risk = run.in_flight.len();
+        run.last_save = Instant::now();
+        let recovered = run
+            .checkpoint
+            .as_ref()
+            .and_then(|c| c.recovered_from_corruption.clone());
+        run.checkpoint = Some(CheckpointInfo {
+            location: self.store.location(),
+            generation: saved.generation,
+            saved_at: Some(saved.saved_at),
+            pages_visited: saved.pages_visited,
+            bytes: saved.bytes,
+            recovered_from_corruption: recovered,
+        });
+        self.publish(run);
+        Ok(())
+    }
+
+    fn publish(&self, run: &Run) {
+        let rate = match (run.rate.front(), run.rate.back()) {
+            (Some((t0, p0)), Some((t1, p1))) if t1 > t0 => {
+                (p1 - p0) as f64 / (*t1 - *t0).as_secs_f64()
+            }
+            _ => 0.0,
+        };
+        let outcome =
+            (run.state.phase == ScanPhase::Completed).then(|| CrawlerOutcome::Completed {
+                report_config_map: run.state.report_location.clone().unwrap_or_default(),
+                counts: run.state.entities.counts(),
+            });
+        let p = CrawlerProgress {
+            scan_version: self.cfg().identity.scan_version,
+            phase: run.state.phase,
+            pages_crawled: run.state.pages_crawled,
+            pages_queued: (run.state.queue.len() + run.in_flight.len()) as u64,
+            max_pages: u64::from(self.cfg().crawl.max_pages),
+            current_depth: run.state.current_depth,
+            external_links_found: run.state.external_links.len() as u64,
+            entities_extracted: run.state.entities.count(),
+            tokens_processed: run.state.entities.tokens_processed,
+            current_activity: Some(run.activity.clone()),
+            pages_per_second: rate,
+            heartbeat: Some(chrono::Utc::now()),
+            checkpoint: run.checkpoint.clone(),
+            outcome,
+        };
+        self.progress.send_replace(p);
+    }
+}
+
+/// `<loc>` values of a sitemap, and whether it is a sitemap index.
+pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut locs = Vec::new();
+    let mut is_index = false;
+    let mut loc: Option<String> = None;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                let name = e.local_name();
+                let name: &str = name.as_ref();
+                if name == "sitemapindex" {
+                    is_index = true;
+                }
+                loc = (name == "loc").then(String::new);
+            }
+            Ok(Event::Text(t)) => {
+                if let Some(l) = &mut loc {
+                    let raw: &str = t.as_ref();
+                    l.push_str(raw);
+                }
+            }
+            Ok(Event::GeneralRef(r)) => {
+                if let Some(l) = &mut loc {
+                    let raw: &str = r.as_ref();
+                    l.push('&');
+                    l.push_str(raw);
+                    l.push(';');
+                }
+            }
+            Ok(Event::End(_)) => {
+                if let Some(l) = loc.take() {
+                    let s = html_escape::decode_html_entities(l.trim()).into_owned();
+                    if !s.is_empty() {
+                        locs.push(s);
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+        if locs.len() > 100_000 {
+            break;
+        }
+    }
+    (locs, is_index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sitemaps() {
+        let (locs, idx) = parse_sitemap(
+            br#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+            <url><loc> https://acme.test/a?x=1&amp;y=2 </loc></url><url><loc>https://acme.test/b</loc></url></urlset>"#,
+        );
+        assert_eq!(locs, ["https://acme.test/a?x=1&y=2", "https://acme.test/b"]);
+        assert!(!idx);
+        let (locs, idx) = parse_sitemap(
+            b"<sitemapindex><sitemap><loc>https://acme.test/s1.xml</loc></sitemap></sitemapindex>",
+        );
+        assert_eq!(locs, ["https://acme.test/s1.xml"]);
+        assert!(idx);
+        assert!(parse_sitemap(b"\xff\xfe garbage <<<").0.is_empty());
+    }
+}
