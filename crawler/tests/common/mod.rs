@@ -1,0 +1,304 @@
+//! Test support: local websites on 127.0.0.1 with hit counters, and helpers
+//! to run the crawl engine in-process.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use cira_crawler::checkpoint::{DirStore, Store};
+use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
+use cira_crawler::guard::NetworkGuard;
+use cira_crawler::state::CrawlState;
+use cira_crds::CrawlSpec;
+use cira_crds::checkpoint::ScanIdentity;
+use cira_crds::progress::CrawlerProgress;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// What the site answers for one request.
+pub enum Reply {
+    Html(String),
+    Raw {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    Redirect(String),
+    NotFound,
+    /// Sends `chunk` every `every`, `times` times (slow drip).
+    Drip {
+        chunk: &'static [u8],
+        every: Duration,
+        times: usize,
+    },
+    /// Streams `total` bytes of HTML in 64 KiB chunks.
+    Huge {
+        total: usize,
+    },
+}
+
+type Handler = dyn Fn(&str) -> Reply + Send + Sync;
+
+/// A website served by the test on 127.0.0.1 (or another loopback address).
+pub struct Site {
+    pub addr: SocketAddr,
+    hits: Arc<Mutex<HashMap<String, u32>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Site {
+    pub async fn start(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Site {
+        Self::start_on("127.0.0.1", handler).await
+    }
+
+    pub async fn start_on(
+        ip: &str,
+        handler: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) -> Site {
+        let listener = tokio::net::TcpListener::bind((ip, 0))
+            .await
+            .expect("bind test site");
+        let addr = listener.local_addr().expect("local addr");
+        let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+        let handler: Arc<Handler> = Arc::new(handler);
+        let h = Arc::clone(&hits);
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let handler = Arc::clone(&handler);
+            let hits = Arc::clone(&h);
+            async move {
+                let path = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".into());
+                *hits.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
+                respond(handler(&path))
+            }
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Site {
+            addr,
+            hits,
+            stop: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ip(&self) -> IpAddr {
+        self.addr.ip()
+    }
+
+    pub fn hits(&self, path: &str) -> u32 {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    pub fn all_hits(&self) -> HashMap<String, u32> {
+        self.hits.lock().unwrap().clone()
+    }
+
+    /// Hits of page paths (not robots.txt or sitemap.xml).
+    pub fn page_hits(&self) -> HashMap<String, u32> {
+        self.all_hits()
+            .into_iter()
+            .filter(|(p, _)| p != "/robots.txt" && p != "/sitemap.xml")
+            .collect()
+    }
+
+    pub fn total_page_hits(&self) -> u32 {
+        self.page_hits().values().sum()
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn respond(reply: Reply) -> Response<Body> {
+    let mut builder = Response::builder();
+    let resp = match reply {
+        Reply::Html(html) => builder
+            .header("content-type", "text/html; charset=utf-8")
+            .body(Body::from(html)),
+        Reply::Raw {
+            status,
+            headers,
+            body,
+        } => {
+            builder = builder.status(StatusCode::from_u16(status).unwrap());
+            for (k, v) in headers {
+                builder = builder.header(
+                    HeaderName::from_static(k),
+                    HeaderValue::from_str(&v).unwrap(),
+                );
+            }
+            builder.body(Body::from(body))
+        }
+        Reply::Redirect(to) => builder
+            .status(302)
+            .header("location", to)
+            .body(Body::empty()),
+        Reply::NotFound => builder.status(404).body(Body::from("not found")),
+        Reply::Drip {
+            chunk,
+            every,
+            times,
+        } => {
+            let stream = futures::stream::unfold(0usize, move |n| async move {
+                if n >= times {
+                    return None;
+                }
+                tokio::time::sleep(every).await;
+                Some((Ok::<_, std::io::Error>(Bytes::from_static(chunk)), n + 1))
+            });
+            builder
+                .header("content-type", "text/html")
+                .body(Body::from_stream(stream))
+        }
+        Reply::Huge { total } => {
+            let chunk = Bytes::from(
+                "<p><a href=\"/deep-in-huge\">x</a> lorem ipsum </p>\n"
+                    .repeat(64 * 1024 / 48)
+                    .into_bytes(),
+            );
+            let stream = futures::stream::unfold(0usize, move |sent| {
+                let chunk = chunk.clone();
+                async move {
+                    if sent >= total {
+                        return None;
+                    }
+                    Some((Ok::<_, std::io::Error>(chunk.clone()), sent + chunk.len()))
+                }
+            });
+            builder
+                .header("content-type", "text/html")
+                .body(Body::from_stream(stream))
+        }
+    };
+    resp.unwrap()
+}
+
+/// A crawl spec for tests: unpaced, private networks refused.
+pub fn spec() -> CrawlSpec {
+    CrawlSpec {
+        max_pages: 1000,
+        max_depth: 20,
+        concurrency: 4,
+        request_timeout: "5s".into(),
+        ..CrawlSpec::default()
+    }
+}
+
+/// An engine config that allows exactly the given test servers through
+/// the network guard (private networks stay refused otherwise).
+pub fn config(seed: &str, crawl: CrawlSpec, allowed: &[IpAddr]) -> EngineConfig {
+    let seed = Url::parse(seed).unwrap();
+    let identity = ScanIdentity {
+        namespace: "test".into(),
+        name: "site".into(),
+        scan_version: 1,
+    };
+    let mut cfg = EngineConfig::new(seed, "Acme".into(), identity, crawl).unwrap();
+    cfg.requests_per_second = None;
+    cfg.guard = NetworkGuard::new(false).with_allowed_addresses(allowed.iter().copied());
+    cfg.fetch.backoff_base = Duration::from_millis(20);
+    cfg.every_pages = 1000;
+    cfg
+}
+
+/// Runs a crawl in-process to the end; returns the outcome and final state.
+pub async fn crawl(
+    cfg: EngineConfig,
+    dir: &std::path::Path,
+) -> (cira_crawler::Result<RunOutcome>, Option<CrawlState>) {
+    let (tx, _rx) = watch::channel(CrawlerProgress::default());
+    let identity = cfg.identity.clone();
+    let engine = Engine::new(
+        cfg,
+        Store::Dir(DirStore::new(dir).unwrap()),
+        tx,
+        cira_crawler::local::dir_report_writer(dir.to_path_buf()),
+    )
+    .unwrap();
+    let outcome = engine.run(CancellationToken::new()).await;
+    let store = Store::Dir(DirStore::new(dir).unwrap());
+    let state = store
+        .load(&identity, cira_crawler::checkpoint::OnUnusable::Refuse)
+        .await
+        .unwrap()
+        .map(|l| l.state);
+    (outcome, state)
+}
+
+/// Polls `cond` until it holds or `timeout` passes.
+pub async fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The generated site: `n` pages in a tree (page i links to 2i+1 and 2i+2)
+/// plus a link back home, a link to an out-of-scope host and a contact line.
+pub fn tree_site(n: usize) -> impl Fn(&str) -> Reply + Send + Sync + 'static {
+    move |path: &str| {
+        if path == "/" {
+            return Reply::Html(page_html(0, n));
+        }
+        if let Some(i) = path
+            .strip_prefix("/page-")
+            .and_then(|s| s.parse::<usize>().ok())
+            && i < n
+        {
+            return Reply::Html(page_html(i, n));
+        }
+        Reply::NotFound
+    }
+}
+
+pub fn page_path(i: usize) -> String {
+    if i == 0 {
+        "/".into()
+    } else {
+        format!("/page-{i}")
+    }
+}
+
+fn page_html(i: usize, n: usize) -> String {
+    let mut links = String::new();
+    for c in [2 * i + 1, 2 * i + 2] {
+        if c < n {
+            links.push_str(&format!(
+                "<li><a href=\"{}\">Page {c}</a></li>",
+                page_path(c)
+            ));
+        }
+    }
+    format!(
+        "<!doctype html><html lang=en><head><title>Acme page {i}</title></head><body>\
+         <h1>Page {i}</h1><p>Write to sales{m}@acme.example or call +41 44 668 18 {m:02}.</p>\
+         <ul>{links}</ul><a href=\"/\">Home</a> <a href=\"/#top\">Top</a> \
+         <a href=\"https://partner{m}.example.org/ref?utm_source=acme\">Partner</a>\
+         </body></html>",
+        m = i % 7
+    )
+}

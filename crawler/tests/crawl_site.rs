@@ -1,0 +1,89 @@
+//! A generated 300-page site is crawled completely, each page once.
+
+mod common;
+
+use std::collections::HashSet;
+
+use cira_crawler::engine::RunOutcome;
+use common::{Site, config, crawl, page_path, spec, tree_site};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_crawl_visits_every_in_scope_page_once() {
+    let site = Site::start(tree_site(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+
+    let hits = site.page_hits();
+    let expected: HashSet<String> = (0..300).map(page_path).collect();
+    let got: HashSet<String> = hits.keys().cloned().collect();
+    assert_eq!(got, expected, "exactly the in-scope pages are fetched");
+    for (path, n) in &hits {
+        assert_eq!(*n, 1, "{path} fetched {n} times");
+    }
+    assert!(site.hits("/robots.txt") <= 1);
+
+    let state = state.expect("a final checkpoint");
+    assert_eq!(state.pages_crawled, 300);
+    assert_eq!(state.phase, cira_crds::ScanPhase::Completed);
+    let external: Vec<&String> = state.external_links.iter().collect();
+    assert_eq!(external.len(), 7, "{external:?}");
+    assert!(
+        state
+            .external_links
+            .contains("https://partner3.example.org/ref"),
+        "tracking parameters are stripped: {external:?}"
+    );
+    assert!(state.queue.is_empty());
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["pagesCrawled"], 300);
+    assert!(dir.path().join("report.md").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budget_and_depth_bound_the_crawl() {
+    let site = Site::start(tree_site(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec();
+    s.max_pages = 40;
+    let cfg = config(&site.url("/"), s, &[site.ip()]);
+    let (outcome, _) = crawl(cfg, dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(site.total_page_hits(), 40);
+
+    let site = Site::start(tree_site(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec();
+    s.max_depth = 2;
+    let cfg = config(&site.url("/"), s, &[site.ip()]);
+    let (outcome, _) = crawl(cfg, dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    // Depth 0, 1, 2 of a binary tree: 1 + 2 + 4 pages.
+    assert_eq!(site.total_page_hits(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitemap_seeds_pages_without_links() {
+    let site = Site::start(|path: &str| match path {
+        "/" => common::Reply::Html("<p>no links here</p>".into()),
+        "/sitemap.xml" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "application/xml".into())],
+            body: br#"<urlset><url><loc>/orphan-a</loc></url><url><loc>/orphan-b</loc></url></urlset>"#.to_vec(),
+        },
+        "/orphan-a" | "/orphan-b" => common::Reply::Html("<p>orphan</p>".into()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, _) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
+    assert!(outcome.is_ok());
+    assert_eq!(site.hits("/orphan-a"), 1);
+    assert_eq!(site.hits("/orphan-b"), 1);
+}
