@@ -161,12 +161,21 @@ fn pods_view(pods: &[Pod]) -> PodsView {
         view.active += 1;
         if pod.metadata.deletion_timestamp.is_none() {
             view.live += 1;
-            let started = pod
-                .metadata
-                .creation_timestamp
+            // Staleness counts from when the crawler process started; a pod
+            // still starting up is never stale.
+            let running_since = pod
+                .status
                 .as_ref()
+                .and_then(|s| s.container_statuses.as_ref())
+                .and_then(|cs| cs.iter().find(|c| c.name == resources::CRAWLER_CONTAINER))
+                .and_then(|c| c.state.as_ref())
+                .and_then(|s| s.running.as_ref())
+                .and_then(|r| r.started_at.as_ref())
                 .map(state::from_time);
-            view.newest_live_start = view.newest_live_start.max(started);
+            match running_since {
+                Some(t) => view.newest_live_start = view.newest_live_start.max(Some(t)),
+                None => view.starting += 1,
+            }
         }
     }
     view
@@ -184,9 +193,10 @@ fn parse_progress(cm: &ConfigMap, version: i64) -> Option<CrawlerProgress> {
     }
 }
 
-fn event_type_for(phase: ScanPhase) -> EventType {
+fn event_type_for(phase: ScanPhase, why: &str) -> EventType {
     match phase {
         ScanPhase::Failed | ScanPhase::TimedOut => EventType::Warning,
+        _ if why == reason::CRAWLER_RESTARTING => EventType::Warning,
         _ => EventType::Normal,
     }
 }
@@ -491,22 +501,6 @@ async fn apply_decision(
         }
         JobAction::None => {}
     }
-    if decision.delete_pods {
-        let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-        let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job_name}"));
-        let list = pods
-            .list(&lp)
-            .await
-            .map_err(Error::kube(format!("listing the pods of Job {job_name}")))?;
-        for pod in list
-            .items
-            .iter()
-            .filter(|p| p.metadata.deletion_timestamp.is_none())
-        {
-            delete_ignoring_absent(&pods, &pod.name_any(), &DeleteParams::default(), "Pod").await?;
-        }
-    }
-
     // 7. The new status.
     let mut new = status.clone();
     new.phase = Some(decision.phase);
@@ -570,7 +564,7 @@ async fn apply_decision(
                 publish(
                     ctx,
                     &updated,
-                    event_type_for(decision.phase),
+                    event_type_for(decision.phase, &decision.reason),
                     &decision.reason,
                     &decision.message,
                 )
@@ -587,9 +581,6 @@ async fn apply_decision(
         }
         Ok(false) => {}
         Err(wait) => requeue = Some(requeue.map_or(wait, |r| r.min(wait))),
-    }
-    if let Some((why, note)) = &decision.warning {
-        publish(ctx, scan, EventType::Warning, why, note).await;
     }
     Ok(match requeue {
         Some(after) => Action::requeue(after),

@@ -30,7 +30,7 @@ pub mod reason {
     pub const CRAWLER_FAILED: &str = "CrawlerFailed";
     pub const NO_REPORT: &str = "CrawlerExitedWithoutReport";
     pub const CRAWLER_STALE: &str = "CrawlerStale";
-    pub const CRAWLER_RESTARTED: &str = "CrawlerRestarted";
+    pub const CRAWLER_RESTARTING: &str = "CrawlerRestarting";
     pub const INVALID_SPEC: &str = "InvalidSpec";
     pub const RESCAN: &str = "RescanStarted";
     pub const AS_EXPECTED: &str = "AsExpected";
@@ -76,8 +76,10 @@ pub struct PodsView {
     pub active: u32,
     /// Active pods that are not being deleted.
     pub live: u32,
-    /// When the newest live pod was created.
+    /// When the crawler of the newest live pod started running.
     pub newest_live_start: Option<Instant>,
+    /// Live pods whose crawler is not running yet.
+    pub starting: u32,
 }
 
 /// Whether the scan may use a crawler slot now.
@@ -171,15 +173,11 @@ pub struct Decision {
     pub reason: String,
     pub message: String,
     pub job: JobAction,
-    /// Delete the live crawler pods (stale heartbeat); the Job replaces them.
-    pub delete_pods: bool,
     pub times: Times,
     pub stale_restarts: u32,
     pub queue_position: Option<u32>,
     /// Set when the scan completed with a report.
     pub report: Option<ReportStatus>,
-    /// A Warning Event beyond the phase change, e.g. a stale restart.
-    pub warning: Option<(String, String)>,
     /// When to look again even if nothing changes.
     pub requeue: Option<Duration>,
 }
@@ -210,12 +208,10 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
         reason: i.last_reason.unwrap_or(reason::ACCEPTED).to_string(),
         message: st.message.clone().unwrap_or_default(),
         job: JobAction::None,
-        delete_pods: false,
         times: Times::of(st),
         stale_restarts: st.stale_restarts,
         queue_position: None,
         report: None,
-        warning: None,
         requeue: None,
     };
     let suspend_if_present = |job: &JobState| match job {
@@ -325,18 +321,29 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
 
     if phase_now.is_active() {
         // Holding a crawler slot.
+        if i.last_reason == Some(reason::CRAWLER_RESTARTING)
+            && matches!(i.job, JobState::Running { .. })
+            && i.pods.active > 0
+        {
+            // A stale crawler is being stopped (suspend); the Job runs again
+            // once its pod is gone.
+            d.job = JobAction::Suspend(true);
+            d.requeue = Some(Duration::from_secs(2));
+            return d;
+        }
         d.job = if job_present(&i.job) {
             JobAction::Suspend(false)
         } else {
             JobAction::Create
         };
         d.phase = crawler_phase;
-        if d.phase != phase_now {
+        if d.phase != phase_now || i.last_reason == Some(reason::CRAWLER_RESTARTING) {
             d.reason = d.phase.as_str().to_string();
         }
         d.message = activity_message(d.phase);
         let mut requeue = Duration::from_secs((timeout_secs - active).max(1) as u64);
-        if let (JobState::Running { .. }, true) = (&i.job, i.pods.live > 0) {
+        let check_stale = i.pods.live > 0 && i.pods.starting == 0;
+        if let (JobState::Running { .. }, true) = (&i.job, check_stale) {
             let heartbeat = i.progress.and_then(|p| p.heartbeat);
             let reference = match (heartbeat, i.pods.newest_live_start) {
                 (Some(h), Some(p)) => Some(h.max(p)),
@@ -357,17 +364,20 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
                         d.times.completed_at = Some(now);
                         return d;
                     }
-                    d.delete_pods = true;
+                    // Suspending stops the pod the way a pause does (a
+                    // crawler that exits 0 on SIGTERM would otherwise
+                    // complete the Job); the next reconcile resumes it.
+                    d.job = JobAction::Suspend(true);
                     d.stale_restarts += 1;
-                    d.warning = Some((
-                        reason::CRAWLER_RESTARTED.to_string(),
-                        format!(
-                            "The crawler sent no heartbeat for {}; its pod was deleted so the Job starts a new one from the checkpoint (restart {} of at most {}).",
-                            human(age),
-                            d.stale_restarts,
-                            i.config.max_stale_restarts
-                        ),
-                    ));
+                    d.reason = reason::CRAWLER_RESTARTING.to_string();
+                    d.message = format!(
+                        "The crawler sent no heartbeat for {}; it is restarted from its last checkpoint (restart {} of at most {}).",
+                        human(age),
+                        d.stale_restarts,
+                        i.config.max_stale_restarts
+                    );
+                    d.requeue = Some(Duration::from_secs(2));
+                    return d;
                 } else {
                     requeue = requeue.min(i.config.stale_after - age + Duration::from_secs(1));
                 }

@@ -14,8 +14,8 @@ use common::*;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,55 +53,130 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
     let sc = pod.containers[0].security_context.as_ref().unwrap();
     assert_eq!(sc.read_only_root_filesystem, Some(true));
     assert_eq!(sc.allow_privilege_escalation, Some(false));
-    assert!(job.metadata.managed_fields.as_ref().unwrap().iter().any(|m| m.manager.as_deref() == Some("cira-operator")));
+    assert!(
+        job.metadata
+            .managed_fields
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|m| m.manager.as_deref() == Some("cira-operator"))
+    );
 
     // The pod runs (the node agent started the fake crawler).
     wait_for_running_pod(&client, &ns, "acme-v1").await;
     let pods = running_pods(&client, &ns, "acme-v1").await;
     let logs = env.node().pod_logs(&ns, &pods[0].name_any());
-    assert!(logs.contains(&format!("fake crawler {ns}/acme v1")), "{logs}");
+    assert!(
+        logs.contains(&format!("fake crawler {ns}/acme v1")),
+        "{logs}"
+    );
     assert!(logs.contains("args run"), "{logs}");
 
     // The crawler's own token: its ConfigMaps yes, anything else no.
     for kind in ["ServiceAccount", "Role", "RoleBinding"] {
         let present = match kind {
-            "ServiceAccount" => Api::<ServiceAccount>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.unwrap().is_some(),
-            "Role" => Api::<Role>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.unwrap().is_some(),
-            _ => Api::<RoleBinding>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.unwrap().is_some(),
+            "ServiceAccount" => Api::<ServiceAccount>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .unwrap()
+                .is_some(),
+            "Role" => Api::<Role>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .unwrap()
+                .is_some(),
+            _ => Api::<RoleBinding>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .unwrap()
+                .is_some(),
         };
         assert!(present, "{kind} acme-crawler exists");
     }
-    let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
-    publish_progress(&crawler, &acme, &progress(1, 5)).await;
-    crawler_apply(&crawler, &acme, &names::checkpoint_configmap_name("acme", 0, 0), names::COMPONENT_CHECKPOINT, 1, BTreeMap::new())
+    let crawler = env
+        .service_account_client(&ns, "acme-crawler")
         .await
-        .expect("own checkpoint ConfigMap");
+        .unwrap();
+    publish_progress(&crawler, &acme, &progress(1, 5)).await;
+    crawler_apply(
+        &crawler,
+        &acme,
+        &names::checkpoint_configmap_name("acme", 0, 0),
+        names::COMPONENT_CHECKPOINT,
+        1,
+        BTreeMap::new(),
+    )
+    .await
+    .expect("own checkpoint ConfigMap");
     let cms = Api::<ConfigMap>::namespaced(crawler.clone(), &ns);
-    assert!(cms.get(&names::progress_configmap_name("acme")).await.is_ok());
+    assert!(
+        cms.get(&names::progress_configmap_name("acme"))
+            .await
+            .is_ok()
+    );
 
     // Another scan's objects are off limits.
-    let forbidden = |r: Result<ConfigMap, kube::Error>| matches!(r, Err(kube::Error::Api(s)) if s.code == 403);
+    let forbidden =
+        |r: Result<ConfigMap, kube::Error>| matches!(r, Err(kube::Error::Api(s)) if s.code == 403);
     let other_progress = names::progress_configmap_name("other");
     let admin_cms = Api::<ConfigMap>::namespaced(client.clone(), &ns);
     admin_cms
-        .create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": other_progress}})).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": other_progress}})).unwrap(),
+        )
         .await
         .unwrap();
-    assert!(forbidden(cms.get(&other_progress).await), "get another scan's progress");
     assert!(
-        forbidden(crawler_apply(&crawler, &other, &other_progress, names::COMPONENT_PROGRESS, 1, BTreeMap::new()).await),
+        forbidden(cms.get(&other_progress).await),
+        "get another scan's progress"
+    );
+    assert!(
+        forbidden(
+            crawler_apply(
+                &crawler,
+                &other,
+                &other_progress,
+                names::COMPONENT_PROGRESS,
+                1,
+                BTreeMap::new()
+            )
+            .await
+        ),
         "write another scan's progress"
     );
     assert!(
-        forbidden(crawler_apply(&crawler, &other, &names::checkpoint_configmap_name("other", 0, 0), names::COMPONENT_CHECKPOINT, 1, BTreeMap::new()).await),
+        forbidden(
+            crawler_apply(
+                &crawler,
+                &other,
+                &names::checkpoint_configmap_name("other", 0, 0),
+                names::COMPONENT_CHECKPOINT,
+                1,
+                BTreeMap::new()
+            )
+            .await
+        ),
         "write another scan's checkpoint"
     );
     assert!(
-        forbidden(crawler_apply(&crawler, &acme, &names::report_configmap_name("acme", 2), names::COMPONENT_REPORT, 2, BTreeMap::new()).await),
+        forbidden(
+            crawler_apply(
+                &crawler,
+                &acme,
+                &names::report_configmap_name("acme", 2),
+                names::COMPONENT_REPORT,
+                2,
+                BTreeMap::new()
+            )
+            .await
+        ),
         "write a report of a version not running"
     );
     let secrets = Api::<Secret>::namespaced(crawler.clone(), &ns);
-    assert!(matches!(secrets.list(&ListParams::default()).await, Err(kube::Error::Api(s)) if s.code == 403));
+    assert!(
+        matches!(secrets.list(&ListParams::default()).await, Err(kube::Error::Api(s)) if s.code == 403)
+    );
     assert!(matches!(secrets.get("anything").await, Err(kube::Error::Api(s)) if s.code == 403));
     assert!(matches!(
         Api::<CompanyScan>::namespaced(crawler.clone(), &ns).get("acme").await,
@@ -110,18 +185,28 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
 
     // Progress is mirrored into status with percent and estimate.
     let mirrored = wait_scan(&client, &ns, "acme", "progress mirrored", WAIT, |s| {
-        s.status.as_ref().and_then(|st| st.progress.as_ref()).is_some_and(|p| p.pages_crawled == 5)
+        s.status
+            .as_ref()
+            .and_then(|st| st.progress.as_ref())
+            .is_some_and(|p| p.pages_crawled == 5)
     })
     .await;
     let st = mirrored.status.unwrap();
-    assert_eq!(st.progress.as_ref().unwrap().percent, 11, "5 of min(100, 5+40)");
+    assert_eq!(
+        st.progress.as_ref().unwrap().percent,
+        11,
+        "5 of min(100, 5+40)"
+    );
     assert_eq!(st.estimated_remaining_seconds, Some(20));
     let _ = other;
 }
 
 async fn wait_for_running_pod(client: &kube::Client, ns: &str, job: &str) -> String {
     cira_testenv::wait_for(&format!("a running pod of Job {job}"), WAIT, || async {
-        running_pods(client, ns, job).await.first().map(|p| p.name_any())
+        running_pods(client, ns, job)
+            .await
+            .first()
+            .map(|p| p.name_any())
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"))
@@ -137,12 +222,25 @@ async fn pause_suspends_the_job_and_resume_continues() {
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_phase(&client, &ns, "acme", ScanPhase::Crawling).await;
     let first_pod = wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
+    let crawler = env
+        .service_account_client(&ns, "acme-crawler")
+        .await
+        .unwrap();
     publish_progress(&crawler, &s, &with_checkpoint(progress(1, 10), "acme", 1)).await;
+    // Times in status have second precision: keep this checkpoint clearly
+    // older than the pause request.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let asked = Instant::now();
     patch_spec(&client, &ns, "acme", json!({"desiredState": "Paused"})).await;
-    wait_job(&client, &ns, "acme-v1", "the Job to be suspended", suspended).await;
+    wait_job(
+        &client,
+        &ns,
+        "acme-v1",
+        "the Job to be suspended",
+        suspended,
+    )
+    .await;
     let pause_to_suspend = asked.elapsed();
     // The pod gets SIGTERM and exits 0 (what a crawler does after saving).
     cira_testenv::wait_for("the crawler pod to stop", WAIT, || async {
@@ -174,21 +272,32 @@ async fn pause_suspends_the_job_and_resume_continues() {
 
     patch_spec(&client, &ns, "acme", json!({"desiredState": "Running"})).await;
     let resumed = wait_scan(&client, &ns, "acme", "resumed", WAIT, |s| {
-        phase(s) == Some(ScanPhase::Crawling) && condition(s, "Progressing").is_some_and(|c| c.reason == "Resumed")
+        phase(s) == Some(ScanPhase::Crawling)
+            && condition(s, "Progressing").is_some_and(|c| c.reason == "Resumed")
     })
     .await;
     let rst = resumed.status.unwrap();
     assert!(rst.paused_at.is_none());
-    assert!(rst.total_paused_seconds >= 2, "paused time counted: {}", rst.total_paused_seconds);
+    assert!(
+        rst.total_paused_seconds >= 2,
+        "paused time counted: {}",
+        rst.total_paused_seconds
+    );
     assert!(rst.active_seconds <= active_at_pause + 1);
-    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| !suspended(j)).await;
+    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| {
+        !suspended(j)
+    })
+    .await;
     let second_pod = wait_for_running_pod(&client, &ns, "acme-v1").await;
     assert_ne!(first_pod, second_pod);
 
     // Events record the transitions.
     let events = events_for(&client, &ns, "acme").await;
     for reason in ["Started", "Paused", "Resumed"] {
-        assert!(events.contains(&reason.to_string()), "event {reason} in {events:?}");
+        assert!(
+            events.contains(&reason.to_string()),
+            "event {reason} in {events:?}"
+        );
     }
     eprintln!("pause-to-suspend latency: {pause_to_suspend:?}");
     assert!(pause_to_suspend < Duration::from_secs(10));
@@ -227,9 +336,15 @@ async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut finished: HashSet<String> = HashSet::new();
     loop {
-        assert!(Instant::now() < deadline, "queue did not drain; started {started_order:?}");
+        assert!(
+            Instant::now() < deadline,
+            "queue did not drain; started {started_order:?}"
+        );
         let all = list_scans(&client, &ns).await;
-        let active: Vec<&CompanyScan> = all.iter().filter(|s| phase(s).is_some_and(|p| p.is_active())).collect();
+        let active: Vec<&CompanyScan> = all
+            .iter()
+            .filter(|s| phase(s).is_some_and(|p| p.is_active()))
+            .collect();
         let running_jobs = Api::<Job>::namespaced(client.clone(), &ns)
             .list(&ListParams::default())
             .await
@@ -240,13 +355,28 @@ async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
             .count();
         max_active = max_active.max(active.len()).max(running_jobs);
         assert!(active.len() <= 3, "{} scans active at once", active.len());
-        assert!(running_jobs <= 3, "{running_jobs} crawler Jobs active at once");
+        assert!(
+            running_jobs <= 3,
+            "{running_jobs} crawler Jobs active at once"
+        );
         if !checked_positions && active.len() == 3 {
-            let queued: Vec<&CompanyScan> = all.iter().filter(|s| phase(s) == Some(ScanPhase::Queued)).collect();
-            if queued.len() == 17 && queued.iter().all(|s| s.status.as_ref().unwrap().queue_position.is_some()) {
+            let queued: Vec<&CompanyScan> = all
+                .iter()
+                .filter(|s| phase(s) == Some(ScanPhase::Queued))
+                .collect();
+            if queued.len() == 17
+                && queued
+                    .iter()
+                    .all(|s| s.status.as_ref().unwrap().queue_position.is_some())
+            {
                 let mut positions: Vec<(String, u32)> = queued
                     .iter()
-                    .map(|s| (s.name_any(), s.status.as_ref().unwrap().queue_position.unwrap()))
+                    .map(|s| {
+                        (
+                            s.name_any(),
+                            s.status.as_ref().unwrap().queue_position.unwrap(),
+                        )
+                    })
                     .collect();
                 positions.sort();
                 let expect: Vec<(String, u32)> = names[3..].iter().cloned().zip(1..).collect();
@@ -260,20 +390,30 @@ async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
             if !started_order.contains(&n) {
                 started_order.push(n.clone());
             }
-            if !finished.contains(&n) && !running_pods(&client, &ns, &names::job_name(&n, 1)).await.is_empty() {
+            if !finished.contains(&n)
+                && !running_pods(&client, &ns, &names::job_name(&n, 1))
+                    .await
+                    .is_empty()
+            {
                 finished.insert(n.clone());
                 finish_as_crawler(&client, s, 1).await;
                 touch(env, &ns, &n, "done");
             }
         }
-        let completed = all.iter().filter(|s| phase(s) == Some(ScanPhase::Completed)).count();
+        let completed = all
+            .iter()
+            .filter(|s| phase(s) == Some(ScanPhase::Completed))
+            .count();
         if completed == 20 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(max_active, 3, "the slots were used");
-    assert!(checked_positions, "queue positions 1..17 were shown in creation order");
+    assert!(
+        checked_positions,
+        "queue positions 1..17 were shown in creation order"
+    );
     assert_eq!(started_order, names, "oldest first");
 }
 
@@ -286,25 +426,47 @@ async fn deleting_a_scan_garbage_collects_everything_it_owns() {
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_phase(&client, &ns, "acme", ScanPhase::Crawling).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
+    let crawler = env
+        .service_account_client(&ns, "acme-crawler")
+        .await
+        .unwrap();
     publish_progress(&crawler, &s, &progress(1, 3)).await;
 
     Api::<CompanyScan>::namespaced(client.clone(), &ns)
         .delete("acme", &DeleteParams::default())
         .await
         .unwrap();
-    cira_testenv::wait_for("the scan's objects to be garbage-collected", WAIT, || async {
-        let job = get_job(&client, &ns, "acme-v1").await;
-        let sa = Api::<ServiceAccount>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.ok()?;
-        let role = Api::<Role>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.ok()?;
-        let rb = Api::<RoleBinding>::namespaced(client.clone(), &ns).get_opt("acme-crawler").await.ok()?;
-        let cm = Api::<ConfigMap>::namespaced(client.clone(), &ns)
-            .get_opt(&names::progress_configmap_name("acme"))
-            .await
-            .ok()?;
-        let pods = active_pods(&client, &ns, "acme-v1").await;
-        (job.is_none() && sa.is_none() && role.is_none() && rb.is_none() && cm.is_none() && pods == 0).then_some(())
-    })
+    cira_testenv::wait_for(
+        "the scan's objects to be garbage-collected",
+        WAIT,
+        || async {
+            let job = get_job(&client, &ns, "acme-v1").await;
+            let sa = Api::<ServiceAccount>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .ok()?;
+            let role = Api::<Role>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .ok()?;
+            let rb = Api::<RoleBinding>::namespaced(client.clone(), &ns)
+                .get_opt("acme-crawler")
+                .await
+                .ok()?;
+            let cm = Api::<ConfigMap>::namespaced(client.clone(), &ns)
+                .get_opt(&names::progress_configmap_name("acme"))
+                .await
+                .ok()?;
+            let pods = active_pods(&client, &ns, "acme-v1").await;
+            (job.is_none()
+                && sa.is_none()
+                && role.is_none()
+                && rb.is_none()
+                && cm.is_none()
+                && pods == 0)
+                .then_some(())
+        },
+    )
     .await
     .unwrap();
 }
@@ -319,14 +481,30 @@ async fn invalid_patterns_fail_the_scan_until_fixed() {
     let failed = wait_phase(&client, &ns, "acme", ScanPhase::Failed).await;
     let ready = condition(&failed, "Ready").unwrap();
     assert_eq!(ready.reason, "InvalidSpec");
-    assert!(ready.message.contains("spec.crawl.includePatterns[1]"), "{}", ready.message);
+    assert!(
+        ready.message.contains("spec.crawl.includePatterns[1]"),
+        "{}",
+        ready.message
+    );
     assert!(ready.message.contains("(unclosed"), "{}", ready.message);
     assert_eq!(condition(&failed, "Degraded").unwrap().status, "True");
-    assert!(get_job(&client, &ns, "acme-v1").await.is_none(), "no Job for an invalid spec");
+    assert!(
+        get_job(&client, &ns, "acme-v1").await.is_none(),
+        "no Job for an invalid spec"
+    );
 
-    patch_spec(&client, &ns, "acme", json!({"crawl": {"includePatterns": ["/ok"]}})).await;
+    patch_spec(
+        &client,
+        &ns,
+        "acme",
+        json!({"crawl": {"includePatterns": ["/ok"]}}),
+    )
+    .await;
     let fixed = wait_phase(&client, &ns, "acme", ScanPhase::Crawling).await;
-    assert_eq!(fixed.status.unwrap().observed_generation, fixed.metadata.generation);
+    assert_eq!(
+        fixed.status.unwrap().observed_generation,
+        fixed.metadata.generation
+    );
     assert!(get_job(&client, &ns, "acme-v1").await.is_some());
 }
 
@@ -355,7 +533,10 @@ async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
     assert!(ready.message.contains("no heartbeat"), "{}", ready.message);
     wait_job(&client, &ns, "acme-v1", "the Job to be stopped", suspended).await;
     let events = events_for(&client, &ns, "acme").await;
-    assert!(events.contains(&"CrawlerRestarted".to_string()), "{events:?}");
+    assert!(
+        events.contains(&"CrawlerRestarting".to_string()),
+        "{events:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,16 +547,42 @@ async fn timeout_stops_the_scan_and_raising_it_resumes() {
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(&client, &ns, &scan("acme", json!({"timeout": "4s"}))).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
+    let crawler = env
+        .service_account_client(&ns, "acme-crawler")
+        .await
+        .unwrap();
     publish_progress(&crawler, &s, &with_checkpoint(progress(1, 7), "acme", 3)).await;
 
     let timed_out = wait_phase(&client, &ns, "acme", ScanPhase::TimedOut).await;
     let st = timed_out.status.clone().unwrap();
-    assert!(st.active_seconds >= 4 && st.active_seconds <= 7, "active {}", st.active_seconds);
-    assert_eq!(st.checkpoint.as_ref().unwrap().generation, 3, "checkpoint kept");
-    assert_eq!(condition(&timed_out, "Degraded").unwrap().reason, "TimedOut");
-    assert!(condition(&timed_out, "Ready").unwrap().message.contains("raise spec.timeout"));
-    wait_job(&client, &ns, "acme-v1", "the Job to be suspended", suspended).await;
+    assert!(
+        st.active_seconds >= 4 && st.active_seconds <= 7,
+        "active {}",
+        st.active_seconds
+    );
+    assert_eq!(
+        st.checkpoint.as_ref().unwrap().generation,
+        3,
+        "checkpoint kept"
+    );
+    assert_eq!(
+        condition(&timed_out, "Degraded").unwrap().reason,
+        "TimedOut"
+    );
+    assert!(
+        condition(&timed_out, "Ready")
+            .unwrap()
+            .message
+            .contains("raise spec.timeout")
+    );
+    wait_job(
+        &client,
+        &ns,
+        "acme-v1",
+        "the Job to be suspended",
+        suspended,
+    )
+    .await;
     cira_testenv::wait_for("the pod to stop", WAIT, || async {
         (active_pods(&client, &ns, "acme-v1").await == 0).then_some(())
     })
@@ -385,14 +592,30 @@ async fn timeout_stops_the_scan_and_raising_it_resumes() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     patch_spec(&client, &ns, "acme", json!({"timeout": "1h"})).await;
-    let resumed = wait_scan(&client, &ns, "acme", "resumed after the timeout was raised", WAIT, |s| {
-        phase(s) == Some(ScanPhase::Crawling) && condition(s, "Progressing").is_some_and(|c| c.reason == "TimeoutExtended")
-    })
+    let resumed = wait_scan(
+        &client,
+        &ns,
+        "acme",
+        "resumed after the timeout was raised",
+        WAIT,
+        |s| {
+            phase(s) == Some(ScanPhase::Crawling)
+                && condition(s, "Progressing").is_some_and(|c| c.reason == "TimeoutExtended")
+        },
+    )
     .await;
     let rst = resumed.status.unwrap();
-    assert!(rst.active_seconds <= st.active_seconds + 1, "{} vs {}", rst.active_seconds, st.active_seconds);
+    assert!(
+        rst.active_seconds <= st.active_seconds + 1,
+        "{} vs {}",
+        rst.active_seconds,
+        st.active_seconds
+    );
     assert!(rst.total_paused_seconds >= 2);
-    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| !suspended(j)).await;
+    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| {
+        !suspended(j)
+    })
+    .await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
 }
 
@@ -404,7 +627,10 @@ async fn exit_code_3_fails_the_scan_with_the_crawlers_reason() {
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
+    let crawler = env
+        .service_account_client(&ns, "acme-crawler")
+        .await
+        .unwrap();
     let mut p = progress(1, 0);
     p.outcome = Some(cira_crds::progress::CrawlerOutcome::Failed {
         reason: "the seed URL answered 404 three times".into(),
@@ -414,11 +640,22 @@ async fn exit_code_3_fails_the_scan_with_the_crawlers_reason() {
     let failed = wait_phase(&client, &ns, "acme", ScanPhase::Failed).await;
     let ready = condition(&failed, "Ready").unwrap();
     assert_eq!(ready.reason, "CrawlerFailed");
-    assert!(ready.message.contains("404 three times"), "{}", ready.message);
+    assert!(
+        ready.message.contains("404 three times"),
+        "{}",
+        ready.message
+    );
     let job = get_job(&client, &ns, "acme-v1").await.unwrap();
     let conds = job.status.unwrap().conditions.unwrap();
-    let failed_cond = conds.iter().find(|c| c.type_ == "Failed" && c.status == "True").unwrap();
-    assert_eq!(failed_cond.reason.as_deref(), Some("PodFailurePolicy"), "no retries for exit code 3");
+    let failed_cond = conds
+        .iter()
+        .find(|c| c.type_ == "Failed" && c.status == "True")
+        .unwrap();
+    assert_eq!(
+        failed_cond.reason.as_deref(),
+        Some("PodFailurePolicy"),
+        "no retries for exit code 3"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -427,27 +664,57 @@ async fn rescans_keep_the_report_history_within_its_limit() {
     let ns = env.new_namespace("op-rescan").await.unwrap();
     let client = env.admin_client().await;
     let _op = Operator::start(env, config(&ns)).await;
-    let s = create(&client, &ns, &scan("acme", json!({"report": {"historyLimit": 1}}))).await;
+    let s = create(
+        &client,
+        &ns,
+        &scan("acme", json!({"report": {"historyLimit": 1}})),
+    )
+    .await;
     for version in 1..=3i64 {
         let job = names::job_name("acme", version);
         wait_for_running_pod(&client, &ns, &job).await;
-        let crawler = env.service_account_client(&ns, "acme-crawler").await.unwrap();
-        // A checkpoint of this version, which the next version must not see.
-        crawler_apply(&crawler, &s, &names::checkpoint_configmap_name("acme", version as u64 % 2, 0), names::COMPONENT_CHECKPOINT, version, BTreeMap::new())
+        let crawler = env
+            .service_account_client(&ns, "acme-crawler")
             .await
-            .expect("checkpoint");
+            .unwrap();
+        // A checkpoint of this version, which the next version must not see.
+        crawler_apply(
+            &crawler,
+            &s,
+            &names::checkpoint_configmap_name("acme", version as u64 % 2, 0),
+            names::COMPONENT_CHECKPOINT,
+            version,
+            BTreeMap::new(),
+        )
+        .await
+        .expect("checkpoint");
         finish_as_crawler(&crawler, &s, version).await;
         touch(env, &ns, "acme", "done");
-        let done = wait_scan(&client, &ns, "acme", &format!("version {version} completed"), WAIT, |s| {
-            phase(s) == Some(ScanPhase::Completed) && s.status.as_ref().unwrap().scan_version == version
-        })
+        let done = wait_scan(
+            &client,
+            &ns,
+            "acme",
+            &format!("version {version} completed"),
+            WAIT,
+            |s| {
+                phase(s) == Some(ScanPhase::Completed)
+                    && s.status.as_ref().unwrap().scan_version == version
+            },
+        )
         .await;
         let report = done.status.unwrap().report.unwrap();
         assert_eq!(report.scan_version, version);
-        assert_eq!(report.config_map, names::report_configmap_name("acme", version));
+        assert_eq!(
+            report.config_map,
+            names::report_configmap_name("acme", version)
+        );
         assert_eq!(report.counts.get("emails"), Some(&2));
         let history: Vec<i64> = report.history.iter().map(|h| h.scan_version).collect();
-        let expect: Vec<i64> = if version == 1 { vec![] } else { vec![version - 1] };
+        let expect: Vec<i64> = if version == 1 {
+            vec![]
+        } else {
+            vec![version - 1]
+        };
         assert_eq!(history, expect);
         untouch(env, &ns, "acme", "done");
         if version < 3 {
@@ -457,19 +724,44 @@ async fn rescans_keep_the_report_history_within_its_limit() {
     // Reports beyond the history are deleted; old checkpoints are gone.
     let cms = Api::<ConfigMap>::namespaced(client.clone(), &ns);
     cira_testenv::wait_for("report v1 to be deleted", WAIT, || async {
-        cms.get_opt(&names::report_configmap_name("acme", 1)).await.ok()?.is_none().then_some(())
+        cms.get_opt(&names::report_configmap_name("acme", 1))
+            .await
+            .ok()?
+            .is_none()
+            .then_some(())
     })
     .await
     .unwrap();
-    assert!(cms.get_opt(&names::report_configmap_name("acme", 2)).await.unwrap().is_some());
-    assert!(cms.get_opt(&names::report_configmap_name("acme", 3)).await.unwrap().is_some());
+    assert!(
+        cms.get_opt(&names::report_configmap_name("acme", 2))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        cms.get_opt(&names::report_configmap_name("acme", 3))
+            .await
+            .unwrap()
+            .is_some()
+    );
     let checkpoints = cms
-        .list(&ListParams::default().labels(&format!("{}={}", names::LABEL_COMPONENT, names::COMPONENT_CHECKPOINT)))
+        .list(&ListParams::default().labels(&format!(
+            "{}={}",
+            names::LABEL_COMPONENT,
+            names::COMPONENT_CHECKPOINT
+        )))
         .await
         .unwrap()
         .items;
-    let versions: Vec<String> = checkpoints.iter().filter_map(|c| c.labels().get(names::LABEL_SCAN_VERSION).cloned()).collect();
-    assert_eq!(versions, vec!["3".to_string()], "only the current version's checkpoint is left");
+    let versions: Vec<String> = checkpoints
+        .iter()
+        .filter_map(|c| c.labels().get(names::LABEL_SCAN_VERSION).cloned())
+        .collect();
+    assert_eq!(
+        versions,
+        vec!["3".to_string()],
+        "only the current version's checkpoint is left"
+    );
     // Old Jobs are gone; only the newest remains.
     let jobs: Vec<String> = Api::<Job>::namespaced(client.clone(), &ns)
         .list(&ListParams::default())
@@ -507,7 +799,13 @@ async fn restarts_and_racing_operators_never_make_two_jobs() {
     for round in 0..6 {
         let desired = if round % 2 == 0 { "Paused" } else { "Running" };
         for i in 0..4 {
-            patch_spec(&client, &ns, &format!("s{i}"), json!({"desiredState": desired})).await;
+            patch_spec(
+                &client,
+                &ns,
+                &format!("s{i}"),
+                json!({"desiredState": desired}),
+            )
+            .await;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -520,10 +818,22 @@ async fn restarts_and_racing_operators_never_make_two_jobs() {
         })
         .await;
         assert_eq!(s.status.unwrap().scan_version, 1);
-        wait_job(&client, &ns, &format!("{name}-v1"), "running Job", |j| !suspended(j)).await;
+        wait_job(&client, &ns, &format!("{name}-v1"), "running Job", |j| {
+            !suspended(j)
+        })
+        .await;
     }
-    let jobs = Api::<Job>::namespaced(client.clone(), &ns).list(&ListParams::default()).await.unwrap().items;
-    assert_eq!(jobs.len(), 4, "one Job per scan: {:?}", jobs.iter().map(|j| j.name_any()).collect::<Vec<_>>());
+    let jobs = Api::<Job>::namespaced(client.clone(), &ns)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        jobs.len(),
+        4,
+        "one Job per scan: {:?}",
+        jobs.iter().map(|j| j.name_any()).collect::<Vec<_>>()
+    );
     for i in 0..4 {
         let job = format!("s{i}-v1");
         cira_testenv::wait_for("one crawler pod", WAIT, || async {

@@ -111,13 +111,16 @@ fn run(r: &Row) -> Decision {
         spec: &spec,
         status: &status,
         last_reason: r.last_reason,
-        invalid: r.invalid.then(|| "spec.crawl.includePatterns[0] is bad.".to_string()),
+        invalid: r
+            .invalid
+            .then(|| "spec.crawl.includePatterns[0] is bad.".to_string()),
         timeout: Duration::from_secs(10_000),
         job: r.job.clone(),
         pods: PodsView {
             active: r.pods_active,
             live: r.pods_active,
             newest_live_start: (r.pods_active > 0).then(|| t(NOW - 10)),
+            starting: 0,
         },
         progress: r.progress.as_ref(),
         admission: r.admission,
@@ -373,7 +376,12 @@ fn transition_table() {
         assert_eq!(d.reason, r.expect_reason, "{}: reason", r.name);
         assert_eq!(d.job, r.expect_job, "{}: job action", r.name);
         if Some(d.phase) != r.phase {
-            assert!(d.message.ends_with('.'), "{}: message {:?}", r.name, d.message);
+            assert!(
+                d.message.ends_with('.'),
+                "{}: message {:?}",
+                r.name,
+                d.message
+            );
         }
     }
 }
@@ -402,16 +410,32 @@ fn stale_crawler_is_replaced_then_fails() {
             active: 1,
             live: 1,
             newest_live_start: Some(t(NOW - 400)),
+            starting: 0,
         },
         progress: Some(&heartbeat),
         admission: Admission::Admitted,
         config: &config,
     };
     let d = decide(&inputs);
-    assert!(d.delete_pods, "stale pod is deleted");
+    assert_eq!(d.job, JobAction::Suspend(true), "stale crawler is stopped");
     assert_eq!(d.stale_restarts, 2);
     assert_eq!(d.phase, ScanPhase::Crawling);
-    assert_eq!(d.warning.as_ref().unwrap().0, reason::CRAWLER_RESTARTED);
+    assert_eq!(d.reason, reason::CRAWLER_RESTARTING);
+
+    // While its pod stops, the Job stays suspended; then it runs again.
+    let restarting = decide(&Inputs {
+        last_reason: Some(reason::CRAWLER_RESTARTING),
+        ..inputs.clone()
+    });
+    assert_eq!(restarting.job, JobAction::Suspend(true));
+    let gone = decide(&Inputs {
+        last_reason: Some(reason::CRAWLER_RESTARTING),
+        job: JobState::Running { suspended: true },
+        pods: PodsView::default(),
+        ..inputs.clone()
+    });
+    assert_eq!(gone.job, JobAction::Suspend(false));
+    assert_eq!(gone.reason, "Crawling");
 
     let exhausted = CompanyScanStatus {
         stale_restarts: 3,
@@ -424,11 +448,16 @@ fn stale_crawler_is_replaced_then_fails() {
     assert_eq!(d.job, JobAction::Suspend(true));
     assert!(d.message.contains("3 times"), "{}", d.message);
 
+    // A pod still starting is never stale.
+    inputs.pods.starting = 1;
+    assert_eq!(decide(&inputs).job, JobAction::Suspend(false));
+    inputs.pods.starting = 0;
+
     // A terminating pod (not live) is never counted as stale again.
     inputs.status = &status;
     inputs.pods.live = 0;
     let d = decide(&inputs);
-    assert!(!d.delete_pods);
+    assert_eq!(d.job, JobAction::Suspend(false));
 }
 
 #[test]

@@ -185,7 +185,10 @@ pub fn phase(scan: &CompanyScan) -> Option<ScanPhase> {
     scan.status.as_ref().and_then(|s| s.phase)
 }
 
-pub fn condition<'a>(scan: &'a CompanyScan, type_: &str) -> Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+pub fn condition<'a>(
+    scan: &'a CompanyScan,
+    type_: &str,
+) -> Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
     scan.status
         .as_ref()?
         .conditions
@@ -220,17 +223,32 @@ pub async fn wait_scan(
 }
 
 pub async fn wait_phase(client: &Client, ns: &str, name: &str, want: ScanPhase) -> CompanyScan {
-    wait_scan(client, ns, name, &format!("{ns}/{name} to be {want}"), WAIT, |s| {
-        phase(s) == Some(want)
-    })
+    wait_scan(
+        client,
+        ns,
+        name,
+        &format!("{ns}/{name} to be {want}"),
+        WAIT,
+        |s| phase(s) == Some(want),
+    )
     .await
 }
 
 pub async fn get_job(client: &Client, ns: &str, name: &str) -> Option<Job> {
-    Api::<Job>::namespaced(client.clone(), ns).get_opt(name).await.ok().flatten()
+    Api::<Job>::namespaced(client.clone(), ns)
+        .get_opt(name)
+        .await
+        .ok()
+        .flatten()
 }
 
-pub async fn wait_job(client: &Client, ns: &str, name: &str, what: &str, check: impl Fn(&Job) -> bool) -> Job {
+pub async fn wait_job(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    what: &str,
+    check: impl Fn(&Job) -> bool,
+) -> Job {
     let check = &check;
     wait_for(what, WAIT, || async move {
         let j = get_job(client, ns, name).await?;
@@ -278,7 +296,12 @@ pub async fn active_pods(client: &Client, ns: &str, job: &str) -> usize {
 }
 
 /// The labels and owner reference the crawler puts on its ConfigMaps.
-fn crawler_meta(scan: &CompanyScan, name: &str, component: &str, version: i64) -> serde_json::Value {
+fn crawler_meta(
+    scan: &CompanyScan,
+    name: &str,
+    component: &str,
+    version: i64,
+) -> serde_json::Value {
     json!({
         "name": name,
         "labels": {
@@ -380,7 +403,10 @@ pub async fn finish_as_crawler(client: &Client, scan: &CompanyScan, version: i64
         version,
         BTreeMap::from([
             (names::KEY_REPORT_JSON.to_string(), "{}".to_string()),
-            (names::KEY_REPORT_MD.to_string(), format!("# report v{version}")),
+            (
+                names::KEY_REPORT_MD.to_string(),
+                format!("# report v{version}"),
+            ),
         ]),
     )
     .await
