@@ -1,0 +1,164 @@
+//! The real binary is interrupted by SIGTERM and SIGKILL at several points
+//! and resumed; the result equals an uninterrupted run's and no more than
+//! `everyPages` pages are fetched twice per interruption.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Site, page_path, tree_site, wait_for};
+
+const EVERY_PAGES: u32 = 10;
+
+/// A crawler process killed on drop, so a failing test leaves none behind.
+struct Crawler {
+    child: Child,
+    stderr: std::path::PathBuf,
+}
+
+impl Crawler {
+    fn start(site: &Site, dir: &Path, run: usize) -> Crawler {
+        let stderr = dir.with_extension(format!("stderr-{run}"));
+        let child = Command::new(env!("CARGO_BIN_EXE_cira-crawler"))
+            .args(["scan", &site.url("/"), "--state-dir"])
+            .arg(dir)
+            .args([
+                "--allow-private-networks",
+                "--requests-per-second",
+                "200",
+                "--concurrency",
+                "4",
+                "--max-depth",
+                "20",
+                "--max-pages",
+                "1000",
+                "--checkpoint-every-pages",
+                &EVERY_PAGES.to_string(),
+                "--company-name",
+                "Acme",
+                "--plain-progress",
+            ])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("start cira-crawler");
+        Crawler { child, stderr }
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on the pid of a child this test owns.
+        let rc = unsafe { libc::kill(self.child.id() as i32, sig) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
+    async fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "crawler did not exit in time");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Crawler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr);
+    }
+}
+
+/// The report with what legitimately differs between runs removed.
+fn comparable_report(dir: &Path, site: &Site) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    let text = text.replace(&site.addr.to_string(), "SITE");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("timing");
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_runs_resume_to_the_same_result() {
+    use std::os::unix::process::ExitStatusExt;
+
+    // Uninterrupted baseline.
+    let base_site = Site::start(tree_site(300)).await;
+    let base_dir = tempfile::tempdir().unwrap();
+    let mut c = Crawler::start(&base_site, base_dir.path(), 0);
+    assert!(
+        c.wait(Duration::from_secs(60)).await.success(),
+        "{}",
+        c.stderr()
+    );
+    drop(c);
+    let baseline = comparable_report(base_dir.path(), &base_site);
+
+    let site = Site::start(tree_site(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let interruptions = [
+        (40, libc::SIGTERM),
+        (110, libc::SIGKILL),
+        (180, libc::SIGTERM),
+        (240, libc::SIGKILL),
+    ];
+    for (run, (after_hits, sig)) in interruptions.iter().enumerate() {
+        let mut c = Crawler::start(&site, dir.path(), run + 1);
+        wait_for("page hits", Duration::from_secs(60), || {
+            site.total_page_hits() >= *after_hits
+        })
+        .await;
+        c.signal(*sig);
+        let status = c.wait(Duration::from_secs(30)).await;
+        if *sig == libc::SIGTERM {
+            assert!(
+                status.success(),
+                "SIGTERM must save and exit 0: {}",
+                c.stderr()
+            );
+            assert!(
+                c.stderr().contains("Stopped after saving a checkpoint"),
+                "{}",
+                c.stderr()
+            );
+        } else {
+            assert_eq!(status.signal(), Some(libc::SIGKILL));
+        }
+        if run > 0 {
+            assert!(c.stderr().contains("Resuming"), "{}", c.stderr());
+        }
+        assert!(!c.stderr().contains("panicked"), "{}", c.stderr());
+    }
+    let mut c = Crawler::start(&site, dir.path(), 9);
+    let status = c.wait(Duration::from_secs(60)).await;
+    assert!(status.success(), "{}", c.stderr());
+    assert!(c.stderr().contains("Resuming"), "{}", c.stderr());
+    drop(c);
+
+    let hits = site.page_hits();
+    for i in 0..300 {
+        assert!(
+            hits.get(&page_path(i)).copied().unwrap_or(0) >= 1,
+            "page {i} never fetched"
+        );
+    }
+    let twice: u32 = hits.values().map(|n| n.saturating_sub(1)).sum();
+    let allowed = EVERY_PAGES * interruptions.len() as u32;
+    eprintln!("repeated fetches: {twice} (allowed {allowed})");
+    assert!(
+        twice <= allowed,
+        "{twice} repeated fetches, at most {allowed} allowed: {hits:?}"
+    );
+    assert_eq!(comparable_report(dir.path(), &site), baseline);
+}
