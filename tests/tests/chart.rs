@@ -709,3 +709,64 @@ async fn chart_installs_with_least_privilege_rbac() {
         "uninstall removes the ClusterRoles"
     );
 }
+
+/// The GitOps example: the kustomization renders, and its CompanyScans are
+/// accepted by the API server (schema and CEL rules of the real CRD).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gitops_example_scans_pass_server_side_dry_run() {
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    env.install_crds().await.expect("CRDs install");
+    let ns = env.new_namespace("chart-gitops").await.expect("namespace");
+    let example = chart_dir().join("../examples/gitops/scans");
+    let rendered = env
+        .kubectl()
+        .arg("kustomize")
+        .arg(&example)
+        .output()
+        .expect("kubectl runs");
+    assert!(rendered.status.success(), "{}", text(&rendered));
+    let mut scans: Vec<Value> = objects(&String::from_utf8_lossy(&rendered.stdout))
+        .into_iter()
+        .filter(|o| o["kind"] == "CompanyScan")
+        .collect();
+    assert_eq!(scans.len(), 2, "two scans in the example");
+    for scan in &mut scans {
+        assert_eq!(scan["metadata"]["namespace"], "research");
+        // The dry run cannot create `research`, so aim at a real namespace.
+        scan["metadata"]["namespace"] = Value::String(ns.clone());
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("scans.json");
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": scans});
+    std::fs::write(&file, list.to_string()).expect("write scans");
+    let out = env
+        .kubectl()
+        .args(["create", "--dry-run=server", "-o", "name", "-f"])
+        .arg(&file)
+        .output()
+        .expect("kubectl runs");
+    let output = text(&out);
+    assert!(
+        out.status.success(),
+        "the example scans are refused:\n{output}"
+    );
+    assert!(
+        output.contains("companyscan.cira.dev/acme")
+            && output.contains("companyscan.cira.dev/globex"),
+        "{output}"
+    );
+
+    // The Argo CD Applications are well-formed and point at the example.
+    for file in ["application-scans.yaml", "application-operator.yaml"] {
+        let path = chart_dir().join("../examples/gitops").join(file);
+        let app: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).expect("readable"))
+            .expect("valid YAML");
+        assert_eq!(app["kind"], "Application", "{file}");
+        let source = app["spec"]["source"]["path"].as_str().expect("source path");
+        assert!(
+            chart_dir().join("../..").join(source).is_dir(),
+            "{file}: source path {source} exists in the repository"
+        );
+    }
+}
