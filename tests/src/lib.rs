@@ -19,6 +19,7 @@ mod controlplane;
 mod env;
 mod error;
 mod node;
+pub mod sample_site;
 mod supervisor;
 mod wait;
 mod workspace;
