@@ -93,6 +93,8 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
                 "--service-account-signing-key-file={}",
                 pki.sa_private_key.display()
             ))
+            // No pvc-protection controller runs, so its finalizers would never go.
+            .arg("--disable-admission-plugins=StorageObjectInUseProtection")
             .arg("--endpoint-reconciler-type=none")
             .arg("--profiling=false")
             .arg("--v=1"),
@@ -110,19 +112,21 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
     let kubeconfig_path = dir.join("admin.kubeconfig");
     std::fs::write(&kubeconfig_path, &kubeconfig_yaml)
         .map_err(Error::io("could not write the admin kubeconfig"))?;
-    let client = client_from_kubeconfig(&kubeconfig_yaml).await?;
-
+    // Polled with kubectl rather than a kube client: the client logs every
+    // 500 from a not-yet-ready apiserver at ERROR level.
     wait_for("kube-apiserver /readyz", Duration::from_secs(90), || {
-        let client = client.clone();
+        let mut cmd = tokio::process::Command::new(bin.join("kubectl"));
+        cmd.arg(format!("--kubeconfig={}", kubeconfig_path.display()))
+            .args(["get", "--raw=/readyz", "--request-timeout=2s"])
+            .env("KUBECACHEDIR", dir.join("kubectl-cache"))
+            .kill_on_drop(true);
         async move {
             if let Err(e) = sup.check_alive() {
                 return Some(Err(e));
             }
-            let req = http::Request::get("/readyz").body(Vec::new()).ok()?;
-            match client.request_text(req).await {
-                Ok(body) if body.trim() == "ok" => Some(Ok(())),
-                _ => None,
-            }
+            let out = cmd.output().await.ok()?;
+            (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok")
+                .then_some(Ok(()))
         }
     })
     .await??;

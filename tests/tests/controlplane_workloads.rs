@@ -429,3 +429,221 @@ async fn deployment_pod_starts_and_becomes_ready() {
         assert!(env.node().pod_logs(&ns, name).contains("got SIGTERM"));
     }
 }
+
+fn bare_pod(name: &str, spec: serde_json::Value) -> Pod {
+    serde_json::from_value(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}),
+    )
+    .expect("valid pod")
+}
+
+async fn pod_phase(pods: &Api<Pod>, name: &str, phase: &str) -> Option<Pod> {
+    let pod = pods.get(name).await.ok()?;
+    (pod.status.as_ref()?.phase.as_deref() == Some(phase)).then_some(pod)
+}
+
+#[tokio::test]
+async fn disrupted_pod_gets_sigterm_and_fails_as_evicted() {
+    let env = env().await;
+    let ns = env.new_namespace("disrupt").await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = host_volume(dir.path());
+    spec["restartPolicy"] = json!("Always");
+    spec["terminationGracePeriodSeconds"] = json!(10);
+    spec["containers"] = json!([{
+        "name": "main", "image": IMAGE, "args": ["until-sigterm", "/data/marker"],
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+    }]);
+    pods.create(&PostParams::default(), &bare_pod("victim", spec))
+        .await
+        .unwrap();
+    wait_for("the pod to run", TIMEOUT, || async {
+        env.node().pod_pid(&ns, "victim")
+    })
+    .await
+    .unwrap();
+    env.node().disrupt_pod(&ns, "victim").await.unwrap();
+
+    let pod = pods.get("victim").await.unwrap();
+    let status = pod.status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Failed"));
+    assert_eq!(status.reason.as_deref(), Some("Evicted"));
+    let disruption = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "DisruptionTarget")
+        .expect("DisruptionTarget condition");
+    assert_eq!(disruption.status, "True");
+    assert_eq!(disruption.reason.as_deref(), Some("TerminationByKubelet"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("marker")).unwrap(),
+        "sigterm"
+    );
+    // Not restarted despite restartPolicy Always: the pod is terminal.
+    assert_eq!(env.node().pod_exits(&ns, "victim").len(), 1);
+}
+
+#[tokio::test]
+async fn deletion_escalates_to_sigkill_after_the_grace_period() {
+    let env = env().await;
+    let ns = env.new_namespace("grace").await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
+    let spec = json!({"terminationGracePeriodSeconds": 1, "containers": [{"name": "main", "image": IMAGE, "args": ["ignore-sigterm"]}]});
+    pods.create(&PostParams::default(), &bare_pod("stubborn", spec))
+        .await
+        .unwrap();
+    wait_for("the pod to run", TIMEOUT, || async {
+        env.node().pod_pid(&ns, "stubborn")
+    })
+    .await
+    .unwrap();
+    // The process prints its banner only once its SIGTERM handler is in place.
+    wait_for("the SIGTERM handler", TIMEOUT, || async {
+        env.node()
+            .pod_logs(&ns, "stubborn")
+            .contains("ignoring SIGTERM")
+            .then_some(())
+    })
+    .await
+    .unwrap();
+    let deleted_at = std::time::SystemTime::now();
+    pods.delete("stubborn", &Default::default()).await.unwrap();
+    wait_for("the pod object to be gone", TIMEOUT, || async {
+        pods.get_opt("stubborn")
+            .await
+            .ok()
+            .and_then(|p| p.is_none().then_some(()))
+    })
+    .await
+    .unwrap();
+    let exits = env.node().pod_exits(&ns, "stubborn");
+    assert_eq!(exits.len(), 1, "{exits:?}");
+    assert_eq!(exits[0].exit_code, 137);
+    let took = exits[0].finished_at.duration_since(deleted_at).unwrap();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    assert!(
+        env.node()
+            .pod_logs(&ns, "stubborn")
+            .contains("got SIGTERM, ignoring it")
+    );
+}
+
+#[tokio::test]
+async fn claims_are_bound_and_their_folder_outlives_pods() {
+    use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim};
+    let env = env().await;
+    let ns = env.new_namespace("claims").await.unwrap();
+    let client = env.admin_client().await;
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+    let pvc: PersistentVolumeClaim = serde_json::from_value(json!({
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }))
+    .unwrap();
+    claims.create(&PostParams::default(), &pvc).await.unwrap();
+    wait_for("claim data to be Bound", TIMEOUT, || async {
+        let c = claims.get("data").await.ok()?;
+        (c.status?.phase.as_deref() == Some("Bound")).then_some(())
+    })
+    .await
+    .unwrap();
+
+    let cm: ConfigMap = serde_json::from_value(
+        json!({"metadata": {"name": "settings"}, "data": {"greeting": "hello from a configmap"}}),
+    )
+    .unwrap();
+    Api::<ConfigMap>::namespaced(client.clone(), &ns)
+        .create(&PostParams::default(), &cm)
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let writer = json!({
+        "restartPolicy": "Never",
+        "volumes": [{"name": "state", "persistentVolumeClaim": {"claimName": "data"}}],
+        "containers": [{"name": "main", "image": IMAGE, "args": ["write", "/var/lib/cira/state.txt", "kept"],
+            "volumeMounts": [{"name": "state", "mountPath": "/var/lib/cira"}]}],
+    });
+    pods.create(&PostParams::default(), &bare_pod("writer", writer))
+        .await
+        .unwrap();
+    wait_for("the writer to succeed", TIMEOUT, || {
+        pod_phase(&pods, "writer", "Succeeded")
+    })
+    .await
+    .unwrap();
+    let file = env.node().claim_dir(&ns, "data").join("state.txt");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept");
+
+    // A second pod sees the claim's file, and a configMap volume's key.
+    let reader = json!({
+        "restartPolicy": "Never",
+        "volumes": [
+            {"name": "state", "persistentVolumeClaim": {"claimName": "data"}},
+            {"name": "settings", "configMap": {"name": "settings"}},
+        ],
+        "containers": [{"name": "main", "image": IMAGE, "command": ["/bin/testprog", "cat"], "args": ["/etc/cira/greeting"],
+            "volumeMounts": [{"name": "state", "mountPath": "/var/lib/cira"}, {"name": "settings", "mountPath": "/etc/cira"}]}],
+    });
+    pods.create(&PostParams::default(), &bare_pod("reader", reader))
+        .await
+        .unwrap();
+    wait_for("the reader to succeed", TIMEOUT, || {
+        pod_phase(&pods, "reader", "Succeeded")
+    })
+    .await
+    .unwrap();
+    assert!(
+        env.node()
+            .pod_logs(&ns, "reader")
+            .contains("hello from a configmap")
+    );
+
+    // Deleting the claim removes its folder (reclaim policy Delete).
+    claims.delete("data", &Default::default()).await.unwrap();
+    wait_for("the claim folder to be removed", TIMEOUT, || async {
+        (!file.exists()).then_some(())
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn unregistered_image_keeps_the_pod_pending_with_a_reason() {
+    let env = env().await;
+    let ns = env.new_namespace("no-image").await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
+    let spec = json!({"restartPolicy": "Never", "containers": [{"name": "main", "image": "cira.dev/not-registered:1", "args": ["exit", "0"]}]});
+    pods.create(&PostParams::default(), &bare_pod("waiting", spec))
+        .await
+        .unwrap();
+    let message = wait_for("the pod to report ErrImagePull", TIMEOUT, || async {
+        let pod = pods.get("waiting").await.ok()?;
+        let status = pod.status?;
+        let waiting = status.container_statuses?.first()?.state.clone()?.waiting?;
+        (status.phase.as_deref() == Some("Pending")
+            && waiting.reason.as_deref() == Some("ErrImagePull"))
+        .then_some(waiting.message.unwrap_or_default())
+    })
+    .await
+    .unwrap();
+    assert!(
+        message.contains("not registered with the test node agent"),
+        "{message}"
+    );
+
+    // Registering it later starts the pod.
+    env.node().register_image(
+        "cira.dev/not-registered",
+        env!("CARGO_BIN_EXE_cira-testprog").into(),
+    );
+    wait_for("the pod to succeed", TIMEOUT, || {
+        pod_phase(&pods, "waiting", "Succeeded")
+    })
+    .await
+    .unwrap();
+}

@@ -5,6 +5,8 @@
 //! - `sleep <seconds>`: sleep, then exit 0.
 //! - `until-sigterm <marker-file>`: wait for SIGTERM, write `sigterm` to the
 //!   marker file, exit 0.
+//! - `ignore-sigterm`: print each SIGTERM and keep running until killed.
+//! - `cat <file>`: print the file, exit 0.
 //! - `fail-first-run <dir>`: exit 1 the first time (leaving `<dir>/ran`),
 //!   exit 0 afterwards.
 //! - `sleep-first-run <dir>`: sleep for an hour the first time (leaving
@@ -59,6 +61,21 @@ async fn run(args: &[String]) -> Result<ExitCode, String> {
             println!("got SIGTERM");
             std::fs::write(&marker, "sigterm")
                 .map_err(|e| format!("could not write {marker}: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("ignore-sigterm") => {
+            let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+            println!("ignoring SIGTERM");
+            loop {
+                term.recv().await;
+                println!("got SIGTERM, ignoring it");
+            }
+        }
+        Some("cat") => {
+            let file = arg(1)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("could not read {file}: {e}"))?;
+            println!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         Some("fail-first-run") => {

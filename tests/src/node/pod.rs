@@ -667,12 +667,16 @@ impl Worker {
                     let _ = tx.send(Ok(()));
                 }
                 // Already deleting: `wait` keeps reporting it, so wait for
-                // the exit or deadline only.
+                // the exit or the deadline only.
                 Wake::Stop(Stop::Deleting) => {
-                    tokio::select! {
-                        status = child.wait() => return self.exit_info(status, started_at, started),
-                        _ = tokio::time::sleep_until(deadline.into()) => {}
-                    }
+                    let status = tokio::select! {
+                        status = child.wait() => status,
+                        _ = tokio::time::sleep_until(deadline.into()) => {
+                            signal(libc::SIGKILL);
+                            child.wait().await
+                        }
+                    };
+                    return self.exit_info(status, started_at, started);
                 }
                 Wake::Images => {}
             }
