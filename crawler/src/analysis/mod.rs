@@ -74,10 +74,7 @@ fn cell(s: &str) -> String {
 }
 
 /// Items most-seen first, then by key.
-fn ranked<'a, T>(
-    map: &'a BTreeMap<String, T>,
-    seen: impl Fn(&T) -> &Seen,
-) -> Vec<(&'a String, &'a T)> {
+fn ranked<T>(map: &BTreeMap<String, T>, seen: impl Fn(&T) -> &Seen) -> Vec<(&String, &T)> {
     let mut v: Vec<(&String, &T)> = map.iter().collect();
     v.sort_by(|a, b| seen(b.1).pages.cmp(&seen(a.1).pages).then(a.0.cmp(b.0)));
     v
@@ -113,9 +110,9 @@ fn overview(e: &Entities) -> String {
     let mut notes = Notes::new(AnalysisSection::Overview);
     let mut body = String::new();
     let fact = |k: &str| e.fact_values(k).first().map(|s| s.to_string());
-    let name = fact("legalName")
-        .or_else(|| fact("name"))
-        .or_else(|| fact("siteName"));
+    let name = fact("name")
+        .or_else(|| fact("siteName"))
+        .or_else(|| fact("legalName"));
     let home = e
         .pages
         .iter()
@@ -146,9 +143,7 @@ fn overview(e: &Entities) -> String {
     }
 
     let mut facts: Vec<(String, String)> = Vec::new();
-    if let Some(n) = fact("legalName").filter(|l| Some(l) != fact("name").as_ref())
-        && fact("name").is_some()
-    {
+    if let Some(n) = fact("legalName").filter(|l| Some(l) != name.as_ref()) {
         facts.push(("Legal name".into(), n));
     }
     if let Some(v) = fact("alternateName") {
@@ -338,7 +333,11 @@ fn contact(e: &Entities) -> String {
             } else {
                 " (fax)"
             };
-            let _ = writeln!(body, "- [{number}](tel:{number}){fax}{cite}");
+            let _ = writeln!(
+                body,
+                "- [{}](tel:{number}){fax}{cite}",
+                readable_phone(number)
+            );
         }
         body.push('\n');
     }
@@ -375,12 +374,7 @@ fn technology(e: &Entities) -> String {
     }
     body.push_str("| Category | Technologies |\n|---|---|\n");
     for (category, names) in by_category {
-        let label = category.replace('-', " ");
-        let mut chars = label.chars();
-        let label = match chars.next() {
-            Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
-            None => label,
-        };
+        let label = category_label(category);
         let _ = writeln!(body, "| {label} | {} |", names.join(", "));
     }
     notes.finish(&mut body);
@@ -406,6 +400,35 @@ fn social(e: &Entities) -> String {
     }
     notes.finish(&mut body);
     body
+}
+
+fn category_label(c: &str) -> String {
+    match c {
+        "cdn" => "CDN".into(),
+        "cms" => "CMS".into(),
+        "css-framework" => "CSS framework".into(),
+        "javascript-framework" => "JavaScript framework".into(),
+        "javascript-library" => "JavaScript library".into(),
+        other => {
+            let label = other.replace('-', " ");
+            let mut chars = label.chars();
+            match chars.next() {
+                Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+                None => label,
+            }
+        }
+    }
+}
+
+/// "+44 20 7946 0958" for a person to read; the E.164 form stays in links.
+fn readable_phone(e164: &str) -> String {
+    phonenumber::parse(None, e164)
+        .map(|n| {
+            n.format()
+                .mode(phonenumber::Mode::International)
+                .to_string()
+        })
+        .unwrap_or_else(|_| e164.to_string())
 }
 
 fn platform_label(p: &str) -> &str {

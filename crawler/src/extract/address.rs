@@ -228,7 +228,7 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
         return true;
     }
     if let Some(c) = POSTCODE_CITY.captures(line) {
-        let code = c[1].replace(' ', " ");
+        let code = c[1].to_string();
         let prefix = line
             .split(['-', ' '])
             .next()

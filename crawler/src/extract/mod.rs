@@ -340,11 +340,16 @@ pub struct PersonEntry {
 }
 
 impl PersonEntry {
-    /// The most informative title: the longest, ties by ordering.
+    /// The most informative title: a leadership title over a generic one
+    /// ("CTO" over "Directors"), then the longest, ties by ordering.
     pub fn best_title(&self) -> &str {
         self.titles
             .iter()
-            .max_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(b.cmp(a)))
+            .max_by(|a, b| {
+                (people::is_leadership(a), a.chars().count())
+                    .cmp(&(people::is_leadership(b), b.chars().count()))
+                    .then(b.cmp(a))
+            })
             .map(String::as_str)
             .unwrap_or("")
     }

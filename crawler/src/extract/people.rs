@@ -246,6 +246,18 @@ pub fn clean_name(raw: &str) -> Option<String> {
     Some(name)
 }
 
+static LEADERSHIP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale)\b",
+    )
+    .expect("static regex")
+});
+
+/// True for titles that name the company's leadership.
+pub fn is_leadership(title: &str) -> bool {
+    LEADERSHIP.is_match(title)
+}
+
 /// True if the text is (or contains) a job title.
 pub fn is_title(s: &str) -> bool {
     TITLE_WORDS.is_match(s) || ACRONYMS.is_match(s)

@@ -386,11 +386,13 @@ impl Report {
             }
             let mut hosts: Vec<(String, usize)> = by_host.into_iter().collect();
             hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let links = self.external_links.len();
             let _ = writeln!(
                 md,
-                "{} distinct external links to {} sites. Most linked:\n",
-                self.external_links.len(),
-                hosts.len()
+                "{links} distinct external {} to {} {}. Most linked:\n",
+                if links == 1 { "link" } else { "links" },
+                hosts.len(),
+                if hosts.len() == 1 { "site" } else { "sites" },
             );
             md.push_str("| Site | Links |\n|---|---:|\n");
             for (host, n) in hosts.iter().take(20) {

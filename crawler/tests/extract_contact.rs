@@ -1,0 +1,210 @@
+//! Emails, phone numbers and postal addresses: what must be found on the
+//! fixture sites, and the bait that must not be.
+
+#[path = "fixtures/support.rs"]
+mod support;
+
+use cira_crawler::extract::PhoneKind;
+use support::*;
+
+type AddressParts<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn emails(seed: &str, site: &[SitePage], file: &str) -> Vec<String> {
+    extract_one(seed, site, file).emails
+}
+
+#[test]
+fn emails_plain_mailto_obfuscated_and_structured() {
+    assert_eq!(
+        emails(EN_SEED, EN_SITE, "en/contact.html"),
+        vec![
+            "press@northwind-robotics.com",
+            "sales@northwind-robotics.com"
+        ],
+        "mailto (lower-cased, query dropped) and `[at] … [dot]` obfuscation"
+    );
+    assert_eq!(
+        emails(EN_SEED, EN_SITE, "en/index.html"),
+        vec!["hello@northwind-robotics.com"],
+        "JSON-LD email only"
+    );
+    assert_eq!(
+        emails(DE_SEED, DE_SITE, "de/impressum.html"),
+        vec!["info@musterwerk.de"],
+        "`(at) … (punkt)` obfuscation"
+    );
+    assert_eq!(
+        emails(FR_SEED, FR_SITE, "fr/mentions-legales.html"),
+        vec!["contact@atelier-lumiere.fr"]
+    );
+}
+
+#[test]
+fn emails_never_from_comments_scripts_images_or_placeholders() {
+    let all: Vec<String> = [(EN_SEED, EN_SITE), (DE_SEED, DE_SITE), (FR_SEED, FR_SITE)]
+        .into_iter()
+        .flat_map(|(seed, site)| extract_site(seed, site))
+        .flat_map(|p| p.emails)
+        .collect();
+    for bad in [
+        "legacy-sales@northwind-robotics.com", // HTML comment
+        "vertrieb-alt@musterwerk.de",          // HTML comment
+        "help@northwind-robotics.com",         // inside a <script>
+        "logo@2x.png",                         // retina image name
+        "name@example.com",                    // placeholder
+    ] {
+        assert!(
+            !all.iter().any(|e| e == bad),
+            "{bad} must not be found: {all:?}"
+        );
+    }
+    assert!(all.iter().all(|e| e == &e.to_lowercase()));
+}
+
+#[test]
+fn phones_normalised_to_e164_with_fax_told_apart() {
+    let en = extract_one(EN_SEED, EN_SITE, "en/contact.html").phones;
+    let got: Vec<(&str, PhoneKind)> = en.iter().map(|p| (p.value.as_str(), p.kind)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("+14155550132", PhoneKind::Phone),
+            ("+442079460958", PhoneKind::Phone),
+            ("+442079460959", PhoneKind::Fax),
+        ]
+    );
+    // National numbers need the region: .de ccTLD, lang=fr.
+    let de = extract_one(DE_SEED, DE_SITE, "de/impressum.html").phones;
+    let got: Vec<(&str, PhoneKind)> = de.iter().map(|p| (p.value.as_str(), p.kind)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("+498921543300", PhoneKind::Phone),
+            ("+498921543301", PhoneKind::Fax)
+        ],
+        "+49 (0)89 … and Telefax"
+    );
+    let fr = extract_one(FR_SEED, FR_SITE, "fr/mentions-legales.html").phones;
+    let got: Vec<&str> = fr.iter().map(|p| p.value.as_str()).collect();
+    assert_eq!(got, vec!["+33142685300", "+33142685301"]);
+    // Microdata telephone on the German home page, national format.
+    let home = extract_one(DE_SEED, DE_SITE, "de/index.html").phones;
+    assert_eq!(
+        home.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
+        vec!["+498921543300"]
+    );
+}
+
+#[test]
+fn phones_are_not_years_dates_orders_skus_prices_or_versions() {
+    // Every fixture is full of digit runs; only the labelled numbers above
+    // may come out.
+    let allowed = [
+        "+14155550132",
+        "+442079460958",
+        "+442079460959",
+        "+498921543300",
+        "+498921543301",
+        "+33142685300",
+        "+33142685301",
+    ];
+    for (seed, site) in [(EN_SEED, EN_SITE), (DE_SEED, DE_SITE), (FR_SEED, FR_SITE)] {
+        for p in extract_site(seed, site) {
+            for phone in &p.phones {
+                assert!(
+                    allowed.contains(&phone.value.as_str()),
+                    "{} found on {} is bait",
+                    phone.value,
+                    p.url
+                );
+            }
+        }
+    }
+    // Direct bait on one page with a German region hint.
+    let html = "<html lang=de><body><p>Bestellnummer: 4711-0815-2024</p><p>SKU 123-456-7890</p>\
+                <p>© 2009–2024</p><p>Preis: 1.299,00 €</p><p>Version 10.4.2.1234</p>\
+                <p>80802 München</p><p>Datum 12.03.2024</p><p>Rechnung 2024/0012345</p>\
+                <p>Öffnungszeiten 08:00-18:00</p><p>Tel.: 12.03.2024 - 15.03.2024</p></body></html>";
+    let page = page_from_html("https://www.musterwerk.de/bait", 1, html, &[]);
+    let got = extractor(DE_SEED, "Musterwerk").extract(&page).phones;
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
+fn phone_without_region_hint_needs_international_form() {
+    // A .com site without lang: "030 1234567" cannot be placed, so it is
+    // dropped rather than guessed.
+    let html = "<html><body><p>Phone: 030 12345678</p><p>Phone: +49 30 12345678</p></body></html>";
+    let page = page_from_html("https://acme.com/contact", 1, html, &[]);
+    let got = extractor("https://acme.com/", "Acme").extract(&page).phones;
+    assert_eq!(
+        got.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
+        vec!["+493012345678"]
+    );
+}
+
+#[test]
+fn addresses_from_text_and_structured_data() {
+    let contact = extract_one(EN_SEED, EN_SITE, "en/contact.html").addresses;
+    let lines: Vec<AddressParts> = contact
+        .iter()
+        .map(|a| {
+            (
+                a.street.as_deref(),
+                a.postal_code.as_deref(),
+                a.locality.as_deref(),
+                a.country.as_deref(),
+            )
+        })
+        .collect();
+    assert!(
+        lines.contains(&(
+            Some("10 Canal Wharf"),
+            Some("EC1A 1BB"),
+            Some("London"),
+            Some("GB")
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&(
+            Some("500 Harbor Boulevard"),
+            Some("94107"),
+            Some("San Francisco"),
+            Some("US")
+        )),
+        "{lines:?}"
+    );
+    assert_eq!(contact.len(), 2);
+
+    let de = merged(DE_SEED, DE_SITE);
+    // "Leopoldstraße 28a" (microdata) and "Leopoldstr. 28a" (imprint) merge.
+    assert_eq!(de.addresses.len(), 1, "{:?}", de.addresses);
+    let a = &de.addresses.values().next().expect("one address").address;
+    assert_eq!(a.postal_code.as_deref(), Some("80802"));
+    assert_eq!(a.locality.as_deref(), Some("München"));
+    assert_eq!(a.country.as_deref(), Some("DE"));
+
+    let fr = extract_one(FR_SEED, FR_SITE, "fr/mentions-legales.html").addresses;
+    assert_eq!(fr.len(), 1);
+    assert_eq!(fr[0].street.as_deref(), Some("12 rue de la Paix"));
+    assert_eq!(fr[0].country.as_deref(), Some("FR"));
+}
+
+#[test]
+fn addresses_are_not_years_prices_or_order_lines() {
+    let html = "<html lang=de><body><p>Seit 1987</p><p>2019 Annual Report</p>\
+                <p>Katalog 2023</p><p>1299 Euro Paket</p><p>Bestellung 4711</p>\
+                <p>10115 Berlin</p></body></html>";
+    let page = page_from_html("https://www.musterwerk.de/news", 1, html, &[]);
+    let got = extractor(DE_SEED, "Musterwerk").extract(&page).addresses;
+    assert!(
+        got.is_empty(),
+        "a postcode line without a street is not an address: {got:?}"
+    );
+}
