@@ -5,77 +5,26 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Site, page_path, tree_site, wait_for};
+use common::{Crawler, Site, page_path, tree_site, wait_for};
 
 const EVERY_PAGES: u32 = 10;
 
-/// A crawler process killed on drop, so a failing test leaves none behind.
-struct Crawler {
-    child: Child,
-    stderr: std::path::PathBuf,
-}
-
-impl Crawler {
-    fn start(site: &Site, dir: &Path, run: usize) -> Crawler {
-        let stderr = dir.with_extension(format!("stderr-{run}"));
-        let child = Command::new(env!("CARGO_BIN_EXE_cira-crawler"))
-            .args(["scan", &site.url("/"), "--state-dir"])
-            .arg(dir)
-            .args([
-                "--allow-private-networks",
-                "--requests-per-second",
-                "200",
-                "--concurrency",
-                "4",
-                "--max-depth",
-                "20",
-                "--max-pages",
-                "1000",
-                "--checkpoint-every-pages",
-                &EVERY_PAGES.to_string(),
-                "--company-name",
-                "Acme",
-                "--plain-progress",
-            ])
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .expect("start cira-crawler");
-        Crawler { child, stderr }
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on the pid of a child this test owns.
-        let rc = unsafe { libc::kill(self.child.id() as i32, sig) };
-        assert_eq!(rc, 0, "kill failed");
-    }
-
-    async fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "crawler did not exit in time");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-}
-
-impl Drop for Crawler {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.stderr);
-    }
+fn resume_args() -> Vec<String> {
+    [
+        "--requests-per-second",
+        "200",
+        "--concurrency",
+        "4",
+        "--max-depth",
+        "20",
+        "--checkpoint-every-pages",
+        "10",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// The report with what legitimately differs between runs removed.
@@ -96,7 +45,7 @@ async fn interrupted_runs_resume_to_the_same_result() {
     // Uninterrupted baseline.
     let base_site = Site::start(tree_site(300)).await;
     let base_dir = tempfile::tempdir().unwrap();
-    let mut c = Crawler::start(&base_site, base_dir.path(), 0);
+    let mut c = Crawler::start(&base_site, base_dir.path(), 0, &resume_args());
     assert!(
         c.wait(Duration::from_secs(60)).await.success(),
         "{}",
@@ -114,7 +63,7 @@ async fn interrupted_runs_resume_to_the_same_result() {
         (240, libc::SIGKILL),
     ];
     for (run, (after_hits, sig)) in interruptions.iter().enumerate() {
-        let mut c = Crawler::start(&site, dir.path(), run + 1);
+        let mut c = Crawler::start(&site, dir.path(), run + 1, &resume_args());
         wait_for("page hits", Duration::from_secs(60), || {
             site.total_page_hits() >= *after_hits
         })
@@ -140,7 +89,7 @@ async fn interrupted_runs_resume_to_the_same_result() {
         }
         assert!(!c.stderr().contains("panicked"), "{}", c.stderr());
     }
-    let mut c = Crawler::start(&site, dir.path(), 9);
+    let mut c = Crawler::start(&site, dir.path(), 9, &resume_args());
     let status = c.wait(Duration::from_secs(60)).await;
     assert!(status.success(), "{}", c.stderr());
     assert!(c.stderr().contains("Resuming"), "{}", c.stderr());

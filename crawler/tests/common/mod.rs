@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -301,4 +303,63 @@ fn page_html(i: usize, n: usize) -> String {
          </body></html>",
         m = i % 7
     )
+}
+
+/// A crawler process killed on drop, so a failing test leaves none behind.
+pub struct Crawler {
+    pub child: Child,
+    stderr: std::path::PathBuf,
+}
+
+impl Crawler {
+    pub fn start(site: &Site, dir: &Path, run: usize, extra: &[String]) -> Crawler {
+        let stderr = dir.with_extension(format!("stderr-{run}"));
+        let child = Command::new(env!("CARGO_BIN_EXE_cira-crawler"))
+            .args(["scan", &site.url("/"), "--state-dir"])
+            .arg(dir)
+            .args([
+                "--allow-private-networks",
+                "--max-pages",
+                "1000",
+                "--company-name",
+                "Acme",
+                "--plain-progress",
+            ])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("start cira-crawler");
+        Crawler { child, stderr }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill(2) on the pid of a child this test owns.
+        let rc = unsafe { libc::kill(self.child.id() as i32, sig) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
+    pub async fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "crawler did not exit in time");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Crawler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr);
+    }
 }

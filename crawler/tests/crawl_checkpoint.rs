@@ -1,0 +1,132 @@
+//! Corrupt, truncated and wrong-version checkpoints: recovered from the
+//! other slot, or refused with a clear error; never a panic.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Crawler, Site, page_path, tree_site, wait_for};
+
+fn args() -> Vec<String> {
+    [
+        "--requests-per-second",
+        "150",
+        "--concurrency",
+        "2",
+        "--checkpoint-every-pages",
+        "5",
+        "--max-depth",
+        "20",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The generation written in a checkpoint file's header.
+fn generation(path: &Path) -> u64 {
+    let blob = std::fs::read(path).unwrap();
+    let (header, _) = cira_crds::checkpoint::read_header(&blob).unwrap();
+    header.generation
+}
+
+/// The slot files, newest first.
+fn slots_newest_first(dir: &Path) -> (PathBuf, PathBuf) {
+    let a = dir.join("checkpoint-0.bin");
+    let b = dir.join("checkpoint-1.bin");
+    if generation(&a) > generation(&b) {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+async fn interrupted_scan(site: &Site, dir: &Path) {
+    let mut c = Crawler::start(site, dir, 1, &args());
+    wait_for("some pages", Duration::from_secs(30), || {
+        site.total_page_hits() >= 30
+    })
+    .await;
+    c.signal(libc::SIGTERM);
+    assert!(
+        c.wait(Duration::from_secs(30)).await.success(),
+        "{}",
+        c.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_newest_slot_falls_back_to_the_previous() {
+    let site = Site::start(tree_site(100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    interrupted_scan(&site, dir.path()).await;
+    let (newest, older) = slots_newest_first(dir.path());
+    let older_generation = generation(&older);
+    let mut blob = std::fs::read(&newest).unwrap();
+    let n = blob.len();
+    blob[n - 10] ^= 0xa5;
+    std::fs::write(&newest, blob).unwrap();
+
+    let mut c = Crawler::start(&site, dir.path(), 2, &args());
+    let status = c.wait(Duration::from_secs(60)).await;
+    let err = c.stderr();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("newest checkpoint is unreadable"), "{err}");
+    assert!(
+        err.contains(&format!("generation={older_generation}")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for i in 0..100 {
+        assert!(site.hits(&page_path(i)) >= 1, "page {i} missing");
+    }
+    assert!(dir.path().join("report.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_checkpoints_are_refused_clearly() {
+    let site = Site::start(tree_site(100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    interrupted_scan(&site, dir.path()).await;
+    let (newest, older) = slots_newest_first(dir.path());
+
+    // Truncated newest + garbage older: refused, exit code 3, clear message.
+    let blob = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &blob[..blob.len() / 2]).unwrap();
+    std::fs::write(&older, b"not a checkpoint at all").unwrap();
+    let mut c = Crawler::start(&site, dir.path(), 2, &args());
+    let status = c.wait(Duration::from_secs(30)).await;
+    let err = c.stderr();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("no usable checkpoint"), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(err.contains("magic"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // A checkpoint from a future format: refused, naming the version.
+    let text = String::from_utf8_lossy(&blob).into_owned();
+    assert!(text.contains("\"formatVersion\":1"));
+    let future = text.replace("\"formatVersion\":1", "\"formatVersion\":7");
+    std::fs::write(&newest, future.as_bytes()).unwrap();
+    let mut c = Crawler::start(&site, dir.path(), 3, &args());
+    let status = c.wait(Duration::from_secs(30)).await;
+    let err = c.stderr();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("format version 7"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_sites_state_dir_is_refused() {
+    let site = Site::start(tree_site(100)).await;
+    let dir = tempfile::tempdir().unwrap();
+    interrupted_scan(&site, dir.path()).await;
+    let other = Site::start(tree_site(3)).await;
+    let mut c = Crawler::start(&other, dir.path(), 2, &args());
+    let status = c.wait(Duration::from_secs(30)).await;
+    let err = c.stderr();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("use another state directory"), "{err}");
+    assert_eq!(other.total_page_hits(), 0);
+}
