@@ -167,7 +167,14 @@ async fn pod_env_uses_downward_api_and_its_service_account_token() {
     );
 
     // whoami through the per-pod kubeconfig: the pod's own service account.
-    let extra = json!({"pod": {"serviceAccountName": "default"}});
+    // With /tmp mounted (as the crawler Job does), the agent's own paths
+    // (KUBECONFIG under the env folder in /tmp) must not be rewritten.
+    let extra = json!({"pod": {
+        "serviceAccountName": "default",
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+        "containers": [{"name": "main", "image": IMAGE, "args": ["whoami"],
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
+    }});
     jobs.create(&PostParams::default(), &job("whoami", &["whoami"], extra))
         .await
         .unwrap();

@@ -37,10 +37,13 @@
 //!   downwardAPI volumes become per-pod folders; a persistentVolumeClaim
 //!   becomes a per-(namespace, claim) folder ([`NodeAgent::claim_dir`]) that
 //!   outlives pods and is removed when the claim is deleted; hostPath is used
-//!   as is. Since `/var/lib/...` cannot be mounted, **every env value, arg and
-//!   workingDir that equals or starts with a volumeMount's `mountPath`** (also
-//!   after a `--flag=` prefix) is rewritten to the local folder. Claims are
-//!   bound to a hostPath PersistentVolume the agent creates.
+//!   as is. Since `/var/lib/...` cannot be mounted, **every env value (from
+//!   the pod spec), arg and workingDir that equals or starts with a
+//!   volumeMount's `mountPath`** (also after a `--flag=` prefix) is rewritten
+//!   to the local folder; note that this also applies to host paths a test
+//!   passes in, e.g. anything under `/tmp` when the pod mounts `/tmp`. A
+//!   mount at `/tmp` also sets `TMPDIR`. Claims are bound to a hostPath
+//!   PersistentVolume the agent creates.
 //! - **Ports.** Pods share the host network. For each `containerPort` the
 //!   agent picks a free loopback port, sets `CIRA_TEST_PORT_<number>` (and
 //!   `CIRA_TEST_PORT_<NAME>` for named ports, upper-cased, `-` as `_`), and

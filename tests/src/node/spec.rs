@@ -414,8 +414,17 @@ pub(crate) async fn launch(
             }
         }
     }
-    let set = |env: &mut Vec<(String, String)>, key: String, value: String| {
+    // A container that mounts a volume at /tmp expects its temp files there.
+    if let Some((_, local)) = mounts.iter().find(|(m, _)| m == "/tmp") {
+        env.push(("TMPDIR".into(), local.display().to_string()));
+    }
+    // Only values from the pod spec are rewritten: the agent's own values
+    // (HOME, KUBECONFIG, ...) are host paths already, which may well lie
+    // under a mount path such as /tmp.
+    let mut from_spec: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut set = |env: &mut Vec<(String, String)>, key: String, value: String| {
         env.retain(|(k, _)| *k != key);
+        from_spec.insert(key.clone());
         env.push((key, value));
     };
     for from in container.env_from.clone().unwrap_or_default() {
@@ -480,7 +489,11 @@ pub(crate) async fn launch(
     let env: Vec<(String, String)> = env
         .into_iter()
         .map(|(k, v)| {
-            let v = rewrite(&v);
+            let v = if from_spec.contains(&k) {
+                rewrite(&v)
+            } else {
+                v
+            };
             (k, v)
         })
         .collect();
