@@ -1,9 +1,9 @@
 # CIRA: the two commands after cloning are `make scan` and `make test`.
 SHELL := /bin/bash
-URL ?= https://example.com
+URL ?=
 STATE_DIR ?= ./cira-scan
 
-.PHONY: test lint unit controlplane crdgen scan
+.PHONY: test lint controlplane crdgen scan demo
 
 ## Runs every check CI runs: formatting, lints, unit and integration tests on
 ## a real control plane built from source (cached after the first build).
@@ -21,6 +21,16 @@ controlplane:
 crdgen:
 	cargo run -q -p cira-crds --bin crdgen
 
-## Scans a website locally, checkpointing to $(STATE_DIR).
+## Scans a website locally, checkpointing to $(STATE_DIR). Without URL it
+## scans the bundled sample company site served on 127.0.0.1.
 scan:
+ifeq ($(strip $(URL)),)
+	bash tests/local-scan.sh $(STATE_DIR)
+else
 	cargo run --release -p cira-crawler -- scan $(URL) --state-dir $(STATE_DIR)
+endif
+
+## The whole system on a local control plane: Helm chart, a scan of the
+## sample site, live progress and the report.
+demo: controlplane
+	cargo run -p cira-testenv --bin cira-demo
