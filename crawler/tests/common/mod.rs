@@ -313,19 +313,30 @@ pub struct Crawler {
 
 impl Crawler {
     pub fn start(site: &Site, dir: &Path, run: usize, extra: &[String]) -> Crawler {
+        let url = site.url("/");
+        let dir_s = dir.to_str().unwrap().to_string();
+        let mut args: Vec<&str> = vec![
+            "scan",
+            &url,
+            "--state-dir",
+            &dir_s,
+            "--allow-private-networks",
+            "--max-pages",
+            "1000",
+            "--company-name",
+            "Acme",
+            "--plain-progress",
+        ];
+        args.extend(extra.iter().map(String::as_str));
+        Self::start_with(dir, run, &args, &[])
+    }
+
+    /// Starts the binary with these arguments and environment variables.
+    pub fn start_with(dir: &Path, run: usize, args: &[&str], envs: &[(&str, &str)]) -> Crawler {
         let stderr = dir.with_extension(format!("stderr-{run}"));
         let child = Command::new(env!("CARGO_BIN_EXE_cira-crawler"))
-            .args(["scan", &site.url("/"), "--state-dir"])
-            .arg(dir)
-            .args([
-                "--allow-private-networks",
-                "--max-pages",
-                "1000",
-                "--company-name",
-                "Acme",
-                "--plain-progress",
-            ])
-            .args(extra)
+            .args(args)
+            .envs(envs.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap())

@@ -1,0 +1,392 @@
+//! `cira-crawler run` against the real control plane, as the crawler pod's
+//! ServiceAccount with exactly the protocol's Role: checkpoint, progress and
+//! report ConfigMaps; SIGTERM saves and exits 0; a resumed run completes;
+//! large checkpoints are split and a 50k-URL state stays within limits.
+
+mod common;
+
+use std::time::Duration;
+
+use cira_crawler::checkpoint::{ConfigMapStore, OnUnusable, ScanObject, Store};
+use cira_crawler::state::CrawlState;
+use cira_crds::checkpoint::ScanIdentity;
+use cira_crds::names;
+use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
+use cira_crds::{CompanyRef, CompanyScan, CompanyScanSpec, CrawlSpec};
+use cira_testenv::TestEnv;
+use common::{Crawler, Site, tree_site, wait_for};
+use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Api;
+use kube::api::PostParams;
+
+struct Scan {
+    ns: String,
+    name: String,
+    uid: String,
+    spec: CompanyScanSpec,
+    kubeconfig: tempfile::NamedTempFile,
+}
+
+/// Creates a CompanyScan plus its crawler ServiceAccount and the protocol's
+/// Role, and writes a kubeconfig for that ServiceAccount.
+async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan {
+    env.install_crds().await.unwrap();
+    let ns = env.new_namespace("crawler").await.unwrap();
+    let admin = env.admin_client().await;
+    let spec = CompanyScanSpec {
+        company: CompanyRef {
+            name: "Acme".into(),
+            url: site.url("/"),
+        },
+        desired_state: Default::default(),
+        rescan: 0,
+        crawl: CrawlSpec {
+            max_pages: 1000,
+            max_depth: 20,
+            requests_per_second: 150.0,
+            concurrency: 4,
+            allow_private_networks: true,
+            ..CrawlSpec::default()
+        },
+        timeout: "1h".into(),
+        checkpoint: cira_crds::CheckpointSpec {
+            every_pages,
+            ..Default::default()
+        },
+        analysis: Default::default(),
+        report: Default::default(),
+        crawler: None,
+    };
+    let scans: Api<CompanyScan> = Api::namespaced(admin.clone(), &ns);
+    let created = scans
+        .create(
+            &PostParams::default(),
+            &CompanyScan::new(name, spec.clone()),
+        )
+        .await
+        .unwrap();
+    let uid = created.metadata.uid.unwrap();
+
+    let sa_name = names::crawler_service_account_name(name);
+    let meta = |n: &str| ObjectMeta {
+        name: Some(n.to_string()),
+        namespace: Some(ns.clone()),
+        ..ObjectMeta::default()
+    };
+    Api::<ServiceAccount>::namespaced(admin.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &ServiceAccount {
+                metadata: meta(&sa_name),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut resource_names = names::all_checkpoint_configmap_names(name);
+    resource_names.push(names::progress_configmap_name(name));
+    resource_names.push(names::report_configmap_name(name, 1));
+    Api::<Role>::namespaced(admin.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &Role {
+                metadata: meta(&sa_name),
+                rules: Some(vec![
+                    PolicyRule {
+                        api_groups: Some(vec![String::new()]),
+                        resources: Some(vec!["configmaps".into()]),
+                        verbs: vec!["get".into(), "update".into(), "patch".into()],
+                        resource_names: Some(resource_names),
+                        ..Default::default()
+                    },
+                    PolicyRule {
+                        api_groups: Some(vec![String::new()]),
+                        resources: Some(vec!["configmaps".into()]),
+                        verbs: vec!["create".into()],
+                        ..Default::default()
+                    },
+                ]),
+            },
+        )
+        .await
+        .unwrap();
+    Api::<RoleBinding>::namespaced(admin.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &RoleBinding {
+                metadata: meta(&sa_name),
+                role_ref: RoleRef {
+                    api_group: Some("rbac.authorization.k8s.io".into()),
+                    kind: "Role".into(),
+                    name: sa_name.clone(),
+                },
+                subjects: Some(vec![Subject {
+                    kind: "ServiceAccount".into(),
+                    name: sa_name.clone(),
+                    namespace: Some(ns.clone()),
+                    ..Default::default()
+                }]),
+            },
+        )
+        .await
+        .unwrap();
+
+    let token = Api::<ServiceAccount>::namespaced(admin, &ns)
+        .create_token_request(
+            &sa_name,
+            &PostParams::default(),
+            &TokenRequest {
+                spec: Some(TokenRequestSpec {
+                    audiences: None,
+                    expiration_seconds: Some(3600),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .token;
+    let mut kc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.kubeconfig_path()).unwrap()).unwrap();
+    kc["users"][0]["user"] = serde_json::json!({ "token": token });
+    kc["contexts"][0]["context"]["namespace"] = serde_json::json!(ns);
+    let kubeconfig = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(kubeconfig.path(), serde_json::to_vec(&kc).unwrap()).unwrap();
+    Scan {
+        ns,
+        name: name.into(),
+        uid,
+        spec,
+        kubeconfig,
+    }
+}
+
+fn start_run(scan: &Scan, run: usize, dir: &std::path::Path) -> Crawler {
+    let spec = serde_json::to_string(&scan.spec).unwrap();
+    Crawler::start_with(
+        dir,
+        run,
+        &["run"],
+        &[
+            (names::ENV_SCAN_NAMESPACE, scan.ns.as_str()),
+            (names::ENV_SCAN_NAME, scan.name.as_str()),
+            (names::ENV_SCAN_UID, scan.uid.as_str()),
+            (names::ENV_SCAN_VERSION, "1"),
+            (names::ENV_SCAN_SPEC, spec.as_str()),
+            (names::ENV_POD_NAME, "crawler-pod"),
+            ("KUBECONFIG", scan.kubeconfig.path().to_str().unwrap()),
+        ],
+    )
+}
+
+async fn configmap(api: &Api<ConfigMap>, name: &str) -> Option<ConfigMap> {
+    api.get_opt(name).await.unwrap()
+}
+
+fn progress_of(cm: &ConfigMap) -> CrawlerProgress {
+    serde_json::from_str(&cm.data.as_ref().unwrap()[names::KEY_PROGRESS]).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(300)).await;
+    let scan = setup(env, &site, "acme", 10).await;
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    let logs = tempfile::tempdir().unwrap();
+
+    // First run: SIGTERM (a pause) part-way.
+    let mut c = start_run(&scan, 1, logs.path());
+    wait_for("pages", Duration::from_secs(60), || {
+        site.total_page_hits() >= 60
+    })
+    .await;
+    c.signal(libc::SIGTERM);
+    let status = c.wait(Duration::from_secs(30)).await;
+    assert!(status.success(), "{}", c.stderr());
+    drop(c);
+
+    let progress_name = names::progress_configmap_name("acme");
+    let cm = configmap(&api, &progress_name)
+        .await
+        .expect("progress ConfigMap");
+    let labels = cm.metadata.labels.clone().unwrap();
+    assert_eq!(labels[names::LABEL_COMPONENT], names::COMPONENT_PROGRESS);
+    assert_eq!(labels[names::LABEL_SCAN], "acme");
+    assert_eq!(labels[names::LABEL_SCAN_VERSION], "1");
+    let owner = &cm.metadata.owner_references.clone().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.uid.as_str(), owner.controller),
+        ("CompanyScan", scan.uid.as_str(), Some(false))
+    );
+    let p = progress_of(&cm);
+    assert!(p.pages_crawled >= 50 && p.outcome.is_none(), "{p:?}");
+    let ckpt = p.checkpoint.clone().expect("checkpoint info");
+    assert!(ckpt.generation >= 1 && ckpt.bytes > 0);
+
+    let slot = ckpt.generation % names::CHECKPOINT_SLOTS;
+    let chunk0 = configmap(&api, &names::checkpoint_configmap_name("acme", slot, 0))
+        .await
+        .expect("checkpoint ConfigMap");
+    let ann = chunk0.metadata.annotations.clone().unwrap();
+    assert_eq!(
+        ann[names::ANNOTATION_GENERATION],
+        ckpt.generation.to_string()
+    );
+    assert_eq!(ann[names::ANNOTATION_CHUNKS], "1");
+    assert_eq!(ann[names::ANNOTATION_BYTES], ckpt.bytes.to_string());
+    assert_eq!(
+        chunk0.metadata.labels.unwrap()[names::LABEL_COMPONENT],
+        names::COMPONENT_CHECKPOINT
+    );
+    let blob = &chunk0.binary_data.unwrap()[names::KEY_CHECKPOINT].0;
+    let (header, state): (_, CrawlState) = cira_crds::checkpoint::decode(blob).unwrap();
+    assert_eq!(header.scan.name, "acme");
+    assert!(state.pages_crawled >= 50);
+
+    // Second run resumes and completes.
+    let before = site.total_page_hits();
+    let mut c = start_run(&scan, 2, logs.path());
+    let status = c.wait(Duration::from_secs(90)).await;
+    assert!(status.success(), "{}", c.stderr());
+    assert!(
+        c.stderr().contains("resuming from checkpoint"),
+        "{}",
+        c.stderr()
+    );
+    drop(c);
+    let after = site.total_page_hits();
+    assert!(
+        after - before <= 300 - 50 + 10,
+        "resumed run refetched too much: {before} -> {after}"
+    );
+
+    let p = progress_of(&configmap(&api, &progress_name).await.unwrap());
+    let report_name = names::report_configmap_name("acme", 1);
+    match &p.outcome {
+        Some(CrawlerOutcome::Completed {
+            report_config_map, ..
+        }) => assert_eq!(report_config_map, &report_name),
+        other => panic!("expected Completed, got {other:?}"),
+    }
+    assert_eq!(p.pages_crawled, 300);
+    let report = configmap(&api, &report_name)
+        .await
+        .expect("report ConfigMap");
+    let data = report.data.unwrap();
+    let json: serde_json::Value = serde_json::from_str(&data[names::KEY_REPORT_JSON]).unwrap();
+    assert_eq!(json["pagesCrawled"], 300);
+    assert!(data[names::KEY_REPORT_MD].contains("Acme"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_spec_exits_3_with_a_reason() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(3)).await;
+    let mut scan = setup(env, &site, "broken", 10).await;
+    scan.spec.crawl.include_patterns = vec!["(unclosed".into()];
+    let logs = tempfile::tempdir().unwrap();
+    let mut c = start_run(&scan, 1, logs.path());
+    let status = c.wait(Duration::from_secs(30)).await;
+    assert_eq!(status.code(), Some(3), "{}", c.stderr());
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    let p = progress_of(
+        &configmap(&api, &names::progress_configmap_name("broken"))
+            .await
+            .expect("progress"),
+    );
+    match p.outcome {
+        Some(CrawlerOutcome::Failed { reason }) => assert!(reason.contains("include"), "{reason}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+/// A realistic 50k-URL state fits one ConfigMap; an incompressible one is
+/// split into chunks, each under the object limit, and reads back intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_checkpoints_split_and_stay_within_limits() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(1)).await;
+    let scan = setup(env, &site, "big", 10).await;
+    let client = env
+        .service_account_client(&scan.ns, &names::crawler_service_account_name("big"))
+        .await
+        .unwrap();
+    let object = ScanObject {
+        namespace: scan.ns.clone(),
+        name: "big".into(),
+        uid: scan.uid.clone(),
+        version: 1,
+    };
+    let store = Store::ConfigMap(Box::new(ConfigMapStore::new(client, object)));
+    let identity = ScanIdentity {
+        namespace: scan.ns.clone(),
+        name: "big".into(),
+        scan_version: 1,
+    };
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+
+    let mut state = CrawlState::new(&site.url("/"), 1);
+    for i in 0..50_000u32 {
+        let section = ["products", "news", "blog", "docs", "team"][(i % 5) as usize];
+        state.visited.0.insert(format!(
+            "https://www.acme-industries.example/{section}/item-{i}/overview"
+        ));
+    }
+    for i in 0..5_000u32 {
+        state
+            .queue
+            .push(format!("https://www.acme-industries.example/tags/t-{i}"), 3);
+    }
+    let saved = store.save(&identity, 1, &state).await.unwrap();
+    let cm = configmap(&api, &names::checkpoint_configmap_name("big", 1, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        cm.metadata.annotations.unwrap()[names::ANNOTATION_CHUNKS],
+        "1",
+        "a 50k-URL state ({} bytes) fits one ConfigMap",
+        saved.bytes
+    );
+
+    // Random path parts barely compress: several chunks.
+    let mut noisy = state.clone();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..60_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noisy.visited.0.insert(format!(
+            "https://acme.example/{x:016x}{:016x}",
+            x.rotate_left(29)
+        ));
+    }
+    let saved = store.save(&identity, 2, &noisy).await.unwrap();
+    let cm = configmap(&api, &names::checkpoint_configmap_name("big", 0, 0))
+        .await
+        .unwrap();
+    let chunks: usize = cm.metadata.annotations.unwrap()[names::ANNOTATION_CHUNKS]
+        .parse()
+        .unwrap();
+    assert!(chunks >= 2, "{} bytes in {chunks} chunk(s)", saved.bytes);
+    for i in 0..chunks {
+        let cm = configmap(&api, &names::checkpoint_configmap_name("big", 0, i))
+            .await
+            .unwrap();
+        let size = serde_json::to_vec(&cm).unwrap().len();
+        assert!(size < 1024 * 1024, "chunk {i} is {size} bytes");
+    }
+    let loaded = store
+        .load(&identity, OnUnusable::Refuse)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.header.generation, 2);
+    assert_eq!(loaded.state.visited, noisy.visited);
+}
