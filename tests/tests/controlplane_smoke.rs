@@ -26,3 +26,20 @@ async fn control_plane_starts_with_a_ready_node() {
     assert!(ns.starts_with("smoke-"));
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn workspace_binary_builds_in_the_test_profile() {
+    let path = cira_testenv::workspace_binary("cira-testenv", "cira-testprog").unwrap();
+    assert_eq!(
+        path,
+        std::path::PathBuf::from(env!("CARGO_BIN_EXE_cira-testprog"))
+    );
+    let out = std::process::Command::new(&path)
+        .args(["exit", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    // Cached: the second call does not build again.
+    let again = cira_testenv::workspace_binary("cira-testenv", "cira-testprog").unwrap();
+    assert_eq!(again, path);
+}
