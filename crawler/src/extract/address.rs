@@ -151,7 +151,7 @@ static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
 /// French/Belgian: "12 rue de la Paix", "3bis avenue Foch".
 static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)\b[\p{L}\s'\-\.]{2,60})$",
+        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)[\p{L}\s'\-\.]{2,60})$",
     )
     .expect("static regex")
 });
@@ -200,7 +200,8 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
     // Drop a label such as "Adresse:" or "Siège :".
     let line = line.rsplit(':').next().unwrap_or(line);
     let line = line.trim().trim_end_matches(',');
-    if line.chars().count() > 80 {
+    // Cheap checks first: this runs on every short line of every page.
+    if line.len() > 120 || line.chars().count() > 80 || !line.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
     if let Some(c) = STREET_DE.captures(line) {

@@ -33,42 +33,42 @@ pub struct LegalId {
 
 static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)\b",
+        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
     )
     .expect("static regex")
 });
 
 static VAT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(ATU\s?\d{8}|BE\s?[01]\d{3}[\s.]?\d{3}[\s.]?\d{3}|DE\s?\d{3}\s?\d{3}\s?\d{3}|FR\s?[0-9A-HJ-NP-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}|IT\s?\d{11}|NL\s?\d{9}\s?B\s?\d{2}|ES\s?[A-Z0-9]\d{7}[A-Z0-9]|GB\s?\d{3}\s?\d{4}\s?\d{2}(?:\s?\d{3})?|XI\s?\d{9}|IE\s?\d{7}[A-W][A-I]?|IE\s?\d[A-Z+*]\d{5}[A-W]|LU\s?\d{8}|DK\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2}|SE\s?\d{12}|FI\s?\d{8}|PL\s?\d{10}|PT\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|SI\s?\d{8}|HU\s?\d{8}|RO\s?\d{2,10}|BG\s?\d{9,10}|HR\s?\d{11}|LT\s?(?:\d{12}|\d{9})|LV\s?\d{11}|EE\s?\d{9}|EL\s?\d{9}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|CHE[\s\-]?\d{3}\.?\d{3}\.?\d{3}(?:\s?(?:MWST|TVA|IVA))?)\b",
+        r"(?-u:\b)(ATU\s?\d{8}|BE\s?[01]\d{3}[\s.]?\d{3}[\s.]?\d{3}|DE\s?\d{3}\s?\d{3}\s?\d{3}|FR\s?[0-9A-HJ-NP-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}|IT\s?\d{11}|NL\s?\d{9}\s?B\s?\d{2}|ES\s?[A-Z0-9]\d{7}[A-Z0-9]|GB\s?\d{3}\s?\d{4}\s?\d{2}(?:\s?\d{3})?|XI\s?\d{9}|IE\s?\d{7}[A-W][A-I]?|IE\s?\d[A-Z+*]\d{5}[A-W]|LU\s?\d{8}|DK\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2}|SE\s?\d{12}|FI\s?\d{8}|PL\s?\d{10}|PT\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|SI\s?\d{8}|HU\s?\d{8}|RO\s?\d{2,10}|BG\s?\d{9,10}|HR\s?\d{11}|LT\s?(?:\d{12}|\d{9})|LV\s?\d{11}|EE\s?\d{9}|EL\s?\d{9}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|CHE[\s\-]?\d{3}\.?\d{3}\.?\d{3}(?:\s?(?:MWST|TVA|IVA))?)(?-u:\b)",
     )
     .expect("static regex")
 });
 
 static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(HR[AB])\s?(\d{1,6})(?:\s?([A-Z]{1,2})\b)?").expect("static regex")
+    Regex::new(r"(?-u:\b)(HR[AB])\s?(\d{1,6})(?:\s?([A-Z]{1,2})(?-u:\b))?").expect("static regex")
 });
 static COURT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:Amtsgericht\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:Amtsgericht\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
         .expect("static regex")
 });
 static FIRMENBUCH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bFN\s?(\d{4,6}\s?[a-z])\b").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)FN\s?(\d{4,6}\s?[a-z])(?-u:\b)").expect("static regex"));
 static COMPANIES_HOUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|\bCRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?\d{6,8})\b",
+        r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|(?-u:\b)CRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?\d{6,8})(?-u:\b)",
     )
     .expect("static regex")
 });
 static SIREN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(SIRET|SIREN|RCS(?:\s+[\p{Lu}][\p{L}\-]+){0,2})(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:\d[\s.]?){8,13}\d)\b",
+        r"(?i)(?-u:\b)(SIRET|SIREN|RCS(?:\s+[\p{Lu}][\p{L}\-]+){0,2})(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:\d[\s.]?){8,13}\d)(?-u:\b)",
     )
     .expect("static regex")
 });
 static KVK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})\b",
+        r"(?i)(?-u:\b)(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -242,12 +242,53 @@ fn court_near(lines: &[&str], i: usize) -> Option<String> {
 /// Identifiers written in visible text.
 pub fn from_text(text: &str) -> Vec<LegalId> {
     let mut out = Vec::new();
+    // Page-level gates: most pages name no identifier at all, and then the
+    // per-line work below is skipped entirely.
+    let lower_text = text.to_lowercase();
+    let any = |ws: &[&str]| ws.iter().any(|w| lower_text.contains(w));
+    let gate_vat = text.contains("CHE") || VAT_LABEL.is_match(text);
+    let gate_hr = text.contains("HRA") || text.contains("HRB");
+    let gate_fn = text.contains("FN");
+    let gate_ch = any(&[
+        "company number",
+        "company no",
+        "company registration",
+        "registered in",
+        "companies house",
+    ]) || text.contains("CRN");
+    let gate_fr = any(&["siren", "siret", "rcs"]);
+    let gate_kvk = any(&[
+        "kvk",
+        "k.v.k",
+        "koophandel",
+        "chamber of commerce",
+        "handelsregister",
+    ]);
+    if !(gate_vat || gate_hr || gate_fn || gate_ch || gate_fr || gate_kvk) {
+        return out;
+    }
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if !line.bytes().any(|b| b.is_ascii_digit()) {
             continue;
         }
-        for m in VAT.find_iter(line) {
+        // Literal gates keep the identifier regexes off ordinary prose.
+        let lower = if gate_ch || gate_fr || gate_kvk {
+            line.to_lowercase()
+        } else {
+            String::new()
+        };
+        let has = |w: &str| lower.contains(w);
+        let vat_context = gate_vat
+            && (line.contains("CHE")
+                || VAT_LABEL.is_match(line)
+                || (i > 0 && VAT_LABEL.is_match(lines[i - 1])));
+        let vat_matches: Vec<regex::Match<'_>> = if vat_context {
+            VAT.find_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for m in vat_matches {
             let before = &line[..m.start()];
             let labelled = VAT_LABEL.is_match(before)
                 || (before.trim().is_empty() && i > 0 && VAT_LABEL.is_match(lines[i - 1]));
@@ -256,7 +297,12 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
                 out.extend(vat_id(m.as_str()));
             }
         }
-        for c in HANDELSREGISTER.captures_iter(line) {
+        let handelsregister: Vec<regex::Captures<'_>> = if gate_hr && line.contains("HR") {
+            HANDELSREGISTER.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for c in handelsregister {
             let mut value = format!("{} {}", &c[1], &c[2]);
             if let Some(suffix) = c.get(3) {
                 value.push(' ');
@@ -270,7 +316,12 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
                 authority: court_near(&lines, i),
             });
         }
-        for c in FIRMENBUCH.captures_iter(line) {
+        let firmenbuch: Vec<regex::Captures<'_>> = if gate_fn && line.contains("FN") {
+            FIRMENBUCH.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for c in firmenbuch {
             out.push(LegalId {
                 kind: "registration".into(),
                 scheme: Some("firmenbuch".into()),
@@ -279,7 +330,13 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
                 authority: court_near(&lines, i),
             });
         }
-        for c in COMPANIES_HOUSE.captures_iter(line) {
+        let companies_house: Vec<regex::Captures<'_>> =
+            if gate_ch && (has("compan") || has("regist") || line.contains("CRN")) {
+                COMPANIES_HOUSE.captures_iter(line).collect()
+            } else {
+                Vec::new()
+            };
+        for c in companies_house {
             let raw = c[1].to_uppercase();
             let value = if raw.chars().all(|c| c.is_ascii_digit()) {
                 format!("{raw:0>8}")
@@ -294,7 +351,12 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
                 authority: None,
             });
         }
-        for c in SIREN.captures_iter(line) {
+        let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs")) {
+            SIREN.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for c in siren {
             let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
             let digits = digits_of(&d);
             let label = c[1].to_string();
@@ -319,7 +381,18 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
                 authority,
             });
         }
-        for c in KVK.captures_iter(line) {
+        let kvk: Vec<regex::Captures<'_>> = if gate_kvk
+            && (has("kvk")
+                || has("k.v.k")
+                || has("koophandel")
+                || has("chamber of commerce")
+                || has("handelsregister"))
+        {
+            KVK.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for c in kvk {
             out.push(LegalId {
                 kind: "registration".into(),
                 scheme: Some("kvk".into()),

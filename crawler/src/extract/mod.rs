@@ -413,6 +413,15 @@ pub struct Entities {
     pub pages: Vec<PageSummary>,
 }
 
+/// Most distinct entities kept per type.
+pub const MAX_PER_TYPE: usize = 1000;
+
+fn cap<T>(map: &mut BTreeMap<String, T>, max: usize) {
+    while map.len() > max {
+        map.pop_last();
+    }
+}
+
 /// Most descriptions kept per product.
 const MAX_PRODUCT_DESCRIPTIONS: usize = 3;
 /// Most distinct values kept per organisation fact key.
@@ -518,6 +527,16 @@ impl Entities {
                 values.entry(v).or_default().add(url);
             }
         }
+        // Bound the checkpoint on huge sites (a shop with thousands of
+        // product pages): keep the smallest keys, a choice that does not
+        // depend on page order.
+        cap(&mut self.emails, MAX_PER_TYPE);
+        cap(&mut self.phones, MAX_PER_TYPE);
+        cap(&mut self.social, MAX_PER_TYPE);
+        cap(&mut self.people, MAX_PER_TYPE);
+        cap(&mut self.products, MAX_PER_TYPE);
+        cap(&mut self.addresses, MAX_PER_TYPE);
+        cap(&mut self.legal, MAX_PER_TYPE);
         if let Some(summary) = page.summary {
             let pos = self.pages.binary_search_by(|p| {
                 (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url))

@@ -6,7 +6,8 @@
 //! label (`Tel.`, `Phone`, `Telefon`, `Tél.`, `Fax`, ...), and only if the
 //! library says it is a valid number for its region.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use phonenumber::Mode;
@@ -18,13 +19,13 @@ use crate::page::Link;
 
 /// A run of digits with the separators phone numbers use.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+|\b00)?\(?\d[\d \u{a0}./\-()]{4,22}\d").expect("static regex")
+    Regex::new(r"(?:\+|(?-u:\b)00)?\(?\d[\d \u{a0}./\-()]{4,22}\d").expect("static regex")
 });
 
 /// A phone label close before a number. `fax` is told apart.
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:tel|tél|telefon|téléphone|telephone|phone|fon|mobil|mobile|handy|cell|call|hotline|whatsapp|telefono|teléfono|telefoon|ring|ph|t|m)\b|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?|\b(?:fax|telefax|télécopie)\b\.?\s*[:.]?",
+        r"(?i)(?:(?-u:\b)(?:tel|tél|telefon|téléphone|telephone|phone|fon|mobil|mobile|handy|cell|call|hotline|whatsapp|telefono|teléfono|telefoon|ring|ph|t|m)(?-u:\b)|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?|(?-u:\b)(?:fax|telefax|télécopie)(?-u:\b)\.?\s*[:.]?",
     )
     .expect("static regex")
 });
@@ -62,11 +63,32 @@ fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     } else {
         Some(region?)
     };
-    let number = phonenumber::parse(region, &cleaned).ok()?;
-    if !phonenumber::is_valid(&number) {
-        return None;
+    // The same footer number appears on every page of a site; parsing and
+    // validating it once per worker thread is enough.
+    let key = (cleaned, region);
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
     }
-    Some(number.format().mode(Mode::E164).to_string())
+    let result = phonenumber::parse(region, &key.0)
+        .ok()
+        .filter(phonenumber::is_valid)
+        .map(|n| n.format().mode(Mode::E164).to_string());
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(key, result.clone());
+    });
+    result
+}
+
+/// Entries in each worker thread's cache of parsed numbers.
+const CACHE_ENTRIES: usize = 4096;
+
+thread_local! {
+    static CACHE: RefCell<HashMap<(String, Option<Id>), Option<String>>> =
+        RefCell::new(HashMap::new());
 }
 
 /// Numbers in visible text, next to a label or in international form.
@@ -114,10 +136,14 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
         }
         // A label on its own line ("Telefon" / "+49 ...") covers the next line.
         let t = line.trim();
-        prev_line_label = LABEL
-            .find(t)
-            .filter(|m| m.start() == 0 && m.end() >= t.len().saturating_sub(1))
-            .map(|m| kind_of(m.as_str()));
+        prev_line_label = if t.len() <= 24 {
+            LABEL
+                .find(t)
+                .filter(|m| m.start() == 0 && m.end() >= t.len().saturating_sub(1))
+                .map(|m| kind_of(m.as_str()))
+        } else {
+            None
+        };
     }
 }
 

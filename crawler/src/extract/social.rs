@@ -2,9 +2,31 @@
 //! `https://x.com/acme`, ...). Share and intent buttons, tracking pixels,
 //! posts and videos are not profiles and are dropped.
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use url::Url;
 
 use super::SocialProfile;
+
+/// Host fragments of the platforms handled below (case-insensitive).
+static PLATFORM_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build([
+            "linkedin.",
+            "twitter.",
+            "x.com",
+            "github.",
+            "facebook.",
+            "fb.com",
+            "instagram.",
+            "youtube.",
+            "xing.",
+            "tiktok.",
+        ])
+        .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
+});
 
 /// Instances whose `/@user` links are Mastodon profiles even without `rel=me`.
 const MASTODON_HOSTS: &[&str] = &[
@@ -129,6 +151,12 @@ fn profile(platform: &str, url: String) -> Option<SocialProfile> {
 pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProfile> {
     let href = href.trim();
     if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    // Most links point elsewhere; skip URL parsing unless the raw href can
+    // name a platform (or is a rel=me / Mastodon-style link).
+    let rel_me = rel.is_some_and(|r| r.split_whitespace().any(|t| t == "me"));
+    if !rel_me && !href.contains("/@") && !PLATFORM_HINT.is_match(href) {
         return None;
     }
     let url = base.join(href).ok()?;
