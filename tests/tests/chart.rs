@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -769,4 +770,132 @@ async fn gitops_example_scans_pass_server_side_dry_run() {
             "{file}: source path {source} exists in the repository"
         );
     }
+}
+
+/// The chart end to end: the node agent runs the operator image (mapped to
+/// the freshly built binary) with nothing but the chart's RBAC, and that
+/// operator takes a scan up to a crawler Job. No crawler image is
+/// registered, so no crawler process runs and nothing leaves the machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_deploys_a_working_operator() {
+    use cira_crds::{CompanyScan, names};
+    use k8s_openapi::api::batch::v1::Job;
+    use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+    use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+    use kube::api::{Api, ListParams, PostParams};
+
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    env.install_crds().await.expect("CRDs install");
+    let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
+        .expect("the operator builds");
+    env.node()
+        .register_image("ghcr.io/cira-dev/cira-operator", operator);
+    let ns = env.new_namespace("chart-e2e").await.expect("namespace");
+    let scans_ns = env
+        .new_namespace("chart-e2e-scans")
+        .await
+        .expect("namespace");
+    let release = Release {
+        env,
+        name: format!("e2e-{ns}"),
+        namespace: ns.clone(),
+    };
+    let chart = chart_dir();
+    let watch_ns = format!("operator.watchNamespace={scans_ns}");
+    let out = env
+        .helm()
+        .args([
+            "install",
+            &release.name,
+            chart.to_str().expect("utf-8 path"),
+        ])
+        // No --wait: the test waits for what the operator does instead.
+        .args(["--namespace", &ns, "--skip-crds", "--set", &watch_ns])
+        .args([
+            "--set",
+            "networkPolicy.crawler.apiServer.cidrs={192.0.2.10/32}",
+        ])
+        .output()
+        .expect("helm runs");
+    let client = env.admin_client().await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let operator_logs = || async {
+        let list = pods
+            .list(&ListParams::default().labels("app.kubernetes.io/component=operator"))
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
+        list.iter()
+            .filter_map(|p| p.metadata.name.as_deref())
+            .map(|name| format!("--- {name}\n{}", env.node().pod_logs(&ns, name)))
+            .collect::<String>()
+    };
+    assert!(
+        out.status.success(),
+        "helm install failed:\n{}\noperator logs:\n{}",
+        text(&out),
+        operator_logs().await
+    );
+
+    let scans: Api<CompanyScan> = Api::namespaced(client.clone(), &scans_ns);
+    let scan: CompanyScan = serde_json::from_value(serde_json::json!({
+        "apiVersion": "cira.dev/v1alpha1",
+        "kind": "CompanyScan",
+        "metadata": {"name": "acme"},
+        "spec": {"company": {"name": "Acme Inc.", "url": "https://acme.example"}}
+    }))
+    .expect("a valid scan");
+    scans
+        .create(&PostParams::default(), &scan)
+        .await
+        .expect("scan created");
+
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &scans_ns);
+    let job_name = names::job_name("acme", 1);
+    let found = cira_testenv::wait_for(
+        "the operator to create the crawler Job and write status",
+        Duration::from_secs(90),
+        || {
+            let (jobs, scans, job_name) = (jobs.clone(), scans.clone(), job_name.clone());
+            async move {
+                let job = jobs.get_opt(&job_name).await.ok()??;
+                let scan = scans.get("acme").await.ok()?;
+                scan.status.as_ref()?.phase?;
+                Some((job, scan))
+            }
+        },
+    )
+    .await;
+    let logs = operator_logs().await;
+    let (job, scan) = found.unwrap_or_else(|e| panic!("{e}\noperator logs:\n{logs}"));
+    assert_eq!(scan.status.as_ref().map(|s| s.scan_version), Some(1));
+    assert_eq!(
+        job.metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("app.kubernetes.io/component")),
+        Some(&"crawler".to_string()),
+        "the crawler NetworkPolicy selects this Job's pods"
+    );
+    let crawler = names::crawler_service_account_name("acme");
+    let sa: Api<ServiceAccount> = Api::namespaced(client.clone(), &scans_ns);
+    let roles: Api<Role> = Api::namespaced(client.clone(), &scans_ns);
+    let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), &scans_ns);
+    assert!(
+        sa.get_opt(&crawler).await.expect("read").is_some(),
+        "{logs}"
+    );
+    assert!(
+        roles.get_opt(&crawler).await.expect("read").is_some(),
+        "{logs}"
+    );
+    assert!(
+        bindings.get_opt(&crawler).await.expect("read").is_some(),
+        "{logs}"
+    );
+    assert!(
+        !logs.to_lowercase().contains("forbidden"),
+        "the chart's RBAC refused the operator something:\n{logs}"
+    );
 }
