@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Crawl benchmark: cira-crawler (extraction on, politeness off) next to the
+# `spider` crate on one generated local site, in the same run; then the
+# checkpoint cost at 1k/10k/50k visited URLs and peak memory of a 50k-page
+# crawl.
+#
+# Usage: benches/crawl-bench.sh [PAGES] [BIG_PAGES]   (defaults 2000, 50000)
+# Set BIG_PAGES=0 to skip the 50k-page memory run.
+set -euo pipefail
+
+PAGES=${1:-2000}
+BIG_PAGES=${2:-50000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PEER="$ROOT/benches/peer-spider"
+WORK=$(mktemp -d)
+SITE_PID=""
+cleanup() {
+  if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "building (release)..." >&2
+(cd "$ROOT" && cargo build --quiet --release -p cira-crawler --example checkpoint_bench)
+(cd "$PEER" && cargo build --quiet --release)
+CIRA="$ROOT/target/release/cira-crawler"
+SPIDER="$PEER/target/release/spider-crawl"
+SITE="$PEER/target/release/bench-site"
+
+start_site() {
+  "$SITE" "$1" > "$WORK/site.out" &
+  SITE_PID=$!
+  for _ in $(seq 1 200); do
+    if grep -q '^port=' "$WORK/site.out" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  PORT=$(sed -n 's/^port=//p' "$WORK/site.out")
+  [ -n "$PORT" ] || { echo "bench site did not start" >&2; exit 1; }
+}
+
+stop_site() {
+  kill "$SITE_PID" 2>/dev/null || true
+  wait "$SITE_PID" 2>/dev/null || true
+  SITE_PID=""
+}
+
+# Runs a command under /usr/bin/time; sets WALL, CPU (user+sys) and RSS_KIB.
+timed() {
+  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" > "$WORK/out" 2> "$WORK/err" || {
+    echo "failed: $*" >&2; tail -20 "$WORK/err" >&2; exit 1; }
+  read -r WALL USR SYS RSS_KIB < "$WORK/time"
+  CPU=$(echo "$USR + $SYS" | bc -l)
+}
+
+cira_scan() { # every_pages max_pages
+  rm -rf "$WORK/state"
+  timed "$CIRA" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
+    --allow-private-networks --requests-per-second 0 --no-robots --no-sitemaps \
+    --concurrency 32 --max-depth 50 --max-pages "$2" \
+    --checkpoint-every-pages "$1" --plain-progress
+  CRAWLED=$(sed -n 's/.*"pagesCrawled": *\([0-9]*\).*/\1/p' "$WORK/state/report.json" | head -1)
+}
+
+row() { # name pages
+  printf '| %s | %s | %.2f | %.0f | %.3f | %.0f |\n' "$1" "$2" "$WALL" \
+    "$(echo "$2 / $WALL" | bc -l)" "$(echo "$CPU * 1000 / $2" | bc -l)" \
+    "$(echo "$RSS_KIB / 1024" | bc -l)"
+}
+
+start_site "$PAGES"
+echo
+echo "Site: $PAGES generated pages (about 6 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+echo
+echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
+echo "|---|---:|---:|---:|---:|---:|"
+timed "$SPIDER" "http://127.0.0.1:$PORT/" $((PAGES + 10))
+SPIDER_PAGES=$(sed -n 's/^pages=\([0-9]*\).*/\1/p' "$WORK/out")
+row "spider 2.53.9 (no extraction)" "$SPIDER_PAGES"
+cira_scan 10 $((PAGES + 10))
+row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
+cira_scan 1000 $((PAGES + 10))
+row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
+stop_site
+
+echo
+echo "Checkpoint cost (folder store; a ConfigMap chunk holds 700 KiB):"
+echo
+"$ROOT/target/release/examples/checkpoint_bench"
+
+if [ "$BIG_PAGES" -gt 0 ]; then
+  start_site "$BIG_PAGES"
+  cira_scan 1000 "$BIG_PAGES"
+  stop_site
+  echo
+  echo "A $BIG_PAGES-page crawl: $CRAWLED pages in $(printf %.1f "$WALL") s, peak RSS $(echo "$RSS_KIB / 1024" | bc) MiB, final checkpoint $(stat -c %s "$WORK"/state/checkpoint-*.bin | sort -n | tail -1) bytes."
+fi

@@ -1,0 +1,115 @@
+//! Checkpoint cost by crawl size: save time and bytes at 1k, 10k and 50k
+//! visited URLs (folder store: encode + fsync + rename), and the process's
+//! peak memory once the 50k-URL state is built.
+//!
+//! `cargo run --release -p cira-crawler --example checkpoint_bench`
+
+use std::time::Instant;
+
+use cira_crawler::checkpoint::{DirStore, Store};
+use cira_crawler::extract::Extractor;
+use cira_crawler::page::FetchedPage;
+use cira_crawler::state::CrawlState;
+use cira_crds::checkpoint::ScanIdentity;
+
+const SECTIONS: [&str; 8] = [
+    "products", "news", "blog", "docs", "team", "careers", "events", "support",
+];
+
+fn url(i: usize) -> String {
+    let section = SECTIONS[i % SECTIONS.len()];
+    format!(
+        "https://www.acme-industries.example/{section}/{}/article-{i}-{}",
+        2015 + i % 11,
+        ["overview", "details", "specs", "pricing"][i % 4]
+    )
+}
+
+fn state(visited: usize) -> CrawlState {
+    let mut s = CrawlState::new("https://www.acme-industries.example/", 1);
+    let extractor = Extractor::new(
+        &url::Url::parse("https://www.acme-industries.example/").expect("seed"),
+        "Acme",
+    );
+    for i in 0..visited {
+        s.visited.0.insert(url(i));
+        // Entities from a sample of pages, as a crawl would merge them.
+        if i % 10 == 0 {
+            let html = format!(
+                "<html><body><p>Mail sales{}@acme-industries.example or call +41 44 668 {:02} {:02}.</p>\
+                 <a href=\"https://www.linkedin.com/company/acme-{}\">in</a></body></html>",
+                i % 97,
+                i % 89,
+                i % 83,
+                i % 31
+            );
+            let page = FetchedPage {
+                url: url::Url::parse(&url(i)).expect("url"),
+                depth: 2,
+                status: 200,
+                content_type: "text/html".into(),
+                headers: vec![],
+                scan: cira_crawler::html::scan_html(&html),
+                body: html,
+            };
+            s.entities.merge_page(extractor.extract(&page));
+        }
+    }
+    for i in visited..visited + visited / 10 {
+        s.queue.push(url(i), 3);
+    }
+    s.pages_crawled = visited as u64;
+    s
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::Dir(DirStore::new(dir.path()).expect("store"));
+    let identity = ScanIdentity {
+        namespace: "bench".into(),
+        name: "acme".into(),
+        scan_version: 1,
+    };
+    println!(
+        "| visited URLs | queued | save ms (median of 5) | checkpoint bytes | bytes/URL | ConfigMap chunks |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for (g, n) in [1_000usize, 10_000, 50_000].into_iter().enumerate() {
+        let s = state(n);
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for k in 0..5u64 {
+            let t = Instant::now();
+            let saved = store
+                .save(&identity, (g as u64) * 10 + k + 1, &s)
+                .await
+                .expect("save");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            bytes = saved.bytes;
+        }
+        times.sort_by(f64::total_cmp);
+        let chunks = (bytes as usize).div_ceil(cira_crds::names::CHECKPOINT_CHUNK_BYTES);
+        println!(
+            "| {n} | {} | {:.1} | {bytes} | {:.1} | {chunks} |",
+            s.queue.len(),
+            times[2],
+            bytes as f64 / n as f64
+        );
+    }
+    if let Some(kib) = peak_rss_kib() {
+        println!(
+            "\npeak RSS with the 50k-URL state built and saved: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
+}
