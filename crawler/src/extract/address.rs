@@ -291,6 +291,10 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     }
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     for (i, line) in lines.iter().enumerate() {
+        // A street needs a house number; prose lines are too long to be one.
+        if line.len() > 240 || !line.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
         // Same line: "Musterstraße 12, 10115 Berlin, Germany".
         let parts: Vec<&str> = line.split([',', '·', '|', '•']).map(str::trim).collect();
         for j in 0..parts.len() {

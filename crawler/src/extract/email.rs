@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -23,6 +24,15 @@ static OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
 static DOT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point)[ \t]*[\]\)\}>][ \t]*")
         .expect("static regex")
+});
+/// Literal gate for the obfuscation regex: an opening bracket before "at".
+static AT_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build([
+            "[at", "(at", "{at", "<at", "[ at", "( at", "{ at", "[ät", "(ät", "[@", "(@",
+        ])
+        .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
 });
 static AT_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex"));
@@ -132,7 +142,7 @@ pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
             push_candidate(m.as_str(), out);
         }
     }
-    if AT_TOKEN.is_match(text) {
+    if AT_HINT.is_match(text) && AT_TOKEN.is_match(text) {
         for caps in OBFUSCATED.captures_iter(text) {
             let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
                 continue;

@@ -8,6 +8,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +72,30 @@ static KVK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?-u:\b)(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})(?-u:\b)",
     )
     .expect("static regex")
+});
+
+/// Words that must occur somewhere on a page before the per-line search
+/// for a scheme runs; indices are used by `from_text`.
+const GATE_WORDS: [&str; 13] = [
+    "company number",
+    "company no",
+    "company registration",
+    "registered in",
+    "companies house",
+    "siren",
+    "siret",
+    "rcs",
+    "kvk",
+    "k.v.k",
+    "koophandel",
+    "chamber of commerce",
+    "handelsregister",
+];
+static GATES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(GATE_WORDS)
+        .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
 });
 
 fn digits_of(s: &str) -> Vec<u32> {
@@ -244,26 +269,17 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
     let mut out = Vec::new();
     // Page-level gates: most pages name no identifier at all, and then the
     // per-line work below is skipped entirely.
-    let lower_text = text.to_lowercase();
-    let any = |ws: &[&str]| ws.iter().any(|w| lower_text.contains(w));
+    let mut seen = [false; GATE_WORDS.len()];
+    for m in GATES.find_overlapping_iter(text) {
+        seen[m.pattern().as_usize()] = true;
+    }
+    let any = |range: std::ops::Range<usize>| seen[range].iter().any(|b| *b);
     let gate_vat = text.contains("CHE") || VAT_LABEL.is_match(text);
     let gate_hr = text.contains("HRA") || text.contains("HRB");
     let gate_fn = text.contains("FN");
-    let gate_ch = any(&[
-        "company number",
-        "company no",
-        "company registration",
-        "registered in",
-        "companies house",
-    ]) || text.contains("CRN");
-    let gate_fr = any(&["siren", "siret", "rcs"]);
-    let gate_kvk = any(&[
-        "kvk",
-        "k.v.k",
-        "koophandel",
-        "chamber of commerce",
-        "handelsregister",
-    ]);
+    let gate_ch = any(0..5) || text.contains("CRN");
+    let gate_fr = any(5..8);
+    let gate_kvk = any(8..13);
     if !(gate_vat || gate_hr || gate_fn || gate_ch || gate_fr || gate_kvk) {
         return out;
     }
