@@ -83,11 +83,14 @@ fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     result
 }
 
+/// Raw number (international prefix normalised) and the region it was read in.
+type CacheKey = (String, Option<Id>);
+
 /// Entries in each worker thread's cache of parsed numbers.
 const CACHE_ENTRIES: usize = 4096;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<(String, Option<Id>), Option<String>>> =
+    static CACHE: RefCell<HashMap<CacheKey, Option<String>>> =
         RefCell::new(HashMap::new());
 }
 
