@@ -70,6 +70,7 @@ pub async fn run(
     let ns = config.watch_namespace.clone();
     let ns = ns.as_deref();
     check_crd(&client, ns).await?;
+    tracing::info!(namespace = ?ns, max_concurrent_scans = config.max_concurrent_scans, "starting the controller");
 
     let crawler_jobs = format!(
         "{}={},{}={}",

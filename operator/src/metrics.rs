@@ -34,6 +34,7 @@ pub struct Metrics {
     pub reconcile_errors: Family<Labels, Counter>,
     pub reconcile_duration: Histogram,
     pub status_writes: Counter,
+    pub api_writes: Family<Labels, Counter>,
     scans_by_phase: Family<Labels, Gauge>,
     store: RwLock<Option<Store<CompanyScan>>>,
 }
@@ -45,6 +46,7 @@ impl Default for Metrics {
         let reconcile_errors = Family::<Labels, Counter>::default();
         let reconcile_duration = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let status_writes = Counter::default();
+        let api_writes = Family::<Labels, Counter>::default();
         let scans_by_phase = Family::<Labels, Gauge>::default();
         registry.register(
             "reconciles",
@@ -67,6 +69,11 @@ impl Default for Metrics {
             status_writes.clone(),
         );
         registry.register(
+            "api_writes",
+            "Writes the operator sent to the API server (status included), by object kind",
+            api_writes.clone(),
+        );
+        registry.register(
             "scans",
             "CompanyScans by phase, as the operator sees them",
             scans_by_phase.clone(),
@@ -77,6 +84,7 @@ impl Default for Metrics {
             reconcile_errors,
             reconcile_duration,
             status_writes,
+            api_writes,
             scans_by_phase,
             store: RwLock::new(None),
         }
@@ -103,6 +111,13 @@ impl Metrics {
                 .get_or_create(&vec![("error".to_string(), kind.to_string())])
                 .inc();
         }
+    }
+
+    /// Counts one write to the API server.
+    pub fn wrote(&self, kind: &str) {
+        self.api_writes
+            .get_or_create(&vec![("kind".to_string(), kind.to_string())])
+            .inc();
     }
 
     fn refresh_phases(&self) {

@@ -86,10 +86,11 @@ fn apply_params() -> PatchParams {
     PatchParams::apply(names::OPERATOR_FIELD_MANAGER).force()
 }
 
-async fn apply<K>(api: &Api<K>, name: &str, object: &K, what: &str) -> Result<K>
+async fn apply<K>(ctx: &Context, api: &Api<K>, name: &str, object: &K, what: &str) -> Result<K>
 where
     K: Clone + DeserializeOwned + Serialize + std::fmt::Debug + Resource,
 {
+    ctx.metrics.wrote(what);
     api.patch(name, &apply_params(), &Patch::Apply(object))
         .await
         .map_err(Error::kube(format!("applying {what} {name}")))
@@ -100,6 +101,7 @@ fn is_not_found(e: &kube::Error) -> bool {
 }
 
 async fn delete_ignoring_absent<K>(
+    ctx: &Context,
     api: &Api<K>,
     name: &str,
     dp: &DeleteParams,
@@ -108,6 +110,7 @@ async fn delete_ignoring_absent<K>(
 where
     K: Clone + DeserializeOwned + std::fmt::Debug + Resource,
 {
+    ctx.metrics.wrote(what);
     match api.delete(name, dp).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_found(&e) => Ok(()),
@@ -236,6 +239,7 @@ async fn write_status(
             "writing the status of CompanyScan {name}"
         )))?;
     ctx.metrics.status_writes.inc();
+    ctx.metrics.wrote("CompanyScan/status");
     if let Some(uid) = scan.uid() {
         ctx.wrote(&uid);
     }
@@ -311,7 +315,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
                 propagation_policy: Some(PropagationPolicy::Foreground),
                 ..DeleteParams::default()
             };
-            delete_ignoring_absent(&jobs, &old, &dp, "Job").await?;
+            delete_ignoring_absent(ctx, &jobs, &old, &dp, "Job").await?;
         }
         scan = write_status(ctx, &scans, &scan, &fresh).await?;
         publish(ctx, &scan, EventType::Normal, why, &message).await;
@@ -396,7 +400,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
                     propagation_policy: Some(PropagationPolicy::Foreground),
                     ..DeleteParams::default()
                 };
-                delete_ignoring_absent(&jobs, &previous, &dp, "Job").await?;
+                delete_ignoring_absent(ctx, &jobs, &previous, &dp, "Job").await?;
                 admission = Admission::BlockedByPreviousJob;
             }
         }
@@ -476,7 +480,7 @@ async fn apply_decision(
                 delete_stale_checkpoints(ctx, scan_ref).await?;
             }
             let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config, false)?;
-            apply(&jobs, &job_name, &desired, "Job").await?;
+            apply(ctx, &jobs, &job_name, &desired, "Job").await?;
             job_exists = true;
             tracing::info!(scan = %name, namespace = %ns, job = %job_name, "crawler Job created");
         }
@@ -491,6 +495,7 @@ async fn apply_decision(
                     field_manager: Some(names::OPERATOR_FIELD_MANAGER.to_string()),
                     ..PatchParams::default()
                 };
+                ctx.metrics.wrote("Job");
                 jobs.patch(&job_name, &pp, &Patch::Merge(&patch))
                     .await
                     .map_err(Error::kube(format!(
@@ -600,6 +605,7 @@ async fn ensure_crawler_access(
     let sa_name = names::crawler_service_account_name(&scan_ref.name);
     let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), ns);
     apply(
+        ctx,
         &sas,
         &sa_name,
         &resources::service_account(scan_ref),
@@ -607,9 +613,10 @@ async fn ensure_crawler_access(
     )
     .await?;
     let roles: Api<Role> = Api::namespaced(client.clone(), ns);
-    apply(&roles, &sa_name, &resources::role(scan_ref), "Role").await?;
+    apply(ctx, &roles, &sa_name, &resources::role(scan_ref), "Role").await?;
     let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), ns);
     apply(
+        ctx,
         &bindings,
         &sa_name,
         &resources::role_binding(scan_ref),
@@ -628,7 +635,7 @@ async fn ensure_crawler_access(
             )))?
             .is_none()
         {
-            apply(&claims, &claim_name, &pvc, "PersistentVolumeClaim").await?;
+            apply(ctx, &claims, &claim_name, &pvc, "PersistentVolumeClaim").await?;
         }
     }
     Ok(())
@@ -673,6 +680,7 @@ async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) -> Result<(
             }),
             ..DeleteParams::default()
         };
+        ctx.metrics.wrote("ConfigMap");
         match cms.delete(&cm.name_any(), &dp).await {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => {}
@@ -709,7 +717,7 @@ async fn prune_reports(
         if version_label(&cm).is_some_and(|v| v >= scan_ref.version) {
             continue;
         }
-        delete_ignoring_absent(&cms, &cm_name, &DeleteParams::default(), "ConfigMap").await?;
+        delete_ignoring_absent(ctx, &cms, &cm_name, &DeleteParams::default(), "ConfigMap").await?;
         tracing::info!(scan = %scan_ref.name, configmap = %cm_name, "deleted a report beyond the history limit");
     }
     Ok(())

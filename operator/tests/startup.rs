@@ -46,25 +46,39 @@ async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 struct Process {
     child: Child,
     port: u16,
+    log_path: PathBuf,
 }
 
 impl Process {
     fn spawn(env: &TestEnv, args: &[&str], identity: &str) -> Process {
         let port = free_port();
+        let log_path = env.dir().join(format!("operator-{identity}-{port}.log"));
+        let log = std::fs::File::create(&log_path).expect("log file");
         let child = Command::new(operator_binary())
             .args(args)
             .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
             .env_clear()
             .env("KUBECONFIG", env.kubeconfig_path())
             .env("POD_NAME", identity)
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                "info,kube_runtime=debug,kube_lease_manager=debug",
+            )
             .env("CIRA_CRAWLER_IMAGE", FAKE_CRAWLER_IMAGE)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::from(log.try_clone().expect("dup log")))
+            .stderr(Stdio::from(log))
             .kill_on_drop(true)
             .spawn()
             .expect("spawn cira-operator");
-        Process { child, port }
+        Process {
+            child,
+            port,
+            log_path,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
     /// SIGTERM and the exit status.
@@ -118,7 +132,7 @@ async fn leader_election_hands_over_and_endpoints_work() {
         (http_get(a.port, "/readyz").await?.0 == 200).then_some(())
     })
     .await
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{e}; log:\n{}", a.log()));
     assert_eq!(
         http_get(a.port, "/healthz").await.unwrap(),
         (200, "ok".to_string())
