@@ -1,0 +1,1313 @@
+//! End-to-end scenarios: the Helm chart installed into the test control
+//! plane (the operator Deployment's pod and the crawler Job's pods run
+//! through the node agent), a CompanyScan applied with kubectl against the
+//! generated sample company site, then `kubectl patch`, `get` and `delete`,
+//! exactly as a user would. See docs/e2e.md.
+//!
+//! Each scenario has its own namespace and Helm release (the operator
+//! watches only that namespace), is bounded by deadlines, and uninstalls and
+//! deletes everything it made, checking that no pod is left.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use cira_testenv::sample_site::{COMPANY_NAME, DISALLOWED_PATH, SampleSite, SiteServer};
+use cira_testenv::{TestEnv, wait_for, workspace_binary};
+use serde_json::{Value, json};
+
+const OPERATOR_IMAGE: &str = "ghcr.io/cira-dev/cira-operator";
+const CRAWLER_IMAGE: &str = "ghcr.io/cira-dev/cira-crawler";
+/// The scan's name in every scenario.
+const SCAN: &str = "nordwind";
+/// `checkpoint.everyPages` of the scans.
+const EVERY_PAGES: u64 = 10;
+/// Longest a whole scan of the sample site may take.
+const SCAN_TIMEOUT: Duration = Duration::from_secs(240);
+/// Longest a phase change after a spec change may take.
+const REACT_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn site() -> &'static SampleSite {
+    static SITE: OnceLock<SampleSite> = OnceLock::new();
+    SITE.get_or_init(SampleSite::generate)
+}
+
+fn chart_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/cira-operator")
+}
+
+/// Builds the operator and crawler once and maps their images to them.
+fn register_images(env: &TestEnv) {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let operator = workspace_binary("cira-operator", "cira-operator").expect("operator builds");
+        let crawler = workspace_binary("cira-crawler", "cira-crawler").expect("crawler builds");
+        env.node().register_image(OPERATOR_IMAGE, operator);
+        env.node().register_image(CRAWLER_IMAGE, crawler);
+    });
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// One scenario: a namespace, a Helm release watching it, the sample site.
+struct Scenario {
+    name: &'static str,
+    env: &'static TestEnv,
+    ns: String,
+    release: String,
+    server: SiteServer,
+    begin: Instant,
+    /// Every operator pod name seen, for logs.
+    operator_pods: Mutex<Vec<String>>,
+    finished: bool,
+}
+
+impl Scenario {
+    async fn start(name: &'static str, helm_sets: &[&str]) -> Scenario {
+        cira_testenv::init_tracing();
+        let begin = Instant::now();
+        let env = TestEnv::shared().await;
+        let e = env;
+        tokio::task::spawn_blocking(move || register_images(e))
+            .await
+            .expect("image registration");
+        env.install_crds().await.expect("CRDs install");
+        let ns = env
+            .new_namespace(&format!("e2e-{name}"))
+            .await
+            .expect("namespace");
+        // Cluster-scoped objects (ClusterRoles) are named after the release, so
+        // every scenario needs its own release name.
+        let release = format!("cira-{name}");
+        let server = site().serve().await.expect("the sample site serves");
+        let s = Scenario {
+            name,
+            env,
+            ns,
+            release,
+            server,
+            begin,
+            operator_pods: Mutex::new(Vec::new()),
+            finished: false,
+        };
+        let chart = chart_dir();
+        let watch = format!("operator.watchNamespace={}", s.ns);
+        let mut helm = env.helm();
+        helm.args(["install", &s.release])
+            .arg(&chart)
+            .args(["--namespace", &s.ns, "--skip-crds"])
+            .args(["--set", &watch, "--set", "operator.progressInterval=1s"]);
+        for set in helm_sets {
+            helm.args(["--set", set]);
+        }
+        let out = helm.output().expect("helm runs");
+        assert!(out.status.success(), "helm install failed:\n{}", text(&out));
+        // Not `helm install --wait`: scenario 1 checks readiness on its own,
+        // so the others still run when only readiness is broken.
+        let replicas = if helm_sets.contains(&"replicaCount=2") {
+            2
+        } else {
+            1
+        };
+        wait_for(
+            "the operator pods to run",
+            Duration::from_secs(120),
+            || async {
+                let running = s
+                    .operator_pod_names()
+                    .iter()
+                    .filter(|p| s.env.node().pod_pid(&s.ns, p).is_some())
+                    .count();
+                (running >= replicas).then_some(())
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+        s.note_operator_pods();
+        s
+    }
+
+    /// Operator pods whose Ready condition is True.
+    fn ready_operator_pods(&self) -> usize {
+        self.items(&["pods", "-l", "app.kubernetes.io/name=cira-operator"])
+            .iter()
+            .filter(|p| {
+                p["status"]["conditions"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
+            })
+            .count()
+    }
+
+    /// `kubectl` in the scenario's namespace; panics with the output on failure.
+    fn kubectl(&self, args: &[&str]) -> String {
+        match self.kubectl_try(args) {
+            Ok(out) => out,
+            Err(e) => panic!("kubectl {args:?} failed:\n{e}"),
+        }
+    }
+
+    fn kubectl_try(&self, args: &[&str]) -> Result<String, String> {
+        let out = self
+            .env
+            .kubectl()
+            .args(args)
+            .args(["-n", &self.ns])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(text(&out))
+        }
+    }
+
+    fn get_json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["get"];
+        all.extend_from_slice(args);
+        all.extend(["-o", "json"]);
+        serde_json::from_str(&self.kubectl(&all)).expect("kubectl prints JSON")
+    }
+
+    fn items(&self, args: &[&str]) -> Vec<Value> {
+        self.get_json(args)["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// `kubectl apply` of the CompanyScan with `spec` merged over the defaults.
+    fn apply_scan(&self, spec: Value) {
+        let mut full = json!({
+            "company": {"name": COMPANY_NAME, "url": self.server.url()},
+            "crawl": {
+                "maxPages": 1000,
+                "maxDepth": 10,
+                "concurrency": 4,
+                "requestsPerSecond": 200,
+                "allowPrivateNetworks": true
+            },
+            "checkpoint": {"everyPages": EVERY_PAGES},
+            "timeout": "10m"
+        });
+        merge(&mut full, spec);
+        let manifest = json!({
+            "apiVersion": "cira.dev/v1alpha1",
+            "kind": "CompanyScan",
+            "metadata": {"name": SCAN},
+            "spec": full
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("scan.yaml");
+        std::fs::write(&file, serde_yaml::to_string(&manifest).expect("yaml")).expect("write");
+        self.kubectl(&["apply", "-f", file.to_str().expect("utf-8 path")]);
+    }
+
+    /// `kubectl patch companyscan --type merge`.
+    fn patch_scan(&self, patch: Value) {
+        self.kubectl(&[
+            "patch",
+            "companyscan",
+            SCAN,
+            "--type",
+            "merge",
+            "-p",
+            &patch.to_string(),
+        ]);
+    }
+
+    fn scan(&self) -> Value {
+        self.get_json(&["companyscan", SCAN])
+    }
+
+    /// Waits for one of `phases`; the scan as JSON. Fails fast on an
+    /// unexpected terminal phase.
+    async fn wait_phase(&self, phases: &[&str], timeout: Duration) -> Value {
+        let what = format!("scan {}/{SCAN} to reach {phases:?}", self.ns);
+        let result = wait_for(&what, timeout, || async {
+            let scan = self.get_json(&["companyscan", SCAN]);
+            let phase = scan["status"]["phase"].as_str().unwrap_or_default();
+            if phases.contains(&phase) {
+                return Some(Ok(scan));
+            }
+            if (phase == "Failed" || phase == "TimedOut") && !phases.contains(&phase) {
+                return Some(Err(scan));
+            }
+            None
+        })
+        .await;
+        match result {
+            Ok(Ok(scan)) => scan,
+            Ok(Err(scan)) => panic!(
+                "{what}: it ended in {}:\n{}\n{}",
+                scan["status"]["phase"],
+                serde_json::to_string_pretty(&scan["status"]).unwrap_or_default(),
+                self.diagnostics()
+            ),
+            Err(e) => panic!(
+                "{e}; status now:\n{}\n{}",
+                serde_json::to_string_pretty(&self.scan()["status"]).unwrap_or_default(),
+                self.diagnostics()
+            ),
+        }
+    }
+
+    /// Waits until the site served at least `pages` distinct pages.
+    async fn wait_pages_fetched(&self, pages: usize, timeout: Duration) {
+        let result = wait_for(
+            &format!("the crawler to fetch {pages} pages"),
+            timeout,
+            || async { (self.server.pages_fetched(site()) >= pages).then_some(()) },
+        )
+        .await;
+        if let Err(e) = result {
+            panic!(
+                "{e} (fetched {}); status:\n{}\n{}",
+                self.server.pages_fetched(site()),
+                serde_json::to_string_pretty(&self.scan()["status"]).unwrap_or_default(),
+                self.diagnostics()
+            );
+        }
+    }
+
+    /// Events about the scan: (type, reason, message).
+    fn events(&self) -> Vec<(String, String, String)> {
+        let mut events: Vec<Value> = self.items(&["events"]);
+        events.retain(|e| e["involvedObject"]["kind"] == "CompanyScan");
+        events.sort_by_key(|e| {
+            e["eventTime"]
+                .as_str()
+                .or(e["lastTimestamp"].as_str())
+                .or(e["metadata"]["creationTimestamp"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        });
+        events
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (s("type"), s("reason"), s("message"))
+            })
+            .collect()
+    }
+
+    fn event_reasons(&self) -> Vec<String> {
+        self.events().into_iter().map(|(_, r, _)| r).collect()
+    }
+
+    /// `report.json` (parsed) and `report.md` of a scan version.
+    fn report(&self, version: i64) -> (Value, String) {
+        let cm = self.get_json(&["configmap", &format!("{SCAN}-report-v{version}")]);
+        let json_text = cm["data"]["report.json"].as_str().expect("report.json");
+        let md = cm["data"]["report.md"]
+            .as_str()
+            .expect("report.md")
+            .to_string();
+        (
+            serde_json::from_str(json_text).expect("report.json parses"),
+            md,
+        )
+    }
+
+    /// Crawler pods of the scan (any phase).
+    fn crawler_pods(&self) -> Vec<Value> {
+        self.items(&["pods", "-l", "app.kubernetes.io/component=crawler"])
+    }
+
+    /// The crawler pod whose process runs right now.
+    fn running_crawler(&self) -> Option<String> {
+        self.crawler_pods().iter().find_map(|p| {
+            let name = p["metadata"]["name"].as_str()?;
+            (p["metadata"]["deletionTimestamp"].is_null()
+                && self.env.node().pod_pid(&self.ns, name).is_some())
+            .then(|| name.to_string())
+        })
+    }
+
+    /// Crawler pods with a live process.
+    fn live_crawler_processes(&self) -> usize {
+        self.crawler_pods()
+            .iter()
+            .filter_map(|p| p["metadata"]["name"].as_str())
+            .filter(|n| self.env.node().pod_pid(&self.ns, n).is_some())
+            .count()
+    }
+
+    fn operator_pod_names(&self) -> Vec<String> {
+        self.items(&["pods", "-l", "app.kubernetes.io/name=cira-operator"])
+            .iter()
+            .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn note_operator_pods(&self) {
+        let mut seen = self.operator_pods.lock().unwrap_or_else(|p| p.into_inner());
+        for name in self.operator_pod_names() {
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+    }
+
+    /// Logs of every operator pod seen so far.
+    fn operator_logs(&self) -> String {
+        self.note_operator_pods();
+        let pods = self
+            .operator_pods
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        pods.iter()
+            .map(|p| format!("--- {p}\n{}", self.env.node().pod_logs(&self.ns, p)))
+            .collect()
+    }
+
+    fn crawler_logs(&self) -> String {
+        let mut pods: Vec<String> = self
+            .crawler_pods()
+            .iter()
+            .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+            .collect();
+        pods.sort();
+        pods.iter()
+            .map(|p| format!("--- {p}\n{}", self.env.node().pod_logs(&self.ns, p)))
+            .collect()
+    }
+
+    /// What a failing assertion should show.
+    fn diagnostics(&self) -> String {
+        let tail = |s: String, n: usize| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        };
+        format!(
+            "events: {:#?}\njobs: {}\noperator log (tail):\n{}\ncrawler log (tail):\n{}",
+            self.events(),
+            self.kubectl_try(&["get", "jobs,pods", "-o", "wide"])
+                .unwrap_or_else(|e| e),
+            tail(self.operator_logs(), 40),
+            tail(self.crawler_logs(), 40),
+        )
+    }
+
+    /// The report matches the site's truth, covers every page, and says
+    /// what the status says.
+    fn assert_report_is_complete(&self, version: i64) -> Value {
+        let (report, md) = self.report(version);
+        let diff = site().truth().diff(&report);
+        assert!(
+            diff.is_empty(),
+            "the report differs from the site's truth:\n{}",
+            diff.join("\n")
+        );
+        assert_eq!(report["scanVersion"], version);
+        assert_eq!(report["company"], COMPANY_NAME);
+        // Every page plus the one broken link's 404.
+        assert_eq!(
+            report["pagesCrawled"].as_u64(),
+            Some(site().page_count() as u64 + 1),
+            "pagesCrawled"
+        );
+        assert!(md.starts_with(&format!("# {COMPANY_NAME}")), "{md}");
+        assert!(md.contains("| People | 16 |"), "{md}");
+        assert_eq!(
+            self.server.hits_for(DISALLOWED_PATH),
+            0,
+            "robots.txt disallows {DISALLOWED_PATH}"
+        );
+        assert_eq!(
+            self.server.pages_fetched(site()),
+            site().page_count(),
+            "every page fetched"
+        );
+        report
+    }
+
+    /// The parts of a report that must not depend on interruptions: all but
+    /// timing, with this server's address replaced.
+    fn comparable(&self, report: &Value) -> String {
+        let mut r = report.clone();
+        r["timing"] = Value::Null;
+        r.to_string()
+            .replace(&self.server.url(), "http://sample.site/")
+    }
+
+    /// Uninstalls the release, deletes the namespace and checks that no pod
+    /// and no process is left; prints the scenario's wall time.
+    async fn finish(mut self) {
+        self.note_operator_pods();
+        let known_pods: Vec<String> = self
+            .kubectl_try(&["get", "pods", "-o", "name"])
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.trim_start_matches("pod/").to_string())
+            .collect();
+        let out = self
+            .env
+            .helm()
+            .args(["uninstall", &self.release, "--namespace", &self.ns])
+            .args(["--wait", "--timeout", "90s"])
+            .output()
+            .expect("helm runs");
+        assert!(
+            out.status.success(),
+            "helm uninstall failed:\n{}",
+            text(&out)
+        );
+        let out = self
+            .env
+            .kubectl()
+            .args(["delete", "namespace", &self.ns, "--wait=false"])
+            .output()
+            .expect("kubectl runs");
+        assert!(out.status.success(), "{}", text(&out));
+        let ns = self.ns.clone();
+        let env = self.env;
+        wait_for(
+            "every process of the scenario to end",
+            Duration::from_secs(90),
+            || {
+                let known = known_pods.clone();
+                let ns = ns.clone();
+                async move {
+                    let left: Vec<&String> = known
+                        .iter()
+                        .filter(|p| env.node().pod_pid(&ns, p).is_some())
+                        .collect();
+                    left.is_empty().then_some(())
+                }
+            },
+        )
+        .await
+        .expect("nothing left running");
+        self.finished = true;
+        eprintln!(
+            "[e2e] scenario {} took {:.1}s",
+            self.name,
+            self.begin.elapsed().as_secs_f64()
+        );
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // A failed scenario: remove what it made, without waiting.
+        let _ = self
+            .env
+            .helm()
+            .args(["uninstall", &self.release, "--namespace", &self.ns])
+            .output();
+        let _ = self
+            .env
+            .kubectl()
+            .args(["delete", "namespace", &self.ns, "--wait=false"])
+            .output();
+    }
+}
+
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+/// The report of an uninterrupted scan, made once by the crawler's local
+/// mode with the same crawl settings, in comparable form.
+async fn reference_report() -> &'static String {
+    static REFERENCE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    REFERENCE
+        .get_or_init(|| async {
+            let crawler = tokio::task::spawn_blocking(|| {
+                workspace_binary("cira-crawler", "cira-crawler").expect("crawler builds")
+            })
+            .await
+            .expect("build task");
+            let server = site().serve().await.expect("serves");
+            let dir = tempfile::tempdir().expect("temp dir");
+            let out = tokio::process::Command::new(crawler)
+                .args(["scan", &server.url(), "--state-dir"])
+                .arg(dir.path())
+                .args(["--company-name", COMPANY_NAME, "--allow-private-networks"])
+                .args([
+                    "--max-pages",
+                    "1000",
+                    "--max-depth",
+                    "10",
+                    "--concurrency",
+                    "4",
+                ])
+                .args(["--requests-per-second", "200", "--plain-progress"])
+                .kill_on_drop(true)
+                .output()
+                .await
+                .expect("the local crawler runs");
+            assert!(out.status.success(), "local reference scan: {}", text(&out));
+            let report: Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.path().join("report.json")).expect("report.json"),
+            )
+            .expect("parses");
+            let mut r = report;
+            r["timing"] = Value::Null;
+            r.to_string().replace(&server.url(), "http://sample.site/")
+        })
+        .await
+}
+
+/// The cluster report equals the uninterrupted local one (all but timing).
+async fn assert_same_as_uninterrupted(s: &Scenario, report: &Value) {
+    let reference = reference_report().await;
+    let got = s.comparable(report);
+    if &got != reference {
+        let a: Value = serde_json::from_str(reference).expect("json");
+        let b: Value = serde_json::from_str(&got).expect("json");
+        let mut differing = Vec::new();
+        if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+            for (k, v) in a {
+                if b.get(k) != Some(v) {
+                    differing.push(k.clone());
+                }
+            }
+        }
+        panic!("the report differs from an uninterrupted scan's in {differing:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 1
+// ---------------------------------------------------------------------------
+
+/// A fresh scan reaches Completed and its report's entities equal the site's
+/// truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_01_fresh_scan_completes_with_the_site_truth() {
+    let s = Scenario::start("fresh", &[]).await;
+    s.apply_scan(json!({}));
+    let scan = s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+
+    let status = &scan["status"];
+    assert_eq!(status["scanVersion"], 1);
+    assert_eq!(status["report"]["configMap"], format!("{SCAN}-report-v1"));
+    let counts: BTreeMap<String, u64> =
+        serde_json::from_value(status["report"]["counts"].clone()).expect("counts");
+    assert_eq!(counts, site().truth().counts(), "status.report.counts");
+    let ready = status["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .expect("a Ready condition");
+    assert_eq!(ready["status"], "True", "{ready}");
+    assert!(status["completedAt"].is_string(), "{status}");
+
+    let report = s.assert_report_is_complete(1);
+    assert_eq!(
+        s.server.refetches(site()),
+        0,
+        "an uninterrupted scan fetches each page once"
+    );
+    assert_same_as_uninterrupted(&s, &report).await;
+
+    let reasons = s.event_reasons();
+    for expected in ["Started", "Completed"] {
+        assert!(
+            reasons.iter().any(|r| r == expected),
+            "no {expected} Event in {reasons:?}"
+        );
+    }
+    let job = s.get_json(&["job", &format!("{SCAN}-v1")]);
+    assert_eq!(job["status"]["succeeded"], 1, "{}", job["status"]);
+    assert_eq!(s.live_crawler_processes(), 0);
+    wait_for(
+        "the operator pod to be Ready",
+        Duration::from_secs(30),
+        || async { (s.ready_operator_pods() == 1).then_some(()) },
+    )
+    .await
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e} (`helm install --wait` would hang)\n{}",
+            s.diagnostics()
+        )
+    });
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 2
+// ---------------------------------------------------------------------------
+
+/// Pause at about a third: the pod goes away, the phase is Paused, progress
+/// stays frozen, a checkpoint exists. Resume: Completed with the same report
+/// as an uninterrupted scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_02_pause_and_resume() {
+    let s = Scenario::start("pause", &[]).await;
+    // Slow enough to pause a third of the way through.
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
+    s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
+        .await;
+    s.patch_scan(json!({"spec": {"desiredState": "Paused"}}));
+    let paused = s.wait_phase(&["Paused"], REACT_TIMEOUT).await;
+
+    // The pod went away, and nothing moves while paused.
+    wait_for("the crawler process to end", REACT_TIMEOUT, || async {
+        (s.live_crawler_processes() == 0).then_some(())
+    })
+    .await
+    .expect("no crawler runs while paused");
+    let checkpoint = &paused["status"]["checkpoint"];
+    let saved_pages = checkpoint["pagesVisited"].as_u64().unwrap_or(0);
+    assert!(saved_pages > 0, "a checkpoint with pages: {checkpoint}");
+    assert!(paused["status"]["pausedAt"].is_string());
+    let checkpoints = s.items(&["configmaps", "-l", "app.kubernetes.io/component=checkpoint"]);
+    assert!(!checkpoints.is_empty(), "checkpoint ConfigMaps exist");
+    let fetched = s.server.pages_fetched(site());
+    assert!(
+        fetched < site().page_count(),
+        "paused before the end ({fetched} pages)"
+    );
+    let hits_before: u64 = s.server.hits().values().sum();
+    let progress_before = paused["status"]["progress"].clone();
+    // Observe for a few seconds that neither the site nor the status moves.
+    let watch_until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < watch_until {
+        let scan = s.scan();
+        assert_eq!(scan["status"]["phase"], "Paused");
+        assert_eq!(
+            scan["status"]["progress"]["pagesCrawled"], progress_before["pagesCrawled"],
+            "progress frozen"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        s.server.hits().values().sum::<u64>(),
+        hits_before,
+        "no request while paused"
+    );
+    let job = s.get_json(&["job", &format!("{SCAN}-v1")]);
+    assert_eq!(job["spec"]["suspend"], true, "the Job is suspended");
+
+    s.patch_scan(json!({"spec": {"desiredState": "Running"}}));
+    let done = s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    assert!(done["status"]["totalPausedSeconds"].as_i64().unwrap_or(0) >= 4);
+    let report = s.assert_report_is_complete(1);
+    assert!(
+        s.server.refetches(site()) <= EVERY_PAGES,
+        "a pause refetches at most everyPages pages, got {}",
+        s.server.refetches(site())
+    );
+    assert_same_as_uninterrupted(&s, &report).await;
+    let reasons = s.event_reasons();
+    for expected in ["Paused", "Resumed", "Completed"] {
+        assert!(
+            reasons.iter().any(|r| r == expected),
+            "no {expected} Event in {reasons:?}"
+        );
+    }
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 3
+// ---------------------------------------------------------------------------
+
+/// SIGKILL the crawler at five random moments: Completed with the same
+/// report; pages fetched twice per kill are at most everyPages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_03_crawler_killed_five_times() {
+    const KILLS: usize = 5;
+    let s = Scenario::start("kills", &[]).await;
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
+    let seed = std::env::var("CIRA_E2E_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("[e2e] kill moments from seed {seed} (set CIRA_E2E_SEED to repeat)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    // Random moments spread over the crawl, as page counts.
+    let n = site().page_count();
+    let mut moments: Vec<usize> = (0..KILLS)
+        .map(|i| (n * i / KILLS) + rng.usize(5..n / KILLS - 5))
+        .collect();
+    moments.sort_unstable();
+    let mut killed = Vec::new();
+    for moment in &moments {
+        s.wait_pages_fetched(*moment, SCAN_TIMEOUT).await;
+        let pod = wait_for("a running crawler pod", SCAN_TIMEOUT, || async {
+            s.running_crawler()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+        s.env
+            .node()
+            .kill_pod_process(&s.ns, &pod)
+            .await
+            .expect("kill");
+        eprintln!(
+            "[e2e] killed {pod} at {} pages ({:.0}s)",
+            s.server.pages_fetched(site()),
+            s.begin.elapsed().as_secs_f64()
+        );
+        killed.push(pod);
+    }
+    s.wait_phase(&["Completed"], Duration::from_secs(600)).await;
+    let report = s.assert_report_is_complete(1);
+    let refetched = s.server.refetches(site());
+    assert!(
+        refetched <= EVERY_PAGES * KILLS as u64,
+        "{refetched} pages fetched twice after {KILLS} kills; at most {} allowed",
+        EVERY_PAGES * KILLS as u64
+    );
+    eprintln!("[e2e] {refetched} pages refetched after {KILLS} kills");
+    assert_same_as_uninterrupted(&s, &report).await;
+    for pod in &killed {
+        let exits = s.env.node().pod_exits(&s.ns, pod);
+        assert_eq!(
+            exits.last().map(|e| e.exit_code),
+            Some(137),
+            "{pod}: {exits:?}"
+        );
+    }
+    let job = s.get_json(&["job", &format!("{SCAN}-v1")]);
+    assert_eq!(job["status"]["failed"], KILLS, "{}", job["status"]);
+    assert_eq!(job["status"]["succeeded"], 1, "{}", job["status"]);
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 8
+// ---------------------------------------------------------------------------
+
+/// Delete a CompanyScan mid-crawl: its Job, pods, ConfigMaps, PVC and RBAC
+/// go away, and the operator logs no errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_08_delete_mid_crawl() {
+    let s = Scenario::start("delete", &[]).await;
+    s.apply_scan(json!({
+        "crawl": {"requestsPerSecond": 25},
+        "checkpoint": {"storage": "PersistentVolumeClaim", "volumeClaim": {"size": "64Mi"}}
+    }));
+    s.wait_pages_fetched(60, SCAN_TIMEOUT).await;
+    let claim = format!("{SCAN}-checkpoint");
+    assert!(
+        s.kubectl_try(&["get", "pvc", &claim]).is_ok(),
+        "the claim exists"
+    );
+    s.wait_phase(&["Crawling"], REACT_TIMEOUT).await;
+    s.kubectl(&["delete", "companyscan", SCAN, "--timeout=90s"]);
+
+    let label = format!("cira.dev/scan={SCAN}");
+    wait_for(
+        "everything of the scan to be gone",
+        Duration::from_secs(120),
+        || async {
+            let left = s
+                .kubectl_try(&[
+                    "get",
+                    "jobs,pods,configmaps,pvc,serviceaccounts,roles,rolebindings",
+                    "-l",
+                    &label,
+                    "-o",
+                    "name",
+                ])
+                .ok()?;
+            let left: Vec<&str> = left.lines().filter(|l| !l.is_empty()).collect();
+            let named = ["pvc", "serviceaccount", "role", "rolebinding"]
+                .iter()
+                .filter(|kind| {
+                    let name = if **kind == "pvc" {
+                        claim.clone()
+                    } else {
+                        format!("{SCAN}-crawler")
+                    };
+                    s.kubectl_try(&["get", kind, &name]).is_ok()
+                })
+                .count();
+            (left.is_empty() && named == 0 && s.live_crawler_processes() == 0).then_some(())
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    wait_for(
+        "the claim's folder to be removed",
+        Duration::from_secs(30),
+        || async { (!s.env.node().claim_dir(&s.ns, &claim).exists()).then_some(()) },
+    )
+    .await
+    .expect("claim folder removed");
+    let logs = s.operator_logs();
+    let errors: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the operator logged errors:\n{}",
+        errors.join("\n")
+    );
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 6
+// ---------------------------------------------------------------------------
+
+/// A timeout, then a raised timeout: the scan resumes and completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_06_timeout_then_raised_timeout() {
+    let s = Scenario::start("timeout", &[]).await;
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 20}, "timeout": "6s"}));
+    let timed_out = s.wait_phase(&["TimedOut"], SCAN_TIMEOUT).await;
+    wait_for("the crawler process to end", REACT_TIMEOUT, || async {
+        (s.live_crawler_processes() == 0).then_some(())
+    })
+    .await
+    .expect("no crawler runs after the timeout");
+    let fetched = s.server.pages_fetched(site());
+    assert!(
+        fetched < site().page_count(),
+        "timed out before the end ({fetched} pages)"
+    );
+    let events = s.events();
+    assert!(
+        events
+            .iter()
+            .any(|(t, r, _)| t == "Warning" && r == "TimedOut"),
+        "a TimedOut Warning Event: {events:?}"
+    );
+    let checkpoint =
+        s.wait_phase(&["TimedOut"], REACT_TIMEOUT).await["status"]["checkpoint"].clone();
+    assert!(
+        checkpoint["pagesVisited"].as_u64().unwrap_or(0) > 0,
+        "the checkpoint is kept: {checkpoint} (status {})",
+        timed_out["status"]
+    );
+
+    s.patch_scan(json!({"spec": {"timeout": "10m"}}));
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    s.assert_report_is_complete(1);
+    assert!(
+        s.server.refetches(site()) <= EVERY_PAGES,
+        "resuming after the timeout refetches at most everyPages pages, got {}",
+        s.server.refetches(site())
+    );
+    let reasons = s.event_reasons();
+    assert!(
+        reasons.iter().any(|r| r == "TimeoutExtended"),
+        "{reasons:?}"
+    );
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 7
+// ---------------------------------------------------------------------------
+
+/// Rescan: a version 2 report; version 1 kept per historyLimit (1), and
+/// dropped once version 3 is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_07_rescan_keeps_history() {
+    let s = Scenario::start("rescan", &[]).await;
+    s.apply_scan(json!({"report": {"historyLimit": 1}}));
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    s.assert_report_is_complete(1);
+
+    s.patch_scan(json!({"spec": {"rescan": 1}}));
+    let v2 = wait_for("scan version 2 to complete", SCAN_TIMEOUT, || async {
+        let scan = s.scan();
+        (scan["status"]["scanVersion"] == 2 && scan["status"]["phase"] == "Completed")
+            .then_some(scan)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    let report = &v2["status"]["report"];
+    assert_eq!(report["scanVersion"], 2, "{report}");
+    assert_eq!(report["configMap"], format!("{SCAN}-report-v2"));
+    assert_eq!(report["history"][0]["scanVersion"], 1, "{report}");
+    let (v2_report, _) = s.report(2);
+    assert!(
+        site().truth().diff(&v2_report).is_empty(),
+        "v2 report matches the truth"
+    );
+    assert_eq!(v2_report["scanVersion"], 2);
+    assert!(
+        s.kubectl_try(&["get", "configmap", &format!("{SCAN}-report-v1")])
+            .is_ok()
+    );
+    let reasons = s.event_reasons();
+    assert!(reasons.iter().any(|r| r == "RescanStarted"), "{reasons:?}");
+
+    s.patch_scan(json!({"spec": {"rescan": 2}}));
+    wait_for("scan version 3 to complete", SCAN_TIMEOUT, || async {
+        let scan = s.scan();
+        (scan["status"]["scanVersion"] == 3 && scan["status"]["phase"] == "Completed").then_some(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    wait_for(
+        "the version 1 report to be dropped",
+        REACT_TIMEOUT,
+        || async {
+            s.kubectl_try(&["get", "configmap", &format!("{SCAN}-report-v1")])
+                .is_err()
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    assert!(
+        s.kubectl_try(&["get", "configmap", &format!("{SCAN}-report-v2")])
+            .is_ok()
+    );
+    assert!(
+        s.kubectl_try(&["get", "configmap", &format!("{SCAN}-report-v3")])
+            .is_ok()
+    );
+    let history = &s.scan()["status"]["report"]["history"];
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
+    assert_eq!(history[0]["scanVersion"], 2, "{history}");
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 9
+// ---------------------------------------------------------------------------
+
+/// A checkpoint ConfigMap corrupted by hand: the crawler falls back to the
+/// previous generation, a Warning Event says so, and the scan completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_09_corrupt_checkpoint_falls_back() {
+    let s = Scenario::start("corrupt", &[]).await;
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
+    // Both slots written: generation 2 or more.
+    wait_for("two checkpoint generations", SCAN_TIMEOUT, || async {
+        let slots: Vec<Value> =
+            s.items(&["configmaps", "-l", "app.kubernetes.io/component=checkpoint"]);
+        (slots.len() >= 2).then_some(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
+        .await;
+    s.patch_scan(json!({"spec": {"desiredState": "Paused"}}));
+    s.wait_phase(&["Paused"], REACT_TIMEOUT).await;
+    wait_for("the crawler process to end", REACT_TIMEOUT, || async {
+        (s.live_crawler_processes() == 0).then_some(())
+    })
+    .await
+    .expect("no crawler while paused");
+
+    // Corrupt chunk 0 of the newest generation; keep its annotations, so
+    // only the checksum can tell.
+    let slots = s.items(&["configmaps", "-l", "app.kubernetes.io/component=checkpoint"]);
+    let generation = |cm: &Value| {
+        cm["metadata"]["annotations"]["cira.dev/checkpoint-generation"]
+            .as_str()
+            .and_then(|g| g.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let newest = slots
+        .iter()
+        .filter(|cm| cm["metadata"]["annotations"]["cira.dev/checkpoint-chunk"] == "0")
+        .max_by_key(|cm| generation(cm))
+        .expect("a checkpoint chunk 0");
+    let newest_name = newest["metadata"]["name"].as_str().expect("name");
+    let newest_generation = generation(newest);
+    s.kubectl(&[
+        "patch",
+        "configmap",
+        newest_name,
+        "--type",
+        "merge",
+        "-p",
+        &json!({"binaryData": {"checkpoint.bin": "VGhpcyBpcyBub3QgYSBjaGVja3BvaW50Lg=="}})
+            .to_string(),
+    ]);
+    eprintln!("[e2e] corrupted {newest_name} (generation {newest_generation})");
+
+    s.patch_scan(json!({"spec": {"desiredState": "Running"}}));
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    s.assert_report_is_complete(1);
+    let logs = s.crawler_logs();
+    assert!(
+        logs.to_lowercase().contains("corrupt"),
+        "the crawler says it fell back:\n{logs}"
+    );
+    let events = s.events();
+    assert!(
+        events.iter().any(|(t, _, m)| t == "Warning"
+            && (m.to_lowercase().contains("corrupt") || m.to_lowercase().contains("checkpoint"))),
+        "a Warning Event about the corrupt checkpoint: {events:#?}"
+    );
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 10
+// ---------------------------------------------------------------------------
+
+/// PersistentVolumeClaim checkpoint storage (the node agent maps the claim
+/// to a local folder) through a pause and a crash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_10_pvc_storage_through_pause_and_crash() {
+    let s = Scenario::start("pvc", &[]).await;
+    s.apply_scan(json!({
+        "crawl": {"requestsPerSecond": 30},
+        "checkpoint": {"storage": "PersistentVolumeClaim", "volumeClaim": {"size": "64Mi"}}
+    }));
+    let claim = format!("{SCAN}-checkpoint");
+    s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
+        .await;
+    s.patch_scan(json!({"spec": {"desiredState": "Paused"}}));
+    let paused = s.wait_phase(&["Paused"], REACT_TIMEOUT).await;
+    assert_eq!(
+        paused["status"]["checkpoint"]["storage"], "PersistentVolumeClaim",
+        "{}",
+        paused["status"]
+    );
+    let dir = s.env.node().claim_dir(&s.ns, &claim);
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("claim folder {}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("checkpoint-") && f.ends_with(".bin")),
+        "checkpoint files on the claim: {files:?}"
+    );
+    assert!(
+        s.items(&["configmaps", "-l", "app.kubernetes.io/component=checkpoint"])
+            .is_empty(),
+        "no checkpoint ConfigMaps with PVC storage"
+    );
+
+    s.patch_scan(json!({"spec": {"desiredState": "Running"}}));
+    s.wait_pages_fetched(site().page_count() * 2 / 3, SCAN_TIMEOUT)
+        .await;
+    let pod = wait_for("a running crawler pod", SCAN_TIMEOUT, || async {
+        s.running_crawler()
+    })
+    .await
+    .expect("crawler runs");
+    s.env
+        .node()
+        .kill_pod_process(&s.ns, &pod)
+        .await
+        .expect("kill");
+    s.wait_phase(&["Completed"], Duration::from_secs(300)).await;
+    let report = s.assert_report_is_complete(1);
+    assert!(
+        s.server.refetches(site()) <= 2 * EVERY_PAGES,
+        "a pause and a crash refetch at most 2 x everyPages pages, got {}",
+        s.server.refetches(site())
+    );
+    let on_claim = dir.join("reports/v1/report.json");
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(&on_claim)
+            .unwrap_or_else(|e| panic!("{}: {e}", on_claim.display())),
+    )
+    .expect("report on the claim parses");
+    assert_eq!(
+        s.comparable(&file),
+        s.comparable(&report),
+        "same report on the claim"
+    );
+    assert_same_as_uninterrupted(&s, &report).await;
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 4
+// ---------------------------------------------------------------------------
+
+/// Counts crawler Jobs and live crawler processes of the scan until stopped;
+/// the largest numbers seen at any one time.
+fn watch_for_doubles(
+    s: &Scenario,
+) -> (Arc<Mutex<(usize, usize)>>, tokio::sync::oneshot::Sender<()>) {
+    let max = Arc::new(Mutex::new((0usize, 0usize)));
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let env = s.env;
+    let ns = s.ns.clone();
+    let seen = max.clone();
+    tokio::spawn(async move {
+        loop {
+            let jobs = env
+                .kubectl()
+                .args([
+                    "get",
+                    "jobs",
+                    "-n",
+                    &ns,
+                    "-l",
+                    &format!("cira.dev/scan={SCAN}"),
+                ])
+                .args(["-o", "name"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).lines().count())
+                .unwrap_or(0);
+            let pods = env
+                .kubectl()
+                .args([
+                    "get",
+                    "pods",
+                    "-n",
+                    &ns,
+                    "-l",
+                    "app.kubernetes.io/component=crawler",
+                ])
+                .args(["-o", "name"])
+                .output()
+                .map(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .filter(|l| {
+                            env.node()
+                                .pod_pid(&ns, l.trim_start_matches("pod/"))
+                                .is_some()
+                        })
+                        .count()
+                })
+                .unwrap_or(0);
+            {
+                let mut m = seen.lock().unwrap_or_else(|p| p.into_inner());
+                m.0 = m.0.max(jobs);
+                m.1 = m.1.max(pods);
+            }
+            tokio::select! {
+                _ = &mut stop_rx => break,
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    });
+    (max, stop_tx)
+}
+
+/// Kill the operator pod mid-scan: its replacement carries on; never two
+/// crawler Jobs (or crawler processes) for the scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_04_operator_pod_killed_mid_scan() {
+    let s = Scenario::start("operator-kill", &[]).await;
+    let (max, stop) = watch_for_doubles(&s);
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
+    s.wait_pages_fetched(site().page_count() / 4, SCAN_TIMEOUT)
+        .await;
+    let old = s.operator_pod_names();
+    assert_eq!(old.len(), 1, "{old:?}");
+    // A crash first (restarted in place), then the pod deleted outright
+    // (replaced by the ReplicaSet).
+    s.env
+        .node()
+        .kill_pod_process(&s.ns, &old[0])
+        .await
+        .expect("kill the operator");
+    s.kubectl(&["delete", "pod", &old[0], "--grace-period=1", "--wait=false"]);
+    let replacement = wait_for("a replacement operator pod", REACT_TIMEOUT, || async {
+        s.note_operator_pods();
+        s.operator_pod_names()
+            .into_iter()
+            .find(|p| p != &old[0] && s.env.node().pod_pid(&s.ns, p).is_some())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    eprintln!("[e2e] operator {} replaced by {replacement}", old[0]);
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    let _ = stop.send(());
+    let (jobs, pods) = *max.lock().unwrap_or_else(|p| p.into_inner());
+    assert_eq!(jobs, 1, "at most one crawler Job at any time");
+    assert_eq!(pods, 1, "at most one crawler process at any time");
+    s.assert_report_is_complete(1);
+    let logs = s.env.node().pod_logs(&s.ns, &replacement);
+    assert!(
+        logs.contains(SCAN),
+        "the replacement reconciled the scan:\n{logs}"
+    );
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 5
+// ---------------------------------------------------------------------------
+
+fn lease_holder(s: &Scenario) -> Option<String> {
+    let lease = s
+        .kubectl_try(&["get", "lease", "cira-operator", "-o", "json"])
+        .ok()?;
+    let lease: Value = serde_json::from_str(&lease).ok()?;
+    lease["spec"]["holderIdentity"]
+        .as_str()
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+}
+
+/// Two operator replicas: only the leader acts; killing it hands over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_05_two_replicas_leader_election() {
+    let s = Scenario::start("leader", &["replicaCount=2"]).await;
+    let pods = s.operator_pod_names();
+    assert_eq!(pods.len(), 2, "{pods:?}");
+    let leader = wait_for("a Lease holder", REACT_TIMEOUT, || async {
+        lease_holder(&s)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    assert!(pods.contains(&leader), "{leader} is one of {pods:?}");
+    let follower = pods
+        .iter()
+        .find(|p| **p != leader)
+        .expect("a follower")
+        .clone();
+    let (max, stop) = watch_for_doubles(&s);
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
+    s.wait_pages_fetched(site().page_count() / 4, SCAN_TIMEOUT)
+        .await;
+    let follower_logs = s.env.node().pod_logs(&s.ns, &follower);
+    assert!(
+        !follower_logs.contains("phase changed"),
+        "only the leader acts; the follower logged:\n{follower_logs}"
+    );
+    let leader_logs = s.env.node().pod_logs(&s.ns, &leader);
+    assert!(
+        leader_logs.contains("phase changed"),
+        "the leader acts:\n{leader_logs}"
+    );
+
+    s.kubectl(&["delete", "pod", &leader, "--grace-period=1", "--wait=false"]);
+    let new_leader = wait_for("the Lease to move", Duration::from_secs(120), || async {
+        s.note_operator_pods();
+        lease_holder(&s).filter(|h| *h != leader)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    eprintln!("[e2e] leadership moved from {leader} to {new_leader}");
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    let _ = stop.send(());
+    let (jobs, procs) = *max.lock().unwrap_or_else(|p| p.into_inner());
+    assert_eq!(jobs, 1, "at most one crawler Job at any time");
+    assert_eq!(procs, 1, "at most one crawler process at any time");
+    s.assert_report_is_complete(1);
+    let new_logs = s.env.node().pod_logs(&s.ns, &new_leader);
+    assert!(
+        new_logs.contains("phase changed"),
+        "the new leader finished the scan:\n{new_logs}"
+    );
+    s.finish().await;
+}
