@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building (release)..." >&2
-(cd "$ROOT" && cargo build --quiet --release -p cira-crawler --example checkpoint_bench)
+(cd "$ROOT" && cargo build --quiet --release -p cira-crawler --bin cira-crawler --example checkpoint_bench)
 (cd "$PEER" && cargo build --quiet --release)
 CIRA="$ROOT/target/release/cira-crawler"
 SPIDER="$PEER/target/release/spider-crawl"
@@ -57,7 +57,7 @@ cira_scan() { # every_pages max_pages
   timed "$CIRA" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
     --allow-private-networks --requests-per-second 0 --no-robots --no-sitemaps \
     --concurrency 32 --max-depth 50 --max-pages "$2" \
-    --checkpoint-every-pages "$1" --plain-progress
+    --checkpoint-every-pages "$1" --pattern-budget "$2" --plain-progress
   CRAWLED=$(sed -n 's/.*"pagesCrawled": *\([0-9]*\).*/\1/p' "$WORK/state/report.json" | head -1)
 }
 

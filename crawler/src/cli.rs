@@ -102,6 +102,11 @@ pub struct ScanArgs {
     /// Save a checkpoint at least this often, e.g. 2m.
     #[arg(long)]
     pub checkpoint_every: Option<String>,
+    /// Most URLs of one shape (host, path with numbers folded, query names)
+    /// queued; bounds calendars and other traps. Default: maxPages/2, at
+    /// least 50.
+    #[arg(long)]
+    pub pattern_budget: Option<u32>,
     /// Do not read sitemaps to seed the crawl.
     #[arg(long)]
     pub no_sitemaps: bool,

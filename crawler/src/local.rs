@@ -80,6 +80,9 @@ pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
     }
     cfg.every = cfg.every.max(Duration::from_secs(1));
     cfg.seed_sitemaps = !args.no_sitemaps;
+    if let Some(budget) = args.pattern_budget {
+        cfg.pattern_budget = budget.max(1);
+    }
     cfg.on_unusable = OnUnusable::Refuse;
     Ok(cfg)
 }

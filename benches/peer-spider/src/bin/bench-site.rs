@@ -6,7 +6,7 @@ use std::sync::Arc;
 fn page(i: usize, n: usize) -> String {
     let mut links = String::new();
     for k in 1..=10usize {
-        let j = (i * 31 + k * 97 + k * k) % n;
+        let j = (i * 31 + k * 97 + k * k + k) % n;
         links.push_str(&format!("<li><a href=\"/section-{}/page-{j}.html\">Article {j}</a></li>", j % 20));
     }
     let para = "Acme Industries builds precision anvils, rocket skates and portable holes for \
