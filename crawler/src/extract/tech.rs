@@ -499,7 +499,7 @@ impl Matcher {
             }
         }
         let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .build(&patterns)
             .unwrap_or_else(|_| {
                 // Unreachable with the static table; an empty matcher keeps
@@ -510,7 +510,7 @@ impl Matcher {
     }
 
     fn scan(&self, haystack: &str, hits: &mut [bool]) {
-        for m in self.ac.find_iter(haystack) {
+        for m in self.ac.find_overlapping_iter(haystack) {
             if let Some(&i) = self.owner.get(m.pattern().as_usize()) {
                 hits[i] = true;
             }
