@@ -3,12 +3,20 @@ SHELL := /bin/bash
 URL ?=
 STATE_DIR ?= ./cira-scan
 
-.PHONY: test lint controlplane crdgen scan demo
+.PHONY: test lint controlplane binaries crdgen scan demo
 
 ## Runs every check CI runs: formatting, lints, unit and integration tests on
 ## a real control plane built from source (cached after the first build).
-test: lint controlplane
+test: lint controlplane binaries
 	cargo test --workspace --all-targets
+
+## The binaries tests start as processes (operator, crawler, plugin, test
+## programs), built once up front exactly as the tests request them, so no
+## test waits on a nested cargo build.
+binaries:
+	cargo build -p cira-crawler --bin cira-crawler
+	cargo build -p cira-operator --bin cira-operator --bin kubectl-cira
+	cargo build -p cira-testenv --bin cira-testprog --bin cira-demo
 
 lint:
 	cargo fmt --all -- --check
