@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use cira_crds::CompanyScan;
 use cira_crds::names;
@@ -122,9 +123,18 @@ pub async fn run(
         let store = store.clone();
         let ready = ready.clone();
         tokio::spawn(async move {
-            if store.wait_until_ready().await.is_ok() {
-                tracing::info!("CompanyScan watch synced; ready");
-                ready.store(true, Ordering::Relaxed);
+            // The store's readiness signal wakes only its latest waiter (the
+            // controller's own), so poll it again every second.
+            loop {
+                match tokio::time::timeout(Duration::from_secs(1), store.wait_until_ready()).await {
+                    Ok(Ok(())) => {
+                        tracing::info!("CompanyScan watch synced; ready");
+                        ready.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    Ok(Err(_)) => break,
+                    Err(_) => continue,
+                }
             }
         })
     };
