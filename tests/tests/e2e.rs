@@ -730,6 +730,7 @@ async fn e2e_02_pause_and_resume() {
 /// SIGKILL the crawler at five random moments: Completed with the same
 /// report; pages fetched twice per kill are at most everyPages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_03_crawler_killed_five_times() {
     const KILLS: usize = 5;
     let s = Scenario::start("kills", &[]).await;
@@ -797,6 +798,7 @@ async fn e2e_03_crawler_killed_five_times() {
 /// Delete a CompanyScan mid-crawl: its Job, pods, ConfigMaps, PVC and RBAC
 /// go away, and the operator logs no errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_08_delete_mid_crawl() {
     let s = Scenario::start("delete", &[]).await;
     s.apply_scan(json!({
@@ -870,6 +872,7 @@ async fn e2e_08_delete_mid_crawl() {
 
 /// A timeout, then a raised timeout: the scan resumes and completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_06_timeout_then_raised_timeout() {
     let s = Scenario::start("timeout", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 20}, "timeout": "6s"}));
@@ -922,6 +925,7 @@ async fn e2e_06_timeout_then_raised_timeout() {
 /// Rescan: a version 2 report; version 1 kept per historyLimit (1), and
 /// dropped once version 3 is done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_07_rescan_keeps_history() {
     let s = Scenario::start("rescan", &[]).await;
     s.apply_scan(json!({"report": {"historyLimit": 1}}));
@@ -992,6 +996,7 @@ async fn e2e_07_rescan_keeps_history() {
 /// A checkpoint ConfigMap corrupted by hand: the crawler falls back to the
 /// previous generation, a Warning Event says so, and the scan completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_09_corrupt_checkpoint_falls_back() {
     let s = Scenario::start("corrupt", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
@@ -1065,6 +1070,7 @@ async fn e2e_09_corrupt_checkpoint_falls_back() {
 /// PersistentVolumeClaim checkpoint storage (the node agent maps the claim
 /// to a local folder) through a pause and a crash.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_10_pvc_storage_through_pause_and_crash() {
     let s = Scenario::start("pvc", &[]).await;
     s.apply_scan(json!({
@@ -1260,6 +1266,7 @@ fn lease_holder(s: &Scenario) -> Option<String> {
 
 /// Two operator replicas: only the leader acts; killing it hands over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_05_two_replicas_leader_election() {
     let s = Scenario::start("leader", &["replicaCount=2"]).await;
     let pods = s.operator_pod_names();
