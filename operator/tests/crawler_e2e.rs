@@ -79,7 +79,6 @@ impl Drop for AbortOnDrop {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result; run with --ignored"]
 async fn pause_and_resume_with_the_real_crawler_completes_the_scan() {
     let env = env().await;
     let crawler =
