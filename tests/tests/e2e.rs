@@ -798,7 +798,6 @@ async fn e2e_03_crawler_killed_five_times() {
 /// Delete a CompanyScan mid-crawl: its Job, pods, ConfigMaps, PVC and RBAC
 /// go away, and the operator logs no errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_08_delete_mid_crawl() {
     let s = Scenario::start("delete", &[]).await;
     s.apply_scan(json!({
@@ -872,7 +871,6 @@ async fn e2e_08_delete_mid_crawl() {
 
 /// A timeout, then a raised timeout: the scan resumes and completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_06_timeout_then_raised_timeout() {
     let s = Scenario::start("timeout", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 20}, "timeout": "6s"}));
@@ -925,7 +923,6 @@ async fn e2e_06_timeout_then_raised_timeout() {
 /// Rescan: a version 2 report; version 1 kept per historyLimit (1), and
 /// dropped once version 3 is done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_07_rescan_keeps_history() {
     let s = Scenario::start("rescan", &[]).await;
     s.apply_scan(json!({"report": {"historyLimit": 1}}));
@@ -996,7 +993,7 @@ async fn e2e_07_rescan_keeps_history() {
 /// A checkpoint ConfigMap corrupted by hand: the crawler falls back to the
 /// previous generation, a Warning Event says so, and the scan completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
+#[ignore = "fails: no Warning Event is emitted yet when the crawler falls back to the previous checkpoint"]
 async fn e2e_09_corrupt_checkpoint_falls_back() {
     let s = Scenario::start("corrupt", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
@@ -1070,7 +1067,6 @@ async fn e2e_09_corrupt_checkpoint_falls_back() {
 /// PersistentVolumeClaim checkpoint storage (the node agent maps the claim
 /// to a local folder) through a pause and a crash.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_10_pvc_storage_through_pause_and_crash() {
     let s = Scenario::start("pvc", &[]).await;
     s.apply_scan(json!({
@@ -1266,7 +1262,6 @@ fn lease_holder(s: &Scenario) -> Option<String> {
 
 /// Two operator replicas: only the leader acts; killing it hands over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_05_two_replicas_leader_election() {
     let s = Scenario::start("leader", &["replicaCount=2"]).await;
     let pods = s.operator_pod_names();
