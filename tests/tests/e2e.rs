@@ -730,7 +730,6 @@ async fn e2e_02_pause_and_resume() {
 /// SIGKILL the crawler at five random moments: Completed with the same
 /// report; pages fetched twice per kill are at most everyPages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "written but not yet run to a result on the test control plane; run with --ignored"]
 async fn e2e_03_crawler_killed_five_times() {
     const KILLS: usize = 5;
     let s = Scenario::start("kills", &[]).await;
