@@ -9,11 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 
-/// Exit code for failures that retrying cannot fix (bad spec, seed
-/// unreachable); the operator turns it into a failed scan.
-pub const EXIT_PERMANENT: u8 = 3;
-/// Exit code for other failures; the Job retries and resumes.
-pub const EXIT_RETRIABLE: u8 = 1;
+pub use cira_crds::names::{EXIT_INTERRUPTED, EXIT_PERMANENT, EXIT_RETRIABLE};
 
 #[derive(Debug, Parser)]
 #[command(

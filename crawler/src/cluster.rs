@@ -12,6 +12,7 @@ use cira_crds::checkpoint::ScanIdentity;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyScanSpec, parse_duration};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use tokio::sync::watch;
@@ -239,6 +240,35 @@ fn strip_sources(v: &mut serde_json::Value) {
     }
 }
 
+/// The exit code after SIGTERM, once the checkpoint is saved: 0 when the
+/// operator suspended the Job (a pause, a timeout, a stale restart), and
+/// `EXIT_INTERRUPTED` otherwise (an eviction, a deleted pod, a node drain),
+/// because exit 0 would complete the Job with the scan unfinished. When the
+/// Job cannot be read the answer is "interrupted", which is safe both ways:
+/// the pod failure policy ignores that code.
+async fn stopped_exit_code(client: &kube::Client, scan: &ScanObject) -> u8 {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &scan.namespace);
+    let job = names::job_name(&scan.name, scan.version);
+    match tokio::time::timeout(Duration::from_secs(5), jobs.get(&job)).await {
+        Ok(Ok(j)) if j.spec.as_ref().and_then(|s| s.suspend) == Some(true) => {
+            tracing::info!(%job, "stopped after saving a checkpoint; the Job is suspended");
+            0
+        }
+        Ok(Ok(_)) => {
+            tracing::info!(%job, "stopped after saving a checkpoint; the Job is not suspended, so another pod resumes");
+            crate::cli::EXIT_INTERRUPTED
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(%job, %error, "stopped after saving a checkpoint; cannot read the Job, exiting as interrupted");
+            crate::cli::EXIT_INTERRUPTED
+        }
+        Err(_) => {
+            tracing::warn!(%job, "stopped after saving a checkpoint; reading the Job timed out, exiting as interrupted");
+            crate::cli::EXIT_INTERRUPTED
+        }
+    }
+}
+
 /// Runs the scan in a crawler pod.
 pub async fn run() -> Result<ExitCode> {
     let env = PodEnv::from_env()?;
@@ -288,10 +318,7 @@ pub async fn run() -> Result<ExitCode> {
             }
             ExitCode::SUCCESS
         }
-        Ok(RunOutcome::Stopped) => {
-            tracing::info!("stopped after saving a checkpoint");
-            ExitCode::SUCCESS
-        }
+        Ok(RunOutcome::Stopped) => ExitCode::from(stopped_exit_code(&client, &env.scan).await),
         Err(e) if crate::cli::is_permanent(e) => {
             last.outcome = Some(CrawlerOutcome::Failed {
                 reason: e.to_string(),

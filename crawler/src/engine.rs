@@ -490,13 +490,18 @@ impl Engine {
     async fn crawl(&self, run: &mut Run, cancel: &CancellationToken) -> Result<bool> {
         let cfg = self.cfg();
         let every_pages = cfg.every_pages.max(1) as usize;
-        let concurrency = cfg.crawl.concurrency.max(1) as usize;
+        // At most `every_pages` URLs may be lost to a kill: those in flight
+        // plus those finished since the last save. Keeping in-flight to half
+        // of that leaves room for half a window of pages between saves, so a
+        // save comes every `every_pages / 2` pages rather than every page.
+        let concurrency = (cfg.crawl.concurrency.max(1) as usize).min((every_pages / 2).max(1));
         let max_pages = u64::from(cfg.crawl.max_pages);
         let mut workers: JoinSet<PageResult> = JoinSet::new();
         let mut ticker = tokio::time::interval(cfg.every.max(Duration::from_secs(1)));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         let mut publish_tick = tokio::time::interval(Duration::from_millis(250));
+        run.activity = "crawling".into();
         loop {
             // Dispatch while there is room in concurrency, budget and risk.
             while workers.len() < concurrency

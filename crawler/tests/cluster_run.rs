@@ -1,6 +1,6 @@
 //! `cira-crawler run` against the real control plane, as the crawler pod's
 //! ServiceAccount with exactly the protocol's Role: checkpoint, progress and
-//! report ConfigMaps; SIGTERM saves and exits 0; a resumed run completes;
+//! report ConfigMaps; SIGTERM saves and exits 4; a resumed run completes;
 //! large checkpoints are split and a 50k-URL state stays within limits.
 
 mod common;
@@ -209,7 +209,13 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
     .await;
     c.signal(libc::SIGTERM);
     let status = c.wait(Duration::from_secs(30)).await;
-    assert!(status.success(), "{}", c.stderr());
+    // Not 0: an interrupted crawler must never complete its Job.
+    assert_eq!(
+        status.code(),
+        Some(i32::from(names::EXIT_INTERRUPTED)),
+        "{}",
+        c.stderr()
+    );
     drop(c);
 
     let progress_name = names::progress_configmap_name("acme");

@@ -61,6 +61,16 @@ pub const MAX_CHECKPOINT_CHUNKS: usize = 8;
 /// whole object and binaryData is base64 (4/3 larger), so stay well below.
 pub const CHECKPOINT_CHUNK_BYTES: usize = 700 * 1024;
 
+/// Crawler exit code for failures that retrying cannot fix (bad spec, seed
+/// unreachable, no usable checkpoint): the Job fails at once.
+pub const EXIT_PERMANENT: u8 = 3;
+/// Crawler exit code for other failures: the Job retries and resumes.
+pub const EXIT_RETRIABLE: u8 = 1;
+/// Crawler exit code after SIGTERM or Ctrl-C once the checkpoint is saved:
+/// the scan is not finished. Never 0, so an evicted or deleted crawler pod
+/// cannot complete its Job; the pod failure policy ignores it instead.
+pub const EXIT_INTERRUPTED: u8 = 4;
+
 /// Longest name usable where the name also becomes a label value.
 const MAX_LABEL_VALUE: usize = 63;
 

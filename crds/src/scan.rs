@@ -592,6 +592,11 @@ pub struct CheckpointStatus {
     pub bytes: u64,
     /// A number that grows with every save.
     pub generation: u64,
+    /// Set when the newest checkpoint was unreadable (why, in words) and the
+    /// crawler resumed from the previous one; pages fetched after that
+    /// previous checkpoint are fetched again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered_from_corruption: Option<String>,
 }
 
 /// Where a scan's report is.

@@ -580,6 +580,17 @@ async fn apply_decision(
                     "phase changed"
                 );
             }
+            if let Some(note) = status::checkpoint_fallback_note(status, &new) {
+                publish(
+                    ctx,
+                    &updated,
+                    EventType::Warning,
+                    reason::CHECKPOINT_RECOVERED,
+                    &note,
+                )
+                .await;
+                tracing::warn!(scan = %name, namespace = %ns, "crawler fell back to an older checkpoint");
+            }
             if old_phase.is_active() && !decision.phase.is_active() {
                 advance_queue(ctx, scan_ref);
             }

@@ -26,7 +26,9 @@ use crate::config::OperatorConfig;
 use crate::error::{Error, Result};
 
 /// Exit code with which the crawler reports a permanent failure.
-pub const EXIT_PERMANENT_FAILURE: i32 = 3;
+pub const EXIT_PERMANENT_FAILURE: i32 = cira_crds::names::EXIT_PERMANENT as i32;
+/// Exit code of a crawler stopped by SIGTERM after saving its checkpoint.
+pub const EXIT_INTERRUPTED: i32 = cira_crds::names::EXIT_INTERRUPTED as i32;
 /// Container name of the crawler.
 pub const CRAWLER_CONTAINER: &str = "crawler";
 /// Seconds the crawler has to save a checkpoint after SIGTERM.
@@ -146,6 +148,15 @@ pub fn role(scan: &ScanRef) -> Role {
                 verbs: strings(&["create"]),
                 ..PolicyRule::default()
             },
+            // After SIGTERM the crawler reads its own Job to tell a pause
+            // (suspended) from an eviction.
+            PolicyRule {
+                api_groups: Some(strings(&["batch"])),
+                resources: Some(strings(&["jobs"])),
+                resource_names: Some(vec![names::job_name(&scan.name, scan.version)]),
+                verbs: strings(&["get"]),
+                ..PolicyRule::default()
+            },
         ]),
     }
 }
@@ -243,8 +254,10 @@ fn runtime_default_seccomp() -> SeccompProfile {
     }
 }
 
-/// The pod failure policy: disruptions (eviction, preemption, node loss) do
-/// not count against backoffLimit, and exit code 3 fails the Job at once.
+/// The pod failure policy: disruptions (eviction, preemption, node loss) and
+/// crawlers stopped by SIGTERM after a checkpoint (exit code 4, e.g. a
+/// deleted pod) do not count against backoffLimit and get a replacement pod;
+/// exit code 3 fails the Job at once.
 pub fn pod_failure_policy() -> PodFailurePolicy {
     PodFailurePolicy {
         rules: vec![
@@ -254,6 +267,15 @@ pub fn pod_failure_policy() -> PodFailurePolicy {
                     type_: "DisruptionTarget".to_string(),
                     status: Some("True".to_string()),
                 }]),
+                ..PodFailurePolicyRule::default()
+            },
+            PodFailurePolicyRule {
+                action: "Ignore".to_string(),
+                on_exit_codes: Some(PodFailurePolicyOnExitCodesRequirement {
+                    container_name: Some(CRAWLER_CONTAINER.to_string()),
+                    operator: "In".to_string(),
+                    values: vec![EXIT_INTERRUPTED],
+                }),
                 ..PodFailurePolicyRule::default()
             },
             PodFailurePolicyRule {
@@ -489,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn pod_failure_policy_ignores_disruptions_and_fails_on_exit_3() {
+    fn pod_failure_policy_ignores_disruptions_and_interruptions_and_fails_on_exit_3() {
         let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), false).unwrap();
         let rules = &job
             .spec
@@ -499,12 +521,17 @@ mod tests {
             .as_ref()
             .unwrap()
             .rules;
-        assert_eq!(rules.len(), 2);
+        assert_eq!(rules.len(), 3);
         assert_eq!(rules[0].action, "Ignore");
         let cond = &rules[0].on_pod_conditions.as_ref().unwrap()[0];
         assert_eq!(cond.type_, "DisruptionTarget");
-        assert_eq!(rules[1].action, "FailJob");
+        assert_eq!(rules[1].action, "Ignore");
         let codes = rules[1].on_exit_codes.as_ref().unwrap();
+        assert_eq!(codes.operator, "In");
+        assert_eq!(codes.values, vec![4]);
+        assert_eq!(codes.container_name.as_deref(), Some("crawler"));
+        assert_eq!(rules[2].action, "FailJob");
+        let codes = rules[2].on_exit_codes.as_ref().unwrap();
         assert_eq!(codes.operator, "In");
         assert_eq!(codes.values, vec![3]);
         assert_eq!(codes.container_name.as_deref(), Some("crawler"));
@@ -650,7 +677,7 @@ mod tests {
     fn role_names_only_the_scans_own_configmaps() {
         let role = role(&scan());
         let rules = role.rules.unwrap();
-        assert_eq!(rules.len(), 2);
+        assert_eq!(rules.len(), 3);
         let named = &rules[0];
         assert_eq!(
             named.resources.as_deref(),
@@ -666,8 +693,22 @@ mod tests {
         assert_eq!(names.len(), 2 * 8 + 2);
         assert_eq!(rules[1].verbs, vec!["create"]);
         assert!(rules[1].resource_names.is_none());
+        // Its own Job, read only.
+        assert_eq!(
+            rules[2].api_groups.as_deref(),
+            Some(&["batch".to_string()][..])
+        );
+        assert_eq!(
+            rules[2].resources.as_deref(),
+            Some(&["jobs".to_string()][..])
+        );
+        assert_eq!(rules[2].verbs, vec!["get"]);
+        assert_eq!(
+            rules[2].resource_names.as_deref(),
+            Some(&["acme-v2".to_string()][..])
+        );
         // Nothing about secrets or any other resource.
-        for rule in &rules {
+        for rule in &rules[..2] {
             assert_eq!(
                 rule.resources.as_deref(),
                 Some(&["configmaps".to_string()][..])

@@ -31,6 +31,8 @@ pub mod reason {
     pub const NO_REPORT: &str = "CrawlerExitedWithoutReport";
     pub const CRAWLER_STALE: &str = "CrawlerStale";
     pub const CRAWLER_RESTARTING: &str = "CrawlerRestarting";
+    /// Event only: the crawler fell back to an older checkpoint.
+    pub const CHECKPOINT_RECOVERED: &str = "CheckpointRecovered";
     pub const INVALID_SPEC: &str = "InvalidSpec";
     pub const RESCAN: &str = "RescanStarted";
     pub const AS_EXPECTED: &str = "AsExpected";
@@ -364,9 +366,10 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
                         d.times.completed_at = Some(now);
                         return d;
                     }
-                    // Suspending stops the pod the way a pause does (a
-                    // crawler that exits 0 on SIGTERM would otherwise
-                    // complete the Job); the next reconcile resumes it.
+                    // Suspending stops the pod the way a pause does: the
+                    // restart does not use up the backoff limit and no
+                    // second pod starts before this one is gone; the next
+                    // reconcile resumes it.
                     d.job = JobAction::Suspend(true);
                     d.stale_restarts += 1;
                     d.reason = reason::CRAWLER_RESTARTING.to_string();

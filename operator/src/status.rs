@@ -142,7 +142,28 @@ pub fn checkpoint_status(
         pages_visited: c.pages_visited,
         bytes: c.bytes,
         generation: c.generation,
+        recovered_from_corruption: c.recovered_from_corruption.clone(),
     })
+}
+
+/// The note of a Warning Event when the crawler has just fallen back to an
+/// older checkpoint: once per fallback, not on every status write.
+pub fn checkpoint_fallback_note(
+    old: &CompanyScanStatus,
+    new: &CompanyScanStatus,
+) -> Option<String> {
+    let why = |s: &CompanyScanStatus| {
+        s.checkpoint
+            .as_ref()
+            .and_then(|c| c.recovered_from_corruption.clone())
+    };
+    let now = why(new)?;
+    if why(old).as_ref() == Some(&now) {
+        return None;
+    }
+    Some(format!(
+        "The newest checkpoint was unreadable, so the crawler resumed from the previous one and fetches some pages again: {now}"
+    ))
 }
 
 /// How a new status differs from the one stored.
@@ -294,5 +315,29 @@ mod tests {
         assert_eq!(s.entities_extracted, 7);
         assert_eq!(s.current_activity.as_deref(), Some("fetching /about"));
         assert!(checkpoint_status(&p, CheckpointStorage::ConfigMap).is_none());
+    }
+
+    #[test]
+    fn checkpoint_fallback_is_announced_once_per_fallback() {
+        let with = |why: Option<&str>| CompanyScanStatus {
+            checkpoint: Some(CheckpointStatus {
+                generation: 7,
+                recovered_from_corruption: why.map(str::to_string),
+                ..CheckpointStatus::default()
+            }),
+            ..CompanyScanStatus::default()
+        };
+        let none = CompanyScanStatus::default();
+        let note = checkpoint_fallback_note(&none, &with(Some("slot 1: checksum mismatch")))
+            .expect("a first fallback is announced");
+        assert!(note.contains("checksum mismatch"), "{note}");
+        assert!(note.contains("previous one"), "{note}");
+        // The same fallback on later writes: no second Event.
+        let same = with(Some("slot 1: checksum mismatch"));
+        assert_eq!(checkpoint_fallback_note(&same, &same), None);
+        // A clean checkpoint: nothing to say.
+        assert_eq!(checkpoint_fallback_note(&none, &with(None)), None);
+        // A later, different fallback is announced again.
+        assert!(checkpoint_fallback_note(&same, &with(Some("slot 0: truncated"))).is_some());
     }
 }

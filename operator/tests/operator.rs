@@ -44,7 +44,8 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
     assert_eq!(spec.suspend, Some(false));
     let pfp = spec.pod_failure_policy.as_ref().unwrap();
     assert_eq!(pfp.rules[0].action, "Ignore");
-    assert_eq!(pfp.rules[1].action, "FailJob");
+    assert_eq!(pfp.rules[1].action, "Ignore");
+    assert_eq!(pfp.rules[2].action, "FailJob");
     let owner = &job.owner_references()[0];
     assert_eq!(owner.uid, acme.uid().unwrap());
     assert_eq!(owner.controller, Some(true));

@@ -662,6 +662,7 @@ async fn e2e_02_pause_and_resume() {
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
     s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
         .await;
+    let crawler = s.running_crawler().expect("a running crawler pod");
     s.patch_scan(json!({"spec": {"desiredState": "Paused"}}));
     let paused = s.wait_phase(&["Paused"], REACT_TIMEOUT).await;
 
@@ -671,6 +672,13 @@ async fn e2e_02_pause_and_resume() {
     })
     .await
     .expect("no crawler runs while paused");
+    // A pause suspends the Job: the crawler sees that and exits 0.
+    let exit = wait_for("the paused crawler's exit", REACT_TIMEOUT, || async {
+        s.env.node().pod_exits(&s.ns, &crawler).last().cloned()
+    })
+    .await
+    .expect("the paused crawler exited");
+    assert_eq!(exit.exit_code, 0, "{exit:?}");
     let checkpoint = &paused["status"]["checkpoint"];
     let saved_pages = checkpoint["pagesVisited"].as_u64().unwrap_or(0);
     assert!(saved_pages > 0, "a checkpoint with pages: {checkpoint}");
@@ -992,7 +1000,6 @@ async fn e2e_07_rescan_keeps_history() {
 /// A checkpoint ConfigMap corrupted by hand: the crawler falls back to the
 /// previous generation, a Warning Event says so, and the scan completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails: no Warning Event is emitted yet when the crawler falls back to the previous checkpoint"]
 async fn e2e_09_corrupt_checkpoint_falls_back() {
     let s = Scenario::start("corrupt", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
@@ -1052,10 +1059,79 @@ async fn e2e_09_corrupt_checkpoint_falls_back() {
     );
     let events = s.events();
     assert!(
-        events.iter().any(|(t, _, m)| t == "Warning"
-            && (m.to_lowercase().contains("corrupt") || m.to_lowercase().contains("checkpoint"))),
+        events.iter().any(|(t, r, m)| t == "Warning"
+            && r == "CheckpointRecovered"
+            && m.contains("unreadable")),
         "a Warning Event about the corrupt checkpoint: {events:#?}"
     );
+    let status = s.scan()["status"]["checkpoint"].clone();
+    assert!(
+        status["recoveredFromCorruption"].is_string(),
+        "status.checkpoint says the scan fell back: {status}"
+    );
+    s.finish().await;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario 11
+// ---------------------------------------------------------------------------
+
+/// Evict the crawler pod (the DisruptionTarget condition, then SIGTERM), then
+/// delete its replacement with kubectl (SIGTERM only): each crawler saves a
+/// checkpoint and exits 4, the Job's pod failure policy ignores both, and the
+/// next pod resumes. Exit 0 here would complete the Job without a report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_11_crawler_evicted_then_deleted() {
+    let s = Scenario::start("evict", &[]).await;
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
+    let n = site().page_count();
+    let mut stopped = Vec::new();
+    for (at, how) in [(n / 4, "evict"), (n / 2, "delete")] {
+        s.wait_pages_fetched(at, SCAN_TIMEOUT).await;
+        let pod = wait_for("a running crawler pod", SCAN_TIMEOUT, || async {
+            s.running_crawler().filter(|p| !stopped.contains(p))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+        if how == "evict" {
+            s.env
+                .node()
+                .disrupt_pod(&s.ns, &pod)
+                .await
+                .expect("evict the crawler pod");
+        } else {
+            s.kubectl(&["delete", "pod", &pod, "--wait=false"]);
+        }
+        eprintln!(
+            "[e2e] {how}: {pod} at {} pages",
+            s.server.pages_fetched(site())
+        );
+        stopped.push(pod);
+    }
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    let report = s.assert_report_is_complete(1);
+    for pod in &stopped {
+        let exits = s.env.node().pod_exits(&s.ns, pod);
+        assert_eq!(
+            exits.last().map(|e| e.exit_code),
+            Some(4),
+            "{pod} saved and exited 4: {exits:?}"
+        );
+    }
+    let job = s.get_json(&["job", &format!("{SCAN}-v1")]);
+    assert_eq!(
+        job["status"]["failed"].as_u64().unwrap_or(0),
+        0,
+        "interruptions do not count as failures: {}",
+        job["status"]
+    );
+    assert_eq!(job["status"]["succeeded"], 1, "{}", job["status"]);
+    let refetched = s.server.refetches(site());
+    assert!(
+        refetched <= 2 * EVERY_PAGES,
+        "{refetched} pages fetched twice after two graceful stops"
+    );
+    assert_same_as_uninterrupted(&s, &report).await;
     s.finish().await;
 }
 

@@ -32,8 +32,12 @@ pub async fn env() -> &'static TestEnv {
     cira_testenv::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("the CRD installs");
+    // Tests of one binary share the env; the script is written once, so
+    // concurrent tests never race on its file.
+    static SCRIPT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let script = SCRIPT.get_or_init(|| fake_crawler(env));
     env.node()
-        .register_image(FAKE_CRAWLER_IMAGE, fake_crawler(env));
+        .register_image(FAKE_CRAWLER_IMAGE, script.clone());
     env
 }
 
