@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use cira_crds::names;
 use cira_crds::{CompanyScan, ScanPhase};
 use common::*;
-use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::ResourceExt;
@@ -20,9 +19,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
-    let env = env().await;
-    let ns = env.new_namespace("op-shape").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-shape").await;
     let _op = Operator::start(env, config(&ns)).await;
 
     create(&client, &ns, &scan("acme", json!({}))).await;
@@ -74,30 +71,20 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
     assert!(logs.contains("args run"), "{logs}");
 
     // The crawler's own token: its ConfigMaps yes, anything else no.
-    for kind in ["ServiceAccount", "Role", "RoleBinding"] {
-        let present = match kind {
-            "ServiceAccount" => Api::<ServiceAccount>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
-                .await
-                .unwrap()
-                .is_some(),
-            "Role" => Api::<Role>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
-                .await
-                .unwrap()
-                .is_some(),
-            _ => Api::<RoleBinding>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
-                .await
-                .unwrap()
-                .is_some(),
-        };
-        assert!(present, "{kind} acme-crawler exists");
-    }
-    let crawler = env
-        .service_account_client(&ns, "acme-crawler")
-        .await
-        .unwrap();
+    let sa = "acme-crawler";
+    assert!(
+        exists::<ServiceAccount>(&client, &ns, sa).await.unwrap(),
+        "ServiceAccount {sa} exists"
+    );
+    assert!(
+        exists::<Role>(&client, &ns, sa).await.unwrap(),
+        "Role {sa} exists"
+    );
+    assert!(
+        exists::<RoleBinding>(&client, &ns, sa).await.unwrap(),
+        "RoleBinding {sa} exists"
+    );
+    let crawler = crawler_client(env, &ns, "acme").await;
     publish_progress(&crawler, &acme, &progress(1, 5)).await;
     crawler_apply(
         &crawler,
@@ -132,48 +119,33 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         forbidden(cms.get(&other_progress).await),
         "get another scan's progress"
     );
-    assert!(
-        forbidden(
-            crawler_apply(
-                &crawler,
-                &other,
-                &other_progress,
-                names::COMPONENT_PROGRESS,
-                1,
-                BTreeMap::new()
-            )
-            .await
+    for (owner, name, component, version, what) in [
+        (
+            &other,
+            other_progress.clone(),
+            names::COMPONENT_PROGRESS,
+            1,
+            "write another scan's progress",
         ),
-        "write another scan's progress"
-    );
-    assert!(
-        forbidden(
-            crawler_apply(
-                &crawler,
-                &other,
-                &names::checkpoint_configmap_name("other", 0, 0),
-                names::COMPONENT_CHECKPOINT,
-                1,
-                BTreeMap::new()
-            )
-            .await
+        (
+            &other,
+            names::checkpoint_configmap_name("other", 0, 0),
+            names::COMPONENT_CHECKPOINT,
+            1,
+            "write another scan's checkpoint",
         ),
-        "write another scan's checkpoint"
-    );
-    assert!(
-        forbidden(
-            crawler_apply(
-                &crawler,
-                &acme,
-                &names::report_configmap_name("acme", 2),
-                names::COMPONENT_REPORT,
-                2,
-                BTreeMap::new()
-            )
-            .await
+        (
+            &acme,
+            names::report_configmap_name("acme", 2),
+            names::COMPONENT_REPORT,
+            2,
+            "write a report of a version not running",
         ),
-        "write a report of a version not running"
-    );
+    ] {
+        let written =
+            crawler_apply(&crawler, owner, &name, component, version, BTreeMap::new()).await;
+        assert!(forbidden(written), "{what}");
+    }
     let secrets = Api::<Secret>::namespaced(crawler.clone(), &ns);
     assert!(
         matches!(secrets.list(&ListParams::default()).await, Err(kube::Error::Api(s)) if s.code == 403)
@@ -215,18 +187,13 @@ async fn wait_for_running_pod(client: &kube::Client, ns: &str, job: &str) -> Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_suspends_the_job_and_resume_continues() {
-    let env = env().await;
-    let ns = env.new_namespace("op-pause").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-pause").await;
     let _op = Operator::start(env, config(&ns)).await;
 
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_phase(&client, &ns, "acme", ScanPhase::Crawling).await;
     let first_pod = wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env
-        .service_account_client(&ns, "acme-crawler")
-        .await
-        .unwrap();
+    let crawler = crawler_client(env, &ns, "acme").await;
     publish_progress(&crawler, &s, &with_checkpoint(progress(1, 10), "acme", 1)).await;
     // Times in status have second precision: keep this checkpoint clearly
     // older than the pause request.
@@ -234,21 +201,10 @@ async fn pause_suspends_the_job_and_resume_continues() {
 
     let asked = Instant::now();
     patch_spec(&client, &ns, "acme", json!({"desiredState": "Paused"})).await;
-    wait_job(
-        &client,
-        &ns,
-        "acme-v1",
-        "the Job to be suspended",
-        suspended,
-    )
-    .await;
+    wait_job_suspended(&client, &ns, "acme-v1").await;
     let pause_to_suspend = asked.elapsed();
     // The pod gets SIGTERM and exits 0 (what a crawler does after saving).
-    cira_testenv::wait_for("the crawler pod to stop", WAIT, || async {
-        (active_pods(&client, &ns, "acme-v1").await == 0).then_some(())
-    })
-    .await
-    .unwrap();
+    wait_active_pods(&client, &ns, "acme-v1", 0).await;
     let logs = env.node().pod_logs(&ns, &first_pod);
     assert!(logs.contains("SIGTERM"), "{logs}");
     // Not Paused yet: the only checkpoint is older than the pause request.
@@ -272,11 +228,7 @@ async fn pause_suspends_the_job_and_resume_continues() {
     assert_eq!(active_pods(&client, &ns, "acme-v1").await, 0);
 
     patch_spec(&client, &ns, "acme", json!({"desiredState": "Running"})).await;
-    let resumed = wait_scan(&client, &ns, "acme", "resumed", WAIT, |s| {
-        phase(s) == Some(ScanPhase::Crawling)
-            && condition(s, "Progressing").is_some_and(|c| c.reason == "Resumed")
-    })
-    .await;
+    let resumed = wait_progressing(&client, &ns, "acme", "Resumed").await;
     let rst = resumed.status.unwrap();
     assert!(rst.paused_at.is_none());
     assert!(
@@ -285,10 +237,7 @@ async fn pause_suspends_the_job_and_resume_continues() {
         rst.total_paused_seconds
     );
     assert!(rst.active_seconds <= active_at_pause + 1);
-    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| {
-        !suspended(j)
-    })
-    .await;
+    wait_job_resumed(&client, &ns, "acme-v1").await;
     let second_pod = wait_for_running_pod(&client, &ns, "acme-v1").await;
     assert_ne!(first_pod, second_pod);
 
@@ -319,9 +268,7 @@ async fn events_for(client: &kube::Client, ns: &str, name: &str) -> Vec<String> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
-    let env = env().await;
-    let ns = env.new_namespace("op-queue").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-queue").await;
     let mut cfg = config(&ns);
     cfg.max_concurrent_scans = 3;
     let _op = Operator::start(env, cfg).await;
@@ -346,11 +293,8 @@ async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
             .iter()
             .filter(|s| phase(s).is_some_and(|p| p.is_active()))
             .collect();
-        let running_jobs = Api::<Job>::namespaced(client.clone(), &ns)
-            .list(&ListParams::default())
+        let running_jobs = list_jobs(&client, &ns)
             .await
-            .unwrap()
-            .items
             .into_iter()
             .filter(|j| !suspended(j) && j.status.as_ref().and_then(|s| s.active).unwrap_or(0) > 0)
             .count();
@@ -431,17 +375,12 @@ async fn twenty_scans_run_at_most_three_at_a_time_oldest_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_scan_garbage_collects_everything_it_owns() {
-    let env = env().await;
-    let ns = env.new_namespace("op-delete").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-delete").await;
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_phase(&client, &ns, "acme", ScanPhase::Crawling).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env
-        .service_account_client(&ns, "acme-crawler")
-        .await
-        .unwrap();
+    let crawler = crawler_client(env, &ns, "acme").await;
     publish_progress(&crawler, &s, &progress(1, 3)).await;
 
     Api::<CompanyScan>::namespaced(client.clone(), &ns)
@@ -453,30 +392,17 @@ async fn deleting_a_scan_garbage_collects_everything_it_owns() {
         WAIT,
         || async {
             let job = get_job(&client, &ns, "acme-v1").await;
-            let sa = Api::<ServiceAccount>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
+            let sa = exists::<ServiceAccount>(&client, &ns, "acme-crawler")
                 .await
                 .ok()?;
-            let role = Api::<Role>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
+            let role = exists::<Role>(&client, &ns, "acme-crawler").await.ok()?;
+            let rb = exists::<RoleBinding>(&client, &ns, "acme-crawler")
                 .await
                 .ok()?;
-            let rb = Api::<RoleBinding>::namespaced(client.clone(), &ns)
-                .get_opt("acme-crawler")
-                .await
-                .ok()?;
-            let cm = Api::<ConfigMap>::namespaced(client.clone(), &ns)
-                .get_opt(&names::progress_configmap_name("acme"))
-                .await
-                .ok()?;
+            let progress = names::progress_configmap_name("acme");
+            let cm = exists::<ConfigMap>(&client, &ns, &progress).await.ok()?;
             let pods = active_pods(&client, &ns, "acme-v1").await;
-            (job.is_none()
-                && sa.is_none()
-                && role.is_none()
-                && rb.is_none()
-                && cm.is_none()
-                && pods == 0)
-                .then_some(())
+            (job.is_none() && !sa && !role && !rb && !cm && pods == 0).then_some(())
         },
     )
     .await
@@ -485,9 +411,7 @@ async fn deleting_a_scan_garbage_collects_everything_it_owns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_patterns_fail_the_scan_until_fixed() {
-    let env = env().await;
-    let ns = env.new_namespace("op-invalid").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-invalid").await;
     let _op = Operator::start(env, config(&ns)).await;
     create(&client, &ns, &scan("acme", json!({"crawl": {"allowPrivateNetworks": true, "includePatterns": ["/ok", "(unclosed"]}}))).await;
     let failed = wait_phase(&client, &ns, "acme", ScanPhase::Failed).await;
@@ -522,9 +446,7 @@ async fn invalid_patterns_fail_the_scan_until_fixed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
-    let env = env().await;
-    let ns = env.new_namespace("op-stale").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-stale").await;
     let mut cfg = config(&ns);
     cfg.stale_after = Duration::from_secs(4);
     cfg.max_stale_restarts = 1;
@@ -543,7 +465,7 @@ async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
     let ready = condition(&failed, "Ready").unwrap();
     assert_eq!(ready.reason, "CrawlerStale");
     assert!(ready.message.contains("no heartbeat"), "{}", ready.message);
-    wait_job(&client, &ns, "acme-v1", "the Job to be stopped", suspended).await;
+    wait_job_suspended(&client, &ns, "acme-v1").await;
     let events = events_for(&client, &ns, "acme").await;
     assert!(
         events.contains(&"CrawlerRestarting".to_string()),
@@ -553,16 +475,11 @@ async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_stops_the_scan_and_raising_it_resumes() {
-    let env = env().await;
-    let ns = env.new_namespace("op-timeout").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-timeout").await;
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(&client, &ns, &scan("acme", json!({"timeout": "4s"}))).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env
-        .service_account_client(&ns, "acme-crawler")
-        .await
-        .unwrap();
+    let crawler = crawler_client(env, &ns, "acme").await;
     publish_progress(&crawler, &s, &with_checkpoint(progress(1, 7), "acme", 3)).await;
 
     let timed_out = wait_phase(&client, &ns, "acme", ScanPhase::TimedOut).await;
@@ -587,35 +504,13 @@ async fn timeout_stops_the_scan_and_raising_it_resumes() {
             .message
             .contains("raise spec.timeout")
     );
-    wait_job(
-        &client,
-        &ns,
-        "acme-v1",
-        "the Job to be suspended",
-        suspended,
-    )
-    .await;
-    cira_testenv::wait_for("the pod to stop", WAIT, || async {
-        (active_pods(&client, &ns, "acme-v1").await == 0).then_some(())
-    })
-    .await
-    .unwrap();
+    wait_job_suspended(&client, &ns, "acme-v1").await;
+    wait_active_pods(&client, &ns, "acme-v1", 0).await;
     // Time while timed out does not count.
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     patch_spec(&client, &ns, "acme", json!({"timeout": "1h"})).await;
-    let resumed = wait_scan(
-        &client,
-        &ns,
-        "acme",
-        "resumed after the timeout was raised",
-        WAIT,
-        |s| {
-            phase(s) == Some(ScanPhase::Crawling)
-                && condition(s, "Progressing").is_some_and(|c| c.reason == "TimeoutExtended")
-        },
-    )
-    .await;
+    let resumed = wait_progressing(&client, &ns, "acme", "TimeoutExtended").await;
     let rst = resumed.status.unwrap();
     assert!(
         rst.active_seconds <= st.active_seconds + 1,
@@ -624,25 +519,17 @@ async fn timeout_stops_the_scan_and_raising_it_resumes() {
         st.active_seconds
     );
     assert!(rst.total_paused_seconds >= 2);
-    wait_job(&client, &ns, "acme-v1", "the Job to run again", |j| {
-        !suspended(j)
-    })
-    .await;
+    wait_job_resumed(&client, &ns, "acme-v1").await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_code_3_fails_the_scan_with_the_crawlers_reason() {
-    let env = env().await;
-    let ns = env.new_namespace("op-exit3").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-exit3").await;
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(&client, &ns, &scan("acme", json!({}))).await;
     wait_for_running_pod(&client, &ns, "acme-v1").await;
-    let crawler = env
-        .service_account_client(&ns, "acme-crawler")
-        .await
-        .unwrap();
+    let crawler = crawler_client(env, &ns, "acme").await;
     let mut p = progress(1, 0);
     p.outcome = Some(cira_crds::progress::CrawlerOutcome::Failed {
         reason: "the seed URL answered 404 three times".into(),
@@ -672,9 +559,7 @@ async fn exit_code_3_fails_the_scan_with_the_crawlers_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rescans_keep_the_report_history_within_its_limit() {
-    let env = env().await;
-    let ns = env.new_namespace("op-rescan").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-rescan").await;
     let _op = Operator::start(env, config(&ns)).await;
     let s = create(
         &client,
@@ -685,10 +570,7 @@ async fn rescans_keep_the_report_history_within_its_limit() {
     for version in 1..=3i64 {
         let job = names::job_name("acme", version);
         wait_for_running_pod(&client, &ns, &job).await;
-        let crawler = env
-            .service_account_client(&ns, "acme-crawler")
-            .await
-            .unwrap();
+        let crawler = crawler_client(env, &ns, "acme").await;
         // A checkpoint of this version, which the next version must not see.
         crawler_apply(
             &crawler,
@@ -734,28 +616,22 @@ async fn rescans_keep_the_report_history_within_its_limit() {
         }
     }
     // Reports beyond the history are deleted; old checkpoints are gone.
-    let cms = Api::<ConfigMap>::namespaced(client.clone(), &ns);
+    let report = |version| names::report_configmap_name("acme", version);
     cira_testenv::wait_for("report v1 to be deleted", WAIT, || async {
-        cms.get_opt(&names::report_configmap_name("acme", 1))
-            .await
-            .ok()?
-            .is_none()
-            .then_some(())
+        let kept = exists::<ConfigMap>(&client, &ns, &report(1)).await.ok()?;
+        (!kept).then_some(())
     })
     .await
     .unwrap();
-    assert!(
-        cms.get_opt(&names::report_configmap_name("acme", 2))
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        cms.get_opt(&names::report_configmap_name("acme", 3))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    for version in [2, 3] {
+        assert!(
+            exists::<ConfigMap>(&client, &ns, &report(version))
+                .await
+                .unwrap(),
+            "report v{version} is kept"
+        );
+    }
+    let cms = Api::<ConfigMap>::namespaced(client.clone(), &ns);
     let checkpoints = cms
         .list(&ListParams::default().labels(&format!(
             "{}={}",
@@ -775,11 +651,8 @@ async fn rescans_keep_the_report_history_within_its_limit() {
         "only the current version's checkpoint is left"
     );
     // Old Jobs are gone; only the newest remains.
-    let jobs: Vec<String> = Api::<Job>::namespaced(client.clone(), &ns)
-        .list(&ListParams::default())
+    let jobs: Vec<String> = list_jobs(&client, &ns)
         .await
-        .unwrap()
-        .items
         .iter()
         .filter(|j| j.metadata.deletion_timestamp.is_none())
         .map(|j| j.name_any())
@@ -791,9 +664,7 @@ async fn rescans_keep_the_report_history_within_its_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restarts_and_racing_operators_never_make_two_jobs() {
-    let env = env().await;
-    let ns = env.new_namespace("op-race").await.unwrap();
-    let client = env.admin_client().await;
+    let (env, ns, client) = namespace("op-race").await;
     // Two operators at once (as if leader election failed) plus restarts.
     let a = Operator::start(env, config(&ns)).await;
     let b = Operator::start(env, config(&ns)).await;
@@ -830,16 +701,9 @@ async fn restarts_and_racing_operators_never_make_two_jobs() {
         })
         .await;
         assert_eq!(s.status.unwrap().scan_version, 1);
-        wait_job(&client, &ns, &format!("{name}-v1"), "running Job", |j| {
-            !suspended(j)
-        })
-        .await;
+        wait_job_resumed(&client, &ns, &format!("{name}-v1")).await;
     }
-    let jobs = Api::<Job>::namespaced(client.clone(), &ns)
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items;
+    let jobs = list_jobs(&client, &ns).await;
     assert_eq!(
         jobs.len(),
         4,
@@ -847,12 +711,7 @@ async fn restarts_and_racing_operators_never_make_two_jobs() {
         jobs.iter().map(|j| j.name_any()).collect::<Vec<_>>()
     );
     for i in 0..4 {
-        let job = format!("s{i}-v1");
-        cira_testenv::wait_for("one crawler pod", WAIT, || async {
-            (active_pods(&client, &ns, &job).await == 1).then_some(())
-        })
-        .await
-        .unwrap();
+        wait_active_pods(&client, &ns, &format!("s{i}-v1"), 1).await;
     }
     let conflicts_or_ok = c.metrics.render();
     assert!(conflicts_or_ok.contains("cira_operator_reconciles_total"));

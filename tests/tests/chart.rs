@@ -46,16 +46,23 @@ fn text(output: &Output) -> String {
 
 /// `helm template` with `--set` values; Err carries helm's output.
 fn template(sets: &[&str]) -> Result<String, String> {
+    render(&[], "cira-system", sets)
+}
+
+/// `helm template` into `namespace` with more flags and `--set` values; Err
+/// carries helm's output.
+fn render(flags: &[&str], namespace: &str, sets: &[&str]) -> Result<String, String> {
     let chart = chart_dir();
     let mut args = vec![
         "template",
         "cira",
         chart.to_str().expect("utf-8 path"),
         "--namespace",
-        "cira-system",
+        namespace,
         "--kube-version",
         KUBE_VERSION,
     ];
+    args.extend(flags);
     for set in sets {
         args.extend(["--set", set]);
     }
@@ -428,44 +435,52 @@ fn operator_accepts_every_rendered_flag() {
 
 use cira_testenv::TestEnv;
 
+/// The shared env with the CRDs installed.
+async fn env_with_crds() -> &'static TestEnv {
+    cira_testenv::init_tracing();
+    let env = TestEnv::shared().await;
+    env.install_crds().await.expect("CRDs install");
+    env
+}
+
+fn kubectl(env: &TestEnv, args: &[&str]) -> Output {
+    env.kubectl().args(args).output().expect("kubectl runs")
+}
+
+/// `kubectl <args> <file>`, the file holding `contents` for the call.
+fn kubectl_with_file(env: &TestEnv, args: &[&str], contents: impl AsRef<[u8]>) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("objects.yaml");
+    std::fs::write(&file, contents).expect("write objects");
+    env.kubectl()
+        .args(args)
+        .arg(&file)
+        .output()
+        .expect("kubectl runs")
+}
+
 /// `kubectl apply --dry-run=server` of `helm template --include-crds` output:
 /// the API server validates every object (schemas, RBAC, policy fields).
 async fn server_dry_run(env: &TestEnv, namespace: &str, sets: &[&str]) -> String {
-    let chart = chart_dir();
-    let mut helm = env.helm();
-    helm.args([
-        "template",
-        "cira",
-        chart.to_str().expect("utf-8 path"),
-        "--include-crds",
-    ])
-    .args(["--namespace", namespace, "--kube-version", KUBE_VERSION]);
-    for set in sets {
-        helm.args(["--set", set]);
-    }
-    let rendered = helm.output().expect("helm runs");
-    assert!(
-        rendered.status.success(),
-        "helm template failed: {}",
-        text(&rendered)
-    );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("rendered.yaml");
-    std::fs::write(&file, &rendered.stdout).expect("write rendered chart");
-    let out = env
-        .kubectl()
+    let rendered = render(&["--include-crds"], namespace, sets)
+        .unwrap_or_else(|e| panic!("helm template failed: {e}"));
+    let out = kubectl_with_file(
+        env,
         // Server-side apply: the CRD is too big for client-side apply's
         // last-applied annotation. Forcing conflicts is harmless in a dry run.
-        .args([
+        &[
             "apply",
             "--server-side",
             "--force-conflicts",
             "--dry-run=server",
-        ])
-        .args(["--field-manager", "cira-chart-test", "-n", namespace, "-f"])
-        .arg(&file)
-        .output()
-        .expect("kubectl runs");
+            "--field-manager",
+            "cira-chart-test",
+            "-n",
+            namespace,
+            "-f",
+        ],
+        rendered,
+    );
     let output = text(&out);
     assert!(
         out.status.success(),
@@ -520,6 +535,27 @@ struct Release<'a> {
     namespace: String,
 }
 
+impl Release<'_> {
+    /// `helm install` of the chart (CRDs skipped: the env installs them)
+    /// with `--set` values.
+    fn install(&self, sets: &[&str]) -> Output {
+        let chart = chart_dir();
+        let mut helm = self.env.helm();
+        helm.args([
+            "install",
+            &self.name,
+            chart.to_str().expect("utf-8 path"),
+            "--namespace",
+            &self.namespace,
+            "--skip-crds",
+        ]);
+        for set in sets {
+            helm.args(["--set", set]);
+        }
+        helm.output().expect("helm runs")
+    }
+}
+
 impl Drop for Release<'_> {
     fn drop(&mut self) {
         let _ = self
@@ -548,15 +584,26 @@ fn can_i(env: &TestEnv, user: &str, verb: &str, resource: &str, namespace: &str)
     String::from_utf8_lossy(&out.stdout).trim() == "yes"
 }
 
+/// Asserts that `user` may (`allowed`) or may not do each (verb, resource,
+/// namespace).
+fn assert_access(env: &TestEnv, user: &str, allowed: bool, cases: &[(&str, &str, &str)]) {
+    for (verb, resource, namespace) in cases {
+        assert_eq!(
+            can_i(env, user, verb, resource, namespace),
+            allowed,
+            "{user} {} {verb} {resource} in {namespace}",
+            if allowed { "cannot" } else { "may" }
+        );
+    }
+}
+
 /// A real `helm install` (no operator pod: replicaCount=0): lookup finds the
 /// API server for the crawler policy, and the operator's ServiceAccount gets
 /// what it needs and nothing it does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chart_installs_with_least_privilege_rbac() {
-    cira_testenv::init_tracing();
-    let env = TestEnv::shared().await;
     // `kubectl auth can-i` resolves resource names through discovery.
-    env.install_crds().await.expect("CRDs install");
+    let env = env_with_crds().await;
     let ns = env.new_namespace("chart-install").await.expect("namespace");
     let other = env.new_namespace("chart-scans").await.expect("namespace");
     let release = Release {
@@ -585,28 +632,10 @@ async fn chart_installs_with_least_privilege_rbac() {
         "endpoints": [{"addresses": ["192.0.2.10"]}],
         "ports": [{"name": "https", "port": api_port, "protocol": "TCP"}]
     });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let slice_file = dir.path().join("slice.json");
-    std::fs::write(&slice_file, slice.to_string()).expect("write slice");
-    let out = env
-        .kubectl()
-        .args(["apply", "-f"])
-        .arg(&slice_file)
-        .output()
-        .expect("kubectl runs");
+    let out = kubectl_with_file(env, &["apply", "-f"], slice.to_string());
     assert!(out.status.success(), "{}", text(&out));
 
-    let chart = chart_dir();
-    let out = env
-        .helm()
-        .args([
-            "install",
-            &release.name,
-            chart.to_str().expect("utf-8 path"),
-        ])
-        .args(["--namespace", &ns, "--skip-crds", "--set", "replicaCount=0"])
-        .output()
-        .expect("helm runs");
+    let out = release.install(&["replicaCount=0"]);
     let output = text(&out);
     assert!(out.status.success(), "helm install failed:\n{output}");
     assert!(
@@ -618,11 +647,7 @@ async fn chart_installs_with_least_privilege_rbac() {
         "lookup found the API server:\n{output}"
     );
 
-    let policy = env
-        .kubectl()
-        .args(["get", "networkpolicy", "-n", &ns, "-o", "json"])
-        .output()
-        .expect("kubectl runs");
+    let policy = kubectl(env, &["get", "networkpolicy", "-n", &ns, "-o", "json"]);
     let policies: Value = serde_json::from_slice(&policy.stdout).expect("json");
     let egress = &policies["items"][0]["spec"]["egress"];
     let api_rule = egress
@@ -642,69 +667,68 @@ async fn chart_installs_with_least_privilege_rbac() {
 
     // The release name does not contain the chart name, so fullname is release-chart.
     let sa = format!("system:serviceaccount:{ns}:{}-cira-operator", release.name);
-    for (verb, resource, namespace) in [
-        ("watch", "companyscans.cira.dev", other.as_str()),
-        (
-            "patch",
-            "companyscans.cira.dev --subresource=status",
-            other.as_str(),
-        ),
-        ("create", "jobs.batch", other.as_str()),
-        ("delete", "pods", other.as_str()),
-        ("create", "configmaps", other.as_str()),
-        ("create", "roles.rbac.authorization.k8s.io", other.as_str()),
-        (
-            "create",
-            "rolebindings.rbac.authorization.k8s.io",
-            other.as_str(),
-        ),
-        ("create", "events.events.k8s.io", other.as_str()),
-        ("update", "leases.coordination.k8s.io", ns.as_str()),
-        (
-            "get",
-            "customresourcedefinitions.apiextensions.k8s.io/companyscans.cira.dev",
-            ns.as_str(),
-        ),
-    ] {
-        assert!(
-            can_i(env, &sa, verb, resource, namespace),
-            "{sa} cannot {verb} {resource} in {namespace}"
-        );
-    }
-    for (verb, resource, namespace) in [
-        ("get", "secrets", other.as_str()),
-        ("create", "pods", other.as_str()),
-        ("update", "companyscans.cira.dev", other.as_str()),
-        ("update", "leases.coordination.k8s.io", other.as_str()),
-        (
-            "get",
-            "customresourcedefinitions.apiextensions.k8s.io/other.example.com",
-            ns.as_str(),
-        ),
-        (
-            "escalate",
-            "roles.rbac.authorization.k8s.io",
-            other.as_str(),
-        ),
-    ] {
-        assert!(
-            !can_i(env, &sa, verb, resource, namespace),
-            "{sa} may {verb} {resource} in {namespace}"
-        );
-    }
+    assert_access(
+        env,
+        &sa,
+        true,
+        &[
+            ("watch", "companyscans.cira.dev", other.as_str()),
+            (
+                "patch",
+                "companyscans.cira.dev --subresource=status",
+                other.as_str(),
+            ),
+            ("create", "jobs.batch", other.as_str()),
+            ("delete", "pods", other.as_str()),
+            ("create", "configmaps", other.as_str()),
+            ("create", "roles.rbac.authorization.k8s.io", other.as_str()),
+            (
+                "create",
+                "rolebindings.rbac.authorization.k8s.io",
+                other.as_str(),
+            ),
+            ("create", "events.events.k8s.io", other.as_str()),
+            ("update", "leases.coordination.k8s.io", ns.as_str()),
+            (
+                "get",
+                "customresourcedefinitions.apiextensions.k8s.io/companyscans.cira.dev",
+                ns.as_str(),
+            ),
+        ],
+    );
+    assert_access(
+        env,
+        &sa,
+        false,
+        &[
+            ("get", "secrets", other.as_str()),
+            ("create", "pods", other.as_str()),
+            ("update", "companyscans.cira.dev", other.as_str()),
+            ("update", "leases.coordination.k8s.io", other.as_str()),
+            (
+                "get",
+                "customresourcedefinitions.apiextensions.k8s.io/other.example.com",
+                ns.as_str(),
+            ),
+            (
+                "escalate",
+                "roles.rbac.authorization.k8s.io",
+                other.as_str(),
+            ),
+        ],
+    );
     drop(release);
-    let left = env
-        .kubectl()
-        .args([
+    let left = kubectl(
+        env,
+        &[
             "get",
             "clusterrole",
             "-l",
             "app.kubernetes.io/instance",
             "-o",
             "name",
-        ])
-        .output()
-        .expect("kubectl runs");
+        ],
+    );
     assert!(
         !String::from_utf8_lossy(&left.stdout).contains(&format!("r-{ns}")),
         "uninstall removes the ClusterRoles"
@@ -715,17 +739,10 @@ async fn chart_installs_with_least_privilege_rbac() {
 /// accepted by the API server (schema and CEL rules of the real CRD).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gitops_example_scans_pass_server_side_dry_run() {
-    cira_testenv::init_tracing();
-    let env = TestEnv::shared().await;
-    env.install_crds().await.expect("CRDs install");
+    let env = env_with_crds().await;
     let ns = env.new_namespace("chart-gitops").await.expect("namespace");
     let example = chart_dir().join("../examples/gitops/scans");
-    let rendered = env
-        .kubectl()
-        .arg("kustomize")
-        .arg(&example)
-        .output()
-        .expect("kubectl runs");
+    let rendered = kubectl(env, &["kustomize", example.to_str().expect("utf-8 path")]);
     assert!(rendered.status.success(), "{}", text(&rendered));
     let mut scans: Vec<Value> = objects(&String::from_utf8_lossy(&rendered.stdout))
         .into_iter()
@@ -737,16 +754,12 @@ async fn gitops_example_scans_pass_server_side_dry_run() {
         // The dry run cannot create `research`, so aim at a real namespace.
         scan["metadata"]["namespace"] = Value::String(ns.clone());
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("scans.json");
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": scans});
-    std::fs::write(&file, list.to_string()).expect("write scans");
-    let out = env
-        .kubectl()
-        .args(["create", "--dry-run=server", "-o", "name", "-f"])
-        .arg(&file)
-        .output()
-        .expect("kubectl runs");
+    let out = kubectl_with_file(
+        env,
+        &["create", "--dry-run=server", "-o", "name", "-f"],
+        list.to_string(),
+    );
     let output = text(&out);
     assert!(
         out.status.success(),
@@ -782,11 +795,9 @@ async fn chart_deploys_a_working_operator() {
     use k8s_openapi::api::batch::v1::Job;
     use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
     use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-    use kube::api::{Api, ListParams, PostParams};
+    use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 
-    cira_testenv::init_tracing();
-    let env = TestEnv::shared().await;
-    env.install_crds().await.expect("CRDs install");
+    let env = env_with_crds().await;
     let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
         .expect("the operator builds");
     env.node()
@@ -801,23 +812,11 @@ async fn chart_deploys_a_working_operator() {
         name: format!("e2e-{ns}"),
         namespace: ns.clone(),
     };
-    let chart = chart_dir();
-    let watch_ns = format!("operator.watchNamespace={scans_ns}");
-    let out = env
-        .helm()
-        .args([
-            "install",
-            &release.name,
-            chart.to_str().expect("utf-8 path"),
-        ])
-        // No --wait: the test waits for what the operator does instead.
-        .args(["--namespace", &ns, "--skip-crds", "--set", &watch_ns])
-        .args([
-            "--set",
-            "networkPolicy.crawler.apiServer.cidrs={192.0.2.10/32}",
-        ])
-        .output()
-        .expect("helm runs");
+    // No --wait: the test waits for what the operator does instead.
+    let out = release.install(&[
+        &format!("operator.watchNamespace={scans_ns}"),
+        "networkPolicy.crawler.apiServer.cidrs={192.0.2.10/32}",
+    ]);
     let client = env.admin_client().await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
     let operator_logs = || async {
@@ -879,21 +878,17 @@ async fn chart_deploys_a_working_operator() {
         "the crawler NetworkPolicy selects this Job's pods"
     );
     let crawler = names::crawler_service_account_name("acme");
-    let sa: Api<ServiceAccount> = Api::namespaced(client.clone(), &scans_ns);
-    let roles: Api<Role> = Api::namespaced(client.clone(), &scans_ns);
-    let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), &scans_ns);
-    assert!(
-        sa.get_opt(&crawler).await.expect("read").is_some(),
-        "{logs}"
-    );
-    assert!(
-        roles.get_opt(&crawler).await.expect("read").is_some(),
-        "{logs}"
-    );
-    assert!(
-        bindings.get_opt(&crawler).await.expect("read").is_some(),
-        "{logs}"
-    );
+    for resource in [
+        ApiResource::erase::<ServiceAccount>(&()),
+        ApiResource::erase::<Role>(&()),
+        ApiResource::erase::<RoleBinding>(&()),
+    ] {
+        let object = Api::<DynamicObject>::namespaced_with(client.clone(), &scans_ns, &resource)
+            .get_opt(&crawler)
+            .await
+            .expect("read");
+        assert!(object.is_some(), "{} {crawler}: {logs}", resource.kind);
+    }
     assert!(
         !logs.to_lowercase().contains("forbidden"),
         "the chart's RBAC refused the operator something:\n{logs}"

@@ -20,17 +20,12 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-#[tokio::test]
-async fn dropped_private_env_leaves_no_processes_or_files() {
-    cira_testenv::init_tracing();
-    let env = TestEnv::start().await.unwrap();
-    eprintln!(
-        "private control plane startup took {:?}",
-        env.startup_time()
-    );
+/// Runs a pod that sleeps for ten minutes in a new namespace of `env`;
+/// returns the pod's process id once it runs.
+async fn start_sleeper(env: &TestEnv, namespace_prefix: &str) -> u32 {
     env.node()
         .register_image("testprog", env!("CARGO_BIN_EXE_cira-testprog").into());
-    let ns = env.new_namespace("teardown").await.unwrap();
+    let ns = env.new_namespace(namespace_prefix).await.unwrap();
     let pod: Pod = serde_json::from_value(json!({
         "metadata": {"name": "sleeper"},
         "spec": {"containers": [{"name": "main", "image": "testprog", "args": ["sleep", "600"]}]},
@@ -40,11 +35,22 @@ async fn dropped_private_env_leaves_no_processes_or_files() {
         .create(&PostParams::default(), &pod)
         .await
         .unwrap();
-    let pod_pid = wait_for("the pod process", Duration::from_secs(30), || async {
+    wait_for("the pod process", Duration::from_secs(30), || async {
         env.node().pod_pid(&ns, "sleeper")
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn dropped_private_env_leaves_no_processes_or_files() {
+    cira_testenv::init_tracing();
+    let env = TestEnv::start().await.unwrap();
+    eprintln!(
+        "private control plane startup took {:?}",
+        env.startup_time()
+    );
+    let pod_pid = start_sleeper(&env, "teardown").await;
 
     let pids = env.process_ids();
     assert!(pids.contains(&pod_pid));
@@ -77,23 +83,7 @@ async fn helper_shared_env_for_kill_test() {
         return;
     };
     let env = TestEnv::shared().await;
-    env.node()
-        .register_image("testprog", env!("CARGO_BIN_EXE_cira-testprog").into());
-    let ns = env.new_namespace("killed").await.unwrap();
-    let pod: Pod = serde_json::from_value(json!({
-        "metadata": {"name": "sleeper"},
-        "spec": {"containers": [{"name": "main", "image": "testprog", "args": ["sleep", "600"]}]},
-    }))
-    .unwrap();
-    Api::<Pod>::namespaced(env.admin_client().await, &ns)
-        .create(&PostParams::default(), &pod)
-        .await
-        .unwrap();
-    wait_for("the pod process", Duration::from_secs(30), || async {
-        env.node().pod_pid(&ns, "sleeper")
-    })
-    .await
-    .unwrap();
+    start_sleeper(env, "killed").await;
     let pids: Vec<String> = env.process_ids().iter().map(u32::to_string).collect();
     let text = format!("{}\n{}\n", env.dir().display(), pids.join(" "));
     let tmp = Path::new(&report).with_extension("tmp");

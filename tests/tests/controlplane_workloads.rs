@@ -7,8 +7,8 @@ use cira_testenv::{TestEnv, wait_for};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
-use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
 use serde_json::json;
 
 const IMAGE: &str = "cira.dev/testprog";
@@ -20,6 +20,28 @@ async fn env() -> &'static TestEnv {
     env.node()
         .register_image(IMAGE, env!("CARGO_BIN_EXE_cira-testprog").into());
     env
+}
+
+/// A test's own namespace on the shared env, with Job and Pod APIs in it.
+struct Scope {
+    env: &'static TestEnv,
+    ns: String,
+    client: Client,
+    jobs: Api<Job>,
+    pods: Api<Pod>,
+}
+
+async fn scope(namespace_prefix: &str) -> Scope {
+    let env = env().await;
+    let ns = env.new_namespace(namespace_prefix).await.unwrap();
+    let client = env.admin_client().await;
+    Scope {
+        env,
+        jobs: Api::namespaced(client.clone(), &ns),
+        pods: Api::namespaced(client.clone(), &ns),
+        ns,
+        client,
+    }
 }
 
 fn job(name: &str, args: &[&str], extra: serde_json::Value) -> Job {
@@ -48,11 +70,20 @@ fn merge(base: &mut serde_json::Value, extra: serde_json::Value) {
     }
 }
 
-fn host_volume(dir: &Path) -> serde_json::Value {
+/// A pod spec whose one container runs testprog with `args` and sees `dir`
+/// at /data, so the test can read what the process wrote.
+fn host_volume(dir: &Path, args: &[&str]) -> serde_json::Value {
     json!({
         "volumes": [{"name": "data", "hostPath": {"path": dir.display().to_string()}}],
-        "containers": [],
+        "containers": [{
+            "name": "main", "image": IMAGE, "args": args,
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+        }],
     })
+}
+
+async fn create_job(jobs: &Api<Job>, job: &Job) {
+    jobs.create(&PostParams::default(), job).await.unwrap();
 }
 
 async fn job_condition(api: &Api<Job>, name: &str, type_: &str) -> Option<Job> {
@@ -67,6 +98,33 @@ async fn job_condition(api: &Api<Job>, name: &str, type_: &str) -> Option<Job> {
     has.then_some(job)
 }
 
+async fn wait_job_condition(jobs: &Api<Job>, name: &str, type_: &str) -> Job {
+    wait_for(&format!("job {name} to be {type_}"), TIMEOUT, || {
+        job_condition(jobs, name, type_)
+    })
+    .await
+    .unwrap()
+}
+
+async fn run_to_completion(
+    jobs: &Api<Job>,
+    name: &str,
+    args: &[&str],
+    extra: serde_json::Value,
+) -> Job {
+    create_job(jobs, &job(name, args, extra)).await;
+    wait_job_condition(jobs, name, "Complete").await
+}
+
+/// The first pod of a Job (the tests that use it expect just one).
+async fn first_pod(pods: &Api<Pod>, job: &str) -> Pod {
+    pods.list(&ListParams::default().labels(&format!("job-name={job}")))
+        .await
+        .unwrap()
+        .items
+        .remove(0)
+}
+
 async fn running_pod(pods: &Api<Pod>, env: &TestEnv, ns: &str, job: &str) -> Option<String> {
     let list = pods
         .list(&ListParams::default().labels(&format!("job-name={job}")))
@@ -79,29 +137,38 @@ async fn running_pod(pods: &Api<Pod>, env: &TestEnv, ns: &str, job: &str) -> Opt
     })
 }
 
-#[tokio::test]
-async fn job_completes_through_the_job_controller() {
-    let env = env().await;
-    let ns = env.new_namespace("job-complete").await.unwrap();
-    let client = env.admin_client().await;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
-    jobs.create(&PostParams::default(), &job("ok", &["env"], json!({})))
-        .await
-        .unwrap();
-    let done = wait_for("job ok to complete", TIMEOUT, || {
-        job_condition(&jobs, "ok", "Complete")
+async fn wait_running_pod(scope: &Scope, job: &str) -> String {
+    wait_for(&format!("a pod of job {job} to run"), TIMEOUT, || {
+        running_pod(&scope.pods, scope.env, &scope.ns, job)
+    })
+    .await
+    .unwrap()
+}
+
+async fn wait_pod_gone(pods: &Api<Pod>, name: &str) {
+    wait_for(&format!("pod {name} to be deleted"), TIMEOUT, || async {
+        pods.get_opt(name)
+            .await
+            .ok()
+            .and_then(|p| p.is_none().then_some(()))
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn job_completes_through_the_job_controller() {
+    let Scope {
+        env,
+        ns,
+        jobs,
+        pods,
+        ..
+    } = scope("job-complete").await;
+    let done = run_to_completion(&jobs, "ok", &["env"], json!({})).await;
     assert_eq!(done.status.unwrap().succeeded, Some(1));
 
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
-    let pod = pods
-        .list(&ListParams::default().labels("job-name=ok"))
-        .await
-        .unwrap()
-        .items
-        .remove(0);
+    let pod = first_pod(&pods, "ok").await;
     let name = pod.metadata.name.clone().unwrap();
     let status = pod.status.unwrap();
     assert_eq!(status.phase.as_deref(), Some("Succeeded"));
@@ -123,10 +190,13 @@ async fn job_completes_through_the_job_controller() {
 
 #[tokio::test]
 async fn pod_env_uses_downward_api_and_its_service_account_token() {
-    let env = env().await;
-    let ns = env.new_namespace("pod-env").await.unwrap();
-    let client = env.admin_client().await;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let Scope {
+        env,
+        ns,
+        jobs,
+        pods,
+        ..
+    } = scope("pod-env").await;
     let extra = json!({"pod": {"containers": [{
         "name": "main", "image": IMAGE, "args": ["env", "$(MY_NS)", "/var/lib/data/file"],
         "env": [
@@ -137,22 +207,8 @@ async fn pod_env_uses_downward_api_and_its_service_account_token() {
         ],
         "volumeMounts": [{"name": "data", "mountPath": "/var/lib/data"}],
     }], "volumes": [{"name": "data", "emptyDir": {}}]}});
-    jobs.create(&PostParams::default(), &job("env", &[], extra))
-        .await
-        .unwrap();
-    wait_for("job env to complete", TIMEOUT, || {
-        job_condition(&jobs, "env", "Complete")
-    })
-    .await
-    .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
-    let pod = pods
-        .list(&ListParams::default().labels("job-name=env"))
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    let name = pod.metadata.name.unwrap();
+    run_to_completion(&jobs, "env", &[], extra).await;
+    let name = first_pod(&pods, "env").await.metadata.name.unwrap();
     let logs = env.node().pod_logs(&ns, &name);
     assert!(logs.contains(&format!("MY_NS={ns}")), "{logs}");
     assert!(logs.contains(&format!("MY_POD={name}")), "{logs}");
@@ -175,21 +231,9 @@ async fn pod_env_uses_downward_api_and_its_service_account_token() {
         "containers": [{"name": "main", "image": IMAGE, "args": ["whoami"],
             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}],
     }});
-    jobs.create(&PostParams::default(), &job("whoami", &["whoami"], extra))
-        .await
-        .unwrap();
-    wait_for("job whoami to complete", TIMEOUT, || {
-        job_condition(&jobs, "whoami", "Complete")
-    })
-    .await
-    .unwrap();
-    let pod = pods
-        .list(&ListParams::default().labels("job-name=whoami"))
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    let logs = env.node().pod_logs(&ns, &pod.metadata.name.unwrap());
+    run_to_completion(&jobs, "whoami", &["whoami"], extra).await;
+    let name = first_pod(&pods, "whoami").await.metadata.name.unwrap();
+    let logs = env.node().pod_logs(&ns, &name);
     assert!(
         logs.contains(&format!("user: system:serviceaccount:{ns}:default")),
         "{logs}"
@@ -198,39 +242,19 @@ async fn pod_env_uses_downward_api_and_its_service_account_token() {
 
 #[tokio::test]
 async fn crashed_pod_is_replaced_within_backoff_limit() {
-    let env = env().await;
-    let ns = env.new_namespace("job-crash").await.unwrap();
-    let client = env.admin_client().await;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let scope = scope("job-crash").await;
+    let (env, ns) = (scope.env, &scope.ns);
     let dir = tempfile::tempdir().unwrap();
-    let mut extra = host_volume(dir.path());
-    extra["containers"] = json!([{
-        "name": "main", "image": IMAGE, "args": ["sleep-first-run", "/data"],
-        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
-    }]);
-    jobs.create(
-        &PostParams::default(),
-        &job("crash", &[], json!({"pod": extra})),
-    )
-    .await
-    .unwrap();
-    let first = wait_for("the first pod to run", TIMEOUT, || {
-        running_pod(&pods, env, &ns, "crash")
-    })
-    .await
-    .unwrap();
-    env.node().kill_pod_process(&ns, &first).await.unwrap();
+    let extra = host_volume(dir.path(), &["sleep-first-run", "/data"]);
+    create_job(&scope.jobs, &job("crash", &[], json!({"pod": extra}))).await;
+    let first = wait_running_pod(&scope, "crash").await;
+    env.node().kill_pod_process(ns, &first).await.unwrap();
 
-    let done = wait_for("job crash to complete", TIMEOUT, || {
-        job_condition(&jobs, "crash", "Complete")
-    })
-    .await
-    .unwrap();
+    let done = wait_job_condition(&scope.jobs, "crash", "Complete").await;
     let status = done.status.unwrap();
     assert_eq!(status.failed, Some(1), "{status:?}");
     assert_eq!(status.succeeded, Some(1), "{status:?}");
-    let exits = env.node().pod_exits(&ns, &first);
+    let exits = env.node().pod_exits(ns, &first);
     assert_eq!(exits.len(), 1, "{exits:?}");
     assert_eq!(exits[0].exit_code, 137);
     assert_eq!(exits[0].signal, Some(9));
@@ -238,31 +262,21 @@ async fn crashed_pod_is_replaced_within_backoff_limit() {
 
 #[tokio::test]
 async fn failed_container_restarts_in_place_with_on_failure() {
-    let env = env().await;
-    let ns = env.new_namespace("job-restart").await.unwrap();
-    let client = env.admin_client().await;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let Scope {
+        env,
+        ns,
+        jobs,
+        pods,
+        ..
+    } = scope("job-restart").await;
     let extra = json!({"pod": {
         "restartPolicy": "OnFailure",
         "volumes": [{"name": "scratch", "emptyDir": {}}],
         "containers": [{"name": "main", "image": IMAGE, "args": ["fail-first-run", "/scratch"],
             "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}],
     }});
-    jobs.create(&PostParams::default(), &job("restart", &[], extra))
-        .await
-        .unwrap();
-    wait_for("job restart to complete", TIMEOUT, || {
-        job_condition(&jobs, "restart", "Complete")
-    })
-    .await
-    .unwrap();
-    let pod = pods
-        .list(&ListParams::default().labels("job-name=restart"))
-        .await
-        .unwrap()
-        .items
-        .remove(0);
+    run_to_completion(&jobs, "restart", &[], extra).await;
+    let pod = first_pod(&pods, "restart").await;
     let cs = pod.status.unwrap().container_statuses.unwrap().remove(0);
     assert_eq!(cs.restart_count, 1);
     let last = cs.last_state.unwrap().terminated.unwrap();
@@ -276,28 +290,12 @@ async fn failed_container_restarts_in_place_with_on_failure() {
 
 #[tokio::test]
 async fn suspending_a_job_terminates_its_pod_within_the_grace_period() {
-    let env = env().await;
-    let ns = env.new_namespace("job-suspend").await.unwrap();
-    let client = env.admin_client().await;
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
+    let scope = scope("job-suspend").await;
+    let (env, ns, jobs) = (scope.env, &scope.ns, &scope.jobs);
     let dir = tempfile::tempdir().unwrap();
-    let mut extra = host_volume(dir.path());
-    extra["containers"] = json!([{
-        "name": "main", "image": IMAGE, "args": ["until-sigterm", "/data/marker"],
-        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
-    }]);
-    jobs.create(
-        &PostParams::default(),
-        &job("suspend", &[], json!({"pod": extra})),
-    )
-    .await
-    .unwrap();
-    let pod = wait_for("the pod to run", TIMEOUT, || {
-        running_pod(&pods, env, &ns, "suspend")
-    })
-    .await
-    .unwrap();
+    let extra = host_volume(dir.path(), &["until-sigterm", "/data/marker"]);
+    create_job(jobs, &job("suspend", &[], json!({"pod": extra}))).await;
+    let pod = wait_running_pod(&scope, "suspend").await;
     let suspended_at = std::time::SystemTime::now();
     jobs.patch(
         "suspend",
@@ -318,7 +316,7 @@ async fn suspending_a_job_terminates_its_pod_within_the_grace_period() {
     let exits = wait_for(
         "the pod process to be reaped",
         Duration::from_secs(30),
-        || async { Some(env.node().pod_exits(&ns, &pod)).filter(|e| !e.is_empty()) },
+        || async { Some(env.node().pod_exits(ns, &pod)).filter(|e| !e.is_empty()) },
     )
     .await
     .unwrap();
@@ -328,27 +326,20 @@ async fn suspending_a_job_terminates_its_pod_within_the_grace_period() {
         took < Duration::from_secs(10),
         "exit took {took:?}, longer than the grace period"
     );
-    wait_for("job suspend to be Suspended", TIMEOUT, || {
-        job_condition(&jobs, "suspend", "Suspended")
-    })
-    .await
-    .unwrap();
-    wait_for("the suspended job's pod to be deleted", TIMEOUT, || async {
-        pods.get_opt(&pod)
-            .await
-            .ok()
-            .and_then(|p| p.is_none().then_some(()))
-    })
-    .await
-    .unwrap();
+    wait_job_condition(jobs, "suspend", "Suspended").await;
+    wait_pod_gone(&scope.pods, &pod).await;
 }
 
 #[tokio::test]
 async fn deployment_pod_starts_and_becomes_ready() {
-    let env = env().await;
-    let ns = env.new_namespace("deploy").await.unwrap();
-    let client = env.admin_client().await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let Scope {
+        env,
+        ns,
+        client,
+        pods,
+        ..
+    } = scope("deploy").await;
+    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
     let deployment: Deployment = serde_json::from_value(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "web"},
@@ -385,7 +376,6 @@ async fn deployment_pod_starts_and_becomes_ready() {
     assert_eq!(ready.replicas, Some(2));
 
     // Both replicas declared port 8080 yet listen on different free ports.
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
     let names: Vec<String> = pods
         .list(&ListParams::default().labels("app=web"))
         .await
@@ -444,32 +434,42 @@ fn bare_pod(name: &str, spec: serde_json::Value) -> Pod {
     .expect("valid pod")
 }
 
+async fn create_pod(pods: &Api<Pod>, name: &str, spec: serde_json::Value) {
+    pods.create(&PostParams::default(), &bare_pod(name, spec))
+        .await
+        .unwrap();
+}
+
+async fn wait_pod_process(env: &TestEnv, ns: &str, name: &str) {
+    wait_for(&format!("pod {name} to run"), TIMEOUT, || async {
+        env.node().pod_pid(ns, name)
+    })
+    .await
+    .unwrap();
+}
+
 async fn pod_phase(pods: &Api<Pod>, name: &str, phase: &str) -> Option<Pod> {
     let pod = pods.get(name).await.ok()?;
     (pod.status.as_ref()?.phase.as_deref() == Some(phase)).then_some(pod)
 }
 
-#[tokio::test]
-async fn disrupted_pod_gets_sigterm_and_fails_as_evicted() {
-    let env = env().await;
-    let ns = env.new_namespace("disrupt").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    let mut spec = host_volume(dir.path());
-    spec["restartPolicy"] = json!("Always");
-    spec["terminationGracePeriodSeconds"] = json!(10);
-    spec["containers"] = json!([{
-        "name": "main", "image": IMAGE, "args": ["until-sigterm", "/data/marker"],
-        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
-    }]);
-    pods.create(&PostParams::default(), &bare_pod("victim", spec))
-        .await
-        .unwrap();
-    wait_for("the pod to run", TIMEOUT, || async {
-        env.node().pod_pid(&ns, "victim")
+async fn wait_pod_phase(pods: &Api<Pod>, name: &str, phase: &str) {
+    wait_for(&format!("pod {name} to be {phase}"), TIMEOUT, || {
+        pod_phase(pods, name, phase)
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn disrupted_pod_gets_sigterm_and_fails_as_evicted() {
+    let Scope { env, ns, pods, .. } = scope("disrupt").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = host_volume(dir.path(), &["until-sigterm", "/data/marker"]);
+    spec["restartPolicy"] = json!("Always");
+    spec["terminationGracePeriodSeconds"] = json!(10);
+    create_pod(&pods, "victim", spec).await;
+    wait_pod_process(env, &ns, "victim").await;
     env.node().disrupt_pod(&ns, "victim").await.unwrap();
 
     let pod = pods.get("victim").await.unwrap();
@@ -494,18 +494,10 @@ async fn disrupted_pod_gets_sigterm_and_fails_as_evicted() {
 
 #[tokio::test]
 async fn deletion_escalates_to_sigkill_after_the_grace_period() {
-    let env = env().await;
-    let ns = env.new_namespace("grace").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
+    let Scope { env, ns, pods, .. } = scope("grace").await;
     let spec = json!({"terminationGracePeriodSeconds": 1, "containers": [{"name": "main", "image": IMAGE, "args": ["ignore-sigterm"]}]});
-    pods.create(&PostParams::default(), &bare_pod("stubborn", spec))
-        .await
-        .unwrap();
-    wait_for("the pod to run", TIMEOUT, || async {
-        env.node().pod_pid(&ns, "stubborn")
-    })
-    .await
-    .unwrap();
+    create_pod(&pods, "stubborn", spec).await;
+    wait_pod_process(env, &ns, "stubborn").await;
     // The process prints its banner only once its SIGTERM handler is in place.
     wait_for("the SIGTERM handler", TIMEOUT, || async {
         env.node()
@@ -517,14 +509,7 @@ async fn deletion_escalates_to_sigkill_after_the_grace_period() {
     .unwrap();
     let deleted_at = std::time::SystemTime::now();
     pods.delete("stubborn", &Default::default()).await.unwrap();
-    wait_for("the pod object to be gone", TIMEOUT, || async {
-        pods.get_opt("stubborn")
-            .await
-            .ok()
-            .and_then(|p| p.is_none().then_some(()))
-    })
-    .await
-    .unwrap();
+    wait_pod_gone(&pods, "stubborn").await;
     let exits = env.node().pod_exits(&ns, "stubborn");
     assert_eq!(exits.len(), 1, "{exits:?}");
     assert_eq!(exits[0].exit_code, 137);
@@ -543,9 +528,13 @@ async fn deletion_escalates_to_sigkill_after_the_grace_period() {
 #[tokio::test]
 async fn claims_are_bound_and_their_folder_outlives_pods() {
     use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim};
-    let env = env().await;
-    let ns = env.new_namespace("claims").await.unwrap();
-    let client = env.admin_client().await;
+    let Scope {
+        env,
+        ns,
+        client,
+        pods,
+        ..
+    } = scope("claims").await;
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
     let pvc: PersistentVolumeClaim = serde_json::from_value(json!({
         "metadata": {"name": "data"},
@@ -564,25 +553,18 @@ async fn claims_are_bound_and_their_folder_outlives_pods() {
         json!({"metadata": {"name": "settings"}, "data": {"greeting": "hello from a configmap"}}),
     )
     .unwrap();
-    Api::<ConfigMap>::namespaced(client.clone(), &ns)
+    Api::<ConfigMap>::namespaced(client, &ns)
         .create(&PostParams::default(), &cm)
         .await
         .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client, &ns);
     let writer = json!({
         "restartPolicy": "Never",
         "volumes": [{"name": "state", "persistentVolumeClaim": {"claimName": "data"}}],
         "containers": [{"name": "main", "image": IMAGE, "args": ["write", "/var/lib/cira/state.txt", "kept"],
             "volumeMounts": [{"name": "state", "mountPath": "/var/lib/cira"}]}],
     });
-    pods.create(&PostParams::default(), &bare_pod("writer", writer))
-        .await
-        .unwrap();
-    wait_for("the writer to succeed", TIMEOUT, || {
-        pod_phase(&pods, "writer", "Succeeded")
-    })
-    .await
-    .unwrap();
+    create_pod(&pods, "writer", writer).await;
+    wait_pod_phase(&pods, "writer", "Succeeded").await;
     let file = env.node().claim_dir(&ns, "data").join("state.txt");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept");
 
@@ -596,14 +578,8 @@ async fn claims_are_bound_and_their_folder_outlives_pods() {
         "containers": [{"name": "main", "image": IMAGE, "command": ["/bin/testprog", "cat"], "args": ["/etc/cira/greeting"],
             "volumeMounts": [{"name": "state", "mountPath": "/var/lib/cira"}, {"name": "settings", "mountPath": "/etc/cira"}]}],
     });
-    pods.create(&PostParams::default(), &bare_pod("reader", reader))
-        .await
-        .unwrap();
-    wait_for("the reader to succeed", TIMEOUT, || {
-        pod_phase(&pods, "reader", "Succeeded")
-    })
-    .await
-    .unwrap();
+    create_pod(&pods, "reader", reader).await;
+    wait_pod_phase(&pods, "reader", "Succeeded").await;
     assert!(
         env.node()
             .pod_logs(&ns, "reader")
@@ -621,13 +597,9 @@ async fn claims_are_bound_and_their_folder_outlives_pods() {
 
 #[tokio::test]
 async fn unregistered_image_keeps_the_pod_pending_with_a_reason() {
-    let env = env().await;
-    let ns = env.new_namespace("no-image").await.unwrap();
-    let pods: Api<Pod> = Api::namespaced(env.admin_client().await, &ns);
+    let Scope { env, pods, .. } = scope("no-image").await;
     let spec = json!({"restartPolicy": "Never", "containers": [{"name": "main", "image": "cira.dev/not-registered:1", "args": ["exit", "0"]}]});
-    pods.create(&PostParams::default(), &bare_pod("waiting", spec))
-        .await
-        .unwrap();
+    create_pod(&pods, "waiting", spec).await;
     let message = wait_for("the pod to report ErrImagePull", TIMEOUT, || async {
         let pod = pods.get("waiting").await.ok()?;
         let status = pod.status?;
@@ -648,9 +620,5 @@ async fn unregistered_image_keeps_the_pod_pending_with_a_reason() {
         "cira.dev/not-registered",
         env!("CARGO_BIN_EXE_cira-testprog").into(),
     );
-    wait_for("the pod to succeed", TIMEOUT, || {
-        pod_phase(&pods, "waiting", "Succeeded")
-    })
-    .await
-    .unwrap();
+    wait_pod_phase(&pods, "waiting", "Succeeded").await;
 }

@@ -18,7 +18,7 @@ use cira_operator::metrics::Metrics;
 use cira_testenv::{TestEnv, wait_for};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -39,6 +39,33 @@ pub async fn env() -> &'static TestEnv {
     env.node()
         .register_image(FAKE_CRAWLER_IMAGE, script.clone());
     env
+}
+
+/// A fresh namespace on the shared env and an admin client.
+pub async fn namespace(prefix: &str) -> (&'static TestEnv, String, Client) {
+    let env = env().await;
+    let ns = env.new_namespace(prefix).await.expect("namespace");
+    let client = env.admin_client().await;
+    (env, ns, client)
+}
+
+/// A client with the token of the scan's crawler ServiceAccount, as the
+/// crawler has.
+pub async fn crawler_client(env: &TestEnv, ns: &str, scan: &str) -> Client {
+    env.service_account_client(ns, &names::crawler_service_account_name(scan))
+        .await
+        .expect("a crawler token")
+}
+
+/// Whether the object of kind `K` exists; Err when it could not be read.
+pub async fn exists<K: kube::Resource<DynamicType = ()>>(
+    client: &Client,
+    ns: &str,
+    name: &str,
+) -> Result<bool, kube::Error> {
+    let resource = ApiResource::erase::<K>(&());
+    let api = Api::<DynamicObject>::namespaced_with(client.clone(), ns, &resource);
+    Ok(api.get_opt(name).await?.is_some())
 }
 
 /// The folder through which tests steer the fake crawler: it exits 0 when
@@ -238,6 +265,22 @@ pub async fn wait_phase(client: &Client, ns: &str, name: &str, want: ScanPhase) 
     .await
 }
 
+/// Waits until the scan is Crawling again with Progressing for `reason`.
+pub async fn wait_progressing(client: &Client, ns: &str, name: &str, reason: &str) -> CompanyScan {
+    wait_scan(
+        client,
+        ns,
+        name,
+        &format!("{ns}/{name} to be Crawling again ({reason})"),
+        WAIT,
+        |s| {
+            phase(s) == Some(ScanPhase::Crawling)
+                && condition(s, "Progressing").is_some_and(|c| c.reason == reason)
+        },
+    )
+    .await
+}
+
 pub async fn get_job(client: &Client, ns: &str, name: &str) -> Option<Job> {
     Api::<Job>::namespaced(client.clone(), ns)
         .get_opt(name)
@@ -266,14 +309,47 @@ pub fn suspended(job: &Job) -> bool {
     job.spec.as_ref().and_then(|s| s.suspend).unwrap_or(false)
 }
 
-/// Running (not terminating) pods of a Job.
-pub async fn running_pods(client: &Client, ns: &str, job: &str) -> Vec<Pod> {
+pub async fn wait_job_suspended(client: &Client, ns: &str, name: &str) -> Job {
+    wait_job(
+        client,
+        ns,
+        name,
+        &format!("Job {name} to be suspended"),
+        suspended,
+    )
+    .await
+}
+
+pub async fn wait_job_resumed(client: &Client, ns: &str, name: &str) -> Job {
+    wait_job(client, ns, name, &format!("Job {name} to run again"), |j| {
+        !suspended(j)
+    })
+    .await
+}
+
+/// Jobs in the namespace.
+pub async fn list_jobs(client: &Client, ns: &str) -> Vec<Job> {
+    Api::<Job>::namespaced(client.clone(), ns)
+        .list(&ListParams::default())
+        .await
+        .expect("list jobs")
+        .items
+}
+
+/// Pods of a Job; none while they cannot be listed, for use in waits.
+async fn job_pods(client: &Client, ns: &str, job: &str) -> Vec<Pod> {
     let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job}"));
     Api::<Pod>::namespaced(client.clone(), ns)
         .list(&lp)
         .await
         .map(|l| l.items)
         .unwrap_or_default()
+}
+
+/// Running (not terminating) pods of a Job.
+pub async fn running_pods(client: &Client, ns: &str, job: &str) -> Vec<Pod> {
+    job_pods(client, ns, job)
+        .await
         .into_iter()
         .filter(|p| {
             p.metadata.deletion_timestamp.is_none()
@@ -283,12 +359,8 @@ pub async fn running_pods(client: &Client, ns: &str, job: &str) -> Vec<Pod> {
 }
 
 pub async fn active_pods(client: &Client, ns: &str, job: &str) -> usize {
-    let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job}"));
-    Api::<Pod>::namespaced(client.clone(), ns)
-        .list(&lp)
+    job_pods(client, ns, job)
         .await
-        .map(|l| l.items)
-        .unwrap_or_default()
         .iter()
         .filter(|p| {
             !matches!(
@@ -297,6 +369,17 @@ pub async fn active_pods(client: &Client, ns: &str, job: &str) -> usize {
             )
         })
         .count()
+}
+
+/// Waits until the Job has exactly `want` pods that have not finished.
+pub async fn wait_active_pods(client: &Client, ns: &str, job: &str, want: usize) {
+    wait_for(
+        &format!("{want} unfinished pods of Job {job}"),
+        WAIT,
+        || async { (active_pods(client, ns, job).await == want).then_some(()) },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// The labels and owner reference the crawler puts on its ConfigMaps.

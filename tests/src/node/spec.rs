@@ -143,27 +143,13 @@ pub(crate) async fn prepare(
                     write_items(&dir, &data, secret.items.as_deref())?;
                 }
                 if let Some(downward) = &source.downward_api {
-                    for item in downward.items.clone().unwrap_or_default() {
-                        if let Some(f) = &item.field_ref {
-                            write_file(
-                                &dir.join(&item.path),
-                                field_value(pod, &f.field_path).as_bytes(),
-                            )?;
-                        }
-                    }
+                    write_field_refs(&dir, pod, downward.items.as_deref())?;
                 }
             }
             dir
         } else if let Some(downward) = &volume.downward_api {
             mkdir(&dir)?;
-            for item in downward.items.clone().unwrap_or_default() {
-                if let Some(f) = &item.field_ref {
-                    write_file(
-                        &dir.join(&item.path),
-                        field_value(pod, &f.field_path).as_bytes(),
-                    )?;
-                }
-            }
+            write_field_refs(&dir, pod, downward.items.as_deref())?;
             dir
         } else {
             if volume.empty_dir.is_none() {
@@ -228,27 +214,16 @@ async fn config_map_data(
     name: &str,
     optional: bool,
 ) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let api: Api<ConfigMap> = Api::namespaced(shared.client.clone(), namespace);
-    match api.get_opt(name).await {
-        Ok(Some(cm)) => {
-            let mut data: BTreeMap<String, Vec<u8>> = cm
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, v.into_bytes()))
-                .collect();
-            data.extend(
-                cm.binary_data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.0)),
-            );
-            Ok(data)
-        }
-        Ok(None) if optional => Ok(BTreeMap::new()),
-        Ok(None) => Err(format!("configmap \"{name}\" not found")),
-        Err(e) => Err(format!("could not read configmap \"{name}\": {e}")),
-    }
+    let Some(cm) = object::<ConfigMap>(shared, namespace, name, optional, "configmap").await?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let text = cm.data.unwrap_or_default().into_iter();
+    let binary = cm.binary_data.unwrap_or_default().into_iter();
+    Ok(text
+        .map(|(k, v)| (k, v.into_bytes()))
+        .chain(binary.map(|(k, v)| (k, v.0)))
+        .collect())
 }
 
 async fn secret_data(
@@ -257,28 +232,56 @@ async fn secret_data(
     name: &str,
     optional: bool,
 ) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let api: Api<Secret> = Api::namespaced(shared.client.clone(), namespace);
+    let Some(secret) = object::<Secret>(shared, namespace, name, optional, "secret").await? else {
+        return Ok(BTreeMap::new());
+    };
+    let binary = secret.data.unwrap_or_default().into_iter();
+    let text = secret.string_data.unwrap_or_default().into_iter();
+    Ok(binary
+        .map(|(k, v)| (k, v.0))
+        .chain(text.map(|(k, v)| (k, v.into_bytes())))
+        .collect())
+}
+
+/// The named object, or None when it is missing and `optional`; `kind`
+/// names it in the errors.
+async fn object<K>(
+    shared: &Shared,
+    namespace: &str,
+    name: &str,
+    optional: bool,
+    kind: &str,
+) -> Result<Option<K>, String>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(shared.client.clone(), namespace);
     match api.get_opt(name).await {
-        Ok(Some(secret)) => {
-            let mut data: BTreeMap<String, Vec<u8>> = secret
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, v.0))
-                .collect();
-            data.extend(
-                secret
-                    .string_data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_bytes())),
-            );
-            Ok(data)
-        }
-        Ok(None) if optional => Ok(BTreeMap::new()),
-        Ok(None) => Err(format!("secret \"{name}\" not found")),
-        Err(e) => Err(format!("could not read secret \"{name}\": {e}")),
+        Ok(None) if !optional => Err(format!("{kind} \"{name}\" not found")),
+        Ok(object) => Ok(object),
+        Err(e) => Err(format!("could not read {kind} \"{name}\": {e}")),
     }
+}
+
+/// Writes the downward API files that name a pod field.
+fn write_field_refs(
+    dir: &Path,
+    pod: &Pod,
+    items: Option<&[k8s_openapi::api::core::v1::DownwardAPIVolumeFile]>,
+) -> Result<(), String> {
+    for item in items.unwrap_or_default() {
+        if let Some(f) = &item.field_ref {
+            write_file(
+                &dir.join(&item.path),
+                field_value(pod, &f.field_path).as_bytes(),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn write_items(
