@@ -315,11 +315,13 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
         return d;
     }
 
-    let crawler_phase = i
-        .progress
-        .map(|p| p.phase)
-        .filter(|p| p.is_active())
-        .unwrap_or(ScanPhase::Crawling);
+    let crawler_phase = match i.progress.map(|p| p.phase) {
+        Some(p) if p.is_active() => p,
+        // The crawler has finished but its Job has not yet: keep the phase
+        // shown rather than flicking back to Crawling.
+        _ if phase_now.is_active() => phase_now,
+        _ => ScanPhase::Crawling,
+    };
 
     if phase_now.is_active() {
         // Holding a crawler slot.

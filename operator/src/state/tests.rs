@@ -175,6 +175,21 @@ fn transition_table() {
             ..row("crawler phase is mirrored")
         },
         Row {
+            phase: Some(Generating),
+            job: running(),
+            pods_active: 1,
+            started: Some(0),
+            progress: Some(CrawlerProgress {
+                phase: Completed,
+                ..completed_progress()
+            }),
+            last_reason: Some("Generating"),
+            expect_phase: Generating,
+            expect_reason: "Generating",
+            expect_job: JobAction::Suspend(false),
+            ..row("a finished crawler whose Job is not done yet keeps the phase")
+        },
+        Row {
             phase: Some(Crawling),
             started: Some(0),
             expect_phase: Crawling,
