@@ -6,6 +6,8 @@
 #
 # Usage: benches/crawl-bench.sh [PAGES] [BIG_PAGES]   (defaults 2000, 50000)
 # Set BIG_PAGES=0 to skip the 50k-page memory run.
+# BASELINE=/path/to/an/older/cira-crawler adds its rows to the same run, to
+# compare a change side by side.
 set -euo pipefail
 
 PAGES=${1:-2000}
@@ -52,9 +54,9 @@ timed() {
   CPU=$(echo "$USR + $SYS" | bc -l)
 }
 
-cira_scan() { # every_pages max_pages
+cira_scan() { # every_pages max_pages [binary]
   rm -rf "$WORK/state"
-  timed "$CIRA" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
+  timed "${3:-$CIRA}" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
     --allow-private-networks --requests-per-second 0 --no-robots --no-sitemaps \
     --concurrency 32 --max-depth 50 --max-pages "$2" \
     --checkpoint-every-pages "$1" --pattern-budget "$2" --plain-progress
@@ -80,6 +82,15 @@ cira_scan 10 $((PAGES + 10))
 row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
 cira_scan 1000 $((PAGES + 10))
 row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
+baseline_rows() { # max_pages
+  if [ -n "${BASELINE:-}" ]; then
+    cira_scan 10 "$1" "$BASELINE"
+    row "baseline cira-crawler, everyPages=10" "$CRAWLED"
+    cira_scan 1000 "$1" "$BASELINE"
+    row "baseline cira-crawler, everyPages=1000" "$CRAWLED"
+  fi
+}
+baseline_rows $((PAGES + 10))
 stop_site
 
 echo
@@ -103,6 +114,7 @@ if [ "$BIG_PAGES" -gt 0 ]; then
   row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
   cira_scan 1000 $((BIG_PAGES + 10))
   row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
+  baseline_rows $((BIG_PAGES + 10))
   stop_site
   echo
   echo "Final checkpoint of the $BIG_PAGES-page crawl: $(stat -c %s "$WORK"/state/checkpoint-*.bin | sort -n | tail -1) bytes."
