@@ -249,8 +249,14 @@ impl Shared {
         let mut internal = Vec::new();
         let mut external = Vec::new();
         let follow = !scan.robots_nofollow && !external_page;
-        for link in &scan.links {
-            let Some(u) = resolve(&base, &link.href) else {
+        let refresh = scan
+            .meta
+            .iter()
+            .filter(|(key, _)| key == "refresh")
+            .filter_map(|(_, content)| crate::html::meta_refresh_target(content));
+        let hrefs = scan.links.iter().map(|l| l.href.as_str()).chain(refresh);
+        for href in hrefs {
+            let Some(u) = resolve(&base, href) else {
                 continue;
             };
             match self.scope.classify(&u) {
@@ -701,7 +707,13 @@ impl Engine {
         let mut todo: VecDeque<Url> = VecDeque::new();
         if cfg.crawl.respect_robots_txt {
             let rules = self.shared.robots_for(&cfg.seed).await;
-            todo.extend(rules.sitemaps().iter().filter_map(|s| Url::parse(s).ok()));
+            // Absolute by the standard, yet relative ones are seen too.
+            todo.extend(
+                rules
+                    .sitemaps()
+                    .iter()
+                    .filter_map(|s| cfg.seed.join(s.trim()).ok()),
+            );
         }
         if let Ok(u) = cfg.seed.join("/sitemap.xml") {
             todo.push_back(u);
@@ -717,6 +729,10 @@ impl Engine {
             }
             let Ok((200, body)) = self.shared.fetcher.fetch_raw(&sm, MAX_SITEMAP_BYTES).await
             else {
+                continue;
+            };
+            let Some(body) = gunzip_if_gzipped(body, MAX_SITEMAP_BYTES) else {
+                tracing::info!(sitemap = %sm, "skipping a sitemap that does not decompress");
                 continue;
             };
             let (locs, is_index) = parse_sitemap(&body);
@@ -805,6 +821,22 @@ impl Engine {
     }
 }
 
+/// Sitemaps are often served as `sitemap.xml.gz` files (gzip bytes, not a
+/// Content-Encoding the client undoes): inflate those, at most `max` bytes
+/// so a bomb stops early. `None` when the gzip stream is broken.
+pub fn gunzip_if_gzipped(body: Vec<u8>, max: u64) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        return Some(body);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body.as_slice())
+        .take(max)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
+}
+
 /// `<loc>` values of a sitemap, and whether it is a sitemap index.
 pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
     use quick_xml::events::Event;
@@ -874,5 +906,25 @@ mod tests {
         assert_eq!(locs, ["https://acme.test/s1.xml"]);
         assert!(idx);
         assert!(parse_sitemap(b"\xff\xfe garbage <<<").0.is_empty());
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzipped_sitemaps_are_inflated_within_the_limit() {
+        let xml = b"<urlset><url><loc>/a</loc></url></urlset>".to_vec();
+        assert_eq!(gunzip_if_gzipped(xml.clone(), 1024), Some(xml.clone()));
+        assert_eq!(gunzip_if_gzipped(gzip(&xml), 1024), Some(xml));
+        // A bomb stops at the limit.
+        let bomb = gzip(&vec![b'x'; 5_000_000]);
+        assert!(bomb.len() < 20_000);
+        assert_eq!(gunzip_if_gzipped(bomb, 4096).map(|b| b.len()), Some(4096));
+        // Gzip magic followed by garbage is refused, not a panic.
+        assert_eq!(gunzip_if_gzipped(vec![0x1f, 0x8b, 0, 1, 2, 3], 1024), None);
     }
 }

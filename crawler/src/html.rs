@@ -468,8 +468,57 @@ pub fn scan_html(html: &str) -> PageScan {
     scan
 }
 
+/// The target of a `<meta http-equiv="refresh" content="5; url=/en/">`:
+/// the part after the delay, without `url=` and quotes. Language splash
+/// pages often link nowhere else, so the crawl follows it like a link.
+pub fn meta_refresh_target(content: &str) -> Option<&str> {
+    let rest = content.trim_start();
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let rest = rest.trim_start();
+    let rest = rest
+        .strip_prefix(';')
+        .or_else(|| rest.strip_prefix(','))
+        .unwrap_or(rest)
+        .trim_start();
+    let rest = match rest.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("url") => {
+            let after = rest[3..].trim_start();
+            after.strip_prefix('=').map(str::trim_start).unwrap_or(rest)
+        }
+        _ => rest,
+    };
+    let rest = match rest.chars().next() {
+        Some(q @ ('\'' | '"')) => {
+            let inner = &rest[1..];
+            inner.find(q).map_or(inner, |end| &inner[..end])
+        }
+        _ => rest,
+    };
+    let target = rest.trim();
+    (!target.is_empty()).then_some(target)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn meta_refresh_targets() {
+        assert_eq!(meta_refresh_target("0; url=/en/"), Some("/en/"));
+        assert_eq!(
+            meta_refresh_target("5;URL='https://acme.test/de/'"),
+            Some("https://acme.test/de/")
+        );
+        assert_eq!(
+            meta_refresh_target(" 0 , url = \"/start\" "),
+            Some("/start")
+        );
+        assert_eq!(meta_refresh_target("3; /welcome"), Some("/welcome"));
+        assert_eq!(meta_refresh_target("0.5;url=/x"), Some("/x"));
+        // A plain reload names no target.
+        assert_eq!(meta_refresh_target("30"), None);
+        assert_eq!(meta_refresh_target("30; "), None);
+        assert_eq!(meta_refresh_target(""), None);
+    }
     use super::*;
 
     #[test]

@@ -87,3 +87,43 @@ async fn sitemap_seeds_pages_without_links() {
     assert_eq!(site.hits("/orphan-a"), 1);
     assert_eq!(site.hits("/orphan-b"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meta_refresh_splash_pages_and_gzipped_sitemaps_are_followed() {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(br#"<urlset><url><loc>/from-gz-sitemap</loc></url></urlset>"#)
+        .unwrap();
+    let sitemap_gz = gz.finish().unwrap();
+    let site = Site::start(move |path: &str| match path {
+        // A language splash page: no links, only a refresh.
+        "/" => common::Reply::Html(
+            r#"<html><head><meta http-equiv="Refresh" content="0; URL='/en/'"></head><body></body></html>"#.into(),
+        ),
+        "/en/" => common::Reply::Html(r#"<a href="/en/about">About</a>"#.into()),
+        "/en/about" => common::Reply::Html("<p>about</p>".into()),
+        "/robots.txt" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "text/plain".into())],
+            body: b"User-agent: *\nAllow: /\nSitemap: /sitemap.xml.gz\n".to_vec(),
+        },
+        "/sitemap.xml.gz" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "application/gzip".into())],
+            body: sitemap_gz.clone(),
+        },
+        "/from-gz-sitemap" => common::Reply::Html("<p>listed only in the gzipped sitemap</p>".into()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, _) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(site.hits("/en/"), 1, "the refresh target is crawled");
+    assert_eq!(site.hits("/en/about"), 1, "and what it links to");
+    assert_eq!(
+        site.hits("/from-gz-sitemap"),
+        1,
+        "the gzipped sitemap seeds the crawl"
+    );
+}
