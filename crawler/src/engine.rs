@@ -388,6 +388,9 @@ impl Engine {
                 expected: cfg.seed.to_string(),
             });
         }
+        if let Some(domain) = &state.adopted_domain {
+            self.shared.scope.adopt_domain(domain);
+        }
         state.requeue_in_flight();
         let seen = state.seen_keys();
         let mut run = Run {
@@ -640,6 +643,19 @@ impl Engine {
             }
             PageResult::RedirectedOut { target } => {
                 run.state.pages_crawled += 1;
+                if item.depth == 0 && run.state.adopted_domain.is_none() {
+                    // The seed lives elsewhere now (a brand domain sending
+                    // visitors to the group's site): crawl it there.
+                    let adopted = Url::parse(&target)
+                        .ok()
+                        .and_then(|t| self.shared.scope.adopt_redirect_target(&t));
+                    if let Some(domain) = adopted {
+                        tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
+                        run.state.adopted_domain = Some(domain);
+                        self.enqueue(run, target, 0);
+                        return Ok(());
+                    }
+                }
                 if run.state.external_links.len() < MAX_EXTERNAL_LINKS {
                     run.state.external_links.insert(target);
                 }

@@ -68,6 +68,9 @@ pub fn registrable_domain(host: &str) -> String {
 pub struct Scope {
     seed_key: String,
     rules: Vec<DomainRule>,
+    /// The registrable domain the seed redirected to, when that is another
+    /// one (`acme.com` -> `acme-group.com`): set once, read lock-free.
+    adopted: std::sync::OnceLock<String>,
     include: RegexSet,
     exclude: RegexSet,
 }
@@ -94,6 +97,7 @@ impl Scope {
         Ok(Self {
             seed_key: crate::url_norm::dedup_key(seed),
             rules,
+            adopted: std::sync::OnceLock::new(),
             include: regex_set("include", include)?,
             exclude: regex_set("exclude", exclude)?,
         })
@@ -103,6 +107,33 @@ impl Scope {
     pub fn host_in_scope(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
         self.rules.iter().any(|r| r.matches(&host))
+            || self
+                .adopted
+                .get()
+                .is_some_and(|d| host == *d || is_subdomain(&host, d))
+    }
+
+    /// Takes the registrable domain of `target` into the scope: the seed
+    /// redirected there, so that is where the company's site lives. Only
+    /// the first adoption counts; returns the domain when it was new.
+    pub fn adopt_redirect_target(&self, target: &Url) -> Option<String> {
+        let host = target.host_str()?;
+        if self.host_in_scope(host) {
+            return None;
+        }
+        let domain = registrable_domain(&host.to_ascii_lowercase());
+        self.adopt_domain(&domain).then_some(domain)
+    }
+
+    /// Takes `domain` (and its subdomains) into the scope, as restored from
+    /// a checkpoint; false when a domain was adopted already.
+    pub fn adopt_domain(&self, domain: &str) -> bool {
+        self.adopted.set(domain.to_string()).is_ok()
+    }
+
+    /// The domain adopted from the seed's redirect, if any.
+    pub fn adopted_domain(&self) -> Option<&str> {
+        self.adopted.get().map(String::as_str)
     }
 
     /// Judges a normalised URL.
@@ -226,6 +257,26 @@ mod tests {
         assert_eq!(registrable_domain("shop.eu.acme.com"), "acme.com");
         assert_eq!(registrable_domain("127.0.0.1"), "127.0.0.1");
         assert_eq!(registrable_domain("localhost"), "localhost");
+    }
+
+    #[test]
+    fn a_seed_redirect_to_another_domain_is_adopted_once() {
+        let seed = Url::parse("https://acme.com/").unwrap();
+        let s = Scope::new(&seed, &[], &[], &[]).unwrap();
+        let target = Url::parse("https://www.acme-group.de/en/").unwrap();
+        assert_eq!(s.classify(&target), Verdict::External);
+        assert_eq!(
+            s.adopt_redirect_target(&target).as_deref(),
+            Some("acme-group.de")
+        );
+        assert_eq!(s.classify(&target), Verdict::Internal);
+        assert!(s.host_in_scope("shop.acme-group.de"));
+        assert!(s.host_in_scope("acme.com"));
+        // A second, different target is not adopted.
+        let other = Url::parse("https://login.example.net/").unwrap();
+        assert_eq!(s.adopt_redirect_target(&other), None);
+        assert_eq!(s.classify(&other), Verdict::External);
+        assert_eq!(s.adopted_domain(), Some("acme-group.de"));
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub struct CrawlState {
     /// URLs queued per URL pattern (trap budgets).
     pub pattern_counts: BTreeMap<String, u32>,
     pub sitemaps_seeded: bool,
+    /// The registrable domain the seed redirected to, taken into the scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_domain: Option<String>,
     pub entities: Entities,
     /// Analysis sections finished so far.
     pub sections: Vec<SectionResult>,
@@ -90,6 +93,7 @@ impl CrawlState {
             current_depth: 0,
             pattern_counts: BTreeMap::new(),
             sitemaps_seeded: false,
+            adopted_domain: None,
             entities: Entities::default(),
             sections: Vec::new(),
             report_location: None,

@@ -127,3 +127,43 @@ async fn meta_refresh_splash_pages_and_gzipped_sitemaps_are_followed() {
         "the gzipped sitemap seeds the crawl"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_that_redirects_to_another_domain_is_crawled_there() {
+    // The brand's server sends everything to the group's server, as
+    // company sites often do; two loopback addresses stand for two domains.
+    let group = Site::start_on("127.0.0.2", |path: &str| match path {
+        "/en/" => common::Reply::Html(
+            r#"<a href="/en/team">Team</a> <a href="https://partner.example/">Partner</a>"#.into(),
+        ),
+        "/en/team" => common::Reply::Html("<p>team</p>".into()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    let target = group.url("/en/");
+    let brand = Site::start(move |path: &str| match path {
+        "/" => common::Reply::Redirect(target.clone()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    let cfg = config(&brand.url("/"), spec(), &[brand.ip(), group.ip()]);
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let state = state.expect("final state");
+    assert_eq!(state.adopted_domain.as_deref(), Some("127.0.0.2"));
+    assert_eq!(group.hits("/en/"), 1);
+    assert_eq!(
+        group.hits("/en/team"),
+        1,
+        "pages of the adopted domain are crawled"
+    );
+    assert!(
+        state
+            .external_links
+            .iter()
+            .any(|l| l.starts_with("https://partner.example")),
+        "other domains stay external: {:?}",
+        state.external_links
+    );
+}
