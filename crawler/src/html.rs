@@ -316,6 +316,11 @@ fn on_element(state: &Shared, el: &mut Element<'_, '_>) {
     if !st.scan.has_microdata && el.has_attribute("itemscope") {
         st.scan.has_microdata = true;
     }
+    if st.scan.cf_emails.len() < 100
+        && let Some(v) = el.get_attribute("data-cfemail")
+    {
+        st.scan.cf_emails.push(v);
+    }
     if is_block(&tag) && st.hidden == 0 {
         st.text.push_break();
         drop(st);

@@ -37,6 +37,9 @@ pub struct PageScan {
     pub headings: Vec<(u8, String)>,
     /// True if any element carries `itemscope` (microdata needs a DOM parse).
     pub has_microdata: bool,
+    /// `data-cfemail` values: addresses hidden by Cloudflare's email
+    /// obfuscation (hex, XOR-keyed by the first byte).
+    pub cf_emails: Vec<String>,
     /// `<meta name=robots>` says noindex / nofollow.
     pub robots_noindex: bool,
     pub robots_nofollow: bool,

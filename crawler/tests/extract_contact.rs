@@ -44,6 +44,37 @@ fn emails_plain_mailto_obfuscated_and_structured() {
     );
 }
 
+/// Cloudflare's email obfuscation: hex bytes, the first XOR-ed into the rest.
+fn cloudflare_hex(email: &str, key: u8) -> String {
+    std::iter::once(key)
+        .chain(email.bytes().map(|b| b ^ key))
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn emails_behind_cloudflare_obfuscation() {
+    let html = format!(
+        r#"<html><body>
+        <p>Sales: <a href="/cdn-cgi/l/email-protection" class="__cf_email__" data-cfemail="{}">[email&#160;protected]</a></p>
+        <p>Jobs: <a href="/cdn-cgi/l/email-protection#{}">write to us</a></p>
+        <p>Broken: <span class="__cf_email__" data-cfemail="zz">[email&#160;protected]</span></p>
+        </body></html>"#,
+        cloudflare_hex("sales@acme-industries.example", 0x5a),
+        cloudflare_hex("jobs@acme-industries.example", 0x17),
+    );
+    let page = page_from_html("https://acme-industries.example/contact", 1, &html, &[]);
+    let found = extractor("https://acme-industries.example/", "Acme").extract(&page);
+    assert_eq!(
+        found.emails,
+        vec![
+            "jobs@acme-industries.example",
+            "sales@acme-industries.example"
+        ],
+        "both Cloudflare forms decode; the placeholder text and broken hex give nothing"
+    );
+}
+
 #[test]
 fn emails_never_from_comments_scripts_images_or_placeholders() {
     let all: Vec<String> = [(EN_SEED, EN_SITE), (DE_SEED, DE_SITE), (FR_SEED, FR_SITE)]

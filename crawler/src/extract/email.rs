@@ -153,9 +153,41 @@ pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// A `mailto:` link (query and multiple recipients handled).
+/// Decodes Cloudflare's email obfuscation: hex bytes, the first is a key
+/// XOR-ed into the rest. Company sites behind Cloudflare show only
+/// "[email protected]" in the text and keep the address in
+/// `data-cfemail="..."` or a `/cdn-cgi/l/email-protection#...` link.
+pub fn decode_cloudflare(hex: &str) -> Option<String> {
+    let hex = hex.trim();
+    if hex.len() < 4 || !hex.len().is_multiple_of(2) || hex.len() > 512 {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+    let key = byte(0)?;
+    let bytes: Option<Vec<u8>> = (2..hex.len())
+        .step_by(2)
+        .map(|i| byte(i).map(|b| b ^ key))
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+/// A `mailto:` link (query and multiple recipients handled), or a
+/// Cloudflare `email-protection#hex` link.
 pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
     let href = href.trim();
+    if let Some((path, hex)) = href.split_once("email-protection#")
+        && path.ends_with("/cdn-cgi/l/")
+    {
+        if let Some(decoded) = decode_cloudflare(hex) {
+            // The decoded text may itself be a mailto: target.
+            let decoded = decoded
+                .strip_prefix("mailto:")
+                .unwrap_or(&decoded)
+                .to_string();
+            push_candidate(&decoded, out);
+        }
+        return;
+    }
     let Some(rest) = href
         .get(..7)
         .filter(|p| p.eq_ignore_ascii_case("mailto:"))
@@ -205,6 +237,28 @@ mod tests {
         assert!(found("logo@2x.png hero@3x.webp").is_empty());
         assert!(found("john.doe@example.com you@yourdomain.com").is_empty());
         assert!(found("meet us at the fair (at) booth 5").is_empty());
+    }
+
+    #[test]
+    fn cloudflare_obfuscation() {
+        // "info@acme.test" XOR 0x42, key first.
+        let key = 0x42u8;
+        let hex: String = std::iter::once(key)
+            .chain(b"info@acme.test".iter().map(|b| b ^ key))
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(decode_cloudflare(&hex).as_deref(), Some("info@acme.test"));
+        let mut out = BTreeSet::new();
+        from_href(&format!("/cdn-cgi/l/email-protection#{hex}"), &mut out);
+        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["info@acme.test"]);
+        // Broken input: odd length, not hex, too short.
+        assert_eq!(decode_cloudflare("abc"), None);
+        assert_eq!(decode_cloudflare("zz11"), None);
+        assert_eq!(decode_cloudflare("42"), None);
+        // A look-alike path elsewhere is not decoded.
+        let mut out = BTreeSet::new();
+        from_href(&format!("/blog/email-protection#{hex}"), &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -104,6 +104,11 @@ impl Extractor {
         for link in &scan.links {
             email::from_href(&link.href, &mut emails);
         }
+        for hex in &scan.cf_emails {
+            if let Some(e) = email::decode_cloudflare(hex) {
+                email::push_candidate(&e, &mut emails);
+            }
+        }
         for e in &structured.emails {
             email::push_candidate(e, &mut emails);
         }
