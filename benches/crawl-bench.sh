@@ -69,29 +69,32 @@ row() { # name pages
     "$(echo "$RSS_KIB / 1024" | bc -l)"
 }
 
-start_site "$PAGES"
-echo
-echo "Site: $PAGES generated pages (about 6 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
-echo
-echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
-echo "|---|---:|---:|---:|---:|---:|"
-timed "$SPIDER" "http://127.0.0.1:$PORT/" $((PAGES + 10))
-SPIDER_PAGES=$(sed -n 's/^pages=\([0-9]*\).*/\1/p' "$WORK/out")
-row "spider 2.53.9 (no extraction)" "$SPIDER_PAGES"
-cira_scan 10 $((PAGES + 10))
-row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
-cira_scan 1000 $((PAGES + 10))
-row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
-baseline_rows() { # max_pages
+# One comparison table on a generated site of $1 pages; the rows share it.
+compare_on_site() { # pages
+  local max=$(($1 + 10))
+  start_site "$1"
+  echo
+  echo "Site: $1 generated pages (about 6 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+  echo
+  echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  timed "$SPIDER" "http://127.0.0.1:$PORT/" "$max"
+  SPIDER_PAGES=$(sed -n 's/^pages=\([0-9]*\).*/\1/p' "$WORK/out")
+  row "spider 2.53.9 (no extraction)" "$SPIDER_PAGES"
+  cira_scan 10 "$max"
+  row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
+  cira_scan 1000 "$max"
+  row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
   if [ -n "${BASELINE:-}" ]; then
-    cira_scan 10 "$1" "$BASELINE"
+    cira_scan 10 "$max" "$BASELINE"
     row "baseline cira-crawler, everyPages=10" "$CRAWLED"
-    cira_scan 1000 "$1" "$BASELINE"
+    cira_scan 1000 "$max" "$BASELINE"
     row "baseline cira-crawler, everyPages=1000" "$CRAWLED"
   fi
+  stop_site
 }
-baseline_rows $((PAGES + 10))
-stop_site
+
+compare_on_site "$PAGES"
 
 echo
 echo "Checkpoint cost (folder store; a ConfigMap chunk holds 700 KiB):"
@@ -101,21 +104,7 @@ echo
 if [ "$BIG_PAGES" -gt 0 ]; then
   # The same comparison on a large site, where start-up and the final
   # analysis and report no longer dominate the wall time.
-  start_site "$BIG_PAGES"
+  compare_on_site "$BIG_PAGES"
   echo
-  echo "Site: $BIG_PAGES generated pages."
-  echo
-  echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  timed "$SPIDER" "http://127.0.0.1:$PORT/" $((BIG_PAGES + 10))
-  SPIDER_PAGES=$(sed -n 's/^pages=\([0-9]*\).*/\1/p' "$WORK/out")
-  row "spider 2.53.9 (no extraction)" "$SPIDER_PAGES"
-  cira_scan 10 $((BIG_PAGES + 10))
-  row "cira-crawler, extraction on, everyPages=10 (default)" "$CRAWLED"
-  cira_scan 1000 $((BIG_PAGES + 10))
-  row "cira-crawler, extraction on, everyPages=1000" "$CRAWLED"
-  baseline_rows $((BIG_PAGES + 10))
-  stop_site
-  echo
-  echo "Final checkpoint of the $BIG_PAGES-page crawl: $(stat -c %s "$WORK"/state/checkpoint-*.bin | sort -n | tail -1) bytes."
+  echo "Final checkpoint of the $BIG_PAGES-page crawl (everyPages=1000 run): $(stat -c %s "$WORK"/state/checkpoint-*.bin | sort -n | tail -1) bytes."
 fi
