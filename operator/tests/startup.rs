@@ -147,7 +147,19 @@ async fn leader_election_hands_over_and_endpoints_work() {
 
     create(&client, &ns, &scan("first", json!({}))).await;
     wait_phase(&client, &ns, "first", ScanPhase::Crawling).await;
-    let metrics = http_get(a.port, "/metrics").await.unwrap().1;
+    // The status write lands before the reconcile returns and before the
+    // leader's cache sees it: wait for the metrics to catch up.
+    let metrics = wait_for(
+        "the leader's metrics to count the crawling scan",
+        WAIT,
+        || async {
+            let m = http_get(a.port, "/metrics").await?.1;
+            m.contains("cira_operator_scans{phase=\"Crawling\"} 1")
+                .then_some(m)
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}; log:\n{}", a.log()));
     assert!(
         metrics.contains("cira_operator_reconciles_total"),
         "{metrics}"
