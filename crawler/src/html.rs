@@ -172,6 +172,11 @@ fn decode(raw: &str) -> String {
     html_escape::decode_html_entities(raw).into_owned()
 }
 
+/// Like `decode`, without a copy when there is no entity (the usual case).
+fn decode_text(raw: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::decode_html_entities(raw)
+}
+
 fn tokens_contain(value: &str, token: &str) -> bool {
     value
         .split_ascii_whitespace()
@@ -180,11 +185,20 @@ fn tokens_contain(value: &str, token: &str) -> bool {
 
 impl State {
     fn on_text(&mut self, chunk: &TextChunk<'_>) {
-        self.node.push_str(chunk.as_str());
         if !chunk.last_in_text_node() {
+            self.node.push_str(chunk.as_str());
             return;
         }
-        let raw = std::mem::take(&mut self.node);
+        // Most text nodes arrive in one chunk: use it in place rather than
+        // copying it into `node` first.
+        let joined;
+        let raw: &str = if self.node.is_empty() {
+            chunk.as_str()
+        } else {
+            self.node.push_str(chunk.as_str());
+            joined = std::mem::take(&mut self.node);
+            &joined
+        };
         if raw.is_empty() {
             return;
         }
@@ -194,13 +208,13 @@ impl State {
                     match kind {
                         ScriptKind::JsonLd => {
                             if buf.len() + raw.len() <= MAX_JSON_LD_BYTES {
-                                buf.push_str(&raw);
+                                buf.push_str(raw);
                             }
                         }
                         ScriptKind::Inline => {
                             let room = INLINE_SCRIPT_SAMPLE_BYTES
                                 .saturating_sub(self.scan.inline_script_sample.len() + buf.len());
-                            buf.push_str(truncate_at_char(&raw, room));
+                            buf.push_str(truncate_at_char(raw, room));
                         }
                         ScriptKind::Other => {}
                     }
@@ -208,14 +222,14 @@ impl State {
             }
             TextType::RCData => {
                 if let Some(title) = &mut self.title {
-                    push_collapsed(title, &decode(&raw), MAX_HEADING_TEXT);
+                    push_collapsed(title, &decode_text(raw), MAX_HEADING_TEXT);
                 }
             }
             TextType::Data => {
                 if self.hidden > 0 {
                     return;
                 }
-                let text = decode(&raw);
+                let text = decode_text(raw);
                 self.text.push_text(&text);
                 if let Some(i) = self.link
                     && let Some(link) = self.scan.links.get_mut(i)
