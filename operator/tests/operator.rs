@@ -459,8 +459,17 @@ async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
     })
     .await;
     assert_eq!(phase(&restarted), Some(ScanPhase::Crawling));
-    let second = wait_for_running_pod(&client, &ns, "acme-v1").await;
-    assert_ne!(first, second, "the Job made a new pod");
+    // The old pod may still be running while the suspend takes effect; the
+    // Job must then make a new one.
+    cira_testenv::wait_for("the Job to run a new pod", WAIT, || async {
+        running_pods(&client, &ns, "acme-v1")
+            .await
+            .into_iter()
+            .map(|p| p.name_any())
+            .find(|name| *name != first)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let failed = wait_phase(&client, &ns, "acme", ScanPhase::Failed).await;
     let ready = condition(&failed, "Ready").unwrap();
     assert_eq!(ready.reason, "CrawlerStale");
