@@ -40,3 +40,17 @@ pub fn init_tracing() {
         .with_test_writer()
         .try_init();
 }
+
+/// Merges `patch` into `base` as a JSON merge: objects merge key by key,
+/// anything else replaces. Tests build specs from a base and a patch.
+pub fn merge_json(base: &mut serde_json::Value, patch: serde_json::Value) {
+    use serde_json::Value;
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                merge_json(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, p) => *b = p,
+    }
+}

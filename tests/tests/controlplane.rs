@@ -38,18 +38,8 @@ fn minimal_spec() -> Value {
 
 /// `minimal_spec()` with `patch` merged in (objects merge, the rest replaces).
 fn spec_with(patch: Value) -> Value {
-    fn merge(base: &mut Value, patch: Value) {
-        match (base, patch) {
-            (Value::Object(b), Value::Object(p)) => {
-                for (k, v) in p {
-                    merge(b.entry(k).or_insert(Value::Null), v);
-                }
-            }
-            (b, p) => *b = p,
-        }
-    }
     let mut spec = minimal_spec();
-    merge(&mut spec, patch);
+    cira_testenv::merge_json(&mut spec, patch);
     spec
 }
 

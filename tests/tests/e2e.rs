@@ -198,7 +198,7 @@ impl Scenario {
             "checkpoint": {"everyPages": EVERY_PAGES},
             "timeout": "10m"
         });
-        merge(&mut full, spec);
+        cira_testenv::merge_json(&mut full, spec);
         let manifest = json!({
             "apiVersion": "cira.dev/v1alpha1",
             "kind": "CompanyScan",
@@ -513,17 +513,6 @@ impl Drop for Scenario {
             .kubectl()
             .args(["delete", "namespace", &self.ns, "--wait=false"])
             .output();
-    }
-}
-
-fn merge(base: &mut Value, patch: Value) {
-    match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(b.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (b, p) => *b = p,
     }
 }
 
