@@ -269,25 +269,22 @@ pub fn pod_failure_policy() -> PodFailurePolicy {
                 }]),
                 ..PodFailurePolicyRule::default()
             },
-            PodFailurePolicyRule {
-                action: "Ignore".to_string(),
-                on_exit_codes: Some(PodFailurePolicyOnExitCodesRequirement {
-                    container_name: Some(CRAWLER_CONTAINER.to_string()),
-                    operator: "In".to_string(),
-                    values: vec![EXIT_INTERRUPTED],
-                }),
-                ..PodFailurePolicyRule::default()
-            },
-            PodFailurePolicyRule {
-                action: "FailJob".to_string(),
-                on_exit_codes: Some(PodFailurePolicyOnExitCodesRequirement {
-                    container_name: Some(CRAWLER_CONTAINER.to_string()),
-                    operator: "In".to_string(),
-                    values: vec![EXIT_PERMANENT_FAILURE],
-                }),
-                ..PodFailurePolicyRule::default()
-            },
+            on_crawler_exit_code("Ignore", EXIT_INTERRUPTED),
+            on_crawler_exit_code("FailJob", EXIT_PERMANENT_FAILURE),
         ],
+    }
+}
+
+/// A pod failure policy rule for one exit code of the crawler container.
+fn on_crawler_exit_code(action: &str, code: i32) -> PodFailurePolicyRule {
+    PodFailurePolicyRule {
+        action: action.to_string(),
+        on_exit_codes: Some(PodFailurePolicyOnExitCodesRequirement {
+            container_name: Some(CRAWLER_CONTAINER.to_string()),
+            operator: "In".to_string(),
+            values: vec![code],
+        }),
+        ..PodFailurePolicyRule::default()
     }
 }
 
