@@ -1,12 +1,13 @@
-//! Checkpoint cost by crawl size: save time and bytes at 1k, 10k and 50k
-//! visited URLs (folder store: encode + fsync + rename), and the process's
-//! peak memory once the 50k-URL state is built.
+//! Checkpoint cost by crawl size: at 1k, 10k and 50k visited URLs, the time
+//! and bytes of a full snapshot (folder store: encode + fsync + rename) and
+//! of a journal record holding five pages' changes (encode + append +
+//! fsync), and the process's peak memory once the 50k-URL state is built.
 //!
 //! `cargo run --release -p cira-crawler --example checkpoint_bench`
 
 use std::time::Instant;
 
-use cira_crawler::checkpoint::{DirStore, Store};
+use cira_crawler::checkpoint::{Cursor, DirStore, Store};
 use cira_crawler::extract::Extractor;
 use cira_crawler::page::FetchedPage;
 use cira_crawler::state::CrawlState;
@@ -81,29 +82,66 @@ async fn main() {
         scan_version: 1,
     };
     println!(
-        "| visited URLs | queued | save ms (median of 5) | checkpoint bytes | bytes/URL | ConfigMap chunks |"
+        "| visited URLs | queued | snapshot ms (median of 5) | snapshot bytes | bytes/URL | ConfigMap chunks | journal record ms (5 pages, median of 20) | record bytes |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    for (g, n) in [1_000usize, 10_000, 50_000].into_iter().enumerate() {
-        let s = state(n);
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut generation = 0u64;
+    for n in [1_000usize, 10_000, 50_000] {
+        let mut s = state(n);
         let mut times = Vec::new();
         let mut bytes = 0;
-        for k in 0..5u64 {
+        for _ in 0..5 {
+            generation += 1;
             let t = Instant::now();
             let saved = store
-                .save(&identity, (g as u64) * 10 + k + 1, &s)
+                .save(&mut Cursor::default(), &identity, generation, &mut s)
                 .await
                 .expect("save");
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             bytes = saved.bytes;
         }
+        // Journal records on top of one snapshot: five pages each.
+        let mut cursor = Cursor::default();
+        generation += 1;
+        let snapshot_bytes = store
+            .save(&mut cursor, &identity, generation, &mut s)
+            .await
+            .expect("snapshot")
+            .bytes;
+        let mut record_times = Vec::new();
+        let mut record_bytes = 0;
+        let mut next = n + n / 10;
+        for _ in 0..20 {
+            for _ in 0..5 {
+                if let Some(item) = s.dequeue() {
+                    s.mark_visited(item.url);
+                }
+                for _ in 0..10 {
+                    s.enqueue(url(next), 4);
+                    next += 1;
+                }
+                s.pages_crawled += 1;
+            }
+            generation += 1;
+            let t = Instant::now();
+            let saved = store
+                .save(&mut cursor, &identity, generation, &mut s)
+                .await
+                .expect("journal record");
+            record_times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert!(!saved.full, "a journal record, not a snapshot");
+            record_bytes = saved.bytes;
+        }
+        let record_bytes = record_bytes.saturating_sub(snapshot_bytes) / 20;
         times.sort_by(f64::total_cmp);
+        record_times.sort_by(f64::total_cmp);
         let chunks = (bytes as usize).div_ceil(cira_crds::names::CHECKPOINT_CHUNK_BYTES);
         println!(
-            "| {n} | {} | {:.1} | {bytes} | {:.1} | {chunks} |",
-            s.queue.len(),
+            "| {n} | {} | {:.1} | {bytes} | {:.1} | {chunks} | {:.2} | {record_bytes} |",
+            n / 10,
             times[2],
-            bytes as f64 / n as f64
+            bytes as f64 / n as f64,
+            record_times[10],
         );
     }
     if let Some(kib) = peak_rss_kib() {

@@ -32,10 +32,20 @@ pub enum OnUnusable {
 /// A checkpoint that was read back.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The header of the full snapshot the state was rebuilt from.
     pub header: CheckpointHeader,
     pub state: CrawlState,
+    /// The newest generation applied: the snapshot's, or its last journal
+    /// record's.
+    pub generation: u64,
+    /// Journal records replayed on top of the snapshot.
+    pub journal_records: u64,
+    /// The slot of the snapshot.
+    pub slot: u64,
     /// Set when a newer checkpoint was unreadable and this older one is used.
     pub recovered_from_corruption: Option<String>,
+    /// Where the next save of this run goes.
+    pub cursor: Cursor,
 }
 
 /// What one slot held.
@@ -51,9 +61,66 @@ pub enum SlotRead {
 #[derive(Debug, Clone)]
 pub struct Saved {
     pub generation: u64,
+    /// Bytes of the snapshot plus its journal.
     pub bytes: u64,
     pub saved_at: DateTime<Utc>,
     pub pages_visited: u64,
+    /// Whether this save wrote a full snapshot (else a journal record).
+    pub full: bool,
+}
+
+/// A journal never grows past this (it must fit one ConfigMap).
+pub const MAX_JOURNAL_BYTES: u64 = 512 * 1024;
+/// A journal may always grow to this, however small its snapshot.
+const MIN_JOURNAL_BYTES: u64 = 64 * 1024;
+/// Most records in one journal (bounds the replay on resume).
+pub const MAX_JOURNAL_RECORDS: u64 = 1000;
+
+/// The full snapshot the current journal continues.
+#[derive(Debug, Clone)]
+struct Base {
+    slot: u64,
+    generation: u64,
+    bytes: u64,
+    visited: usize,
+    journal_bytes: u64,
+    journal_records: u64,
+}
+
+/// Where the saves of one run stand. A save appends the changes since the
+/// previous save to the journal of the newest full snapshot; a new snapshot
+/// (into the other slot, so the previous snapshot and its journal survive)
+/// is taken at the first save of a run, when the visited set has doubled
+/// since the snapshot, or when the journal outgrows it. Snapshot cost is so
+/// paid on a doubling schedule, and a save's cost follows the pages since
+/// the previous save, not the size of the state.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    base: Option<Base>,
+    /// The slot of the snapshot this run resumed from, kept intact.
+    resumed_slot: Option<u64>,
+}
+
+impl Cursor {
+    /// The snapshot a journal record may continue, if any.
+    fn journal_base(&mut self, visited: usize) -> Option<&mut Base> {
+        let base = self.base.as_mut()?;
+        let limit = base.bytes.clamp(MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES);
+        let fits = base.journal_records < MAX_JOURNAL_RECORDS
+            && base.journal_bytes < limit
+            && visited < base.visited.saturating_mul(2).max(16);
+        fits.then_some(base)
+    }
+
+    /// The slot for the next full snapshot: never the one holding the
+    /// snapshot the newest state depends on.
+    fn next_slot(&self, generation: u64) -> u64 {
+        let avoid = self.base.as_ref().map(|b| b.slot).or(self.resumed_slot);
+        match avoid {
+            Some(slot) => (slot + 1) % names::CHECKPOINT_SLOTS,
+            None => generation % names::CHECKPOINT_SLOTS,
+        }
+    }
 }
 
 /// Checkpoint storage.
@@ -88,29 +155,110 @@ impl Store {
         }
     }
 
-    /// Encodes and writes `state` as generation `generation`.
+    async fn read_journal(&self, slot: u64) -> Result<JournalRead> {
+        match self {
+            Store::Dir(d) => d.read_journal(slot).await,
+            Store::ConfigMap(c) => c.read_journal(slot).await,
+        }
+    }
+
+    async fn reset_journal(&self, slot: u64, base_generation: u64) -> Result<()> {
+        match self {
+            Store::Dir(d) => d.reset_journal(slot).await,
+            Store::ConfigMap(c) => c.reset_journal(slot, base_generation).await,
+        }
+    }
+
+    async fn append_journal(&self, slot: u64, generation: u64, blob: Vec<u8>) -> Result<()> {
+        match self {
+            Store::Dir(d) => d.append_journal(slot, blob).await,
+            Store::ConfigMap(c) => c.append_journal(slot, generation, blob).await,
+        }
+    }
+
+    /// Saves `state` as generation `generation`: a journal record of the
+    /// changes since the previous save, or a full snapshot (see [`Cursor`]).
     pub async fn save(
         &self,
+        cursor: &mut Cursor,
         identity: &ScanIdentity,
         generation: u64,
-        state: &CrawlState,
+        state: &mut CrawlState,
+    ) -> Result<Saved> {
+        let saved = self.save_inner(cursor, identity, generation, state).await;
+        if saved.is_err() {
+            // The changes may be half written: only a snapshot is safe now.
+            if let Some(b) = cursor.base.take() {
+                cursor.resumed_slot = Some(b.slot);
+            }
+        }
+        saved
+    }
+
+    async fn save_inner(
+        &self,
+        cursor: &mut Cursor,
+        identity: &ScanIdentity,
+        generation: u64,
+        state: &mut CrawlState,
     ) -> Result<Saved> {
         let saved_at = Utc::now();
+        let pages_visited = state.pages_crawled;
+        let visited = state.visited.0.len();
+        if let Some(base) = cursor.journal_base(visited) {
+            let delta = state.take_delta(base.generation);
+            let (_, blob) = tokio::task::block_in_place(|| {
+                checkpoint::encode(identity, generation, pages_visited, saved_at, &delta)
+            })?;
+            let len = blob.len() as u64;
+            if base.journal_bytes + len <= MAX_JOURNAL_BYTES {
+                let slot = base.slot;
+                self.append_journal(slot, generation, blob).await?;
+                let base = cursor.base.as_mut().ok_or_else(|| {
+                    Error::Task("checkpoint cursor lost its snapshot".to_string())
+                })?;
+                base.journal_bytes += len;
+                base.journal_records += 1;
+                return Ok(Saved {
+                    generation,
+                    bytes: base.bytes + base.journal_bytes,
+                    saved_at,
+                    pages_visited,
+                    full: false,
+                });
+            }
+            // Too big for the journal: the snapshot below holds it all.
+        }
         let (header, blob) = tokio::task::block_in_place(|| {
-            checkpoint::encode(identity, generation, state.pages_crawled, saved_at, state)
+            checkpoint::encode(identity, generation, pages_visited, saved_at, &*state)
         })?;
         let bytes = blob.len() as u64;
-        self.write_slot(generation % names::CHECKPOINT_SLOTS, &header, blob)
-            .await?;
+        let slot = cursor.next_slot(generation);
+        self.write_slot(slot, &header, blob).await?;
+        // After the snapshot: records of an older snapshot in this slot's
+        // journal name another base generation, so a crash in between
+        // leaves nothing that could be replayed wrongly.
+        self.reset_journal(slot, generation).await?;
+        state.clear_changes();
+        cursor.base = Some(Base {
+            slot,
+            generation,
+            bytes,
+            visited,
+            journal_bytes: 0,
+            journal_records: 0,
+        });
         Ok(Saved {
             generation,
             bytes,
             saved_at,
-            pages_visited: state.pages_crawled,
+            pages_visited,
+            full: true,
         })
     }
 
-    /// Reads both slots and returns the newest usable checkpoint of this scan.
+    /// Reads both slots, takes the newest usable snapshot of this scan and
+    /// replays its journal.
     pub async fn load(
         &self,
         identity: &ScanIdentity,
@@ -120,8 +268,76 @@ impl Store {
         for slot in 0..names::CHECKPOINT_SLOTS {
             reads.push((slot, self.read_slot(slot).await?));
         }
-        choose(&self.location(), identity, reads, policy)
+        let Some(mut loaded) = choose(&self.location(), identity, reads, policy)? else {
+            return Ok(None);
+        };
+        let journal = self.read_journal(loaded.slot).await?;
+        let replayed = replay(&mut loaded, identity, journal);
+        if let Some(problem) = replayed {
+            tracing::warn!(location = %self.location(), generation = loaded.generation, %problem, "checkpoint journal is damaged; resuming from the last good record");
+            let note = format!("{problem}; resumed from generation {}", loaded.generation);
+            loaded.recovered_from_corruption =
+                Some(match loaded.recovered_from_corruption.take() {
+                    Some(earlier) => format!("{earlier}; {note}"),
+                    None => note,
+                });
+        }
+        Ok(Some(loaded))
     }
+}
+
+/// The records of one journal, oldest first.
+#[derive(Debug, Default)]
+pub struct JournalRead {
+    pub records: Vec<Vec<u8>>,
+    /// Set when the journal ends in an unfinished write (a crash while
+    /// appending): that record was never acknowledged, so it is dropped
+    /// without counting as corruption.
+    pub torn_tail: bool,
+}
+
+/// Replays the journal records that continue `loaded`'s snapshot, in order,
+/// stopping at the first one that does not. Returns a problem worth
+/// reporting (a damaged record), if any.
+pub fn replay(
+    loaded: &mut Loaded,
+    identity: &ScanIdentity,
+    journal: JournalRead,
+) -> Option<String> {
+    let base_generation = loaded.header.generation;
+    if journal.torn_tail {
+        tracing::info!("dropping an unfinished journal record (the writer stopped mid-write)");
+    }
+    for (i, blob) in journal.records.iter().enumerate() {
+        let delta = match checkpoint::decode::<crate::state::StateDelta>(blob) {
+            Ok((header, delta)) => {
+                if header.scan != *identity
+                    || delta.base_generation != base_generation
+                    || header.generation != loaded.generation + 1
+                {
+                    // Left over from an earlier snapshot in this slot.
+                    tracing::debug!(
+                        record = i,
+                        generation = header.generation,
+                        "journal record does not continue the snapshot"
+                    );
+                    break;
+                }
+                delta
+            }
+            Err(e) => {
+                return Some(format!(
+                    "journal record {} after generation {} is unreadable: {e}",
+                    i + 1,
+                    loaded.generation
+                ));
+            }
+        };
+        loaded.state.apply_delta(delta);
+        loaded.generation += 1;
+        loaded.journal_records += 1;
+    }
+    None
 }
 
 /// Picks the newest good checkpoint among the slots.
@@ -206,9 +422,16 @@ pub fn choose(
                 }
             };
             Ok(Some(Loaded {
+                generation: header.generation,
                 header,
                 state,
+                journal_records: 0,
+                slot,
                 recovered_from_corruption: recovered,
+                cursor: Cursor {
+                    base: None,
+                    resumed_slot: Some(slot),
+                },
             }))
         }
         None if problems.is_empty() => Ok(None),
@@ -273,6 +496,87 @@ impl DirStore {
             .await
             .map_err(|e| Error::Task(e.to_string()))?
     }
+
+    /// The journal of the snapshot in `slot`: `<u32 LE length><record>`
+    /// frames, appended and fsynced one per save.
+    pub fn journal_path(&self, slot: u64) -> PathBuf {
+        self.dir.join(format!("journal-{slot}.log"))
+    }
+
+    async fn read_journal(&self, slot: u64) -> Result<JournalRead> {
+        let path = self.journal_path(slot);
+        match tokio::fs::read(&path).await {
+            Ok(b) => Ok(parse_journal_file(&b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(JournalRead::default()),
+            Err(source) => Err(Error::Io {
+                action: "reading checkpoint journal",
+                path,
+                source,
+            }),
+        }
+    }
+
+    async fn reset_journal(&self, slot: u64) -> Result<()> {
+        let path = self.journal_path(slot);
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || write_atomically(&dir, &path, &[]))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    async fn append_journal(&self, slot: u64, blob: Vec<u8>) -> Result<()> {
+        let path = self.journal_path(slot);
+        tokio::task::spawn_blocking(move || {
+            let io = |action: &'static str| {
+                let path = path.clone();
+                move |source| Error::Io {
+                    action,
+                    path,
+                    source,
+                }
+            };
+            let len = u32::try_from(blob.len()).map_err(|_| Error::CheckpointTooLarge {
+                bytes: blob.len(),
+                chunks: 1,
+                max: 1,
+            })?;
+            let mut frame = Vec::with_capacity(4 + blob.len());
+            frame.extend_from_slice(&len.to_le_bytes());
+            frame.extend_from_slice(&blob);
+            // The journal exists: the snapshot before it created it.
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(io("opening checkpoint journal"))?;
+            f.write_all(&frame)
+                .map_err(io("appending to checkpoint journal"))?;
+            f.sync_data().map_err(io("syncing checkpoint journal"))
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+    }
+}
+
+/// Splits a journal file into its records; an unfinished last frame (a
+/// crash while appending) is dropped.
+pub fn parse_journal_file(bytes: &[u8]) -> JournalRead {
+    let mut read = JournalRead::default();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let Some((len, body)) = rest.split_first_chunk::<4>() else {
+            read.torn_tail = true;
+            break;
+        };
+        let len = u32::from_le_bytes(*len) as usize;
+        if body.len() < len {
+            read.torn_tail = true;
+            break;
+        }
+        let (record, after) = body.split_at(len);
+        read.records.push(record.to_vec());
+        rest = after;
+    }
+    read
 }
 
 /// Writes `bytes` to `path` so that a crash leaves either the old or the new
@@ -478,6 +782,96 @@ impl ConfigMapStore {
         }
         Ok(())
     }
+
+    async fn read_journal(&self, slot: u64) -> Result<JournalRead> {
+        let name = names::checkpoint_journal_configmap_name(&self.scan, slot);
+        let Some(cm) = self.get(&name).await? else {
+            return Ok(JournalRead::default());
+        };
+        let mut records: Vec<(u64, Vec<u8>)> = cm
+            .binary_data
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(key, data)| Some((journal_key_generation(&key)?, data.0)))
+            .collect();
+        records.sort_by_key(|(generation, _)| *generation);
+        Ok(JournalRead {
+            records: records.into_iter().map(|(_, blob)| blob).collect(),
+            torn_tail: false,
+        })
+    }
+
+    fn patch_params() -> PatchParams {
+        PatchParams {
+            field_manager: Some(names::CRAWLER_FIELD_MANAGER.to_string()),
+            ..PatchParams::default()
+        }
+    }
+
+    /// Empties the journal of `slot` for the snapshot just written there.
+    async fn reset_journal(&self, slot: u64, base_generation: u64) -> Result<()> {
+        let name = names::checkpoint_journal_configmap_name(&self.scan, slot);
+        let mut meta = self
+            .object
+            .configmap_meta(&name, names::COMPONENT_CHECKPOINT);
+        let annotations = BTreeMap::from([(
+            names::ANNOTATION_JOURNAL_BASE.to_string(),
+            base_generation.to_string(),
+        )]);
+        // A JSON merge patch: `binaryData: null` drops every record, which
+        // a server-side apply would not do for keys added by merge patches.
+        let reset = serde_json::json!({
+            "metadata": {"labels": meta.labels, "annotations": annotations},
+            "binaryData": null,
+        });
+        match self
+            .api
+            .patch(&name, &Self::patch_params(), &Patch::Merge(&reset))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(e)) if e.code == 404 => {
+                meta.annotations = Some(annotations);
+                let cm = ConfigMap {
+                    metadata: meta,
+                    ..ConfigMap::default()
+                };
+                self.object.apply(&self.api, &cm).await
+            }
+            Err(source) => Err(Error::Kube {
+                action: "resetting checkpoint journal",
+                name,
+                source,
+            }),
+        }
+    }
+
+    /// Adds one record: only the new key travels, whatever the journal
+    /// holds already.
+    async fn append_journal(&self, slot: u64, generation: u64, blob: Vec<u8>) -> Result<()> {
+        let name = names::checkpoint_journal_configmap_name(&self.scan, slot);
+        let patch = serde_json::json!({
+            "binaryData": {journal_key(generation): ByteString(blob)},
+        });
+        self.api
+            .patch(&name, &Self::patch_params(), &Patch::Merge(&patch))
+            .await
+            .map_err(|source| Error::Kube {
+                action: "appending to checkpoint journal",
+                name,
+                source,
+            })?;
+        Ok(())
+    }
+}
+
+/// The data key of one journal record in a ConfigMap.
+fn journal_key(generation: u64) -> String {
+    format!("r{generation}")
+}
+
+fn journal_key_generation(key: &str) -> Option<u64> {
+    key.strip_prefix('r')?.parse().ok()
 }
 
 #[cfg(test)]
@@ -498,6 +892,213 @@ mod tests {
         s
     }
 
+    /// A save with a fresh cursor: always a full snapshot into slot
+    /// `generation % 2`.
+    async fn save_full(store: &Store, generation: u64, mut s: CrawlState) {
+        let saved = store
+            .save(&mut Cursor::default(), &id(), generation, &mut s)
+            .await
+            .unwrap();
+        assert!(saved.full);
+    }
+
+    /// One crawled page's worth of changes, made through the mutators.
+    fn crawl_page(s: &mut CrawlState, i: u32) {
+        if let Some(item) = s.dequeue() {
+            s.mark_visited(item.url.clone());
+        }
+        s.pages_crawled += 1;
+        for j in 0..3 {
+            let url = format!("https://acme.test/p{}", i * 3 + j);
+            if s.count_pattern(format!("/p{}", j), 1000) {
+                s.enqueue(url, 1 + i % 4);
+            }
+        }
+        s.add_external_link(format!("https://ext{}.test/", i % 7));
+        s.merge_page(crate::extract::PageEntities {
+            url: format!("https://acme.test/p{i}"),
+            emails: vec![format!("x{}@acme.test", i % 5)],
+            tokens: 10,
+            ..Default::default()
+        });
+    }
+
+    /// The state as saved (the queue sorted per depth), for comparisons.
+    fn image(s: &CrawlState) -> serde_json::Value {
+        serde_json::to_value(s).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn journal_replays_to_the_live_state() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+        let mut live = state(0);
+        live.enqueue("https://acme.test/".into(), 0);
+        let mut cursor = Cursor::default();
+        let (mut full, mut journal) = (0, 0);
+        for generation in 1..=60u64 {
+            for i in 0..5 {
+                crawl_page(&mut live, generation as u32 * 5 + i);
+            }
+            // An interrupted fetch goes back to the queue between saves.
+            if let Some(item) = live.dequeue() {
+                live.in_flight.push(item);
+            }
+            let saved = store
+                .save(&mut cursor, &id(), generation, &mut live)
+                .await
+                .unwrap();
+            live.requeue_in_flight();
+            if saved.full {
+                full += 1
+            } else {
+                journal += 1
+            }
+            let loaded = store
+                .load(&id(), OnUnusable::Refuse)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(loaded.generation, generation);
+            assert!(loaded.recovered_from_corruption.is_none());
+            let mut back = loaded.state;
+            back.requeue_in_flight();
+            assert_eq!(image(&back), image(&live), "generation {generation}");
+        }
+        // Snapshots on a doubling schedule, the rest journal records.
+        assert!((3..=12).contains(&full), "{full} snapshots");
+        assert!(journal >= 48, "{journal} journal records");
+        assert!(tmp.path().join("journal-0.log").exists());
+        assert!(tmp.path().join("journal-1.log").exists());
+    }
+
+    /// Builds a journaled checkpoint; returns the live state at the end.
+    async fn journaled(store: &Store, saves: u64) -> CrawlState {
+        let mut live = state(0);
+        live.enqueue("https://acme.test/".into(), 0);
+        let mut cursor = Cursor::default();
+        for generation in 1..=saves {
+            for i in 0..5 {
+                crawl_page(&mut live, generation as u32 * 5 + i);
+            }
+            store
+                .save(&mut cursor, &id(), generation, &mut live)
+                .await
+                .unwrap();
+        }
+        live
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn torn_and_damaged_journal_records() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+        let live = journaled(&store, 40).await;
+        let loaded = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(loaded.generation, 40);
+        let records = loaded.journal_records;
+        assert!(records >= 2, "{records}");
+        let slot = loaded.slot;
+        let path = tmp.path().join(format!("journal-{slot}.log"));
+
+        // A crash while appending leaves half a frame: dropped quietly.
+        let good = std::fs::read(&path).unwrap();
+        let mut torn = good.clone();
+        torn.extend_from_slice(&[200, 0, 0, 0, 1, 2, 3]);
+        std::fs::write(&path, &torn).unwrap();
+        let l = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.generation, 40);
+        assert!(l.recovered_from_corruption.is_none());
+        assert_eq!(image(&l.state), image(&live));
+
+        // A damaged record: replay stops before it and says so.
+        let frames = parse_journal_file(&good);
+        let first = 4 + frames.records[0].len();
+        let mut damaged = good.clone();
+        let at = first + 4 + frames.records[1].len() - 3;
+        damaged[at] ^= 0x5a;
+        std::fs::write(&path, &damaged).unwrap();
+        let l = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.generation, l.header.generation + 1);
+        let note = l.recovered_from_corruption.unwrap();
+        assert!(note.contains("journal record 2"), "{note}");
+        assert!(note.contains("checksum"), "{note}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn corrupt_snapshot_falls_back_to_the_other_slot_and_its_journal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+        journaled(&store, 40).await;
+        let newest = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        let slot = newest.slot;
+        let p = tmp.path().join(format!("checkpoint-{slot}.bin"));
+        let mut b = std::fs::read(&p).unwrap();
+        let n = b.len();
+        b[n - 3] ^= 0x55;
+        std::fs::write(&p, &b).unwrap();
+        let l = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        // The older snapshot's journal runs up to the newer snapshot.
+        assert!(l.header.generation < newest.header.generation);
+        assert_eq!(l.generation, newest.header.generation - 1);
+        assert!(l.journal_records > 0);
+        assert!(l.recovered_from_corruption.unwrap().contains("checksum"));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_journal_left_from_an_older_snapshot_is_not_replayed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+        journaled(&store, 40).await;
+        let l = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        let slot = l.slot;
+        let journal = std::fs::read(tmp.path().join(format!("journal-{slot}.log"))).unwrap();
+        // A new snapshot lands in that slot, and the process dies before
+        // emptying its journal.
+        let mut s = l.state.clone();
+        s.pages_crawled += 1;
+        save_full(&store, slot + 100, s).await;
+        std::fs::write(tmp.path().join(format!("journal-{slot}.log")), journal).unwrap();
+        let back = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.generation, slot + 100);
+        assert_eq!(back.journal_records, 0);
+        assert!(back.recovered_from_corruption.is_none());
+    }
+
+    #[test]
+    fn journal_keys_round_trip() {
+        assert_eq!(journal_key_generation(&journal_key(17)), Some(17));
+        assert_eq!(journal_key_generation("checkpoint.bin"), None);
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn dir_store_alternates_and_recovers() {
         let tmp = tempfile::tempdir().unwrap();
@@ -509,8 +1110,8 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        store.save(&id(), 1, &state(10)).await.unwrap();
-        store.save(&id(), 2, &state(20)).await.unwrap();
+        save_full(&store, 1, state(10)).await;
+        save_full(&store, 2, state(20)).await;
         let l = store
             .load(&id(), OnUnusable::Refuse)
             .await
@@ -552,7 +1153,7 @@ mod tests {
     async fn other_scan_and_version() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
-        store.save(&id(), 1, &state(1)).await.unwrap();
+        save_full(&store, 1, state(1)).await;
         let other = ScanIdentity {
             name: "other.test".into(),
             ..id()

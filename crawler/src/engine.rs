@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::analysis::{SectionResult, analyze_section};
-use crate::checkpoint::{OnUnusable, Store};
+use crate::checkpoint::{Cursor, OnUnusable, Store};
 use crate::error::{Error, Result};
 use crate::extract::{Extractor, PageEntities};
 use crate::fetch::{FetchConfig, FetchOutcome, Fetcher};
@@ -34,7 +34,7 @@ use crate::politeness::Politeness;
 use crate::report::{Report, ReportMeta};
 use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
 use crate::scope::{Scope, Verdict, url_pattern};
-use crate::state::{CrawlState, MAX_EXTERNAL_LINKS};
+use crate::state::CrawlState;
 use crate::url_norm::{dedup_key, resolve};
 
 /// Most sitemap files read when seeding.
@@ -313,6 +313,7 @@ struct Run {
     state: CrawlState,
     seen: HashSet<String>,
     generation: u64,
+    cursor: Cursor,
     in_flight: HashMap<tokio::task::Id, QueuedUrl>,
     at_risk: usize,
     last_save: Instant,
@@ -362,23 +363,25 @@ impl Engine {
     pub async fn run(&self, cancel: CancellationToken) -> Result<RunOutcome> {
         let cfg = self.cfg();
         let loaded = self.store.load(&cfg.identity, cfg.on_unusable).await?;
-        let (mut state, generation, recovered) = match loaded {
+        let (mut state, generation, recovered, cursor) = match loaded {
             Some(l) => {
                 tracing::info!(
                     location = %self.store.location(),
-                    generation = l.header.generation,
+                    generation = l.generation,
+                    snapshot = l.header.generation,
+                    journal_records = l.journal_records,
                     pages = l.state.pages_crawled,
                     queued = l.state.queue.len() + l.state.in_flight.len(),
                     phase = l.state.phase.as_str(),
                     "resuming from checkpoint"
                 );
-                (l.state, l.header.generation, l.recovered_from_corruption)
+                (l.state, l.generation, l.recovered_from_corruption, l.cursor)
             }
             None => {
                 tracing::info!(seed = %cfg.seed, "starting a new scan");
                 let mut s = CrawlState::new(cfg.seed.as_str(), cfg.identity.scan_version);
-                s.queue.push(cfg.seed.to_string(), 0);
-                (s, 0, None)
+                s.enqueue(cfg.seed.to_string(), 0);
+                (s, 0, None, Cursor::default())
             }
         };
         if state.seed != cfg.seed.as_str() {
@@ -398,6 +401,7 @@ impl Engine {
             state,
             seen,
             generation,
+            cursor,
             in_flight: HashMap::new(),
             at_risk: 0,
             last_save: Instant::now(),
@@ -519,7 +523,7 @@ impl Engine {
                     < max_pages
                 && !cancel.is_cancelled()
             {
-                let Some(item) = run.state.queue.pop() else {
+                let Some(item) = run.state.dequeue() else {
                     break;
                 };
                 run.state.current_depth = run.state.current_depth.max(item.depth);
@@ -593,7 +597,7 @@ impl Engine {
 
     fn stop_in_flight(&self, run: &mut Run) {
         for (_, item) in run.in_flight.drain() {
-            run.state.queue.push_front(item.url, item.depth);
+            run.state.requeue(item.url, item.depth);
         }
     }
 
@@ -602,7 +606,7 @@ impl Engine {
         let key = Url::parse(&item.url)
             .map(|u| dedup_key(&u))
             .unwrap_or_default();
-        run.state.visited.0.insert(key.clone());
+        run.state.mark_visited(key.clone());
         match result {
             PageResult::Fetched {
                 final_key,
@@ -614,19 +618,17 @@ impl Engine {
                 run.state.pages_crawled += 1;
                 let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
                 run.seen.insert(final_key.clone());
-                run.state.visited.0.insert(final_key);
+                run.state.mark_visited(final_key);
                 if let Some(c) = canonical_key {
                     run.seen.insert(c);
                 }
                 if !duplicate {
                     if let Some(e) = entities {
                         run.state.pages_extracted += 1;
-                        run.state.entities.merge_page(*e);
+                        run.state.merge_page(*e);
                     }
                     for link in external {
-                        if run.state.external_links.len() < MAX_EXTERNAL_LINKS {
-                            run.state.external_links.insert(link);
-                        }
+                        run.state.add_external_link(link);
                     }
                     if item.depth < cfg.crawl.max_depth {
                         for link in internal {
@@ -639,7 +641,7 @@ impl Engine {
                 run.state.pages_crawled += 1;
                 tracing::debug!(url = %item.url, %reason, "skipped");
                 run.seen.insert(final_key.clone());
-                run.state.visited.0.insert(final_key);
+                run.state.mark_visited(final_key);
             }
             PageResult::RedirectedOut { target } => {
                 run.state.pages_crawled += 1;
@@ -656,9 +658,7 @@ impl Engine {
                         return Ok(());
                     }
                 }
-                if run.state.external_links.len() < MAX_EXTERNAL_LINKS {
-                    run.state.external_links.insert(target);
-                }
+                run.state.add_external_link(target);
             }
             PageResult::Failed { reason } => {
                 run.state.pages_failed += 1;
@@ -703,14 +703,14 @@ impl Engine {
         if run.seen.contains(&key) {
             return;
         }
-        let pattern = url_pattern(&url);
-        let count = run.state.pattern_counts.entry(pattern).or_insert(0);
-        if *count >= self.cfg().pattern_budget {
+        if !run
+            .state
+            .count_pattern(url_pattern(&url), self.cfg().pattern_budget)
+        {
             return;
         }
-        *count += 1;
         run.seen.insert(key);
-        run.state.queue.push(link, depth);
+        run.state.enqueue(link, depth);
     }
 
     async fn seed_from_sitemaps(&self, run: &mut Run) {
@@ -778,10 +778,16 @@ impl Engine {
         let started = Instant::now();
         let saved = self
             .store
-            .save(&self.cfg().identity, run.generation, &run.state)
+            .save(
+                &mut run.cursor,
+                &self.cfg().identity,
+                run.generation,
+                &mut run.state,
+            )
             .await?;
         tracing::debug!(
             generation = saved.generation,
+            full = saved.full,
             bytes = saved.bytes,
             ms = started.elapsed().as_millis() as u64,
             "checkpoint saved"

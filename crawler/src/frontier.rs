@@ -56,6 +56,18 @@ impl Frontier {
         self.levels.keys().next().copied()
     }
 
+    /// Drops every queued URL in `urls` (replaying a journal record).
+    pub fn remove_all(&mut self, urls: &std::collections::HashSet<String>) {
+        if urls.is_empty() {
+            return;
+        }
+        for level in self.levels.values_mut() {
+            level.retain(|u| !urls.contains(u));
+        }
+        self.levels.retain(|_, level| !level.is_empty());
+        self.len = self.levels.values().map(VecDeque::len).sum();
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
         self.levels
             .iter()

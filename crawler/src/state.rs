@@ -1,13 +1,13 @@
 //! The resumable crawl state: everything a checkpoint holds.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use cira_crds::ScanPhase;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::SectionResult;
-use crate::extract::Entities;
+use crate::extract::{Entities, PageEntities};
 use crate::frontier::{Frontier, QueuedUrl, front_code, front_decode};
 
 /// The layout of [`CrawlState`]; raised when a field changes meaning.
@@ -71,6 +71,62 @@ pub struct CrawlState {
     pub sections: Vec<SectionResult>,
     /// Where the report went, once written.
     pub report_location: Option<String>,
+    /// What changed since the last save (not saved itself).
+    #[serde(skip)]
+    pub changes: Changes,
+}
+
+/// What changed in a [`CrawlState`] since the last save, so that a save can
+/// append a small journal record instead of re-encoding the whole state.
+/// Only the mutators of `CrawlState` keep it; it never takes part in
+/// comparisons.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    visited: Vec<String>,
+    external: Vec<String>,
+    /// Queued since the last save (URL -> depth).
+    queued: HashMap<String, u32>,
+    /// Taken off the queue since the last save, of URLs queued before it.
+    dequeued: HashSet<String>,
+    patterns: HashSet<String>,
+    pages: Vec<PageEntities>,
+}
+
+impl PartialEq for Changes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// One journal record: the effects of the pages handled between two saves.
+/// Applied in order on top of the full snapshot it follows, it rebuilds the
+/// state exactly.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StateDelta {
+    /// The generation of the full snapshot this record continues.
+    pub base_generation: u64,
+    pub phase: ScanPhase,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub active_seconds: f64,
+    pub pages_crawled: u64,
+    pub pages_extracted: u64,
+    pub pages_failed: u64,
+    pub current_depth: u32,
+    pub sitemaps_seeded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_domain: Option<String>,
+    pub report_location: Option<String>,
+    pub sections: Vec<SectionResult>,
+    pub in_flight: Vec<QueuedUrl>,
+    pub visited: KeySet,
+    pub external_links: KeySet,
+    pub queued: Frontier,
+    pub dequeued: KeySet,
+    /// New values of the pattern counters that changed.
+    pub pattern_counts: BTreeMap<String, u32>,
+    /// Findings of the pages merged, in merge order.
+    pub pages: Vec<PageEntities>,
 }
 
 impl CrawlState {
@@ -97,13 +153,146 @@ impl CrawlState {
             entities: Entities::default(),
             sections: Vec::new(),
             report_location: None,
+            changes: Changes::default(),
+        }
+    }
+
+    /// Records a URL as done; false when it already was.
+    pub fn mark_visited(&mut self, key: String) -> bool {
+        if self.visited.0.contains(&key) {
+            return false;
+        }
+        self.changes.visited.push(key.clone());
+        self.visited.0.insert(key);
+        true
+    }
+
+    /// Queues a URL at the back of its depth.
+    pub fn enqueue(&mut self, url: String, depth: u32) {
+        self.note_queued(&url, depth);
+        self.queue.push(url, depth);
+    }
+
+    /// Puts a URL back at the front of its depth (an interrupted fetch).
+    pub fn requeue(&mut self, url: String, depth: u32) {
+        self.note_queued(&url, depth);
+        self.queue.push_front(url, depth);
+    }
+
+    fn note_queued(&mut self, url: &str, depth: u32) {
+        // Back where it was at the last save: nothing changed.
+        if !self.changes.dequeued.remove(url) {
+            self.changes.queued.insert(url.to_string(), depth);
+        }
+    }
+
+    /// Takes the next URL off the queue, shallowest first.
+    pub fn dequeue(&mut self) -> Option<QueuedUrl> {
+        let item = self.queue.pop()?;
+        // Queued and taken since the last save: nothing to journal.
+        if self.changes.queued.remove(&item.url).is_none() {
+            self.changes.dequeued.insert(item.url.clone());
+        }
+        Some(item)
+    }
+
+    /// Keeps an external link (up to [`MAX_EXTERNAL_LINKS`]).
+    pub fn add_external_link(&mut self, link: String) {
+        if self.external_links.len() < MAX_EXTERNAL_LINKS && !self.external_links.contains(&link) {
+            self.changes.external.push(link.clone());
+            self.external_links.insert(link);
+        }
+    }
+
+    /// Counts one more URL queued for `pattern`; false when its budget is
+    /// spent.
+    pub fn count_pattern(&mut self, pattern: String, budget: u32) -> bool {
+        let count = self.pattern_counts.entry(pattern.clone()).or_insert(0);
+        if *count >= budget {
+            return false;
+        }
+        *count += 1;
+        self.changes.patterns.insert(pattern);
+        true
+    }
+
+    /// Merges one page's findings.
+    pub fn merge_page(&mut self, page: PageEntities) {
+        self.changes.pages.push(page.clone());
+        self.entities.merge_page(page);
+    }
+
+    /// Forgets the changes (a full snapshot was just taken).
+    pub fn clear_changes(&mut self) {
+        self.changes = Changes::default();
+    }
+
+    /// The changes since the last save as a journal record continuing the
+    /// snapshot `base_generation`; the changes start over.
+    pub fn take_delta(&mut self, base_generation: u64) -> StateDelta {
+        let changes = std::mem::take(&mut self.changes);
+        let mut queued = Frontier::default();
+        for (url, depth) in changes.queued {
+            queued.push(url, depth);
+        }
+        StateDelta {
+            base_generation,
+            phase: self.phase,
+            finished_at: self.finished_at,
+            active_seconds: self.active_seconds,
+            pages_crawled: self.pages_crawled,
+            pages_extracted: self.pages_extracted,
+            pages_failed: self.pages_failed,
+            current_depth: self.current_depth,
+            sitemaps_seeded: self.sitemaps_seeded,
+            adopted_domain: self.adopted_domain.clone(),
+            report_location: self.report_location.clone(),
+            sections: self.sections.clone(),
+            in_flight: self.in_flight.clone(),
+            visited: KeySet(changes.visited.into_iter().collect()),
+            external_links: KeySet(changes.external.into_iter().collect()),
+            queued,
+            dequeued: KeySet(changes.dequeued.into_iter().collect()),
+            pattern_counts: changes
+                .patterns
+                .into_iter()
+                .filter_map(|p| self.pattern_counts.get(&p).map(|c| (p, *c)))
+                .collect(),
+            pages: changes.pages,
+        }
+    }
+
+    /// Replays a journal record on top of the state it was taken from.
+    pub fn apply_delta(&mut self, delta: StateDelta) {
+        self.phase = delta.phase;
+        self.finished_at = delta.finished_at;
+        self.active_seconds = delta.active_seconds;
+        self.pages_crawled = delta.pages_crawled;
+        self.pages_extracted = delta.pages_extracted;
+        self.pages_failed = delta.pages_failed;
+        self.current_depth = delta.current_depth;
+        self.sitemaps_seeded = delta.sitemaps_seeded;
+        self.adopted_domain = delta.adopted_domain;
+        self.report_location = delta.report_location;
+        self.sections = delta.sections;
+        self.in_flight = delta.in_flight;
+        self.visited.0.extend(delta.visited.0);
+        self.external_links.extend(delta.external_links.0);
+        let dequeued: HashSet<String> = delta.dequeued.0.into_iter().collect();
+        self.queue.remove_all(&dequeued);
+        for (url, depth) in delta.queued.iter() {
+            self.queue.push(url.to_string(), depth);
+        }
+        self.pattern_counts.extend(delta.pattern_counts);
+        for page in delta.pages {
+            self.entities.merge_page(page);
         }
     }
 
     /// Moves URLs that were in flight at the checkpoint back into the queue.
     pub fn requeue_in_flight(&mut self) {
         for q in std::mem::take(&mut self.in_flight).into_iter().rev() {
-            self.queue.push_front(q.url, q.depth);
+            self.requeue(q.url, q.depth);
         }
     }
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use cira_crawler::checkpoint::{ConfigMapStore, OnUnusable, ScanObject, Store};
+use cira_crawler::checkpoint::{ConfigMapStore, Cursor, OnUnusable, ScanObject, Store};
 use cira_crawler::state::CrawlState;
 use cira_crds::checkpoint::ScanIdentity;
 use cira_crds::names;
@@ -236,25 +236,85 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
     let ckpt = p.checkpoint.clone().expect("checkpoint info");
     assert!(ckpt.generation >= 1 && ckpt.bytes > 0);
 
-    let slot = ckpt.generation % names::CHECKPOINT_SLOTS;
-    let chunk0 = configmap(&api, &names::checkpoint_configmap_name("acme", slot, 0))
-        .await
-        .expect("checkpoint ConfigMap");
+    // The newest snapshot, and the journal of the saves since.
+    let mut snapshots = Vec::new();
+    for slot in 0..names::CHECKPOINT_SLOTS {
+        if let Some(cm) = configmap(&api, &names::checkpoint_configmap_name("acme", slot, 0)).await
+        {
+            let generation: u64 = cm.metadata.annotations.as_ref().unwrap()
+                [names::ANNOTATION_GENERATION]
+                .parse()
+                .unwrap();
+            snapshots.push((generation, slot, cm));
+        }
+    }
+    let (base, slot, chunk0) = snapshots
+        .into_iter()
+        .max_by_key(|(g, _, _)| *g)
+        .expect("a checkpoint snapshot ConfigMap");
     let ann = chunk0.metadata.annotations.clone().unwrap();
-    assert_eq!(
-        ann[names::ANNOTATION_GENERATION],
-        ckpt.generation.to_string()
-    );
     assert_eq!(ann[names::ANNOTATION_CHUNKS], "1");
-    assert_eq!(ann[names::ANNOTATION_BYTES], ckpt.bytes.to_string());
     assert_eq!(
         chunk0.metadata.labels.unwrap()[names::LABEL_COMPONENT],
         names::COMPONENT_CHECKPOINT
     );
     let blob = &chunk0.binary_data.unwrap()[names::KEY_CHECKPOINT].0;
-    let (header, state): (_, CrawlState) = cira_crds::checkpoint::decode(blob).unwrap();
-    assert_eq!(header.scan.name, "acme");
-    assert!(state.pages_crawled >= 50);
+    let (header, _): (_, CrawlState) = cira_crds::checkpoint::decode(blob).unwrap();
+    assert_eq!(
+        (header.scan.name.as_str(), header.generation),
+        ("acme", base)
+    );
+    let journal = configmap(
+        &api,
+        &names::checkpoint_journal_configmap_name("acme", slot),
+    )
+    .await
+    .expect("journal ConfigMap");
+    assert_eq!(
+        journal.metadata.annotations.clone().unwrap()[names::ANNOTATION_JOURNAL_BASE],
+        base.to_string()
+    );
+    let owner = &journal.metadata.owner_references.clone().unwrap()[0];
+    assert_eq!(owner.uid, scan.uid);
+    assert_eq!(
+        journal.metadata.labels.clone().unwrap()[names::LABEL_COMPONENT],
+        names::COMPONENT_CHECKPOINT
+    );
+    let mut records: Vec<u64> = journal
+        .binary_data
+        .unwrap_or_default()
+        .keys()
+        .map(|k| k.trim_start_matches('r').parse().unwrap())
+        .collect();
+    records.sort();
+    assert_eq!(
+        records,
+        (base + 1..=ckpt.generation).collect::<Vec<_>>(),
+        "one journal record per save after the snapshot"
+    );
+    // Snapshot plus journal read back as the state at the pause.
+    let store = Store::ConfigMap(Box::new(ConfigMapStore::new(
+        env.admin_client().await,
+        ScanObject {
+            namespace: scan.ns.clone(),
+            name: "acme".into(),
+            uid: scan.uid.clone(),
+            version: 1,
+        },
+    )));
+    let identity = ScanIdentity {
+        namespace: scan.ns.clone(),
+        name: "acme".into(),
+        scan_version: 1,
+    };
+    let loaded = store
+        .load(&identity, OnUnusable::Refuse)
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    assert_eq!(loaded.generation, ckpt.generation);
+    assert_eq!(loaded.state.pages_crawled, ckpt.pages_visited);
+    assert!(loaded.state.pages_crawled >= 50);
 
     // Second run resumes and completes.
     let before = site.total_page_hits();
@@ -350,7 +410,10 @@ async fn large_checkpoints_split_and_stay_within_limits() {
             .queue
             .push(format!("https://www.acme-industries.example/tags/t-{i}"), 3);
     }
-    let saved = store.save(&identity, 1, &state).await.unwrap();
+    let saved = store
+        .save(&mut Cursor::default(), &identity, 1, &mut state)
+        .await
+        .unwrap();
     let cm = configmap(&api, &names::checkpoint_configmap_name("big", 1, 0))
         .await
         .unwrap();
@@ -373,7 +436,10 @@ async fn large_checkpoints_split_and_stay_within_limits() {
             x.rotate_left(29)
         ));
     }
-    let saved = store.save(&identity, 2, &noisy).await.unwrap();
+    let saved = store
+        .save(&mut Cursor::default(), &identity, 2, &mut noisy)
+        .await
+        .unwrap();
     let cm = configmap(&api, &names::checkpoint_configmap_name("big", 0, 0))
         .await
         .unwrap();

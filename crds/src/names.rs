@@ -33,6 +33,8 @@ pub const ANNOTATION_SAVED_AT: &str = "cira.dev/checkpoint-saved-at";
 pub const ANNOTATION_PAGES_VISITED: &str = "cira.dev/checkpoint-pages-visited";
 pub const ANNOTATION_BYTES: &str = "cira.dev/checkpoint-bytes";
 pub const ANNOTATION_SHA256: &str = "cira.dev/checkpoint-sha256";
+/// On a checkpoint journal ConfigMap: the snapshot generation it continues.
+pub const ANNOTATION_JOURNAL_BASE: &str = "cira.dev/checkpoint-journal-base";
 
 /// Data keys.
 pub const KEY_CHECKPOINT: &str = "checkpoint.bin";
@@ -105,11 +107,19 @@ pub fn checkpoint_configmap_name(scan: &str, slot: u64, chunk: usize) -> String 
     format!("{}-ckpt-{slot}-{chunk}", shorten(scan, 230))
 }
 
-/// All checkpoint ConfigMap names a scan may use.
+/// The journal of the snapshot in one checkpoint slot: the changes saved
+/// since that snapshot, one data key per save.
+pub fn checkpoint_journal_configmap_name(scan: &str, slot: u64) -> String {
+    format!("{}-ckpt-{slot}-journal", shorten(scan, 230))
+}
+
+/// All checkpoint ConfigMap names a scan may use (snapshot chunks and
+/// journals).
 pub fn all_checkpoint_configmap_names(scan: &str) -> Vec<String> {
     (0..CHECKPOINT_SLOTS)
         .flat_map(|slot| (0..MAX_CHECKPOINT_CHUNKS).map(move |chunk| (slot, chunk)))
         .map(|(slot, chunk)| checkpoint_configmap_name(scan, slot, chunk))
+        .chain((0..CHECKPOINT_SLOTS).map(|slot| checkpoint_journal_configmap_name(scan, slot)))
         .collect()
 }
 
@@ -159,8 +169,11 @@ mod tests {
         let names = all_checkpoint_configmap_names("x");
         assert_eq!(
             names.len(),
-            CHECKPOINT_SLOTS as usize * MAX_CHECKPOINT_CHUNKS
+            CHECKPOINT_SLOTS as usize * (MAX_CHECKPOINT_CHUNKS + 1)
         );
         assert!(names.contains(&"x-ckpt-1-7".to_string()));
+        assert!(names.contains(&"x-ckpt-0-journal".to_string()));
+        let long = "s".repeat(253);
+        assert!(checkpoint_journal_configmap_name(&long, 1).len() <= 253);
     }
 }

@@ -687,7 +687,9 @@ mod tests {
         assert!(!names.contains(&"acme-report-v1".to_string()));
         assert!(names.contains(&"acme-ckpt-0-0".to_string()));
         assert!(names.contains(&"acme-ckpt-1-7".to_string()));
-        assert_eq!(names.len(), 2 * 8 + 2);
+        assert!(names.contains(&"acme-ckpt-1-journal".to_string()));
+        // Two slots of eight chunks and a journal each, progress, report.
+        assert_eq!(names.len(), 2 * (8 + 1) + 2);
         assert_eq!(rules[1].verbs, vec!["create"]);
         assert!(rules[1].resource_names.is_none());
         // Its own Job, read only.

@@ -992,11 +992,15 @@ async fn e2e_07_rescan_keeps_history() {
 async fn e2e_09_corrupt_checkpoint_falls_back() {
     let s = Scenario::start("corrupt", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 25}}));
-    // Both slots written: generation 2 or more.
-    wait_for("two checkpoint generations", SCAN_TIMEOUT, || async {
+    // Both slots hold a snapshot (journal ConfigMaps carry no chunk number).
+    wait_for("two checkpoint snapshots", SCAN_TIMEOUT, || async {
         let slots: Vec<Value> =
             s.items(&["configmaps", "-l", "app.kubernetes.io/component=checkpoint"]);
-        (slots.len() >= 2).then_some(())
+        let snapshots = slots
+            .iter()
+            .filter(|cm| cm["metadata"]["annotations"]["cira.dev/checkpoint-chunk"] == "0")
+            .count();
+        (snapshots >= 2).then_some(())
     })
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
