@@ -117,13 +117,32 @@ pub type ReportWriter = Box<
     dyn Fn(String, String) -> Pin<Box<dyn Future<Output = Result<String>> + Send>> + Send + Sync,
 >;
 
+/// A link to queue, with its dedup key and trap pattern worked out on the
+/// worker (both cores) so the coordinator never parses it again.
+#[derive(Debug)]
+struct Link {
+    url: String,
+    key: String,
+    pattern: String,
+}
+
+impl Link {
+    fn new(url: Url) -> Self {
+        Self {
+            key: dedup_key(&url),
+            pattern: url_pattern(&url),
+            url: url.into(),
+        }
+    }
+}
+
 /// What a worker hands back for one URL.
 #[derive(Debug)]
 enum PageResult {
     Fetched {
         final_key: String,
         canonical_key: Option<String>,
-        internal: Vec<String>,
+        internal: Vec<Link>,
         external: Vec<String>,
         entities: Option<Box<PageEntities>>,
     },
@@ -260,12 +279,12 @@ impl Shared {
                 continue;
             };
             match self.scope.classify(&u) {
-                Verdict::Internal if follow => internal.push(u.to_string()),
+                Verdict::Internal if follow => internal.push(Link::new(u)),
                 Verdict::External => {
-                    if follow && self.cfg.crawl.follow_external_links {
-                        internal.push(u.to_string());
-                    }
                     external.push(u.to_string());
+                    if follow && self.cfg.crawl.follow_external_links {
+                        internal.push(Link::new(u));
+                    }
                 }
                 _ => {}
             }
@@ -654,7 +673,9 @@ impl Engine {
                     if let Some(domain) = adopted {
                         tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
                         run.state.adopted_domain = Some(domain);
-                        self.enqueue(run, target, 0);
+                        if let Ok(t) = Url::parse(&target) {
+                            self.enqueue(run, Link::new(t), 0);
+                        }
                         return Ok(());
                     }
                 }
@@ -697,20 +718,16 @@ impl Engine {
         Ok(())
     }
 
-    fn enqueue(&self, run: &mut Run, link: String, depth: u32) {
-        let Ok(url) = Url::parse(&link) else { return };
-        let key = dedup_key(&url);
-        if run.seen.contains(&key) {
-            return;
-        }
-        if !run
-            .state
-            .count_pattern(url_pattern(&url), self.cfg().pattern_budget)
+    fn enqueue(&self, run: &mut Run, link: Link, depth: u32) {
+        if run.seen.contains(&link.key)
+            || !run
+                .state
+                .count_pattern(link.pattern, self.cfg().pattern_budget)
         {
             return;
         }
-        run.seen.insert(key);
-        run.state.enqueue(link, depth);
+        run.seen.insert(link.key);
+        run.state.enqueue(link.url, depth);
     }
 
     async fn seed_from_sitemaps(&self, run: &mut Run) {
@@ -762,7 +779,7 @@ impl Engine {
                     && added < u64::from(cfg.crawl.max_pages)
                 {
                     added += 1;
-                    self.enqueue(run, u.to_string(), 1);
+                    self.enqueue(run, Link::new(u), 1);
                 }
             }
         }

@@ -207,11 +207,14 @@ impl CrawlState {
     /// Counts one more URL queued for `pattern`; false when its budget is
     /// spent.
     pub fn count_pattern(&mut self, pattern: String, budget: u32) -> bool {
-        let count = self.pattern_counts.entry(pattern.clone()).or_insert(0);
-        if *count >= budget {
-            return false;
+        match self.pattern_counts.get_mut(&pattern) {
+            Some(count) if *count >= budget => return false,
+            Some(count) => *count += 1,
+            None if budget == 0 => return false,
+            None => {
+                self.pattern_counts.insert(pattern.clone(), 1);
+            }
         }
-        *count += 1;
         self.changes.patterns.insert(pattern);
         true
     }
