@@ -4,7 +4,14 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cira_crawler::cli::Cli::parse();
+    // Pages are parsed and extracted on the blocking pool. Tokio's default
+    // of up to 512 threads lets every in-flight page run at once: on a small
+    // pod that is context switches, a malloc arena per thread and regex
+    // caches taken on their slow path. Two per core keeps both cores busy
+    // (figures in docs/bench-crawler.md).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(cores * 2)
         .enable_all()
         .build()
     {
