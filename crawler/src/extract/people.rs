@@ -27,10 +27,15 @@ static ACRONYMS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// "Title: Name[, Name] [und|and|et Name]" — imprint style.
+/// "Title: Name[, Name] [und|and|et Name]" — imprint style; a name may
+/// carry its own title in parentheses ("Dr. Anna Becker (Geschäftsführerin)").
 static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<title>[\p{L}\s\-/()]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&]+)$")
+    Regex::new(r"^(?P<title>[\p{L}\s\-/()]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&()]+)$")
         .expect("static regex")
+});
+/// "Name (Title)" inside a labelled list.
+static NAME_WITH_OWN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?P<name>[^()]+?)\s*\((?P<title>[^()]+)\)$").expect("static regex")
 });
 /// "Name, Title" / "Name – Title" / "Name | Title" / "Name (Title)".
 static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -167,6 +172,15 @@ const NOT_NAME_WORDS: &[&str] = &[
     "fonction",
     "photo",
     "bild",
+    // Registry and court wording of imprints ("Registergericht: Amtsgericht
+    // Hamburg").
+    "amtsgericht",
+    "registergericht",
+    "handelsregister",
+    "registry",
+    "register",
+    "tribunal",
+    "greffe",
 ];
 const NAME_PREFIXES: &[&str] = &[
     "dr.",
@@ -196,6 +210,10 @@ const PARTICLES: &[&str] = &[
 /// Strips courtesy and academic prefixes; returns the bare name if it looks
 /// like a person's name (2-4 capitalised words, particles allowed).
 pub fn clean_name(raw: &str) -> Option<String> {
+    // "Label: value" is a labelled line, never a bare name.
+    if raw.trim_end().trim_end_matches(':').contains(':') {
+        return None;
+    }
     let mut words: Vec<&str> = raw
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| c == ',' || c == ';' || c == ':'))
@@ -273,6 +291,13 @@ fn title_line(s: &str) -> Option<String> {
     if t.chars().filter(char::is_ascii_digit).count() > 2 {
         return None;
     }
+    // "Vertreten durch: Anna Becker (Geschäftsführerin)" names people; it
+    // is not itself a title line to pair with a neighbour.
+    if let Some((_, after)) = t.split_once(':')
+        && after.split([',', '(']).any(|p| clean_name(p).is_some())
+    {
+        return None;
+    }
     is_title(t).then(|| t.to_string())
 }
 
@@ -280,15 +305,19 @@ fn person(name: String, title: String) -> Person {
     Person { name, title }
 }
 
-/// Splits "Max Muster, Erika Beispiel und Hans Dampf".
-fn split_names(s: &str) -> Vec<String> {
+/// Splits "Max Muster, Erika Beispiel (Prokuristin) und Hans Dampf" into
+/// names, each with the title it carries in parentheses, if any.
+fn split_names(s: &str) -> Vec<(String, Option<String>)> {
     s.split([',', '&', ';'])
         .flat_map(|p| {
             p.split(" und ")
                 .flat_map(|q| q.split(" and "))
                 .flat_map(|q| q.split(" et "))
         })
-        .filter_map(clean_name)
+        .filter_map(|part| match NAME_WITH_OWN_TITLE.captures(part.trim()) {
+            Some(c) => Some((clean_name(&c["name"])?, title_line(&c["title"]))),
+            None => Some((clean_name(part)?, None)),
+        })
         .collect()
 }
 
@@ -319,8 +348,8 @@ pub fn from_text(text: &str) -> Vec<Person> {
                     } else {
                         label.to_string()
                     };
-                    for n in names {
-                        out.push(person(n, title.clone()));
+                    for (n, own) in names {
+                        out.push(person(n, own.unwrap_or_else(|| title.clone())));
                     }
                     used[i] = true;
                     continue;
@@ -453,6 +482,30 @@ mod tests {
         assert_eq!(clean_name("Chief Executive Officer"), None);
         assert_eq!(clean_name("ACME GMBH"), None);
         assert_eq!(clean_name("Jane"), None);
+    }
+
+    #[test]
+    fn imprint_representatives_with_their_own_titles() {
+        let got = from_text(
+            "Nordwind Robotics GmbH\nHandelsregister: HRB 123456\n\
+             Registergericht: Amtsgericht Hamburg\n\
+             Vertreten durch: Dr. Anna Becker (Geschäftsführerin), Lars Petersen\n\
+             Kontakt",
+        );
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|p| (p.name.as_str(), p.title.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Anna Becker", "Geschäftsführerin"),
+                ("Lars Petersen", "Vertretungsberechtigt")
+            ],
+            "the court line is not a person, the representation line not a title"
+        );
+        assert_eq!(clean_name("Registergericht: Amtsgericht Hamburg"), None);
+        assert_eq!(clean_name("Amtsgericht Hamburg"), None);
     }
 
     #[test]
