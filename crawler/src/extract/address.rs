@@ -141,10 +141,11 @@ pub fn country_code(raw: &str) -> Option<String> {
     Some(code.to_string())
 }
 
-/// German/Austrian/Swiss street: "Musterstraße 12a", "Am Markt 3", "Hauptstr. 5".
+/// German/Austrian/Swiss street: "Musterstraße 12a", "Am Markt 3", "Hauptstr. 5",
+/// "Mariahilfer Straße 1/3/12" (Austrian stair and door numbers).
 static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+(\d{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?\d{1,4}[a-zA-Z]?)?)$",
+        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+(\d{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?\d{1,4}[a-zA-Z]?){0,2})$",
     )
     .expect("static regex")
 });
@@ -249,8 +250,9 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
             _ if digits == 5 && style == StreetStyle::French => Some("FR"),
             _ if digits == 5 && style == StreetStyle::German => Some("DE"),
             _ if digits == 4 && style == StreetStyle::German => {
-                // Austria or Switzerland: trust the site, else leave open.
-                hint.filter(|h| *h == "AT" || *h == "CH")
+                // Austria or Switzerland: a well-known city says which,
+                // else trust the site, else leave it open.
+                alpine_country(&c[2]).or(hint.filter(|h| *h == "AT" || *h == "CH"))
             }
             _ if digits == 4 && style == StreetStyle::French => {
                 hint.filter(|h| matches!(*h, "BE" | "CH" | "LU"))
@@ -275,6 +277,36 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
         return true;
     }
     false
+}
+
+/// Austria and Switzerland both use four-digit postcodes; their larger
+/// cities tell them apart.
+fn alpine_country(locality: &str) -> Option<&'static str> {
+    let city = locality.trim().to_lowercase();
+    let city = city.split([' ', '-']).next().unwrap_or("");
+    match city {
+        "wien" | "vienna" | "graz" | "linz" | "salzburg" | "innsbruck" | "klagenfurt"
+        | "villach" | "wels" | "dornbirn" | "bregenz" | "leoben" | "feldkirch" | "steyr" => {
+            Some("AT")
+        }
+        "zürich" | "zurich" | "genève" | "geneve" | "genf" | "basel" | "bern" | "lausanne"
+        | "winterthur" | "luzern" | "lucerne" | "lugano" | "biel" | "zug" | "schaffhausen"
+        | "chur" | "fribourg" | "neuchâtel" | "baar" | "thun" | "aarau" => Some("CH"),
+        _ => None,
+    }
+}
+
+/// A country named as the label of an address line ("Schweiz: ACME AG,
+/// …") or alone on the line before it.
+fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
+    line.split_once(':')
+        .and_then(|(label, _)| country_code(label).filter(|_| label.trim().len() > 2))
+        .or_else(|| {
+            previous
+                .map(|p| p.trim().trim_end_matches(':'))
+                .filter(|p| p.len() > 2)
+                .and_then(country_code)
+        })
 }
 
 /// Addresses written in visible text.
@@ -311,6 +343,9 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
                     find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
                 })
             {
+                if a.country.is_none() {
+                    a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
+                }
                 out.push(a);
                 break;
             }
@@ -388,6 +423,33 @@ mod tests {
         let us = from_text("1600 Main Street, Suite 4\nSpringfield, IL 62701", None);
         assert_eq!(us[0].region.as_deref(), Some("IL"));
         assert_eq!(us[0].country.as_deref(), Some("US"));
+    }
+
+    #[test]
+    fn alpine_addresses() {
+        let at = from_text(
+            "Alpenblick Software GmbH, Mariahilfer Straße 1/3/12, 1060 Wien, Österreich",
+            None,
+        );
+        assert_eq!(at.len(), 1, "{at:?}");
+        assert_eq!(at[0].street.as_deref(), Some("Mariahilfer Straße 1/3/12"));
+        assert_eq!(
+            (at[0].postal_code.as_deref(), at[0].locality.as_deref()),
+            (Some("1060"), Some("Wien"))
+        );
+        assert_eq!(at[0].country.as_deref(), Some("AT"));
+        // Four digits and no country written: the city tells.
+        let ch = from_text("Alpenblick AG, Bahnhofstrasse 10, 8001 Zürich", None);
+        assert_eq!(ch[0].country.as_deref(), Some("CH"));
+        // Or the line's label does.
+        let ch = from_text("Schweiz: Alpenblick AG, Seestrasse 4, 8810 Horgen", None);
+        assert_eq!(ch[0].country.as_deref(), Some("CH"));
+        let de = from_text("Frankfurter Allee 77\n10247 Berlin", None);
+        assert_eq!(de[0].street.as_deref(), Some("Frankfurter Allee 77"));
+        assert_eq!(de[0].country.as_deref(), Some("DE"));
+        // An unknown town with no hint stays open rather than guessed.
+        let open = from_text("Dorfstrasse 1\n3999 Irgendwo", None);
+        assert_eq!(open[0].country, None);
     }
 
     #[test]
