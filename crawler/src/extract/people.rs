@@ -18,7 +18,7 @@ use super::Person;
 /// case-insensitively (acronyms in upper case only, see `ACRONYMS`).
 static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer|geschäftsführer(?:in)?|geschäftsführung|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?)?|vorsitzende[rn]?|inhaber(?:in)?|leiter(?:in)?|leitung|prokurist(?:in)?|aufsichtsrat(?:svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente)s?\b",
+        r"(?i)\b(?:chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer|geschäftsführer(?:in)?|geschäftsführung|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?)?|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in)?|aufsichtsrat(?:svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente)s?\b",
     )
     .expect("static regex")
 });
@@ -202,6 +202,15 @@ const NAME_PREFIXES: &[&str] = &[
     "dipl.-kfm.",
     "ing.",
     "mag.",
+    "mag.a",
+    "dr.in",
+    "di",
+    "dkfm.",
+];
+/// Degrees written after a name ("Julia Gruber, MSc").
+const NAME_SUFFIXES: &[&str] = &[
+    "msc", "m.sc.", "bsc", "b.sc.", "mba", "phd", "ph.d.", "m.a.", "b.a.", "llm", "ll.m.", "meng",
+    "m.eng.", "beng", "jr.", "jr", "sr.", "sr", "ii", "iii",
 ];
 const PARTICLES: &[&str] = &[
     "von", "van", "de", "der", "den", "da", "di", "du", "le", "la", "zu", "del", "dos", "ter",
@@ -224,6 +233,19 @@ pub fn clean_name(raw: &str) -> Option<String> {
         .is_some_and(|w| NAME_PREFIXES.contains(&w.to_lowercase().as_str()))
     {
         words.remove(0);
+    }
+    while words.len() > 2
+        && words
+            .last()
+            .is_some_and(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()))
+    {
+        words.pop();
+    }
+    if words
+        .iter()
+        .any(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()))
+    {
+        return None;
     }
     let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
@@ -482,6 +504,30 @@ mod tests {
         assert_eq!(clean_name("Chief Executive Officer"), None);
         assert_eq!(clean_name("ACME GMBH"), None);
         assert_eq!(clean_name("Jane"), None);
+    }
+
+    #[test]
+    fn degrees_and_german_compound_titles() {
+        let got = from_text(
+            "Unser Team\nDI Julia Gruber, MSc\nLeiterin Entwicklung\nIng. Peter Wagner\n\
+             Projektleiter\nMag. Stefan Huber\nVertriebsleiterin\nSarah Lee, PhD\nSoftwareentwicklerin",
+        );
+        let pairs: Vec<(&str, &str)> = got
+            .iter()
+            .map(|p| (p.name.as_str(), p.title.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Julia Gruber", "Leiterin Entwicklung"),
+                ("Peter Wagner", "Projektleiter"),
+                ("Stefan Huber", "Vertriebsleiterin"),
+                ("Sarah Lee", "Softwareentwicklerin")
+            ]
+        );
+        // A degree alone does not make a name; a short surname is one.
+        assert_eq!(clean_name("Lee MSc"), None);
+        assert_eq!(clean_name("Jack Ma").as_deref(), Some("Jack Ma"));
     }
 
     #[test]
