@@ -4,11 +4,16 @@
 //! `lol_html` hands out raw text and attribute values (entities still
 //! encoded) and may split a text node into several chunks, so text is
 //! buffered per text node and decoded once the node is complete.
+//!
+//! This runs for every crawled page, so the handlers avoid allocating:
+//! tag and attribute names are read in place from the source (the whole page
+//! is written in one call, so `lol_html`'s source offsets index `html`), and
+//! the pass state lives in a thread-local so end-tag handlers capture nothing.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
 
-use lol_html::html_content::{Element, EndTag, TextChunk, TextType};
+use lol_html::html_content::{Attribute, Element, EndTag, TextChunk, TextType};
 use lol_html::{HtmlRewriter, Settings, doc_text, element};
 
 use crate::page::{Link, PageScan};
@@ -21,6 +26,9 @@ const MAX_LINK_TEXT: usize = 512;
 const MAX_HEADING_TEXT: usize = 1024;
 /// Most JSON-LD bytes kept per page.
 const MAX_JSON_LD_BYTES: usize = 2 * 1024 * 1024;
+/// Longest tag or attribute name compared; every name this pass looks for
+/// is shorter, so a longer one is simply "some other name".
+const MAX_NAME: usize = 16;
 
 /// Elements whose start and end become line breaks in the visible text.
 fn is_block(tag: &str) -> bool {
@@ -78,6 +86,29 @@ fn is_hidden_container(tag: &str) -> bool {
     )
 }
 
+/// The whitespace `char::is_whitespace` means, found from byte `from` on:
+/// the (start, end) of the next whitespace character. ASCII is decided per
+/// byte; only non-ASCII characters are decoded.
+fn next_whitespace(s: &str, from: usize) -> Option<(usize, usize)> {
+    let bytes = s.as_bytes();
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
+                return Some((i, i + 1));
+            }
+            i += 1;
+        } else {
+            let c = s.get(i..).and_then(|rest| rest.chars().next())?;
+            if c.is_whitespace() {
+                return Some((i, i + c.len_utf8()));
+            }
+            i += c.len_utf8();
+        }
+    }
+    None
+}
+
 /// Whitespace-collapsing text accumulator.
 #[derive(Default)]
 struct Collapser {
@@ -86,17 +117,31 @@ struct Collapser {
 }
 
 impl Collapser {
+    /// Appends `text` with runs of whitespace collapsed; copies whole words
+    /// rather than single characters.
     fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.pending_space = true;
-                continue;
+        let mut at = 0;
+        loop {
+            let (word_end, next) = match next_whitespace(text, at) {
+                Some((ws_start, ws_end)) => (ws_start, Some(ws_end)),
+                None => (text.len(), None),
+            };
+            if let Some(word) = text.get(at..word_end)
+                && !word.is_empty()
+            {
+                if self.pending_space && !self.out.is_empty() && !self.out.ends_with('\n') {
+                    self.out.push(' ');
+                }
+                self.pending_space = false;
+                self.out.push_str(word);
             }
-            if self.pending_space && !self.out.is_empty() && !self.out.ends_with('\n') {
-                self.out.push(' ');
+            match next {
+                Some(n) => {
+                    self.pending_space = true;
+                    at = n;
+                }
+                None => return,
             }
-            self.pending_space = false;
-            self.out.push(c);
         }
     }
 
@@ -168,12 +213,23 @@ struct State {
     script: Option<(ScriptKind, String)>,
 }
 
+thread_local! {
+    /// The state of the pass running on this thread. End-tag handlers must
+    /// be `'static`; reaching the state through the thread instead of an
+    /// `Rc` leaves them zero-sized, so registering one allocates nothing.
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
 fn decode(raw: &str) -> String {
     html_escape::decode_html_entities(raw).into_owned()
 }
 
 /// Like `decode`, without a copy when there is no entity (the usual case).
-fn decode_text(raw: &str) -> std::borrow::Cow<'_, str> {
+fn decode_text(raw: &str) -> Cow<'_, str> {
     html_escape::decode_html_entities(raw)
 }
 
@@ -191,18 +247,24 @@ impl State {
         }
         // Most text nodes arrive in one chunk: use it in place rather than
         // copying it into `node` first.
-        let joined;
-        let raw: &str = if self.node.is_empty() {
-            chunk.as_str()
+        if self.node.is_empty() {
+            self.on_text_node(chunk.as_str(), chunk.text_type());
         } else {
-            self.node.push_str(chunk.as_str());
-            joined = std::mem::take(&mut self.node);
-            &joined
-        };
+            // `lol_html` often ends a node with an empty chunk. The buffer is
+            // kept (cleared, not dropped) so its capacity serves every node.
+            let mut node = std::mem::take(&mut self.node);
+            node.push_str(chunk.as_str());
+            self.on_text_node(&node, chunk.text_type());
+            node.clear();
+            self.node = node;
+        }
+    }
+
+    fn on_text_node(&mut self, raw: &str, text_type: TextType) {
         if raw.is_empty() {
             return;
         }
-        match chunk.text_type() {
+        match text_type {
             TextType::ScriptData => {
                 if let Some((kind, buf)) = &mut self.script {
                     match kind {
@@ -294,6 +356,19 @@ impl State {
             }
         }
     }
+
+    fn leave_hidden(&mut self) {
+        self.hidden = self.hidden.saturating_sub(1);
+    }
+
+    fn close_script_element(&mut self) {
+        self.close_script();
+        self.leave_hidden();
+    }
+
+    fn end_block(&mut self) {
+        self.text.push_break();
+    }
 }
 
 /// The longest prefix of `s` of at most `max` bytes ending on a char boundary.
@@ -308,74 +383,180 @@ fn truncate_at_char(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-type Shared = Rc<RefCell<State>>;
-
-fn on_end(state: &Shared, el: &mut Element<'_, '_>, f: impl FnOnce(&mut State) + 'static) {
-    let state = Rc::clone(state);
+/// Runs `f` on the state when the element's end tag arrives. Called with a
+/// function item (`State::close_link`), the boxed handler is zero-sized and
+/// registering it allocates nothing.
+fn on_end<F: Fn(&mut State) + 'static>(el: &mut Element<'_, '_>, f: F) {
     if let Some(handlers) = el.end_tag_handlers() {
         handlers.push(Box::new(move |_: &mut EndTag<'_>| {
-            f(&mut state.borrow_mut());
+            with_state(&f);
             Ok(())
         }));
     }
 }
 
-fn attr(el: &Element<'_, '_>, name: &str) -> Option<String> {
-    el.get_attribute(name).map(|v| decode(&v))
+/// ASCII-lowercases `name` into `buf`; `None` when it is longer than any
+/// name this pass looks for.
+fn lower_name<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b str> {
+    let out = buf.get_mut(..name.len())?;
+    for (o, b) in out.iter_mut().zip(name) {
+        *o = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
 }
 
-fn on_element(state: &Shared, el: &mut Element<'_, '_>) {
-    let tag = el.tag_name();
-    let mut st = state.borrow_mut();
-    if !st.scan.has_microdata && el.has_attribute("itemscope") {
+/// The raw tag name of the element's start tag, read from the source.
+fn source_tag_name<'h>(html: &'h str, el: &Element<'_, '_>) -> Option<&'h str> {
+    let tag = html.get(el.source_location().bytes())?;
+    let rest = tag.strip_prefix('<')?;
+    let end = rest
+        .find(['\t', '\n', '\x0c', '\r', ' ', '/', '>'])
+        .unwrap_or(rest.len());
+    rest.get(..end).filter(|n| !n.is_empty())
+}
+
+/// The attributes this pass reads, raw (entities still encoded). The first
+/// of repeated attributes counts, as in `get_attribute`.
+#[derive(Default)]
+struct Attrs<'a> {
+    itemscope: bool,
+    cfemail: Option<Cow<'a, str>>,
+    href: Option<Cow<'a, str>>,
+    rel: Option<Cow<'a, str>>,
+    lang: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    property: Option<Cow<'a, str>>,
+    http_equiv: Option<Cow<'a, str>>,
+    itemprop: Option<Cow<'a, str>>,
+    content: Option<Cow<'a, str>>,
+    src: Option<Cow<'a, str>>,
+    type_: Option<Cow<'a, str>>,
+}
+
+impl<'a> Attrs<'a> {
+    /// One pass over the element's attributes; names and values are sliced
+    /// from the source where `lol_html` gives their offsets.
+    fn read(html: &'a str, el: &Element<'_, '_>) -> Self {
+        let mut attrs = Attrs::default();
+        for attr in el.attributes() {
+            let mut buf = [0u8; MAX_NAME];
+            let owned_name;
+            let raw_name = match attr
+                .name_source_location()
+                .and_then(|l| html.get(l.bytes()))
+            {
+                Some(n) => n,
+                None => {
+                    owned_name = attr.name();
+                    &owned_name
+                }
+            };
+            let Some(name) = lower_name(raw_name.as_bytes(), &mut buf) else {
+                continue;
+            };
+            let slot = match name {
+                "itemscope" => {
+                    attrs.itemscope = true;
+                    continue;
+                }
+                "data-cfemail" => &mut attrs.cfemail,
+                "href" => &mut attrs.href,
+                "rel" => &mut attrs.rel,
+                "lang" => &mut attrs.lang,
+                "name" => &mut attrs.name,
+                "property" => &mut attrs.property,
+                "http-equiv" => &mut attrs.http_equiv,
+                "itemprop" => &mut attrs.itemprop,
+                "content" => &mut attrs.content,
+                "src" => &mut attrs.src,
+                "type" => &mut attrs.type_,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value(html, attr));
+            }
+        }
+        attrs
+    }
+}
+
+/// An attribute's raw value, borrowed from the source when possible.
+fn value<'a>(html: &'a str, attr: &Attribute<'_>) -> Cow<'a, str> {
+    match attr
+        .value_source_location()
+        .and_then(|l| html.get(l.bytes()))
+    {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(attr.value()),
+    }
+}
+
+fn decoded(v: Option<&Cow<'_, str>>) -> Option<String> {
+    v.map(|v| decode(v))
+}
+
+fn on_element(html: &str, el: &mut Element<'_, '_>) {
+    let mut buf = [0u8; MAX_NAME];
+    let owned_tag;
+    let tag: &str = match source_tag_name(html, el) {
+        Some(raw) => lower_name(raw.as_bytes(), &mut buf).unwrap_or(""),
+        None => {
+            owned_tag = el.tag_name();
+            &owned_tag
+        }
+    };
+    let attrs = Attrs::read(html, el);
+    STATE.with(|state| on_element_with(&mut state.borrow_mut(), el, tag, &attrs));
+}
+
+fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &Attrs<'_>) {
+    if attrs.itemscope {
         st.scan.has_microdata = true;
     }
     if st.scan.cf_emails.len() < 100
-        && let Some(v) = el.get_attribute("data-cfemail")
+        && let Some(v) = &attrs.cfemail
     {
-        st.scan.cf_emails.push(v);
+        st.scan.cf_emails.push(v.to_string());
     }
-    if is_block(&tag) && st.hidden == 0 {
+    if is_block(tag) && st.hidden == 0 {
         st.text.push_break();
-        drop(st);
         if tag != "br" && tag != "hr" {
-            on_end(state, el, |s| s.text.push_break());
+            on_end(el, State::end_block);
         }
-        st = state.borrow_mut();
-    } else if matches!(tag.as_str(), "td" | "th" | "img" | "input" | "button") {
+    } else if matches!(tag, "td" | "th" | "img" | "input" | "button") {
         st.text.push_space();
     }
-    match tag.as_str() {
+    match tag {
         "html" if st.scan.lang.is_none() => {
-            st.scan.lang = attr(el, "lang").filter(|l| !l.trim().is_empty());
+            st.scan.lang = decoded(attrs.lang.as_ref()).filter(|l| !l.trim().is_empty());
         }
         "title" if st.hidden == 0 && st.title.is_none() => {
             st.title = Some(String::new());
-            drop(st);
-            on_end(state, el, State::close_title);
+            on_end(el, State::close_title);
             return;
         }
         "base" if st.scan.base_href.is_none() => {
-            st.scan.base_href = attr(el, "href");
+            st.scan.base_href = decoded(attrs.href.as_ref());
         }
         "link" => {
-            if let (Some(rel), Some(href)) = (el.get_attribute("rel"), attr(el, "href")) {
-                if tokens_contain(&rel, "canonical") && st.scan.canonical.is_none() {
+            if let (Some(rel), Some(href)) = (&attrs.rel, decoded(attrs.href.as_ref())) {
+                if tokens_contain(rel, "canonical") && st.scan.canonical.is_none() {
                     st.scan.canonical = Some(href.clone());
                 }
-                if tokens_contain(&rel, "stylesheet") {
+                if tokens_contain(rel, "stylesheet") {
                     st.scan.stylesheet_hrefs.push(href);
                 }
             }
         }
         "meta" => {
-            let key = el
-                .get_attribute("name")
-                .or_else(|| el.get_attribute("property"))
-                .or_else(|| el.get_attribute("http-equiv"))
-                .or_else(|| el.get_attribute("itemprop"));
-            if let (Some(key), Some(content)) = (key, attr(el, "content")) {
-                let key = decode(&key).trim().to_ascii_lowercase();
+            let key = attrs
+                .name
+                .as_ref()
+                .or(attrs.property.as_ref())
+                .or(attrs.http_equiv.as_ref())
+                .or(attrs.itemprop.as_ref());
+            if let (Some(key), Some(content)) = (key, decoded(attrs.content.as_ref())) {
+                let key = decode_text(key).trim().to_ascii_lowercase();
                 if key == "robots" {
                     let c = content.to_ascii_lowercase();
                     if c.contains("noindex") || c.contains("none") {
@@ -389,21 +570,21 @@ fn on_element(state: &Shared, el: &mut Element<'_, '_>) {
             }
         }
         "a" | "area" => {
-            if let Some(href) = attr(el, "href") {
+            if let Some(href) = &attrs.href {
                 st.close_link();
-                let rel = el
-                    .get_attribute("rel")
-                    .map(|r| decode(&r).trim().to_ascii_lowercase())
+                let rel = attrs
+                    .rel
+                    .as_ref()
+                    .map(|r| decode_text(r).trim().to_ascii_lowercase())
                     .filter(|r| !r.is_empty());
                 st.scan.links.push(Link {
-                    href: href.trim().to_string(),
+                    href: decode_text(href).trim().to_string(),
                     text: String::new(),
                     rel,
                 });
                 if tag == "a" {
                     st.link = Some(st.scan.links.len() - 1);
-                    drop(st);
-                    on_end(state, el, State::close_link);
+                    on_end(el, State::close_link);
                     return;
                 }
             }
@@ -412,38 +593,34 @@ fn on_element(state: &Shared, el: &mut Element<'_, '_>) {
             st.close_heading();
             let level = tag.as_bytes()[1] - b'0';
             st.heading = Some((level, String::new()));
-            drop(st);
-            on_end(state, el, State::close_heading);
+            on_end(el, State::close_heading);
             return;
         }
         "script" => {
-            if let Some(src) = attr(el, "src") {
-                st.scan.script_srcs.push(src.trim().to_string());
+            if let Some(src) = &attrs.src {
+                st.scan
+                    .script_srcs
+                    .push(decode_text(src).trim().to_string());
             }
-            let kind = match el.get_attribute("type") {
+            let kind = match &attrs.type_ {
                 Some(t) if t.trim().eq_ignore_ascii_case("application/ld+json") => {
                     ScriptKind::JsonLd
                 }
-                _ if el.has_attribute("src") => ScriptKind::Other,
-                Some(t) if !is_js_type(&t) => ScriptKind::Other,
+                _ if attrs.src.is_some() => ScriptKind::Other,
+                Some(t) if !is_js_type(t) => ScriptKind::Other,
                 _ => ScriptKind::Inline,
             };
             st.close_script();
             st.script = Some((kind, String::new()));
             st.hidden += 1;
-            drop(st);
-            on_end(state, el, |s| {
-                s.close_script();
-                s.hidden = s.hidden.saturating_sub(1);
-            });
+            on_end(el, State::close_script_element);
             return;
         }
         _ => {}
     }
-    if is_hidden_container(&tag) && el.end_tag_handlers().is_some() {
+    if is_hidden_container(tag) && el.end_tag_handlers().is_some() {
         st.hidden += 1;
-        drop(st);
-        on_end(state, el, |s| s.hidden = s.hidden.saturating_sub(1));
+        on_end(el, State::leave_hidden);
     }
 }
 
@@ -454,29 +631,39 @@ fn is_js_type(t: &str) -> bool {
 
 /// Runs the streaming pass over one page.
 pub fn scan_html(html: &str) -> PageScan {
-    let state: Shared = Rc::new(RefCell::new(State::default()));
+    // A fresh state: a pass that panicked half-way must not leak into this one.
+    let fresh = State {
+        text: Collapser {
+            // Visible text is typically a fraction of the markup; reserving
+            // some of it up front saves most regrowth copies.
+            out: String::with_capacity(html.len() / 4),
+            pending_space: false,
+        },
+        ..State::default()
+    };
+    STATE.with(|s| *s.borrow_mut() = fresh);
     {
-        let on_el = Rc::clone(&state);
-        let on_txt = Rc::clone(&state);
         let settings = Settings::new()
             .with_strict(false)
-            .append_element_content_handler(element!("*", move |el| {
-                on_element(&on_el, el);
+            .append_element_content_handler(element!("*", |el| {
+                on_element(html, el);
                 Ok(())
             }))
-            .append_document_content_handler(doc_text!(move |chunk| {
-                on_txt.borrow_mut().on_text(chunk);
+            .append_document_content_handler(doc_text!(|chunk| {
+                with_state(|s| s.on_text(chunk));
                 Ok(())
             }));
         let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-        // A failed write (only possible on internal limits) leaves what was
-        // gathered so far, which is the best a broken page can give.
+        // The whole page goes in one write, so the source offsets `lol_html`
+        // reports index `html`. A failed write (only possible on internal
+        // limits) leaves what was gathered so far, the best a broken page
+        // can give.
         let ok = rewriter.write(html.as_bytes()).is_ok();
         if ok && let Err(e) = rewriter.end() {
             tracing::debug!(error = %e, "html pass ended early");
         }
     }
-    let mut st = state.borrow_mut();
+    let mut st = STATE.with(|s| std::mem::take(&mut *s.borrow_mut()));
     st.close_link();
     st.close_heading();
     st.close_script();
