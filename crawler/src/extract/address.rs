@@ -205,14 +205,27 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
     if line.len() > 120 || line.chars().count() > 80 || !line.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    if let Some(c) = STREET_DE.captures(line) {
+    // A German street starts with a letter (or a hyphen), a French or
+    // English one with its house number: one regex in three can match, and
+    // a quick `is_match` spares the capture work on the many lines that fail.
+    let first = line.chars().next()?;
+    if (first.is_alphabetic() || first == '-')
+        && STREET_DE.is_match(line)
+        && let Some(c) = STREET_DE.captures(line)
+    {
         return Some((format!("{} {}", &c[1], &c[2]), StreetStyle::German));
     }
-    if let Some(c) = STREET_FR.captures(line) {
-        return Some((c[1].trim().to_string(), StreetStyle::French));
-    }
-    if let Some(c) = STREET_EN.captures(line) {
-        return Some((c[1].trim().to_string(), StreetStyle::English));
+    if first.is_numeric() {
+        if STREET_FR.is_match(line)
+            && let Some(c) = STREET_FR.captures(line)
+        {
+            return Some((c[1].trim().to_string(), StreetStyle::French));
+        }
+        if STREET_EN.is_match(line)
+            && let Some(c) = STREET_EN.captures(line)
+        {
+            return Some((c[1].trim().to_string(), StreetStyle::English));
+        }
     }
     None
 }

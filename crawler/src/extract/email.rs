@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
+
+use super::literals::LiteralSet;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -26,13 +27,15 @@ static DOT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 /// Literal gate for the obfuscation regex: an opening bracket before "at".
-static AT_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build([
+/// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
+/// prefilter, a case-insensitive one walks every byte.
+static AT_HINT: LazyLock<LiteralSet> = LazyLock::new(|| {
+    LiteralSet::new(
+        &[
             "[at", "(at", "{at", "<at", "[ at", "( at", "{ at", "[ät", "(ät", "[@", "(@",
-        ])
-        .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
+        ],
+        true,
+    )
 });
 static AT_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex"));
@@ -142,7 +145,7 @@ pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
             push_candidate(m.as_str(), out);
         }
     }
-    if AT_HINT.is_match(text) && AT_TOKEN.is_match(text) {
+    if AT_HINT.is_match(text.to_ascii_lowercase().as_bytes()) && AT_TOKEN.is_match(text) {
         for caps in OBFUSCATED.captures_iter(text) {
             let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
                 continue;
@@ -175,7 +178,10 @@ pub fn decode_cloudflare(hex: &str) -> Option<String> {
 /// Cloudflare `email-protection#hex` link.
 pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
     let href = href.trim();
-    if let Some((path, hex)) = href.split_once("email-protection#")
+    // The `#` test is a memchr; it keeps the substring search off the many
+    // links without a fragment.
+    if href.contains('#')
+        && let Some((path, hex)) = href.split_once("email-protection#")
         && path.ends_with("/cdn-cgi/l/")
     {
         if let Some(decoded) = decode_cloudflare(hex) {

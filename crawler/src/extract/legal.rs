@@ -8,9 +8,10 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+use super::literals::LiteralSet;
 
 /// One legal identifier.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,12 +92,9 @@ const GATE_WORDS: [&str; 13] = [
     "chamber of commerce",
     "handelsregister",
 ];
-static GATES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(GATE_WORDS)
-        .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
-});
+/// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
+/// prefilter, a case-insensitive one walks every byte.
+static GATES: LazyLock<LiteralSet> = LazyLock::new(|| LiteralSet::new(&GATE_WORDS, true));
 
 fn digits_of(s: &str) -> Vec<u32> {
     s.chars().filter_map(|c| c.to_digit(10)).collect()
@@ -270,9 +268,11 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
     // Page-level gates: most pages name no identifier at all, and then the
     // per-line work below is skipped entirely.
     let mut seen = [false; GATE_WORDS.len()];
-    for m in GATES.find_overlapping_iter(text) {
-        seen[m.pattern().as_usize()] = true;
-    }
+    GATES.for_each(text.to_ascii_lowercase().as_bytes(), |p| {
+        if let Some(s) = seen.get_mut(p) {
+            *s = true;
+        }
+    });
     let any = |range: std::ops::Range<usize>| seen[range].iter().any(|b| *b);
     let gate_vat = text.contains("CHE") || VAT_LABEL.is_match(text);
     let gate_hr = text.contains("HRA") || text.contains("HRB");

@@ -14,6 +14,7 @@
 mod address;
 mod email;
 mod legal;
+mod literals;
 mod people;
 mod phone;
 mod region;
@@ -66,7 +67,7 @@ impl Extractor {
         let mut out = PageEntities {
             url: url.to_string(),
             depth: page.depth,
-            tokens: scan.text.split_whitespace().count() as u64,
+            tokens: count_words(&scan.text),
             ..PageEntities::default()
         };
         if !(200..300).contains(&page.status) {
@@ -195,6 +196,31 @@ impl Extractor {
         out.summary = text::summary(page, kind);
         out
     }
+}
+
+/// `text.split_whitespace().count()`, deciding ASCII bytes without decoding
+/// them (visible text is mostly ASCII).
+fn count_words(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (space, len) = if b < 0x80 {
+            (matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '), 1)
+        } else {
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+        i += len;
+    }
+    words
 }
 
 fn dedupe_products(mut products: Vec<Product>) -> Vec<Product> {
@@ -583,5 +609,30 @@ impl Entities {
             .unwrap_or_default();
         values.sort_by(|a, b| b.1.pages.cmp(&a.1.pages).then(a.0.cmp(b.0)));
         values.into_iter().map(|(v, _)| v.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_words;
+
+    #[test]
+    fn words_counted_like_split_whitespace() {
+        for text in [
+            "",
+            " ",
+            "one",
+            "  two  words ",
+            "a\nb\tc\r\nd\u{0b}e\u{0c}f",
+            "First\u{a0}para\u{2003}wide\u{3000}gap",
+            "Zürich · © 2026 — naïve",
+            "\u{85}x\u{1680}y\u{2028}z\u{202f}w",
+        ] {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count() as u64,
+                "{text:?}"
+            );
+        }
     }
 }

@@ -1,15 +1,15 @@
 //! Technology fingerprints: a data table matched against the generator
 //! meta, script and stylesheet URLs, inline scripts, a few HTML markers,
-//! response headers and cookie names. Each source is scanned once with an
-//! Aho-Corasick automaton over all patterns, built once.
+//! response headers and cookie names. Each source is scanned once with a
+//! literal set over all its patterns (`super::literals`), built once.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::Technology;
+use super::literals::LiteralSet;
 use crate::page::FetchedPage;
 
 /// One technology and where it shows.
@@ -478,9 +478,9 @@ pub static FINGERPRINTS: &[Fingerprint] = &[
     },
 ];
 
-/// One automaton per source, and which fingerprint each pattern belongs to.
+/// One literal set per source, and which fingerprint each pattern belongs to.
 struct Matcher {
-    ac: AhoCorasick,
+    set: LiteralSet,
     owner: Vec<usize>,
 }
 
@@ -498,23 +498,20 @@ impl Matcher {
                 owner.push(i);
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .unwrap_or_else(|_| {
-                // Unreachable with the static table; an empty matcher keeps
-                // extraction going rather than panicking on the hot path.
-                AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
-            });
-        Matcher { ac, owner }
+        Matcher {
+            set: LiteralSet::new(&patterns, false),
+            owner,
+        }
     }
 
     fn scan(&self, haystack: &str, hits: &mut [bool]) {
-        for m in self.ac.find_overlapping_iter(haystack) {
-            if let Some(&i) = self.owner.get(m.pattern().as_usize()) {
-                hits[i] = true;
+        self.set.for_each(haystack.as_bytes(), |p| {
+            if let Some(&i) = self.owner.get(p)
+                && let Some(hit) = hits.get_mut(i)
+            {
+                *hit = true;
             }
-        }
+        });
     }
 }
 
