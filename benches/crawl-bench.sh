@@ -13,6 +13,9 @@ set -euo pipefail
 PAGES=${1:-2000}
 BIG_PAGES=${2:-50000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# Release builds go to CARGO_TARGET_DIR when set (a separate directory keeps
+# them from waiting on another build's lock).
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 PEER="$ROOT/benches/peer-spider"
 WORK=$(mktemp -d)
 SITE_PID=""
@@ -24,8 +27,8 @@ trap cleanup EXIT
 
 echo "building (release)..." >&2
 (cd "$ROOT" && cargo build --quiet --release -p cira-crawler --bin cira-crawler --example checkpoint_bench)
-(cd "$PEER" && cargo build --quiet --release)
-CIRA="$ROOT/target/release/cira-crawler"
+(cd "$PEER" && env -u CARGO_TARGET_DIR cargo build --quiet --release)
+CIRA="$TARGET_DIR/release/cira-crawler"
 SPIDER="$PEER/target/release/spider-crawl"
 SITE="$PEER/target/release/bench-site"
 
@@ -99,7 +102,7 @@ compare_on_site "$PAGES"
 echo
 echo "Checkpoint cost (folder store; a ConfigMap chunk holds 700 KiB):"
 echo
-"$ROOT/target/release/examples/checkpoint_bench"
+"$TARGET_DIR/release/examples/checkpoint_bench"
 
 if [ "$BIG_PAGES" -gt 0 ]; then
   # The same comparison on a large site, where start-up and the final
