@@ -105,12 +105,19 @@ impl Scope {
 
     /// True if `host` is one of the scan's hosts.
     pub fn host_in_scope(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
-        self.rules.iter().any(|r| r.matches(&host))
+        // `url` already lower-cases the hosts of http(s) URLs: copy only when
+        // there is something to lower.
+        let host: std::borrow::Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            host.to_ascii_lowercase().into()
+        } else {
+            host.into()
+        };
+        let host = host.as_ref();
+        self.rules.iter().any(|r| r.matches(host))
             || self
                 .adopted
                 .get()
-                .is_some_and(|d| host == *d || is_subdomain(&host, d))
+                .is_some_and(|d| host == d || is_subdomain(host, d))
     }
 
     /// Takes the registrable domain of `target` into the scope: the seed
@@ -147,8 +154,12 @@ impl Scope {
         if let Some(why) = trap_reason(url) {
             return Verdict::Refused(why);
         }
-        let is_seed = crate::url_norm::dedup_key(url) == self.seed_key;
-        if !is_seed {
+        // The seed is exempt from the patterns; its dedup key (a String per
+        // call, and this runs for every link) is only worth building when
+        // there are patterns.
+        if (!self.exclude.is_empty() || !self.include.is_empty())
+            && crate::url_norm::dedup_key(url) != self.seed_key
+        {
             if self.exclude.is_match(url.as_str()) {
                 return Verdict::Refused("matches an exclude pattern");
             }
@@ -177,34 +188,57 @@ fn regex_set(what: &'static str, patterns: &[String]) -> Result<RegexSet> {
     })
 }
 
+/// True once some item occurs more than `MAX_REPEATS` times. This runs for
+/// every link, so the usual handful of items is counted on the stack; only a
+/// long list moves to a map.
+fn repeated<'a>(items: impl Iterator<Item = &'a str>) -> bool {
+    let mut small: [(&str, usize); 16] = [("", 0); 16];
+    let mut len = 0;
+    let mut map: Option<HashMap<&str, usize>> = None;
+    for item in items {
+        let count = if let Some(map) = &mut map {
+            let c = map.entry(item).or_insert(0);
+            *c += 1;
+            *c
+        } else if let Some(entry) = small.iter_mut().take(len).find(|(k, _)| *k == item) {
+            entry.1 += 1;
+            entry.1
+        } else if let Some(slot) = small.get_mut(len) {
+            *slot = (item, 1);
+            len += 1;
+            1
+        } else {
+            let mut m: HashMap<&str, usize> = small.iter().copied().collect();
+            m.insert(item, 1);
+            map = Some(m);
+            1
+        };
+        if count > MAX_REPEATS {
+            return true;
+        }
+    }
+    false
+}
+
 /// Why a URL looks like a crawler trap, judged on the URL alone.
 pub fn trap_reason(url: &Url) -> Option<&'static str> {
     if url.as_str().len() > MAX_URL_LEN {
         return Some("URL too long");
     }
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for seg in url.path().split('/').filter(|s| !s.is_empty()) {
-        let c = counts.entry(seg).or_insert(0);
-        *c += 1;
-        if *c > MAX_REPEATS {
-            return Some("path segment repeated");
-        }
+    if repeated(url.path().split('/').filter(|s| !s.is_empty())) {
+        return Some("path segment repeated");
     }
     if let Some(q) = url.query() {
         if q.len() > MAX_QUERY_LEN {
             return Some("query string too long");
         }
-        let mut names: HashMap<&str, usize> = HashMap::new();
-        let mut total = 0;
-        for pair in q.split('&') {
-            total += 1;
-            let name = pair.split('=').next().unwrap_or("");
-            let c = names.entry(name).or_insert(0);
-            *c += 1;
-            if *c > MAX_REPEATS {
-                return Some("query parameter repeated");
-            }
+        if repeated(
+            q.split('&')
+                .map(|pair| pair.split('=').next().unwrap_or("")),
+        ) {
+            return Some("query parameter repeated");
         }
+        let total = q.split('&').count();
         if total > MAX_QUERY_PARAMS {
             return Some("too many query parameters");
         }
@@ -349,6 +383,35 @@ mod tests {
         let long = format!("https://a.com/?q={}", "x".repeat(2000));
         assert!(trap_reason(&u(&long)).is_some());
         assert!(trap_reason(&u("https://a.com/products/item-42?color=red")).is_none());
+    }
+
+    #[test]
+    fn repeats_counted_like_a_map() {
+        fn reference(items: &[&str]) -> bool {
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            items.iter().any(|i| {
+                let c = counts.entry(i).or_insert(0);
+                *c += 1;
+                *c > MAX_REPEATS
+            })
+        }
+        let many: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+        let mut lists: Vec<Vec<&str>> = vec![
+            vec![],
+            vec!["a", "a", "a"],
+            vec!["a", "b", "a", "a", "a"],
+            vec!["a", "", "", "", ""],
+        ];
+        // Past the 16 counted on the stack, with a repeat before and after.
+        let mut long: Vec<&str> = many.iter().map(String::as_str).collect();
+        lists.push(long.clone());
+        long.extend(["s3", "s3", "s3"]);
+        lists.push(long.clone());
+        long.extend(["s39", "s39", "s39"]);
+        lists.push(long);
+        for list in lists {
+            assert_eq!(repeated(list.iter().copied()), reference(&list), "{list:?}");
+        }
     }
 
     #[test]

@@ -46,8 +46,11 @@ const TRACKING_PARAMS: &[&str] = &[
 
 /// True for a query parameter name that only tracks.
 pub fn is_tracking_param(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_") || TRACKING_PARAMS.contains(&lower.as_str())
+    // Compared without a lower-cased copy: the table is lower-case ASCII.
+    name.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"utm_"))
+        || TRACKING_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// Resolves `href` against `base` and normalises it. Only http(s) URLs with a
@@ -66,14 +69,16 @@ pub fn normalize(mut url: Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let host = url.host_str()?.to_string();
+    let host = url.host_str()?;
     if host.is_empty() {
         return None;
     }
+    // Copied only in the rare case that needs it (the URL is borrowed).
     if let Some(stripped) = host.strip_suffix('.')
         && !stripped.is_empty()
     {
-        url.set_host(Some(stripped)).ok()?;
+        let stripped = stripped.to_string();
+        url.set_host(Some(&stripped)).ok()?;
     }
     url.set_fragment(None);
     // Credentials never belong in a crawled URL.
