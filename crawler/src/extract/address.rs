@@ -9,6 +9,8 @@
 //! A postcode line counts only right after (or on the same line as) a street
 //! line, so years and prices followed by a capitalised word do not.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -205,6 +207,32 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
     if line.len() > 120 || line.chars().count() > 80 || !line.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
+    // The same footer or contact address comes back on every page of a
+    // site; capturing its parts once per worker thread is enough. Only
+    // streets are kept: the many other lines would churn the cache.
+    if let Some(hit) = STREET_CACHE.with(|c| c.borrow().get(line).cloned()) {
+        return Some(hit);
+    }
+    let result = street_uncached(line)?;
+    STREET_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= STREET_CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(line.to_string(), result.clone());
+    });
+    Some(result)
+}
+
+/// Entries in each worker thread's cache of street lines.
+const STREET_CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    static STREET_CACHE: RefCell<HashMap<String, (String, StreetStyle)>> =
+        RefCell::new(HashMap::new());
+}
+
+fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
     // A German street starts with a letter (or a hyphen), a French or
     // English one with its house number: one regex in three can match, and
     // a quick `is_match` spares the capture work on the many lines that fail.
