@@ -114,12 +114,10 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
                 }
                 let window_start = floor_char_boundary(line, m.start().saturating_sub(LABEL_REACH));
                 let window = &line[window_start..m.start()];
-                let label = LABEL.find_iter(window).last().filter(|l| {
-                    // Only separators between the label and the number.
-                    window[l.end()..]
-                        .chars()
-                        .all(|c| c.is_whitespace() || ":.-–()".contains(c))
-                });
+                let label = LABEL
+                    .find_iter(window)
+                    .last()
+                    .filter(|l| label_reaches(&window[l.end()..]));
                 let kind = match label {
                     Some(l) => Some(kind_of(l.as_str())),
                     None if window.trim().is_empty() => prev_line_label,
@@ -148,6 +146,28 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
             None
         };
     }
+}
+
+/// Words that may stand between a label and its number ("Call us on …",
+/// "phone us at …", "Hotline: gerne unter …").
+const LABEL_FILLER: &[&str] = &[
+    "us", "me", "now", "on", "at", "today", "free", "directly", "unter", "uns", "gerne", "direkt",
+];
+
+/// True when only separators and at most three filler words lie between a
+/// label and the number after it.
+fn label_reaches(between: &str) -> bool {
+    let mut words = 0;
+    for word in between
+        .split(|c: char| c.is_whitespace() || ":.-–()".contains(c))
+        .filter(|w| !w.is_empty())
+    {
+        words += 1;
+        if words > 3 || !LABEL_FILLER.iter().any(|f| f.eq_ignore_ascii_case(word)) {
+            return false;
+        }
+    }
+    true
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -236,6 +256,29 @@ mod tests {
                 ("+493012345678".to_string(), PhoneKind::Phone),
                 ("+493012345679".to_string(), PhoneKind::Fax),
             ]
+        );
+    }
+
+    #[test]
+    fn label_then_filler_words() {
+        let got = found(
+            "Call us on 020 7946 0958 or email us. Customer since 1998? Call 0800 123 4567 (free).",
+            Some(Id::GB),
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("+442079460958".to_string(), PhoneKind::Phone),
+                ("+448001234567".to_string(), PhoneKind::Phone),
+            ]
+        );
+        // Other words in between: no label, so no national number.
+        assert_eq!(
+            found(
+                "Call our sales team about order 020 7946 0958",
+                Some(Id::GB)
+            ),
+            vec![]
         );
     }
 
