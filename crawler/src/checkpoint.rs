@@ -44,8 +44,17 @@ pub struct Loaded {
     pub slot: u64,
     /// Set when a newer checkpoint was unreadable and this older one is used.
     pub recovered_from_corruption: Option<String>,
-    /// Where the next save of this run goes.
-    pub cursor: Cursor,
+}
+
+impl Loaded {
+    /// Where the saves of a run resuming from this checkpoint go: a fresh
+    /// snapshot first, never into the slot resumed from.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            base: None,
+            resumed_slot: Some(self.slot),
+        }
+    }
 }
 
 /// What one slot held.
@@ -212,11 +221,7 @@ impl Store {
             })?;
             let len = blob.len() as u64;
             if base.journal_bytes + len <= MAX_JOURNAL_BYTES {
-                let slot = base.slot;
-                self.append_journal(slot, generation, blob).await?;
-                let base = cursor.base.as_mut().ok_or_else(|| {
-                    Error::Task("checkpoint cursor lost its snapshot".to_string())
-                })?;
+                self.append_journal(base.slot, generation, blob).await?;
                 base.journal_bytes += len;
                 base.journal_records += 1;
                 return Ok(Saved {
@@ -428,10 +433,6 @@ pub fn choose(
                 journal_records: 0,
                 slot,
                 recovered_from_corruption: recovered,
-                cursor: Cursor {
-                    base: None,
-                    resumed_slot: Some(slot),
-                },
             }))
         }
         None if problems.is_empty() => Ok(None),

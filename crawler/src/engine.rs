@@ -394,7 +394,8 @@ impl Engine {
                     phase = l.state.phase.as_str(),
                     "resuming from checkpoint"
                 );
-                (l.state, l.generation, l.recovered_from_corruption, l.cursor)
+                let cursor = l.cursor();
+                (l.state, l.generation, l.recovered_from_corruption, cursor)
             }
             None => {
                 tracing::info!(seed = %cfg.seed, "starting a new scan");
@@ -667,15 +668,12 @@ impl Engine {
                 if item.depth == 0 && run.state.adopted_domain.is_none() {
                     // The seed lives elsewhere now (a brand domain sending
                     // visitors to the group's site): crawl it there.
-                    let adopted = Url::parse(&target)
-                        .ok()
-                        .and_then(|t| self.shared.scope.adopt_redirect_target(&t));
-                    if let Some(domain) = adopted {
+                    if let Ok(t) = Url::parse(&target)
+                        && let Some(domain) = self.shared.scope.adopt_redirect_target(&t)
+                    {
                         tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
                         run.state.adopted_domain = Some(domain);
-                        if let Ok(t) = Url::parse(&target) {
-                            self.enqueue(run, Link::new(t), 0);
-                        }
+                        self.enqueue(run, Link::new(t), 0);
                         return Ok(());
                     }
                 }
