@@ -493,6 +493,13 @@ pub fn dedupe(mut people: Vec<Person>) -> Vec<Person> {
 mod tests {
     use super::*;
 
+    fn pairs(people: &[Person]) -> Vec<(&str, &str)> {
+        people
+            .iter()
+            .map(|p| (p.name.as_str(), p.title.as_str()))
+            .collect()
+    }
+
     #[test]
     fn names() {
         assert_eq!(clean_name("Dr. Jane Doe").as_deref(), Some("Jane Doe"));
@@ -512,10 +519,7 @@ mod tests {
             "Unser Team\nDI Julia Gruber, MSc\nLeiterin Entwicklung\nIng. Peter Wagner\n\
              Projektleiter\nMag. Stefan Huber\nVertriebsleiterin\nSarah Lee, PhD\nSoftwareentwicklerin",
         );
-        let pairs: Vec<(&str, &str)> = got
-            .iter()
-            .map(|p| (p.name.as_str(), p.title.as_str()))
-            .collect();
+        let pairs = pairs(&got);
         assert_eq!(
             pairs,
             [
@@ -538,10 +542,7 @@ mod tests {
              Vertreten durch: Dr. Anna Becker (Geschäftsführerin), Lars Petersen\n\
              Kontakt",
         );
-        let pairs: Vec<(&str, &str)> = got
-            .iter()
-            .map(|p| (p.name.as_str(), p.title.as_str()))
-            .collect();
+        let pairs = pairs(&got);
         assert_eq!(
             pairs,
             [
@@ -561,10 +562,7 @@ mod tests {
              Anna Schmidt, Geschäftsführerin\nGeschäftsführer: Max Muster, Erika Beispiel\n\
              Pierre Martin – Directeur technique",
         );
-        let pairs: Vec<(&str, &str)> = got
-            .iter()
-            .map(|p| (p.name.as_str(), p.title.as_str()))
-            .collect();
+        let pairs = pairs(&got);
         assert!(
             pairs.contains(&("Jane Doe", "Chief Executive Officer")),
             "{pairs:?}"
