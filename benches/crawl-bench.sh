@@ -17,13 +17,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # them from waiting on another build's lock).
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 PEER="$ROOT/benches/peer-spider"
-WORK=$(mktemp -d)
-SITE_PID=""
-cleanup() {
-  if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=benches/lib.sh
+. "$ROOT/benches/lib.sh"
 
 echo "building (release)..." >&2
 (cd "$ROOT" && cargo build --quiet --release -p cira-crawler --bin cira-crawler --example checkpoint_bench)
@@ -31,40 +26,6 @@ echo "building (release)..." >&2
 CIRA="$TARGET_DIR/release/cira-crawler"
 SPIDER="$PEER/target/release/spider-crawl"
 SITE="$PEER/target/release/bench-site"
-
-start_site() {
-  "$SITE" "$1" > "$WORK/site.out" &
-  SITE_PID=$!
-  for _ in $(seq 1 200); do
-    if grep -q '^port=' "$WORK/site.out" 2>/dev/null; then break; fi
-    sleep 0.05
-  done
-  PORT=$(sed -n 's/^port=//p' "$WORK/site.out")
-  [ -n "$PORT" ] || { echo "bench site did not start" >&2; exit 1; }
-}
-
-stop_site() {
-  kill "$SITE_PID" 2>/dev/null || true
-  wait "$SITE_PID" 2>/dev/null || true
-  SITE_PID=""
-}
-
-# Runs a command under /usr/bin/time; sets WALL, CPU (user+sys) and RSS_KIB.
-timed() {
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" > "$WORK/out" 2> "$WORK/err" || {
-    echo "failed: $*" >&2; tail -20 "$WORK/err" >&2; exit 1; }
-  read -r WALL USR SYS RSS_KIB < "$WORK/time"
-  CPU=$(echo "$USR + $SYS" | bc -l)
-}
-
-cira_scan() { # every_pages max_pages [binary]
-  rm -rf "$WORK/state"
-  timed "${3:-$CIRA}" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
-    --allow-private-networks --requests-per-second 0 --no-robots --no-sitemaps \
-    --concurrency 32 --max-depth 50 --max-pages "$2" \
-    --checkpoint-every-pages "$1" --pattern-budget "$2" --plain-progress
-  CRAWLED=$(sed -n 's/.*"pagesCrawled": *\([0-9]*\).*/\1/p' "$WORK/state/report.json" | head -1)
-}
 
 row() { # name pages
   printf '| %s | %s | %.2f | %.0f | %.3f | %.0f |\n' "$1" "$2" "$WALL" \

@@ -1,0 +1,48 @@
+# Sourced by the crawl benchmarks: a scratch folder and the generated site
+# server (benches/peer-spider's bench-site), both gone when the script ends,
+# and one timed cira-crawler scan of that site.
+# The sourcing script sets SITE (the bench-site binary) before start_site,
+# and CIRA (the default crawler binary) before cira_scan; this sets WORK,
+# and PORT once the site is up.
+
+WORK=$(mktemp -d)
+SITE_PID=""
+cleanup() {
+  if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_site() { # pages
+  "$SITE" "$1" > "$WORK/site.out" &
+  SITE_PID=$!
+  for _ in $(seq 1 200); do
+    if grep -q '^port=' "$WORK/site.out" 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  PORT=$(sed -n 's/^port=//p' "$WORK/site.out")
+  [ -n "$PORT" ] || { echo "bench site did not start" >&2; exit 1; }
+}
+
+stop_site() {
+  kill "$SITE_PID" 2>/dev/null || true
+  wait "$SITE_PID" 2>/dev/null || true
+  SITE_PID=""
+}
+
+# Runs a command under /usr/bin/time; sets WALL, CPU (user+sys) and RSS_KIB.
+timed() {
+  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" > "$WORK/out" 2> "$WORK/err" || {
+    echo "failed: $*" >&2; tail -20 "$WORK/err" >&2; exit 1; }
+  read -r WALL USR SYS RSS_KIB < "$WORK/time"
+  CPU=$(echo "$USR + $SYS" | bc -l)
+}
+
+cira_scan() { # every_pages max_pages [binary]
+  rm -rf "$WORK/state"
+  timed "${3:-$CIRA}" scan "http://127.0.0.1:$PORT/" --state-dir "$WORK/state" \
+    --allow-private-networks --requests-per-second 0 --no-robots --no-sitemaps \
+    --concurrency 32 --max-depth 50 --max-pages "$2" \
+    --checkpoint-every-pages "$1" --pattern-budget "$2" --plain-progress
+  CRAWLED=$(sed -n 's/.*"pagesCrawled": *\([0-9]*\).*/\1/p' "$WORK/state/report.json" | head -1)
+}
