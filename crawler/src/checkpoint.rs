@@ -18,6 +18,7 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 
 use crate::error::{Error, Result};
+use crate::io_thread::IoThread;
 use crate::state::CrawlState;
 
 /// What to do when checkpoints exist but none is usable.
@@ -78,6 +79,43 @@ pub struct Saved {
     pub full: bool,
 }
 
+/// A save encoded by [`Store::prepare`], waiting for [`Store::write`].
+#[derive(Debug)]
+pub struct PendingSave {
+    generation: u64,
+    saved_at: DateTime<Utc>,
+    pages_visited: u64,
+    kind: PendingKind,
+}
+
+#[derive(Debug)]
+enum PendingKind {
+    Record {
+        slot: u64,
+        blob: Vec<u8>,
+    },
+    Snapshot {
+        slot: u64,
+        header: Box<CheckpointHeader>,
+        blob: Vec<u8>,
+        visited: usize,
+    },
+}
+
+/// A save that reached storage; [`Cursor::settle`] turns it into [`Saved`].
+#[derive(Debug)]
+pub struct Written {
+    generation: u64,
+    saved_at: DateTime<Utc>,
+    pages_visited: u64,
+    slot: u64,
+    full: bool,
+    /// Bytes of this snapshot or record.
+    bytes: u64,
+    /// Visited URLs in a snapshot.
+    visited: usize,
+}
+
 /// A journal never grows past this (it must fit one ConfigMap).
 pub const MAX_JOURNAL_BYTES: u64 = 512 * 1024;
 /// A journal may always grow to this, however small its snapshot.
@@ -112,13 +150,53 @@ pub struct Cursor {
 
 impl Cursor {
     /// The snapshot a journal record may continue, if any.
-    fn journal_base(&mut self, visited: usize) -> Option<&mut Base> {
-        let base = self.base.as_mut()?;
+    fn journal_base(&self, visited: usize) -> Option<&Base> {
+        let base = self.base.as_ref()?;
         let limit = base.bytes.clamp(MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES);
         let fits = base.journal_records < MAX_JOURNAL_RECORDS
             && base.journal_bytes < limit
             && visited < base.visited.saturating_mul(2).max(16);
         fits.then_some(base)
+    }
+
+    /// Records how a prepared save ended. After a failure the changes taken
+    /// into it may be half written, so only a snapshot is safe next, and it
+    /// must spare the slot of the last good one.
+    pub fn settle(&mut self, written: Result<Written>) -> Result<Saved> {
+        let w = match written {
+            Ok(w) => w,
+            Err(e) => {
+                if let Some(b) = self.base.take() {
+                    self.resumed_slot = Some(b.slot);
+                }
+                return Err(e);
+            }
+        };
+        let bytes = match (w.full, self.base.as_mut()) {
+            (false, Some(base)) if base.slot == w.slot => {
+                base.journal_bytes += w.bytes;
+                base.journal_records += 1;
+                base.bytes + base.journal_bytes
+            }
+            _ => {
+                self.base = Some(Base {
+                    slot: w.slot,
+                    generation: w.generation,
+                    bytes: w.bytes,
+                    visited: w.visited,
+                    journal_bytes: 0,
+                    journal_records: 0,
+                });
+                w.bytes
+            }
+        };
+        Ok(Saved {
+            generation: w.generation,
+            bytes,
+            saved_at: w.saved_at,
+            pages_visited: w.pages_visited,
+            full: w.full,
+        })
     }
 
     /// The slot for the next full snapshot: never the one holding the
@@ -194,71 +272,97 @@ impl Store {
         generation: u64,
         state: &mut CrawlState,
     ) -> Result<Saved> {
-        let saved = self.save_inner(cursor, identity, generation, state).await;
-        if saved.is_err() {
-            // The changes may be half written: only a snapshot is safe now.
-            if let Some(b) = cursor.base.take() {
-                cursor.resumed_slot = Some(b.slot);
-            }
-        }
-        saved
+        let written = match self.prepare(cursor, identity, generation, state) {
+            Ok(pending) => self.write(pending).await,
+            Err(e) => Err(e),
+        };
+        cursor.settle(written)
     }
 
-    async fn save_inner(
+    /// The first half of a save, without I/O: takes the changes since the
+    /// previous save out of `state` and encodes them as a journal record, or
+    /// the whole state as a snapshot. The crawl goes on while [`Store::write`]
+    /// stores the result; [`Cursor::settle`] then records the outcome. At
+    /// most one save may be between `prepare` and `settle`.
+    pub fn prepare(
         &self,
-        cursor: &mut Cursor,
+        cursor: &Cursor,
         identity: &ScanIdentity,
         generation: u64,
         state: &mut CrawlState,
-    ) -> Result<Saved> {
+    ) -> Result<PendingSave> {
         let saved_at = Utc::now();
         let pages_visited = state.pages_crawled;
         let visited = state.visited.0.len();
+        let pending = |kind| PendingSave {
+            generation,
+            saved_at,
+            pages_visited,
+            kind,
+        };
         if let Some(base) = cursor.journal_base(visited) {
             let delta = state.take_delta(base.generation);
-            let (_, blob) = tokio::task::block_in_place(|| {
-                checkpoint::encode(identity, generation, pages_visited, saved_at, &delta)
-            })?;
-            let len = blob.len() as u64;
-            if base.journal_bytes + len <= MAX_JOURNAL_BYTES {
-                self.append_journal(base.slot, generation, blob).await?;
-                base.journal_bytes += len;
-                base.journal_records += 1;
-                return Ok(Saved {
-                    generation,
-                    bytes: base.bytes + base.journal_bytes,
-                    saved_at,
-                    pages_visited,
-                    full: false,
-                });
+            let (_, blob) =
+                checkpoint::encode(identity, generation, pages_visited, saved_at, &delta)?;
+            if base.journal_bytes + blob.len() as u64 <= MAX_JOURNAL_BYTES {
+                return Ok(pending(PendingKind::Record {
+                    slot: base.slot,
+                    blob,
+                }));
             }
             // Too big for the journal: the snapshot below holds it all.
         }
+        // Milliseconds for a large state: let the runtime move other tasks
+        // off this thread meanwhile.
         let (header, blob) = tokio::task::block_in_place(|| {
             checkpoint::encode(identity, generation, pages_visited, saved_at, &*state)
         })?;
-        let bytes = blob.len() as u64;
-        let slot = cursor.next_slot(generation);
-        self.write_slot(slot, &header, blob).await?;
-        // After the snapshot: records of an older snapshot in this slot's
-        // journal name another base generation, so a crash in between
-        // leaves nothing that could be replayed wrongly.
-        self.reset_journal(slot, generation).await?;
         state.clear_changes();
-        cursor.base = Some(Base {
-            slot,
-            generation,
-            bytes,
+        Ok(pending(PendingKind::Snapshot {
+            slot: cursor.next_slot(generation),
+            header: Box::new(header),
+            blob,
             visited,
-            journal_bytes: 0,
-            journal_records: 0,
-        });
-        Ok(Saved {
+        }))
+    }
+
+    /// The second half of a save: stores what [`Store::prepare`] encoded.
+    pub async fn write(&self, pending: PendingSave) -> Result<Written> {
+        let PendingSave {
             generation,
-            bytes,
             saved_at,
             pages_visited,
-            full: true,
+            kind,
+        } = pending;
+        let (slot, full, bytes, visited) = match kind {
+            PendingKind::Record { slot, blob } => {
+                let bytes = blob.len() as u64;
+                self.append_journal(slot, generation, blob).await?;
+                (slot, false, bytes, 0)
+            }
+            PendingKind::Snapshot {
+                slot,
+                header,
+                blob,
+                visited,
+            } => {
+                let bytes = blob.len() as u64;
+                self.write_slot(slot, &header, blob).await?;
+                // After the snapshot: records of an older snapshot in this
+                // slot's journal name another base generation, so a crash in
+                // between leaves nothing that could be replayed wrongly.
+                self.reset_journal(slot, generation).await?;
+                (slot, true, bytes, visited)
+            }
+        };
+        Ok(Written {
+            generation,
+            saved_at,
+            pages_visited,
+            slot,
+            full,
+            bytes,
+            visited,
         })
     }
 
@@ -456,6 +560,7 @@ pub fn choose(
 /// temp file, fsynced, renamed over the old one, then the folder fsynced.
 pub struct DirStore {
     dir: PathBuf,
+    io: IoThread,
 }
 
 impl DirStore {
@@ -466,7 +571,12 @@ impl DirStore {
             path: dir.clone(),
             source,
         })?;
-        Ok(Self { dir })
+        let io = IoThread::spawn("checkpoint-io").map_err(|source| Error::Io {
+            action: "starting the checkpoint writer thread for",
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(Self { dir, io })
     }
 
     pub fn dir(&self) -> &Path {
@@ -493,9 +603,9 @@ impl DirStore {
     async fn write_slot(&self, slot: u64, blob: Vec<u8>) -> Result<()> {
         let path = self.slot_path(slot);
         let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &path, &blob))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        self.io
+            .run(move || write_atomically(&dir, &path, &blob))
+            .await?
     }
 
     /// The journal of the snapshot in `slot`: `<u32 LE length><record>`
@@ -520,41 +630,41 @@ impl DirStore {
     async fn reset_journal(&self, slot: u64) -> Result<()> {
         let path = self.journal_path(slot);
         let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &path, &[]))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        self.io
+            .run(move || write_atomically(&dir, &path, &[]))
+            .await?
     }
 
     async fn append_journal(&self, slot: u64, blob: Vec<u8>) -> Result<()> {
         let path = self.journal_path(slot);
-        tokio::task::spawn_blocking(move || {
-            let io = |action: &'static str| {
-                let path = path.clone();
-                move |source| Error::Io {
-                    action,
-                    path,
-                    source,
-                }
-            };
-            let len = u32::try_from(blob.len()).map_err(|_| Error::CheckpointTooLarge {
-                bytes: blob.len(),
-                chunks: 1,
-                max: 1,
-            })?;
-            let mut frame = Vec::with_capacity(4 + blob.len());
-            frame.extend_from_slice(&len.to_le_bytes());
-            frame.extend_from_slice(&blob);
-            // The journal exists: the snapshot before it created it.
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .map_err(io("opening checkpoint journal"))?;
-            f.write_all(&frame)
-                .map_err(io("appending to checkpoint journal"))?;
-            f.sync_data().map_err(io("syncing checkpoint journal"))
-        })
-        .await
-        .map_err(|e| Error::Task(e.to_string()))?
+        self.io
+            .run(move || {
+                let io = |action: &'static str| {
+                    let path = path.clone();
+                    move |source| Error::Io {
+                        action,
+                        path,
+                        source,
+                    }
+                };
+                let len = u32::try_from(blob.len()).map_err(|_| Error::CheckpointTooLarge {
+                    bytes: blob.len(),
+                    chunks: 1,
+                    max: 1,
+                })?;
+                let mut frame = Vec::with_capacity(4 + blob.len());
+                frame.extend_from_slice(&len.to_le_bytes());
+                frame.extend_from_slice(&blob);
+                // The journal exists: the snapshot before it created it.
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(io("opening checkpoint journal"))?;
+                f.write_all(&frame)
+                    .map_err(io("appending to checkpoint journal"))?;
+                f.sync_data().map_err(io("syncing checkpoint journal"))
+            })
+            .await?
     }
 }
 

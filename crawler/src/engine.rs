@@ -17,13 +17,14 @@ use std::time::{Duration, Instant};
 use cira_crds::checkpoint::ScanIdentity;
 use cira_crds::progress::{CheckpointInfo, CrawlerOutcome, CrawlerProgress};
 use cira_crds::{AnalysisSection, CrawlSpec, ScanPhase};
+use futures::future::OptionFuture;
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::analysis::{SectionResult, analyze_section};
-use crate::checkpoint::{Cursor, OnUnusable, Store};
+use crate::checkpoint::{Cursor, OnUnusable, PendingSave, Store, Written};
 use crate::error::{Error, Result};
 use crate::extract::{Extractor, PageEntities};
 use crate::fetch::{FetchConfig, FetchOutcome, Fetcher};
@@ -333,14 +334,94 @@ struct Run {
     seen: HashSet<String>,
     generation: u64,
     cursor: Cursor,
-    in_flight: HashMap<tokio::task::Id, QueuedUrl>,
-    at_risk: usize,
+    /// Pages being fetched and processed, with when each was dispatched.
+    in_flight: HashMap<tokio::task::Id, (QueuedUrl, Instant)>,
+    /// Pages recorded since the last save was prepared.
+    unsaved: usize,
+    /// Pages held by the save being written.
+    writing: usize,
+    pacing: SavePacing,
     last_save: Instant,
     run_started: Instant,
     active_base: f64,
     rate: VecDeque<(Instant, u64)>,
     checkpoint: Option<CheckpointInfo>,
     activity: String,
+}
+
+impl Run {
+    /// Pages a kill now would make the next run fetch again: those in
+    /// flight and those finished but not yet on storage.
+    fn at_risk(&self) -> usize {
+        self.in_flight.len() + self.unsaved + self.writing
+    }
+}
+
+/// When the crawl loop starts a checkpoint save, from how long pages and
+/// writes have been taking.
+#[derive(Debug, Default)]
+struct SavePacing {
+    /// Moving averages, in seconds, of a page (dispatch to result) and of a
+    /// checkpoint write.
+    page_secs: f64,
+    write_secs: f64,
+    /// Since when dispatch has waited for a save (the window is full).
+    blocked_since: Option<Instant>,
+}
+
+impl SavePacing {
+    fn page_done(&mut self, took: Duration) {
+        self.page_secs = moving_average(self.page_secs, took);
+    }
+
+    fn write_done(&mut self, took: Duration) {
+        self.write_secs = moving_average(self.write_secs, took);
+    }
+
+    fn window_full(&mut self, full: bool, now: Instant) {
+        if !full {
+            self.blocked_since = None;
+        } else if self.blocked_since.is_none() {
+            self.blocked_since = Some(now);
+        }
+    }
+
+    /// Whether to start a save now, no other being written. With a
+    /// `batch`, every that many pages. When the window itself bounds the
+    /// crawl (no batch): at once if writes are quicker than pages, as the
+    /// crawl goes on meanwhile; else once the pages in flight are in too,
+    /// since each save then costs about one write whatever it holds; but
+    /// no later than one write's time after dispatch stopped, so one slow
+    /// page does not hold up the rest.
+    fn due(&self, unsaved: usize, in_flight: usize, batch: Option<usize>, now: Instant) -> bool {
+        if unsaved == 0 {
+            return false;
+        }
+        match batch {
+            Some(batch) if unsaved >= batch => true,
+            _ if in_flight == 0 => true,
+            Some(_) => false,
+            None => {
+                self.write_secs <= self.page_secs
+                    || self.blocked_since.is_some_and(|t| {
+                        now.saturating_duration_since(t).as_secs_f64() >= self.write_secs
+                    })
+            }
+        }
+    }
+}
+
+/// A checkpoint write in the background, with how long it took.
+type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
+
+/// An exponential moving average over the last few samples.
+fn moving_average(average: f64, sample: Duration) -> f64 {
+    let sample = sample.as_secs_f64();
+    if average == 0.0 {
+        sample
+    } else {
+        average + (sample - average) / 8.0
+    }
 }
 
 impl Engine {
@@ -423,7 +504,9 @@ impl Engine {
             generation,
             cursor,
             in_flight: HashMap::new(),
-            at_risk: 0,
+            unsaved: 0,
+            writing: 0,
+            pacing: SavePacing::default(),
             last_save: Instant::now(),
             run_started: Instant::now(),
             rate: VecDeque::new(),
@@ -520,25 +603,33 @@ impl Engine {
     }
 
     /// The crawl loop; returns false when stopped by `cancel`.
+    ///
+    /// Checkpoints are written while the crawl goes on: a save is encoded
+    /// here and stored by a background write, one at a time. A page stays
+    /// at risk (fetched again after a kill) from its dispatch until a save
+    /// holding it is on storage; at most `every_pages` pages are ever at
+    /// risk, so a kill refetches no more than that.
     async fn crawl(&self, run: &mut Run, cancel: &CancellationToken) -> Result<bool> {
         let cfg = self.cfg();
         let every_pages = cfg.every_pages.max(1) as usize;
-        // At most `every_pages` URLs may be lost to a kill: those in flight
-        // plus those finished since the last save. Keeping in-flight to half
-        // of that leaves room for half a window of pages between saves, so a
-        // save comes every `every_pages / 2` pages rather than every page.
-        let concurrency = (cfg.crawl.concurrency.max(1) as usize).min((every_pages / 2).max(1));
+        let concurrency = cfg.crawl.concurrency.max(1) as usize;
+        // When the window has room for a full set of pages in flight, a save
+        // starts every half of what is left beside them, so the next save
+        // is written while the crawl goes on.
+        let batch = (every_pages > concurrency + 1).then(|| (every_pages - concurrency) / 2);
         let max_pages = u64::from(cfg.crawl.max_pages);
         let mut workers: JoinSet<PageResult> = JoinSet::new();
+        let mut writing: Option<WriteFuture<'_>> = None;
         let mut ticker = tokio::time::interval(cfg.every.max(Duration::from_secs(1)));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         let mut publish_tick = tokio::time::interval(Duration::from_millis(250));
+        let mut interval_due = false;
         run.activity = "crawling".into();
         loop {
             // Dispatch while there is room in concurrency, budget and risk.
             while workers.len() < concurrency
-                && run.at_risk < every_pages
+                && run.at_risk() < every_pages
                 && run.state.pages_crawled + workers.len() as u64 + run.state.pages_failed
                     < max_pages
                 && !cancel.is_cancelled()
@@ -548,18 +639,24 @@ impl Engine {
                 };
                 run.state.current_depth = run.state.current_depth.max(item.depth);
                 let handle = workers.spawn(Arc::clone(&self.shared).work(item.clone()));
-                run.in_flight.insert(handle.id(), item);
-                run.at_risk += 1;
+                run.in_flight.insert(handle.id(), (item, Instant::now()));
             }
-            if workers.is_empty() {
+            let now = Instant::now();
+            run.pacing.window_full(run.at_risk() >= every_pages, now);
+            let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), batch, now);
+            if writing.is_none() && !cancel.is_cancelled() && due {
+                interval_due = false;
+                let pending = self.prepare_save(run)?;
+                let started = Instant::now();
+                let store = &self.store;
+                writing = Some(Box::pin(async move {
+                    store.write(pending).await.map(|w| (w, started.elapsed()))
+                }));
+            }
+            if workers.is_empty() && writing.is_none() {
                 if cancel.is_cancelled() {
                     self.save(run).await?;
                     return Ok(false);
-                }
-                if run.at_risk > 0 && !run.state.queue.is_empty() && self.budget_left(run) {
-                    // Blocked only by the risk limit: save and go on.
-                    self.save(run).await?;
-                    continue;
                 }
                 break;
             }
@@ -569,32 +666,41 @@ impl Engine {
                     workers.abort_all();
                     while workers.join_next().await.is_some() {}
                     self.stop_in_flight(run);
+                    if let Some(w) = writing.take() {
+                        self.settle_save(run, w.await.map(|(w, _)| w))?;
+                    }
                     self.save(run).await?;
                     return Ok(false);
                 }
-                joined = workers.join_next_with_id() => {
+                Some(written) = OptionFuture::from(writing.as_mut()) => {
+                    writing = None;
+                    let written = written.map(|(w, took)| {
+                        run.pacing.write_done(took);
+                        w
+                    });
+                    self.settle_save(run, written)?;
+                }
+                joined = workers.join_next_with_id(), if !workers.is_empty() => {
                     match joined {
                         Some(Ok((id, result))) => {
-                            if let Some(item) = run.in_flight.remove(&id) {
+                            if let Some((item, dispatched)) = run.in_flight.remove(&id) {
+                                run.pacing.page_done(dispatched.elapsed());
                                 self.record(run, item, result)?;
                             }
                         }
                         Some(Err(e)) => {
                             // A panicking worker: the URL counts as failed
                             // rather than taking the whole scan down.
-                            if let Some(item) = run.in_flight.remove(&e.id()) {
+                            if let Some((item, _)) = run.in_flight.remove(&e.id()) {
                                 self.record(run, item, PageResult::Failed { reason: format!("worker failed: {e}") })?;
                             }
                         }
                         None => {}
                     }
-                    if run.at_risk >= every_pages {
-                        self.save(run).await?;
-                    }
                 }
                 _ = ticker.tick() => {
                     if run.last_save.elapsed() >= cfg.every {
-                        self.save(run).await?;
+                        interval_due = true;
                     }
                 }
                 _ = publish_tick.tick() => self.publish(run),
@@ -611,12 +717,8 @@ impl Engine {
         Ok(true)
     }
 
-    fn budget_left(&self, run: &Run) -> bool {
-        run.state.pages_crawled + run.state.pages_failed < u64::from(self.cfg().crawl.max_pages)
-    }
-
     fn stop_in_flight(&self, run: &mut Run) {
-        for (_, item) in run.in_flight.drain() {
+        for (_, (item, _)) in run.in_flight.drain() {
             run.state.requeue(item.url, item.depth);
         }
     }
@@ -626,6 +728,7 @@ impl Engine {
         let key = Url::parse(&item.url)
             .map(|u| dedup_key(&u))
             .unwrap_or_default();
+        run.unsaved += 1;
         run.state.mark_visited(key.clone());
         match result {
             PageResult::Fetched {
@@ -787,29 +890,47 @@ impl Engine {
     }
 
     async fn save(&self, run: &mut Run) -> Result<()> {
+        let pending = self.prepare_save(run)?;
+        let written = self.store.write(pending).await;
+        self.settle_save(run, written)?;
+        self.publish(run);
+        Ok(())
+    }
+
+    /// Encodes the next checkpoint generation (see [`Store::prepare`]).
+    fn prepare_save(&self, run: &mut Run) -> Result<PendingSave> {
         run.generation += 1;
-        run.state.in_flight = run.in_flight.values().cloned().collect();
+        run.state.in_flight = run.in_flight.values().map(|(q, _)| q.clone()).collect();
         run.state.active_seconds = run.active_base + run.run_started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        let saved = self
-            .store
-            .save(
-                &mut run.cursor,
-                &self.cfg().identity,
-                run.generation,
-                &mut run.state,
-            )
-            .await?;
+        let pending = self.store.prepare(
+            &run.cursor,
+            &self.cfg().identity,
+            run.generation,
+            &mut run.state,
+        );
+        run.state.in_flight.clear();
+        run.writing = std::mem::take(&mut run.unsaved);
+        run.last_save = Instant::now();
+        if pending.is_err() {
+            // The changes taken out of the state are lost: the next save
+            // must be a full snapshot.
+            let _ = run
+                .cursor
+                .settle(Err(Error::Task("save not written".into())));
+        }
+        pending
+    }
+
+    /// Takes note of a finished write: the pages it holds are safe now.
+    fn settle_save(&self, run: &mut Run, written: Result<Written>) -> Result<()> {
+        let saved = run.cursor.settle(written)?;
+        run.writing = 0;
         tracing::debug!(
             generation = saved.generation,
             full = saved.full,
             bytes = saved.bytes,
-            ms = started.elapsed().as_millis() as u64,
             "checkpoint saved"
         );
-        run.state.in_flight.clear();
-        run.at_risk = run.in_flight.len();
-        run.last_save = Instant::now();
         let recovered = run
             .checkpoint
             .as_ref()
@@ -822,7 +943,6 @@ impl Engine {
             bytes: saved.bytes,
             recovered_from_corruption: recovered,
         });
-        self.publish(run);
         Ok(())
     }
 
@@ -928,6 +1048,51 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pacing(page_ms: u64, write_ms: u64) -> SavePacing {
+        let mut p = SavePacing::default();
+        p.page_done(Duration::from_millis(page_ms));
+        p.write_done(Duration::from_millis(write_ms));
+        p
+    }
+
+    #[test]
+    fn save_pacing_with_room_in_the_window_saves_every_batch() {
+        let p = pacing(1, 4);
+        let now = Instant::now();
+        assert!(!p.due(0, 0, Some(400), now), "nothing to save");
+        assert!(!p.due(399, 32, Some(400), now));
+        assert!(p.due(400, 32, Some(400), now));
+        // The crawl has nothing in flight (its end, or a full window).
+        assert!(p.due(3, 0, Some(400), now));
+    }
+
+    #[test]
+    fn save_pacing_in_a_small_window_follows_write_and_page_times() {
+        let now = Instant::now();
+        // Quick writes: save at once, the crawl goes on meanwhile.
+        assert!(pacing(2, 1).due(1, 9, None, now));
+        // Slow writes: wait for the pages in flight to join the save...
+        let mut slow = pacing(1, 4);
+        assert!(!slow.due(6, 4, None, now));
+        assert!(slow.due(10, 0, None, now));
+        // ...but no longer than one write's time once the window is full.
+        slow.window_full(true, now);
+        assert!(!slow.due(6, 4, None, now + Duration::from_millis(3)));
+        assert!(slow.due(6, 4, None, now + Duration::from_millis(5)));
+        slow.window_full(false, now + Duration::from_millis(6));
+        assert!(!slow.due(6, 4, None, now + Duration::from_millis(7)));
+    }
+
+    #[test]
+    fn moving_average_follows_recent_samples() {
+        let mut avg = moving_average(0.0, Duration::from_millis(8));
+        assert!((avg - 0.008).abs() < 1e-9);
+        for _ in 0..60 {
+            avg = moving_average(avg, Duration::from_millis(1));
+        }
+        assert!((avg - 0.001).abs() < 1e-4, "{avg}");
+    }
 
     #[test]
     fn sitemaps() {

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod guard;
 pub mod html;
+pub mod io_thread;
 pub mod local;
 pub mod page;
 pub mod politeness;

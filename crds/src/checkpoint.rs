@@ -64,8 +64,7 @@ pub fn encode<T: Serialize>(
     payload: &T,
 ) -> Result<(CheckpointHeader, Vec<u8>), Error> {
     let raw = serde_json::to_vec(payload).map_err(Error::CheckpointSerialize)?;
-    let compressed =
-        zstd::bulk::compress(&raw, COMPRESSION_LEVEL).map_err(Error::CheckpointCompress)?;
+    let compressed = compress(&raw)?;
     let header = CheckpointHeader {
         format_version: FORMAT_VERSION,
         scan: scan.clone(),
@@ -84,6 +83,27 @@ pub fn encode<T: Serialize>(
     blob.extend_from_slice(&header_json);
     blob.extend_from_slice(&compressed);
     Ok((header, blob))
+}
+
+/// zstd at [`COMPRESSION_LEVEL`], with one compression context per thread: a
+/// crawl saves small journal records often, and a fresh context costs more
+/// than compressing one of them.
+fn compress(raw: &[u8]) -> Result<Vec<u8>, Error> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let compressor = match slot.as_mut() {
+            Some(c) => c,
+            None => slot.insert(
+                zstd::bulk::Compressor::new(COMPRESSION_LEVEL)
+                    .map_err(Error::CheckpointCompress)?,
+            ),
+        };
+        compressor.compress(raw).map_err(Error::CheckpointCompress)
+    })
 }
 
 /// Reads and checks the header of a checkpoint blob, without decompressing.
