@@ -62,10 +62,49 @@ fn typical_page(sections: usize) -> String {
     html
 }
 
+/// Page `i` of an `n`-page generated site, the shape `benches/peer-spider`'s
+/// `bench-site` serves: header, prose, a contact line that varies a little
+/// from page to page, related links, a footer. Timed as a run of distinct
+/// pages, so what repeats across a site's pages repeats here too, and what
+/// differs differs.
+fn site_page(i: usize, n: usize) -> String {
+    let mut links = String::new();
+    for k in 1..=10usize {
+        let j = (i * 31 + k * 97 + k * k + k) % n;
+        links.push_str(&format!(
+            "<li><a href=\"/section-{}/page-{j}.html\">Article {j}</a></li>",
+            j % 20
+        ));
+    }
+    let para = "Acme Industries builds precision anvils, rocket skates and portable holes for \
+        discerning coyotes worldwide. Our engineering team in Zurich works with partners across \
+        Europe to deliver reliable products on time. ";
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acme page {i}</title>
+<meta name="description" content="Acme Industries page {i}"><link rel="stylesheet" href="/static/site.css">
+<link rel="canonical" href="/section-{s}/page-{i}.html">
+<script src="https://www.googletagmanager.com/gtag/js?id=G-ACME"></script>
+<script>window.dataLayer = window.dataLayer || []; function gtag(){{dataLayer.push(arguments);}} gtag('config', 'G-ACME');</script>
+<script type="application/ld+json">{{"@context":"https://schema.org","@type":"Organization","name":"Acme Industries AG","url":"https://acme.example","telephone":"+41 44 668 18 00"}}</script>
+</head><body><header><nav><a href="/">Home</a> <a href="/about.html">About</a> <a href="/contact.html">Contact</a>
+<a href="https://www.linkedin.com/company/acme-industries">LinkedIn</a></nav></header>
+<main><h1>Acme article {i}</h1><p>{para}{para}</p><h2>Contact</h2>
+<p>Write to sales{m}@acme.example or call +41 44 668 18 {m:02}. Acme Industries AG, Bahnhofstrasse 1, 8001 Zürich.</p>
+<h2>Related</h2><ul>{links}</ul><p>{para}{para}{para}</p></main>
+<footer><p>&copy; 2026 Acme Industries AG &middot; CHE-123.456.789</p></footer></body></html>"#,
+        s = i % 20,
+        m = i % 13,
+    )
+}
+
+/// Distinct pages in the generated-site case.
+const SITE_PAGES: usize = 500;
+
 struct Case {
     name: String,
     url: String,
-    html: String,
+    /// Timed in turn, one per call (one page for most cases).
+    pages: Vec<String>,
     headers: Vec<(String, String)>,
 }
 
@@ -94,7 +133,7 @@ fn fixtures() -> Vec<Case> {
         out.push(Case {
             name: file.to_string(),
             url: url.to_string(),
-            html,
+            pages: vec![html],
             headers: vec![("server".into(), "nginx/1.24.0".into())],
         });
     }
@@ -147,7 +186,7 @@ fn main() {
         cases.push(Case {
             name: format!("{name} ({} KiB)", html.len() / 1024),
             url: "https://www.example-corp.com/solutions/logistics".into(),
-            html,
+            pages: vec![html],
             headers: vec![
                 ("server".into(), "cloudflare".into()),
                 ("cf-ray".into(), "8a1b2c3d4e5f-FRA".into()),
@@ -159,8 +198,14 @@ fn main() {
     cases.push(Case {
         name: "generated team page (DOM parse)".into(),
         url: "https://www.example-corp.com/about/team".into(),
-        html,
+        pages: vec![html],
         headers: vec![],
+    });
+    cases.push(Case {
+        name: format!("generated site, {SITE_PAGES} distinct pages in turn"),
+        url: "https://www.example-corp.com/section-3/page-42.html".into(),
+        pages: (0..SITE_PAGES).map(|i| site_page(i, 2000)).collect(),
+        headers: vec![("server".into(), "nginx".into())],
     });
 
     let seed = Url::parse("https://www.example-corp.com/").unwrap_or_else(|_| unreachable!());
@@ -177,18 +222,24 @@ fn main() {
             continue;
         }
         let url = Url::parse(&case.url).unwrap_or_else(|_| seed.clone());
+        let mut next = 0usize;
+        let mut html = || {
+            next = (next + 1) % case.pages.len();
+            &case.pages[next]
+        };
         let scan_only = time_per_call(budget, || {
-            black_box(scan_html(black_box(&case.html)));
+            black_box(scan_html(black_box(html())));
         });
         let both = time_per_call(budget, || {
+            let html = html();
             let page = FetchedPage {
                 url: url.clone(),
                 depth: 1,
                 status: 200,
                 content_type: "text/html".into(),
                 headers: case.headers.clone(),
-                body: case.html.clone(),
-                scan: scan_html(&case.html),
+                body: html.clone(),
+                scan: scan_html(html),
             };
             black_box(extractor.extract(black_box(&page)));
         });
@@ -198,7 +249,7 @@ fn main() {
         println!(
             "| {} | {} | {:.1} | {:.1} | {:.1} | {:.0}% | {:.0} / {:.0} |",
             case.name,
-            case.html.len(),
+            case.pages.iter().map(String::len).sum::<usize>() / case.pages.len(),
             us(scan_cpu),
             us(both_cpu),
             us(both_cpu) - us(scan_cpu),

@@ -16,6 +16,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::memo::Memo;
+
 /// A postal address; `country` is ISO 3166 alpha-2.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Address {
@@ -354,12 +356,7 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     let mut out = Vec::new();
     // Cheap gate: an address needs a run of 4+ digits (or a UK postcode).
-    if !text
-        .as_bytes()
-        .windows(4)
-        .any(|w| w.iter().all(u8::is_ascii_digit))
-        && !text.contains(" Street")
-    {
+    if !has_digit_run(text.as_bytes(), 4) && !text.contains(" Street") {
         return out;
     }
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -368,31 +365,70 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
         if line.len() > 240 || !line.bytes().any(|b| b.is_ascii_digit()) {
             continue;
         }
-        // Same line: "Musterstraße 12, 10115 Berlin, Germany".
-        let parts: Vec<&str> = line.split([',', '·', '|', '•']).map(str::trim).collect();
-        for j in 0..parts.len() {
-            let Some((s, style)) = street(parts[j]) else {
-                continue;
-            };
-            let mut a = Address {
-                street: Some(s),
-                ..Address::default()
-            };
-            if find_city(&parts[j + 1..], lines.get(i + 1), style, hint, &mut a)
-                || lines.get(i + 1).is_some_and(|next| {
-                    let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
-                    find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
-                })
-            {
-                if a.country.is_none() {
-                    a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
-                }
-                out.push(a);
-                break;
-            }
+        // Most lines with a digit hold no street, and whether one does
+        // depends on the line alone; navigation, prose and footer lines
+        // repeat across a site's pages. Only a line with a street goes on
+        // to the city and country lines around it.
+        let has_street = LINE_MEMO.with(|m| {
+            m.borrow_mut()
+                .get_or(line, || line_parts(line).any(|p| street(p).is_some()))
+        });
+        if has_street {
+            out.extend(line_address(&lines, i, hint));
         }
     }
     out
+}
+
+/// True when `bytes` holds `n` ASCII digits in a row. One pass with a run
+/// counter; checking every window of `n` bytes looked at each byte `n` times.
+fn has_digit_run(bytes: &[u8], n: usize) -> bool {
+    let mut run = 0;
+    for b in bytes {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= n {
+            return true;
+        }
+    }
+    false
+}
+
+thread_local! {
+    /// Whether a text line holds a street (see `from_text`).
+    static LINE_MEMO: RefCell<Memo<bool>> = RefCell::new(Memo::default());
+}
+
+/// The comma- or dot-separated parts of a line, where a street may stand.
+fn line_parts(line: &str) -> impl Iterator<Item = &str> {
+    line.split([',', '·', '|', '•']).map(str::trim)
+}
+
+/// The address whose street is on line `i`, if any.
+fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address> {
+    let line = lines.get(i)?;
+    // Same line: "Musterstraße 12, 10115 Berlin, Germany".
+    let parts: Vec<&str> = line_parts(line).collect();
+    for j in 0..parts.len() {
+        let Some((s, style)) = street(parts[j]) else {
+            continue;
+        };
+        let mut a = Address {
+            street: Some(s),
+            ..Address::default()
+        };
+        if find_city(&parts[j + 1..], lines.get(i + 1), style, hint, &mut a)
+            || lines.get(i + 1).is_some_and(|next| {
+                let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
+                find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
+            })
+        {
+            if a.country.is_none() {
+                a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
+            }
+            return Some(a);
+        }
+    }
+    None
 }
 
 /// Looks for the city among `parts` (the rest of a line); a US city line

@@ -6,12 +6,14 @@
 //! `TVA`, `BTW`, `IVA`, ...), so product codes that happen to start with two
 //! letters do not.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::literals::LiteralSet;
+use super::memo::Memo;
 
 /// One legal identifier.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -283,140 +285,218 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
     if !(gate_vat || gate_hr || gate_fn || gate_ch || gate_fr || gate_kvk) {
         return out;
     }
+    let gates = Gates {
+        vat: gate_vat,
+        hr: gate_hr,
+        fn_: gate_fn,
+        ch: gate_ch,
+        fr: gate_fr,
+        kvk: gate_kvk,
+    };
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if !line.bytes().any(|b| b.is_ascii_digit()) {
             continue;
         }
-        // Literal gates keep the identifier regexes off ordinary prose.
-        let lower = if gate_ch || gate_fr || gate_kvk {
-            line.to_lowercase()
-        } else {
-            String::new()
-        };
-        let has = |w: &str| lower.contains(w);
-        let vat_context = gate_vat
-            && (line.contains("CHE")
-                || VAT_LABEL.is_match(line)
-                || (i > 0 && VAT_LABEL.is_match(lines[i - 1])));
-        let vat_matches: Vec<regex::Match<'_>> = if vat_context {
-            VAT.find_iter(line).collect()
-        } else {
-            Vec::new()
-        };
-        for m in vat_matches {
-            let before = &line[..m.start()];
-            let labelled = VAT_LABEL.is_match(before)
-                || (before.trim().is_empty() && i > 0 && VAT_LABEL.is_match(lines[i - 1]));
-            // A CHE UID is labelled by its own prefix.
-            if labelled || m.as_str().starts_with("CHE") {
-                out.extend(vat_id(m.as_str()));
+        // A line's identifiers depend on the page's gates, the line before
+        // (a VAT label) and, for register numbers, the lines around it (the
+        // court); footers and imprint lines repeat on every page.
+        let found = LINE_MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            let (memo, key) = &mut *m;
+            key.clear();
+            for g in [
+                gates.vat, gates.hr, gates.fn_, gates.ch, gates.fr, gates.kvk,
+            ] {
+                key.push(if g { '1' } else { '0' });
             }
-        }
-        let handelsregister: Vec<regex::Captures<'_>> = if gate_hr && line.contains("HR") {
-            HANDELSREGISTER.captures_iter(line).collect()
-        } else {
-            Vec::new()
-        };
-        for c in handelsregister {
-            let mut value = format!("{} {}", &c[1], &c[2]);
-            if let Some(suffix) = c.get(3) {
-                value.push(' ');
-                value.push_str(suffix.as_str());
-            }
-            out.push(LegalId {
-                kind: "registration".into(),
-                scheme: Some("handelsregister".into()),
-                value,
-                country: Some("DE".into()),
-                authority: court_near(&lines, i),
-            });
-        }
-        let firmenbuch: Vec<regex::Captures<'_>> = if gate_fn && line.contains("FN") {
-            FIRMENBUCH.captures_iter(line).collect()
-        } else {
-            Vec::new()
-        };
-        for c in firmenbuch {
-            out.push(LegalId {
-                kind: "registration".into(),
-                scheme: Some("firmenbuch".into()),
-                value: format!("FN {}", c[1].replace(' ', "")),
-                country: Some("AT".into()),
-                authority: court_near(&lines, i),
-            });
-        }
-        let companies_house: Vec<regex::Captures<'_>> =
-            if gate_ch && (has("compan") || has("regist") || line.contains("CRN")) {
-                COMPANIES_HOUSE.captures_iter(line).collect()
+            let court = (gates.hr && line.contains("HR")) || (gates.fn_ && line.contains("FN"));
+            let context = if court {
+                // `court_near`'s window.
+                i.saturating_sub(2)..(i + 3).min(lines.len())
             } else {
-                Vec::new()
+                i.saturating_sub(1)..i
             };
-        for c in companies_house {
-            let raw = c[1].to_uppercase();
-            let value = if raw.chars().all(|c| c.is_ascii_digit()) {
-                format!("{raw:0>8}")
-            } else {
-                raw
-            };
-            out.push(LegalId {
-                kind: "registration".into(),
-                scheme: Some("companies-house".into()),
-                value,
-                country: Some("GB".into()),
-                authority: None,
+            // Lines hold no '\n', so the line then '\n'-led context lines
+            // read back one way only.
+            key.push(if court { 'c' } else { 'p' });
+            // Where the line sits in its context (0 to 2).
+            key.push(match i - context.start {
+                0 => '0',
+                1 => '1',
+                _ => '2',
             });
-        }
-        let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs")) {
-            SIREN.captures_iter(line).collect()
-        } else {
-            Vec::new()
-        };
-        for c in siren {
-            let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
-            let digits = digits_of(&d);
-            let label = c[1].to_string();
-            let scheme = match d.len() {
-                9 => "siren",
-                14 => "siret",
-                _ => continue,
-            };
-            if !luhn(&digits) {
-                continue;
+            key.push_str(line);
+            for l in lines.get(context).unwrap_or_default() {
+                key.push('\n');
+                key.push_str(l);
             }
-            let authority = label
-                .to_uppercase()
-                .starts_with("RCS")
-                .then(|| label.split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|a| a.len() > 3);
-            out.push(LegalId {
-                kind: "registration".into(),
-                scheme: Some(scheme.into()),
-                value: d,
-                country: Some("FR".into()),
-                authority,
-            });
+            memo.get_or(key, || line_ids(&lines, i, gates))
+        });
+        out.extend(found);
+    }
+    out
+}
+
+/// Which schemes a page names at all (see `from_text`).
+#[derive(Clone, Copy)]
+struct Gates {
+    vat: bool,
+    hr: bool,
+    fn_: bool,
+    ch: bool,
+    fr: bool,
+    kvk: bool,
+}
+
+thread_local! {
+    /// Identifiers per text line (see `from_text`), with a reusable key buffer.
+    static LINE_MEMO: RefCell<(Memo<Vec<LegalId>>, String)> =
+        RefCell::new((Memo::default(), String::new()));
+}
+
+/// The identifiers on line `i`, in order.
+fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
+    let mut out = Vec::new();
+    let Some(line) = lines.get(i) else {
+        return out;
+    };
+    let Gates {
+        vat: gate_vat,
+        hr: gate_hr,
+        fn_: gate_fn,
+        ch: gate_ch,
+        fr: gate_fr,
+        kvk: gate_kvk,
+    } = gates;
+    // Literal gates keep the identifier regexes off ordinary prose.
+    let lower = if gate_ch || gate_fr || gate_kvk {
+        line.to_lowercase()
+    } else {
+        String::new()
+    };
+    let has = |w: &str| lower.contains(w);
+    let vat_context = gate_vat
+        && (line.contains("CHE")
+            || VAT_LABEL.is_match(line)
+            || (i > 0 && VAT_LABEL.is_match(lines[i - 1])));
+    let vat_matches: Vec<regex::Match<'_>> = if vat_context {
+        VAT.find_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for m in vat_matches {
+        let before = &line[..m.start()];
+        let labelled = VAT_LABEL.is_match(before)
+            || (before.trim().is_empty() && i > 0 && VAT_LABEL.is_match(lines[i - 1]));
+        // A CHE UID is labelled by its own prefix.
+        if labelled || m.as_str().starts_with("CHE") {
+            out.extend(vat_id(m.as_str()));
         }
-        let kvk: Vec<regex::Captures<'_>> = if gate_kvk
-            && (has("kvk")
-                || has("k.v.k")
-                || has("koophandel")
-                || has("chamber of commerce")
-                || has("handelsregister"))
-        {
-            KVK.captures_iter(line).collect()
+    }
+    let handelsregister: Vec<regex::Captures<'_>> = if gate_hr && line.contains("HR") {
+        HANDELSREGISTER.captures_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for c in handelsregister {
+        let mut value = format!("{} {}", &c[1], &c[2]);
+        if let Some(suffix) = c.get(3) {
+            value.push(' ');
+            value.push_str(suffix.as_str());
+        }
+        out.push(LegalId {
+            kind: "registration".into(),
+            scheme: Some("handelsregister".into()),
+            value,
+            country: Some("DE".into()),
+            authority: court_near(lines, i),
+        });
+    }
+    let firmenbuch: Vec<regex::Captures<'_>> = if gate_fn && line.contains("FN") {
+        FIRMENBUCH.captures_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for c in firmenbuch {
+        out.push(LegalId {
+            kind: "registration".into(),
+            scheme: Some("firmenbuch".into()),
+            value: format!("FN {}", c[1].replace(' ', "")),
+            country: Some("AT".into()),
+            authority: court_near(lines, i),
+        });
+    }
+    let companies_house: Vec<regex::Captures<'_>> =
+        if gate_ch && (has("compan") || has("regist") || line.contains("CRN")) {
+            COMPANIES_HOUSE.captures_iter(line).collect()
         } else {
             Vec::new()
         };
-        for c in kvk {
-            out.push(LegalId {
-                kind: "registration".into(),
-                scheme: Some("kvk".into()),
-                value: c[1].to_string(),
-                country: Some("NL".into()),
-                authority: None,
-            });
+    for c in companies_house {
+        let raw = c[1].to_uppercase();
+        let value = if raw.chars().all(|c| c.is_ascii_digit()) {
+            format!("{raw:0>8}")
+        } else {
+            raw
+        };
+        out.push(LegalId {
+            kind: "registration".into(),
+            scheme: Some("companies-house".into()),
+            value,
+            country: Some("GB".into()),
+            authority: None,
+        });
+    }
+    let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs")) {
+        SIREN.captures_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for c in siren {
+        let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
+        let digits = digits_of(&d);
+        let label = c[1].to_string();
+        let scheme = match d.len() {
+            9 => "siren",
+            14 => "siret",
+            _ => continue,
+        };
+        if !luhn(&digits) {
+            continue;
         }
+        let authority = label
+            .to_uppercase()
+            .starts_with("RCS")
+            .then(|| label.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|a| a.len() > 3);
+        out.push(LegalId {
+            kind: "registration".into(),
+            scheme: Some(scheme.into()),
+            value: d,
+            country: Some("FR".into()),
+            authority,
+        });
+    }
+    let kvk: Vec<regex::Captures<'_>> = if gate_kvk
+        && (has("kvk")
+            || has("k.v.k")
+            || has("koophandel")
+            || has("chamber of commerce")
+            || has("handelsregister"))
+    {
+        KVK.captures_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for c in kvk {
+        out.push(LegalId {
+            kind: "registration".into(),
+            scheme: Some("kvk".into()),
+            value: c[1].to_string(),
+            country: Some("NL".into()),
+            authority: None,
+        });
     }
     out
 }

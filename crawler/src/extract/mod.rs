@@ -15,6 +15,7 @@ mod address;
 mod email;
 mod legal;
 mod literals;
+mod memo;
 mod people;
 mod phone;
 mod region;

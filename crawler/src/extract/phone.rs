@@ -15,6 +15,7 @@ use phonenumber::country::Id;
 use regex::Regex;
 
 use super::PhoneKind;
+use super::memo::Memo;
 use crate::page::Link;
 
 /// A run of digits with the separators phone numbers use.
@@ -100,39 +101,27 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
     for line in text.lines() {
         let has_digits = line.bytes().filter(u8::is_ascii_digit).count() >= 7;
         if has_digits {
-            for m in CANDIDATE.find_iter(line) {
-                let raw = m.as_str().trim_end_matches([')', '(', '-', '.', '/', ' ']);
-                let international = raw.starts_with('+') || raw.starts_with("00");
-                // Glued to letters or more digits: an SKU or an ID.
-                let before = line[..m.start()].chars().next_back();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '-' || c == '_') {
-                    continue;
+            // A line's numbers depend on the line, the label the line before
+            // left open and the region; footers repeat them on every page.
+            let found = LINE_MEMO.with(|m| {
+                let mut m = m.borrow_mut();
+                let (memo, key) = &mut *m;
+                key.clear();
+                key.push(match prev_line_label {
+                    None => '-',
+                    Some(PhoneKind::Phone) => 'p',
+                    Some(PhoneKind::Fax) => 'f',
+                });
+                match &region {
+                    Some(r) => key.push_str(r.as_ref()),
+                    None => key.push_str("--"),
                 }
-                let after = line[m.end()..].chars().next();
-                if after.is_some_and(|c| c.is_alphabetic() || c == '%' || c == '€' || c == '$') {
-                    continue;
-                }
-                let window_start = floor_char_boundary(line, m.start().saturating_sub(LABEL_REACH));
-                let window = &line[window_start..m.start()];
-                let label = LABEL
-                    .find_iter(window)
-                    .last()
-                    .filter(|l| label_reaches(&window[l.end()..]));
-                let kind = match label {
-                    Some(l) => Some(kind_of(l.as_str())),
-                    None if window.trim().is_empty() => prev_line_label,
-                    None => None,
-                };
-                if kind.is_none() && !international {
-                    continue;
-                }
-                if DATE_LIKE.is_match(raw.trim()) {
-                    continue;
-                }
-                if let Some(e164) = normalise(raw, region) {
-                    let kind = kind.unwrap_or(PhoneKind::Phone);
-                    insert(out, e164, kind);
-                }
+                key.push('\n');
+                key.push_str(line);
+                memo.get_or(key, || line_numbers(line, prev_line_label, region))
+            });
+            for (e164, kind) in found {
+                insert(out, e164, kind);
             }
         }
         // A label on its own line ("Telefon" / "+49 ...") covers the next line.
@@ -146,6 +135,54 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
             None
         };
     }
+}
+
+/// A line's numbers: E.164 and kind, in order.
+type LineNumbers = Vec<(String, PhoneKind)>;
+
+thread_local! {
+    /// Numbers per text line (see `from_text`), with a reusable key buffer.
+    static LINE_MEMO: RefCell<(Memo<LineNumbers>, String)> =
+        RefCell::new((Memo::default(), String::new()));
+}
+
+/// The numbers on one line, in order, with their kinds.
+fn line_numbers(line: &str, prev_line_label: Option<PhoneKind>, region: Option<Id>) -> LineNumbers {
+    let mut out = Vec::new();
+    for m in CANDIDATE.find_iter(line) {
+        let raw = m.as_str().trim_end_matches([')', '(', '-', '.', '/', ' ']);
+        let international = raw.starts_with('+') || raw.starts_with("00");
+        // Glued to letters or more digits: an SKU or an ID.
+        let before = line[..m.start()].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '-' || c == '_') {
+            continue;
+        }
+        let after = line[m.end()..].chars().next();
+        if after.is_some_and(|c| c.is_alphabetic() || c == '%' || c == '€' || c == '$') {
+            continue;
+        }
+        let window_start = floor_char_boundary(line, m.start().saturating_sub(LABEL_REACH));
+        let window = &line[window_start..m.start()];
+        let label = LABEL
+            .find_iter(window)
+            .last()
+            .filter(|l| label_reaches(&window[l.end()..]));
+        let kind = match label {
+            Some(l) => Some(kind_of(l.as_str())),
+            None if window.trim().is_empty() => prev_line_label,
+            None => None,
+        };
+        if kind.is_none() && !international {
+            continue;
+        }
+        if DATE_LIKE.is_match(raw.trim()) {
+            continue;
+        }
+        if let Some(e164) = normalise(raw, region) {
+            out.push((e164, kind.unwrap_or(PhoneKind::Phone)));
+        }
+    }
+    out
 }
 
 /// Words that may stand between a label and its number ("Call us on …",

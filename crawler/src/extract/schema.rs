@@ -4,15 +4,17 @@
 
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use super::address::Address;
 use super::legal::{self, LegalId};
+use super::memo::Memo;
 use super::text::shorten;
 use super::{Person, PhoneKind, Product};
 
 /// What a page's structured data says.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Structured {
     pub emails: Vec<String>,
     pub phones: Vec<(String, PhoneKind)>,
@@ -117,8 +119,49 @@ fn first_string(v: Option<&Value>) -> Option<String> {
     strings(v).into_iter().next()
 }
 
-/// Parses one JSON-LD script body.
+/// Parses one JSON-LD script body. The site's Organization or WebSite
+/// block is usually the same on every page, so what a body yields is kept
+/// per worker thread; findings only ever append to `out`, so appending the
+/// kept ones is the same as parsing again.
 pub fn from_json_ld(body: &str, out: &mut Structured) {
+    let found = JSON_LD_MEMO.with(|m| {
+        m.borrow_mut().get_or(body, || {
+            let mut one = Structured::default();
+            parse_json_ld(body, &mut one);
+            one
+        })
+    });
+    out.append(found);
+}
+
+thread_local! {
+    static JSON_LD_MEMO: RefCell<Memo<Structured>> = RefCell::new(Memo::default());
+}
+
+impl Structured {
+    fn append(&mut self, other: Structured) {
+        let Structured {
+            emails,
+            phones,
+            same_as,
+            people,
+            products,
+            addresses,
+            legal,
+            facts,
+        } = other;
+        self.emails.extend(emails);
+        self.phones.extend(phones);
+        self.same_as.extend(same_as);
+        self.people.extend(people);
+        self.products.extend(products);
+        self.addresses.extend(addresses);
+        self.legal.extend(legal);
+        self.facts.extend(facts);
+    }
+}
+
+fn parse_json_ld(body: &str, out: &mut Structured) {
     // Some sites wrap JSON-LD in CDATA markers or leave trailing semicolons.
     let body = body
         .trim()

@@ -1,0 +1,136 @@
+//! Per-thread memo of extraction results for text that repeats across a
+//! site's pages.
+//!
+//! Headers, navigation and footers (address, phone, legal lines) come back
+//! on every page of a site, so each worker thread keeps what a line yielded
+//! and a repeat costs a hash and a compare instead of regex scans. The key
+//! is the exact text the result depends on (the line plus whatever context
+//! the caller folds in), compared in full on a hit, so a cached result is
+//! always the one computing it would give. Findings are stored without the
+//! page URL, which callers add themselves.
+//!
+//! A line enters the memo only the second time it is seen: most lines of a
+//! page are unique to it and would only churn the memo. Both tables are
+//! bounded and cleared when full.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Results kept per memo.
+const ENTRIES: usize = 512;
+/// Hashes of lines seen once, waiting for a second sighting.
+const SEEN: usize = 4096;
+
+/// Keys are already hashes: pass them through.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in to stay correct.
+        self.0 = hash(bytes) ^ self.0.rotate_left(5);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type IdBuild = BuildHasherDefault<IdHasher>;
+
+/// A fast non-cryptographic hash (Fx-style, 8 bytes at a time). Collisions
+/// only cost a miss: hits compare the whole key.
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    // Spread the high bits down: the table indexes by the low ones.
+    h ^ (h >> 29)
+}
+
+pub struct Memo<V> {
+    entries: HashMap<u64, (Box<str>, V), IdBuild>,
+    seen: HashSet<u64, IdBuild>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::default(),
+            seen: HashSet::default(),
+        }
+    }
+}
+
+impl<V: Clone> Memo<V> {
+    /// The result for `key`: from the memo when this exact key was stored,
+    /// else `compute()` (stored if the key was seen before).
+    pub fn get_or(&mut self, key: &str, compute: impl FnOnce() -> V) -> V {
+        let h = hash(key.as_bytes());
+        if let Some((k, v)) = self.entries.get(&h)
+            && **k == *key
+        {
+            return v.clone();
+        }
+        let v = compute();
+        if self.seen.insert(h) {
+            if self.seen.len() > SEEN {
+                self.seen.clear();
+            }
+        } else {
+            if self.entries.len() >= ENTRIES {
+                self.entries.clear();
+            }
+            self.entries.insert(h, (key.into(), v.clone()));
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_on_second_sighting_and_compares_keys() {
+        let mut m: Memo<u32> = Memo::default();
+        let mut calls = 0;
+        for _ in 0..3 {
+            let v = m.get_or("Tel. 030 1234567", || {
+                calls += 1;
+                7
+            });
+            assert_eq!(v, 7);
+        }
+        // Computed on the first two sightings, served from the memo after.
+        assert_eq!(calls, 2);
+        assert_eq!(m.get_or("other", || 9), 9);
+    }
+
+    #[test]
+    fn bounded() {
+        let mut m: Memo<usize> = Memo::default();
+        for round in 0..2 {
+            for i in 0..3 * ENTRIES {
+                assert_eq!(m.get_or(&format!("line {i}"), || i), i, "round {round}");
+            }
+        }
+        assert!(m.entries.len() <= ENTRIES);
+        assert!(m.seen.len() <= SEEN);
+    }
+}
