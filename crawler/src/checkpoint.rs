@@ -160,15 +160,12 @@ impl Cursor {
     }
 
     /// Records how a prepared save ended. After a failure the changes taken
-    /// into it may be half written, so only a snapshot is safe next, and it
-    /// must spare the slot of the last good one.
+    /// into it may be half written, so only a snapshot is safe next.
     pub fn settle(&mut self, written: Result<Written>) -> Result<Saved> {
         let w = match written {
             Ok(w) => w,
             Err(e) => {
-                if let Some(b) = self.base.take() {
-                    self.resumed_slot = Some(b.slot);
-                }
+                self.abandon();
                 return Err(e);
             }
         };
@@ -197,6 +194,14 @@ impl Cursor {
             pages_visited: w.pages_visited,
             full: w.full,
         })
+    }
+
+    /// Makes the next save a full snapshot that spares the slot of the
+    /// last good one (changes taken out of the state were not written).
+    pub fn abandon(&mut self) {
+        if let Some(b) = self.base.take() {
+            self.resumed_slot = Some(b.slot);
+        }
     }
 
     /// The slot for the next full snapshot: never the one holding the

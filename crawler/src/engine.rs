@@ -912,11 +912,7 @@ impl Engine {
         run.writing = std::mem::take(&mut run.unsaved);
         run.last_save = Instant::now();
         if pending.is_err() {
-            // The changes taken out of the state are lost: the next save
-            // must be a full snapshot.
-            let _ = run
-                .cursor
-                .settle(Err(Error::Task("save not written".into())));
+            run.cursor.abandon();
         }
         pending
     }
