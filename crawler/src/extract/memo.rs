@@ -10,14 +10,18 @@
 //! page URL, which callers add themselves.
 //!
 //! A line enters the memo only the second time it is seen: most lines of a
-//! page are unique to it and would only churn the memo. Both tables are
-//! bounded and cleared when full.
+//! page are unique to it and would only churn the memo. Results live in two
+//! generations: when the young one is full it becomes the old one (the
+//! previous old one is dropped), and a hit in the old one moves the entry
+//! back to the young one. A footer line, hit on every page, so stays put
+//! while lines seen on a few pages (link texts, numbered items) come and
+//! go; clearing everything when full dropped the footer along with them.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Results kept per memo.
-const ENTRIES: usize = 512;
+/// Results kept per generation (so at most twice this per memo).
+const ENTRIES: usize = 256;
 /// Hashes of lines seen once, waiting for a second sighting.
 const SEEN: usize = 4096;
 
@@ -63,15 +67,19 @@ fn hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+type Table<V> = HashMap<u64, (Box<str>, V), IdBuild>;
+
 pub struct Memo<V> {
-    entries: HashMap<u64, (Box<str>, V), IdBuild>,
+    young: Table<V>,
+    old: Table<V>,
     seen: HashSet<u64, IdBuild>,
 }
 
 impl<V> Default for Memo<V> {
     fn default() -> Self {
         Self {
-            entries: HashMap::default(),
+            young: HashMap::default(),
+            old: HashMap::default(),
             seen: HashSet::default(),
         }
     }
@@ -82,10 +90,19 @@ impl<V: Clone> Memo<V> {
     /// else `compute()` (stored if the key was seen before).
     pub fn get_or(&mut self, key: &str, compute: impl FnOnce() -> V) -> V {
         let h = hash(key.as_bytes());
-        if let Some((k, v)) = self.entries.get(&h)
+        if let Some((k, v)) = self.young.get(&h)
             && **k == *key
         {
             return v.clone();
+        }
+        if let Some((k, v)) = self.old.remove(&h) {
+            if *k == *key {
+                let out = v.clone();
+                self.store(h, (k, v));
+                return out;
+            }
+            // Another key with the same hash: put it back untouched.
+            self.old.insert(h, (k, v));
         }
         let v = compute();
         if self.seen.insert(h) {
@@ -93,12 +110,16 @@ impl<V: Clone> Memo<V> {
                 self.seen.clear();
             }
         } else {
-            if self.entries.len() >= ENTRIES {
-                self.entries.clear();
-            }
-            self.entries.insert(h, (key.into(), v.clone()));
+            self.store(h, (key.into(), v.clone()));
         }
         v
+    }
+
+    fn store(&mut self, h: u64, entry: (Box<str>, V)) {
+        if self.young.len() >= ENTRIES {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(h, entry);
     }
 }
 
@@ -123,6 +144,24 @@ mod tests {
     }
 
     #[test]
+    fn a_line_hit_on_every_page_survives_churn() {
+        let mut m: Memo<usize> = Memo::default();
+        let mut footer_computed = 0;
+        for page in 0..10 * ENTRIES {
+            m.get_or("footer", || {
+                footer_computed += 1;
+                0
+            });
+            // Two link texts per page, each seen on a few pages.
+            for k in 0..2 {
+                let text = format!("Article {}", (page * 2 + k) / 3);
+                assert_eq!(m.get_or(&text, || 1), 1);
+            }
+        }
+        assert_eq!(footer_computed, 2);
+    }
+
+    #[test]
     fn bounded() {
         let mut m: Memo<usize> = Memo::default();
         for round in 0..2 {
@@ -130,7 +169,7 @@ mod tests {
                 assert_eq!(m.get_or(&format!("line {i}"), || i), i, "round {round}");
             }
         }
-        assert!(m.entries.len() <= ENTRIES);
+        assert!(m.young.len() <= ENTRIES && m.old.len() <= ENTRIES);
         assert!(m.seen.len() <= SEEN);
     }
 }
