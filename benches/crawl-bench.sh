@@ -28,7 +28,7 @@ SPIDER="$PEER/target/release/spider-crawl"
 SITE="$PEER/target/release/bench-site"
 
 row() { # name pages
-  printf '| %s | %s | %.2f | %.0f | %.3f | %.0f |\n' "$1" "$2" "$WALL" \
+  printf '| %s | %s | %.3f | %.0f | %.3f | %.0f |\n' "$1" "$2" "$WALL" \
     "$(echo "$2 / $WALL" | bc -l)" "$(echo "$CPU * 1000 / $2" | bc -l)" \
     "$(echo "$RSS_KIB / 1024" | bc -l)"
 }
