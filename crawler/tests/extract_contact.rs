@@ -76,6 +76,30 @@ fn emails_behind_cloudflare_obfuscation() {
 }
 
 #[test]
+fn emails_spelled_out_in_words() {
+    let html = r#"<html><body>
+        <p>Fragen? Schreiben Sie an kontakt at acme-werk dot de oder an
+        anna.becker at acme-werk dot de.</p>
+        <p>Our parent: info AT acme-holding DOT co DOT uk</p>
+        <p>Find us at acme-werk dot de. Those were the days of the dot com boom,
+        when money at the dot com companies flowed.</p>
+        <p>Partner: sales at other-firm dot com</p>
+        </body></html>"#;
+    let page = page_from_html("https://www.acme-werk.de/kontakt", 1, html, &[]);
+    let found = extractor("https://www.acme-werk.de/", "Acme Werk").extract(&page);
+    assert_eq!(
+        found.emails,
+        vec![
+            "anna.becker@acme-werk.de",
+            "info@acme-holding.co.uk",
+            "kontakt@acme-werk.de",
+        ],
+        "the site's own domain with a mailbox name, or AT/DOT in capitals; \
+         never prose or a lower-case address on another domain"
+    );
+}
+
+#[test]
 fn emails_never_from_comments_scripts_images_or_placeholders() {
     let all: Vec<String> = [(EN_SEED, EN_SITE), (DE_SEED, DE_SITE), (FR_SEED, FR_SITE)]
         .into_iter()

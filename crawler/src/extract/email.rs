@@ -1,5 +1,6 @@
 //! Email addresses: visible text (HTML comments never reach it), `mailto:`
-//! links, schema.org `email`, and `name [at] domain [dot] com` obfuscation.
+//! links, schema.org `email`, `name [at] domain [dot] com` obfuscation and,
+//! where it cannot be prose, `name at domain dot com`.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -39,6 +40,122 @@ static AT_HINT: LazyLock<LiteralSet> = LazyLock::new(|| {
 });
 static AT_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[\[\(\{<]\s*(?:at|ät|@)\s*[\]\)\}>]").expect("static regex"));
+
+/// `info at acme dot com`: "at" and "dot" as plain words. Prose reads the
+/// same way ("find us at acme dot com", "the dot com era"), so the match
+/// counts only where it cannot be prose (see [`spelled_is_address`]).
+static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})[ \t]+(at|AT)[ \t]+([A-Za-z0-9][A-Za-z0-9\-]*(?:[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+[A-Za-z0-9][A-Za-z0-9\-]*)+)\b",
+    )
+    .expect("static regex")
+});
+static SPELLED_DOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+").expect("static regex")
+});
+/// Mailbox names companies publish; with the site's own domain these make
+/// a spelled-out address (`kontakt at acme dot de`).
+const ROLE_MAILBOXES: &[&str] = &[
+    "info",
+    "contact",
+    "kontakt",
+    "office",
+    "buero",
+    "sales",
+    "vertrieb",
+    "support",
+    "service",
+    "hello",
+    "hallo",
+    "mail",
+    "post",
+    "team",
+    "jobs",
+    "careers",
+    "career",
+    "karriere",
+    "bewerbung",
+    "press",
+    "presse",
+    "media",
+    "marketing",
+    "hr",
+    "personal",
+    "billing",
+    "accounts",
+    "invoice",
+    "rechnung",
+    "buchhaltung",
+    "privacy",
+    "datenschutz",
+    "legal",
+    "recht",
+    "compliance",
+    "admin",
+    "webmaster",
+    "enquiries",
+    "inquiries",
+    "anfrage",
+    "orders",
+    "bestellung",
+    "shop",
+    "help",
+    "hilfe",
+    "feedback",
+    "partner",
+    "contact-us",
+    "contacto",
+    "bonjour",
+    "accueil",
+    "direction",
+];
+/// Words that read as the object of a sentence, never as a mailbox.
+const PROSE_WORDS: &[&str] = &[
+    "us",
+    "me",
+    "you",
+    "him",
+    "her",
+    "it",
+    "them",
+    "we",
+    "i",
+    "they",
+    "online",
+    "here",
+    "there",
+    "more",
+    "information",
+    "details",
+    "look",
+    "find",
+    "visit",
+    "see",
+    "email",
+];
+
+/// Whether a spelled-out match is an address rather than a sentence: "AT"
+/// and "DOT" written in capitals, as obfuscations are; or the site's own
+/// domain with a mailbox-like name (a role such as `info`, or a name joined
+/// by `.`, `_` or `-` such as `anna.becker`).
+fn spelled_is_address(local: &str, at: &str, dots: &str, domain: &str, site: Option<&str>) -> bool {
+    let local = local.to_ascii_lowercase();
+    if PROSE_WORDS.contains(&local.as_str()) {
+        return false;
+    }
+    let capitals = at == "AT" && !dots.contains("dot") && dots.contains("DOT");
+    let own_domain = site.is_some_and(|site| {
+        domain == site
+            || domain
+                .strip_suffix(site)
+                .is_some_and(|sub| sub.ends_with('.'))
+    });
+    let mailbox_like = ROLE_MAILBOXES.contains(&local.as_str())
+        || local
+            .trim_matches(['.', '_', '-'])
+            .contains(['.', '_', '-']);
+    capitals || (own_domain && mailbox_like)
+}
 
 /// File extensions that make `logo@2x.png` look like an address.
 const FILE_TLDS: &[&str] = &[
@@ -132,8 +249,10 @@ pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
     out.insert(candidate);
 }
 
-/// Addresses in visible text, plain and obfuscated.
-pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
+/// Addresses in visible text, plain and obfuscated. `site` is the
+/// registrable domain of the page, which a spelled-out address must name
+/// unless written in capitals.
+pub fn from_text(text: &str, site: Option<&str>, out: &mut BTreeSet<String>) {
     if text.contains('@') {
         for m in EMAIL.find_iter(text) {
             // An address glued to a preceding word char is a fragment of
@@ -145,7 +264,23 @@ pub fn from_text(text: &str, out: &mut BTreeSet<String>) {
             push_candidate(m.as_str(), out);
         }
     }
-    if AT_HINT.is_match(text.to_ascii_lowercase().as_bytes()) && AT_TOKEN.is_match(text) {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains(" at ")
+        && (lower.contains(" dot ") || lower.contains(" punkt ") || lower.contains(" point "))
+    {
+        for caps in SPELLED.captures_iter(text) {
+            let (Some(local), Some(at), Some(domain)) = (caps.get(1), caps.get(2), caps.get(3))
+            else {
+                continue;
+            };
+            let spelled = domain.as_str();
+            let domain = SPELLED_DOT.replace_all(spelled, ".").to_ascii_lowercase();
+            if spelled_is_address(local.as_str(), at.as_str(), spelled, &domain, site) {
+                push_candidate(&format!("{}@{}", local.as_str(), domain), out);
+            }
+        }
+    }
+    if AT_HINT.is_match(lower.as_bytes()) && AT_TOKEN.is_match(text) {
         for caps in OBFUSCATED.captures_iter(text) {
             let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
                 continue;
@@ -220,9 +355,42 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<String> {
+        found_on(text, None)
+    }
+
+    fn found_on(text: &str, site: Option<&str>) -> Vec<String> {
         let mut out = BTreeSet::new();
-        from_text(text, &mut out);
+        from_text(text, site, &mut out);
         out.into_iter().collect()
+    }
+
+    #[test]
+    fn spelled_out_on_the_sites_own_domain_or_in_capitals() {
+        let acme = Some("acme.de");
+        assert_eq!(
+            found_on("Schreiben Sie an kontakt at acme dot de", acme),
+            ["kontakt@acme.de"]
+        );
+        assert_eq!(
+            found_on("anna.becker at team dot acme dot de", acme),
+            ["anna.becker@team.acme.de"]
+        );
+        assert_eq!(
+            found_on("Mail: info AT othergroup DOT co DOT uk", acme),
+            ["info@othergroup.co.uk"]
+        );
+        assert_eq!(
+            found_on("kontakt at acme punkt de", acme),
+            ["kontakt@acme.de"]
+        );
+        // Prose, another domain, or a word that is no mailbox.
+        assert!(found_on("Find us at acme dot de for more", acme).is_empty());
+        assert!(found_on("info at othergroup dot com", acme).is_empty());
+        assert!(found_on("money at the dot com boom", acme).is_empty());
+        assert!(found_on("Visit us AT acme DOT de", acme).is_empty());
+        assert!(found_on("kontakt at acme dot de", None).is_empty());
+        // A capitalised AT with a lower-case dot is not the deliberate form.
+        assert!(found_on("info AT othergroup dot com", acme).is_empty());
     }
 
     #[test]

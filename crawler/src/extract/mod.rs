@@ -102,7 +102,8 @@ impl Extractor {
 
         // Emails.
         let mut emails = BTreeSet::new();
-        email::from_text(&scan.text, &mut emails);
+        let site = page.url.host_str().map(crate::scope::registrable_domain);
+        email::from_text(&scan.text, site.as_deref(), &mut emails);
         for link in &scan.links {
             email::from_href(&link.href, &mut emails);
         }
