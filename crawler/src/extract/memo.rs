@@ -24,6 +24,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 const ENTRIES: usize = 256;
 /// Hashes of lines seen once, waiting for a second sighting.
 const SEEN: usize = 4096;
+/// Longer keys are computed every time: a site repeating large blocks on
+/// every page must not make each memo hold hundreds of them per thread.
+const MAX_KEY_BYTES: usize = 2048;
 
 /// Keys are already hashes: pass them through.
 #[derive(Default)]
@@ -89,6 +92,9 @@ impl<V: Clone> Memo<V> {
     /// The result for `key`: from the memo when this exact key was stored,
     /// else `compute()` (stored if the key was seen before).
     pub fn get_or(&mut self, key: &str, compute: impl FnOnce() -> V) -> V {
+        if key.len() > MAX_KEY_BYTES {
+            return compute();
+        }
         let h = hash(key.as_bytes());
         if let Some((k, v)) = self.young.get(&h)
             && **k == *key
@@ -171,5 +177,21 @@ mod tests {
         }
         assert!(m.young.len() <= ENTRIES && m.old.len() <= ENTRIES);
         assert!(m.seen.len() <= SEEN);
+        // A long block is computed every time and never held.
+        let long = "x".repeat(MAX_KEY_BYTES + 1);
+        let mut calls = 0;
+        for _ in 0..3 {
+            m.get_or(&long, || {
+                calls += 1;
+                0
+            });
+        }
+        assert_eq!(calls, 3);
+        assert!(
+            !m.young
+                .values()
+                .chain(m.old.values())
+                .any(|(k, _)| k.len() > MAX_KEY_BYTES)
+        );
     }
 }
