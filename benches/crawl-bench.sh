@@ -38,7 +38,7 @@ compare_on_site() { # pages
   local max=$(($1 + 10))
   start_site "$1"
   echo
-  echo "Site: $1 generated pages (about 6 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+  echo "Site: $1 generated pages (about 2.8 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
   echo
   echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
   echo "|---|---:|---:|---:|---:|---:|"
