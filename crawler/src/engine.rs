@@ -387,27 +387,26 @@ impl SavePacing {
     }
 
     /// Whether to start a save now, no other being written. With a
-    /// `batch`, every that many pages. When the window itself bounds the
-    /// crawl (no batch): at once if writes are quicker than pages, as the
-    /// crawl goes on meanwhile; else once the pages in flight are in too,
-    /// since each save then costs about one write whatever it holds; but
-    /// no later than one write's time after dispatch stopped, so one slow
-    /// page does not hold up the rest.
+    /// `batch`, every that many pages. Otherwise only a full window calls
+    /// for one (so a slow, polite crawl saves about every `everyPages`
+    /// pages, not after each): at once if writes are quicker than pages, as
+    /// the crawl goes on meanwhile; else once the pages in flight are in
+    /// too, since each save then costs about one write whatever it holds;
+    /// but no later than one write's time after dispatch stopped, so one
+    /// slow page does not hold up the rest.
     fn due(&self, unsaved: usize, in_flight: usize, batch: Option<usize>, now: Instant) -> bool {
         if unsaved == 0 {
             return false;
         }
-        match batch {
-            Some(batch) if unsaved >= batch => true,
-            _ if in_flight == 0 => true,
-            Some(_) => false,
-            None => {
-                self.write_secs <= self.page_secs
-                    || self.blocked_since.is_some_and(|t| {
-                        now.saturating_duration_since(t).as_secs_f64() >= self.write_secs
-                    })
-            }
+        if batch.is_some_and(|batch| unsaved >= batch) {
+            return true;
         }
+        let Some(since) = self.blocked_since else {
+            return false;
+        };
+        in_flight == 0
+            || self.write_secs <= self.page_secs
+            || now.saturating_duration_since(since).as_secs_f64() >= self.write_secs
     }
 }
 
@@ -1064,26 +1063,37 @@ mod tests {
 
     #[test]
     fn save_pacing_with_room_in_the_window_saves_every_batch() {
-        let p = pacing(1, 4);
+        let mut p = pacing(1, 4);
         let now = Instant::now();
         assert!(!p.due(0, 0, Some(400), now), "nothing to save");
         assert!(!p.due(399, 32, Some(400), now));
         assert!(p.due(400, 32, Some(400), now));
-        // The crawl has nothing in flight (its end, or a full window).
-        assert!(p.due(3, 0, Some(400), now));
+        // Nothing in flight but room in the window: the crawl's end, where
+        // the engine's final save follows anyway.
+        assert!(!p.due(3, 0, Some(400), now));
+        // Writes so slow that the window filled: save once the pages in
+        // flight are in.
+        p.window_full(true, now);
+        assert!(!p.due(380, 2, Some(400), now));
+        assert!(p.due(382, 0, Some(400), now));
     }
 
     #[test]
     fn save_pacing_in_a_small_window_follows_write_and_page_times() {
         let now = Instant::now();
-        // Quick writes: save at once, the crawl goes on meanwhile.
-        assert!(pacing(2, 1).due(1, 9, None, now));
-        // Slow writes: wait for the pages in flight to join the save...
+        // A slow, polite crawl never fills the window: no save per page.
+        assert!(!pacing(500, 5).due(3, 1, None, now));
+        // Window full and quick writes: save at once, the crawl goes on.
+        let mut quick = pacing(2, 1);
+        quick.window_full(true, now);
+        assert!(quick.due(1, 9, None, now));
+        // Window full and slow writes: wait for the pages in flight to
+        // join the save...
         let mut slow = pacing(1, 4);
+        slow.window_full(true, now);
         assert!(!slow.due(6, 4, None, now));
         assert!(slow.due(10, 0, None, now));
-        // ...but no longer than one write's time once the window is full.
-        slow.window_full(true, now);
+        // ...but no longer than one write's time.
         assert!(!slow.due(6, 4, None, now + Duration::from_millis(3)));
         assert!(slow.due(6, 4, None, now + Duration::from_millis(5)));
         slow.window_full(false, now + Duration::from_millis(6));
