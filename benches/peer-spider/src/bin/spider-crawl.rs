@@ -24,5 +24,8 @@ async fn main() {
     let started = Instant::now();
     website.crawl().await;
     let pages = website.get_links().len();
-    println!("pages={pages} seconds={:.3}", started.elapsed().as_secs_f64());
+    println!(
+        "pages={pages} seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
 }
