@@ -35,6 +35,19 @@ pub struct LegalId {
     pub authority: Option<String>,
 }
 
+impl LegalId {
+    /// A company register number.
+    fn registration(scheme: &str, value: String, country: &str, authority: Option<String>) -> Self {
+        Self {
+            kind: "registration".into(),
+            scheme: Some(scheme.into()),
+            value,
+            country: Some(country.into()),
+            authority,
+        }
+    }
+}
+
 static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
@@ -405,13 +418,12 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             value.push(' ');
             value.push_str(suffix.as_str());
         }
-        out.push(LegalId {
-            kind: "registration".into(),
-            scheme: Some("handelsregister".into()),
+        out.push(LegalId::registration(
+            "handelsregister",
             value,
-            country: Some("DE".into()),
-            authority: court_near(lines, i),
-        });
+            "DE",
+            court_near(lines, i),
+        ));
     }
     let firmenbuch: Vec<regex::Captures<'_>> = if gate_fn && line.contains("FN") {
         FIRMENBUCH.captures_iter(line).collect()
@@ -419,13 +431,12 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         Vec::new()
     };
     for c in firmenbuch {
-        out.push(LegalId {
-            kind: "registration".into(),
-            scheme: Some("firmenbuch".into()),
-            value: format!("FN {}", c[1].replace(' ', "")),
-            country: Some("AT".into()),
-            authority: court_near(lines, i),
-        });
+        out.push(LegalId::registration(
+            "firmenbuch",
+            format!("FN {}", c[1].replace(' ', "")),
+            "AT",
+            court_near(lines, i),
+        ));
     }
     let companies_house: Vec<regex::Captures<'_>> =
         if gate_ch && (has("compan") || has("regist") || line.contains("CRN")) {
@@ -440,13 +451,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         } else {
             raw
         };
-        out.push(LegalId {
-            kind: "registration".into(),
-            scheme: Some("companies-house".into()),
-            value,
-            country: Some("GB".into()),
-            authority: None,
-        });
+        out.push(LegalId::registration("companies-house", value, "GB", None));
     }
     let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs")) {
         SIREN.captures_iter(line).collect()
@@ -470,13 +475,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             .starts_with("RCS")
             .then(|| label.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|a| a.len() > 3);
-        out.push(LegalId {
-            kind: "registration".into(),
-            scheme: Some(scheme.into()),
-            value: d,
-            country: Some("FR".into()),
-            authority,
-        });
+        out.push(LegalId::registration(scheme, d, "FR", authority));
     }
     let kvk: Vec<regex::Captures<'_>> = if gate_kvk
         && (has("kvk")
@@ -490,13 +489,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         Vec::new()
     };
     for c in kvk {
-        out.push(LegalId {
-            kind: "registration".into(),
-            scheme: Some("kvk".into()),
-            value: c[1].to_string(),
-            country: Some("NL".into()),
-            authority: None,
-        });
+        out.push(LegalId::registration("kvk", c[1].to_string(), "NL", None));
     }
     out
 }
