@@ -289,23 +289,17 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
         }
     });
     let any = |range: std::ops::Range<usize>| seen[range].iter().any(|b| *b);
-    let gate_vat = text.contains("CHE") || VAT_LABEL.is_match(text);
-    let gate_hr = text.contains("HRA") || text.contains("HRB");
-    let gate_fn = text.contains("FN");
-    let gate_ch = any(0..5) || text.contains("CRN");
-    let gate_fr = any(5..8);
-    let gate_kvk = any(8..13);
-    if !(gate_vat || gate_hr || gate_fn || gate_ch || gate_fr || gate_kvk) {
+    let gates = Gates {
+        vat: text.contains("CHE") || VAT_LABEL.is_match(text),
+        hr: text.contains("HRA") || text.contains("HRB"),
+        fn_: text.contains("FN"),
+        ch: any(0..5) || text.contains("CRN"),
+        fr: any(5..8),
+        kvk: any(8..13),
+    };
+    if !gates.any() {
         return out;
     }
-    let gates = Gates {
-        vat: gate_vat,
-        hr: gate_hr,
-        fn_: gate_fn,
-        ch: gate_ch,
-        fr: gate_fr,
-        kvk: gate_kvk,
-    };
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if !line.bytes().any(|b| b.is_ascii_digit()) {
@@ -360,6 +354,12 @@ struct Gates {
     ch: bool,
     fr: bool,
     kvk: bool,
+}
+
+impl Gates {
+    fn any(self) -> bool {
+        self.vat || self.hr || self.fn_ || self.ch || self.fr || self.kvk
+    }
 }
 
 thread_local! {
