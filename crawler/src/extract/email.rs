@@ -249,10 +249,10 @@ pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
     out.insert(candidate);
 }
 
-/// Addresses in visible text, plain and obfuscated. `site` is the
-/// registrable domain of the page, which a spelled-out address must name
-/// unless written in capitals.
-pub fn from_text(text: &str, site: Option<&str>, out: &mut BTreeSet<String>) {
+/// Addresses in visible text, plain and obfuscated. `host` is the page's
+/// host: a spelled-out address must name its registrable domain unless
+/// written in capitals.
+pub fn from_text(text: &str, host: Option<&str>, out: &mut BTreeSet<String>) {
     if text.contains('@') {
         for m in EMAIL.find_iter(text) {
             // An address glued to a preceding word char is a fragment of
@@ -268,6 +268,8 @@ pub fn from_text(text: &str, site: Option<&str>, out: &mut BTreeSet<String>) {
     if lower.contains(" at ")
         && (lower.contains(" dot ") || lower.contains(" punkt ") || lower.contains(" point "))
     {
+        // Looked up only here: most pages spell out no address.
+        let site = host.map(crate::scope::registrable_domain);
         for caps in SPELLED.captures_iter(text) {
             let (Some(local), Some(at), Some(domain)) = (caps.get(1), caps.get(2), caps.get(3))
             else {
@@ -275,7 +277,13 @@ pub fn from_text(text: &str, site: Option<&str>, out: &mut BTreeSet<String>) {
             };
             let spelled = domain.as_str();
             let domain = SPELLED_DOT.replace_all(spelled, ".").to_ascii_lowercase();
-            if spelled_is_address(local.as_str(), at.as_str(), spelled, &domain, site) {
+            if spelled_is_address(
+                local.as_str(),
+                at.as_str(),
+                spelled,
+                &domain,
+                site.as_deref(),
+            ) {
                 push_candidate(&format!("{}@{}", local.as_str(), domain), out);
             }
         }
@@ -358,15 +366,15 @@ mod tests {
         found_on(text, None)
     }
 
-    fn found_on(text: &str, site: Option<&str>) -> Vec<String> {
+    fn found_on(text: &str, host: Option<&str>) -> Vec<String> {
         let mut out = BTreeSet::new();
-        from_text(text, site, &mut out);
+        from_text(text, host, &mut out);
         out.into_iter().collect()
     }
 
     #[test]
     fn spelled_out_on_the_sites_own_domain_or_in_capitals() {
-        let acme = Some("acme.de");
+        let acme = Some("www.acme.de");
         assert_eq!(
             found_on("Schreiben Sie an kontakt at acme dot de", acme),
             ["kontakt@acme.de"]

@@ -102,8 +102,7 @@ impl Extractor {
 
         // Emails.
         let mut emails = BTreeSet::new();
-        let site = page.url.host_str().map(crate::scope::registrable_domain);
-        email::from_text(&scan.text, site.as_deref(), &mut emails);
+        email::from_text(&scan.text, page.url.host_str(), &mut emails);
         for link in &scan.links {
             email::from_href(&link.href, &mut emails);
         }
