@@ -156,7 +156,7 @@ static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
 /// French/Belgian: "12 rue de la Paix", "3bis avenue Foch".
 static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)[\p{L}\s'\-\.]{2,60})$",
+        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)([\p{L}\s'\-\.]{2,}))$",
     )
     .expect("static regex")
 });
@@ -176,13 +176,13 @@ static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "Springfield, IL 62701" (US).
 static US_CITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]{1,40}),\s*([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
         .expect("static regex")
 });
 /// "London EC1A 1BB" or "EC1A 1BB London" (UK).
 static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:([\p{Lu}][\p{L}\- ]{1,40}),?\s+)?([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]{1,40}))?$",
+        r"^(?:([\p{Lu}][\p{L}\- ]+),?\s+)?([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]+))?$",
     )
     .expect("static regex")
 });
@@ -248,6 +248,7 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
     if first.is_numeric() {
         if STREET_FR.is_match(line)
             && let Some(c) = STREET_FR.captures(line)
+            && at_most(c.get(2), 60)
         {
             return Some((c[1].trim().to_string(), StreetStyle::French));
         }
@@ -260,10 +261,19 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
     None
 }
 
+/// Whether a captured name is at most `chars` characters long. The patterns
+/// say `+` and the length is checked here: a bounded repeat of a Unicode
+/// letter class (`[\p{L} ]{1,40}`) compiles into forty copies of that class,
+/// which cost about 12 ms on a crawl's first page.
+fn at_most(m: Option<regex::Match<'_>>, chars: usize) -> bool {
+    m.is_none_or(|m| m.as_str().chars().count() <= chars)
+}
+
 /// City line after a street; fills postcode, locality, region and country.
 fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
     let line = line.trim().trim_end_matches(',');
     if let Some(c) = US_CITY.captures(line)
+        && at_most(c.get(1), 41)
         && US_STATES.contains(&&c[2])
     {
         a.locality = Some(c[1].trim().to_string());
@@ -313,6 +323,8 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
     if style == StreetStyle::English
         && let Some(c) = UK_CITY.captures(line)
         && (c.get(1).is_some() || c.get(3).is_some())
+        && at_most(c.get(1), 41)
+        && at_most(c.get(3), 41)
     {
         a.postal_code = Some(c[2].to_string());
         a.locality = c.get(1).or(c.get(3)).map(|m| m.as_str().trim().to_string());
