@@ -438,16 +438,6 @@ impl Engine {
         )?;
         let fetcher = Fetcher::new(cfg.fetch.clone(), cfg.guard.clone())?;
         let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
-        // The phone-number metadata takes about 0.1 s of a core to load.
-        // Loading it now on a thread of its own overlaps it with the start of
-        // the crawl and with the first page's extraction, which compiles the
-        // extraction patterns meanwhile. Without the thread it loads on first
-        // use, as before.
-        let _ = std::thread::Builder::new()
-            .name("phone-metadata".into())
-            .spawn(|| {
-                let _ = &*phonenumber::metadata::DATABASE;
-            });
         let politeness = Politeness::new(cfg.requests_per_second);
         Ok(Self {
             shared: Arc::new(Shared {

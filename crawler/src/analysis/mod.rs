@@ -422,13 +422,9 @@ fn category_label(c: &str) -> String {
 
 /// "+44 20 7946 0958" for a person to read; the E.164 form stays in links.
 fn readable_phone(e164: &str) -> String {
-    phonenumber::parse(None, e164)
-        .map(|n| {
-            n.format()
-                .mode(phonenumber::Mode::International)
-                .to_string()
-        })
-        .unwrap_or_else(|_| e164.to_string())
+    crate::extract::numbering::parse(None, e164)
+        .map(|(db, n)| crate::extract::numbering::international(db, &n))
+        .unwrap_or_else(|| e164.to_string())
 }
 
 fn platform_label(p: &str) -> &str {

@@ -16,6 +16,7 @@ mod email;
 mod legal;
 mod literals;
 mod memo;
+pub(crate) mod numbering;
 mod people;
 mod phone;
 mod region;

@@ -10,12 +10,12 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use phonenumber::Mode;
 use phonenumber::country::Id;
 use regex::Regex;
 
 use super::PhoneKind;
 use super::memo::Memo;
+use super::numbering;
 use crate::page::Link;
 
 /// A run of digits with the separators phone numbers use.
@@ -70,10 +70,9 @@ fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return hit;
     }
-    let result = phonenumber::parse(region, &key.0)
-        .ok()
-        .filter(phonenumber::is_valid)
-        .map(|n| n.format().mode(Mode::E164).to_string());
+    let result = numbering::parse(region, &key.0)
+        .filter(|(db, n)| phonenumber::is_valid_with(db, n))
+        .map(|(_, n)| numbering::e164(&n));
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CACHE_ENTRIES {
