@@ -4,7 +4,8 @@
 # machine's load hits them alike. Prints pages/s, CPU ms/page and peak RSS.
 #
 # Usage: benches/crawl-ab.sh PAGES EVERY_PAGES BINARY... (ROUNDS=2 by default)
-# The site server comes from benches/peer-spider (built here if missing).
+# The site server and the peer crawler come from benches/peer-spider (built
+# here if missing); the peer runs in every round too, as the first row.
 set -euo pipefail
 
 PAGES=$1
@@ -13,7 +14,8 @@ shift 2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEER="$ROOT/benches/peer-spider"
 SITE="$PEER/target/release/bench-site"
-[ -x "$SITE" ] || (cd "$PEER" && cargo build --quiet --release --bin bench-site)
+SPIDER="$PEER/target/release/spider-crawl"
+[ -x "$SITE" ] && [ -x "$SPIDER" ] || (cd "$PEER" && env -u CARGO_TARGET_DIR cargo build --quiet --release)
 # shellcheck source=benches/lib.sh
 . "$ROOT/benches/lib.sh"
 start_site "$PAGES"
@@ -21,6 +23,10 @@ start_site "$PAGES"
 echo "| binary | round | pages/s | CPU ms/page | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|"
 for round in $(seq 1 "${ROUNDS:-2}"); do
+  timed "$SPIDER" "http://127.0.0.1:$PORT/" $((PAGES + 10))
+  printf '| spider | %d | %.0f | %.3f | %.0f |\n' "$round" \
+    "$(echo "$PAGES / $WALL" | bc -l)" "$(echo "$CPU * 1000 / $PAGES" | bc -l)" \
+    "$(echo "$RSS_KIB / 1024" | bc -l)"
   for bin in "$@"; do
     cira_scan "$EVERY" $((PAGES + 10)) "$bin"
     printf '| %s | %d | %.0f | %.3f | %.0f |\n' "$bin" "$round" \
