@@ -1,20 +1,18 @@
-//! The streaming HTML pass: one `lol_html` run over a page fills a
+//! The streaming HTML pass: one run of [`tokenizer`] over a page fills a
 //! [`PageScan`] without building a DOM.
 //!
-//! `lol_html` hands out raw text and attribute values (entities still
-//! encoded) and may split a text node into several chunks, so text is
-//! buffered per text node and decoded once the node is complete.
-//!
-//! This runs for every crawled page, so the handlers avoid allocating:
-//! tag and attribute names are read in place from the source (the whole page
-//! is written in one call, so `lol_html`'s source offsets index `html`), and
-//! the pass state lives in a thread-local so end-tag handlers capture nothing.
+//! The tokenizer hands out raw text and attribute values (entities still
+//! encoded) as slices of the page; text is decoded where it is kept. End
+//! tags close elements the way a browser's open-element stack would for
+//! what this pass tracks: `</div>` closes the nearest open `div` and every
+//! element opened inside it and left open (an `<a>` without `</a>`), and an
+//! end tag with no open element of its name closes nothing.
+
+mod tokenizer;
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 
-use lol_html::html_content::{Attribute, Element, EndTag, TextChunk, TextType};
-use lol_html::{HtmlRewriter, Settings, doc_text, element};
+use tokenizer::{Sink, StartTag, TextKind, tokenize};
 
 use crate::page::{Link, PageScan};
 
@@ -29,6 +27,9 @@ const MAX_JSON_LD_BYTES: usize = 2 * 1024 * 1024;
 /// Longest tag or attribute name compared; every name this pass looks for
 /// is shorter, so a longer one is simply "some other name".
 const MAX_NAME: usize = 16;
+/// Most elements tracked as open. A page nesting deeper (only a hostile or
+/// broken one does) has its innermost elements closed by nothing.
+const MAX_OPEN: usize = 4096;
 
 /// Elements whose start and end become line breaks in the visible text.
 fn is_block(tag: &str) -> bool {
@@ -205,24 +206,20 @@ struct State {
     text: Collapser,
     /// Depth inside elements whose content is hidden.
     hidden: u32,
-    /// Raw text of the current text node, until its last chunk arrives.
-    node: String,
     title: Option<String>,
     link: Option<usize>,
     heading: Option<(u8, String)>,
     script: Option<(ScriptKind, String)>,
 }
 
-thread_local! {
-    /// The state of the pass running on this thread. End-tag handlers must
-    /// be `'static`; reaching the state through the thread instead of an
-    /// `Rc` leaves them zero-sized, so registering one allocates nothing.
-    static STATE: RefCell<State> = RefCell::new(State::default());
-}
-
-fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with(|s| f(&mut s.borrow_mut()))
-}
+/// What to do when an element is closed (bit flags).
+type Closing = u8;
+const END_BLOCK: Closing = 1;
+const CLOSE_LINK: Closing = 2;
+const CLOSE_HEADING: Closing = 4;
+const CLOSE_TITLE: Closing = 8;
+const CLOSE_SCRIPT: Closing = 16;
+const LEAVE_HIDDEN: Closing = 32;
 
 fn decode(raw: &str) -> String {
     html_escape::decode_html_entities(raw).into_owned()
@@ -240,32 +237,12 @@ fn tokens_contain(value: &str, token: &str) -> bool {
 }
 
 impl State {
-    fn on_text(&mut self, chunk: &TextChunk<'_>) {
-        if !chunk.last_in_text_node() {
-            self.node.push_str(chunk.as_str());
-            return;
-        }
-        // Most text nodes arrive in one chunk: use it in place rather than
-        // copying it into `node` first.
-        if self.node.is_empty() {
-            self.on_text_node(chunk.as_str(), chunk.text_type());
-        } else {
-            // `lol_html` often ends a node with an empty chunk. The buffer is
-            // kept (cleared, not dropped) so its capacity serves every node.
-            let mut node = std::mem::take(&mut self.node);
-            node.push_str(chunk.as_str());
-            self.on_text_node(&node, chunk.text_type());
-            node.clear();
-            self.node = node;
-        }
-    }
-
-    fn on_text_node(&mut self, raw: &str, text_type: TextType) {
+    fn on_text(&mut self, raw: &str, kind: TextKind) {
         if raw.is_empty() {
             return;
         }
-        match text_type {
-            TextType::ScriptData => {
+        match kind {
+            TextKind::Script => {
                 if let Some((kind, buf)) = &mut self.script {
                     match kind {
                         ScriptKind::JsonLd => {
@@ -282,12 +259,12 @@ impl State {
                     }
                 }
             }
-            TextType::RCData => {
+            TextKind::RcData => {
                 if let Some(title) = &mut self.title {
                     push_collapsed(title, &decode_text(raw), MAX_HEADING_TEXT);
                 }
             }
-            TextType::Data => {
+            TextKind::Data => {
                 if self.hidden > 0 {
                     return;
                 }
@@ -302,7 +279,7 @@ impl State {
                     push_collapsed(heading, &text, MAX_HEADING_TEXT);
                 }
             }
-            TextType::RawText | TextType::PlainText | TextType::CDataSection => {}
+            TextKind::RawText | TextKind::PlainText | TextKind::CData => {}
         }
     }
 
@@ -369,6 +346,28 @@ impl State {
     fn end_block(&mut self) {
         self.text.push_break();
     }
+
+    /// Runs what an element asked for when it closes.
+    fn close(&mut self, closing: Closing) {
+        if closing & END_BLOCK != 0 {
+            self.end_block();
+        }
+        if closing & CLOSE_LINK != 0 {
+            self.close_link();
+        }
+        if closing & CLOSE_HEADING != 0 {
+            self.close_heading();
+        }
+        if closing & CLOSE_TITLE != 0 {
+            self.close_title();
+        }
+        if closing & CLOSE_SCRIPT != 0 {
+            self.close_script_element();
+        }
+        if closing & LEAVE_HIDDEN != 0 {
+            self.leave_hidden();
+        }
+    }
 }
 
 /// The longest prefix of `s` of at most `max` bytes ending on a char boundary.
@@ -383,18 +382,6 @@ fn truncate_at_char(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Runs `f` on the state when the element's end tag arrives. Called with a
-/// function item (`State::close_link`), the boxed handler is zero-sized and
-/// registering it allocates nothing.
-fn on_end<F: Fn(&mut State) + 'static>(el: &mut Element<'_, '_>, f: F) {
-    if let Some(handlers) = el.end_tag_handlers() {
-        handlers.push(Box::new(move |_: &mut EndTag<'_>| {
-            with_state(&f);
-            Ok(())
-        }));
-    }
-}
-
 /// ASCII-lowercases `name` into `buf`; `None` when it is longer than any
 /// name this pass looks for.
 fn lower_name<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b str> {
@@ -405,52 +392,31 @@ fn lower_name<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b str> {
     std::str::from_utf8(out).ok()
 }
 
-/// The raw tag name of the element's start tag, read from the source.
-fn source_tag_name<'h>(html: &'h str, el: &Element<'_, '_>) -> Option<&'h str> {
-    let tag = html.get(el.source_location().bytes())?;
-    let rest = tag.strip_prefix('<')?;
-    let end = rest
-        .find(['\t', '\n', '\x0c', '\r', ' ', '/', '>'])
-        .unwrap_or(rest.len());
-    rest.get(..end).filter(|n| !n.is_empty())
-}
-
 /// The attributes this pass reads, raw (entities still encoded). The first
-/// of repeated attributes counts, as in `get_attribute`.
+/// of repeated attributes counts, as in a browser; an attribute without a
+/// value reads as empty.
 #[derive(Default)]
 struct Attrs<'a> {
     itemscope: bool,
-    cfemail: Option<Cow<'a, str>>,
-    href: Option<Cow<'a, str>>,
-    rel: Option<Cow<'a, str>>,
-    lang: Option<Cow<'a, str>>,
-    name: Option<Cow<'a, str>>,
-    property: Option<Cow<'a, str>>,
-    http_equiv: Option<Cow<'a, str>>,
-    itemprop: Option<Cow<'a, str>>,
-    content: Option<Cow<'a, str>>,
-    src: Option<Cow<'a, str>>,
-    type_: Option<Cow<'a, str>>,
+    cfemail: Option<&'a str>,
+    href: Option<&'a str>,
+    rel: Option<&'a str>,
+    lang: Option<&'a str>,
+    name: Option<&'a str>,
+    property: Option<&'a str>,
+    http_equiv: Option<&'a str>,
+    itemprop: Option<&'a str>,
+    content: Option<&'a str>,
+    src: Option<&'a str>,
+    type_: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
-    /// One pass over the element's attributes; names and values are sliced
-    /// from the source where `lol_html` gives their offsets.
-    fn read(html: &'a str, el: &Element<'_, '_>) -> Self {
+    /// One pass over the tag's attributes.
+    fn read(tag: &StartTag<'a>) -> Self {
         let mut attrs = Attrs::default();
-        for attr in el.attributes() {
+        for (raw_name, value) in tag.attributes() {
             let mut buf = [0u8; MAX_NAME];
-            let owned_name;
-            let raw_name = match attr
-                .name_source_location()
-                .and_then(|l| html.get(l.bytes()))
-            {
-                Some(n) => n,
-                None => {
-                    owned_name = attr.name();
-                    &owned_name
-                }
-            };
             let Some(name) = lower_name(raw_name.as_bytes(), &mut buf) else {
                 continue;
             };
@@ -473,73 +439,75 @@ impl<'a> Attrs<'a> {
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(value(html, attr));
+                *slot = Some(value.unwrap_or(""));
             }
         }
         attrs
     }
 }
 
-/// An attribute's raw value, borrowed from the source when possible.
-fn value<'a>(html: &'a str, attr: &Attribute<'_>) -> Cow<'a, str> {
-    match attr
-        .value_source_location()
-        .and_then(|l| html.get(l.bytes()))
-    {
-        Some(v) => Cow::Borrowed(v),
-        None => Cow::Owned(attr.value()),
-    }
+fn decoded(v: Option<&str>) -> Option<String> {
+    v.map(decode)
 }
 
-fn decoded(v: Option<&Cow<'_, str>>) -> Option<String> {
-    v.map(|v| decode(v))
+/// HTML elements that never have content or an end tag.
+fn is_void(tag: &str) -> bool {
+    matches!(
+        tag,
+        "area"
+            | "base"
+            | "basefont"
+            | "bgsound"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
 }
 
-fn on_element(html: &str, el: &mut Element<'_, '_>) {
-    let mut buf = [0u8; MAX_NAME];
-    let owned_tag;
-    let tag: &str = match source_tag_name(html, el) {
-        Some(raw) => lower_name(raw.as_bytes(), &mut buf).unwrap_or(""),
-        None => {
-            owned_tag = el.tag_name();
-            &owned_tag
-        }
-    };
-    let attrs = Attrs::read(html, el);
-    STATE.with(|state| on_element_with(&mut state.borrow_mut(), el, tag, &attrs));
-}
-
-fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &Attrs<'_>) {
+/// Handles a start tag (`tag` lower-cased); returns what to do when the
+/// element closes. `has_content` is false for elements that cannot have
+/// content or an end tag (`<br>`, a self-closing SVG element).
+fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bool) -> Closing {
+    let mut closing = 0;
     if attrs.itemscope {
         st.scan.has_microdata = true;
     }
     if st.scan.cf_emails.len() < 100
-        && let Some(v) = &attrs.cfemail
+        && let Some(v) = attrs.cfemail
     {
         st.scan.cf_emails.push(v.to_string());
     }
     if is_block(tag) && st.hidden == 0 {
         st.text.push_break();
-        if tag != "br" && tag != "hr" {
-            on_end(el, State::end_block);
+        if has_content {
+            closing |= END_BLOCK;
         }
     } else if matches!(tag, "td" | "th" | "img" | "input" | "button") {
         st.text.push_space();
     }
     match tag {
         "html" if st.scan.lang.is_none() => {
-            st.scan.lang = decoded(attrs.lang.as_ref()).filter(|l| !l.trim().is_empty());
+            st.scan.lang = decoded(attrs.lang).filter(|l| !l.trim().is_empty());
         }
         "title" if st.hidden == 0 && st.title.is_none() => {
             st.title = Some(String::new());
-            on_end(el, State::close_title);
-            return;
+            return closing | CLOSE_TITLE;
         }
         "base" if st.scan.base_href.is_none() => {
-            st.scan.base_href = decoded(attrs.href.as_ref());
+            st.scan.base_href = decoded(attrs.href);
         }
         "link" => {
-            if let (Some(rel), Some(href)) = (&attrs.rel, decoded(attrs.href.as_ref())) {
+            if let (Some(rel), Some(href)) = (attrs.rel, decoded(attrs.href)) {
                 if tokens_contain(rel, "canonical") && st.scan.canonical.is_none() {
                     st.scan.canonical = Some(href.clone());
                 }
@@ -551,11 +519,10 @@ fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &
         "meta" => {
             let key = attrs
                 .name
-                .as_ref()
-                .or(attrs.property.as_ref())
-                .or(attrs.http_equiv.as_ref())
-                .or(attrs.itemprop.as_ref());
-            if let (Some(key), Some(content)) = (key, decoded(attrs.content.as_ref())) {
+                .or(attrs.property)
+                .or(attrs.http_equiv)
+                .or(attrs.itemprop);
+            if let (Some(key), Some(content)) = (key, decoded(attrs.content)) {
                 let key = decode_text(key).trim().to_ascii_lowercase();
                 if key == "robots" {
                     let c = content.to_ascii_lowercase();
@@ -570,11 +537,10 @@ fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &
             }
         }
         "a" | "area" => {
-            if let Some(href) = &attrs.href {
+            if let Some(href) = attrs.href {
                 st.close_link();
                 let rel = attrs
                     .rel
-                    .as_ref()
                     .map(|r| decode_text(r).trim().to_ascii_lowercase())
                     .filter(|r| !r.is_empty());
                 st.scan.links.push(Link {
@@ -584,8 +550,7 @@ fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &
                 });
                 if tag == "a" {
                     st.link = Some(st.scan.links.len() - 1);
-                    on_end(el, State::close_link);
-                    return;
+                    return closing | CLOSE_LINK;
                 }
             }
         }
@@ -593,16 +558,15 @@ fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &
             st.close_heading();
             let level = tag.as_bytes()[1] - b'0';
             st.heading = Some((level, String::new()));
-            on_end(el, State::close_heading);
-            return;
+            return closing | CLOSE_HEADING;
         }
         "script" => {
-            if let Some(src) = &attrs.src {
+            if let Some(src) = attrs.src {
                 st.scan
                     .script_srcs
                     .push(decode_text(src).trim().to_string());
             }
-            let kind = match &attrs.type_ {
+            let kind = match attrs.type_ {
                 Some(t) if t.trim().eq_ignore_ascii_case("application/ld+json") => {
                     ScriptKind::JsonLd
                 }
@@ -612,16 +576,19 @@ fn on_element_with(st: &mut State, el: &mut Element<'_, '_>, tag: &str, attrs: &
             };
             st.close_script();
             st.script = Some((kind, String::new()));
+            if !has_content {
+                return closing;
+            }
             st.hidden += 1;
-            on_end(el, State::close_script_element);
-            return;
+            return closing | CLOSE_SCRIPT;
         }
         _ => {}
     }
-    if is_hidden_container(tag) && el.end_tag_handlers().is_some() {
+    if is_hidden_container(tag) && has_content {
         st.hidden += 1;
-        on_end(el, State::leave_hidden);
+        closing |= LEAVE_HIDDEN;
     }
+    closing
 }
 
 fn is_js_type(t: &str) -> bool {
@@ -629,41 +596,72 @@ fn is_js_type(t: &str) -> bool {
     t.is_empty() || t == "module" || t.contains("javascript") || t.contains("ecmascript")
 }
 
-/// Runs the streaming pass over one page.
-pub fn scan_html(html: &str) -> PageScan {
-    // A fresh state: a pass that panicked half-way must not leak into this one.
-    let fresh = State {
-        text: Collapser {
-            // Visible text is typically a fraction of the markup; reserving
-            // some of it up front saves most regrowth copies.
-            out: String::with_capacity(html.len() / 4),
-            pending_space: false,
-        },
-        ..State::default()
-    };
-    STATE.with(|s| *s.borrow_mut() = fresh);
-    {
-        let settings = Settings::new()
-            .with_strict(false)
-            .append_element_content_handler(element!("*", |el| {
-                on_element(html, el);
-                Ok(())
-            }))
-            .append_document_content_handler(doc_text!(|chunk| {
-                with_state(|s| s.on_text(chunk));
-                Ok(())
-            }));
-        let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-        // The whole page goes in one write, so the source offsets `lol_html`
-        // reports index `html`. A failed write (only possible on internal
-        // limits) leaves what was gathered so far, the best a broken page
-        // can give.
-        let ok = rewriter.write(html.as_bytes()).is_ok();
-        if ok && let Err(e) = rewriter.end() {
-            tracing::debug!(error = %e, "html pass ended early");
+/// An element that may still be closed by an end tag.
+struct Open<'a> {
+    /// The name as written.
+    name: &'a str,
+    closing: Closing,
+}
+
+/// The pass: page state plus the stack of open elements.
+struct Pass<'a> {
+    st: State,
+    open: Vec<Open<'a>>,
+}
+
+impl<'a> Sink<'a> for Pass<'a> {
+    fn start_tag(&mut self, tag: &StartTag<'a>) {
+        let mut buf = [0u8; MAX_NAME];
+        let name = lower_name(tag.name.as_bytes(), &mut buf).unwrap_or("");
+        let has_content = if tag.foreign {
+            !tag.self_closing
+        } else {
+            !is_void(name)
+        };
+        let attrs = Attrs::read(tag);
+        let closing = on_element_with(&mut self.st, name, &attrs, has_content);
+        if has_content && self.open.len() < MAX_OPEN {
+            self.open.push(Open {
+                name: tag.name,
+                closing,
+            });
         }
     }
-    let mut st = STATE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+
+    fn end_tag(&mut self, name: &'a str) {
+        let Some(at) = self
+            .open
+            .iter()
+            .rposition(|o| o.name.eq_ignore_ascii_case(name))
+        else {
+            return;
+        };
+        for open in self.open.drain(at..) {
+            self.st.close(open.closing);
+        }
+    }
+
+    fn text(&mut self, text: &'a str, kind: TextKind) {
+        self.st.on_text(text, kind);
+    }
+}
+
+/// Runs the streaming pass over one page.
+pub fn scan_html(html: &str) -> PageScan {
+    let mut pass = Pass {
+        st: State {
+            text: Collapser {
+                // Visible text is typically a fraction of the markup;
+                // reserving some of it up front saves most regrowth copies.
+                out: String::with_capacity(html.len() / 4),
+                pending_space: false,
+            },
+            ..State::default()
+        },
+        open: Vec::with_capacity(64),
+    };
+    tokenize(html, &mut pass);
+    let mut st = pass.st;
     st.close_link();
     st.close_heading();
     st.close_script();
@@ -863,5 +861,46 @@ mod tests {
         let s = scan_html("\u{0}<<<>>>&&&;<//a></p></div><a href=\"");
         assert!(s.links.is_empty());
         let _ = scan_html("");
+    }
+
+    #[test]
+    fn end_tags_close_what_is_open() {
+        // `</span>` closes the `<a>` left open inside it; a stray `</div>`
+        // closes nothing.
+        let s = scan_html(
+            "<h2>Title</div> more</h2><p>a <span><a href='/x'>link <b>text</span> after</p>",
+        );
+        assert_eq!(s.headings, vec![(2, "Title more".to_string())]);
+        assert_eq!(s.links[0].text, "link text");
+        assert_eq!(s.text, "Title more\na link text after");
+        // End tag names match whatever their case.
+        let s = scan_html("<DIV><A HREF='/x'>X</a></Div>y");
+        assert_eq!(s.links[0].text, "X");
+        assert_eq!(s.text, "X\ny");
+    }
+
+    #[test]
+    fn foreign_and_void_elements_close_nothing_later() {
+        // A self-closing script in SVG hides nothing after the SVG, and a
+        // `<br>` never waits for an end tag.
+        let s = scan_html("<svg><script/><text>icon</text></svg><p>visible<br>line</p>");
+        assert_eq!(s.text, "visible\nline");
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let depth = MAX_OPEN * 3;
+        let html = format!(
+            "{}<a href='/deep'>deep</a>{}<p>end</p>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let s = scan_html(&html);
+        // Past `MAX_OPEN` elements are not tracked, so this `<a>` is closed
+        // by nothing and its text runs on; everything is still read.
+        assert_eq!(s.links.len(), 1);
+        assert_eq!(s.links[0].href, "/deep");
+        assert!(s.links[0].text.starts_with("deep"));
+        assert!(s.text.ends_with("end"));
     }
 }
