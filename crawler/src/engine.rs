@@ -410,6 +410,9 @@ impl SavePacing {
     }
 }
 
+/// How long analysis runs before its finished sections are saved.
+const ANALYSIS_SAVE_AFTER: Duration = Duration::from_secs(1);
+
 /// A checkpoint write in the background, with how long it took.
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
@@ -534,6 +537,8 @@ impl Engine {
                 .await?;
         }
         if run.state.phase == ScanPhase::Analyzing {
+            // One copy of the entities serves every section.
+            let entities = Arc::new(run.state.entities.clone());
             for section in cfg.sections.clone() {
                 if run.state.sections.iter().any(|s| s.section == section) {
                     continue;
@@ -544,13 +549,18 @@ impl Engine {
                 }
                 run.activity = format!("analysing {}", section.as_str());
                 self.publish(&run);
-                let entities = run.state.entities.clone();
+                let entities = Arc::clone(&entities);
                 let result: SectionResult =
                     tokio::task::spawn_blocking(move || analyze_section(section, &entities))
                         .await
                         .map_err(|e| Error::Task(e.to_string()))?;
                 run.state.sections.push(result);
-                self.save(&mut run).await?;
+                // Finished sections are saved once analysis has run for a
+                // while; a few milliseconds of it are cheaper to redo after
+                // a kill than a synced write per section.
+                if run.last_save.elapsed() >= ANALYSIS_SAVE_AFTER {
+                    self.save(&mut run).await?;
+                }
             }
             self.set_phase(&mut run, ScanPhase::Generating, "writing the report")
                 .await?;
