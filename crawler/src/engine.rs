@@ -361,17 +361,23 @@ impl Run {
 /// writes have been taking.
 #[derive(Debug, Default)]
 struct SavePacing {
-    /// Moving averages, in seconds, of a page (dispatch to result) and of a
-    /// checkpoint write.
+    /// Moving averages, in seconds, of a page (dispatch to result), of the
+    /// time between two pages' results, and of a checkpoint write.
     page_secs: f64,
+    gap_secs: f64,
     write_secs: f64,
+    last_page: Option<Instant>,
     /// Since when dispatch has waited for a save (the window is full).
     blocked_since: Option<Instant>,
 }
 
 impl SavePacing {
-    fn page_done(&mut self, took: Duration) {
+    fn page_done(&mut self, took: Duration, now: Instant) {
         self.page_secs = moving_average(self.page_secs, took);
+        if let Some(last) = self.last_page {
+            self.gap_secs = moving_average(self.gap_secs, now.saturating_duration_since(last));
+        }
+        self.last_page = Some(now);
     }
 
     fn write_done(&mut self, took: Duration) {
@@ -386,27 +392,37 @@ impl SavePacing {
         }
     }
 
-    /// Whether to start a save now, no other being written. With a
-    /// `batch`, every that many pages. Otherwise only a full window calls
-    /// for one (so a slow, polite crawl saves about every `everyPages`
-    /// pages, not after each): at once if writes are quicker than pages, as
-    /// the crawl goes on meanwhile; else once the pages in flight are in
-    /// too, since each save then costs about one write whatever it holds;
-    /// but no later than one write's time after dispatch stopped, so one
-    /// slow page does not hold up the rest.
-    fn due(&self, unsaved: usize, in_flight: usize, batch: Option<usize>, now: Instant) -> bool {
+    /// Pages expected to come in while one write is on its way, with a
+    /// margin of two.
+    fn pages_per_write(&self) -> f64 {
+        if self.gap_secs > 0.0 {
+            2.0 * self.write_secs / self.gap_secs
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether to start a save now, no other being written, with `room`
+    /// more pages allowed at risk before dispatch must wait.
+    ///
+    /// A save starts when the room left is about what comes in during one
+    /// write, so it lands as the window fills: a slow, polite crawl saves
+    /// about every `everyPages` pages (not after each), and a fast one with
+    /// a large window about once per window, never waiting for it. When the
+    /// window is full anyway: at once if writes are quicker than pages; else
+    /// once the pages in flight are in too, since each save then costs about
+    /// one write whatever it holds, but no later than one write's time after
+    /// dispatch stopped, so one slow page does not hold up the rest.
+    fn due(&self, unsaved: usize, in_flight: usize, room: usize, now: Instant) -> bool {
         if unsaved == 0 {
             return false;
         }
-        if batch.is_some_and(|batch| unsaved >= batch) {
-            return true;
+        if let Some(since) = self.blocked_since {
+            return in_flight == 0
+                || self.write_secs <= self.page_secs
+                || now.saturating_duration_since(since).as_secs_f64() >= self.write_secs;
         }
-        let Some(since) = self.blocked_since else {
-            return false;
-        };
-        in_flight == 0
-            || self.write_secs <= self.page_secs
-            || now.saturating_duration_since(since).as_secs_f64() >= self.write_secs
+        room as f64 <= self.pages_per_write()
     }
 }
 
@@ -622,10 +638,6 @@ impl Engine {
         let cfg = self.cfg();
         let every_pages = cfg.every_pages.max(1) as usize;
         let concurrency = cfg.crawl.concurrency.max(1) as usize;
-        // When the window has room for a full set of pages in flight, a save
-        // starts every half of what is left beside them, so the next save
-        // is written while the crawl goes on.
-        let batch = (every_pages > concurrency + 1).then(|| (every_pages - concurrency) / 2);
         let max_pages = u64::from(cfg.crawl.max_pages);
         let mut workers: JoinSet<PageResult> = JoinSet::new();
         let mut writing: Option<WriteFuture<'_>> = None;
@@ -651,8 +663,9 @@ impl Engine {
                 run.in_flight.insert(handle.id(), (item, Instant::now()));
             }
             let now = Instant::now();
-            run.pacing.window_full(run.at_risk() >= every_pages, now);
-            let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), batch, now);
+            let room = every_pages.saturating_sub(run.at_risk());
+            run.pacing.window_full(room == 0, now);
+            let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), room, now);
             if writing.is_none() && !cancel.is_cancelled() && due {
                 interval_due = false;
                 let pending = self.prepare_save(run)?;
@@ -693,7 +706,7 @@ impl Engine {
                     match joined {
                         Some(Ok((id, result))) => {
                             if let Some((item, dispatched)) = run.in_flight.remove(&id) {
-                                run.pacing.page_done(dispatched.elapsed());
+                                run.pacing.page_done(dispatched.elapsed(), Instant::now());
                                 self.record(run, item, result)?;
                             }
                         }
@@ -1054,50 +1067,62 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
 mod tests {
     use super::*;
 
-    fn pacing(page_ms: u64, write_ms: u64) -> SavePacing {
+    /// Pacing after pages `gap_ms` apart, each `page_ms` long, and writes
+    /// of `write_ms`.
+    fn pacing(page_ms: u64, gap_ms: u64, write_ms: u64) -> SavePacing {
         let mut p = SavePacing::default();
-        p.page_done(Duration::from_millis(page_ms));
+        let start = Instant::now();
+        for i in 0..2 {
+            p.page_done(
+                Duration::from_millis(page_ms),
+                start + Duration::from_millis(i * gap_ms),
+            );
+        }
         p.write_done(Duration::from_millis(write_ms));
         p
     }
 
     #[test]
-    fn save_pacing_with_room_in_the_window_saves_every_batch() {
-        let mut p = pacing(1, 4);
+    fn save_pacing_saves_as_the_window_fills() {
         let now = Instant::now();
-        assert!(!p.due(0, 0, Some(400), now), "nothing to save");
-        assert!(!p.due(399, 32, Some(400), now));
-        assert!(p.due(400, 32, Some(400), now));
-        // Nothing in flight but room in the window: the crawl's end, where
-        // the engine's final save follows anyway.
-        assert!(!p.due(3, 0, Some(400), now));
-        // Writes so slow that the window filled: save once the pages in
-        // flight are in.
-        p.window_full(true, now);
-        assert!(!p.due(380, 2, Some(400), now));
-        assert!(p.due(382, 0, Some(400), now));
+        let fast = pacing(1, 1, 4);
+        assert!(!fast.due(0, 0, 0, now), "nothing to save");
+        // Two writes' worth of pages (2 x 4 ms / 1 ms = 8) left: save now.
+        assert!(!fast.due(400, 32, 9, now));
+        assert!(fast.due(400, 32, 8, now));
+        // A slow, polite crawl (a page a second, 20 ms writes) saves only
+        // when one more page would fill the window: not every few pages.
+        let mut polite = pacing(300, 1000, 20);
+        assert!(!polite.due(3, 4, 3, now));
+        assert!(!polite.due(5, 4, 1, now));
+        polite.window_full(true, now);
+        assert!(polite.due(6, 4, 0, now));
+        // Before anything was measured, only a full window calls for a save.
+        let fresh = SavePacing::default();
+        assert!(!fresh.due(5, 1, 1, now));
+        assert!(fresh.due(5, 1, 0, now));
     }
 
     #[test]
-    fn save_pacing_in_a_small_window_follows_write_and_page_times() {
+    fn save_pacing_with_a_full_window_follows_write_and_page_times() {
         let now = Instant::now();
-        // A slow, polite crawl never fills the window: no save per page.
-        assert!(!pacing(500, 5).due(3, 1, None, now));
         // Window full and quick writes: save at once, the crawl goes on.
-        let mut quick = pacing(2, 1);
+        let mut quick = pacing(2, 1, 1);
         quick.window_full(true, now);
-        assert!(quick.due(1, 9, None, now));
+        assert!(quick.due(1, 9, 0, now));
         // Window full and slow writes: wait for the pages in flight to
         // join the save...
-        let mut slow = pacing(1, 4);
+        let mut slow = pacing(1, 1, 4);
         slow.window_full(true, now);
-        assert!(!slow.due(6, 4, None, now));
-        assert!(slow.due(10, 0, None, now));
+        assert!(!slow.due(6, 4, 0, now));
+        assert!(slow.due(10, 0, 0, now));
         // ...but no longer than one write's time.
-        assert!(!slow.due(6, 4, None, now + Duration::from_millis(3)));
-        assert!(slow.due(6, 4, None, now + Duration::from_millis(5)));
+        assert!(!slow.due(6, 4, 0, now + Duration::from_millis(3)));
+        assert!(slow.due(6, 4, 0, now + Duration::from_millis(5)));
+        // With room again, the room rule applies (8 pages per write here).
         slow.window_full(false, now + Duration::from_millis(6));
-        assert!(!slow.due(6, 4, None, now + Duration::from_millis(7)));
+        assert!(slow.due(6, 4, 8, now + Duration::from_millis(7)));
+        assert!(!slow.due(6, 4, 9, now + Duration::from_millis(7)));
     }
 
     #[test]
