@@ -10,7 +10,6 @@
 //! line, so years and prices followed by a capitalised word do not.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -210,28 +209,14 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
         return None;
     }
     // The same footer or contact address comes back on every page of a
-    // site; capturing its parts once per worker thread is enough. Only
-    // streets are kept: the many other lines would churn the cache.
-    if let Some(hit) = STREET_CACHE.with(|c| c.borrow().get(line).cloned()) {
-        return Some(hit);
-    }
-    let result = street_uncached(line)?;
-    STREET_CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= STREET_CACHE_ENTRIES {
-            c.clear();
-        }
-        c.insert(line.to_string(), result.clone());
-    });
-    Some(result)
+    // site; capturing its parts once per worker thread is enough.
+    STREET_MEMO.with(|m| m.borrow_mut().get_or(line, || street_uncached(line)))
 }
 
-/// Entries in each worker thread's cache of street lines.
-const STREET_CACHE_ENTRIES: usize = 1024;
-
 thread_local! {
-    static STREET_CACHE: RefCell<HashMap<String, (String, StreetStyle)>> =
-        RefCell::new(HashMap::new());
+    /// What `street_uncached` found in a line.
+    static STREET_MEMO: RefCell<Memo<Option<(String, StreetStyle)>>> =
+        RefCell::new(Memo::default());
 }
 
 fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
