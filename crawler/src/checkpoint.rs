@@ -118,8 +118,9 @@ pub struct Written {
 
 /// A journal never grows past this (it must fit one ConfigMap).
 pub const MAX_JOURNAL_BYTES: u64 = 512 * 1024;
-/// A journal may always grow to this, however small its snapshot.
-const MIN_JOURNAL_BYTES: u64 = 64 * 1024;
+/// A journal may always grow to this, however small its snapshot: a
+/// well-compressed state must not be re-encoded every few dozen saves.
+const MIN_JOURNAL_BYTES: u64 = 256 * 1024;
 /// Most records in one journal (bounds the replay on resume).
 pub const MAX_JOURNAL_RECORDS: u64 = 1000;
 
