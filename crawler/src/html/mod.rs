@@ -607,6 +607,10 @@ struct Open<'a> {
 struct Pass<'a> {
     st: State,
     open: Vec<Open<'a>>,
+    /// Open elements an end tag may still look through. A page of stray
+    /// end tags under a deep stack would otherwise cost depth x tags; once
+    /// spent, end tags close nothing.
+    search_budget: usize,
 }
 
 impl<'a> Sink<'a> for Pass<'a> {
@@ -629,11 +633,18 @@ impl<'a> Sink<'a> for Pass<'a> {
     }
 
     fn end_tag(&mut self, name: &'a str) {
-        let Some(at) = self
-            .open
-            .iter()
-            .rposition(|o| o.name.eq_ignore_ascii_case(name))
-        else {
+        let mut found = None;
+        for (i, open) in self.open.iter().enumerate().rev() {
+            if self.search_budget == 0 {
+                return;
+            }
+            self.search_budget -= 1;
+            if open.name.eq_ignore_ascii_case(name) {
+                found = Some(i);
+                break;
+            }
+        }
+        let Some(at) = found else {
             return;
         };
         for open in self.open.drain(at..) {
@@ -659,6 +670,9 @@ pub fn scan_html(html: &str) -> PageScan {
             ..State::default()
         },
         open: Vec::with_capacity(64),
+        // Far more than any real page needs: a few open elements looked
+        // through per byte.
+        search_budget: html.len().saturating_mul(4).max(1 << 16),
     };
     tokenize(html, &mut pass);
     let mut st = pass.st;
@@ -901,6 +915,21 @@ mod tests {
         assert_eq!(s.links.len(), 1);
         assert_eq!(s.links[0].href, "/deep");
         assert!(s.links[0].text.starts_with("deep"));
+        assert!(s.text.ends_with("end"));
+    }
+
+    #[test]
+    fn stray_end_tags_under_a_deep_stack_stay_cheap() {
+        // Every stray end tag would look through the whole stack; the
+        // search budget stops that, and the page is still read.
+        let html = format!(
+            "{}{}<a href='/z'>z</a><p>end</p>",
+            "<div>".repeat(MAX_OPEN),
+            "</span>".repeat(300_000)
+        );
+        let s = scan_html(&html);
+        assert_eq!(s.links.len(), 1);
+        assert_eq!(s.links[0].href, "/z");
         assert!(s.text.ends_with("end"));
     }
 }

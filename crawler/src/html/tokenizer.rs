@@ -443,7 +443,8 @@ fn find_script_end(s: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The end of a comment whose text starts at `from` (just after `<!--`):
-/// the index after its closing `-->` or `--!>`, or the page's end.
+/// the index after its closing `-->` or `--!>`, or the page's end. Looks no
+/// further than the first close, so many comments on a page cost one pass.
 fn comment_end(s: &[u8], from: usize) -> usize {
     let rest = s.get(from..).unwrap_or_default();
     if rest.starts_with(b">") {
@@ -452,16 +453,16 @@ fn comment_end(s: &[u8], from: usize) -> usize {
     if rest.starts_with(b"->") {
         return from + 2;
     }
-    let close = memmem::find(rest, b"-->").map(|i| (i, 3));
-    let bang = memmem::find(rest, b"--!>").map(|i| (i, 4));
-    match (close, bang) {
-        (Some(a), Some(b)) => {
-            let (i, len) = if b.0 < a.0 { b } else { a };
-            from + i + len
+    let mut at = from;
+    while let Some(i) = s.get(at..).and_then(|r| memmem::find(r, b"--")) {
+        let dashes = at + i;
+        match s.get(dashes + 2) {
+            Some(b'>') => return dashes + 3,
+            Some(b'!') if s.get(dashes + 3) == Some(&b'>') => return dashes + 4,
+            _ => at = dashes + 1,
         }
-        (Some((i, len)), None) | (None, Some((i, len))) => from + i + len,
-        (None, None) => s.len(),
     }
+    s.len()
 }
 
 /// The index after the next '>' from `from`, or the page's end.
@@ -955,5 +956,20 @@ mod tests {
             tokenize(&html, &mut order);
             assert!(order.last_end <= html.len());
         }
+    }
+
+    #[test]
+    fn many_comments_are_read_in_one_pass() {
+        // Each comment ends at its own "-->": none looks ahead for "--!>"
+        // through the rest of the page.
+        let html = "<!-- c -->x".repeat(200_000);
+        let mut r = Record::default();
+        tokenize(&html, &mut r);
+        r.flush();
+        assert_eq!(r.out, vec![format!("data:{:?}", "x".repeat(200_000))]);
+        assert_eq!(
+            tokens("a<!-- x --- y -- z ---->b<!-- --!>c"),
+            vec![r#"data:"abc""#]
+        );
     }
 }
