@@ -148,40 +148,40 @@ pub fn country_code(raw: &str) -> Option<String> {
 /// "Mariahilfer Straße 1/3/12" (Austrian stair and door numbers).
 static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+(\d{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?\d{1,4}[a-zA-Z]?){0,2})$",
+        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?[0-9]{1,4}[a-zA-Z]?){0,2})$",
     )
     .expect("static regex")
 });
 /// French/Belgian: "12 rue de la Paix", "3bis avenue Foch".
 static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(\d{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)([\p{L}\s'\-\.]{2,}))$",
+        r"(?i)^([0-9]{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)([\p{L}\s'\-\.]{2,}))$",
     )
     .expect("static regex")
 });
 /// English: "1600 Main Street", "10 Downing St, Suite 4".
 static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(\d{1,6}[A-Za-z]?\s+(?:[\p{Lu}\d][\p{L}\d\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[\w\-]+)?)$",
+        r"^([0-9]{1,6}[A-Za-z]?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
     )
     .expect("static regex")
 });
 /// "10115 Berlin", "D-80331 München", "1010 Wien", "75002 Paris Cedex 02", "1012 AB Amsterdam".
 static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL)[\-\s])?(\d{4,5}|\d{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|Cedex|\d{1,2}))*)$",
+        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL)[\-\s])?([0-9]{4,5}|[0-9]{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|Cedex|[0-9]{1,2}))*)$",
     )
     .expect("static regex")
 });
 /// "Springfield, IL 62701" (US).
 static US_CITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2})\s+([0-9]{5}(?:-[0-9]{4})?)$")
         .expect("static regex")
 });
 /// "London EC1A 1BB" or "EC1A 1BB London" (UK).
 static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:([\p{Lu}][\p{L}\- ]+),?\s+)?([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]+))?$",
+        r"^(?:([\p{Lu}][\p{L}\- ]+),?\s+)?([A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]+))?$",
     )
     .expect("static regex")
 });
