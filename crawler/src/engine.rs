@@ -426,9 +426,6 @@ impl SavePacing {
     }
 }
 
-/// How long analysis runs before its finished sections are saved.
-const ANALYSIS_SAVE_AFTER: Duration = Duration::from_secs(1);
-
 /// A checkpoint write in the background, with how long it took.
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
@@ -571,12 +568,8 @@ impl Engine {
                         .await
                         .map_err(|e| Error::Task(e.to_string()))?;
                 run.state.sections.push(result);
-                // Finished sections are saved once analysis has run for a
-                // while; a few milliseconds of it are cheaper to redo after
-                // a kill than a synced write per section.
-                if run.last_save.elapsed() >= ANALYSIS_SAVE_AFTER {
-                    self.save(&mut run).await?;
-                }
+                // Each finished section is saved, so a resume never redoes one.
+                self.save(&mut run).await?;
             }
             self.set_phase(&mut run, ScanPhase::Generating, "writing the report")
                 .await?;
