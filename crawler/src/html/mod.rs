@@ -349,23 +349,18 @@ impl State {
 
     /// Runs what an element asked for when it closes.
     fn close(&mut self, closing: Closing) {
-        if closing & END_BLOCK != 0 {
-            self.end_block();
-        }
-        if closing & CLOSE_LINK != 0 {
-            self.close_link();
-        }
-        if closing & CLOSE_HEADING != 0 {
-            self.close_heading();
-        }
-        if closing & CLOSE_TITLE != 0 {
-            self.close_title();
-        }
-        if closing & CLOSE_SCRIPT != 0 {
-            self.close_script_element();
-        }
-        if closing & LEAVE_HIDDEN != 0 {
-            self.leave_hidden();
+        const ACTIONS: [(Closing, fn(&mut State)); 6] = [
+            (END_BLOCK, State::end_block),
+            (CLOSE_LINK, State::close_link),
+            (CLOSE_HEADING, State::close_heading),
+            (CLOSE_TITLE, State::close_title),
+            (CLOSE_SCRIPT, State::close_script_element),
+            (LEAVE_HIDDEN, State::leave_hidden),
+        ];
+        for (flag, action) in ACTIONS {
+            if closing & flag != 0 {
+                action(self);
+            }
         }
     }
 }

@@ -140,6 +140,18 @@ fn next_attribute(s: &[u8], mut at: usize) -> Option<(Attr, usize)> {
     Some((Attr { name, value }, at))
 }
 
+/// Where a tag name that starts at `from` ends: at a space, '/' or '>'.
+fn name_end(s: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while s
+        .get(at)
+        .is_some_and(|&b| !(is_space(b) || b == b'/' || b == b'>'))
+    {
+        at += 1;
+    }
+    at
+}
+
 /// From just after a tag's name: where its attributes end, whether it is
 /// self-closing and where the text after it starts. `None` when the page
 /// ends inside the tag.
@@ -495,19 +507,12 @@ pub fn tokenize<'a>(html: &'a str, sink: &mut impl Sink<'a>) {
         match next {
             Some(b) if b.is_ascii_alphabetic() => {
                 let name_from = i + 1;
-                let mut name_to = name_from;
-                while s
-                    .get(name_to)
-                    .is_some_and(|&b| !(is_space(b) || b == b'/' || b == b'>'))
-                {
-                    name_to += 1;
-                }
+                let name_to = name_end(s, name_from);
+                emit(html, sink, text_from, i, TextKind::Data);
                 let Some((attrs_to, self_closing, after)) = tag_end(s, name_to) else {
                     // Cut off inside the tag: the tag and the rest are lost.
-                    emit(html, sink, text_from, i, TextKind::Data);
                     return;
                 };
-                emit(html, sink, text_from, i, TextKind::Data);
                 let mut tag = StartTag {
                     name: html.get(name_from..name_to).unwrap_or_default(),
                     attributes: html.get(name_to..attrs_to).unwrap_or_default(),
@@ -554,18 +559,11 @@ pub fn tokenize<'a>(html: &'a str, sink: &mut impl Sink<'a>) {
             Some(b'/') => match s.get(i + 2).copied() {
                 Some(b) if b.is_ascii_alphabetic() => {
                     let name_from = i + 2;
-                    let mut name_to = name_from;
-                    while s
-                        .get(name_to)
-                        .is_some_and(|&b| !(is_space(b) || b == b'/' || b == b'>'))
-                    {
-                        name_to += 1;
-                    }
+                    let name_to = name_end(s, name_from);
+                    emit(html, sink, text_from, i, TextKind::Data);
                     let Some((_, _, after)) = tag_end(s, name_to) else {
-                        emit(html, sink, text_from, i, TextKind::Data);
                         return;
                     };
-                    emit(html, sink, text_from, i, TextKind::Data);
                     let name = html.get(name_from..name_to).unwrap_or_default();
                     ns.end(name);
                     sink.end_tag(name);
