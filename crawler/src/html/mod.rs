@@ -349,7 +349,8 @@ impl State {
 
     /// Runs what an element asked for when it closes.
     fn close(&mut self, closing: Closing) {
-        const ACTIONS: [(Closing, fn(&mut State)); 6] = [
+        type Action = fn(&mut State);
+        const ACTIONS: [(Closing, Action); 6] = [
             (END_BLOCK, State::end_block),
             (CLOSE_LINK, State::close_link),
             (CLOSE_HEADING, State::close_heading),
