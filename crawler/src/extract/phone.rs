@@ -7,7 +7,7 @@
 //! library says it is a valid number for its region.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use phonenumber::country::Id;
@@ -66,32 +66,34 @@ fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     };
     // The same footer number appears on every page of a site; parsing and
     // validating it once per worker thread is enough.
-    let key = (cleaned, region);
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-        return hit;
-    }
-    let result = numbering::parse(region, &key.0)
-        .filter(|(db, n)| phonenumber::is_valid_with(db, n))
-        .map(|(_, n)| numbering::e164(&n));
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= CACHE_ENTRIES {
-            c.clear();
-        }
-        c.insert(key, result.clone());
-    });
-    result
+    NUMBER_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let (memo, key) = &mut *m;
+        key.clear();
+        push_region(key, region);
+        key.push('\n');
+        key.push_str(&cleaned);
+        memo.get_or(key, || {
+            numbering::parse(region, &cleaned)
+                .filter(|(db, n)| phonenumber::is_valid_with(db, n))
+                .map(|(_, n)| numbering::e164(&n))
+        })
+    })
 }
 
-/// Raw number (international prefix normalised) and the region it was read in.
-type CacheKey = (String, Option<Id>);
-
-/// Entries in each worker thread's cache of parsed numbers.
-const CACHE_ENTRIES: usize = 4096;
+/// The region a number is read in, as part of a memo key.
+fn push_region(key: &mut String, region: Option<Id>) {
+    match region {
+        Some(r) => key.push_str(r.as_ref()),
+        None => key.push_str("--"),
+    }
+}
 
 thread_local! {
-    static CACHE: RefCell<HashMap<CacheKey, Option<String>>> =
-        RefCell::new(HashMap::new());
+    /// E.164 per raw number (international prefix normalised) and region,
+    /// with a reusable key buffer.
+    static NUMBER_MEMO: RefCell<(Memo<Option<String>>, String)> =
+        RefCell::new((Memo::default(), String::new()));
 }
 
 /// Numbers in visible text, next to a label or in international form.
@@ -111,10 +113,7 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
                     Some(PhoneKind::Phone) => 'p',
                     Some(PhoneKind::Fax) => 'f',
                 });
-                match &region {
-                    Some(r) => key.push_str(r.as_ref()),
-                    None => key.push_str("--"),
-                }
+                push_region(key, region);
                 key.push('\n');
                 key.push_str(line);
                 memo.get_or(key, || line_numbers(line, prev_line_label, region))
