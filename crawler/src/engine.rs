@@ -372,8 +372,9 @@ struct SavePacing {
 }
 
 impl SavePacing {
-    fn page_done(&mut self, took: Duration, now: Instant) {
-        self.page_secs = moving_average(self.page_secs, took);
+    /// A page dispatched at `dispatched` has its result at `now`.
+    fn page_done(&mut self, dispatched: Instant, now: Instant) {
+        self.page_secs = moving_average(self.page_secs, now.saturating_duration_since(dispatched));
         if let Some(last) = self.last_page {
             self.gap_secs = moving_average(self.gap_secs, now.saturating_duration_since(last));
         }
@@ -699,7 +700,7 @@ impl Engine {
                     match joined {
                         Some(Ok((id, result))) => {
                             if let Some((item, dispatched)) = run.in_flight.remove(&id) {
-                                run.pacing.page_done(dispatched.elapsed(), Instant::now());
+                                run.pacing.page_done(dispatched, Instant::now());
                                 self.record(run, item, result)?;
                             }
                         }
@@ -1066,10 +1067,8 @@ mod tests {
         let mut p = SavePacing::default();
         let start = Instant::now();
         for i in 0..2 {
-            p.page_done(
-                Duration::from_millis(page_ms),
-                start + Duration::from_millis(i * gap_ms),
-            );
+            let done = start + Duration::from_millis(page_ms + i * gap_ms);
+            p.page_done(done - Duration::from_millis(page_ms), done);
         }
         p.write_done(Duration::from_millis(write_ms));
         p
