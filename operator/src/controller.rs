@@ -60,7 +60,8 @@ fn progress_owner(cm: ConfigMap) -> Option<ObjectRef<CompanyScan>> {
 
 /// Runs the controller until `shutdown` is cancelled; then it stops taking
 /// new work, lets running reconciles finish and returns. `ready` turns true
-/// once the CompanyScan watch has synced.
+/// once the CompanyScan watch has synced. The caller checks the CRD first
+/// ([`check_crd`]).
 pub async fn run(
     client: Client,
     config: OperatorConfig,
@@ -70,7 +71,6 @@ pub async fn run(
 ) -> Result<()> {
     let ns = config.watch_namespace.clone();
     let ns = ns.as_deref();
-    check_crd(&client, ns).await?;
     tracing::info!(namespace = ?ns, max_concurrent_scans = config.max_concurrent_scans, "starting the controller");
 
     let crawler_jobs = format!(

@@ -35,7 +35,10 @@ pub use rbac::operator_rbac_rules;
 /// Cancels `token` on SIGTERM or Ctrl-C.
 fn cancel_on_signal(token: CancellationToken) -> Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| Error::Config(format!("cannot listen for SIGTERM: {e}")))?;
+        .map_err(|source| Error::Signal {
+            signal: "SIGTERM",
+            source,
+        })?;
     tokio::spawn(async move {
         tokio::select! {
             _ = term.recv() => tracing::info!("SIGTERM received; shutting down"),
@@ -102,7 +105,7 @@ async fn run_as_elected(
         _ = shutdown.cancelled() => false,
         got = leader_rx.wait_for(|leader| *leader) => {
             if got.is_err() {
-                return Err(Error::Config("the leader-election task ended".to_string()));
+                return Err(Error::LeaderElectionEnded);
             }
             true
         }
@@ -138,9 +141,7 @@ async fn run_as_elected(
     let _ = tokio::time::timeout(Duration::from_secs(5), election.task).await;
     result?;
     if lost_leadership {
-        return Err(Error::Config(
-            "lost the leader Lease; exiting so a fresh process can compete again".to_string(),
-        ));
+        return Err(Error::LeaderLost);
     }
     Ok(())
 }

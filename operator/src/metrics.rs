@@ -35,6 +35,7 @@ pub struct Metrics {
     pub reconcile_duration: Histogram,
     pub status_writes: Counter,
     pub api_writes: Family<Labels, Counter>,
+    pub api_reads: Family<Labels, Counter>,
     scans_by_phase: Family<Labels, Gauge>,
     store: RwLock<Option<Store<CompanyScan>>>,
 }
@@ -47,6 +48,7 @@ impl Default for Metrics {
         let reconcile_duration = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let status_writes = Counter::default();
         let api_writes = Family::<Labels, Counter>::default();
+        let api_reads = Family::<Labels, Counter>::default();
         let scans_by_phase = Family::<Labels, Gauge>::default();
         registry.register(
             "reconciles",
@@ -74,6 +76,11 @@ impl Default for Metrics {
             api_writes.clone(),
         );
         registry.register(
+            "api_reads",
+            "Reads (get, list) the operator sent to the API server outside its watches, by object kind",
+            api_reads.clone(),
+        );
+        registry.register(
             "scans",
             "CompanyScans by phase, as the operator sees them",
             scans_by_phase.clone(),
@@ -85,6 +92,7 @@ impl Default for Metrics {
             reconcile_duration,
             status_writes,
             api_writes,
+            api_reads,
             scans_by_phase,
             store: RwLock::new(None),
         }
@@ -111,6 +119,13 @@ impl Metrics {
                 .get_or_create(&vec![("error".to_string(), kind.to_string())])
                 .inc();
         }
+    }
+
+    /// Counts one read (get or list) from the API server.
+    pub fn read(&self, kind: &str) {
+        self.api_reads
+            .get_or_create(&vec![("kind".to_string(), kind.to_string())])
+            .inc();
     }
 
     /// Counts one write to the API server.

@@ -42,7 +42,7 @@ pub fn wants_slot(scan: &CompanyScan) -> bool {
     let status = scan.status.clone().unwrap_or_default();
     match status.phase {
         None | Some(ScanPhase::Pending | ScanPhase::Queued | ScanPhase::Paused) => true,
-        Some(ScanPhase::TimedOut) => cira_crds::parse_duration(&scan.spec.timeout)
+        Some(ScanPhase::TimedOut) => crate::validate::timeout(&scan.spec)
             .is_ok_and(|t| (t.as_secs() as i64) > status.active_seconds),
         Some(_) => false,
     }

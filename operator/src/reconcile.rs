@@ -20,6 +20,7 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::config::OperatorConfig;
 use crate::error::{Error, Result};
@@ -150,7 +151,10 @@ pub fn job_state(job: Option<&Job>) -> JobState {
     }
 }
 
-fn pods_view(pods: &[Pod]) -> PodsView {
+/// The label the Job controller puts on the pods of a Job.
+const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+
+fn pods_view<'a>(pods: impl IntoIterator<Item = &'a Pod>) -> PodsView {
     let mut view = PodsView::default();
     for pod in pods {
         let phase = pod
@@ -246,10 +250,17 @@ async fn write_status(
     Ok(updated)
 }
 
-/// The reconcile entry point for the controller.
+/// The reconcile entry point for the controller: one span per reconcile
+/// carries the scan's namespace and name for everything logged inside.
 pub async fn reconcile(scan: Arc<CompanyScan>, ctx: Arc<Context>) -> Result<Action> {
+    let span = tracing::info_span!(
+        "reconcile",
+        namespace = scan.namespace().as_deref().unwrap_or_default(),
+        name = %scan.name_any(),
+        version = tracing::field::Empty,
+    );
     let started = MonoInstant::now();
-    let result = reconcile_scan(&scan, &ctx).await;
+    let result = reconcile_scan(&scan, &ctx).instrument(span).await;
     ctx.metrics.observe_reconcile(
         started.elapsed(),
         result.as_ref().err().map(Error::metric_label),
@@ -268,6 +279,18 @@ pub fn error_policy(scan: Arc<CompanyScan>, error: &Error, _ctx: Arc<Context>) -
     }
 }
 
+/// What one reconcile observed: the scan as read (or as its version step
+/// wrote it), its Job and the crawler's progress.
+struct Observed {
+    scan: CompanyScan,
+    scan_ref: ScanRef,
+    status: CompanyScanStatus,
+    job: Option<Job>,
+    progress: Option<CrawlerProgress>,
+    now: state::Instant,
+    generation: i64,
+}
+
 async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     if scan.metadata.deletion_timestamp.is_some() {
         // Owner references let the garbage collector remove the rest.
@@ -282,8 +305,6 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     let client = ctx.client.clone();
     let scans: Api<CompanyScan> = Api::namespaced(client.clone(), &namespace);
     let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
-    let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
 
     let mut scan = scan.clone();
     let mut status = scan.status.clone().unwrap_or_default();
@@ -291,23 +312,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     // 1. A new scan version (first run or rescan) starts from a fresh status.
     let step = state::version_step(&scan.spec, &status);
     if step != VersionStep::Keep {
-        let now = state::now();
-        let mut fresh = state::start_version(&scan.spec, &status, step);
-        let why = if step == VersionStep::Rescan {
-            reason::RESCAN
-        } else {
-            reason::ACCEPTED
-        };
-        let message = fresh.message.clone().unwrap_or_default();
-        fresh.observed_generation = Some(generation);
-        fresh.conditions = status::conditions(
-            &status.conditions,
-            ScanPhase::Pending,
-            why,
-            &message,
-            generation,
-            now,
-        );
+        let (fresh, why) = status::new_version(&scan.spec, &status, step, state::now(), generation);
         if step == VersionStep::Rescan {
             // The old version's Job goes first; the new one waits for it.
             let old = names::job_name(&name, status.scan_version);
@@ -318,21 +323,21 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             delete_ignoring_absent(ctx, &jobs, &old, &dp, "Job").await?;
         }
         scan = write_status(ctx, &scans, &scan, &fresh).await?;
+        let message = fresh.message.clone().unwrap_or_default();
         publish(ctx, &scan, EventType::Normal, why, &message).await;
-        tracing::info!(scan = %name, %namespace, version = fresh.scan_version, "scan version started");
+        tracing::info!(version = fresh.scan_version, "scan version started");
         status = scan.status.clone().unwrap_or(fresh);
     }
     let version = status.scan_version;
+    tracing::Span::current().record("version", version);
     let scan_ref = ScanRef::of(&scan, version)?;
 
     // 2. Validate what the schema cannot.
-    let (invalid, timeout) = match crate::validate::validate(&scan.spec) {
-        Ok(t) => (None, t),
-        Err(why) => (Some(why), Duration::MAX),
-    };
+    let valid = crate::validate::validate(&scan.spec);
 
     // 3. Read the Job, its pods and the crawler's progress.
     let job_name = names::job_name(&name, version);
+    ctx.metrics.read("Job");
     let job = jobs
         .get_opt(&job_name)
         .await
@@ -347,7 +352,9 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     }
     let job_state = job_state(job.as_ref());
     let pods_view = if matches!(job_state, JobState::Running { .. }) {
-        let lp = ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job_name}"));
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+        let lp = ListParams::default().labels(&format!("{JOB_NAME_LABEL}={job_name}"));
+        ctx.metrics.read("Pod");
         let list = pods
             .list(&lp)
             .await
@@ -358,7 +365,9 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     };
     let phase_now = status.phase.unwrap_or_default();
     let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
+        let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
         let cm_name = names::progress_configmap_name(&name);
+        ctx.metrics.read("ConfigMap");
         configmaps
             .get_opt(&cm_name)
             .await
@@ -370,7 +379,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
 
     // 4. Queue admission, only for scans that want a slot.
     let key = (namespace.clone(), name.clone());
-    let needs_slot = invalid.is_none()
+    let needs_slot = valid.is_ok()
         && scan.spec.desired_state == cira_crds::DesiredState::Running
         && !phase_now.is_active()
         && !phase_now.is_terminal()
@@ -391,6 +400,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             queue::admission(&entries, &me, &in_flight, ctx.config.max_concurrent_scans);
         if admission == Admission::Admitted && version > 1 && job.is_none() {
             let previous = names::job_name(&name, version - 1);
+            ctx.metrics.read("Job");
             let old = jobs
                 .get_opt(&previous)
                 .await
@@ -417,33 +427,29 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
 
     // 5. Decide.
     let now = state::now();
-    let inputs = Inputs {
+    let decision = state::decide(&Inputs {
         now,
         spec: &scan.spec,
         status: &status,
         last_reason: status::last_reason(&status),
-        invalid,
-        timeout,
-        job: job_state.clone(),
+        valid: valid.as_ref(),
+        job: job_state,
         pods: pods_view,
         progress: progress.as_ref(),
         admission,
         config: &ctx.config,
-    };
-    let decision = state::decide(&inputs);
+    });
 
-    let outcome = apply_decision(
-        ctx,
-        &scan,
-        &scan_ref,
-        &status,
-        &decision,
-        job.as_ref(),
-        progress.as_ref(),
+    let observed = Observed {
+        scan,
+        scan_ref,
+        status,
+        job,
+        progress,
         now,
         generation,
-    )
-    .await;
+    };
+    let outcome = apply_decision(ctx, &observed, &decision).await;
     if admitted_now
         && outcome.is_err()
         && let Ok(mut f) = ctx.in_flight.lock()
@@ -453,23 +459,25 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     outcome
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Carries out a decision: the Job, then the status (rate-limited for
+/// progress-only changes), Events and queue advancement.
 async fn apply_decision(
     ctx: &Context,
-    scan: &CompanyScan,
-    scan_ref: &ScanRef,
-    status: &CompanyScanStatus,
+    observed: &Observed,
     decision: &state::Decision,
-    job: Option<&Job>,
-    progress: Option<&CrawlerProgress>,
-    now: state::Instant,
-    generation: i64,
 ) -> Result<Action> {
-    let client = ctx.client.clone();
+    let Observed {
+        scan,
+        scan_ref,
+        status,
+        job,
+        progress,
+        now,
+        generation,
+    } = observed;
     let ns = scan_ref.namespace.as_str();
-    let name = scan_ref.name.as_str();
-    let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
-    let job_name = names::job_name(name, scan_ref.version);
+    let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), ns);
+    let job_name = names::job_name(&scan_ref.name, scan_ref.version);
 
     // 6. Apply: the crawler's credentials and the Job.
     let mut job_exists = job.is_some();
@@ -479,13 +487,14 @@ async fn apply_decision(
             if scan_ref.version > 1 {
                 delete_stale_checkpoints(ctx, scan_ref).await?;
             }
-            let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config, false)?;
+            let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config)?;
             apply(ctx, &jobs, &job_name, &desired, "Job").await?;
             job_exists = true;
-            tracing::info!(scan = %name, namespace = %ns, job = %job_name, "crawler Job created");
+            tracing::info!(job = %job_name, "crawler Job created");
         }
         JobAction::Suspend(suspend) => {
             let current = job
+                .as_ref()
                 .and_then(|j| j.spec.as_ref())
                 .and_then(|s| s.suspend)
                 .unwrap_or(false);
@@ -501,67 +510,42 @@ async fn apply_decision(
                     .map_err(Error::kube(format!(
                         "setting suspend={suspend} on Job {job_name}"
                     )))?;
-                tracing::info!(scan = %name, namespace = %ns, job = %job_name, suspend, "crawler Job suspend changed");
+                tracing::info!(job = %job_name, suspend, "crawler Job suspend changed");
             }
         }
         JobAction::None => {}
     }
+
     // 7. The new status.
-    let mut new = status.clone();
-    new.phase = Some(decision.phase);
-    new.message = Some(decision.message.clone());
-    new.observed_generation = Some(generation);
-    new.conditions = status::conditions(
-        &status.conditions,
-        decision.phase,
-        &decision.reason,
-        &decision.message,
-        generation,
-        now,
-    );
-    new.started_at = decision.times.started_at.map(state::to_time);
-    new.completed_at = decision.times.completed_at.map(state::to_time);
-    new.paused_at = decision.times.paused_at.map(state::to_time);
-    new.total_paused_seconds = decision.times.total_paused_seconds;
-    new.active_seconds = decision.times.active_seconds(now);
-    new.stale_restarts = decision.stale_restarts;
-    new.queue_position = decision.queue_position;
-    if job_exists {
-        new.job = Some(job_name.clone());
-    }
-    if let Some(p) = progress {
-        new.progress = Some(status::scan_progress(p));
-        new.checkpoint = status::checkpoint_status(p, scan.spec.checkpoint.storage);
-        new.estimated_remaining_seconds = if decision.phase.is_active() {
-            p.estimated_remaining_seconds()
-        } else {
-            None
-        };
-    }
+    let new = status::next(&status::Next {
+        old: status,
+        decision,
+        progress: progress.as_ref(),
+        job: job_exists.then_some(job_name.as_str()),
+        storage: scan.spec.checkpoint.storage,
+        history_limit: scan.spec.report.history_limit,
+        now: *now,
+        generation: *generation,
+    });
+    // A completion brings a new report: drop those beyond the history.
     if decision.phase == ScanPhase::Completed
-        && let Some(report) = &decision.report
+        && decision.report.is_some()
+        && let Some(report) = &new.report
     {
-        let with_history = state::report_with_history(
-            status.report.as_ref(),
-            report.clone(),
-            scan.spec.report.history_limit,
-        );
-        prune_reports(ctx, scan_ref, &with_history).await?;
-        new.report = Some(with_history);
+        prune_reports(ctx, scan_ref, report).await?;
     }
 
     // 8. Write it, at a bounded rate for progress-only changes.
     let change = status::classify(status, &new);
-    let uid = scan_ref.uid.as_str();
     let mut requeue = decision.requeue;
     match status::write_due(
         change,
-        ctx.since_last_write(uid),
+        ctx.since_last_write(&scan_ref.uid),
         ctx.config.progress_interval,
         ctx.config.clock_interval,
     ) {
         Ok(true) => {
-            let scans: Api<CompanyScan> = Api::namespaced(client.clone(), ns);
+            let scans: Api<CompanyScan> = Api::namespaced(ctx.client.clone(), ns);
             let updated = write_status(ctx, &scans, scan, &new).await?;
             let old_phase = status.phase.unwrap_or_default();
             let old_reason = status::last_reason(status).unwrap_or_default();
@@ -575,7 +559,6 @@ async fn apply_decision(
                 )
                 .await;
                 tracing::info!(
-                    scan = %name, namespace = %ns,
                     from = %old_phase, to = %decision.phase, reason = %decision.reason,
                     "phase changed"
                 );
@@ -589,7 +572,7 @@ async fn apply_decision(
                     &note,
                 )
                 .await;
-                tracing::warn!(scan = %name, namespace = %ns, "crawler fell back to an older checkpoint");
+                tracing::warn!("crawler fell back to an older checkpoint");
             }
             if old_phase.is_active() && !decision.phase.is_active() {
                 advance_queue(ctx, scan_ref);
@@ -638,6 +621,7 @@ async fn ensure_crawler_access(
         let claims: Api<PersistentVolumeClaim> = Api::namespaced(client, ns);
         let claim_name = names::checkpoint_pvc_name(&scan_ref.name);
         // A claim's spec is mostly immutable: create it once, never update.
+        ctx.metrics.read("PersistentVolumeClaim");
         if claims
             .get_opt(&claim_name)
             .await
@@ -676,6 +660,7 @@ fn version_label(cm: &ConfigMap) -> Option<i64> {
 async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) -> Result<()> {
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
     let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_CHECKPOINT));
+    ctx.metrics.read("ConfigMap");
     let list = cms
         .list(&lp)
         .await
@@ -711,6 +696,7 @@ async fn prune_reports(
 ) -> Result<()> {
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
     let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_REPORT));
+    ctx.metrics.read("ConfigMap");
     let list = cms
         .list(&lp)
         .await

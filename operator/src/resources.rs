@@ -296,13 +296,9 @@ fn env(name: &str, value: impl Into<String>) -> EnvVar {
     }
 }
 
-/// The crawler Job of one scan version.
-pub fn crawler_job(
-    scan: &ScanRef,
-    spec: &CompanyScanSpec,
-    config: &OperatorConfig,
-    suspend: bool,
-) -> Result<Job> {
+/// The crawler Job of one scan version, created running; pausing later
+/// sets `spec.suspend` on it.
+pub fn crawler_job(scan: &ScanRef, spec: &CompanyScanSpec, config: &OperatorConfig) -> Result<Job> {
     let overrides = spec.crawler.clone().unwrap_or_default();
     let spec_json = serde_json::to_string(spec).map_err(|source| Error::Serialize {
         what: "the CompanyScan spec for the crawler",
@@ -422,7 +418,7 @@ pub fn crawler_job(
             // A replacement pod starts only once the old one has fully
             // terminated, so two crawlers never write the same checkpoint.
             pod_replacement_policy: Some("Failed".to_string()),
-            suspend: Some(suspend),
+            suspend: Some(false),
             template,
             ..JobSpec::default()
         }),
@@ -472,7 +468,7 @@ mod tests {
 
     #[test]
     fn job_has_deterministic_name_labels_and_owner() {
-        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default()).unwrap();
         assert_eq!(job.metadata.name.as_deref(), Some("acme-v2"));
         assert_eq!(job.metadata.namespace.as_deref(), Some("team-a"));
         let labels = job.metadata.labels.as_ref().unwrap();
@@ -489,10 +485,10 @@ mod tests {
 
     #[test]
     fn job_spec_restarts_safely() {
-        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), true).unwrap();
+        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default()).unwrap();
         let js = job.spec.as_ref().unwrap();
         assert_eq!(js.backoff_limit, Some(6));
-        assert_eq!(js.suspend, Some(true));
+        assert_eq!(js.suspend, Some(false));
         assert_eq!(js.pod_replacement_policy.as_deref(), Some("Failed"));
         let p = pod(&job);
         assert_eq!(p.restart_policy.as_deref(), Some("Never"));
@@ -509,7 +505,7 @@ mod tests {
 
     #[test]
     fn pod_failure_policy_ignores_disruptions_and_interruptions_and_fails_on_exit_3() {
-        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default()).unwrap();
         let rules = &job
             .spec
             .as_ref()
@@ -536,7 +532,7 @@ mod tests {
 
     #[test]
     fn security_context_is_restricted() {
-        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default()).unwrap();
         let p = pod(&job);
         let psc = p.security_context.as_ref().unwrap();
         assert_eq!(psc.run_as_non_root, Some(true));
@@ -560,7 +556,7 @@ mod tests {
 
     #[test]
     fn env_follows_the_protocol() {
-        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &spec(), &OperatorConfig::default()).unwrap();
         let c = &pod(&job).containers[0];
         let v = |n| env_value(c, n).and_then(|e| e.value.clone());
         assert_eq!(v("CIRA_SCAN_NAMESPACE").as_deref(), Some("team-a"));
@@ -607,7 +603,7 @@ mod tests {
             priority_class_name: Some("low".into()),
             annotations: Some(BTreeMap::from([("a".into(), "b".into())])),
         });
-        let job = crawler_job(&scan(), &s, &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &s, &OperatorConfig::default()).unwrap();
         let tpl = &job.spec.as_ref().unwrap().template;
         assert_eq!(
             tpl.metadata.as_ref().unwrap().annotations.as_ref().unwrap()["a"],
@@ -642,7 +638,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let job = crawler_job(&scan(), &s, &OperatorConfig::default(), false).unwrap();
+        let job = crawler_job(&scan(), &s, &OperatorConfig::default()).unwrap();
         let p = pod(&job);
         let c = &p.containers[0];
         assert_eq!(

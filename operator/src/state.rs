@@ -11,6 +11,7 @@ use cira_crds::{CompanyScanSpec, CompanyScanStatus, DesiredState, ReportStatus, 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::config::OperatorConfig;
+use crate::validate::{InvalidSpec, ValidSpec};
 
 /// Points in time are handled as chrono values and stored as API `Time`.
 pub type Instant = DateTime<Utc>;
@@ -103,10 +104,8 @@ pub struct Inputs<'a> {
     pub status: &'a CompanyScanStatus,
     /// Reason of the current Ready condition, if any.
     pub last_reason: Option<&'a str>,
-    /// Why the spec is invalid, if it is.
-    pub invalid: Option<String>,
-    /// The parsed `spec.timeout`.
-    pub timeout: Duration,
+    /// The validated spec, or why it is invalid.
+    pub valid: Result<&'a ValidSpec, &'a InvalidSpec>,
     pub job: JobState,
     pub pods: PodsView,
     /// The crawler's progress for the current scan version only.
@@ -222,14 +221,17 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
     };
 
     // The spec is checked first: an invalid spec stops everything.
-    if let Some(why) = &i.invalid {
-        d.phase = ScanPhase::Failed;
-        d.reason = reason::INVALID_SPEC.to_string();
-        d.message = why.clone();
-        d.job = suspend_if_present(&i.job);
-        d.times.completed_at.get_or_insert(now);
-        return d;
-    }
+    let valid = match i.valid {
+        Ok(valid) => valid,
+        Err(why) => {
+            d.phase = ScanPhase::Failed;
+            d.reason = reason::INVALID_SPEC.to_string();
+            d.message = why.to_string();
+            d.job = suspend_if_present(&i.job);
+            d.times.completed_at.get_or_insert(now);
+            return d;
+        }
+    };
     // A scan that failed only because of its spec starts over once fixed.
     if phase_now == ScanPhase::Failed && i.last_reason == Some(reason::INVALID_SPEC) {
         phase_now = ScanPhase::Pending;
@@ -299,7 +301,7 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
 
     // Desired Running from here on.
     let active = d.times.active_seconds(now);
-    let timeout_secs = i.timeout.as_secs() as i64;
+    let timeout_secs = valid.timeout.as_secs() as i64;
     if d.times.started_at.is_some() && active >= timeout_secs {
         d.job = suspend_if_present(&i.job);
         if phase_now != ScanPhase::TimedOut {
@@ -307,7 +309,7 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
             d.reason = reason::TIMED_OUT.to_string();
             d.message = format!(
                 "The scan used up its active time of {}; raise spec.timeout to resume it from its checkpoint.",
-                human(i.timeout)
+                human(valid.timeout)
             );
             d.times.paused_at.get_or_insert(now);
             d.times.completed_at = Some(now);

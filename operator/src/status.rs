@@ -4,10 +4,13 @@
 use std::time::Duration;
 
 use cira_crds::progress::CrawlerProgress;
-use cira_crds::{CheckpointStatus, CheckpointStorage, CompanyScanStatus, ScanPhase, ScanProgress};
+use cira_crds::{
+    CheckpointStatus, CheckpointStorage, CompanyScanSpec, CompanyScanStatus, ScanPhase,
+    ScanProgress,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
-use crate::state::{Instant, reason, to_time};
+use crate::state::{self, Decision, Instant, VersionStep, reason, to_time};
 
 pub const CONDITION_READY: &str = "Ready";
 pub const CONDITION_PROGRESSING: &str = "Progressing";
@@ -166,6 +169,99 @@ pub fn checkpoint_fallback_note(
     ))
 }
 
+/// The status a new scan version starts from (first run or rescan), with
+/// the reason of its Pending transition.
+pub fn new_version(
+    spec: &CompanyScanSpec,
+    old: &CompanyScanStatus,
+    step: VersionStep,
+    now: Instant,
+    generation: i64,
+) -> (CompanyScanStatus, &'static str) {
+    let why = if step == VersionStep::Rescan {
+        reason::RESCAN
+    } else {
+        reason::ACCEPTED
+    };
+    let mut fresh = state::start_version(spec, old, step);
+    let message = fresh.message.clone().unwrap_or_default();
+    fresh.observed_generation = Some(generation);
+    fresh.conditions = conditions(
+        &old.conditions,
+        ScanPhase::Pending,
+        why,
+        &message,
+        generation,
+        now,
+    );
+    (fresh, why)
+}
+
+/// Everything the next status is built from.
+#[derive(Clone, Debug)]
+pub struct Next<'a> {
+    /// The status as stored.
+    pub old: &'a CompanyScanStatus,
+    pub decision: &'a Decision,
+    /// The crawler's progress for the current scan version.
+    pub progress: Option<&'a CrawlerProgress>,
+    /// The name of the current version's Job when it exists (or was just
+    /// created); `None` keeps what the status says.
+    pub job: Option<&'a str>,
+    pub storage: CheckpointStorage,
+    /// `spec.report.historyLimit`.
+    pub history_limit: u32,
+    pub now: Instant,
+    /// The scan's `metadata.generation`.
+    pub generation: i64,
+}
+
+/// The status to store after a decision.
+pub fn next(n: &Next<'_>) -> CompanyScanStatus {
+    let (old, d) = (n.old, n.decision);
+    let mut new = old.clone();
+    new.phase = Some(d.phase);
+    new.message = Some(d.message.clone());
+    new.observed_generation = Some(n.generation);
+    new.conditions = conditions(
+        &old.conditions,
+        d.phase,
+        &d.reason,
+        &d.message,
+        n.generation,
+        n.now,
+    );
+    new.started_at = d.times.started_at.map(to_time);
+    new.completed_at = d.times.completed_at.map(to_time);
+    new.paused_at = d.times.paused_at.map(to_time);
+    new.total_paused_seconds = d.times.total_paused_seconds;
+    new.active_seconds = d.times.active_seconds(n.now);
+    new.stale_restarts = d.stale_restarts;
+    new.queue_position = d.queue_position;
+    if let Some(job) = n.job {
+        new.job = Some(job.to_string());
+    }
+    if let Some(p) = n.progress {
+        new.progress = Some(scan_progress(p));
+        new.checkpoint = checkpoint_status(p, n.storage);
+        new.estimated_remaining_seconds = if d.phase.is_active() {
+            p.estimated_remaining_seconds()
+        } else {
+            None
+        };
+    }
+    if d.phase == ScanPhase::Completed
+        && let Some(report) = &d.report
+    {
+        new.report = Some(state::report_with_history(
+            old.report.as_ref(),
+            report.clone(),
+            n.history_limit,
+        ));
+    }
+    new
+}
+
 /// How a new status differs from the one stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -264,6 +360,282 @@ mod tests {
         let c5 = conditions(&c4, ScanPhase::Failed, "CrawlerStale", "Gone.", 5, later);
         assert_eq!(get(&c5, "Degraded").status, "True");
         assert_eq!(get(&c5, "Degraded").reason, "CrawlerStale");
+    }
+
+    fn at(sec: i64) -> Instant {
+        use chrono::TimeZone;
+        chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(sec)
+    }
+
+    fn report(version: i64) -> cira_crds::ReportStatus {
+        cira_crds::ReportStatus {
+            config_map: format!("acme-report-v{version}"),
+            scan_version: version,
+            ..Default::default()
+        }
+    }
+
+    /// One row of the next-status table: the stored status, the decision
+    /// and what the crawler published, and what must come out.
+    struct Row {
+        name: &'static str,
+        old: CompanyScanStatus,
+        decision: Decision,
+        progress: Option<CrawlerProgress>,
+        job: Option<&'static str>,
+        history_limit: u32,
+        expect_job: Option<&'static str>,
+        expect_pages: Option<u64>,
+        expect_estimate: Option<i64>,
+        expect_active: i64,
+        expect_report: Option<&'static str>,
+        expect_history: Vec<i64>,
+        expect_queue: Option<u32>,
+    }
+
+    fn decision(phase: ScanPhase, reason: &str) -> Decision {
+        Decision {
+            phase,
+            reason: reason.to_string(),
+            message: format!("{phase} now."),
+            job: state::JobAction::None,
+            times: state::Times {
+                started_at: Some(at(0)),
+                ..Default::default()
+            },
+            stale_restarts: 0,
+            queue_position: None,
+            report: None,
+            requeue: None,
+        }
+    }
+
+    fn crawling(pages: u64) -> CrawlerProgress {
+        CrawlerProgress {
+            scan_version: 1,
+            phase: ScanPhase::Crawling,
+            pages_crawled: pages,
+            pages_queued: 40,
+            max_pages: 100,
+            pages_per_second: 2.0,
+            ..Default::default()
+        }
+    }
+
+    fn row(name: &'static str, decision: Decision) -> Row {
+        Row {
+            name,
+            old: CompanyScanStatus {
+                scan_version: 1,
+                ..Default::default()
+            },
+            decision,
+            progress: None,
+            job: None,
+            history_limit: 3,
+            expect_job: None,
+            expect_pages: None,
+            expect_estimate: None,
+            expect_active: 100,
+            expect_report: None,
+            expect_history: Vec::new(),
+            expect_queue: None,
+        }
+    }
+
+    #[test]
+    fn next_status_table() {
+        let now = at(100);
+        let old_progress = CompanyScanStatus {
+            scan_version: 1,
+            job: Some("acme-v1".into()),
+            progress: Some(scan_progress(&crawling(7))),
+            ..Default::default()
+        };
+        let mut paused = decision(ScanPhase::Paused, reason::PAUSED);
+        paused.times.paused_at = Some(at(60));
+        let mut queued = decision(ScanPhase::Queued, reason::QUEUED);
+        queued.queue_position = Some(4);
+        queued.times.started_at = None;
+        let mut completed = decision(ScanPhase::Completed, reason::COMPLETED);
+        completed.report = Some(report(3));
+        let mut failed_with_report = decision(ScanPhase::Failed, reason::CRAWLER_FAILED);
+        failed_with_report.report = Some(report(3));
+        let with_reports = CompanyScanStatus {
+            scan_version: 3,
+            report: Some(cira_crds::ReportStatus {
+                history: vec![cira_crds::ReportRef {
+                    scan_version: 1,
+                    config_map: "acme-report-v1".into(),
+                }],
+                ..report(2)
+            }),
+            ..Default::default()
+        };
+        let rows = vec![
+            Row {
+                progress: Some(crawling(20)),
+                job: Some("acme-v1"),
+                expect_job: Some("acme-v1"),
+                expect_pages: Some(20),
+                // 40 queued at 2 pages/s.
+                expect_estimate: Some(20),
+                ..row(
+                    "crawling mirrors progress and estimates",
+                    decision(ScanPhase::Crawling, reason::STARTED),
+                )
+            },
+            Row {
+                progress: Some(crawling(20)),
+                expect_pages: Some(20),
+                expect_active: 60,
+                ..row(
+                    "a paused scan keeps progress, drops the estimate, stops the clock",
+                    paused,
+                )
+            },
+            Row {
+                old: old_progress.clone(),
+                expect_job: Some("acme-v1"),
+                expect_pages: Some(7),
+                ..row(
+                    "without new progress the stored mirror and Job stay",
+                    decision(ScanPhase::Crawling, reason::STARTED),
+                )
+            },
+            Row {
+                old: old_progress,
+                job: Some("acme-v2"),
+                expect_job: Some("acme-v2"),
+                expect_pages: Some(7),
+                ..row(
+                    "an existing Job is named",
+                    decision(ScanPhase::Crawling, reason::STARTED),
+                )
+            },
+            Row {
+                expect_active: 0,
+                expect_queue: Some(4),
+                ..row("queue position comes from the decision", queued)
+            },
+            Row {
+                old: with_reports.clone(),
+                history_limit: 1,
+                expect_report: Some("acme-report-v3"),
+                expect_history: vec![2],
+                ..row(
+                    "completion moves the old report into a bounded history",
+                    completed.clone(),
+                )
+            },
+            Row {
+                old: with_reports.clone(),
+                expect_report: Some("acme-report-v3"),
+                expect_history: vec![2, 1],
+                ..row("history keeps up to its limit", completed)
+            },
+            Row {
+                old: with_reports,
+                expect_report: Some("acme-report-v2"),
+                expect_history: vec![1],
+                ..row("a report counts only with Completed", failed_with_report)
+            },
+        ];
+        for r in rows {
+            let new = next(&Next {
+                old: &r.old,
+                decision: &r.decision,
+                progress: r.progress.as_ref(),
+                job: r.job,
+                storage: CheckpointStorage::ConfigMap,
+                history_limit: r.history_limit,
+                now,
+                generation: 9,
+            });
+            let d = &r.decision;
+            assert_eq!(new.phase, Some(d.phase), "{}", r.name);
+            assert_eq!(
+                new.message.as_deref(),
+                Some(d.message.as_str()),
+                "{}",
+                r.name
+            );
+            assert_eq!(new.observed_generation, Some(9), "{}", r.name);
+            assert_eq!(new.scan_version, r.old.scan_version, "{}", r.name);
+            assert_eq!(last_reason(&new), Some(d.reason.as_str()), "{}", r.name);
+            assert_eq!(
+                new.conditions,
+                conditions(&r.old.conditions, d.phase, &d.reason, &d.message, 9, now),
+                "{}",
+                r.name
+            );
+            assert_eq!(
+                new.started_at,
+                d.times.started_at.map(to_time),
+                "{}",
+                r.name
+            );
+            assert_eq!(new.paused_at, d.times.paused_at.map(to_time), "{}", r.name);
+            assert_eq!(new.active_seconds, r.expect_active, "{}", r.name);
+            assert_eq!(new.job.as_deref(), r.expect_job, "{}", r.name);
+            assert_eq!(
+                new.progress.as_ref().map(|p| p.pages_crawled),
+                r.expect_pages,
+                "{}",
+                r.name
+            );
+            assert_eq!(
+                new.estimated_remaining_seconds, r.expect_estimate,
+                "{}",
+                r.name
+            );
+            assert_eq!(new.queue_position, r.expect_queue, "{}", r.name);
+            assert_eq!(
+                new.report.as_ref().map(|p| p.config_map.as_str()),
+                r.expect_report,
+                "{}",
+                r.name
+            );
+            let history: Vec<i64> = new
+                .report
+                .iter()
+                .flat_map(|p| p.history.iter().map(|h| h.scan_version))
+                .collect();
+            assert_eq!(history, r.expect_history, "{}", r.name);
+        }
+    }
+
+    #[test]
+    fn a_new_version_starts_pending_with_its_reason() {
+        let spec: CompanyScanSpec = serde_json::from_value(serde_json::json!({
+            "company": {"name": "Acme", "url": "https://acme.example"}, "rescan": 2
+        }))
+        .unwrap();
+        let (first, why) = new_version(
+            &spec,
+            &CompanyScanStatus::default(),
+            VersionStep::Initialize,
+            at(5),
+            1,
+        );
+        assert_eq!(why, reason::ACCEPTED);
+        assert_eq!(first.scan_version, 1);
+        assert_eq!(first.phase, Some(ScanPhase::Pending));
+        assert_eq!(first.observed_generation, Some(1));
+        assert_eq!(last_reason(&first), Some(reason::ACCEPTED));
+
+        let done = CompanyScanStatus {
+            phase: Some(ScanPhase::Completed),
+            report: Some(report(1)),
+            ..first
+        };
+        let (second, why) = new_version(&spec, &done, VersionStep::Rescan, at(9), 2);
+        assert_eq!(why, reason::RESCAN);
+        assert_eq!(second.scan_version, 2);
+        assert_eq!(second.observed_rescan, 2);
+        assert_eq!(second.report, done.report, "the report carries over");
+        assert_eq!(last_reason(&second), Some(reason::RESCAN));
+        assert!(second.message.unwrap().contains("version 2"));
     }
 
     #[test]

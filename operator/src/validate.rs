@@ -1,44 +1,102 @@
 //! Checks the API schema cannot express: patterns that must compile as
 //! regular expressions and durations the crawler must be able to parse.
+//!
+//! [`validate`] turns a spec into a [`ValidSpec`] holding the parsed values,
+//! so nothing downstream parses the same text again.
 
 use std::time::Duration;
 
 use cira_crds::CompanyScanSpec;
+use regex::Regex;
 
-/// Validates the spec; on success returns the parsed timeout, on failure a
-/// sentence for the scan's status message.
-pub fn validate(spec: &CompanyScanSpec) -> Result<Duration, String> {
-    for (field, patterns) in [
-        ("spec.crawl.includePatterns", &spec.crawl.include_patterns),
-        ("spec.crawl.excludePatterns", &spec.crawl.exclude_patterns),
-    ] {
-        for (index, pattern) in patterns.iter().enumerate() {
-            if let Err(e) = regex::Regex::new(pattern) {
+/// The parts of a spec that needed parsing, parsed.
+#[derive(Clone, Debug)]
+pub struct ValidSpec {
+    /// `spec.timeout`: the scan's budget of active time.
+    pub timeout: Duration,
+    /// `spec.crawl.requestTimeout`.
+    pub request_timeout: Duration,
+    /// `spec.checkpoint.every`.
+    pub checkpoint_every: Duration,
+    /// `spec.crawl.includePatterns`, compiled.
+    pub include_patterns: Vec<Regex>,
+    /// `spec.crawl.excludePatterns`, compiled.
+    pub exclude_patterns: Vec<Regex>,
+}
+
+/// Why a spec is invalid. The text (`Display`) is the sentence shown in
+/// the scan's status message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidSpec {
+    #[error("{field}[{index}] {pattern:?} is not a valid regular expression: {detail}.")]
+    Pattern {
+        field: &'static str,
+        index: usize,
+        pattern: String,
+        /// The regex crate's explanation on one line, without a final stop.
+        detail: String,
+    },
+    #[error("{field} is invalid: {detail}.")]
+    Duration { field: &'static str, detail: String },
+    #[error("spec.timeout must be at least 1s.")]
+    TimeoutTooShort,
+}
+
+fn patterns(field: &'static str, texts: &[String]) -> Result<Vec<Regex>, InvalidSpec> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(index, pattern)| {
+            Regex::new(pattern).map_err(|e| {
                 let detail = e.to_string().replace('\n', " ");
                 let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
-                return Err(format!(
-                    "{field}[{index}] {pattern:?} is not a valid regular expression: {}.",
-                    detail.trim_end_matches('.')
-                ));
-            }
-        }
-    }
-    let duration = |field: &str, text: &str| {
-        cira_crds::parse_duration(text).map_err(|e| format!("{field} is invalid: {e}."))
-    };
-    duration("spec.crawl.requestTimeout", &spec.crawl.request_timeout)?;
-    duration("spec.checkpoint.every", &spec.checkpoint.every)?;
+                InvalidSpec::Pattern {
+                    field,
+                    index,
+                    pattern: pattern.clone(),
+                    detail: detail.trim_end_matches('.').to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
+fn duration(field: &'static str, text: &str) -> Result<Duration, InvalidSpec> {
+    cira_crds::parse_duration(text).map_err(|e| InvalidSpec::Duration {
+        field,
+        detail: e.to_string().trim_end_matches('.').to_string(),
+    })
+}
+
+/// `spec.timeout` alone, for code that looks at many scans at once (the
+/// queue) and needs nothing else.
+pub fn timeout(spec: &CompanyScanSpec) -> Result<Duration, InvalidSpec> {
     let timeout = duration("spec.timeout", &spec.timeout)?;
     if timeout < Duration::from_secs(1) {
-        return Err("spec.timeout must be at least 1s.".to_string());
+        return Err(InvalidSpec::TimeoutTooShort);
     }
     Ok(timeout)
+}
+
+/// Validates the spec; the first problem found is the error.
+pub fn validate(spec: &CompanyScanSpec) -> Result<ValidSpec, InvalidSpec> {
+    let include_patterns = patterns("spec.crawl.includePatterns", &spec.crawl.include_patterns)?;
+    let exclude_patterns = patterns("spec.crawl.excludePatterns", &spec.crawl.exclude_patterns)?;
+    let request_timeout = duration("spec.crawl.requestTimeout", &spec.crawl.request_timeout)?;
+    let checkpoint_every = duration("spec.checkpoint.every", &spec.checkpoint.every)?;
+    let timeout = timeout(spec)?;
+    Ok(ValidSpec {
+        timeout,
+        request_timeout,
+        checkpoint_every,
+        include_patterns,
+        exclude_patterns,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cira_crds::CompanyRef;
 
     fn spec() -> CompanyScanSpec {
         serde_json::from_value(serde_json::json!({
@@ -48,9 +106,16 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_valid() {
-        assert_eq!(validate(&spec()), Ok(Duration::from_secs(3600)));
-        let _ = CompanyRef::default();
+    fn defaults_are_valid_and_parsed() {
+        let mut s = spec();
+        s.crawl.include_patterns = vec!["^/about".into()];
+        let valid = validate(&s).unwrap();
+        assert_eq!(valid.timeout, Duration::from_secs(3600));
+        assert_eq!(valid.request_timeout, Duration::from_secs(30));
+        assert_eq!(valid.checkpoint_every, Duration::from_secs(120));
+        assert_eq!(valid.include_patterns.len(), 1);
+        assert!(valid.include_patterns[0].is_match("/about/team"));
+        assert!(valid.exclude_patterns.is_empty());
     }
 
     #[test]
@@ -59,19 +124,53 @@ mod tests {
         s.crawl.exclude_patterns = vec!["ok".into(), "(unclosed".into()];
         let err = validate(&s).unwrap_err();
         assert!(
-            err.starts_with(
+            matches!(&err, InvalidSpec::Pattern { field: "spec.crawl.excludePatterns", index: 1, pattern, .. } if pattern == "(unclosed"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
                 "spec.crawl.excludePatterns[1] \"(unclosed\" is not a valid regular expression"
             ),
-            "{err}"
+            "{text}"
         );
-        assert!(!err.contains('\n'));
+        assert!(!text.contains('\n'));
+        assert!(text.ends_with('.') && !text.ends_with(".."), "{text}");
     }
 
     #[test]
-    fn bad_duration_is_reported() {
+    fn bad_durations_are_reported_by_field() {
         let mut s = spec();
         s.timeout = "5d".into();
         let err = validate(&s).unwrap_err();
-        assert!(err.starts_with("spec.timeout is invalid"), "{err}");
+        assert!(
+            matches!(
+                err,
+                InvalidSpec::Duration {
+                    field: "spec.timeout",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().starts_with("spec.timeout is invalid"),
+            "{err}"
+        );
+
+        let mut s = spec();
+        s.checkpoint.every = "often".into();
+        assert!(matches!(
+            validate(&s),
+            Err(InvalidSpec::Duration {
+                field: "spec.checkpoint.every",
+                ..
+            })
+        ));
+
+        let mut s = spec();
+        s.timeout = "0s".into();
+        assert_eq!(validate(&s).unwrap_err(), InvalidSpec::TimeoutTooShort);
+        assert_eq!(timeout(&s), Err(InvalidSpec::TimeoutTooShort));
     }
 }

@@ -92,12 +92,27 @@ fn completed_progress() -> CrawlerProgress {
     }
 }
 
+/// The spec validated, with `timeout` seconds of active time.
+fn valid_with_timeout(spec: &CompanyScanSpec, timeout: u64) -> ValidSpec {
+    ValidSpec {
+        timeout: Duration::from_secs(timeout),
+        ..crate::validate::validate(spec).expect("the test spec is valid")
+    }
+}
+
 fn run(r: &Row) -> Decision {
     let config = OperatorConfig {
         max_concurrent_scans: 3,
         ..OperatorConfig::default()
     };
     let spec = spec(r.desired);
+    let valid = valid_with_timeout(&spec, 10_000);
+    let invalid = InvalidSpec::Pattern {
+        field: "spec.crawl.includePatterns",
+        index: 0,
+        pattern: "(".into(),
+        detail: "unclosed group".into(),
+    };
     let status = CompanyScanStatus {
         phase: r.phase,
         scan_version: 1,
@@ -111,10 +126,7 @@ fn run(r: &Row) -> Decision {
         spec: &spec,
         status: &status,
         last_reason: r.last_reason,
-        invalid: r
-            .invalid
-            .then(|| "spec.crawl.includePatterns[0] is bad.".to_string()),
-        timeout: Duration::from_secs(10_000),
+        valid: if r.invalid { Err(&invalid) } else { Ok(&valid) },
         job: r.job.clone(),
         pods: PodsView {
             active: r.pods_active,
@@ -413,13 +425,13 @@ fn stale_crawler_is_replaced_then_fails() {
         ..Default::default()
     };
     let config = OperatorConfig::default();
+    let valid_10000 = valid_with_timeout(&spec, 10_000);
     let mut inputs = Inputs {
         now: t(NOW),
         spec: &spec,
         status: &status,
         last_reason: None,
-        invalid: None,
-        timeout: Duration::from_secs(10_000),
+        valid: Ok(&valid_10000),
         job: running(),
         pods: PodsView {
             active: 1,
@@ -516,13 +528,13 @@ fn paused_time_is_not_counted_towards_the_timeout() {
         ..Default::default()
     };
     let config = OperatorConfig::default();
+    let valid_100 = valid_with_timeout(&spec, 100);
     let inputs = Inputs {
         now: t(NOW),
         spec: &spec,
         status: &status,
         last_reason: None,
-        invalid: None,
-        timeout: Duration::from_secs(100),
+        valid: Ok(&valid_100),
         job: running(),
         pods: PodsView::default(),
         progress: None,
