@@ -1,7 +1,7 @@
 //! Benchmark (not a timed test; run on purpose):
 //!
 //! ```text
-//! cargo test -p cira-operator --release --test bench -- --ignored --nocapture
+//! cargo test -p cira-operator --release --test it bench -- --ignored --nocapture
 //! ```
 //!
 //! 500 CompanyScans on the test control plane with the `cira-operator`
@@ -10,13 +10,11 @@
 //! per minute while crawling and while idle, and the time from a pause patch
 //! to the Job being suspended. Results go into docs/bench-operator.md.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use cira_crds::ScanPhase;
-use common::*;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -2,19 +2,17 @@
 //! small site served on 127.0.0.1 by the test: pause mid-crawl, resume from
 //! the checkpoint, complete with a report.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::*;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
 use cira_crds::ScanPhase;
 use cira_crds::names;
-use common::*;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
 use serde_json::json;

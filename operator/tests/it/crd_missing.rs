@@ -1,5 +1,6 @@
 //! Start-up without the CompanyScan CRD fails with a message that says what
-//! to do. This file's control plane never gets the CRD.
+//! to do. The other tests install the CRD on the shared control plane, so
+//! this one starts a private control plane that never gets it.
 
 use std::time::Duration;
 
@@ -8,7 +9,9 @@ use cira_testenv::TestEnv;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_crd_is_a_clear_startup_error() {
     cira_testenv::init_tracing();
-    let env = TestEnv::shared().await;
+    let env = TestEnv::start()
+        .await
+        .expect("a private control plane starts");
     let client = env.admin_client().await;
     let err = cira_operator::controller::check_crd(&client, None)
         .await

@@ -3,14 +3,12 @@
 //! fake crawler. The test plays the crawler's API side through the crawler's
 //! own ServiceAccount token, so its RBAC is exercised too.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use cira_crds::names;
 use cira_crds::{CompanyScan, ScanPhase};
-use common::*;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::ResourceExt;

@@ -2,8 +2,6 @@
 //! endpoints, graceful shutdown on SIGTERM and leader election between two
 //! replicas.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -11,7 +9,7 @@ use std::time::Duration;
 use cira_crds::ScanPhase;
 use cira_testenv::{TestEnv, wait_for};
 
-use common::*;
+use crate::common::*;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::Api;
 use serde_json::json;

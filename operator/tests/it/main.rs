@@ -1,0 +1,21 @@
+//! The operator's integration tests, one binary (one link, one shared
+//! control plane) with a module per area:
+//!
+//! - `operator`: the reconciler in-process against the real control plane,
+//!   with a scripted fake crawler;
+//! - `crawler_e2e`: the real `cira-crawler` in the Job pods;
+//! - `startup`: the binary's HTTP endpoints, SIGTERM and leader election;
+//! - `crd_missing`: start-up without the CRD (on a control plane of its own);
+//! - `bench`: the 500-scan benchmark (ignored; run on purpose).
+//!
+//! Every test that starts an operator makes it watch only its own
+//! namespace, so tests sharing the control plane never see each other's
+//! scans.
+
+mod common;
+
+mod bench;
+mod crawler_e2e;
+mod crd_missing;
+mod operator;
+mod startup;
