@@ -151,6 +151,15 @@ fn bad_values_fail_with_the_schema_message() {
             "additional properties 'maxConcurentScans' not allowed",
         ),
         ("metrics.port=70000", "at '/metrics/port': maximum"),
+        (
+            "policy.maxCheckpointVolumeSize=huge",
+            "at '/policy/maxCheckpointVolumeSize'",
+        ),
+        (
+            "policy.crawler.allowedImagePrefixes={a,b c}",
+            "at '/policy/crawler/allowedImagePrefixes/1'",
+        ),
+        ("policy.allowPrivateNetwork=true", "additional properties"),
     ];
     for (set, expected) in cases {
         let err = template(&[set]).expect_err(&format!("--set {set} must be refused"));
@@ -175,12 +184,15 @@ fn default_render_has_every_piece() {
             "ClusterRole",
             "ClusterRoleBinding",
             "ClusterRoleBinding",
+            "ConfigMap",
             "Deployment",
             "NetworkPolicy",
             "Role",
             "RoleBinding",
             "Service",
             "ServiceAccount",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
         ]
     );
     let args = operator_args(&objs);
@@ -232,6 +244,62 @@ fn default_render_has_every_piece() {
     let lease_role = find(&objs, "Role", "-leader-election").expect("lease Role");
     assert_eq!(lease_role["metadata"]["namespace"], "cira-system");
     assert_eq!(lease_role["rules"][0]["resources"][0], "leases");
+}
+
+#[test]
+fn scan_policy_renders_the_values_for_admission() {
+    let objs = objects(&template(&[]).expect("the defaults render"));
+    let cm = find(&objs, "ConfigMap", "-scan-policy").expect("the policy ConfigMap");
+    let data = &cm["data"];
+    assert_eq!(data["allowPrivateNetworks"], "false");
+    assert_eq!(
+        data["allowedImagePrefixes"], "ghcr.io/cira-dev/cira-crawler:0.1.0",
+        "only the operator's own crawler image by default"
+    );
+    for key in [
+        "allowedAnnotationPrefixes",
+        "allowedNodeSelectorKeys",
+        "allowedTolerationKeys",
+        "allowedPriorityClasses",
+    ] {
+        assert_eq!(data[key], "", "{key} is empty by default");
+    }
+    assert_eq!(data["maxCheckpointVolumeSize"], "10Gi");
+    assert_eq!(data["maxResource.cpu"], "2");
+    assert_eq!(data["maxResource.memory"], "2Gi");
+    // The admission policy reads this very object, denying when it is gone.
+    let binding = find(&objs, "ValidatingAdmissionPolicyBinding", "-scan-policy").expect("binding");
+    assert_eq!(binding["spec"]["paramRef"]["name"], cm["metadata"]["name"]);
+    assert_eq!(binding["spec"]["paramRef"]["namespace"], "cira-system");
+    assert_eq!(
+        binding["spec"]["paramRef"]["parameterNotFoundAction"],
+        "Deny"
+    );
+    assert_eq!(binding["spec"]["validationActions"][0], "Deny");
+    assert!(
+        binding["spec"]["matchResources"].is_null(),
+        "cluster mode: every namespace"
+    );
+    let vap = find(&objs, "ValidatingAdmissionPolicy", "-scan-policy").expect("policy");
+    assert_eq!(vap["spec"]["failurePolicy"], "Fail");
+
+    let objs = objects(
+        &template(&[
+            "policy.allowPrivateNetworks=true",
+            "policy.crawler.allowedImagePrefixes={registry.example.com/cira/,ghcr.io/x:}",
+            "policy.crawler.maxResources.cpu=4",
+            "policy.admission=false",
+        ])
+        .expect("renders"),
+    );
+    let cm = find(&objs, "ConfigMap", "-scan-policy").expect("the policy ConfigMap");
+    assert_eq!(cm["data"]["allowPrivateNetworks"], "true");
+    assert_eq!(
+        cm["data"]["allowedImagePrefixes"],
+        "registry.example.com/cira/,ghcr.io/x:"
+    );
+    assert_eq!(cm["data"]["maxResource.cpu"], "4");
+    assert!(find(&objs, "ValidatingAdmissionPolicy", "-scan-policy").is_none());
 }
 
 #[test]
@@ -679,7 +747,7 @@ async fn chart_installs_with_least_privilege_rbac() {
                 other.as_str(),
             ),
             ("create", "jobs.batch", other.as_str()),
-            ("delete", "pods", other.as_str()),
+            ("list", "pods", other.as_str()),
             ("create", "configmaps", other.as_str()),
             ("create", "roles.rbac.authorization.k8s.io", other.as_str()),
             (
@@ -703,6 +771,7 @@ async fn chart_installs_with_least_privilege_rbac() {
         &[
             ("get", "secrets", other.as_str()),
             ("create", "pods", other.as_str()),
+            ("delete", "pods", other.as_str()),
             ("update", "companyscans.cira.dev", other.as_str()),
             ("update", "leases.coordination.k8s.io", other.as_str()),
             (

@@ -103,7 +103,9 @@ impl Scenario {
         helm.args(["install", &s.release])
             .arg(&chart)
             .args(["--namespace", &s.ns, "--skip-crds"])
-            .args(["--set", &watch, "--set", "operator.progressInterval=1s"]);
+            .args(["--set", &watch, "--set", "operator.progressInterval=1s"])
+            // The sample site is served on 127.0.0.1.
+            .args(["--set", "policy.allowPrivateNetworks=true"]);
         for set in helm_sets {
             helm.args(["--set", set]);
         }
