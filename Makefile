@@ -16,6 +16,7 @@ test: lint controlplane binaries
 binaries:
 	cargo build -p cira-crawler --bin cira-crawler
 	cargo build -p cira-operator --bin cira-operator --bin kubectl-cira
+	cargo build -p cira-console --bin cira-console
 	cargo build -p cira-testenv --bin cira-testprog --bin cira-demo
 
 lint:

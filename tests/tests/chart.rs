@@ -182,14 +182,21 @@ fn default_render_has_every_piece() {
         [
             "ClusterRole",
             "ClusterRole",
+            // The console's viewer and editor roles for its users.
+            "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
             "ClusterRoleBinding",
             "ConfigMap",
             "Deployment",
+            "Deployment",
+            "NetworkPolicy",
             "NetworkPolicy",
             "Role",
             "RoleBinding",
             "Service",
+            "Service",
+            "ServiceAccount",
             "ServiceAccount",
             "ValidatingAdmissionPolicy",
             "ValidatingAdmissionPolicyBinding",
@@ -329,6 +336,131 @@ fn more_replicas_switch_leader_election_on() {
     );
 }
 
+fn console_container(objects: &[Value]) -> &Value {
+    &find(objects, "Deployment", "-console").expect("the console Deployment")["spec"]["template"]["spec"]
+        ["containers"][0]
+}
+
+fn console_args(objects: &[Value]) -> Vec<String> {
+    console_container(objects)["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().expect("string arg").to_string())
+        .collect()
+}
+
+#[test]
+fn console_renders_for_each_auth_mode() {
+    // token (default): a restricted pod, a ClusterIP Service, no RBAC of its
+    // own; people get the viewer/editor roles bound.
+    let objs = objects(&template(&[]).expect("renders"));
+    let container = console_container(&objs);
+    assert_eq!(container["image"], "ghcr.io/cira-dev/cira-console:0.1.0");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(
+        container["securityContext"]["capabilities"]["drop"][0],
+        "ALL"
+    );
+    let args = console_args(&objs);
+    for expected in [
+        "--auth=token",
+        "--listen=0.0.0.0:8080",
+        "--default-namespace=cira-system",
+    ] {
+        assert!(
+            args.iter().any(|a| a == expected),
+            "{expected} missing from {args:?}"
+        );
+    }
+    assert!(!args.iter().any(|a| a == "--secure-cookie"), "{args:?}");
+    let service = find(&objs, "Service", "-console").expect("console Service");
+    assert_eq!(service["spec"]["type"], "ClusterIP");
+    assert_eq!(
+        service["spec"]["selector"]["app.kubernetes.io/component"],
+        "console"
+    );
+    assert!(
+        find(&objs, "ClusterRole", "-console-reader").is_none(),
+        "no own RBAC in token mode"
+    );
+    let editor = find(&objs, "ClusterRole", "-console-editor").expect("editor role");
+    let verbs: Vec<&Value> = editor["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .flat_map(|r| r["verbs"].as_array().expect("verbs").iter())
+        .collect();
+    assert!(verbs.contains(&&Value::from("patch")));
+    let viewer = find(&objs, "ClusterRole", "-console-viewer").expect("viewer role");
+    for rule in viewer["rules"].as_array().expect("rules") {
+        for verb in rule["verbs"].as_array().expect("verbs") {
+            assert!(
+                ["get", "list", "watch"].contains(&verb.as_str().unwrap_or_default()),
+                "{rule}"
+            );
+        }
+    }
+    let policy = find(&objs, "NetworkPolicy", "-console").expect("console policy");
+    assert_eq!(policy["spec"]["ingress"][0]["ports"][0]["port"], 8080);
+    assert!(find(&objs, "Ingress", "-console").is_none());
+
+    // readOnly in one namespace: a Role there with read verbs only, bound to
+    // the console's ServiceAccount; an Ingress with TLS makes the cookie Secure.
+    let objs = objects(
+        &template(&[
+            "console.auth=readOnly",
+            "operator.watchNamespace=scans",
+            "console.ingress.enabled=true",
+            "console.ingress.host=cira.example.com",
+            "console.ingress.tls[0].secretName=cira-tls",
+            "console.ingress.tls[0].hosts[0]=cira.example.com",
+        ])
+        .expect("renders"),
+    );
+    let args = console_args(&objs);
+    assert!(args.iter().any(|a| a == "--auth=readOnly"), "{args:?}");
+    assert!(
+        args.iter().any(|a| a == "--default-namespace=scans"),
+        "{args:?}"
+    );
+    assert!(args.iter().any(|a| a == "--secure-cookie"), "{args:?}");
+    let reader = find(&objs, "Role", "-console-reader").expect("reader Role");
+    assert_eq!(reader["metadata"]["namespace"], "scans");
+    for rule in reader["rules"].as_array().expect("rules") {
+        for verb in rule["verbs"].as_array().expect("verbs") {
+            assert!(
+                ["get", "list", "watch"].contains(&verb.as_str().unwrap_or_default()),
+                "{rule}"
+            );
+        }
+    }
+    let binding = find(&objs, "RoleBinding", "-console-reader").expect("reader binding");
+    assert!(
+        binding["subjects"][0]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("-console"))
+    );
+    let ingress = find(&objs, "Ingress", "-console").expect("Ingress");
+    assert_eq!(ingress["spec"]["rules"][0]["host"], "cira.example.com");
+    assert_eq!(ingress["spec"]["tls"][0]["secretName"], "cira-tls");
+
+    // Switched off: nothing of the console is rendered.
+    let objs = objects(&template(&["console.enabled=false"]).expect("renders"));
+    assert!(
+        objs.iter()
+            .all(|o| o["metadata"]["labels"]["app.kubernetes.io/component"] != "console"),
+        "console objects rendered although disabled"
+    );
+    let err = template(&["console.auth=admin"]).expect_err("an unknown auth mode fails");
+    assert!(
+        err.contains("console.auth") || err.contains("/console/auth"),
+        "{err}"
+    );
+}
+
 #[test]
 fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
     let objs = objects(&template(&["operator.watchNamespace=scans"]).expect("renders"));
@@ -348,8 +480,15 @@ fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
     );
     let binding = find(&objs, "RoleBinding", "cira-operator").expect("RoleBinding");
     assert_eq!(binding["subjects"][0]["namespace"], "cira-system");
-    // Only the CRD reader stays cluster-wide, limited to the one CRD.
-    let cluster_roles: Vec<&Value> = objs.iter().filter(|o| o["kind"] == "ClusterRole").collect();
+    // Only the CRD reader stays cluster-wide, limited to the one CRD (the
+    // console's user roles are ClusterRoles to bind per namespace).
+    let cluster_roles: Vec<&Value> = objs
+        .iter()
+        .filter(|o| {
+            o["kind"] == "ClusterRole"
+                && o["metadata"]["labels"]["app.kubernetes.io/component"] != "console"
+        })
+        .collect();
     assert_eq!(cluster_roles.len(), 1);
     assert_eq!(
         cluster_roles[0]["rules"][0]["resourceNames"][0],
@@ -570,6 +709,10 @@ async fn rendered_chart_passes_server_side_dry_run() {
         "networkpolicy.networking.k8s.io/cira-cira-operator-crawler",
         "serviceaccount/cira-cira-operator",
         "service/cira-cira-operator-metrics",
+        "deployment.apps/cira-cira-operator-console",
+        "service/cira-cira-operator-console",
+        "networkpolicy.networking.k8s.io/cira-cira-operator-console",
+        "clusterrole.rbac.authorization.k8s.io/cira-cira-operator-console-editor",
     ] {
         assert!(
             output.contains(object),
@@ -582,12 +725,17 @@ async fn rendered_chart_passes_server_side_dry_run() {
         &format!("operator.watchNamespace={ns}"),
         "networkPolicy.crawler.apiServer.cidrs={127.0.0.1/32}",
         "operator.logFormat=json",
+        "console.auth=readOnly",
+        "console.ingress.enabled=true",
+        "console.ingress.host=cira.example.com",
     ];
     let output = server_dry_run(env, &ns, &sets).await;
     for object in [
         "poddisruptionbudget.policy/cira-cira-operator",
         "role.rbac.authorization.k8s.io/cira-cira-operator",
         "rolebinding.rbac.authorization.k8s.io/cira-cira-operator-leader-election",
+        "role.rbac.authorization.k8s.io/cira-cira-operator-console-reader",
+        "ingress.networking.k8s.io/cira-cira-operator-console",
     ] {
         assert!(
             output.contains(object),

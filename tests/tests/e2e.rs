@@ -105,7 +105,9 @@ impl Scenario {
             .args(["--namespace", &s.ns, "--skip-crds"])
             .args(["--set", &watch, "--set", "operator.progressInterval=1s"])
             // The sample site is served on 127.0.0.1.
-            .args(["--set", "policy.allowPrivateNetworks=true"]);
+            .args(["--set", "policy.allowPrivateNetworks=true"])
+            // The console is tested on its own.
+            .args(["--set", "console.enabled=false"]);
         for set in helm_sets {
             helm.args(["--set", set]);
         }

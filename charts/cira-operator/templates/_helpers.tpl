@@ -155,3 +155,46 @@ crawler Role, and RBAC only lets a subject grant what it holds itself.
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
+
+{{/* The console's object names and pod labels. */}}
+{{- define "cira.consoleName" -}}
+{{- printf "%s-console" (include "cira.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "cira.consoleSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "cira.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: console
+{{- end }}
+
+{{- define "cira.consoleImage" -}}
+{{- include "cira.imageRef" (dict "image" .Values.console.image "appVersion" .Chart.AppVersion) }}
+{{- end }}
+
+{{/* The namespace the console shows first. */}}
+{{- define "cira.consoleNamespace" -}}
+{{- default (default .Release.Namespace .Values.operator.watchNamespace) .Values.console.defaultNamespace }}
+{{- end }}
+
+{{/* What reading scans in the console takes: the scans, their Events and
+the report ConfigMaps. */}}
+{{- define "cira.consoleReadRules" -}}
+- apiGroups: ["cira.dev"]
+  resources: ["companyscans"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get"]
+{{- end }}
+
+{{/* Labels on the console's objects. */}}
+{{- define "cira.consoleLabels" -}}
+helm.sh/chart: {{ include "cira.chart" . }}
+{{ include "cira.consoleSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: cira
+{{- end }}
