@@ -97,3 +97,92 @@ fn relative_and_odd_links_are_ignored() {
         ]
     );
 }
+
+fn profiles_of(hrefs: &[&str]) -> Vec<String> {
+    let html: String = hrefs
+        .iter()
+        .map(|h| format!("<a href=\"{h}\">x</a>\n"))
+        .collect();
+    let page = page_from_html("https://acme.com/", 0, &html, &[]);
+    extractor("https://acme.com/", "Acme")
+        .extract(&page)
+        .social
+        .into_iter()
+        .map(|s| format!("{} {}", s.platform, s.url))
+        .collect()
+}
+
+#[test]
+fn mobile_web_and_country_hosts_map_to_the_canonical_host() {
+    for (href, want) in [
+        (
+            "https://web.facebook.com/acme.gmbh/?_rdc=1",
+            "facebook https://www.facebook.com/acme.gmbh",
+        ),
+        (
+            "https://m.facebook.com/acme.gmbh",
+            "facebook https://www.facebook.com/acme.gmbh",
+        ),
+        (
+            "https://de-de.facebook.com/acme.gmbh",
+            "facebook https://www.facebook.com/acme.gmbh",
+        ),
+        ("https://mobile.twitter.com/AcmeHQ", "x https://x.com/acmehq"),
+        ("https://m.twitter.com/AcmeHQ", "x https://x.com/acmehq"),
+        (
+            "https://de.linkedin.com/company/acme-gmbh",
+            "linkedin https://www.linkedin.com/company/acme-gmbh",
+        ),
+        (
+            "https://uk.linkedin.com/in/jane-doe-12ab",
+            "linkedin https://www.linkedin.com/in/jane-doe-12ab",
+        ),
+        (
+            "https://m.youtube.com/@AcmeTV",
+            "youtube https://www.youtube.com/@acmetv",
+        ),
+    ] {
+        assert_eq!(profiles_of(&[href]), vec![want.to_string()], "{href}");
+    }
+    // Other subdomains are other services, not profiles.
+    for href in [
+        "https://developers.facebook.com/docs",
+        "https://business.facebook.com/acme",
+        "https://careers.linkedin.com/company/x",
+        "https://status.twitter.com/acme",
+    ] {
+        assert!(profiles_of(&[href]).is_empty(), "{href}");
+    }
+}
+
+#[test]
+fn facebook_people_pages_keep_name_and_id() {
+    assert_eq!(
+        profiles_of(&[
+            "https://www.facebook.com/people/Musterwerk-GmbH/100063512345678/",
+            "https://web.facebook.com/people/Musterwerk-GmbH/100063512345678",
+        ]),
+        vec!["facebook https://www.facebook.com/people/Musterwerk-GmbH/100063512345678"]
+    );
+    // Without the numeric id the link names no page.
+    assert!(profiles_of(&["https://www.facebook.com/people/Musterwerk-GmbH/"]).is_empty());
+}
+
+#[test]
+fn percent_encoded_slugs_are_decoded_and_kept() {
+    assert_eq!(
+        profiles_of(&[
+            "https://www.linkedin.com/in/j%C3%BCrgen-m%C3%BCller-4a1b2c/",
+            "https://de.linkedin.com/in/jürgen-müller-4a1b2c",
+            "https://www.linkedin.com/company/b%C3%A4ckerei-sch%C3%B6n",
+            "https://www.facebook.com/people/J%C3%BCrgen-M%C3%BCller/100012345678901/",
+        ]),
+        vec![
+            "facebook https://www.facebook.com/people/Jürgen-Müller/100012345678901",
+            "linkedin https://www.linkedin.com/company/bäckerei-schön",
+            "linkedin https://www.linkedin.com/in/jürgen-müller-4a1b2c",
+        ]
+    );
+    // Decoded bytes that are not a slug (a slash, a space) are not one.
+    assert!(profiles_of(&["https://www.linkedin.com/in/a%2Fb", "https://www.linkedin.com/in/a%20b"]).is_empty());
+}

@@ -140,6 +140,63 @@ fn clean_handle(s: &str) -> Option<String> {
     Some(s.to_string())
 }
 
+/// Platforms' own domains, and the subdomains that serve the same profiles:
+/// mobile and web front ends (`m.`, `mobile.`, `web.`, `touch.`, `mbasic.`)
+/// and, on LinkedIn and Facebook, country and locale hosts (`de.linkedin.com`,
+/// `de-de.facebook.com`).
+const PLATFORM_DOMAINS: &[&str] = &[
+    "linkedin.com",
+    "twitter.com",
+    "x.com",
+    "github.com",
+    "facebook.com",
+    "fb.com",
+    "instagram.com",
+    "youtube.com",
+    "xing.com",
+    "tiktok.com",
+];
+const FRONT_END_LABELS: &[&str] = &["www", "m", "mobile", "web", "touch", "mbasic"];
+
+/// The platform domain a host serves, or the host itself.
+fn canonical_host(host: &str) -> &str {
+    for domain in PLATFORM_DOMAINS {
+        if host == *domain {
+            return domain;
+        }
+        let Some(label) = host
+            .strip_suffix(domain)
+            .and_then(|h| h.strip_suffix('.'))
+        else {
+            continue;
+        };
+        let locale = matches!(*domain, "linkedin.com" | "facebook.com") && is_locale(label);
+        if FRONT_END_LABELS.contains(&label) || locale {
+            return domain;
+        }
+    }
+    host
+}
+
+/// `de`, `de-de`, `pt-br`: a language or locale label.
+fn is_locale(label: &str) -> bool {
+    let b = label.as_bytes();
+    let letters = |s: &[u8]| s.iter().all(u8::is_ascii_lowercase);
+    match b.len() {
+        2 => letters(b),
+        5 => letters(&b[..2]) && b[2] == b'-' && letters(&b[3..]),
+        _ => false,
+    }
+}
+
+/// A path segment percent-decoded (`j%C3%BCrgen` is `jürgen`); the raw
+/// segment when the bytes are not UTF-8.
+fn decode_segment(seg: &str) -> String {
+    percent_encoding::percent_decode_str(seg)
+        .decode_utf8()
+        .map_or_else(|_| seg.to_string(), |s| s.into_owned())
+}
+
 fn profile(platform: &str, url: String) -> Option<SocialProfile> {
     Some(SocialProfile {
         platform: platform.to_string(),
@@ -164,17 +221,17 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
         return None;
     }
     let host = url.host_str()?.to_ascii_lowercase();
-    let host = host.trim_start_matches("www.").trim_start_matches("m.");
+    let host = canonical_host(host.trim_start_matches("www."));
     let segs: Vec<String> = url
         .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).map(|s| s.to_string()).collect())
+        .map(|s| s.filter(|s| !s.is_empty()).map(decode_segment).collect())
         .unwrap_or_default();
     let seg = |i: usize| segs.get(i).map(String::as_str);
     let lower0 = seg(0).map(str::to_ascii_lowercase);
     let first = lower0.as_deref();
 
     match host {
-        h if h == "linkedin.com" || h.ends_with(".linkedin.com") => {
+        "linkedin.com" => {
             let kind = first?;
             match kind {
                 "company" | "in" | "school" | "showcase" => {
@@ -192,7 +249,7 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 _ => None,
             }
         }
-        "twitter.com" | "x.com" | "mobile.twitter.com" => {
+        "twitter.com" | "x.com" => {
             let handle = first?;
             if X_RESERVED.contains(&handle)
                 || segs.len() > 1
@@ -221,7 +278,7 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 format!("https://github.com/{}", org.to_lowercase()),
             )
         }
-        "facebook.com" | "fb.com" | "de-de.facebook.com" | "fr-fr.facebook.com" => {
+        "facebook.com" | "fb.com" => {
             let page = first?;
             if FACEBOOK_RESERVED.contains(&page) {
                 return None;
@@ -235,6 +292,16 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 return profile(
                     "facebook",
                     format!("https://www.facebook.com/profile.php?id={id}"),
+                );
+            }
+            // A personal or business page without a user name:
+            // /people/<Name>/<id>/, both parts kept.
+            if page == "people" {
+                let name = clean_handle(seg(1)?)?;
+                let id = seg(2).filter(|s| s.chars().all(|c| c.is_ascii_digit()))?;
+                return profile(
+                    "facebook",
+                    format!("https://www.facebook.com/people/{name}/{id}"),
                 );
             }
             if page == "pages" || page == "groups" {
