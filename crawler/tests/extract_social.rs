@@ -127,7 +127,10 @@ fn mobile_web_and_country_hosts_map_to_the_canonical_host() {
             "https://de-de.facebook.com/acme.gmbh",
             "facebook https://www.facebook.com/acme.gmbh",
         ),
-        ("https://mobile.twitter.com/AcmeHQ", "x https://x.com/acmehq"),
+        (
+            "https://mobile.twitter.com/AcmeHQ",
+            "x https://x.com/acmehq",
+        ),
         ("https://m.twitter.com/AcmeHQ", "x https://x.com/acmehq"),
         (
             "https://de.linkedin.com/company/acme-gmbh",
@@ -184,5 +187,11 @@ fn percent_encoded_slugs_are_decoded_and_kept() {
         ]
     );
     // Decoded bytes that are not a slug (a slash, a space) are not one.
-    assert!(profiles_of(&["https://www.linkedin.com/in/a%2Fb", "https://www.linkedin.com/in/a%20b"]).is_empty());
+    assert!(
+        profiles_of(&[
+            "https://www.linkedin.com/in/a%2Fb",
+            "https://www.linkedin.com/in/a%20b"
+        ])
+        .is_empty()
+    );
 }

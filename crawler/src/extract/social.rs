@@ -164,10 +164,7 @@ fn canonical_host(host: &str) -> &str {
         if host == *domain {
             return domain;
         }
-        let Some(label) = host
-            .strip_suffix(domain)
-            .and_then(|h| h.strip_suffix('.'))
-        else {
+        let Some(label) = host.strip_suffix(domain).and_then(|h| h.strip_suffix('.')) else {
             continue;
         };
         let locale = matches!(*domain, "linkedin.com" | "facebook.com") && is_locale(label);
