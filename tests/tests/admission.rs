@@ -239,23 +239,34 @@ fn abusive_specs() -> Vec<(&'static str, Value, &'static str)> {
     ]
 }
 
+/// `kubectl create --dry-run=server`: admission runs, nothing is stored.
+fn dry_run_create(env: &TestEnv, namespace: &str, object: &Value) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("scan.json");
+    std::fs::write(&file, object.to_string()).expect("write the scan");
+    env.kubectl()
+        .args(["create", "--dry-run=server", "-n", namespace, "-f"])
+        .arg(&file)
+        .output()
+        .expect("kubectl runs")
+}
+
 /// Waits until the policy is in force: the API server loads a new
-/// ValidatingAdmissionPolicy asynchronously.
-async fn wait_until_enforced(env: &TestEnv, namespace: &str) {
-    let probe = scan("probe", json!({"crawl": {"allowPrivateNetworks": true}}));
+/// ValidatingAdmissionPolicy, its binding and its parameter object
+/// asynchronously, and until all three are loaded it may refuse every scan
+/// ("no params found"). In force means a plain scan is admitted and a
+/// forbidden one refused with the policy's own message.
+async fn wait_until_enforced(env: &TestEnv, namespace: &str, forbidden: Value, refusal: &str) {
+    let allowed = scan("probe", json!({}));
+    let forbidden = scan("probe", forbidden);
     cira_testenv::wait_for(
-        "the ValidatingAdmissionPolicy to refuse a forbidden scan",
+        "the ValidatingAdmissionPolicy to admit a plain scan and refuse a forbidden one",
         Duration::from_secs(60),
         || {
-            let out = create(env, namespace, &probe);
-            let refused = !out.status.success();
-            if !refused {
-                let _ = env
-                    .kubectl()
-                    .args(["delete", "companyscan", "probe", "-n", namespace])
-                    .output();
-            }
-            async move { refused.then_some(()) }
+            let admitted = dry_run_create(env, namespace, &allowed).status.success();
+            let out = dry_run_create(env, namespace, &forbidden);
+            let refused_by_policy = !out.status.success() && text(&out).contains(refusal);
+            async move { (admitted && refused_by_policy).then_some(()) }
         },
     )
     .await
@@ -269,7 +280,13 @@ async fn abusive_scans_are_refused_at_admission_with_the_reason() {
     env.install_crds().await.expect("CRDs install");
     let ns = env.new_namespace("admission").await.expect("namespace");
     let _release = Release::install(env, format!("adm-{ns}"), &ns, &[]);
-    wait_until_enforced(env, &ns).await;
+    wait_until_enforced(
+        env,
+        &ns,
+        json!({"crawl": {"allowPrivateNetworks": true}}),
+        "allowPrivateNetworks",
+    )
+    .await;
 
     let cases = abusive_specs();
     assert!(cases.len() >= 20, "at least 20 abusive specs");
@@ -360,27 +377,13 @@ async fn an_installer_policy_allows_what_it_lists() {
             "policy.crawler.maxResources.cpu=8",
         ],
     );
-    // In force once a forbidden image is refused.
-    let probe = scan(
-        "probe",
+    wait_until_enforced(
+        env,
+        &ns,
         json!({"crawler": {"image": "evil.example.com/x:1"}}),
-    );
-    cira_testenv::wait_for(
-        "the ValidatingAdmissionPolicy to refuse a forbidden image",
-        Duration::from_secs(60),
-        || {
-            let refused = !create(env, &ns, &probe).status.success();
-            if !refused {
-                let _ = env
-                    .kubectl()
-                    .args(["delete", "companyscan", "probe", "-n", &ns])
-                    .output();
-            }
-            async move { refused.then_some(()) }
-        },
+        "spec.crawler.image",
     )
-    .await
-    .expect("the policy comes into force");
+    .await;
 
     let allowed = scan(
         "allowed",
@@ -431,7 +434,13 @@ async fn without_its_policy_object_no_scan_is_admitted() {
         .await
         .expect("namespace");
     let release = Release::install(env, format!("adm-{ns}"), &ns, &[]);
-    wait_until_enforced(env, &ns).await;
+    wait_until_enforced(
+        env,
+        &ns,
+        json!({"crawl": {"allowPrivateNetworks": true}}),
+        "allowPrivateNetworks",
+    )
+    .await;
     let out = env
         .kubectl()
         .args(["delete", "configmap", "-n", &ns])

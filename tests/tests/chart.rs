@@ -1062,6 +1062,23 @@ async fn chart_deploys_a_working_operator() {
         "spec": {"company": {"name": "Acme Inc.", "url": "https://acme.example"}}
     }))
     .expect("a valid scan");
+    // The API server loads the chart's ValidatingAdmissionPolicy, binding and
+    // parameter ConfigMap asynchronously; until it has all three it refuses
+    // every scan. A server-side dry run shows when admission is ready.
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    cira_testenv::wait_for(
+        "admission to accept a plain scan (policy, binding and parameters loaded)",
+        Duration::from_secs(60),
+        || {
+            let (scans, scan, dry_run) = (scans.clone(), scan.clone(), dry_run.clone());
+            async move { scans.create(&dry_run, &scan).await.ok().map(|_| ()) }
+        },
+    )
+    .await
+    .expect("admission ready");
     scans
         .create(&PostParams::default(), &scan)
         .await
