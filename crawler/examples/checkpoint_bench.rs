@@ -11,7 +11,7 @@ use cira_crawler::checkpoint::{Cursor, DirStore, Store};
 use cira_crawler::extract::Extractor;
 use cira_crawler::page::FetchedPage;
 use cira_crawler::state::CrawlState;
-use cira_crds::checkpoint::ScanIdentity;
+use cira_crawler::checkpoint::format::ScanIdentity;
 
 const SECTIONS: [&str; 8] = [
     "products", "news", "blog", "docs", "team", "careers", "events", "support",

@@ -33,8 +33,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("checkpoint: {0}")]
-    Checkpoint(#[from] cira_crds::Error),
+    #[error("checkpoint is corrupt: {0}")]
+    CheckpointCorrupt(String),
+
+    #[error(
+        "checkpoint format version {found} is not supported by this build (it reads version {supported})"
+    )]
+    CheckpointVersion { found: u64, supported: u32 },
+
+    #[error("could not serialise checkpoint: {0}")]
+    CheckpointSerialize(#[source] serde_json::Error),
+
+    #[error("could not compress checkpoint: {0}")]
+    CheckpointCompress(#[source] std::io::Error),
 
     #[error(
         "no usable checkpoint in {location}: {reason}. Remove it (or use another state directory) to start over"
@@ -73,6 +84,33 @@ pub enum Error {
 
     #[error("a background task failed: {0}")]
     Task(String),
+}
+
+impl Error {
+    /// True for errors retrying cannot fix: the Job fails at once instead of
+    /// resuming into the same error.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidSeed { .. }
+                | Error::InvalidPattern { .. }
+                | Error::InvalidSetting { .. }
+                | Error::SeedUnreachable { .. }
+                | Error::NoUsableCheckpoint { .. }
+                | Error::OtherScan { .. }
+                | Error::Env { .. }
+                | Error::CheckpointTooLarge { .. }
+        )
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_permanent() {
+            cira_crds::names::EXIT_PERMANENT
+        } else {
+            cira_crds::names::EXIT_RETRIABLE
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,10 +1,10 @@
 //! CIRA's crawler: a resumable, polite, hostile-web-proof company-site crawl,
-//! entity extraction, analysis and the report.
+//! entity extraction, analysis and the report. The `cira-crawler` binary
+//! (src/main.rs and src/app/) wires these to a command line or a pod.
 
 pub mod analysis;
+pub mod atomic_file;
 pub mod checkpoint;
-pub mod cli;
-pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod extract;
@@ -13,13 +13,12 @@ pub mod frontier;
 pub mod guard;
 pub mod html;
 pub mod io_thread;
-pub mod local;
 pub mod page;
 pub mod politeness;
-pub mod progress;
 pub mod report;
 pub mod robots;
 pub mod scope;
+pub mod sitemap;
 pub mod state;
 pub mod url_norm;
 

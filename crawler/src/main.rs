@@ -1,3 +1,8 @@
+//! `cira-crawler`: thin entry point; the command line, local mode and
+//! cluster mode are in [`app`], the scan itself in the library.
+
+mod app;
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,7 +14,7 @@ use clap::Parser;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = cira_crawler::cli::Cli::parse();
+    let cli = app::Cli::parse();
     // Pages are parsed and extracted on the blocking pool. Tokio's default
     // of up to 512 threads lets every in-flight page run at once: on a small
     // pod that is context switches, a malloc arena per thread and regex
@@ -24,8 +29,8 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(cira_crawler::cli::EXIT_RETRIABLE);
+            return ExitCode::from(cira_crds::names::EXIT_RETRIABLE);
         }
     };
-    runtime.block_on(cira_crawler::cli::main(cli))
+    runtime.block_on(app::main(cli))
 }

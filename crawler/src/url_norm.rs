@@ -8,6 +8,8 @@
 
 use url::Url;
 
+use crate::error::{Error, Result};
+
 /// Query parameters that only track clicks and never change the page.
 const TRACKING_PARAMS: &[&str] = &[
     "gclid",
@@ -51,6 +53,18 @@ pub fn is_tracking_param(name: &str) -> bool {
         .get(..4)
         .is_some_and(|p| p.eq_ignore_ascii_case(b"utm_"))
         || TRACKING_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// Parses and checks a seed URL.
+pub fn parse_seed(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim()).map_err(|e| Error::InvalidSeed {
+        url: raw.to_string(),
+        reason: e.to_string(),
+    })?;
+    normalize(url).ok_or_else(|| Error::InvalidSeed {
+        url: raw.to_string(),
+        reason: "it must be an http:// or https:// URL with a host".into(),
+    })
 }
 
 /// Resolves `href` against `base` and normalises it. Only http(s) URLs with a

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cira_crawler::checkpoint::{ConfigMapStore, Cursor, OnUnusable, ScanObject, Store};
 use cira_crawler::state::CrawlState;
-use cira_crds::checkpoint::ScanIdentity;
+use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyRef, CompanyScan, CompanyScanSpec, CrawlSpec};
@@ -259,7 +259,7 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
         names::COMPONENT_CHECKPOINT
     );
     let blob = &chunk0.binary_data.unwrap()[names::KEY_CHECKPOINT].0;
-    let (header, _): (_, CrawlState) = cira_crds::checkpoint::decode(blob).unwrap();
+    let (header, _): (_, CrawlState) = cira_crawler::checkpoint::format::decode(blob).unwrap();
     assert_eq!(
         (header.scan.name.as_str(), header.generation),
         ("acme", base)

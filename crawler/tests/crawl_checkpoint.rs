@@ -27,7 +27,7 @@ fn args() -> Vec<String> {
 /// The generation written in a checkpoint file's header.
 fn generation(path: &Path) -> u64 {
     let blob = std::fs::read(path).unwrap();
-    let (header, _) = cira_crds::checkpoint::read_header(&blob).unwrap();
+    let (header, _) = cira_crawler::checkpoint::format::read_header(&blob).unwrap();
     header.generation
 }
 

@@ -8,7 +8,7 @@ use cira_crawler::analysis::{SectionResult, analyze_section};
 use cira_crawler::extract::{Entities, PageEntities};
 use cira_crawler::report::{Report, ReportMeta};
 use cira_crds::AnalysisSection;
-use cira_crds::checkpoint::{ScanIdentity, decode, encode};
+use cira_crawler::checkpoint::format::{ScanIdentity, decode, encode};
 use serde_json::Value;
 use support::*;
 

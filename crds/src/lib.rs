@@ -1,7 +1,6 @@
-//! The CIRA API: the `CompanyScan` custom resource, the checkpoint envelope,
-//! the crawler's progress document and the names both sides agree on.
+//! The CIRA API: the `CompanyScan` custom resource, the crawler's progress
+//! document and the names both sides agree on.
 
-pub mod checkpoint;
 pub mod duration;
 pub mod names;
 pub mod progress;
@@ -18,19 +17,6 @@ pub enum Error {
     #[error("invalid duration {value:?}: {reason}")]
     InvalidDuration { value: String, reason: String },
 
-    #[error("checkpoint is corrupt: {0}")]
-    CheckpointCorrupt(String),
-
-    #[error(
-        "checkpoint format version {found} is not supported by this build (it reads version {supported})"
-    )]
-    CheckpointVersion { found: u64, supported: u32 },
-
-    #[error("could not serialise checkpoint: {0}")]
-    CheckpointSerialize(#[source] serde_json::Error),
-
-    #[error("could not compress checkpoint: {0}")]
-    CheckpointCompress(#[source] std::io::Error),
 
     #[error("could not render the CRD as YAML: {0}")]
     CrdYaml(#[source] serde_yaml::Error),

@@ -10,22 +10,7 @@ use crate::error::{Error, Result};
 /// The crawler image used when a scan does not name one.
 pub const DEFAULT_CRAWLER_IMAGE: &str = "ghcr.io/cira-dev/cira-crawler:0.1.0";
 
-/// Log output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
-
-impl LogFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogFormat::Text => "text",
-            LogFormat::Json => "json",
-        }
-    }
-}
+pub use cira_runtime::LogFormat;
 
 /// Command-line interface of `cira-operator`.
 #[derive(Parser, Debug, Clone)]

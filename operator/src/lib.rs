@@ -32,24 +32,6 @@ pub use config::{Args, OperatorConfig};
 pub use error::{Error, Result};
 pub use rbac::operator_rbac_rules;
 
-/// Cancels `token` on SIGTERM or Ctrl-C.
-fn cancel_on_signal(token: CancellationToken) -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|source| Error::Signal {
-            signal: "SIGTERM",
-            source,
-        })?;
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM received; shutting down"),
-            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received; shutting down"),
-            _ = token.cancelled() => return,
-        }
-        token.cancel();
-    });
-    Ok(())
-}
-
 fn identity(args: &Args) -> String {
     args.identity
         .clone()
@@ -67,7 +49,12 @@ pub async fn run(args: Args) -> Result<()> {
     controller::check_crd(&client, config.watch_namespace.as_deref()).await?;
 
     let shutdown = CancellationToken::new();
-    cancel_on_signal(shutdown.clone())?;
+    cira_runtime::cancel_on_signals(shutdown.clone(), "shutting down").map_err(|source| {
+        Error::Signal {
+            signal: "SIGTERM",
+            source,
+        }
+    })?;
     let metrics = metrics::Metrics::new();
     let ready = Arc::new(AtomicBool::new(false));
     let health = http::Health {

@@ -33,12 +33,12 @@ pub use workspace::{control_plane_bin_dir, workspace_binary};
 /// Installs a `tracing` subscriber that writes to the test output, filtered by
 /// `RUST_LOG` (default `warn`). Safe to call from every test.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_test_writer()
-        .try_init();
+    // Fails only when a subscriber is installed already: an earlier test's.
+    let _ = cira_runtime::init_logging(
+        cira_runtime::LogFormat::Text,
+        "warn",
+        cira_runtime::LogTarget::Test,
+    );
 }
 
 /// Merges `patch` into `base` as a JSON merge: objects merge key by key,

@@ -5,6 +5,10 @@
 //! differ between runs (start and finish times) live in `timing`, apart from
 //! everything else. The format is documented in docs/report.md.
 
+mod writer;
+
+pub use writer::{ReportWriter, dir_report_writer};
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

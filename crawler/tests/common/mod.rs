@@ -16,7 +16,7 @@ use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
 use cira_crawler::guard::NetworkGuard;
 use cira_crawler::state::CrawlState;
 use cira_crds::CrawlSpec;
-use cira_crds::checkpoint::ScanIdentity;
+use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crds::progress::CrawlerProgress;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -237,7 +237,7 @@ pub async fn crawl(
         cfg,
         Store::Dir(DirStore::new(dir).unwrap()),
         tx,
-        cira_crawler::local::dir_report_writer(dir.to_path_buf()),
+        cira_crawler::report::dir_report_writer(dir.to_path_buf()),
     )
     .unwrap();
     let outcome = engine.run(CancellationToken::new()).await;

@@ -44,12 +44,11 @@ fn io(what: &str) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
 }
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = cira_runtime::init_logging(
+        cira_runtime::LogFormat::Text,
+        "warn",
+        cira_runtime::LogTarget::Stderr,
+    );
     let site_only = std::env::args().skip(1).any(|a| a == "--site-only");
     if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
         println!(

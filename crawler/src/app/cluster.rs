@@ -8,7 +8,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cira_crds::checkpoint::ScanIdentity;
+use cira_crawler::checkpoint::{
+    ConfigMapStore, DirStore, OnUnusable, ScanIdentity, ScanObject, Store,
+};
+use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
+use cira_crawler::error::{Error, Result};
+use cira_crawler::report::{ReportWriter, dir_report_writer};
+use cira_crawler::url_norm::parse_seed;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyScanSpec, parse_duration};
@@ -17,10 +23,6 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-
-use crate::checkpoint::{ConfigMapStore, DirStore, OnUnusable, ScanObject, Store};
-use crate::engine::{Engine, EngineConfig, ReportWriter, RunOutcome};
-use crate::error::{Error, Result};
 
 /// Least time between two progress writes while working.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -69,7 +71,7 @@ impl PodEnv {
     }
 
     pub fn engine_config(&self) -> Result<EngineConfig> {
-        let seed = crate::local::parse_seed(&self.spec.company.url)?;
+        let seed = parse_seed(&self.spec.company.url)?;
         let identity = ScanIdentity {
             namespace: self.scan.namespace.clone(),
             name: self.scan.name.clone(),
@@ -180,7 +182,7 @@ fn report_writer(api: Api<ConfigMap>, env: PodEnv) -> ReportWriter {
             let version = env.scan.version;
             if let Some(dir) = &env.checkpoint_dir {
                 let reports = dir.join("reports").join(format!("v{version}"));
-                crate::local::dir_report_writer(reports)(json.clone(), md.clone()).await?;
+                dir_report_writer(reports)(json.clone(), md.clone()).await?;
             }
             let name = names::report_configmap_name(&env.scan.name, version);
             let (json, md) = fit_report(json, md);
@@ -256,15 +258,15 @@ async fn stopped_exit_code(client: &kube::Client, scan: &ScanObject) -> u8 {
         }
         Ok(Ok(_)) => {
             tracing::info!(%job, "stopped after saving a checkpoint; the Job is not suspended, so another pod resumes");
-            crate::cli::EXIT_INTERRUPTED
+            names::EXIT_INTERRUPTED
         }
         Ok(Err(error)) => {
             tracing::warn!(%job, %error, "stopped after saving a checkpoint; cannot read the Job, exiting as interrupted");
-            crate::cli::EXIT_INTERRUPTED
+            names::EXIT_INTERRUPTED
         }
         Err(_) => {
             tracing::warn!(%job, "stopped after saving a checkpoint; reading the Job timed out, exiting as interrupted");
-            crate::cli::EXIT_INTERRUPTED
+            names::EXIT_INTERRUPTED
         }
     }
 }
@@ -300,40 +302,45 @@ pub async fn run() -> Result<ExitCode> {
         };
         let engine = Engine::new(cfg, store, tx, report_writer(api.clone(), env.clone()))?;
         let cancel = CancellationToken::new();
-        crate::cli::cancel_on_signals(cancel.clone());
+        if let Err(error) =
+            cira_runtime::cancel_on_signals(cancel.clone(), "stopping after a checkpoint")
+        {
+            tracing::warn!(%error, "cannot listen for SIGTERM");
+        }
         engine.run(cancel).await
     }
     .await;
 
     let mut last = rx.borrow().clone();
     last.heartbeat = Some(chrono::Utc::now());
-    let code = match &result {
+    // An error's exit code is picked by the caller, from the error; here
+    // the last progress says what happened.
+    let result = match result {
         Ok(RunOutcome::Completed { location, .. }) => {
             tracing::info!(report = %location, "scan complete");
             if let Some(CrawlerOutcome::Completed {
                 report_config_map, ..
             }) = &mut last.outcome
             {
-                *report_config_map = location.clone();
+                *report_config_map = location;
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-        Ok(RunOutcome::Stopped) => ExitCode::from(stopped_exit_code(&client, &env.scan).await),
-        Err(e) if crate::cli::is_permanent(e) => {
-            last.outcome = Some(CrawlerOutcome::Failed {
-                reason: e.to_string(),
-            });
-            ExitCode::from(crate::cli::EXIT_PERMANENT)
-        }
+        Ok(RunOutcome::Stopped) => Ok(ExitCode::from(
+            stopped_exit_code(&client, &env.scan).await,
+        )),
         Err(e) => {
-            last.current_activity = Some(format!("failed, will retry: {e}"));
-            ExitCode::from(crate::cli::EXIT_RETRIABLE)
+            if e.is_permanent() {
+                last.outcome = Some(CrawlerOutcome::Failed {
+                    reason: e.to_string(),
+                });
+            } else {
+                last.current_activity = Some(format!("failed, will retry: {e}"));
+            }
+            Err(e)
         }
     };
     let _ = final_tx.send(last);
     let _ = tokio::time::timeout(Duration::from_secs(10), publisher).await;
-    match result {
-        Err(e) => Err(e),
-        Ok(_) => Ok(code),
-    }
+    result
 }

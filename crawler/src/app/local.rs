@@ -1,34 +1,87 @@
 //! Local mode: `cira-crawler scan <url> --state-dir DIR`. Checkpoints go to
 //! DIR through the same store as PersistentVolumeClaim storage, and the
 //! report lands in DIR as `report.json` and `report.md`.
+//!
+//! The arguments are declared here, not in the command line module, so this
+//! module imports nothing back from it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cira_crds::checkpoint::ScanIdentity;
+use cira_crawler::checkpoint::{DirStore, OnUnusable, ScanIdentity, Store};
+use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
+use cira_crawler::error::{Error, Result};
+use cira_crawler::report::dir_report_writer;
+use cira_crawler::url_norm::parse_seed;
 use cira_crds::progress::CrawlerProgress;
 use cira_crds::{CrawlSpec, parse_duration};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-use url::Url;
 
-use crate::checkpoint::{DirStore, OnUnusable, Store};
-use crate::cli::ScanArgs;
-use crate::engine::{Engine, EngineConfig, ReportWriter, RunOutcome};
-use crate::error::{Error, Result};
-
-/// Parses and checks a seed URL.
-pub fn parse_seed(raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim()).map_err(|e| Error::InvalidSeed {
-        url: raw.to_string(),
-        reason: e.to_string(),
-    })?;
-    crate::url_norm::normalize(url).ok_or_else(|| Error::InvalidSeed {
-        url: raw.to_string(),
-        reason: "it must be an http:// or https:// URL with a host".into(),
-    })
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The seed URL (http or https).
+    pub url: String,
+    /// Folder for checkpoints and the report (report.json, report.md).
+    #[arg(long)]
+    pub state_dir: PathBuf,
+    /// The company's name for the report (default: the seed's host).
+    #[arg(long)]
+    pub company_name: Option<String>,
+    #[arg(long)]
+    pub max_pages: Option<u32>,
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    #[arg(long)]
+    pub concurrency: Option<u32>,
+    /// Requests per second per host; 0 turns pacing off (benchmarks only).
+    #[arg(long)]
+    pub requests_per_second: Option<f64>,
+    /// Ignore robots.txt.
+    #[arg(long)]
+    pub no_robots: bool,
+    /// Allow loopback, private and link-local addresses.
+    #[arg(long)]
+    pub allow_private_networks: bool,
+    /// Only fetch URLs matching one of these regexes (repeatable).
+    #[arg(long = "include")]
+    pub include: Vec<String>,
+    /// Never fetch URLs matching these regexes (repeatable).
+    #[arg(long = "exclude")]
+    pub exclude: Vec<String>,
+    /// Extra hosts in scope; `*.example.com` for subdomains (repeatable).
+    #[arg(long = "allowed-domain")]
+    pub allowed_domains: Vec<String>,
+    /// Also fetch linked pages outside the scope (one hop).
+    #[arg(long)]
+    pub follow_external_links: bool,
+    #[arg(long)]
+    pub user_agent: Option<String>,
+    /// Per-request timeout, e.g. 30s.
+    #[arg(long)]
+    pub request_timeout: Option<String>,
+    #[arg(long)]
+    pub max_page_bytes: Option<u64>,
+    /// Save a checkpoint after this many pages.
+    #[arg(long)]
+    pub checkpoint_every_pages: Option<u32>,
+    /// Save a checkpoint at least this often, e.g. 2m.
+    #[arg(long)]
+    pub checkpoint_every: Option<String>,
+    /// Most URLs of one shape (host, path with numbers folded, query names)
+    /// queued; bounds calendars and other traps. Default: maxPages/2, at
+    /// least 50.
+    #[arg(long)]
+    pub pattern_budget: Option<u32>,
+    /// Do not read sitemaps to seed the crawl.
+    #[arg(long)]
+    pub no_sitemaps: bool,
+    /// Plain progress lines even on a terminal.
+    #[arg(long)]
+    pub plain_progress: bool,
 }
+
 
 /// The engine configuration a `scan` command line asks for.
 pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
@@ -87,28 +140,6 @@ pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
     Ok(cfg)
 }
 
-/// A report writer that puts `report.json` and `report.md` into `dir`.
-pub fn dir_report_writer(dir: PathBuf) -> ReportWriter {
-    Box::new(move |json: String, md: String| {
-        let dir = dir.clone();
-        Box::pin(async move {
-            let d = dir.clone();
-            tokio::task::spawn_blocking(move || {
-                std::fs::create_dir_all(&d).map_err(|source| Error::Io {
-                    action: "creating",
-                    path: d.clone(),
-                    source,
-                })?;
-                crate::checkpoint::write_atomically(&d, &d.join("report.json"), json.as_bytes())?;
-                crate::checkpoint::write_atomically(&d, &d.join("report.md"), md.as_bytes())
-            })
-            .await
-            .map_err(|e| Error::Task(e.to_string()))??;
-            Ok(dir.display().to_string())
-        })
-    })
-}
-
 /// Runs a local scan to completion or until interrupted.
 pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
     let cfg = config_from_args(&args)?;
@@ -126,9 +157,11 @@ pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
         tx,
         dir_report_writer(args.state_dir.clone()),
     )?;
-    let view = tokio::spawn(crate::progress::show(rx, args.plain_progress));
+    let view = tokio::spawn(super::progress::show(rx, args.plain_progress));
     let cancel = CancellationToken::new();
-    crate::cli::cancel_on_signals(cancel.clone());
+    if let Err(error) = cira_runtime::cancel_on_signals(cancel.clone(), "stopping after a checkpoint") {
+        tracing::warn!(%error, "cannot listen for SIGTERM");
+    }
     let outcome = engine.run(cancel).await;
     drop(engine);
     let _ = view.await;

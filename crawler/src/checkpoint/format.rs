@@ -1,5 +1,5 @@
-//! The checkpoint envelope shared by the crawler (which writes it) and the
-//! operator (which reads its metadata).
+//! The checkpoint envelope: the bytes of a snapshot or journal record as
+//! they are stored, in a folder or a ConfigMap.
 //!
 //! A checkpoint is self-describing, versioned, checksummed and compressed:
 //!
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
-use crate::Error;
+use crate::error::Error;
 
 /// Magic bytes at the start of every checkpoint.
 pub const MAGIC: &[u8; 8] = b"CIRACKPT";

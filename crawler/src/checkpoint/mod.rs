@@ -1,0 +1,237 @@
+//! Where checkpoints live: a local folder / PVC ([`DirStore`]) or ConfigMaps
+//! ([`ConfigMapStore`]). Both keep two alternating slots (generation `g` goes
+//! to slot `g % 2`), so the previous good checkpoint survives a torn or
+//! corrupt write, and both use the envelope of [`format`].
+//!
+//! [`cursor`] decides where each save goes and which checkpoint a resume
+//! uses, without I/O; the stores only read and write bytes.
+
+mod configmap;
+mod cursor;
+mod dir;
+pub mod format;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use cira_crds::names;
+
+pub use configmap::{ConfigMapStore, ScanObject};
+pub use cursor::{
+    Cursor, OnUnusable, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, Saved, SlotRead, Written,
+    choose, replay,
+};
+pub use dir::{DirStore, parse_journal_file};
+pub use format::{CheckpointHeader, ScanIdentity};
+
+use crate::error::Result;
+use crate::state::CrawlState;
+
+/// A save encoded by [`Store::prepare`], waiting for [`Store::write`].
+#[derive(Debug)]
+pub struct PendingSave {
+    generation: u64,
+    saved_at: DateTime<Utc>,
+    pages_visited: u64,
+    kind: PendingKind,
+}
+
+#[derive(Debug)]
+enum PendingKind {
+    Record {
+        slot: u64,
+        blob: Vec<u8>,
+    },
+    Snapshot {
+        slot: u64,
+        header: Box<CheckpointHeader>,
+        blob: Vec<u8>,
+        visited: usize,
+    },
+}
+
+/// Checkpoint storage.
+pub enum Store {
+    Dir(DirStore),
+    ConfigMap(Box<ConfigMapStore>),
+}
+
+impl Store {
+    pub fn location(&self) -> String {
+        match self {
+            Store::Dir(d) => d.dir().display().to_string(),
+            Store::ConfigMap(c) => format!(
+                "ConfigMaps {}/{}",
+                c.object().namespace,
+                names::checkpoint_configmap_name(&c.object().name, 0, 0)
+            ),
+        }
+    }
+
+    async fn read_slot(&self, slot: u64) -> Result<SlotRead> {
+        match self {
+            Store::Dir(d) => d.read_slot(slot).await,
+            Store::ConfigMap(c) => c.read_slot(slot).await,
+        }
+    }
+
+    async fn write_slot(&self, slot: u64, header: &CheckpointHeader, blob: Vec<u8>) -> Result<()> {
+        match self {
+            Store::Dir(d) => d.write_slot(slot, blob).await,
+            Store::ConfigMap(c) => c.write_slot(slot, header, blob).await,
+        }
+    }
+
+    async fn read_journal(&self, slot: u64) -> Result<JournalRead> {
+        match self {
+            Store::Dir(d) => d.read_journal(slot).await,
+            Store::ConfigMap(c) => c.read_journal(slot).await,
+        }
+    }
+
+    async fn reset_journal(&self, slot: u64, base_generation: u64) -> Result<()> {
+        match self {
+            Store::Dir(d) => d.reset_journal(slot).await,
+            Store::ConfigMap(c) => c.reset_journal(slot, base_generation).await,
+        }
+    }
+
+    async fn append_journal(&self, slot: u64, generation: u64, blob: Vec<u8>) -> Result<()> {
+        match self {
+            Store::Dir(d) => d.append_journal(slot, blob).await,
+            Store::ConfigMap(c) => c.append_journal(slot, generation, blob).await,
+        }
+    }
+
+    /// Saves `state` as generation `generation`: a journal record of the
+    /// changes since the previous save, or a full snapshot (see [`Cursor`]).
+    pub async fn save(
+        &self,
+        cursor: &mut Cursor,
+        identity: &ScanIdentity,
+        generation: u64,
+        state: &mut CrawlState,
+    ) -> Result<Saved> {
+        let written = match self.prepare(cursor, identity, generation, state) {
+            Ok(pending) => self.write(pending).await,
+            Err(e) => Err(e),
+        };
+        cursor.settle(written)
+    }
+
+    /// The first half of a save, without I/O: takes the changes since the
+    /// previous save out of `state` and encodes them as a journal record, or
+    /// the whole state as a snapshot. The crawl goes on while [`Store::write`]
+    /// stores the result; [`Cursor::settle`] then records the outcome. At
+    /// most one save may be between `prepare` and `settle`.
+    pub fn prepare(
+        &self,
+        cursor: &Cursor,
+        identity: &ScanIdentity,
+        generation: u64,
+        state: &mut CrawlState,
+    ) -> Result<PendingSave> {
+        let saved_at = Utc::now();
+        let pages_visited = state.pages_crawled;
+        let visited = state.visited.0.len();
+        let pending = |kind| PendingSave {
+            generation,
+            saved_at,
+            pages_visited,
+            kind,
+        };
+        if let Some(base) = cursor.journal_base(visited) {
+            let delta = state.take_delta(base.generation);
+            let (_, blob) =
+                format::encode(identity, generation, pages_visited, saved_at, &delta)?;
+            if base.journal_bytes + blob.len() as u64 <= MAX_JOURNAL_BYTES {
+                return Ok(pending(PendingKind::Record {
+                    slot: base.slot,
+                    blob,
+                }));
+            }
+            // Too big for the journal: the snapshot below holds it all.
+        }
+        // Milliseconds for a large state: let the runtime move other tasks
+        // off this thread meanwhile.
+        let (header, blob) = tokio::task::block_in_place(|| {
+            format::encode(identity, generation, pages_visited, saved_at, &*state)
+        })?;
+        state.clear_changes();
+        Ok(pending(PendingKind::Snapshot {
+            slot: cursor.next_slot(generation),
+            header: Box::new(header),
+            blob,
+            visited,
+        }))
+    }
+
+    /// The second half of a save: stores what [`Store::prepare`] encoded.
+    pub async fn write(&self, pending: PendingSave) -> Result<Written> {
+        let PendingSave {
+            generation,
+            saved_at,
+            pages_visited,
+            kind,
+        } = pending;
+        let (slot, full, bytes, visited) = match kind {
+            PendingKind::Record { slot, blob } => {
+                let bytes = blob.len() as u64;
+                self.append_journal(slot, generation, blob).await?;
+                (slot, false, bytes, 0)
+            }
+            PendingKind::Snapshot {
+                slot,
+                header,
+                blob,
+                visited,
+            } => {
+                let bytes = blob.len() as u64;
+                self.write_slot(slot, &header, blob).await?;
+                // After the snapshot: records of an older snapshot in this
+                // slot's journal name another base generation, so a crash in
+                // between leaves nothing that could be replayed wrongly.
+                self.reset_journal(slot, generation).await?;
+                (slot, true, bytes, visited)
+            }
+        };
+        Ok(Written {
+            generation,
+            saved_at,
+            pages_visited,
+            slot,
+            full,
+            bytes,
+            visited,
+        })
+    }
+
+    /// Reads both slots, takes the newest usable snapshot of this scan and
+    /// replays its journal.
+    pub async fn load(
+        &self,
+        identity: &ScanIdentity,
+        policy: OnUnusable,
+    ) -> Result<Option<Loaded>> {
+        let mut reads = Vec::new();
+        for slot in 0..names::CHECKPOINT_SLOTS {
+            reads.push((slot, self.read_slot(slot).await?));
+        }
+        let Some(mut loaded) = choose(&self.location(), identity, reads, policy)? else {
+            return Ok(None);
+        };
+        let journal = self.read_journal(loaded.slot).await?;
+        let replayed = replay(&mut loaded, identity, journal);
+        if let Some(problem) = replayed {
+            tracing::warn!(location = %self.location(), generation = loaded.generation, %problem, "checkpoint journal is damaged; resuming from the last good record");
+            let note = format!("{problem}; resumed from generation {}", loaded.generation);
+            loaded.recovered_from_corruption =
+                Some(match loaded.recovered_from_corruption.take() {
+                    Some(earlier) => format!("{earlier}; {note}"),
+                    None => note,
+                });
+        }
+        Ok(Some(loaded))
+    }
+}
+

@@ -1,0 +1,417 @@
+//! The crawl pipeline: workers fetch with bounded concurrency, the streaming
+//! pass and extraction run on the blocking pool (both cores), and one
+//! coordinator owns the state, merges results, checkpoints and walks the
+//! phases Crawling -> Extracting -> Analyzing -> Generating -> Completed.
+//!
+//! Checkpoint rule: a URL is "at risk" from its dispatch until a checkpoint
+//! records it as visited. No new URL is dispatched while `everyPages` URLs
+//! are at risk, and the coordinator saves as soon as that limit is reached,
+//! so a crash refetches at most `everyPages` pages.
+
+mod coordinator;
+mod pacing;
+mod worker;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cira_crds::progress::{CheckpointInfo, CrawlerOutcome, CrawlerProgress};
+use cira_crds::{AnalysisSection, CrawlSpec, ScanPhase};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::analysis::{SectionResult, analyze_section};
+use crate::checkpoint::{Cursor, OnUnusable, PendingSave, ScanIdentity, Store, Written};
+use crate::error::{Error, Result};
+use crate::extract::Extractor;
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::frontier::QueuedUrl;
+use crate::guard::NetworkGuard;
+use crate::politeness::Politeness;
+use crate::report::{Report, ReportMeta, ReportWriter};
+use crate::scope::Scope;
+use crate::state::CrawlState;
+use pacing::SavePacing;
+use worker::Shared;
+
+/// Everything a crawl run needs to know.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub seed: Url,
+    pub company_name: String,
+    pub identity: ScanIdentity,
+    pub crawl: CrawlSpec,
+    /// Requests per second per host; `None` = unpaced (benchmarks).
+    pub requests_per_second: Option<f64>,
+    pub every_pages: u32,
+    pub every: Duration,
+    pub sections: Vec<AnalysisSection>,
+    pub fetch: FetchConfig,
+    pub guard: NetworkGuard,
+    /// URLs of one pattern that may be queued.
+    pub pattern_budget: u32,
+    pub seed_sitemaps: bool,
+    pub on_unusable: OnUnusable,
+}
+
+impl EngineConfig {
+    /// Builds a config from a crawl spec with the usual defaults.
+    pub fn new(
+        seed: Url,
+        company_name: String,
+        identity: ScanIdentity,
+        crawl: CrawlSpec,
+    ) -> Result<Self> {
+        let request_timeout = cira_crds::parse_duration(&crawl.request_timeout).map_err(|e| {
+            Error::InvalidSetting {
+                name: "requestTimeout",
+                reason: e.to_string(),
+            }
+        })?;
+        let fetch = FetchConfig {
+            user_agent: crawl.user_agent.clone(),
+            request_timeout,
+            max_page_bytes: crawl.max_page_bytes,
+            ..FetchConfig::default()
+        };
+        Ok(Self {
+            requests_per_second: Some(crawl.requests_per_second),
+            guard: NetworkGuard::new(crawl.allow_private_networks),
+            pattern_budget: (crawl.max_pages / 2).max(50),
+            seed,
+            company_name,
+            identity,
+            crawl,
+            every_pages: 10,
+            every: Duration::from_secs(120),
+            sections: AnalysisSection::ALL.to_vec(),
+            fetch,
+            seed_sitemaps: true,
+            on_unusable: OnUnusable::Refuse,
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// The report is written.
+    Completed {
+        report: Box<Report>,
+        location: String,
+    },
+    /// Stopped on request after saving a checkpoint.
+    Stopped,
+}
+
+/// One crawl run over a [`CrawlState`].
+pub struct Engine {
+    shared: Arc<Shared>,
+    store: Store,
+    progress: watch::Sender<CrawlerProgress>,
+    report_writer: ReportWriter,
+}
+
+struct Run {
+    state: CrawlState,
+    seen: HashSet<String>,
+    generation: u64,
+    cursor: Cursor,
+    /// Pages being fetched and processed, with when each was dispatched.
+    in_flight: HashMap<tokio::task::Id, (QueuedUrl, Instant)>,
+    /// Pages recorded since the last save was prepared.
+    unsaved: usize,
+    /// Pages held by the save being written.
+    writing: usize,
+    pacing: SavePacing,
+    last_save: Instant,
+    run_started: Instant,
+    active_base: f64,
+    rate: VecDeque<(Instant, u64)>,
+    checkpoint: Option<CheckpointInfo>,
+    activity: String,
+}
+
+impl Run {
+    /// Pages a kill now would make the next run fetch again: those in
+    /// flight and those finished but not yet on storage.
+    fn at_risk(&self) -> usize {
+        self.in_flight.len() + self.unsaved + self.writing
+    }
+}
+
+impl Engine {
+    pub fn new(
+        cfg: EngineConfig,
+        store: Store,
+        progress: watch::Sender<CrawlerProgress>,
+        report_writer: ReportWriter,
+    ) -> Result<Self> {
+        let scope = Scope::new(
+            &cfg.seed,
+            &cfg.crawl.allowed_domains,
+            &cfg.crawl.include_patterns,
+            &cfg.crawl.exclude_patterns,
+        )?;
+        let fetcher = Fetcher::new(cfg.fetch.clone(), cfg.guard.clone())?;
+        let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
+        let politeness = Politeness::new(cfg.requests_per_second);
+        Ok(Self {
+            shared: Arc::new(Shared {
+                cfg,
+                fetcher,
+                scope,
+                extractor,
+                politeness,
+                robots: Mutex::default(),
+            }),
+            store,
+            progress,
+            report_writer,
+        })
+    }
+
+    fn cfg(&self) -> &EngineConfig {
+        &self.shared.cfg
+    }
+
+    /// Runs (or resumes) the scan until it completes or `cancel` fires.
+    pub async fn run(&self, cancel: CancellationToken) -> Result<RunOutcome> {
+        let cfg = self.cfg();
+        let loaded = self.store.load(&cfg.identity, cfg.on_unusable).await?;
+        let (mut state, generation, recovered, cursor) = match loaded {
+            Some(l) => {
+                tracing::info!(
+                    location = %self.store.location(),
+                    generation = l.generation,
+                    snapshot = l.header.generation,
+                    journal_records = l.journal_records,
+                    pages = l.state.pages_crawled,
+                    queued = l.state.queue.len() + l.state.in_flight.len(),
+                    phase = l.state.phase.as_str(),
+                    "resuming from checkpoint"
+                );
+                let cursor = l.cursor();
+                (l.state, l.generation, l.recovered_from_corruption, cursor)
+            }
+            None => {
+                tracing::info!(seed = %cfg.seed, "starting a new scan");
+                let mut s = CrawlState::new(cfg.seed.as_str(), cfg.identity.scan_version);
+                s.enqueue(cfg.seed.to_string(), 0);
+                (s, 0, None, Cursor::default())
+            }
+        };
+        if state.seed != cfg.seed.as_str() {
+            return Err(Error::OtherScan {
+                location: self.store.location(),
+                found: state.seed.clone(),
+                expected: cfg.seed.to_string(),
+            });
+        }
+        if let Some(domain) = &state.adopted_domain {
+            self.shared.scope.adopt_domain(domain);
+        }
+        state.requeue_in_flight();
+        let seen = state.seen_keys();
+        let mut run = Run {
+            active_base: state.active_seconds,
+            state,
+            seen,
+            generation,
+            cursor,
+            in_flight: HashMap::new(),
+            unsaved: 0,
+            writing: 0,
+            pacing: SavePacing::default(),
+            last_save: Instant::now(),
+            run_started: Instant::now(),
+            rate: VecDeque::new(),
+            checkpoint: recovered.map(|r| CheckpointInfo {
+                location: self.store.location(),
+                generation,
+                recovered_from_corruption: Some(r),
+                ..CheckpointInfo::default()
+            }),
+            activity: "starting".into(),
+        };
+        self.publish(&run);
+
+        if run.state.phase == ScanPhase::Crawling {
+            if !run.state.sitemaps_seeded {
+                self.seed_from_sitemaps(&mut run).await;
+            }
+            if !self.crawl(&mut run, &cancel).await? {
+                return Ok(RunOutcome::Stopped);
+            }
+            self.set_phase(&mut run, ScanPhase::Extracting, "entities merged")
+                .await?;
+        }
+        if run.state.phase == ScanPhase::Extracting {
+            self.set_phase(&mut run, ScanPhase::Analyzing, "analysing")
+                .await?;
+        }
+        if run.state.phase == ScanPhase::Analyzing {
+            // One copy of the entities serves every section.
+            let entities = Arc::new(run.state.entities.clone());
+            for section in cfg.sections.clone() {
+                if run.state.sections.iter().any(|s| s.section == section) {
+                    continue;
+                }
+                if cancel.is_cancelled() {
+                    self.save(&mut run).await?;
+                    return Ok(RunOutcome::Stopped);
+                }
+                run.activity = format!("analysing {}", section.as_str());
+                self.publish(&run);
+                let entities = Arc::clone(&entities);
+                let result: SectionResult =
+                    tokio::task::spawn_blocking(move || analyze_section(section, &entities))
+                        .await
+                        .map_err(|e| Error::Task(e.to_string()))?;
+                run.state.sections.push(result);
+                // Each finished section is saved, so a resume never redoes one.
+                self.save(&mut run).await?;
+            }
+            self.set_phase(&mut run, ScanPhase::Generating, "writing the report")
+                .await?;
+        }
+        // Generating, or Completed on a rerun: (re)write the report.
+        let report = self.build_report(&run);
+        let location = (self.report_writer)(report.to_json(), report.to_markdown()).await?;
+        run.state.report_location = Some(location.clone());
+        if run.state.finished_at.is_none() {
+            run.state.finished_at = Some(chrono::Utc::now());
+        }
+        run.state.phase = ScanPhase::Completed;
+        run.activity = "completed".into();
+        self.save(&mut run).await?;
+        Ok(RunOutcome::Completed {
+            report: Box::new(report),
+            location,
+        })
+    }
+
+    fn build_report(&self, run: &Run) -> Report {
+        let cfg = self.cfg();
+        let order = |s: &SectionResult| cfg.sections.iter().position(|x| *x == s.section);
+        let mut sections: Vec<SectionResult> = run
+            .state
+            .sections
+            .iter()
+            .filter(|s| order(s).is_some())
+            .cloned()
+            .collect();
+        sections.sort_by_key(|s| order(s));
+        let meta = ReportMeta {
+            company: cfg.company_name.clone(),
+            url: cfg.seed.to_string(),
+            scan_version: cfg.identity.scan_version,
+            pages_crawled: run.state.pages_crawled,
+            external_links: run.state.external_links.iter().cloned().collect(),
+            started_at: Some(run.state.started_at),
+            finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),
+        };
+        Report::build(&meta, &run.state.entities, &sections)
+    }
+
+    async fn set_phase(&self, run: &mut Run, phase: ScanPhase, activity: &str) -> Result<()> {
+        tracing::info!(phase = phase.as_str(), "phase");
+        run.state.phase = phase;
+        run.activity = activity.to_string();
+        self.save(run).await
+    }
+
+    /// The crawl loop; returns false when stopped by `cancel`.
+    ///
+    /// Checkpoints are written while the crawl goes on: a save is encoded
+    /// here and stored by a background write, one at a time. A page stays
+    /// at risk (fetched again after a kill) from its dispatch until a save
+    /// holding it is on storage; at most `every_pages` pages are ever at
+    /// risk, so a kill refetches no more than that.
+
+    async fn save(&self, run: &mut Run) -> Result<()> {
+        let pending = self.prepare_save(run)?;
+        let written = self.store.write(pending).await;
+        self.settle_save(run, written)?;
+        self.publish(run);
+        Ok(())
+    }
+
+    /// Encodes the next checkpoint generation (see [`Store::prepare`]).
+    fn prepare_save(&self, run: &mut Run) -> Result<PendingSave> {
+        run.generation += 1;
+        run.state.in_flight = run.in_flight.values().map(|(q, _)| q.clone()).collect();
+        run.state.active_seconds = run.active_base + run.run_started.elapsed().as_secs_f64();
+        let pending = self.store.prepare(
+            &run.cursor,
+            &self.cfg().identity,
+            run.generation,
+            &mut run.state,
+        );
+        run.state.in_flight.clear();
+        run.writing = std::mem::take(&mut run.unsaved);
+        run.last_save = Instant::now();
+        if pending.is_err() {
+            run.cursor.abandon();
+        }
+        pending
+    }
+
+    /// Takes note of a finished write: the pages it holds are safe now.
+    fn settle_save(&self, run: &mut Run, written: Result<Written>) -> Result<()> {
+        let saved = run.cursor.settle(written)?;
+        run.writing = 0;
+        tracing::debug!(
+            generation = saved.generation,
+            full = saved.full,
+            bytes = saved.bytes,
+            "checkpoint saved"
+        );
+        let recovered = run
+            .checkpoint
+            .as_ref()
+            .and_then(|c| c.recovered_from_corruption.clone());
+        run.checkpoint = Some(CheckpointInfo {
+            location: self.store.location(),
+            generation: saved.generation,
+            saved_at: Some(saved.saved_at),
+            pages_visited: saved.pages_visited,
+            bytes: saved.bytes,
+            recovered_from_corruption: recovered,
+        });
+        Ok(())
+    }
+
+    fn publish(&self, run: &Run) {
+        let rate = match (run.rate.front(), run.rate.back()) {
+            (Some((t0, p0)), Some((t1, p1))) if t1 > t0 => {
+                (p1 - p0) as f64 / (*t1 - *t0).as_secs_f64()
+            }
+            _ => 0.0,
+        };
+        let outcome =
+            (run.state.phase == ScanPhase::Completed).then(|| CrawlerOutcome::Completed {
+                report_config_map: run.state.report_location.clone().unwrap_or_default(),
+                counts: run.state.entities.counts(),
+            });
+        let p = CrawlerProgress {
+            scan_version: self.cfg().identity.scan_version,
+            phase: run.state.phase,
+            pages_crawled: run.state.pages_crawled,
+            pages_queued: (run.state.queue.len() + run.in_flight.len()) as u64,
+            max_pages: u64::from(self.cfg().crawl.max_pages),
+            current_depth: run.state.current_depth,
+            external_links_found: run.state.external_links.len() as u64,
+            entities_extracted: run.state.entities.count(),
+            tokens_processed: run.state.entities.tokens_processed,
+            current_activity: Some(run.activity.clone()),
+            pages_per_second: rate,
+            heartbeat: Some(chrono::Utc::now()),
+            checkpoint: run.checkpoint.clone(),
+            outcome,
+        };
+        self.progress.send_replace(p);
+    }
+}

@@ -1,0 +1,223 @@
+//! One URL's work, on the worker side: robots.txt, pacing, the fetch, then
+//! the streaming pass, extraction and link resolution on the blocking pool.
+//! Workers share [`Shared`]; only the coordinator touches the crawl state.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::EngineConfig;
+use crate::extract::{Extractor, PageEntities};
+use crate::fetch::{FetchOutcome, Fetcher, HtmlBody};
+use crate::frontier::QueuedUrl;
+use crate::page::FetchedPage;
+use crate::politeness::Politeness;
+use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
+use crate::scope::{Scope, Verdict, url_pattern};
+use crate::url_norm::{dedup_key, resolve};
+
+/// A link to queue, with its dedup key and trap pattern worked out on the
+/// worker (both cores) so the coordinator never parses it again.
+#[derive(Debug)]
+pub(super) struct Link {
+    pub(super) url: String,
+    pub(super) key: String,
+    pub(super) pattern: String,
+}
+
+impl Link {
+    pub(super) fn new(url: Url) -> Self {
+        Self {
+            key: dedup_key(&url),
+            pattern: url_pattern(&url),
+            url: url.into(),
+        }
+    }
+}
+
+/// What a worker hands back for one URL.
+#[derive(Debug)]
+pub(super) enum PageResult {
+    Fetched {
+        final_key: String,
+        canonical_key: Option<String>,
+        internal: Vec<Link>,
+        external: Vec<String>,
+        entities: Option<Box<PageEntities>>,
+    },
+    /// A response that was not a parsed page (error status, not HTML).
+    Skipped {
+        final_key: String,
+        reason: String,
+    },
+    RedirectedOut {
+        target: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// No request was made (robots.txt, guard, trap).
+    NotFetched {
+        reason: String,
+    },
+}
+
+pub(super) struct Shared {
+    pub(super) cfg: EngineConfig,
+    pub(super) fetcher: Fetcher,
+    pub(super) scope: Scope,
+    pub(super) extractor: Extractor,
+    pub(super) politeness: Politeness,
+    pub(super) robots: Mutex<HashMap<String, Arc<OnceCell<Arc<RobotsRules>>>>>,
+}
+
+impl Shared {
+    pub(super) async fn robots_for(&self, url: &Url) -> Arc<RobotsRules> {
+        let origin = url.origin().ascii_serialization();
+        let cell = {
+            let mut map = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(map.entry(origin.clone()).or_default())
+        };
+        Arc::clone(
+            cell.get_or_init(|| async {
+                let rules = match Url::parse(&format!("{origin}/robots.txt")) {
+                    Ok(robots_url) => match self
+                        .fetcher
+                        .fetch_raw(&robots_url, MAX_ROBOTS_BYTES as u64)
+                        .await
+                    {
+                        Ok((status, body)) => {
+                            RobotsRules::from_response(&self.cfg.crawl.user_agent, status, &body)
+                        }
+                        Err(reason) => RobotsRules::DisallowAll {
+                            reason: format!("robots.txt unreachable: {reason}"),
+                        },
+                    },
+                    Err(_) => RobotsRules::AllowAll,
+                };
+                tracing::debug!(%origin, ?rules, "robots.txt");
+                Arc::new(rules)
+            })
+            .await,
+        )
+    }
+
+    pub(super) async fn work(self: Arc<Self>, item: QueuedUrl) -> PageResult {
+        let Ok(url) = Url::parse(&item.url) else {
+            return PageResult::NotFetched {
+                reason: "unparsable URL".into(),
+            };
+        };
+        let mut crawl_delay = None;
+        if self.cfg.crawl.respect_robots_txt {
+            let rules = self.robots_for(&url).await;
+            if !rules.allowed(url.as_str()) {
+                return PageResult::NotFetched {
+                    reason: match &*rules {
+                        RobotsRules::DisallowAll { reason } => reason.clone(),
+                        _ => "disallowed by robots.txt".into(),
+                    },
+                };
+            }
+            crawl_delay = rules.crawl_delay();
+        }
+        self.politeness
+            .wait(url.host_str().unwrap_or(""), crawl_delay)
+            .await;
+        let outcome = self
+            .fetcher
+            .fetch_page(&url, &self.scope, self.cfg.crawl.follow_external_links)
+            .await;
+        match outcome {
+            FetchOutcome::Html(body) => {
+                let shared = Arc::clone(&self);
+                let depth = item.depth;
+                tokio::task::spawn_blocking(move || shared.process(body, depth))
+                    .await
+                    .unwrap_or_else(|e| PageResult::Failed {
+                        reason: format!("processing the page failed: {e}"),
+                    })
+            }
+            FetchOutcome::Skipped {
+                final_url, reason, ..
+            } => PageResult::Skipped {
+                final_key: dedup_key(&final_url),
+                reason,
+            },
+            FetchOutcome::RedirectedOut { target, .. } => PageResult::RedirectedOut {
+                target: target.to_string(),
+            },
+            FetchOutcome::RedirectRefused { target, reason } => PageResult::NotFetched {
+                reason: format!("redirect to {target} refused: {reason}"),
+            },
+            FetchOutcome::Refused { reason } => PageResult::NotFetched { reason },
+            FetchOutcome::Failed { reason } => PageResult::Failed { reason },
+        }
+    }
+
+    /// The CPU side of a page: streaming pass, extraction, link resolution.
+    fn process(&self, body: HtmlBody, depth: u32) -> PageResult {
+        let scan = crate::html::scan_html(&body.body);
+        let base = scan
+            .base_href
+            .as_deref()
+            .and_then(|b| body.final_url.join(b).ok())
+            .unwrap_or_else(|| body.final_url.clone());
+        let external_page = self.scope.classify(&body.final_url) == Verdict::External;
+        let mut internal = Vec::new();
+        let mut external = Vec::new();
+        let follow = !scan.robots_nofollow && !external_page;
+        let refresh = scan
+            .meta
+            .iter()
+            .filter(|(key, _)| key == "refresh")
+            .filter_map(|(_, content)| crate::html::meta_refresh_target(content));
+        let hrefs = scan.links.iter().map(|l| l.href.as_str()).chain(refresh);
+        for href in hrefs {
+            let Some(u) = resolve(&base, href) else {
+                continue;
+            };
+            match self.scope.classify(&u) {
+                Verdict::Internal if follow => internal.push(Link::new(u)),
+                Verdict::External => {
+                    external.push(u.to_string());
+                    if follow && self.cfg.crawl.follow_external_links {
+                        internal.push(Link::new(u));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let canonical_key = scan
+            .canonical
+            .as_deref()
+            .and_then(|c| resolve(&base, c))
+            .filter(|c| self.scope.classify(c) == Verdict::Internal)
+            .map(|c| dedup_key(&c));
+        let final_key = dedup_key(&body.final_url);
+        let entities = if external_page {
+            None
+        } else {
+            let page = FetchedPage {
+                url: body.final_url,
+                depth,
+                status: body.status,
+                content_type: body.content_type,
+                headers: body.headers,
+                body: body.body,
+                scan,
+            };
+            Some(Box::new(self.extractor.extract(&page)))
+        };
+        PageResult::Fetched {
+            final_key,
+            canonical_key,
+            internal,
+            external,
+            entities,
+        }
+    }
+}
+
