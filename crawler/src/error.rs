@@ -23,7 +23,10 @@ pub enum Error {
     HttpClient(#[source] reqwest::Error),
 
     #[error("the seed page {url} could not be fetched: {reason}")]
-    SeedUnreachable { url: String, reason: String },
+    SeedUnreachable {
+        url: String,
+        reason: crate::skip::SkipReason,
+    },
 
     #[error("{action} {path}: {source}")]
     Io {

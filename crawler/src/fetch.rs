@@ -12,8 +12,9 @@ use reqwest::{Client, Response, StatusCode};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::guard::{GuardedResolver, NetworkGuard};
+use crate::guard::{GuardedResolver, NetworkGuard, RefusedAddress};
 use crate::scope::{Scope, Verdict};
+use crate::skip::SkipReason;
 
 /// Longest Retry-After honoured; a server asking for more gets this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -59,30 +60,13 @@ pub struct HtmlBody {
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
     Html(HtmlBody),
-    /// A response that is not HTML (or an error status); its body is not read.
-    Skipped {
-        final_url: Url,
-        status: u16,
-        reason: String,
-    },
+    /// An answer that is not a page (an error status, not HTML); its body
+    /// is not parsed.
+    Answered { final_url: Url, reason: SkipReason },
     /// A redirect left the scope; the target is recorded as external.
-    RedirectedOut {
-        final_url: Url,
-        target: Url,
-    },
-    /// A redirect went to a refused URL (trap, pattern).
-    RedirectRefused {
-        target: Url,
-        reason: &'static str,
-    },
-    /// The network guard refused the address.
-    Refused {
-        reason: String,
-    },
-    /// Network failure, timeout or too many redirects.
-    Failed {
-        reason: String,
-    },
+    RedirectedOut { final_url: Url, target: Url },
+    /// No answer to use: refused before the request, or the request failed.
+    NotFetched(SkipReason),
 }
 
 /// The HTTP side of the crawler.
@@ -145,29 +129,26 @@ impl Fetcher {
         let headers = header_pairs(&resp);
         let content_type = media_type(&resp);
         if !resp.status().is_success() {
-            return FetchOutcome::Skipped {
+            return FetchOutcome::Answered {
                 final_url,
-                status,
-                reason: format!("HTTP {status}"),
+                reason: SkipReason::HttpStatus(status),
             };
         }
         if !content_type.is_empty() && !is_html_type(&content_type) {
-            return FetchOutcome::Skipped {
+            return FetchOutcome::Answered {
                 final_url,
-                status,
-                reason: format!("not HTML ({content_type})"),
+                reason: SkipReason::NotHtml { content_type },
             };
         }
         let charset = charset_param(&resp);
         let (bytes, truncated) = match self.read_body(&mut resp, self.config.max_page_bytes).await {
             Ok(b) => b,
-            Err(reason) => return FetchOutcome::Failed { reason },
+            Err(reason) => return FetchOutcome::NotFetched(reason),
         };
         if content_type.is_empty() && !looks_like_html(&bytes) {
-            return FetchOutcome::Skipped {
+            return FetchOutcome::Answered {
                 final_url,
-                status,
-                reason: "no content type and not HTML".into(),
+                reason: SkipReason::NotHtml { content_type },
             };
         }
         let body = decode_html(&bytes, charset.as_deref());
@@ -187,17 +168,27 @@ impl Fetcher {
 
     /// Fetches a small resource (robots.txt, sitemap) without a scope check;
     /// the guard still applies. Returns the status and at most `max_bytes`.
-    pub async fn fetch_raw(&self, url: &Url, max_bytes: u64) -> Result<(u16, Vec<u8>), String> {
+    pub async fn fetch_raw(
+        &self,
+        url: &Url,
+        max_bytes: u64,
+    ) -> Result<(u16, Vec<u8>), SkipReason> {
         match self.follow(url, None).await {
             Hop::Response(_, mut resp) => {
                 let status = resp.status().as_u16();
                 let (bytes, _) = self.read_body(&mut resp, max_bytes).await?;
                 Ok((status, bytes))
             }
-            Hop::Done(FetchOutcome::Refused { reason } | FetchOutcome::Failed { reason }) => {
+            Hop::Done(FetchOutcome::NotFetched(reason) | FetchOutcome::Answered { reason, .. }) => {
                 Err(reason)
             }
-            Hop::Done(other) => Err(format!("{other:?}")),
+            // Without a scope no redirect leaves it, and only pages are HTML.
+            Hop::Done(FetchOutcome::RedirectedOut { target, .. }) => Err(SkipReason::Network {
+                detail: format!("{url} redirected to {target}"),
+            }),
+            Hop::Done(FetchOutcome::Html(_)) => Err(SkipReason::Network {
+                detail: format!("{url} gave no body"),
+            }),
         }
     }
 
@@ -207,7 +198,7 @@ impl Fetcher {
         let mut seen = vec![crate::url_norm::dedup_key(&url)];
         for _ in 0..=self.config.max_redirects {
             if let Err(reason) = self.check_literal(&url) {
-                return Hop::Done(FetchOutcome::Refused { reason });
+                return Hop::Done(FetchOutcome::NotFetched(reason));
             }
             let resp = match self.send_with_retries(&url).await {
                 Ok(r) => r,
@@ -216,9 +207,10 @@ impl Fetcher {
             if let Some(addr) = resp.remote_addr()
                 && let Err(why) = self.guard.check(addr.ip())
             {
-                return Hop::Done(FetchOutcome::Refused {
-                    reason: format!("{url} connected to {} ({why})", addr.ip()),
-                });
+                return Hop::Done(FetchOutcome::NotFetched(SkipReason::Guard {
+                    host: addr.ip().to_string(),
+                    why,
+                }));
             }
             if !resp.status().is_redirection() {
                 return Hop::Response(url, resp);
@@ -233,9 +225,9 @@ impl Fetcher {
             };
             let key = crate::url_norm::dedup_key(&target);
             if seen.contains(&key) {
-                return Hop::Done(FetchOutcome::Failed {
-                    reason: format!("redirect loop at {target}"),
-                });
+                return Hop::Done(FetchOutcome::NotFetched(SkipReason::RedirectLoop {
+                    at: target,
+                }));
             }
             seen.push(key);
             if let Some((scope, follow_external)) = scope {
@@ -248,32 +240,33 @@ impl Fetcher {
                             target,
                         });
                     }
-                    Verdict::Refused(reason) => {
-                        return Hop::Done(FetchOutcome::RedirectRefused { target, reason });
+                    Verdict::Refused(refusal) => {
+                        return Hop::Done(FetchOutcome::NotFetched(SkipReason::Scope {
+                            url: target,
+                            refusal,
+                        }));
                     }
                 }
             }
             url = target;
         }
-        Hop::Done(FetchOutcome::Failed {
-            reason: format!(
-                "more than {} redirects from {start}",
-                self.config.max_redirects
-            ),
-        })
+        Hop::Done(FetchOutcome::NotFetched(SkipReason::TooManyRedirects {
+            max: self.config.max_redirects,
+        }))
     }
 
     /// IP-literal hosts never reach the resolver, so they are judged here.
-    fn check_literal(&self, url: &Url) -> Result<(), String> {
+    fn check_literal(&self, url: &Url) -> Result<(), SkipReason> {
         let ip = match url.host() {
             Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
             Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
             Some(url::Host::Domain(_)) => return Ok(()),
-            None => return Err(format!("{url} has no host")),
+            None => return Err(SkipReason::UnparsableUrl),
         };
-        self.guard
-            .check(ip)
-            .map_err(|why| format!("{url} is a refused address ({why})"))
+        self.guard.check(ip).map_err(|why| SkipReason::Guard {
+            host: ip.to_string(),
+            why,
+        })
     }
 
     async fn send_with_retries(&self, url: &Url) -> Result<Response, FetchOutcome> {
@@ -288,14 +281,17 @@ impl Fetcher {
                 )
                 .send()
                 .await;
+            if let Err(e) = &result
+                && let Some(refused) = guard_refusal(e)
+            {
+                return Err(FetchOutcome::NotFetched(SkipReason::Guard {
+                    host: refused.host.clone(),
+                    why: refused.reason,
+                }));
+            }
             let retry_in = match &result {
                 Ok(resp) if is_retryable_status(resp.status()) => Some(retry_after(resp)),
                 Ok(_) => None,
-                Err(e) if is_guard_refusal(e) => {
-                    return Err(FetchOutcome::Refused {
-                        reason: format!("{url}: {}", error_chain(e)),
-                    });
-                }
                 Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => Some(None),
                 Err(_) => None,
             };
@@ -310,16 +306,23 @@ impl Fetcher {
                 }
                 (Ok(resp), _) => return Ok(resp),
                 (Err(e), _) => {
-                    return Err(FetchOutcome::Failed {
-                        reason: format!("{url}: {}", error_chain(&e)),
-                    });
+                    let detail = format!("{url}: {}", error_chain(&e));
+                    return Err(FetchOutcome::NotFetched(if e.is_timeout() {
+                        SkipReason::Timeout { detail }
+                    } else {
+                        SkipReason::Network { detail }
+                    }));
                 }
             }
         }
     }
 
     /// Reads the (decompressed) body, stopping at `max` bytes.
-    async fn read_body(&self, resp: &mut Response, max: u64) -> Result<(Vec<u8>, bool), String> {
+    async fn read_body(
+        &self,
+        resp: &mut Response,
+        max: u64,
+    ) -> Result<(Vec<u8>, bool), SkipReason> {
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         let mut buf = Vec::with_capacity(
             resp.content_length()
@@ -336,7 +339,14 @@ impl Fetcher {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok((buf, false)),
-                Err(e) => return Err(format!("reading the body: {}", error_chain(&e))),
+                Err(e) => {
+                    let detail = format!("reading the body: {}", error_chain(&e));
+                    return Err(if e.is_timeout() {
+                        SkipReason::Timeout { detail }
+                    } else {
+                        SkipReason::Network { detail }
+                    });
+                }
             }
         }
     }
@@ -351,15 +361,16 @@ fn is_retryable_status(s: StatusCode) -> bool {
     s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error()
 }
 
-fn is_guard_refusal(e: &reqwest::Error) -> bool {
+/// The guard's refusal among the causes of `e`, found by type.
+fn guard_refusal(e: &reqwest::Error) -> Option<&RefusedAddress> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        if err.is::<crate::guard::RefusedAddress>() {
-            return true;
+        if let Some(refused) = err.downcast_ref::<RefusedAddress>() {
+            return Some(refused);
         }
         source = err.source();
     }
-    false
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -19,6 +19,7 @@ pub mod report;
 pub mod robots;
 pub mod scope;
 pub mod sitemap;
+pub mod skip;
 pub mod state;
 pub mod url_norm;
 

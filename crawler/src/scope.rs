@@ -27,7 +27,51 @@ pub enum Verdict {
     /// Outside the scope's hosts: record it, follow only if asked.
     External,
     /// In scope by host but refused, with the reason.
-    Refused(&'static str),
+    Refused(ScopeRefusal),
+}
+
+/// Why a URL on an in-scope host is not fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeRefusal {
+    NoHost,
+    Trap(Trap),
+    /// It matches one of `excludePatterns`.
+    Excluded,
+    /// `includePatterns` are set and it matches none of them.
+    NotIncluded,
+}
+
+impl std::fmt::Display for ScopeRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScopeRefusal::NoHost => f.write_str("no host"),
+            ScopeRefusal::Trap(trap) => write!(f, "{trap}"),
+            ScopeRefusal::Excluded => f.write_str("matches an exclude pattern"),
+            ScopeRefusal::NotIncluded => f.write_str("matches no include pattern"),
+        }
+    }
+}
+
+/// What makes a URL look like a crawler trap, judged on the URL alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trap {
+    UrlTooLong,
+    RepeatedSegment,
+    QueryTooLong,
+    RepeatedParameter,
+    TooManyParameters,
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Trap::UrlTooLong => "URL too long",
+            Trap::RepeatedSegment => "path segment repeated",
+            Trap::QueryTooLong => "query string too long",
+            Trap::RepeatedParameter => "query parameter repeated",
+            Trap::TooManyParameters => "too many query parameters",
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -146,13 +190,13 @@ impl Scope {
     /// Judges a normalised URL.
     pub fn classify(&self, url: &Url) -> Verdict {
         let Some(host) = url.host_str() else {
-            return Verdict::Refused("no host");
+            return Verdict::Refused(ScopeRefusal::NoHost);
         };
         if !self.host_in_scope(host) {
             return Verdict::External;
         }
-        if let Some(why) = trap_reason(url) {
-            return Verdict::Refused(why);
+        if let Some(trap) = trap_reason(url) {
+            return Verdict::Refused(ScopeRefusal::Trap(trap));
         }
         // The seed is exempt from the patterns; its dedup key (a String per
         // call, and this runs for every link) is only worth building when
@@ -161,10 +205,10 @@ impl Scope {
             && crate::url_norm::dedup_key(url) != self.seed_key
         {
             if self.exclude.is_match(url.as_str()) {
-                return Verdict::Refused("matches an exclude pattern");
+                return Verdict::Refused(ScopeRefusal::Excluded);
             }
             if !self.include.is_empty() && !self.include.is_match(url.as_str()) {
-                return Verdict::Refused("matches no include pattern");
+                return Verdict::Refused(ScopeRefusal::NotIncluded);
             }
         }
         Verdict::Internal
@@ -221,26 +265,26 @@ fn repeated<'a>(items: impl Iterator<Item = &'a str>) -> bool {
 }
 
 /// Why a URL looks like a crawler trap, judged on the URL alone.
-pub fn trap_reason(url: &Url) -> Option<&'static str> {
+pub fn trap_reason(url: &Url) -> Option<Trap> {
     if url.as_str().len() > MAX_URL_LEN {
-        return Some("URL too long");
+        return Some(Trap::UrlTooLong);
     }
     if repeated(url.path().split('/').filter(|s| !s.is_empty())) {
-        return Some("path segment repeated");
+        return Some(Trap::RepeatedSegment);
     }
     if let Some(q) = url.query() {
         if q.len() > MAX_QUERY_LEN {
-            return Some("query string too long");
+            return Some(Trap::QueryTooLong);
         }
         if repeated(
             q.split('&')
                 .map(|pair| pair.split('=').next().unwrap_or("")),
         ) {
-            return Some("query parameter repeated");
+            return Some(Trap::RepeatedParameter);
         }
         let total = q.split('&').count();
         if total > MAX_QUERY_PARAMS {
-            return Some("too many query parameters");
+            return Some(Trap::TooManyParameters);
         }
     }
     None

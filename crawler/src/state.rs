@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::analysis::SectionResult;
 use crate::extract::{Entities, PageEntities};
 use crate::frontier::{Frontier, QueuedUrl, front_code, front_decode};
+use crate::skip::{Attempt, SkipKind};
 
 /// The layout of [`CrawlState`]; raised when a field changes meaning.
 pub const STATE_VERSION: u32 = 1;
@@ -51,6 +52,10 @@ pub struct CrawlState {
     /// HTML pages whose entities were extracted.
     pub pages_extracted: u64,
     pub pages_failed: u64,
+    /// URLs that gave no page, by the kind of reason (`pages_crawled` and
+    /// `pages_failed` include some of them, see [`SkipKind::attempt`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<SkipKind, u64>,
     /// Dedup keys of every URL done (fetched, failed or refused), plus the
     /// final and canonical URLs of fetched pages.
     pub visited: KeySet,
@@ -112,6 +117,8 @@ pub struct StateDelta {
     pub pages_crawled: u64,
     pub pages_extracted: u64,
     pub pages_failed: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<SkipKind, u64>,
     pub current_depth: u32,
     pub sitemaps_seeded: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,6 +149,7 @@ impl CrawlState {
             pages_crawled: 0,
             pages_extracted: 0,
             pages_failed: 0,
+            skipped: BTreeMap::new(),
             visited: KeySet::default(),
             queue: Frontier::default(),
             in_flight: Vec::new(),
@@ -154,6 +162,16 @@ impl CrawlState {
             sections: Vec::new(),
             report_location: None,
             changes: Changes::default(),
+        }
+    }
+
+    /// Counts a URL that gave no page, in the counters its reason says.
+    pub fn count_skipped(&mut self, kind: SkipKind) {
+        *self.skipped.entry(kind).or_default() += 1;
+        match kind.attempt() {
+            Attempt::Answered => self.pages_crawled += 1,
+            Attempt::Failed => self.pages_failed += 1,
+            Attempt::NotRequested => {}
         }
     }
 
@@ -246,6 +264,7 @@ impl CrawlState {
             pages_crawled: self.pages_crawled,
             pages_extracted: self.pages_extracted,
             pages_failed: self.pages_failed,
+            skipped: self.skipped.clone(),
             current_depth: self.current_depth,
             sitemaps_seeded: self.sitemaps_seeded,
             adopted_domain: self.adopted_domain.clone(),
@@ -273,6 +292,7 @@ impl CrawlState {
         self.pages_crawled = delta.pages_crawled;
         self.pages_extracted = delta.pages_extracted;
         self.pages_failed = delta.pages_failed;
+        self.skipped = delta.skipped;
         self.current_depth = delta.current_depth;
         self.sitemaps_seeded = delta.sitemaps_seeded;
         self.adopted_domain = delta.adopted_domain;

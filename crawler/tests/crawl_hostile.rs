@@ -2,11 +2,13 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use cira_crawler::engine::RunOutcome;
 use cira_crawler::error::Error;
+use cira_crawler::skip::SkipKind;
 use common::{Reply, Site, config, crawl, spec};
 
 fn completed(outcome: &cira_crawler::Result<RunOutcome>) -> bool {
@@ -45,7 +47,15 @@ async fn redirect_loops_and_endless_redirect_chains_end() {
         .map(|(_, n)| n)
         .sum();
     assert!(chain <= 11, "redirect chain followed {chain} times");
-    assert_eq!(state.unwrap().pages_failed, 2);
+    let state = state.unwrap();
+    assert_eq!(state.pages_failed, 2);
+    assert_eq!(
+        state.skipped,
+        BTreeMap::from([
+            (SkipKind::RedirectLoop, 1),
+            (SkipKind::TooManyRedirects, 1),
+        ])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,8 +199,11 @@ async fn invalid_utf8_non_html_and_robots() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let (outcome, _) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
+    let (outcome, state) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
     assert!(completed(&outcome), "{outcome:?}");
+    let skipped = state.unwrap().skipped;
+    assert_eq!(skipped.get(&SkipKind::NotHtml), Some(&1), "{skipped:?}");
+    assert_eq!(skipped.get(&SkipKind::RobotsDisallowed), Some(&1), "{skipped:?}");
     assert_eq!(
         site.hits("/public"),
         1,
@@ -233,7 +246,8 @@ async fn private_and_metadata_addresses_are_refused() {
     let (outcome, _) = crawl(config(&site.url("/"), spec(), &[]), dir.path()).await;
     match outcome {
         Err(Error::SeedUnreachable { reason, .. }) => {
-            assert!(reason.contains("loopback"), "{reason}")
+            assert_eq!(reason.kind(), SkipKind::Guard, "{reason}");
+            assert!(reason.to_string().contains("loopback"), "{reason}")
         }
         other => panic!("expected the seed to be refused, got {other:?}"),
     }

@@ -9,6 +9,7 @@ use cira_crawler::extract::{Entities, PageEntities};
 use cira_crawler::report::{Report, ReportMeta};
 use cira_crds::AnalysisSection;
 use cira_crawler::checkpoint::format::{ScanIdentity, decode, encode};
+use cira_crawler::skip::SkipKind;
 use serde_json::Value;
 use support::*;
 
@@ -27,6 +28,7 @@ fn meta() -> ReportMeta {
         url: EN_SEED.into(),
         scan_version: 2,
         pages_crawled: 10,
+        skipped_urls: [(SkipKind::HttpStatus, 2), (SkipKind::RobotsDisallowed, 1)].into(),
         external_links: vec![
             "https://www.linkedin.com/company/northwind-robotics".into(),
             "https://github.com/northwind-robotics".into(),

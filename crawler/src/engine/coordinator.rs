@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::frontier::QueuedUrl;
 use crate::scope::Verdict;
 use crate::sitemap::{gunzip_if_gzipped, parse_sitemap};
+use crate::skip::{Attempt, SkipReason};
 use crate::url_norm::{dedup_key, resolve};
 
 /// Most sitemap files read when seeding.
@@ -112,7 +113,8 @@ impl Engine {
                             // A panicking worker: the URL counts as failed
                             // rather than taking the whole scan down.
                             if let Some((item, _)) = run.in_flight.remove(&e.id()) {
-                                self.record(run, item, PageResult::Failed { reason: format!("worker failed: {e}") })?;
+                                let reason = SkipReason::Internal { detail: format!("worker failed: {e}") };
+                                self.record(run, item, PageResult::Skipped { final_key: None, reason })?;
                             }
                         }
                         None => {}
@@ -181,10 +183,26 @@ impl Engine {
                 }
             }
             PageResult::Skipped { final_key, reason } => {
-                run.state.pages_crawled += 1;
-                tracing::debug!(url = %item.url, %reason, "skipped");
-                run.seen.insert(final_key.clone());
-                run.state.mark_visited(final_key);
+                run.state.count_skipped(reason.kind());
+                match reason.attempt() {
+                    Attempt::Answered => tracing::debug!(url = %item.url, %reason, "skipped"),
+                    Attempt::Failed => tracing::warn!(url = %item.url, %reason, "fetch failed"),
+                    Attempt::NotRequested => tracing::info!(url = %item.url, %reason, "not fetched"),
+                }
+                if let Some(final_key) = final_key {
+                    run.seen.insert(final_key.clone());
+                    run.state.mark_visited(final_key);
+                }
+                if item.depth == 0
+                    && run.state.pages_crawled == 0
+                    && run.state.queue.is_empty()
+                    && reason.leaves_site_unreachable()
+                {
+                    return Err(Error::SeedUnreachable {
+                        url: item.url,
+                        reason,
+                    });
+                }
             }
             PageResult::RedirectedOut { target } => {
                 run.state.pages_crawled += 1;
@@ -201,29 +219,6 @@ impl Engine {
                     }
                 }
                 run.state.add_external_link(target);
-            }
-            PageResult::Failed { reason } => {
-                run.state.pages_failed += 1;
-                tracing::warn!(url = %item.url, %reason, "fetch failed");
-                if item.depth == 0 && run.state.pages_crawled == 0 && run.state.queue.is_empty() {
-                    return Err(Error::SeedUnreachable {
-                        url: item.url,
-                        reason,
-                    });
-                }
-            }
-            PageResult::NotFetched { reason } => {
-                tracing::info!(url = %item.url, %reason, "not fetched");
-                if item.depth == 0
-                    && run.state.pages_crawled == 0
-                    && run.state.queue.is_empty()
-                    && reason.contains("refused")
-                {
-                    return Err(Error::SeedUnreachable {
-                        url: item.url,
-                        reason,
-                    });
-                }
             }
         }
         run.rate

@@ -309,6 +309,7 @@ impl Engine {
             url: cfg.seed.to_string(),
             scan_version: cfg.identity.scan_version,
             pages_crawled: run.state.pages_crawled,
+            skipped_urls: run.state.skipped.clone(),
             external_links: run.state.external_links.iter().cloned().collect(),
             started_at: Some(run.state.started_at),
             finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),

@@ -16,6 +16,7 @@ use crate::page::FetchedPage;
 use crate::politeness::Politeness;
 use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
 use crate::scope::{Scope, Verdict, url_pattern};
+use crate::skip::SkipReason;
 use crate::url_norm::{dedup_key, resolve};
 
 /// A link to queue, with its dedup key and trap pattern worked out on the
@@ -47,21 +48,22 @@ pub(super) enum PageResult {
         external: Vec<String>,
         entities: Option<Box<PageEntities>>,
     },
-    /// A response that was not a parsed page (error status, not HTML).
+    /// A redirect left the scope.
+    RedirectedOut { target: String },
+    /// No page, and why. `final_key` is the URL that answered, if one did.
     Skipped {
-        final_key: String,
-        reason: String,
+        final_key: Option<String>,
+        reason: SkipReason,
     },
-    RedirectedOut {
-        target: String,
-    },
-    Failed {
-        reason: String,
-    },
-    /// No request was made (robots.txt, guard, trap).
-    NotFetched {
-        reason: String,
-    },
+}
+
+impl PageResult {
+    fn skipped(reason: SkipReason) -> Self {
+        PageResult::Skipped {
+            final_key: None,
+            reason,
+        }
+    }
 }
 
 pub(super) struct Shared {
@@ -106,20 +108,18 @@ impl Shared {
 
     pub(super) async fn work(self: Arc<Self>, item: QueuedUrl) -> PageResult {
         let Ok(url) = Url::parse(&item.url) else {
-            return PageResult::NotFetched {
-                reason: "unparsable URL".into(),
-            };
+            return PageResult::skipped(SkipReason::UnparsableUrl);
         };
         let mut crawl_delay = None;
         if self.cfg.crawl.respect_robots_txt {
             let rules = self.robots_for(&url).await;
             if !rules.allowed(url.as_str()) {
-                return PageResult::NotFetched {
-                    reason: match &*rules {
-                        RobotsRules::DisallowAll { reason } => reason.clone(),
-                        _ => "disallowed by robots.txt".into(),
+                return PageResult::skipped(match &*rules {
+                    RobotsRules::DisallowAll { reason } => SkipReason::RobotsUnavailable {
+                        detail: reason.clone(),
                     },
-                };
+                    _ => SkipReason::RobotsDisallowed,
+                });
             }
             crawl_delay = rules.crawl_delay();
         }
@@ -136,24 +136,20 @@ impl Shared {
                 let depth = item.depth;
                 tokio::task::spawn_blocking(move || shared.process(body, depth))
                     .await
-                    .unwrap_or_else(|e| PageResult::Failed {
-                        reason: format!("processing the page failed: {e}"),
+                    .unwrap_or_else(|e| {
+                        PageResult::skipped(SkipReason::Internal {
+                            detail: format!("processing the page failed: {e}"),
+                        })
                     })
             }
-            FetchOutcome::Skipped {
-                final_url, reason, ..
-            } => PageResult::Skipped {
-                final_key: dedup_key(&final_url),
+            FetchOutcome::Answered { final_url, reason } => PageResult::Skipped {
+                final_key: Some(dedup_key(&final_url)),
                 reason,
             },
             FetchOutcome::RedirectedOut { target, .. } => PageResult::RedirectedOut {
                 target: target.to_string(),
             },
-            FetchOutcome::RedirectRefused { target, reason } => PageResult::NotFetched {
-                reason: format!("redirect to {target} refused: {reason}"),
-            },
-            FetchOutcome::Refused { reason } => PageResult::NotFetched { reason },
-            FetchOutcome::Failed { reason } => PageResult::Failed { reason },
+            FetchOutcome::NotFetched(reason) => PageResult::skipped(reason),
         }
     }
 

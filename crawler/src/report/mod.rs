@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::SectionResult;
 use crate::extract::{Address, Entities, PhoneKind, Seen};
+use crate::skip::SkipKind;
 
 /// The report format this build writes.
 pub const REPORT_FORMAT: u32 = 1;
@@ -30,6 +31,8 @@ pub struct ReportMeta {
     pub url: String,
     pub scan_version: i64,
     pub pages_crawled: u64,
+    /// URLs that gave no page, by the kind of reason.
+    pub skipped_urls: BTreeMap<SkipKind, u64>,
     /// Distinct external links, sorted.
     pub external_links: Vec<String>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -188,6 +191,9 @@ pub struct Report {
     pub url: String,
     pub scan_version: i64,
     pub pages_crawled: u64,
+    /// URLs that gave no page, by the kind of reason; absent when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped_urls: BTreeMap<SkipKind, u64>,
     pub tokens_processed: u64,
     pub entity_counts: BTreeMap<String, u64>,
     pub entities: ReportEntities,
@@ -239,6 +245,7 @@ impl Report {
             url: meta.url.clone(),
             scan_version: meta.scan_version,
             pages_crawled: meta.pages_crawled,
+            skipped_urls: meta.skipped_urls.clone(),
             tokens_processed: e.tokens_processed,
             entity_counts: e.counts(),
             entities: ReportEntities {
@@ -344,6 +351,19 @@ impl Report {
             "Company research report for <{}> · scan {} · {} pages crawled · {} words read\n",
             self.url, self.scan_version, self.pages_crawled, self.tokens_processed
         );
+        if !self.skipped_urls.is_empty() {
+            let parts: Vec<String> = self
+                .skipped_urls
+                .iter()
+                .map(|(kind, n)| format!("{n} {}", kind.describe()))
+                .collect();
+            let total: u64 = self.skipped_urls.values().sum();
+            let _ = writeln!(
+                md,
+                "{total} URLs gave no page: {}.\n",
+                parts.join(", ")
+            );
+        }
         md.push_str("| Finding | Count |\n|---|---:|\n");
         for (key, label) in [
             ("emails", "Email addresses"),

@@ -1,0 +1,261 @@
+//! Why a URL gave no page: one typed reason per URL, carried from the fetch
+//! to the coordinator. The seed-unreachable decision, the crawl counters and
+//! the report's counts are all made from it, never from the words of a
+//! message; the text is only for logs and error messages.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::scope::ScopeRefusal;
+
+/// Why a URL was not turned into a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The queued URL does not parse.
+    UnparsableUrl,
+    /// robots.txt disallows it for the crawler's user agent.
+    RobotsDisallowed,
+    /// robots.txt could not be read, or answered in a way that disallows
+    /// everything (an error status).
+    RobotsUnavailable { detail: String },
+    /// The scope refuses the URL or a redirect's target (a trap, an
+    /// include/exclude pattern).
+    Scope { url: Url, refusal: ScopeRefusal },
+    /// The network guard refused the address (loopback, private, cloud
+    /// metadata, ...). `host` is the host name or address asked for.
+    Guard { host: String, why: &'static str },
+    /// The server answered with this status (not 2xx after redirects).
+    HttpStatus(u16),
+    /// The response is not HTML; `content_type` is empty when none was
+    /// given and the body did not look like HTML.
+    NotHtml { content_type: String },
+    /// A redirect came back to a URL already visited in the same chain.
+    RedirectLoop { at: Url },
+    /// More redirects than allowed.
+    TooManyRedirects { max: usize },
+    /// The request timed out (after retries).
+    Timeout { detail: String },
+    /// Connecting, sending or reading failed (after retries).
+    Network { detail: String },
+    /// Processing the page failed inside the crawler (a panic caught).
+    Internal { detail: String },
+}
+
+/// The kind of a [`SkipReason`], without its details: the key of the
+/// counts in the crawl state and the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SkipKind {
+    UnparsableUrl,
+    RobotsDisallowed,
+    RobotsUnavailable,
+    Scope,
+    Guard,
+    HttpStatus,
+    NotHtml,
+    RedirectLoop,
+    TooManyRedirects,
+    Timeout,
+    Network,
+    Internal,
+}
+
+/// What a skipped URL cost: whether a request was answered, failed, or
+/// never made. The page budget and the crawl counters follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The server answered (an error status, not HTML): counts as crawled.
+    Answered,
+    /// The request was made and failed: counts as failed.
+    Failed,
+    /// No request for the page was made.
+    NotRequested,
+}
+
+impl SkipReason {
+    pub fn kind(&self) -> SkipKind {
+        match self {
+            SkipReason::UnparsableUrl => SkipKind::UnparsableUrl,
+            SkipReason::RobotsDisallowed => SkipKind::RobotsDisallowed,
+            SkipReason::RobotsUnavailable { .. } => SkipKind::RobotsUnavailable,
+            SkipReason::Scope { .. } => SkipKind::Scope,
+            SkipReason::Guard { .. } => SkipKind::Guard,
+            SkipReason::HttpStatus(_) => SkipKind::HttpStatus,
+            SkipReason::NotHtml { .. } => SkipKind::NotHtml,
+            SkipReason::RedirectLoop { .. } => SkipKind::RedirectLoop,
+            SkipReason::TooManyRedirects { .. } => SkipKind::TooManyRedirects,
+            SkipReason::Timeout { .. } => SkipKind::Timeout,
+            SkipReason::Network { .. } => SkipKind::Network,
+            SkipReason::Internal { .. } => SkipKind::Internal,
+        }
+    }
+
+    pub fn attempt(&self) -> Attempt {
+        self.kind().attempt()
+    }
+
+    /// Whether this reason, given for the seed before anything else was
+    /// crawled, means the site cannot be reached at all: the scan fails
+    /// instead of completing empty. A site that answers (any status, any
+    /// content type) or whose robots.txt forbids the crawl is reachable;
+    /// what to do about those is decided elsewhere.
+    pub fn leaves_site_unreachable(&self) -> bool {
+        match self.kind() {
+            SkipKind::UnparsableUrl
+            | SkipKind::Scope
+            | SkipKind::Guard
+            | SkipKind::RedirectLoop
+            | SkipKind::TooManyRedirects
+            | SkipKind::Timeout
+            | SkipKind::Network
+            | SkipKind::Internal => true,
+            SkipKind::RobotsDisallowed
+            | SkipKind::RobotsUnavailable
+            | SkipKind::HttpStatus
+            | SkipKind::NotHtml => false,
+        }
+    }
+}
+
+impl SkipKind {
+    pub fn attempt(self) -> Attempt {
+        match self {
+            SkipKind::HttpStatus | SkipKind::NotHtml => Attempt::Answered,
+            SkipKind::RedirectLoop
+            | SkipKind::TooManyRedirects
+            | SkipKind::Timeout
+            | SkipKind::Network
+            | SkipKind::Internal => Attempt::Failed,
+            SkipKind::UnparsableUrl
+            | SkipKind::RobotsDisallowed
+            | SkipKind::RobotsUnavailable
+            | SkipKind::Scope
+            | SkipKind::Guard => Attempt::NotRequested,
+        }
+    }
+
+    /// Words for the markdown report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipKind::UnparsableUrl => "unparsable URL",
+            SkipKind::RobotsDisallowed => "disallowed by robots.txt",
+            SkipKind::RobotsUnavailable => "robots.txt unavailable",
+            SkipKind::Scope => "refused by the scope",
+            SkipKind::Guard => "refused address",
+            SkipKind::HttpStatus => "HTTP error status",
+            SkipKind::NotHtml => "not HTML",
+            SkipKind::RedirectLoop => "redirect loop",
+            SkipKind::TooManyRedirects => "too many redirects",
+            SkipKind::Timeout => "timed out",
+            SkipKind::Network => "network error",
+            SkipKind::Internal => "crawler error",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::UnparsableUrl => f.write_str("unparsable URL"),
+            SkipReason::RobotsDisallowed => f.write_str("disallowed by robots.txt"),
+            SkipReason::RobotsUnavailable { detail } => {
+                write!(f, "robots.txt disallows everything: {detail}")
+            }
+            SkipReason::Scope { url, refusal } => write!(f, "{url} refused: {refusal}"),
+            SkipReason::Guard { host, why } => write!(
+                f,
+                "{host} is a refused address ({why}); set allowPrivateNetworks to allow it"
+            ),
+            SkipReason::HttpStatus(status) => write!(f, "HTTP {status}"),
+            SkipReason::NotHtml { content_type } if content_type.is_empty() => {
+                f.write_str("no content type and not HTML")
+            }
+            SkipReason::NotHtml { content_type } => write!(f, "not HTML ({content_type})"),
+            SkipReason::RedirectLoop { at } => write!(f, "redirect loop at {at}"),
+            SkipReason::TooManyRedirects { max } => write!(f, "more than {max} redirects"),
+            SkipReason::Timeout { detail } => write!(f, "timed out: {detail}"),
+            SkipReason::Network { detail } => f.write_str(detail),
+            SkipReason::Internal { detail } => write!(f, "crawler error: {detail}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::Trap;
+
+    fn every_reason() -> Vec<SkipReason> {
+        let url = Url::parse("https://acme.test/a").unwrap();
+        vec![
+            SkipReason::UnparsableUrl,
+            SkipReason::RobotsDisallowed,
+            SkipReason::RobotsUnavailable {
+                detail: "HTTP 503".into(),
+            },
+            SkipReason::Scope {
+                url: url.clone(),
+                refusal: ScopeRefusal::Trap(Trap::RepeatedSegment),
+            },
+            SkipReason::Guard {
+                host: "127.0.0.1".into(),
+                why: "loopback address",
+            },
+            SkipReason::HttpStatus(404),
+            SkipReason::NotHtml {
+                content_type: "application/pdf".into(),
+            },
+            SkipReason::RedirectLoop { at: url },
+            SkipReason::TooManyRedirects { max: 10 },
+            SkipReason::Timeout {
+                detail: "30s".into(),
+            },
+            SkipReason::Network {
+                detail: "connection refused".into(),
+            },
+            SkipReason::Internal {
+                detail: "panic".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn the_seed_decision_and_the_counters_follow_the_kind() {
+        use Attempt::*;
+        let table = [
+            (SkipKind::UnparsableUrl, true, NotRequested),
+            (SkipKind::RobotsDisallowed, false, NotRequested),
+            (SkipKind::RobotsUnavailable, false, NotRequested),
+            (SkipKind::Scope, true, NotRequested),
+            (SkipKind::Guard, true, NotRequested),
+            (SkipKind::HttpStatus, false, Answered),
+            (SkipKind::NotHtml, false, Answered),
+            (SkipKind::RedirectLoop, true, Failed),
+            (SkipKind::TooManyRedirects, true, Failed),
+            (SkipKind::Timeout, true, Failed),
+            (SkipKind::Network, true, Failed),
+            (SkipKind::Internal, true, Failed),
+        ];
+        let reasons = every_reason();
+        assert_eq!(reasons.len(), table.len(), "one example per kind");
+        for (reason, (kind, unreachable, attempt)) in reasons.iter().zip(table) {
+            assert_eq!(reason.kind(), kind, "{reason}");
+            assert_eq!(reason.leaves_site_unreachable(), unreachable, "{reason}");
+            assert_eq!(reason.attempt(), attempt, "{reason}");
+        }
+    }
+
+    #[test]
+    fn kinds_are_camel_case_keys() {
+        let counts = std::collections::BTreeMap::from([
+            (SkipKind::HttpStatus, 2u64),
+            (SkipKind::RobotsDisallowed, 1),
+        ]);
+        assert_eq!(
+            serde_json::to_string(&counts).unwrap(),
+            r#"{"robotsDisallowed":1,"httpStatus":2}"#
+        );
+    }
+}
