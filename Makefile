@@ -17,7 +17,7 @@ binaries:
 	cargo build -p cira-crawler --bin cira-crawler
 	cargo build -p cira-operator --bin cira-operator --bin kubectl-cira
 	cargo build -p cira-console --bin cira-console
-	cargo build -p cira-testenv --bin cira-testprog --bin cira-demo
+	cargo build -p cira-tests --bin cira-testprog --bin cira-demo
 
 lint:
 	cargo fmt --all -- --check
@@ -42,4 +42,4 @@ endif
 ## The whole system on a local control plane: Helm chart, a scan of the
 ## sample site, live progress and the report.
 demo: controlplane
-	cargo run -p cira-testenv --bin cira-demo
+	cargo run -p cira-tests --bin cira-demo

@@ -8,7 +8,7 @@ state_dir=${1:?usage: local-scan.sh STATE_DIR [crawler args...]}
 shift
 
 cargo build -q --release -p cira-crawler --bin cira-crawler
-cargo build -q -p cira-testenv --bin cira-demo
+cargo build -q -p cira-tests --bin cira-demo
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 log=$(mktemp)

@@ -38,7 +38,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params
         .distinguished_name
-        .push(DnType::CommonName, "cira-testenv-ca");
+        .push(DnType::CommonName, "cira-tests-ca");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,

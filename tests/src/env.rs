@@ -80,14 +80,14 @@ impl TestEnv {
         let begin = Instant::now();
         let bin_dir = control_plane_bin_dir()?;
         let dir = tempfile::Builder::new()
-            .prefix("cira-testenv-")
+            .prefix("cira-tests-")
             .tempdir()
             .map_err(Error::io("could not create the env folder"))?
             .keep();
         let supervisor = Supervisor::start(&dir)?;
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
-            .thread_name("cira-testenv")
+            .thread_name("cira-tests")
             .enable_all()
             .build()
         {
@@ -247,7 +247,7 @@ impl TestEnv {
         let api: Api<CustomResourceDefinition> = Api::all(self.admin_client().await);
         api.patch(
             &name,
-            &PatchParams::apply("cira-testenv").force(),
+            &PatchParams::apply("cira-tests").force(),
             &Patch::Apply(&crd),
         )
         .await

@@ -4,8 +4,8 @@
 //! kubelet by running pods as local processes.
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), cira_testenv::Error> {
-//! let env = cira_testenv::TestEnv::shared().await;
+//! # async fn example() -> Result<(), cira_tests::Error> {
+//! let env = cira_tests::TestEnv::shared().await;
 //! let ns = env.new_namespace("my-test").await?;
 //! let client = env.admin_client().await;
 //! # let _ = (ns, client); Ok(()) }
@@ -39,6 +39,24 @@ pub fn init_tracing() {
         "warn",
         cira_runtime::LogTarget::Test,
     );
+}
+
+/// A CompanyScan named `name` with `spec`, as the JSON a client sends.
+pub fn company_scan_json(name: &str, spec: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "cira.dev/v1alpha1",
+        "kind": "CompanyScan",
+        "metadata": {"name": name},
+        "spec": spec,
+    })
+}
+
+/// [`company_scan_json`] as the typed resource.
+///
+/// # Panics
+/// If `spec` is not a valid CompanyScan spec: a mistake in the test.
+pub fn company_scan(name: &str, spec: serde_json::Value) -> cira_crds::CompanyScan {
+    serde_json::from_value(company_scan_json(name, spec)).expect("a valid CompanyScan")
 }
 
 /// Merges `patch` into `base` as a JSON merge: objects merge key by key,

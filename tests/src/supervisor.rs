@@ -37,7 +37,7 @@ impl Supervisor {
         let mut watchdog = Command::new("/bin/sh")
             .arg("-c")
             .arg(WATCHDOG_SCRIPT)
-            .arg("cira-testenv-watchdog")
+            .arg("cira-tests-watchdog")
             .arg(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -114,6 +114,7 @@ impl Supervisor {
     }
 
     /// Kills the group, reaps the direct children and deletes the env folder.
+    #[allow(unsafe_code)]
     pub(crate) fn teardown(&self) {
         // SAFETY: kill(2) with a negative pid signals our own process group;
         // it has no memory-safety preconditions.

@@ -82,7 +82,7 @@ async fn bench_500_scans() {
         .local_addr()
         .unwrap()
         .port();
-    let binary = cira_testenv::workspace_binary("cira-operator", "cira-operator").unwrap();
+    let binary = cira_tests::workspace_binary("cira-operator", "cira-operator").unwrap();
     let mut child = tokio::process::Command::new(binary)
         .env_clear()
         .env("KUBECONFIG", env.kubeconfig_path())
@@ -114,7 +114,7 @@ async fn bench_500_scans() {
             .unwrap();
     }
     let created = t0.elapsed();
-    cira_testenv::wait_for(
+    cira_tests::wait_for(
         "every scan to have a phase",
         Duration::from_secs(600),
         || async {
@@ -189,7 +189,7 @@ async fn bench_500_scans() {
                 .unwrap();
         }
     }
-    cira_testenv::wait_for("every scan paused", Duration::from_secs(600), || async {
+    cira_tests::wait_for("every scan paused", Duration::from_secs(600), || async {
         let all = list_scans(&client, &ns).await;
         all.iter()
             .all(|s| phase(s) == Some(ScanPhase::Paused))

@@ -15,7 +15,7 @@ use cira_crds::progress::{CheckpointInfo, CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyScan, ScanPhase};
 use cira_operator::OperatorConfig;
 use cira_operator::metrics::Metrics;
-use cira_testenv::{TestEnv, wait_for};
+use cira_tests::{TestEnv, wait_for};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams, PostParams};
@@ -29,7 +29,7 @@ pub const WAIT: Duration = Duration::from_secs(60);
 /// The shared control plane with the CRD installed and the fake crawler
 /// registered.
 pub async fn env() -> &'static TestEnv {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("the CRD installs");
     // Tests of one binary share the env; the script is written once, so
@@ -185,13 +185,7 @@ pub fn scan(name: &str, extra: serde_json::Value) -> CompanyScan {
             base.insert(k, v);
         }
     }
-    serde_json::from_value(json!({
-        "apiVersion": "cira.dev/v1alpha1",
-        "kind": "CompanyScan",
-        "metadata": {"name": name},
-        "spec": spec,
-    }))
-    .expect("valid scan")
+    cira_tests::company_scan(name, spec)
 }
 
 pub async fn create(client: &Client, ns: &str, scan: &CompanyScan) -> CompanyScan {

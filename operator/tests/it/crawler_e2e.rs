@@ -80,7 +80,7 @@ impl Drop for AbortOnDrop {
 async fn pause_and_resume_with_the_real_crawler_completes_the_scan() {
     let env = env().await;
     let crawler =
-        cira_testenv::workspace_binary("cira-crawler", "cira-crawler").expect("build cira-crawler");
+        cira_tests::workspace_binary("cira-crawler", "cira-crawler").expect("build cira-crawler");
     env.node().register_image(CRAWLER_IMAGE, crawler);
     let (url, hits, task) = site().await;
     let _site = AbortOnDrop(task);

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_crd_is_a_clear_startup_error() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::start()
         .await
         .expect("a private control plane starts");
@@ -21,7 +21,7 @@ async fn a_missing_crd_is_a_clear_startup_error() {
         "{err}"
     );
 
-    let binary = cira_testenv::workspace_binary("cira-operator", "cira-operator")
+    let binary = cira_tests::workspace_binary("cira-operator", "cira-operator")
         .expect("build cira-operator");
     let output = tokio::time::timeout(
         Duration::from_secs(60),

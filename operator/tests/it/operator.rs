@@ -173,7 +173,7 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
 }
 
 async fn wait_for_running_pod(client: &kube::Client, ns: &str, job: &str) -> String {
-    cira_testenv::wait_for(&format!("a running pod of Job {job}"), WAIT, || async {
+    cira_tests::wait_for(&format!("a running pod of Job {job}"), WAIT, || async {
         running_pods(client, ns, job)
             .await
             .first()
@@ -385,7 +385,7 @@ async fn deleting_a_scan_garbage_collects_everything_it_owns() {
         .delete("acme", &DeleteParams::default())
         .await
         .unwrap();
-    cira_testenv::wait_for(
+    cira_tests::wait_for(
         "the scan's objects to be garbage-collected",
         WAIT,
         || async {
@@ -459,7 +459,7 @@ async fn a_stale_crawler_is_replaced_then_the_scan_fails() {
     assert_eq!(phase(&restarted), Some(ScanPhase::Crawling));
     // The old pod may still be running while the suspend takes effect; the
     // Job must then make a new one.
-    cira_testenv::wait_for("the Job to run a new pod", WAIT, || async {
+    cira_tests::wait_for("the Job to run a new pod", WAIT, || async {
         running_pods(&client, &ns, "acme-v1")
             .await
             .into_iter()
@@ -624,7 +624,7 @@ async fn rescans_keep_the_report_history_within_its_limit() {
     }
     // Reports beyond the history are deleted; old checkpoints are gone.
     let report = |version| names::report_configmap_name("acme", version);
-    cira_testenv::wait_for("report v1 to be deleted", WAIT, || async {
+    cira_tests::wait_for("report v1 to be deleted", WAIT, || async {
         let kept = exists::<ConfigMap>(&client, &ns, &report(1)).await.ok()?;
         (!kept).then_some(())
     })
@@ -679,7 +679,7 @@ async fn restarts_and_racing_operators_never_make_two_jobs() {
         create(&client, &ns, &scan(&format!("s{i}"), json!({}))).await;
     }
     // Stop one mid-flight and start another, while users flip desiredState.
-    cira_testenv::wait_for("the first Job", WAIT, || async {
+    cira_tests::wait_for("the first Job", WAIT, || async {
         get_job(&client, &ns, "s0-v1").await.map(|_| ())
     })
     .await

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use cira_crds::ScanPhase;
-use cira_testenv::{TestEnv, wait_for};
+use cira_tests::{TestEnv, wait_for};
 
 use crate::common::*;
 use k8s_openapi::api::coordination::v1::Lease;
@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
 fn operator_binary() -> PathBuf {
-    cira_testenv::workspace_binary("cira-operator", "cira-operator").expect("build cira-operator")
+    cira_tests::workspace_binary("cira-operator", "cira-operator").expect("build cira-operator")
 }
 
 fn free_port() -> u16 {

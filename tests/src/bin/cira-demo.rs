@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use cira_testenv::sample_site::{COMPANY_NAME, SampleSite, SiteServer};
-use cira_testenv::{TestEnv, wait_for};
+use cira_tests::sample_site::{COMPANY_NAME, SampleSite, SiteServer};
+use cira_tests::{TestEnv, wait_for};
 
 const NAMESPACE: &str = "cira-demo";
 const RELEASE: &str = "cira";
@@ -24,7 +24,7 @@ const SCAN: &str = "nordwind";
 #[derive(Debug, thiserror::Error)]
 enum DemoError {
     #[error("{0}")]
-    Env(#[from] cira_testenv::Error),
+    Env(#[from] cira_tests::Error),
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
     #[error("could not {what}: {source}")]
@@ -292,7 +292,7 @@ fn run(cmd: &mut std::process::Command, what: &str) -> Result<String, DemoError>
 }
 
 fn build(package: &str, bin: &str) -> Result<PathBuf, DemoError> {
-    let path = cira_testenv::workspace_binary(package, bin)?;
+    let path = cira_tests::workspace_binary(package, bin)?;
     println!("    {bin}: {}", path.display());
     Ok(path)
 }

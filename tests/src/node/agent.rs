@@ -74,7 +74,7 @@ async fn register_node(shared: &Shared) -> Result<(), Error> {
         ],
         "nodeInfo": {
             "machineID": "cira-test", "systemUUID": "cira-test", "bootID": "cira-test",
-            "kernelVersion": "", "osImage": "cira test node", "containerRuntimeVersion": "cira-testenv://0",
+            "kernelVersion": "", "osImage": "cira test node", "containerRuntimeVersion": "cira-tests://0",
             "kubeletVersion": "v1.36.3", "kubeProxyVersion": "", "operatingSystem": "linux",
             "architecture": node_labels()["kubernetes.io/arch"],
         },
@@ -305,7 +305,7 @@ async fn bind_claim(shared: &Shared, pvc: &PersistentVolumeClaim) -> Result<(), 
         .unwrap_or_else(|| vec!["ReadWriteOnce".to_string()]);
     let dir = shared.claim_dir(&namespace, &name);
     super::ensure_dir(&dir)?;
-    let pv_name = format!("cira-testenv-{uid}");
+    let pv_name = format!("cira-tests-{uid}");
     let pv: PersistentVolume = serde_json::from_value(json!({
         "apiVersion": "v1",
         "kind": "PersistentVolume",

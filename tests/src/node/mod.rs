@@ -189,6 +189,7 @@ impl NodeAgent {
 
     /// SIGKILLs the process of a running pod, like a crash; the agent then
     /// reports it per restartPolicy (exit code 137).
+    #[allow(unsafe_code)]
     pub async fn kill_pod_process(&self, namespace: &str, pod: &str) -> Result<(), Error> {
         let pid = self
             .pod_pid(namespace, pod)

@@ -634,6 +634,7 @@ impl Worker {
             Stop::Gone | Stop::Shutdown => None,
         };
         let pid = child.id();
+        #[allow(unsafe_code)]
         let signal = |sig: libc::c_int| {
             if let Some(pid) = pid {
                 // SAFETY: kill(2) on our own child, not yet reaped (we hold it).
@@ -839,7 +840,7 @@ impl ProbeTarget {
                 return Some(true);
             };
             let request = format!(
-                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUser-Agent: cira-testenv-probe\r\nConnection: close\r\n\r\n",
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUser-Agent: cira-tests-probe\r\nConnection: close\r\n\r\n",
                 self.port
             );
             stream.write_all(request.as_bytes()).await.ok()?;

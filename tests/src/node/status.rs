@@ -55,7 +55,7 @@ impl State {
             } => {
                 terminated = json!({"exitCode": exit_code, "signal": signal, "reason": reason,
                     "startedAt": started_at, "finishedAt": finished_at,
-                    "containerID": "cira-testenv://process"});
+                    "containerID": "cira-tests://process"});
             }
         }
         json!({"waiting": waiting, "running": running, "terminated": terminated})
@@ -93,7 +93,7 @@ impl ContainerReport {
         json!({
             "name": self.name,
             "image": self.image,
-            "imageID": format!("cira-testenv://{}", self.image),
+            "imageID": format!("cira-tests://{}", self.image),
             "ready": self.ready,
             "started": running,
             "restartCount": self.restart_count,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::Duration;
 
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use serde_json::{Value, json};
 
 fn chart_dir() -> PathBuf {
@@ -67,7 +67,7 @@ impl Drop for Release<'_> {
 
 fn scan(name: &str, extra: Value) -> Value {
     let mut spec = json!({"company": {"name": "Acme", "url": "https://acme.example.com/"}});
-    cira_testenv::merge_json(&mut spec, extra);
+    cira_tests::merge_json(&mut spec, extra);
     json!({
         "apiVersion": "cira.dev/v1alpha1",
         "kind": "CompanyScan",
@@ -259,7 +259,7 @@ fn dry_run_create(env: &TestEnv, namespace: &str, object: &Value) -> Output {
 async fn wait_until_enforced(env: &TestEnv, namespace: &str, forbidden: Value, refusal: &str) {
     let allowed = scan("probe", json!({}));
     let forbidden = scan("probe", forbidden);
-    cira_testenv::wait_for(
+    cira_tests::wait_for(
         "the ValidatingAdmissionPolicy to admit a plain scan and refuse a forbidden one",
         Duration::from_secs(60),
         || {
@@ -275,7 +275,7 @@ async fn wait_until_enforced(env: &TestEnv, namespace: &str, forbidden: Value, r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn abusive_scans_are_refused_at_admission_with_the_reason() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRDs install");
     let ns = env.new_namespace("admission").await.expect("namespace");
@@ -355,7 +355,7 @@ async fn abusive_scans_are_refused_at_admission_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_installer_policy_allows_what_it_lists() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRDs install");
     let ns = env
@@ -426,7 +426,7 @@ async fn an_installer_policy_allows_what_it_lists() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_its_policy_object_no_scan_is_admitted() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRDs install");
     let ns = env
@@ -449,7 +449,7 @@ async fn without_its_policy_object_no_scan_is_admitted() {
         .expect("kubectl runs");
     assert!(out.status.success(), "{}", text(&out));
     let plain = scan("plain", json!({}));
-    cira_testenv::wait_for(
+    cira_tests::wait_for(
         "a scan to be refused for the missing policy object",
         Duration::from_secs(30),
         || {

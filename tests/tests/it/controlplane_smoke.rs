@@ -1,17 +1,17 @@
 use std::time::Duration;
 
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use k8s_openapi::api::core::v1::Node;
 use kube::Api;
 
 #[tokio::test]
 async fn control_plane_starts_with_a_ready_node() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     eprintln!("control plane startup took {:?}", env.startup_time());
     let client = env.admin_client().await;
     let node = Api::<Node>::all(client)
-        .get(cira_testenv::NODE_NAME)
+        .get(cira_tests::NODE_NAME)
         .await
         .unwrap();
     let ready = node
@@ -33,7 +33,7 @@ async fn control_plane_starts_with_a_ready_node() {
 #[test]
 #[ignore = "slow: runs a nested cargo build"]
 fn workspace_binary_builds_in_the_test_profile() {
-    let path = cira_testenv::workspace_binary("cira-testenv", "cira-testprog").unwrap();
+    let path = cira_tests::workspace_binary("cira-tests", "cira-testprog").unwrap();
     assert_eq!(
         path,
         std::path::PathBuf::from(env!("CARGO_BIN_EXE_cira-testprog"))
@@ -44,6 +44,6 @@ fn workspace_binary_builds_in_the_test_profile() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     // Cached: the second call does not build again.
-    let again = cira_testenv::workspace_binary("cira-testenv", "cira-testprog").unwrap();
+    let again = cira_tests::workspace_binary("cira-tests", "cira-testprog").unwrap();
     assert_eq!(again, path);
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use cira_testenv::{TestEnv, wait_for};
+use cira_tests::{TestEnv, wait_for};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::PostParams;
@@ -44,7 +44,7 @@ async fn start_sleeper(env: &TestEnv, namespace_prefix: &str) -> u32 {
 
 #[tokio::test]
 async fn dropped_private_env_leaves_no_processes_or_files() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::start().await.unwrap();
     eprintln!(
         "private control plane startup took {:?}",

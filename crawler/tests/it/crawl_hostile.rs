@@ -1,6 +1,6 @@
 //! Hostile sites: each trap is bounded and the crawl ends.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,8 +1,7 @@
 //! Emails, phone numbers and postal addresses: what must be found on the
 //! fixture sites, and the bait that must not be.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use cira_crawler::extract::PhoneKind;
 use support::*;

@@ -1,6 +1,6 @@
 //! Service-account clients authenticate with real tokens, so RBAC applies.
 
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn service_account_is_refused_until_rbac_grants_access() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     let ns = env.new_namespace("rbac").await.unwrap();
     let admin = env.admin_client().await;
@@ -60,7 +60,7 @@ async fn service_account_is_refused_until_rbac_grants_access() {
         .unwrap();
 
     // RBAC changes reach the authorizer's cache within moments.
-    let listed = cira_testenv::wait_for(
+    let listed = cira_tests::wait_for(
         "the reader to list configmaps",
         Duration::from_secs(20),
         || {

@@ -3,7 +3,7 @@
 //! report ConfigMaps; SIGTERM saves and exits 4; a resumed run completes;
 //! large checkpoints are split and a 50k-URL state stays within limits.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyRef, CompanyScan, CompanyScanSpec, CrawlSpec};
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use common::{Crawler, Site, tree_site, wait_for};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};

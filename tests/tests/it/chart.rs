@@ -17,7 +17,7 @@ fn chart_dir() -> PathBuf {
 }
 
 fn helm_bin() -> PathBuf {
-    cira_testenv::control_plane_bin_dir()
+    cira_tests::control_plane_bin_dir()
         .expect("the control-plane binaries build")
         .join("helm")
 }
@@ -607,7 +607,7 @@ fn service_monitor_and_image_digests_render() {
 fn operator_accepts_every_rendered_flag() {
     let objs =
         objects(&template(&["replicaCount=2", "operator.watchNamespace=scans"]).expect("renders"));
-    let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
+    let operator = cira_tests::workspace_binary("cira-operator", "cira-operator")
         .expect("the operator builds");
     let help = Command::new(&operator)
         .arg("--help")
@@ -640,11 +640,11 @@ fn operator_accepts_every_rendered_flag() {
 
 // ---- On the real control plane ----
 
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 
 /// The shared env with the CRDs installed.
 async fn env_with_crds() -> &'static TestEnv {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRDs install");
     env
@@ -698,7 +698,7 @@ async fn server_dry_run(env: &TestEnv, namespace: &str, sets: &[&str]) -> String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rendered_chart_passes_server_side_dry_run() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     let ns = env.new_namespace("chart-dry-run").await.expect("namespace");
     let output = server_dry_run(env, &ns, &[]).await;
@@ -1015,7 +1015,7 @@ async fn chart_deploys_a_working_operator() {
     use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 
     let env = env_with_crds().await;
-    let operator = cira_testenv::workspace_binary("cira-operator", "cira-operator")
+    let operator = cira_tests::workspace_binary("cira-operator", "cira-operator")
         .expect("the operator builds");
     env.node()
         .register_image("ghcr.io/cira-dev/cira-operator", operator);
@@ -1055,13 +1055,10 @@ async fn chart_deploys_a_working_operator() {
     );
 
     let scans: Api<CompanyScan> = Api::namespaced(client.clone(), &scans_ns);
-    let scan: CompanyScan = serde_json::from_value(serde_json::json!({
-        "apiVersion": "cira.dev/v1alpha1",
-        "kind": "CompanyScan",
-        "metadata": {"name": "acme"},
-        "spec": {"company": {"name": "Acme Inc.", "url": "https://acme.example"}}
-    }))
-    .expect("a valid scan");
+    let scan = cira_tests::company_scan(
+        "acme",
+        serde_json::json!({"company": {"name": "Acme Inc.", "url": "https://acme.example"}}),
+    );
     // The API server loads the chart's ValidatingAdmissionPolicy, binding and
     // parameter ConfigMap asynchronously; until it has all three it refuses
     // every scan. A server-side dry run shows when admission is ready.
@@ -1069,7 +1066,7 @@ async fn chart_deploys_a_working_operator() {
         dry_run: true,
         ..PostParams::default()
     };
-    cira_testenv::wait_for(
+    cira_tests::wait_for(
         "admission to accept a plain scan (policy, binding and parameters loaded)",
         Duration::from_secs(60),
         || {
@@ -1086,7 +1083,7 @@ async fn chart_deploys_a_working_operator() {
 
     let jobs: Api<Job> = Api::namespaced(client.clone(), &scans_ns);
     let job_name = names::job_name("acme", 1);
-    let found = cira_testenv::wait_for(
+    let found = cira_tests::wait_for(
         "the operator to create the crawler Job and write status",
         Duration::from_secs(90),
         || {

@@ -2,7 +2,7 @@
 //! and resumed; the result equals an uninterrupted run's and no more than
 //! `everyPages` pages are fetched twice per interruption.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

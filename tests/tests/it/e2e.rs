@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use cira_testenv::sample_site::{COMPANY_NAME, DISALLOWED_PATH, SampleSite, SiteServer};
-use cira_testenv::{TestEnv, wait_for, workspace_binary};
+use cira_tests::sample_site::{COMPANY_NAME, DISALLOWED_PATH, SampleSite, SiteServer};
+use cira_tests::{TestEnv, wait_for, workspace_binary};
 use serde_json::{Value, json};
 
 const OPERATOR_IMAGE: &str = "ghcr.io/cira-dev/cira-operator";
@@ -71,7 +71,7 @@ struct Scenario {
 
 impl Scenario {
     async fn start(name: &'static str, helm_sets: &[&str]) -> Scenario {
-        cira_testenv::init_tracing();
+        cira_tests::init_tracing();
         let begin = Instant::now();
         let env = TestEnv::shared().await;
         let e = env;
@@ -202,13 +202,8 @@ impl Scenario {
             "checkpoint": {"everyPages": EVERY_PAGES},
             "timeout": "10m"
         });
-        cira_testenv::merge_json(&mut full, spec);
-        let manifest = json!({
-            "apiVersion": "cira.dev/v1alpha1",
-            "kind": "CompanyScan",
-            "metadata": {"name": SCAN},
-            "spec": full
-        });
+        cira_tests::merge_json(&mut full, spec);
+        let manifest = cira_tests::company_scan_json(SCAN, full);
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("scan.yaml");
         std::fs::write(&file, serde_yaml::to_string(&manifest).expect("yaml")).expect("write");

@@ -1,8 +1,7 @@
 //! People with job titles (cards, tables, heading + title lines, imprint
 //! "Geschäftsführer:" lines, schema.org) and products/services.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -1,8 +1,7 @@
 //! schema.org JSON-LD (objects, arrays, @graph, nesting) and microdata:
 //! Organization, Person, Product, PostalAddress, sameAs.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use support::*;
 

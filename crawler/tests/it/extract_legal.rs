@@ -1,7 +1,6 @@
 //! Legal identifiers: VAT IDs (labelled, checksummed), register numbers.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -1,7 +1,7 @@
 //! Corrupt, truncated and wrong-version checkpoints: recovered from the
 //! other slot, or refused with a clear error; never a panic.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

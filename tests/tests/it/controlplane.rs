@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use cira_crds::CompanyScan;
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::GroupVersionKind;
 use serde_json::{Value, json};
 
 async fn env_with_crds() -> &'static TestEnv {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRD installs");
     env
@@ -23,13 +23,7 @@ fn scans(client: kube::Client, ns: &str) -> Api<DynamicObject> {
 }
 
 fn scan(name: &str, spec: Value) -> DynamicObject {
-    serde_json::from_value(json!({
-        "apiVersion": "cira.dev/v1alpha1",
-        "kind": "CompanyScan",
-        "metadata": {"name": name},
-        "spec": spec,
-    }))
-    .expect("valid object")
+    serde_json::from_value(cira_tests::company_scan_json(name, spec)).expect("valid object")
 }
 
 fn minimal_spec() -> Value {
@@ -39,7 +33,7 @@ fn minimal_spec() -> Value {
 /// `minimal_spec()` with `patch` merged in (objects merge, the rest replaces).
 fn spec_with(patch: Value) -> Value {
     let mut spec = minimal_spec();
-    cira_testenv::merge_json(&mut spec, patch);
+    cira_tests::merge_json(&mut spec, patch);
     spec
 }
 

@@ -1,8 +1,7 @@
 //! Social profiles: canonical URLs, platforms, and no share buttons,
 //! intent links or tracking pixels.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use support::*;
 

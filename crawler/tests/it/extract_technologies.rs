@@ -1,8 +1,7 @@
 //! Technology fingerprints from generator meta, script and stylesheet URLs,
 //! inline scripts, HTML markers, headers and cookies.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

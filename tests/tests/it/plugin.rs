@@ -7,7 +7,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use cira_crds::CompanyScan;
-use cira_testenv::TestEnv;
+use cira_tests::TestEnv;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn plugin_bin() -> std::path::PathBuf {
-    cira_testenv::workspace_binary("cira-operator", "kubectl-cira").expect("the plugin builds")
+    cira_tests::workspace_binary("cira-operator", "kubectl-cira").expect("the plugin builds")
 }
 
 /// Starts the plugin with the env's kubeconfig. The child is killed if the
@@ -66,7 +66,7 @@ struct Fixture {
 
 impl Fixture {
     async fn new(prefix: &str) -> Self {
-        cira_testenv::init_tracing();
+        cira_tests::init_tracing();
         let env = TestEnv::shared().await;
         env.install_crds().await.expect("CRDs install");
         let ns = env.new_namespace(prefix).await.expect("namespace");
@@ -86,16 +86,13 @@ impl Fixture {
     }
 
     async fn create_scan(&self, name: &str) -> CompanyScan {
-        let scan: CompanyScan = serde_json::from_value(json!({
-            "apiVersion": "cira.dev/v1alpha1",
-            "kind": "CompanyScan",
-            "metadata": {"name": name},
-            "spec": {
+        let scan = cira_tests::company_scan(
+            name,
+            json!({
                 "company": {"name": format!("{name} Inc."), "url": format!("https://{name}.example")},
                 "crawl": {"maxPages": 200}
-            }
-        }))
-        .expect("a valid scan");
+            }),
+        );
         self.scans
             .create(&PostParams::default(), &scan)
             .await
@@ -438,7 +435,7 @@ async fn a_missing_scan_is_named_clearly() {
 /// A private control plane without the CRD.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_crd_says_to_install_the_chart() {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::start().await.expect("a private control plane");
     for args in [vec!["list"], vec!["status", "acme"], vec!["pause", "acme"]] {
         let out = run(env.kubeconfig_path(), &args).await;

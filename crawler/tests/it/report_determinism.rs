@@ -1,8 +1,7 @@
 //! The report: its documented shape, and that it does not depend on page
 //! order or on a checkpoint round trip of the extraction state.
 
-#[path = "fixtures/support.rs"]
-mod support;
+use crate::support;
 
 use cira_crawler::analysis::{SectionResult, analyze_section};
 use cira_crawler::extract::{Entities, PageEntities};

@@ -345,6 +345,7 @@ impl Crawler {
         Crawler { child, stderr }
     }
 
+    #[allow(unsafe_code)]
     pub fn signal(&self, sig: i32) {
         // SAFETY: kill(2) on the pid of a child this test owns.
         let rc = unsafe { libc::kill(self.child.id() as i32, sig) };

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use cira_testenv::{TestEnv, wait_for};
+use cira_tests::{TestEnv, wait_for};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
@@ -15,7 +15,7 @@ const IMAGE: &str = "cira.dev/testprog";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 async fn env() -> &'static TestEnv {
-    cira_testenv::init_tracing();
+    cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.node()
         .register_image(IMAGE, env!("CARGO_BIN_EXE_cira-testprog").into());

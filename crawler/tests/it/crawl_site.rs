@@ -1,6 +1,6 @@
 //! A generated 300-page site is crawled completely, each page once.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

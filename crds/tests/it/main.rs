@@ -1,0 +1,3 @@
+//! The API crate's integration tests, in one test binary.
+
+mod schema;
