@@ -7,11 +7,11 @@
 
 use std::time::Instant;
 
+use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crawler::checkpoint::{Cursor, DirStore, Store};
 use cira_crawler::extract::Extractor;
 use cira_crawler::page::FetchedPage;
 use cira_crawler::state::CrawlState;
-use cira_crawler::checkpoint::format::ScanIdentity;
 
 const SECTIONS: [&str; 8] = [
     "products", "news", "blog", "docs", "team", "careers", "events", "support",

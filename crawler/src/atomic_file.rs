@@ -27,4 +27,3 @@ pub fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     d.sync_all().map_err(io("syncing", dir))?;
     Ok(())
 }
-

@@ -62,9 +62,15 @@ pub enum FetchOutcome {
     Html(HtmlBody),
     /// An answer that is not a page (an error status, not HTML); its body
     /// is not parsed.
-    Answered { final_url: Url, reason: SkipReason },
+    Answered {
+        final_url: Url,
+        reason: SkipReason,
+    },
     /// A redirect left the scope; the target is recorded as external.
-    RedirectedOut { final_url: Url, target: Url },
+    RedirectedOut {
+        final_url: Url,
+        target: Url,
+    },
     /// No answer to use: refused before the request, or the request failed.
     NotFetched(SkipReason),
 }
@@ -168,11 +174,7 @@ impl Fetcher {
 
     /// Fetches a small resource (robots.txt, sitemap) without a scope check;
     /// the guard still applies. Returns the status and at most `max_bytes`.
-    pub async fn fetch_raw(
-        &self,
-        url: &Url,
-        max_bytes: u64,
-    ) -> Result<(u16, Vec<u8>), SkipReason> {
+    pub async fn fetch_raw(&self, url: &Url, max_bytes: u64) -> Result<(u16, Vec<u8>), SkipReason> {
         match self.follow(url, None).await {
             Hop::Response(_, mut resp) => {
                 let status = resp.status().as_u16();

@@ -17,7 +17,6 @@ pub enum Error {
     #[error("invalid duration {value:?}: {reason}")]
     InvalidDuration { value: String, reason: String },
 
-
     #[error("could not render the CRD as YAML: {0}")]
     CrdYaml(#[source] serde_yaml::Error),
 }

@@ -326,9 +326,7 @@ pub async fn run() -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Ok(RunOutcome::Stopped) => Ok(ExitCode::from(
-            stopped_exit_code(&client, &env.scan).await,
-        )),
+        Ok(RunOutcome::Stopped) => Ok(ExitCode::from(stopped_exit_code(&client, &env.scan).await)),
         Err(e) => {
             if e.is_permanent() {
                 last.outcome = Some(CrawlerOutcome::Failed {

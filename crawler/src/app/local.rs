@@ -82,7 +82,6 @@ pub struct ScanArgs {
     pub plain_progress: bool,
 }
 
-
 /// The engine configuration a `scan` command line asks for.
 pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
     let seed = parse_seed(&args.url)?;
@@ -159,7 +158,9 @@ pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
     )?;
     let view = tokio::spawn(super::progress::show(rx, args.plain_progress));
     let cancel = CancellationToken::new();
-    if let Err(error) = cira_runtime::cancel_on_signals(cancel.clone(), "stopping after a checkpoint") {
+    if let Err(error) =
+        cira_runtime::cancel_on_signals(cancel.clone(), "stopping after a checkpoint")
+    {
         tracing::warn!(%error, "cannot listen for SIGTERM");
     }
     let outcome = engine.run(cancel).await;

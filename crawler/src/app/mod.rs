@@ -9,8 +9,8 @@ pub mod progress;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use cira_runtime::{LogFormat, LogTarget};
+use clap::{Parser, Subcommand};
 
 use local::ScanArgs;
 

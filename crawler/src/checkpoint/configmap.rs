@@ -154,7 +154,12 @@ impl ConfigMapStore {
         Ok(SlotRead::Blob(blob))
     }
 
-    pub(super) async fn write_slot(&self, slot: u64, header: &CheckpointHeader, blob: Vec<u8>) -> Result<()> {
+    pub(super) async fn write_slot(
+        &self,
+        slot: u64,
+        header: &CheckpointHeader,
+        blob: Vec<u8>,
+    ) -> Result<()> {
         let parts = format::split(&blob, names::CHECKPOINT_CHUNK_BYTES);
         if parts.len() > names::MAX_CHECKPOINT_CHUNKS {
             return Err(Error::CheckpointTooLarge {
@@ -266,7 +271,12 @@ impl ConfigMapStore {
 
     /// Adds one record: only the new key travels, whatever the journal
     /// holds already.
-    pub(super) async fn append_journal(&self, slot: u64, generation: u64, blob: Vec<u8>) -> Result<()> {
+    pub(super) async fn append_journal(
+        &self,
+        slot: u64,
+        generation: u64,
+        blob: Vec<u8>,
+    ) -> Result<()> {
         let name = names::checkpoint_journal_configmap_name(&self.scan, slot);
         let patch = serde_json::json!({
             "binaryData": {journal_key(generation): ByteString(blob)},
@@ -291,4 +301,3 @@ pub(super) fn journal_key(generation: u64) -> String {
 pub(super) fn journal_key_generation(key: &str) -> Option<u64> {
     key.strip_prefix('r')?.parse().ok()
 }
-

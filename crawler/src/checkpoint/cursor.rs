@@ -254,9 +254,7 @@ pub fn choose(
             }
             SlotRead::Blob(b) => b,
         };
-        let header_generation = format::read_header(&blob)
-            .ok()
-            .map(|(h, _)| h.generation);
+        let header_generation = format::read_header(&blob).ok().map(|(h, _)| h.generation);
         match format::decode::<CrawlState>(&blob) {
             Ok((header, state)) => {
                 if header.scan.scan_version != identity.scan_version {
@@ -341,4 +339,3 @@ pub fn choose(
         }
     }
 }
-

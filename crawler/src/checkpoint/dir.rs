@@ -141,4 +141,3 @@ pub fn parse_journal_file(bytes: &[u8]) -> JournalRead {
     }
     read
 }
-

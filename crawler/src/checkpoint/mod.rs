@@ -18,8 +18,8 @@ use cira_crds::names;
 
 pub use configmap::{ConfigMapStore, ScanObject};
 pub use cursor::{
-    Cursor, OnUnusable, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, Saved, SlotRead, Written,
-    choose, replay,
+    Cursor, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, OnUnusable, Saved,
+    SlotRead, Written, choose, replay,
 };
 pub use dir::{DirStore, parse_journal_file};
 pub use format::{CheckpointHeader, ScanIdentity};
@@ -142,8 +142,7 @@ impl Store {
         };
         if let Some(base) = cursor.journal_base(visited) {
             let delta = state.take_delta(base.generation);
-            let (_, blob) =
-                format::encode(identity, generation, pages_visited, saved_at, &delta)?;
+            let (_, blob) = format::encode(identity, generation, pages_visited, saved_at, &delta)?;
             if base.journal_bytes + blob.len() as u64 <= MAX_JOURNAL_BYTES {
                 return Ok(pending(PendingKind::Record {
                     slot: base.slot,
@@ -234,4 +233,3 @@ impl Store {
         Ok(Some(loaded))
     }
 }
-

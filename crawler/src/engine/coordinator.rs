@@ -31,8 +31,14 @@ const MAX_SITEMAP_BYTES: u64 = 10 * 1024 * 1024;
 /// A checkpoint write in the background, with how long it took.
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
-
 impl Engine {
+    /// The crawl loop; returns false when stopped by `cancel`.
+    ///
+    /// Checkpoints are written while the crawl goes on: a save is encoded
+    /// here and stored by a background write, one at a time. A page stays
+    /// at risk (fetched again after a kill) from its dispatch until a save
+    /// holding it is on storage; at most `every_pages` pages are ever at
+    /// risk, so a kill refetches no more than that.
     pub(super) async fn crawl(&self, run: &mut Run, cancel: &CancellationToken) -> Result<bool> {
         let cfg = self.cfg();
         let every_pages = cfg.every_pages.max(1) as usize;
@@ -187,7 +193,9 @@ impl Engine {
                 match reason.attempt() {
                     Attempt::Answered => tracing::debug!(url = %item.url, %reason, "skipped"),
                     Attempt::Failed => tracing::warn!(url = %item.url, %reason, "fetch failed"),
-                    Attempt::NotRequested => tracing::info!(url = %item.url, %reason, "not fetched"),
+                    Attempt::NotRequested => {
+                        tracing::info!(url = %item.url, %reason, "not fetched")
+                    }
                 }
                 if let Some(final_key) = final_key {
                     run.seen.insert(final_key.clone());
@@ -303,5 +311,4 @@ impl Engine {
             tracing::info!(urls = added, "seeded from sitemaps");
         }
     }
-
 }

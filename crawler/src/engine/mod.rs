@@ -324,14 +324,6 @@ impl Engine {
         self.save(run).await
     }
 
-    /// The crawl loop; returns false when stopped by `cancel`.
-    ///
-    /// Checkpoints are written while the crawl goes on: a save is encoded
-    /// here and stored by a background write, one at a time. A page stays
-    /// at risk (fetched again after a kill) from its dispatch until a save
-    /// holding it is on storage; at most `every_pages` pages are ever at
-    /// risk, so a kill refetches no more than that.
-
     async fn save(&self, run: &mut Run) -> Result<()> {
         let pending = self.prepare_save(run)?;
         let written = self.store.write(pending).await;

@@ -73,7 +73,6 @@ impl SavePacing {
     }
 }
 
-
 /// An exponential moving average over the last few samples.
 fn moving_average(average: f64, sample: Duration) -> f64 {
     let sample = sample.as_secs_f64();
@@ -83,7 +82,6 @@ fn moving_average(average: f64, sample: Duration) -> f64 {
         average + (sample - average) / 8.0
     }
 }
-
 
 #[cfg(test)]
 mod tests {

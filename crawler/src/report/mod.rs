@@ -358,11 +358,7 @@ impl Report {
                 .map(|(kind, n)| format!("{n} {}", kind.describe()))
                 .collect();
             let total: u64 = self.skipped_urls.values().sum();
-            let _ = writeln!(
-                md,
-                "{total} URLs gave no page: {}.\n",
-                parts.join(", ")
-            );
+            let _ = writeln!(md, "{total} URLs gave no page: {}.\n", parts.join(", "));
         }
         md.push_str("| Finding | Count |\n|---|---:|\n");
         for (key, label) in [

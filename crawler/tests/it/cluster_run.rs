@@ -7,9 +7,9 @@ use crate::common;
 
 use std::time::Duration;
 
+use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crawler::checkpoint::{ConfigMapStore, Cursor, OnUnusable, ScanObject, Store};
 use cira_crawler::state::CrawlState;
-use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyRef, CompanyScan, CompanyScanSpec, CrawlSpec};

@@ -51,10 +51,7 @@ async fn redirect_loops_and_endless_redirect_chains_end() {
     assert_eq!(state.pages_failed, 2);
     assert_eq!(
         state.skipped,
-        BTreeMap::from([
-            (SkipKind::RedirectLoop, 1),
-            (SkipKind::TooManyRedirects, 1),
-        ])
+        BTreeMap::from([(SkipKind::RedirectLoop, 1), (SkipKind::TooManyRedirects, 1),])
     );
 }
 
@@ -203,7 +200,11 @@ async fn invalid_utf8_non_html_and_robots() {
     assert!(completed(&outcome), "{outcome:?}");
     let skipped = state.unwrap().skipped;
     assert_eq!(skipped.get(&SkipKind::NotHtml), Some(&1), "{skipped:?}");
-    assert_eq!(skipped.get(&SkipKind::RobotsDisallowed), Some(&1), "{skipped:?}");
+    assert_eq!(
+        skipped.get(&SkipKind::RobotsDisallowed),
+        Some(&1),
+        "{skipped:?}"
+    );
     assert_eq!(
         site.hits("/public"),
         1,

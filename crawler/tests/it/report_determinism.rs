@@ -4,11 +4,11 @@
 use crate::support;
 
 use cira_crawler::analysis::{SectionResult, analyze_section};
+use cira_crawler::checkpoint::format::{ScanIdentity, decode, encode};
 use cira_crawler::extract::{Entities, PageEntities};
 use cira_crawler::report::{Report, ReportMeta};
-use cira_crds::AnalysisSection;
-use cira_crawler::checkpoint::format::{ScanIdentity, decode, encode};
 use cira_crawler::skip::SkipKind;
+use cira_crds::AnalysisSection;
 use serde_json::Value;
 use support::*;
 

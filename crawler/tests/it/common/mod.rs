@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crawler::checkpoint::{DirStore, Store};
 use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
 use cira_crawler::guard::NetworkGuard;
 use cira_crawler::state::CrawlState;
 use cira_crds::CrawlSpec;
-use cira_crawler::checkpoint::format::ScanIdentity;
 use cira_crds::progress::CrawlerProgress;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
