@@ -4,6 +4,8 @@
 
 use texting_robots::Robot;
 
+use crate::skip::SkipReason;
+
 /// Largest robots.txt read (RFC 9309 asks crawlers to read at least 500 KiB).
 pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 
@@ -12,6 +14,10 @@ pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 pub enum RobotsRules {
     AllowAll,
     DisallowAll { reason: String },
+    /// robots.txt could not be requested or answered at all (the guard
+    /// refused the address, the network failed, it timed out): everything
+    /// is disallowed, and the reason is the site's, not the file's.
+    Unreachable(SkipReason),
     Parsed(Box<Robot>),
 }
 
@@ -35,7 +41,7 @@ impl RobotsRules {
     pub fn allowed(&self, url: &str) -> bool {
         match self {
             RobotsRules::AllowAll => true,
-            RobotsRules::DisallowAll { .. } => false,
+            RobotsRules::DisallowAll { .. } | RobotsRules::Unreachable(_) => false,
             RobotsRules::Parsed(robot) => robot.allowed(url),
         }
     }

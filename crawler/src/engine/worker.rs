@@ -93,9 +93,7 @@ impl Shared {
                         Ok((status, body)) => {
                             RobotsRules::from_response(&self.cfg.crawl.user_agent, status, &body)
                         }
-                        Err(reason) => RobotsRules::DisallowAll {
-                            reason: format!("robots.txt unreachable: {reason}"),
-                        },
+                        Err(reason) => RobotsRules::Unreachable(reason),
                     },
                     Err(_) => RobotsRules::AllowAll,
                 };
@@ -118,6 +116,10 @@ impl Shared {
                     RobotsRules::DisallowAll { reason } => SkipReason::RobotsUnavailable {
                         detail: reason.clone(),
                     },
+                    // The reason robots.txt could not be read is the
+                    // reason the page cannot be: it decides whether a
+                    // seed leaves the site unreachable.
+                    RobotsRules::Unreachable(reason) => reason.clone(),
                     _ => SkipReason::RobotsDisallowed,
                 });
             }
