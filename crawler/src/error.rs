@@ -28,6 +28,21 @@ pub enum Error {
         reason: crate::skip::SkipReason,
     },
 
+    /// The site refuses the crawler (a bot block).
+    #[error("the site blocks the crawler: the seed page {url} gave no page: {reason}")]
+    SeedBlocked {
+        url: String,
+        reason: crate::skip::SkipReason,
+    },
+
+    /// The seed answered, but with no page to crawl (a server error after
+    /// every retry, a missing page, a robots.txt that could not be read).
+    #[error("the site is not available: the seed page {url} gave no page: {reason}")]
+    SeedUnavailable {
+        url: String,
+        reason: crate::skip::SkipReason,
+    },
+
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -99,11 +114,25 @@ impl Error {
                 | Error::InvalidPattern { .. }
                 | Error::InvalidSetting { .. }
                 | Error::SeedUnreachable { .. }
+                | Error::SeedBlocked { .. }
+                | Error::SeedUnavailable { .. }
                 | Error::NoUsableCheckpoint { .. }
                 | Error::OtherScan { .. }
                 | Error::Env { .. }
                 | Error::CheckpointTooLarge { .. }
         )
+    }
+
+    /// The kind of failure, for the scan's status reason.
+    pub fn failure_kind(&self) -> cira_crds::progress::FailureKind {
+        use cira_crds::progress::FailureKind;
+        match self {
+            Error::SeedBlocked { .. } => FailureKind::SeedBlocked,
+            Error::SeedUnavailable { .. } | Error::SeedUnreachable { .. } => {
+                FailureKind::SeedUnavailable
+            }
+            _ => FailureKind::CrawlerFailed,
+        }
     }
 
     /// The process exit code for this error.

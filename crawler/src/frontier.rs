@@ -1,5 +1,8 @@
 //! The crawl frontier: queued URLs by depth, always handing out the
-//! shallowest first (breadth-first), plus compact serialisation of URL lists.
+//! shallowest first (breadth-first); within one depth, pages that usually
+//! hold company facts (imprint, contact, about, team, careers) first, and
+//! URLs found by links before URLs only a sitemap lists. Plus compact
+//! serialisation of URL lists.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -10,37 +13,231 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct QueuedUrl {
     pub url: String,
     pub depth: u32,
+    /// Only a sitemap lists it (no link to it was followed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_sitemap: bool,
 }
 
-/// Queued URLs by depth.
+impl QueuedUrl {
+    pub fn new(url: String, depth: u32) -> Self {
+        Self {
+            url,
+            depth,
+            from_sitemap: false,
+        }
+    }
+}
+
+/// Rank of a URL inside its depth, lower first: company-fact pages found by
+/// links, company-fact pages from sitemaps, other links, other sitemap URLs.
+fn rank(url: &str, from_sitemap: bool) -> u8 {
+    let fact = if is_company_fact_page(url) { 0 } else { 2 };
+    fact + u8::from(from_sitemap)
+}
+
+/// Path words (one token of a segment split at `-`, `_`, `.`) of pages that
+/// usually hold company facts, in the languages the extractor reads
+/// (English, German, French, Dutch, Italian, Spanish, Portuguese).
+const FACT_WORDS: &[&str] = &[
+    // Imprint and legal notice.
+    "imprint",
+    "impressum",
+    "legal",
+    "legales",
+    "legali",
+    "colofon",
+    "juridique",
+    "juridisch",
+    // Contact.
+    "contact",
+    "contacts",
+    "kontakt",
+    "contacto",
+    "contactos",
+    "contatti",
+    "contatto",
+    "contato",
+    "contactez",
+    "contacteer",
+    // About.
+    "about",
+    "aboutus",
+    "unternehmen",
+    "company",
+    "firma",
+    "entreprise",
+    "societe",
+    "bedrijf",
+    "azienda",
+    "empresa",
+    "apropos",
+    "nosotros",
+    "somos",
+    // People.
+    "team",
+    "teams",
+    "people",
+    "leadership",
+    "management",
+    "board",
+    "executives",
+    "founders",
+    "vorstand",
+    "geschaeftsfuehrung",
+    "geschäftsführung",
+    "geschaeftsleitung",
+    "geschäftsleitung",
+    "ansprechpartner",
+    "equipe",
+    "équipe",
+    "direction",
+    "directie",
+    "direzione",
+    "direccion",
+    "dirección",
+    "equipo",
+    "squadra",
+    // Careers.
+    "careers",
+    "career",
+    "jobs",
+    "karriere",
+    "stellenangebote",
+    "carrieres",
+    "carrières",
+    "recrutement",
+    "emplois",
+    "vacatures",
+    "carriere",
+    "lavora",
+    "empleo",
+    "carreras",
+    "carreiras",
+    // Offices.
+    "locations",
+    "standorte",
+    "offices",
+];
+
+/// Whole segments (multi-word names whose words alone say little).
+const FACT_SEGMENTS: &[&str] = &[
+    "ueber-uns",
+    "uber-uns",
+    "über-uns",
+    "a-propos",
+    "à-propos",
+    "qui-sommes-nous",
+    "over-ons",
+    "wie-zijn-wij",
+    "over",
+    "chi-siamo",
+    "quienes-somos",
+    "quiénes-somos",
+    "sobre-nosotros",
+    "sobre-nos",
+    "quem-somos",
+    "who-we-are",
+    "werken-bij",
+];
+
+/// True when the URL's path names a page that usually holds company facts:
+/// `/impressum`, `/de/ueber-uns/team`, `/en/legal-notice.html`. A long slug
+/// (a blog post title such as `/blog/meet-the-new-team-lead`) only counts as
+/// a whole-segment match.
+pub fn is_company_fact_page(url: &str) -> bool {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .take(4)
+        .any(|segment| {
+            let segment = percent_decoded_lower(segment);
+            let stem = segment
+                .rsplit_once('.')
+                .filter(|(_, ext)| matches!(*ext, "html" | "htm" | "php" | "aspx" | "asp" | "jsp"))
+                .map_or(segment.as_str(), |(stem, _)| stem);
+            if FACT_SEGMENTS.contains(&stem) {
+                return true;
+            }
+            let tokens: Vec<&str> = stem
+                .split(['-', '_', '.'])
+                .filter(|t| !t.is_empty())
+                .collect();
+            tokens.len() <= 3 && tokens.iter().any(|t| FACT_WORDS.contains(t))
+        })
+}
+
+/// A path segment percent-decoded (invalid UTF-8 replaced) and lower-cased.
+fn percent_decoded_lower(segment: &str) -> String {
+    if !segment.contains('%') {
+        return segment.to_lowercase();
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).to_lowercase()
+}
+
+/// One level of the frontier: a depth and a rank inside it.
+type Level = (u32, u8);
+
+/// Queued URLs by depth and rank.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frontier {
-    levels: BTreeMap<u32, VecDeque<String>>,
+    levels: BTreeMap<Level, VecDeque<String>>,
     len: usize,
 }
 
 impl Frontier {
+    /// Queues a URL found by a link.
     pub fn push(&mut self, url: String, depth: u32) {
-        self.levels.entry(depth).or_default().push_back(url);
+        self.push_item(QueuedUrl::new(url, depth));
+    }
+
+    pub fn push_item(&mut self, item: QueuedUrl) {
+        let level = (item.depth, rank(&item.url, item.from_sitemap));
+        self.levels.entry(level).or_default().push_back(item.url);
         self.len += 1;
     }
 
-    /// Puts a URL back at the front of its depth (an interrupted fetch).
-    pub fn push_front(&mut self, url: String, depth: u32) {
-        self.levels.entry(depth).or_default().push_front(url);
+    /// Puts a URL back at the front of its level (an interrupted fetch).
+    pub fn push_front(&mut self, item: QueuedUrl) {
+        let level = (item.depth, rank(&item.url, item.from_sitemap));
+        self.levels.entry(level).or_default().push_front(item.url);
         self.len += 1;
     }
 
-    /// The next URL, shallowest depth first.
+    /// The next URL: shallowest depth first, then by rank.
     pub fn pop(&mut self) -> Option<QueuedUrl> {
-        let (&depth, level) = self.levels.iter_mut().next()?;
+        let (&(depth, rank), level) = self.levels.iter_mut().next()?;
         let url = level.pop_front();
         if level.is_empty() {
-            self.levels.remove(&depth);
+            self.levels.remove(&(depth, rank));
         }
         let url = url?;
         self.len -= 1;
-        Some(QueuedUrl { url, depth })
+        Some(QueuedUrl {
+            url,
+            depth,
+            from_sitemap: rank % 2 == 1,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -53,7 +250,7 @@ impl Frontier {
 
     /// The shallowest queued depth.
     pub fn min_depth(&self) -> Option<u32> {
-        self.levels.keys().next().copied()
+        self.levels.keys().next().map(|(d, _)| *d)
     }
 
     /// Drops every queued URL in `urls` (replaying a journal record).
@@ -68,21 +265,42 @@ impl Frontier {
         self.len = self.levels.values().map(VecDeque::len).sum();
     }
 
+    /// (URL, depth) pairs in the order they would be handed out.
     pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
         self.levels
             .iter()
-            .flat_map(|(d, urls)| urls.iter().map(move |u| (u.as_str(), *d)))
+            .flat_map(|((d, _), urls)| urls.iter().map(move |u| (u.as_str(), *d)))
+    }
+
+    /// The queued URLs in the order they would be handed out.
+    pub fn items(&self) -> impl Iterator<Item = QueuedUrl> + '_ {
+        self.levels.iter().flat_map(|((depth, rank), urls)| {
+            urls.iter().map(move |u| QueuedUrl {
+                url: u.clone(),
+                depth: *depth,
+                from_sitemap: rank % 2 == 1,
+            })
+        })
     }
 }
 
+/// Ranks per depth in the serialised level key (`depth * 4 + rank`).
+const RANKS: u32 = 4;
+
 impl Serialize for Frontier {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Order inside one depth is not significant for a breadth-first
-        // crawl, so each level is stored sorted and front-coded.
+        // Order inside one level is not significant for a breadth-first
+        // crawl, so each level is stored sorted and front-coded, under a
+        // key holding its depth and rank.
         let levels: BTreeMap<u32, String> = self
             .levels
             .iter()
-            .map(|(d, urls)| (*d, front_code(urls.iter().map(String::as_str))))
+            .map(|((d, r), urls)| {
+                (
+                    d.saturating_mul(RANKS) + u32::from(*r),
+                    front_code(urls.iter().map(String::as_str)),
+                )
+            })
             .collect();
         levels.serialize(s)
     }
@@ -92,9 +310,16 @@ impl<'de> Deserialize<'de> for Frontier {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let levels = BTreeMap::<u32, String>::deserialize(d)?;
         let mut f = Frontier::default();
-        for (depth, coded) in levels {
+        for (key, coded) in levels {
+            let depth = key / RANKS;
+            let from_sitemap = (key % RANKS) % 2 == 1;
             for url in front_decode(&coded).map_err(serde::de::Error::custom)? {
-                f.push(url, depth);
+                // The rank is worked out again from the URL.
+                f.push_item(QueuedUrl {
+                    url,
+                    depth,
+                    from_sitemap,
+                });
             }
         }
         Ok(f)
@@ -168,7 +393,7 @@ mod tests {
         f.push("a0".into(), 0);
         f.push("c2".into(), 2);
         f.push("b2".into(), 1);
-        f.push_front("a1".into(), 0);
+        f.push_front(QueuedUrl::new("a1".into(), 0));
         let order: Vec<_> = std::iter::from_fn(|| f.pop()).map(|q| q.url).collect();
         assert_eq!(order, ["a1", "a0", "b1", "b2", "c2"]);
         assert!(f.is_empty());
@@ -204,5 +429,83 @@ mod tests {
         let back: Frontier = serde_json::from_str(&json).unwrap();
         assert_eq!(back.len(), 50);
         assert_eq!(back.min_depth(), Some(0));
+    }
+
+    fn sitemap(url: &str, depth: u32) -> QueuedUrl {
+        QueuedUrl {
+            url: url.into(),
+            depth,
+            from_sitemap: true,
+        }
+    }
+
+    #[test]
+    fn company_fact_pages_and_links_before_sitemap_urls() {
+        let mut f = Frontier::default();
+        for i in 0..5 {
+            f.push_item(sitemap(&format!("https://a.test/blog/post-{i}"), 1));
+        }
+        f.push_item(sitemap("https://a.test/de/ueber-uns", 1));
+        f.push("https://a.test/products".into(), 1);
+        f.push("https://a.test/impressum".into(), 1);
+        f.push("https://a.test/deep/team".into(), 2);
+        f.push("https://a.test/".into(), 0);
+        f.push("https://a.test/en/team.html".into(), 1);
+        let order: Vec<_> = std::iter::from_fn(|| f.pop()).collect();
+        let urls: Vec<_> = order.iter().map(|q| q.url.as_str()).collect();
+        assert_eq!(
+            urls[..5],
+            [
+                "https://a.test/",
+                "https://a.test/impressum",
+                "https://a.test/en/team.html",
+                "https://a.test/de/ueber-uns",
+                "https://a.test/products",
+            ]
+        );
+        assert!(urls[5].contains("/blog/post-"));
+        assert_eq!(urls.last(), Some(&"https://a.test/deep/team"));
+        assert!(order[3].from_sitemap && !order[4].from_sitemap);
+    }
+
+    #[test]
+    fn fact_page_paths() {
+        for yes in [
+            "https://a.test/impressum",
+            "https://a.test/de/kontakt/",
+            "https://a.test/%C3%BCber-uns",
+            "https://a.test/en/about-us.html",
+            "https://a.test/company/management-board",
+            "https://a.test/fr/mentions-legales",
+            "https://a.test/nl/over-ons",
+            "https://a.test/it/chi-siamo?x=1",
+            "https://a.test/es/aviso-legal",
+            "https://a.test/karriere",
+            "https://a.test/legal-notice",
+        ] {
+            assert!(is_company_fact_page(yes), "{yes}");
+        }
+        for no in [
+            "https://a.test/",
+            "https://a.test/blog/meet-the-new-team-lead-in-sales",
+            "https://a.test/products/anvil",
+            "https://a.test/steam",
+            "https://a.test/p?page=contact",
+        ] {
+            assert!(!is_company_fact_page(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn ranks_survive_serialisation() {
+        let mut f = Frontier::default();
+        f.push("https://a.test/x".into(), 1);
+        f.push_item(sitemap("https://a.test/y", 1));
+        f.push("https://a.test/kontakt".into(), 1);
+        let back: Frontier = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+        assert_eq!(back, f);
+        let items: Vec<_> = back.items().collect();
+        assert_eq!(items[0].url, "https://a.test/kontakt");
+        assert_eq!(items[2], sitemap("https://a.test/y", 1));
     }
 }

@@ -19,6 +19,14 @@ pub struct PageScan {
     /// Raw `href` values of `<a>` and `<area>` in document order (including
     /// `mailto:` and `tel:` links), not yet resolved or normalised.
     pub links: Vec<Link>,
+    /// Raw URLs to crawl found outside `<a>`/`<area>`: `<link rel=alternate
+    /// hreflang>`, `<frame src>`, and `<a>`/`<area>` inside `<noscript>` or
+    /// `<noframes>` (raw text to the tokenizer, as to a browser running
+    /// scripts, so they are not in `links`).
+    pub more_links: Vec<String>,
+    /// Bodies of `<script type="application/json">`: framework page data
+    /// such as Next.js `__NEXT_DATA__` or Nuxt `__NUXT_DATA__` (bounded).
+    pub json_data: Vec<String>,
     /// `<meta>` tags: (lower-cased name / property / http-equiv, content).
     pub meta: Vec<(String, String)>,
     /// Bodies of `<script type="application/ld+json">`.

@@ -13,7 +13,9 @@ pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 #[derive(Debug)]
 pub enum RobotsRules {
     AllowAll,
-    DisallowAll { reason: String },
+    DisallowAll {
+        reason: String,
+    },
     /// robots.txt could not be requested or answered at all (the guard
     /// refused the address, the network failed, it timed out): everything
     /// is disallowed, and the reason is the site's, not the file's.
@@ -31,11 +33,17 @@ impl RobotsRules {
                 // major crawlers do.
                 Err(_) => RobotsRules::AllowAll,
             },
-            400..=499 => RobotsRules::AllowAll,
+            // 429 asks to slow down; it says nothing about the rules.
+            400..=499 if status != 429 => RobotsRules::AllowAll,
             _ => RobotsRules::DisallowAll {
                 reason: format!("robots.txt answered HTTP {status}"),
             },
         }
+    }
+
+    /// A status that leaves the rules unknown: a server error or 429.
+    pub fn is_unavailable_status(status: u16) -> bool {
+        status == 429 || !(200..500).contains(&status)
     }
 
     pub fn allowed(&self, url: &str) -> bool {
@@ -99,6 +107,11 @@ mod tests {
     fn unavailable_files() {
         assert!(RobotsRules::from_response("a", 404, b"").allowed("https://x.test/y"));
         assert!(!RobotsRules::from_response("a", 503, b"").allowed("https://x.test/y"));
+        assert!(!RobotsRules::from_response("a", 429, b"").allowed("https://x.test/y"));
+        assert!(RobotsRules::is_unavailable_status(503) && RobotsRules::is_unavailable_status(429));
+        assert!(
+            !RobotsRules::is_unavailable_status(404) && !RobotsRules::is_unavailable_status(200)
+        );
         let junk = RobotsRules::from_response("a", 200, &[0xff, 0xfe, 0x00, 0x41]);
         assert!(junk.allowed("https://x.test/"));
     }

@@ -91,6 +91,14 @@ impl DomainRule {
     }
 }
 
+/// A host without a leading `www.` (when something with a dot is left).
+fn without_www(host: &str) -> &str {
+    match host.strip_prefix("www.") {
+        Some(apex) if apex.contains('.') => apex,
+        _ => host,
+    }
+}
+
 fn is_subdomain(host: &str, domain: &str) -> bool {
     host.len() > domain.len()
         && host.ends_with(domain)
@@ -111,10 +119,17 @@ pub fn registrable_domain(host: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Scope {
     seed_key: String,
+    /// The seed's port when it is not the scheme's default.
+    seed_port: Option<u16>,
     rules: Vec<DomainRule>,
     /// The registrable domain the seed redirected to, when that is another
-    /// one (`acme.com` -> `acme-group.com`): set once, read lock-free.
-    adopted: std::sync::OnceLock<String>,
+    /// one (`acme.com` -> `acme-group.com`), with the target's port when it
+    /// is not the default: set once, read lock-free.
+    adopted: std::sync::OnceLock<(String, Option<u16>)>,
+    /// The scheme and host the seed's page was served from, after its
+    /// redirects: links to the other http/https and www/apex forms of that
+    /// host are fetched in this form.
+    preferred: std::sync::OnceLock<(String, String)>,
     include: RegexSet,
     exclude: RegexSet,
 }
@@ -140,8 +155,10 @@ impl Scope {
         }
         Ok(Self {
             seed_key: crate::url_norm::dedup_key(seed),
+            seed_port: seed.port(),
             rules,
             adopted: std::sync::OnceLock::new(),
+            preferred: std::sync::OnceLock::new(),
             include: regex_set("include", include)?,
             exclude: regex_set("exclude", exclude)?,
         })
@@ -161,7 +178,16 @@ impl Scope {
             || self
                 .adopted
                 .get()
-                .is_some_and(|d| host == d || is_subdomain(host, d))
+                .is_some_and(|(d, _)| host == d || is_subdomain(host, d))
+    }
+
+    /// True if a URL on a non-default `port` belongs to the site: only the
+    /// seed's port (or the one the seed redirected to) does. Another port on
+    /// the same host is another server (an admin console, a dev server).
+    fn port_in_scope(&self, port: Option<u16>) -> bool {
+        port.is_none()
+            || port == self.seed_port
+            || self.adopted.get().is_some_and(|(_, p)| port == *p)
     }
 
     /// Takes the registrable domain of `target` into the scope: the seed
@@ -169,22 +195,65 @@ impl Scope {
     /// the first adoption counts; returns the domain when it was new.
     pub fn adopt_redirect_target(&self, target: &Url) -> Option<String> {
         let host = target.host_str()?;
-        if self.host_in_scope(host) {
+        if self.host_in_scope(host) && self.port_in_scope(target.port()) {
             return None;
         }
         let domain = registrable_domain(&host.to_ascii_lowercase());
-        self.adopt_domain(&domain).then_some(domain)
+        self.adopt_origin(&domain, target.port()).then_some(domain)
     }
 
     /// Takes `domain` (and its subdomains) into the scope, as restored from
     /// a checkpoint; false when a domain was adopted already.
     pub fn adopt_domain(&self, domain: &str) -> bool {
-        self.adopted.set(domain.to_string()).is_ok()
+        self.adopt_origin(domain, None)
+    }
+
+    /// Takes `domain` and its subdomains on `port` (`None`: the default
+    /// ports) into the scope; false when a domain was adopted already.
+    pub fn adopt_origin(&self, domain: &str, port: Option<u16>) -> bool {
+        self.adopted.set((domain.to_string(), port)).is_ok()
+    }
+
+    /// Takes the scheme and host of the seed's page (its final URL) as the
+    /// form links to the same host are fetched in; only the first counts.
+    pub fn prefer_form_of(&self, seed_page: &Url) {
+        if seed_page.port().is_none()
+            && let Some(host) = seed_page.host_str()
+        {
+            let _ = self
+                .preferred
+                .set((seed_page.scheme().to_string(), host.to_string()));
+        }
+    }
+
+    /// `url` in the preferred form when it is another form (http/https,
+    /// www/apex) of the preferred host on a default port: a site serves the
+    /// same paths under all of them, and the seed showed which one it uses.
+    pub fn preferred_form(&self, mut url: Url) -> Url {
+        let Some((scheme, host)) = self.preferred.get() else {
+            return url;
+        };
+        let differs = url.scheme() != scheme || url.host_str() != Some(host.as_str());
+        if differs
+            && url.port().is_none()
+            && url
+                .host_str()
+                .is_some_and(|h| without_www(h) == without_www(host))
+            && url.set_scheme(scheme).is_ok()
+        {
+            let _ = url.set_host(Some(host));
+        }
+        url
     }
 
     /// The domain adopted from the seed's redirect, if any.
     pub fn adopted_domain(&self) -> Option<&str> {
-        self.adopted.get().map(String::as_str)
+        self.adopted.get().map(|(d, _)| d.as_str())
+    }
+
+    /// The non-default port of the adopted domain, if any.
+    pub fn adopted_port(&self) -> Option<u16> {
+        self.adopted.get().and_then(|(_, p)| *p)
     }
 
     /// Judges a normalised URL.
@@ -192,7 +261,7 @@ impl Scope {
         let Some(host) = url.host_str() else {
             return Verdict::Refused(ScopeRefusal::NoHost);
         };
-        if !self.host_in_scope(host) {
+        if !self.host_in_scope(host) || !self.port_in_scope(url.port()) {
             return Verdict::External;
         }
         if let Some(trap) = trap_reason(url) {
@@ -467,6 +536,69 @@ mod tests {
         assert_ne!(
             url_pattern(&u("https://a.com/cal/2024")),
             url_pattern(&u("https://a.com/news/2024"))
+        );
+    }
+
+    #[test]
+    fn ports_other_than_the_seeds_are_other_sites() {
+        let s = Scope::new(&u("http://127.0.0.1:8080/"), &[], &[], &[]).unwrap();
+        assert_eq!(s.classify(&u("http://127.0.0.1:8080/x")), Verdict::Internal);
+        assert_eq!(
+            s.classify(&u("http://127.0.0.1:9/admin")),
+            Verdict::External
+        );
+        // Default ports stay the site's (http and https of one host).
+        assert_eq!(s.classify(&u("https://127.0.0.1/x")), Verdict::Internal);
+        let s = Scope::new(&u("https://acme.com/"), &[], &[], &[]).unwrap();
+        assert_eq!(s.classify(&u("http://www.acme.com/x")), Verdict::Internal);
+        assert_eq!(s.classify(&u("https://acme.com:8443/x")), Verdict::External);
+        assert_eq!(
+            s.classify(&u("https://shop.acme.com:9000/")),
+            Verdict::External
+        );
+        // A seed redirect to another port on the same host adopts that port.
+        let s = Scope::new(&u("http://127.0.0.1:8080/"), &[], &[], &[]).unwrap();
+        assert_eq!(
+            s.adopt_redirect_target(&u("http://127.0.0.1:8443/en/"))
+                .as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(
+            s.classify(&u("http://127.0.0.1:8443/en/a")),
+            Verdict::Internal
+        );
+        assert_eq!(s.classify(&u("http://127.0.0.1:9/")), Verdict::External);
+        assert_eq!(s.adopted_port(), Some(8443));
+    }
+
+    #[test]
+    fn links_take_the_form_the_seed_settled_on() {
+        let s = Scope::new(&u("http://acme.com/"), &[], &[], &[]).unwrap();
+        // Before the seed's page is known, links stay as written.
+        assert_eq!(
+            s.preferred_form(u("http://acme.com/a")).as_str(),
+            "http://acme.com/a"
+        );
+        s.prefer_form_of(&u("https://www.acme.com/"));
+        for from in [
+            "http://acme.com/a?x=1",
+            "https://acme.com/a?x=1",
+            "http://www.acme.com/a?x=1",
+        ] {
+            assert_eq!(
+                s.preferred_form(u(from)).as_str(),
+                "https://www.acme.com/a?x=1",
+                "{from}"
+            );
+        }
+        // Other hosts and ports keep their form.
+        assert_eq!(
+            s.preferred_form(u("http://shop.acme.com/a")).as_str(),
+            "http://shop.acme.com/a"
+        );
+        assert_eq!(
+            s.preferred_form(u("http://acme.com:8080/a")).as_str(),
+            "http://acme.com:8080/a"
         );
     }
 }

@@ -17,23 +17,69 @@ pub fn gunzip_if_gzipped(body: Vec<u8>, max: u64) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `<loc>` values of a sitemap, and whether it is a sitemap index.
+/// Page URLs of a sitemap, and whether it is a sitemap index. Only a `<loc>`
+/// directly inside `<url>` or `<sitemap>` names a page (or a sitemap); the
+/// `<loc>` of an image, video or other extension element names a file.
+/// `<xhtml:link rel="alternate" href>` inside `<url>` names the page's
+/// other language versions, which are pages too.
 pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
     use quick_xml::events::Event;
+    /// Deeper nesting than any sitemap has: a hostile file stops here.
+    const MAX_DEPTH: usize = 64;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut locs = Vec::new();
     let mut is_index = false;
     let mut loc: Option<String> = None;
+    // Local names of the open elements.
+    let mut open: Vec<String> = Vec::new();
     let mut buf = Vec::new();
+    let alternate_href = |e: &quick_xml::events::BytesStart<'_>| -> Option<String> {
+        let mut rel_alternate = false;
+        let mut href = None;
+        for attr in e.attributes().flatten() {
+            let key = attr.key.local_name();
+            let key: &str = key.as_ref();
+            match key {
+                "rel" => rel_alternate = attr.value.trim().eq_ignore_ascii_case("alternate"),
+                "href" => href = Some(attr.value.into_owned()),
+                _ => {}
+            }
+        }
+        href.filter(|_| rel_alternate)
+            .map(|h| html_escape::decode_html_entities(h.trim()).into_owned())
+            .filter(|h| !h.is_empty())
+    };
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
                 let name = e.local_name();
                 let name: &str = name.as_ref();
+                let parent = open.last().map(String::as_str);
                 if name == "sitemapindex" {
                     is_index = true;
                 }
-                loc = (name == "loc").then(String::new);
+                loc =
+                    (name == "loc" && matches!(parent, Some("url" | "sitemap"))).then(String::new);
+                if name == "link"
+                    && parent == Some("url")
+                    && let Some(href) = alternate_href(&e)
+                {
+                    locs.push(href);
+                }
+                if open.len() >= MAX_DEPTH {
+                    break;
+                }
+                open.push(name.to_owned());
+            }
+            Ok(Event::Empty(e)) => {
+                let name = e.local_name();
+                let name: &str = name.as_ref();
+                if name == "link"
+                    && open.last().map(String::as_str) == Some("url")
+                    && let Some(href) = alternate_href(&e)
+                {
+                    locs.push(href);
+                }
             }
             Ok(Event::Text(t)) => {
                 if let Some(l) = &mut loc {
@@ -50,6 +96,7 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
                 }
             }
             Ok(Event::End(_)) => {
+                open.pop();
                 if let Some(l) = loc.take() {
                     let s = html_escape::decode_html_entities(l.trim()).into_owned();
                     if !s.is_empty() {
@@ -106,5 +153,32 @@ mod tests {
         assert_eq!(gunzip_if_gzipped(bomb, 4096).map(|b| b.len()), Some(4096));
         // Gzip magic followed by garbage is refused, not a panic.
         assert_eq!(gunzip_if_gzipped(vec![0x1f, 0x8b, 0, 1, 2, 3], 1024), None);
+    }
+
+    #[test]
+    fn image_video_and_news_locs_are_not_pages() {
+        let (locs, idx) = parse_sitemap(
+            br#"<?xml version="1.0"?>
+            <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+              xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"
+              xmlns:video="http://www.google.com/schemas/sitemap-video/1.1"
+              xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+              xmlns:xhtml="http://www.w3.org/1999/xhtml">
+            <url><loc>https://acme.test/team</loc>
+              <image:image><image:loc>https://acme.test/img/team.jpg</image:loc></image:image>
+              <video:video><video:content_loc>https://acme.test/v.mp4</video:content_loc>
+                <video:player_loc>https://acme.test/player</video:player_loc></video:video>
+              <news:news><news:title>x</news:title></news:news>
+              <xhtml:link rel="alternate" hreflang="de" href="https://acme.test/de/team"/>
+              <xhtml:link rel="stylesheet" href="https://acme.test/s.css"/>
+            </url>
+            <loc>https://acme.test/stray</loc>
+            </urlset>"#,
+        );
+        assert_eq!(
+            locs,
+            ["https://acme.test/team", "https://acme.test/de/team"]
+        );
+        assert!(!idx);
     }
 }

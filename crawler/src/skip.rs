@@ -4,6 +4,7 @@
 //! message; the text is only for logs and error messages.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -22,17 +23,27 @@ pub enum SkipReason {
     RobotsUnavailable { detail: String },
     /// The scope refuses the URL or a redirect's target (a trap, an
     /// include/exclude pattern).
-    Scope { url: Url, refusal: ScopeRefusal },
+    Scope {
+        url: Box<Url>,
+        refusal: ScopeRefusal,
+    },
     /// The network guard refused the address (loopback, private, cloud
     /// metadata, ...). `host` is the host name or address asked for.
     Guard { host: String, why: &'static str },
     /// The server answered with this status (not 2xx after redirects).
     HttpStatus(u16),
+    /// The server asked the crawler to slow down (429, or 503), with its
+    /// `Retry-After` if it gave one. The host is paused and the URL queued
+    /// again; only after the last attempt does it stay without a page.
+    Throttled {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     /// The response is not HTML; `content_type` is empty when none was
     /// given and the body did not look like HTML.
     NotHtml { content_type: String },
     /// A redirect came back to a URL already visited in the same chain.
-    RedirectLoop { at: Url },
+    RedirectLoop { at: Box<Url> },
     /// More redirects than allowed.
     TooManyRedirects { max: usize },
     /// The request timed out (after retries).
@@ -54,6 +65,7 @@ pub enum SkipKind {
     Scope,
     Guard,
     HttpStatus,
+    Throttled,
     NotHtml,
     RedirectLoop,
     TooManyRedirects,
@@ -66,8 +78,11 @@ pub enum SkipKind {
 /// never made. The page budget and the crawl counters follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
-    /// The server answered (an error status, not HTML): counts as crawled.
+    /// The server answered with an error status: counts as crawled.
     Answered,
+    /// The server answered with a file that is not a page (an image, a
+    /// PDF): counts neither as a crawled page nor as a failure.
+    NotAPage,
     /// The request was made and failed: counts as failed.
     Failed,
     /// No request for the page was made.
@@ -83,6 +98,7 @@ impl SkipReason {
             SkipReason::Scope { .. } => SkipKind::Scope,
             SkipReason::Guard { .. } => SkipKind::Guard,
             SkipReason::HttpStatus(_) => SkipKind::HttpStatus,
+            SkipReason::Throttled { .. } => SkipKind::Throttled,
             SkipReason::NotHtml { .. } => SkipKind::NotHtml,
             SkipReason::RedirectLoop { .. } => SkipKind::RedirectLoop,
             SkipReason::TooManyRedirects { .. } => SkipKind::TooManyRedirects,
@@ -114,6 +130,7 @@ impl SkipReason {
             SkipKind::RobotsDisallowed
             | SkipKind::RobotsUnavailable
             | SkipKind::HttpStatus
+            | SkipKind::Throttled
             | SkipKind::NotHtml => false,
         }
     }
@@ -122,7 +139,8 @@ impl SkipReason {
 impl SkipKind {
     pub fn attempt(self) -> Attempt {
         match self {
-            SkipKind::HttpStatus | SkipKind::NotHtml => Attempt::Answered,
+            SkipKind::HttpStatus | SkipKind::Throttled => Attempt::Answered,
+            SkipKind::NotHtml => Attempt::NotAPage,
             SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
             | SkipKind::Timeout
@@ -145,6 +163,7 @@ impl SkipKind {
             SkipKind::Scope => "refused by the scope",
             SkipKind::Guard => "refused address",
             SkipKind::HttpStatus => "HTTP error status",
+            SkipKind::Throttled => "rate-limited (429/503) on every attempt",
             SkipKind::NotHtml => "not HTML",
             SkipKind::RedirectLoop => "redirect loop",
             SkipKind::TooManyRedirects => "too many redirects",
@@ -169,6 +188,15 @@ impl fmt::Display for SkipReason {
                 "{host} is a refused address ({why}); set allowPrivateNetworks to allow it"
             ),
             SkipReason::HttpStatus(status) => write!(f, "HTTP {status}"),
+            SkipReason::Throttled {
+                status,
+                retry_after: Some(after),
+            } => write!(
+                f,
+                "HTTP {status} (slow down, Retry-After {} s)",
+                after.as_secs()
+            ),
+            SkipReason::Throttled { status, .. } => write!(f, "HTTP {status} (slow down)"),
             SkipReason::NotHtml { content_type } if content_type.is_empty() => {
                 f.write_str("no content type and not HTML")
             }
@@ -196,7 +224,7 @@ mod tests {
                 detail: "HTTP 503".into(),
             },
             SkipReason::Scope {
-                url: url.clone(),
+                url: Box::new(url.clone()),
                 refusal: ScopeRefusal::Trap(Trap::RepeatedSegment),
             },
             SkipReason::Guard {
@@ -204,10 +232,14 @@ mod tests {
                 why: "loopback address",
             },
             SkipReason::HttpStatus(404),
+            SkipReason::Throttled {
+                status: 429,
+                retry_after: Some(Duration::from_secs(3)),
+            },
             SkipReason::NotHtml {
                 content_type: "application/pdf".into(),
             },
-            SkipReason::RedirectLoop { at: url },
+            SkipReason::RedirectLoop { at: Box::new(url) },
             SkipReason::TooManyRedirects { max: 10 },
             SkipReason::Timeout {
                 detail: "30s".into(),
@@ -231,7 +263,8 @@ mod tests {
             (SkipKind::Scope, true, NotRequested),
             (SkipKind::Guard, true, NotRequested),
             (SkipKind::HttpStatus, false, Answered),
-            (SkipKind::NotHtml, false, Answered),
+            (SkipKind::Throttled, false, Answered),
+            (SkipKind::NotHtml, false, NotAPage),
             (SkipKind::RedirectLoop, true, Failed),
             (SkipKind::TooManyRedirects, true, Failed),
             (SkipKind::Timeout, true, Failed),

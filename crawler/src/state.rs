@@ -11,8 +11,9 @@ use crate::extract::{Entities, PageEntities};
 use crate::frontier::{Frontier, QueuedUrl, front_code, front_decode};
 use crate::skip::{Attempt, SkipKind};
 
-/// The layout of [`CrawlState`]; raised when a field changes meaning.
-pub const STATE_VERSION: u32 = 1;
+/// The layout of [`CrawlState`]; raised when a field changes meaning
+/// (2: dedup keys without scheme and `www.`, ranked frontier levels).
+pub const STATE_VERSION: u32 = 2;
 /// Most distinct external links kept.
 pub const MAX_EXTERNAL_LINKS: usize = 20_000;
 
@@ -64,6 +65,17 @@ pub struct CrawlState {
     /// front of the queue on resume.
     pub in_flight: Vec<QueuedUrl>,
     pub external_links: BTreeSet<String>,
+    /// In-scope links to files that are not pages (PDFs, images, archives),
+    /// recorded rather than fetched.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub documents: BTreeSet<String>,
+    /// HTML pages with no link at all but scripts: app shells whose content
+    /// a script renders.
+    #[serde(default)]
+    pub pages_without_links: u64,
+    /// The port of the adopted domain when it is not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_port: Option<u16>,
     pub current_depth: u32,
     /// URLs queued per URL pattern (trap budgets).
     pub pattern_counts: BTreeMap<String, u32>,
@@ -89,8 +101,9 @@ pub struct CrawlState {
 pub struct Changes {
     visited: Vec<String>,
     external: Vec<String>,
-    /// Queued since the last save (URL -> depth).
-    queued: HashMap<String, u32>,
+    documents: Vec<String>,
+    /// Queued since the last save (URL -> depth, from a sitemap).
+    queued: HashMap<String, (u32, bool)>,
     /// Taken off the queue since the last save, of URLs queued before it.
     dequeued: HashSet<String>,
     patterns: HashSet<String>,
@@ -119,15 +132,21 @@ pub struct StateDelta {
     pub pages_failed: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub skipped: BTreeMap<SkipKind, u64>,
+    #[serde(default)]
+    pub pages_without_links: u64,
     pub current_depth: u32,
     pub sitemaps_seeded: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted_port: Option<u16>,
     pub report_location: Option<String>,
     pub sections: Vec<SectionResult>,
     pub in_flight: Vec<QueuedUrl>,
     pub visited: KeySet,
     pub external_links: KeySet,
+    #[serde(default)]
+    pub documents: KeySet,
     pub queued: Frontier,
     pub dequeued: KeySet,
     /// New values of the pattern counters that changed.
@@ -154,6 +173,9 @@ impl CrawlState {
             queue: Frontier::default(),
             in_flight: Vec::new(),
             external_links: BTreeSet::new(),
+            documents: BTreeSet::new(),
+            pages_without_links: 0,
+            adopted_port: None,
             current_depth: 0,
             pattern_counts: BTreeMap::new(),
             sitemaps_seeded: false,
@@ -171,7 +193,7 @@ impl CrawlState {
         match kind.attempt() {
             Attempt::Answered => self.pages_crawled += 1,
             Attempt::Failed => self.pages_failed += 1,
-            Attempt::NotRequested => {}
+            Attempt::NotAPage | Attempt::NotRequested => {}
         }
     }
 
@@ -185,22 +207,34 @@ impl CrawlState {
         true
     }
 
-    /// Queues a URL at the back of its depth.
+    /// Queues a URL found by a link at the back of its level.
     pub fn enqueue(&mut self, url: String, depth: u32) {
-        self.note_queued(&url, depth);
-        self.queue.push(url, depth);
+        self.enqueue_item(QueuedUrl::new(url, depth));
     }
 
-    /// Puts a URL back at the front of its depth (an interrupted fetch).
+    /// Queues a URL at the back of its level.
+    pub fn enqueue_item(&mut self, item: QueuedUrl) {
+        self.note_queued(&item);
+        self.queue.push_item(item);
+    }
+
+    /// Puts a URL back at the front of its level (an interrupted fetch).
     pub fn requeue(&mut self, url: String, depth: u32) {
-        self.note_queued(&url, depth);
-        self.queue.push_front(url, depth);
+        self.requeue_item(QueuedUrl::new(url, depth));
     }
 
-    fn note_queued(&mut self, url: &str, depth: u32) {
+    /// Puts a URL back at the front of its level (an interrupted fetch).
+    pub fn requeue_item(&mut self, item: QueuedUrl) {
+        self.note_queued(&item);
+        self.queue.push_front(item);
+    }
+
+    fn note_queued(&mut self, item: &QueuedUrl) {
         // Back where it was at the last save: nothing changed.
-        if !self.changes.dequeued.remove(url) {
-            self.changes.queued.insert(url.to_string(), depth);
+        if !self.changes.dequeued.remove(&item.url) {
+            self.changes
+                .queued
+                .insert(item.url.clone(), (item.depth, item.from_sitemap));
         }
     }
 
@@ -212,6 +246,15 @@ impl CrawlState {
             self.changes.dequeued.insert(item.url.clone());
         }
         Some(item)
+    }
+
+    /// Keeps a link to an in-scope file that is not a page (up to
+    /// [`MAX_EXTERNAL_LINKS`]).
+    pub fn add_document(&mut self, link: String) {
+        if self.documents.len() < MAX_EXTERNAL_LINKS && !self.documents.contains(&link) {
+            self.changes.documents.push(link.clone());
+            self.documents.insert(link);
+        }
     }
 
     /// Keeps an external link (up to [`MAX_EXTERNAL_LINKS`]).
@@ -253,8 +296,12 @@ impl CrawlState {
     pub fn take_delta(&mut self, base_generation: u64) -> StateDelta {
         let changes = std::mem::take(&mut self.changes);
         let mut queued = Frontier::default();
-        for (url, depth) in changes.queued {
-            queued.push(url, depth);
+        for (url, (depth, from_sitemap)) in changes.queued {
+            queued.push_item(QueuedUrl {
+                url,
+                depth,
+                from_sitemap,
+            });
         }
         StateDelta {
             base_generation,
@@ -265,6 +312,8 @@ impl CrawlState {
             pages_extracted: self.pages_extracted,
             pages_failed: self.pages_failed,
             skipped: self.skipped.clone(),
+            pages_without_links: self.pages_without_links,
+            adopted_port: self.adopted_port,
             current_depth: self.current_depth,
             sitemaps_seeded: self.sitemaps_seeded,
             adopted_domain: self.adopted_domain.clone(),
@@ -273,6 +322,7 @@ impl CrawlState {
             in_flight: self.in_flight.clone(),
             visited: KeySet(changes.visited.into_iter().collect()),
             external_links: KeySet(changes.external.into_iter().collect()),
+            documents: KeySet(changes.documents.into_iter().collect()),
             queued,
             dequeued: KeySet(changes.dequeued.into_iter().collect()),
             pattern_counts: changes
@@ -293,6 +343,8 @@ impl CrawlState {
         self.pages_extracted = delta.pages_extracted;
         self.pages_failed = delta.pages_failed;
         self.skipped = delta.skipped;
+        self.pages_without_links = delta.pages_without_links;
+        self.adopted_port = delta.adopted_port;
         self.current_depth = delta.current_depth;
         self.sitemaps_seeded = delta.sitemaps_seeded;
         self.adopted_domain = delta.adopted_domain;
@@ -301,10 +353,11 @@ impl CrawlState {
         self.in_flight = delta.in_flight;
         self.visited.0.extend(delta.visited.0);
         self.external_links.extend(delta.external_links.0);
+        self.documents.extend(delta.documents.0);
         let dequeued: HashSet<String> = delta.dequeued.0.into_iter().collect();
         self.queue.remove_all(&dequeued);
-        for (url, depth) in delta.queued.iter() {
-            self.queue.push(url.to_string(), depth);
+        for item in delta.queued.items() {
+            self.queue.push_item(item);
         }
         self.pattern_counts.extend(delta.pattern_counts);
         for page in delta.pages {
@@ -315,7 +368,7 @@ impl CrawlState {
     /// Moves URLs that were in flight at the checkpoint back into the queue.
     pub fn requeue_in_flight(&mut self) {
         for q in std::mem::take(&mut self.in_flight).into_iter().rev() {
-            self.requeue(q.url, q.depth);
+            self.requeue_item(q);
         }
     }
 
@@ -346,10 +399,8 @@ mod tests {
         s.visited.0.insert("https://acme.test/".into());
         s.visited.0.insert("https://acme.test/about".into());
         s.queue.push("https://acme.test/b".into(), 1);
-        s.in_flight.push(QueuedUrl {
-            url: "https://acme.test/a".into(),
-            depth: 1,
-        });
+        s.in_flight
+            .push(QueuedUrl::new("https://acme.test/a".into(), 1));
         s.external_links.insert("https://other.test/".into());
         let json = serde_json::to_vec(&s).unwrap();
         let mut back: CrawlState = serde_json::from_slice(&json).unwrap();

@@ -1,33 +1,50 @@
 //! URL normalisation and deduplication keys.
 //!
-//! Normalising makes the URL that is fetched: no fragment, no tracking
-//! parameters, no empty query; the `url` crate already lower-cases scheme and
-//! host, drops default ports and resolves dot segments. The dedup key goes
-//! further (sorted query, no trailing slash) so the same page reached by
-//! different spellings is fetched once.
+//! Normalising makes the URL that is fetched: no fragment, no tracking or
+//! session parameters (query or `;jsessionid=` path parameters), no empty
+//! query, percent-escapes in one spelling (RFC 3986 §6.2.2: upper-case hex,
+//! unreserved characters unescaped); the `url` crate already lower-cases
+//! scheme and host, drops default ports and resolves dot segments. The dedup
+//! key goes further, so the same page reached by different spellings is
+//! fetched once: no scheme and no `www.` (http/https and www/apex of a site
+//! serve the same paths), no trailing slash, no directory index file
+//! (`/index.html` is `/`), sorted query.
+
+use std::borrow::Cow;
 
 use url::Url;
 
 use crate::error::{Error, Result};
 
-/// Query parameters that only track clicks and never change the page.
+/// Query parameters that only track clicks or carry a session, and never
+/// change the page.
 const TRACKING_PARAMS: &[&str] = &[
     "gclid",
     "gclsrc",
     "dclid",
     "gbraid",
     "wbraid",
+    "gad_source",
+    "gad_campaignid",
+    "srsltid",
     "fbclid",
+    "fb_action_ids",
+    "fb_action_types",
+    "fb_ref",
+    "fb_source",
     "msclkid",
     "yclid",
     "twclid",
     "ttclid",
+    "sccid",
+    "epik",
     "li_fat_id",
     "igshid",
     "mc_cid",
     "mc_eid",
     "_ga",
     "_gl",
+    "_kx",
     "_hsenc",
     "_hsmi",
     "__hstc",
@@ -40,18 +57,65 @@ const TRACKING_PARAMS: &[&str] = &[
     "oly_anon_id",
     "oly_enc_id",
     "rb_clickid",
+    "irclickid",
     "s_cid",
+    "s_kwcid",
+    "ef_id",
     "wickedid",
     "ref_src",
     "spm",
+    "_bta_tid",
+    "_bta_c",
+    "_branch_match_id",
+    "ck_subscriber_id",
+    "ml_subscriber",
+    "ml_subscriber_hash",
+    "vgo_ee",
+    "dm_i",
+    "_openstat",
+    "wt.mc_id",
+    "pk_campaign",
+    "pk_kwd",
+    "pk_keyword",
+    "pk_source",
+    "pk_medium",
+    "pk_content",
+    "pk_cid",
+    // Session ids that application servers put into URLs when a client
+    // refuses cookies (PHP, Java, ColdFusion, osCommerce, Zen Cart).
+    "phpsessid",
+    "jsessionid",
+    "sessionid",
+    "session_id",
+    "cfid",
+    "cftoken",
+    "oscsid",
+    "zenid",
+    "xtcsid",
 ];
 
-/// True for a query parameter name that only tracks.
+/// Prefixes of tracking parameter families (`utm_source`, `hsa_cam`, ...).
+const TRACKING_PREFIXES: &[&str] = &["utm_", "hsa_", "mtm_", "matomo_", "piwik_"];
+
+/// Parameters that carry a session only when their value looks like one
+/// (a long hex token): `sid=3f9a...` is a session, `sid=2` a page.
+const SESSION_IF_TOKEN: &[&str] = &["sid", "s", "sess", "session"];
+
+/// Path parameters (`/shop;jsessionid=ABC?x=1`) that carry a session.
+const SESSION_PATH_PARAMS: &[&str] = &["jsessionid", "phpsessid", "sessionid", "sid"];
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// True for a query parameter name that only tracks (whatever its value).
 pub fn is_tracking_param(name: &str) -> bool {
-    // Compared without a lower-cased copy: the table is lower-case ASCII.
-    name.as_bytes()
-        .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"utm_"))
+    // Compared without a lower-cased copy: the tables are lower-case ASCII.
+    TRACKING_PREFIXES
+        .iter()
+        .any(|p| starts_with_ignore_case(name, p))
         || TRACKING_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
@@ -65,6 +129,23 @@ pub fn parse_seed(raw: &str) -> Result<Url> {
         url: raw.to_string(),
         reason: "it must be an http:// or https:// URL with a host".into(),
     })
+}
+
+/// A session token: at least 16 hex digits (PHP, Java and most frameworks
+/// make them 26-64 long).
+fn is_session_token(value: &str) -> bool {
+    value.len() >= 16 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// True for a `name=value` query pair that only tracks or carries a session.
+pub fn is_noise_pair(pair: &str) -> bool {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    name.is_empty()
+        || is_tracking_param(name)
+        || (SESSION_IF_TOKEN
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name))
+            && is_session_token(value))
 }
 
 /// Resolves `href` against `base` and normalises it. Only http(s) URLs with a
@@ -98,43 +179,204 @@ pub fn normalize(mut url: Url) -> Option<Url> {
     // Credentials never belong in a crawled URL.
     let _ = url.set_username("");
     let _ = url.set_password(None);
+    if url.path().bytes().any(|b| matches!(b, b';' | b'%' | b'('))
+        && let Cow::Owned(path) = clean_path(url.path())
+    {
+        url.set_path(&path);
+    }
     if let Some(query) = url.query() {
         if query.is_empty() {
             url.set_query(None);
-        } else if query.split('&').any(|pair| {
-            let name = pair.split('=').next().unwrap_or("");
-            name.is_empty() || is_tracking_param(name)
-        }) {
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|pair| {
-                    let name = pair.split('=').next().unwrap_or("");
-                    !name.is_empty() && !is_tracking_param(name)
-                })
-                .collect();
-            if kept.is_empty() {
-                url.set_query(None);
-            } else {
-                let joined = kept.join("&");
-                url.set_query(Some(&joined));
+        } else {
+            let escaped = normalize_escapes(query);
+            let query = escaped.as_ref();
+            if query.split('&').any(is_noise_pair) {
+                let kept: Vec<&str> = query.split('&').filter(|p| !is_noise_pair(p)).collect();
+                if kept.is_empty() {
+                    url.set_query(None);
+                } else {
+                    let joined = kept.join("&");
+                    url.set_query(Some(&joined));
+                }
+            } else if let Cow::Owned(q) = escaped {
+                url.set_query(Some(&q));
             }
         }
     }
     Some(url)
 }
 
-/// The key two spellings of the same page share: scheme, host, port, path
-/// without a trailing slash, query parameters sorted.
+/// A path without session path parameters (`;jsessionid=…`) and ASP.NET
+/// cookieless-session segments (`/(S(x1y2))/`), with escapes normalised.
+fn clean_path(path: &str) -> Cow<'_, str> {
+    let mut changed = false;
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 && is_aspnet_session_segment(segment) {
+            changed = true;
+            continue;
+        }
+        if i > 0 {
+            out.push('/');
+        }
+        let mut params = segment.split(';');
+        let head = params.next().unwrap_or("");
+        let escaped = normalize_escapes(head);
+        changed |= matches!(escaped, Cow::Owned(_));
+        out.push_str(&escaped);
+        for param in params {
+            let name = param.split('=').next().unwrap_or("");
+            if SESSION_PATH_PARAMS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name))
+            {
+                changed = true;
+            } else {
+                out.push(';');
+                out.push_str(&normalize_escapes(param));
+            }
+        }
+    }
+    if changed {
+        Cow::Owned(if out.is_empty() { "/".into() } else { out })
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+/// `(S(lit3py55t21z5v55vlm25s55))` or `(X(1)S(…))`: one or more
+/// `<letter>(<token>)` groups in parentheses.
+fn is_aspnet_session_segment(segment: &str) -> bool {
+    let Some(inner) = segment.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
+        return false;
+    };
+    let mut rest = inner;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let mut chars = rest.chars();
+        let (Some(letter), Some('(')) = (chars.next(), chars.next()) else {
+            return false;
+        };
+        if !letter.is_ascii_uppercase() {
+            return false;
+        }
+        let body = &rest[2..];
+        let Some(end) = body.find(')') else {
+            return false;
+        };
+        if end == 0 || !body[..end].bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return false;
+        }
+        rest = &body[end + 1..];
+    }
+    true
+}
+
+/// RFC 3986 §6.2.2: escapes of unreserved characters (`%7E`, `%41`) are the
+/// characters themselves, and escape hex digits are upper-case.
+fn normalize_escapes(s: &str) -> Cow<'_, str> {
+    let bytes = s.as_bytes();
+    let needs = bytes.windows(3).any(|w| {
+        w[0] == b'%'
+            && w[1].is_ascii_hexdigit()
+            && w[2].is_ascii_hexdigit()
+            && (w[1].is_ascii_lowercase()
+                || w[2].is_ascii_lowercase()
+                || is_unreserved(hex_pair(w[1], w[2])))
+    });
+    if !needs {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            let b = hex_pair(bytes[i + 1], bytes[i + 2]);
+            if is_unreserved(b) {
+                out.push(char::from(b));
+            } else {
+                out.push('%');
+                out.push(char::from(bytes[i + 1].to_ascii_uppercase()));
+                out.push(char::from(bytes[i + 2].to_ascii_uppercase()));
+            }
+            i += 3;
+        } else {
+            // Up to the next `%` (ASCII, so always a char boundary).
+            let next = bytes[i + 1..]
+                .iter()
+                .position(|&b| b == b'%')
+                .map_or(bytes.len(), |p| i + 1 + p);
+            out.push_str(&s[i..next]);
+            i = next;
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hex_pair(hi: u8, lo: u8) -> u8 {
+    let v = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
+    };
+    v(hi) << 4 | v(lo)
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Directory index files: `/about/index.html` is `/about/`.
+const INDEX_FILES: &[&str] = &[
+    "index.html",
+    "index.htm",
+    "index.shtml",
+    "index.xhtml",
+    "index.php",
+    "index.asp",
+    "index.aspx",
+    "index.jsp",
+    "index.cfm",
+    "default.htm",
+    "default.html",
+    "default.asp",
+    "default.aspx",
+];
+
+/// The path without a trailing directory index file name.
+fn without_index_file(path: &str) -> &str {
+    let (dir, last) = path.rsplit_once('/').unwrap_or(("", path));
+    if INDEX_FILES.iter().any(|f| f.eq_ignore_ascii_case(last)) {
+        &path[..dir.len() + 1]
+    } else {
+        path
+    }
+}
+
+/// The key two spellings of the same page share: host without `www.`,
+/// port, path without a trailing slash or index file, query parameters
+/// sorted. The scheme is left out: a site's http and https forms serve the
+/// same paths (one usually redirects to the other).
 pub fn dedup_key(url: &Url) -> String {
     let mut key = String::with_capacity(url.as_str().len());
-    key.push_str(url.scheme());
-    key.push_str("://");
-    key.push_str(url.host_str().unwrap_or(""));
+    key.push_str("//");
+    let host = url.host_str().unwrap_or("");
+    let host = match host.strip_prefix("www.") {
+        Some(apex) if apex.contains('.') => apex,
+        _ => host,
+    };
+    key.push_str(host);
     if let Some(port) = url.port() {
         key.push(':');
         key.push_str(&port.to_string());
     }
-    let path = url.path();
+    let path = without_index_file(url.path());
     let path = if path.len() > 1 {
         path.trim_end_matches('/')
     } else {
@@ -150,6 +392,32 @@ pub fn dedup_key(url: &Url) -> String {
         }
     }
     key
+}
+
+/// File extensions of resources that are not web pages: images, documents,
+/// archives, media, fonts, code, feeds and data.
+const NON_PAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "ico", "bmp", "tif", "tiff", "heic", "pdf",
+    "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "rtf", "csv", "txt", "epub",
+    "zip", "gz", "tgz", "rar", "7z", "tar", "bz2", "xz", "dmg", "exe", "msi", "apk", "iso", "mp3",
+    "mp4", "m4a", "m4v", "mov", "avi", "wmv", "webm", "ogg", "ogv", "wav", "flac", "woff", "woff2",
+    "ttf", "otf", "eot", "css", "js", "mjs", "map", "json", "xml", "rss", "atom", "ics", "vcf",
+    "swf", "eps", "psd",
+];
+
+/// The extension of a URL whose path names a file that is not a web page
+/// (`/files/brochure.PDF` -> `pdf`); such links are recorded as documents,
+/// never fetched as pages.
+pub fn non_page_extension(url: &Url) -> Option<&'static str> {
+    let last = url.path().rsplit('/').next()?;
+    let (stem, ext) = last.rsplit_once('.')?;
+    if stem.is_empty() {
+        return None;
+    }
+    NON_PAGE_EXTENSIONS
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(ext))
+        .copied()
 }
 
 #[cfg(test)]
@@ -207,12 +475,109 @@ mod tests {
             k("https://acme.test/p?b=2&a=1"),
             k("https://acme.test/p?a=1&b=2")
         );
-        assert_eq!(k("https://acme.test"), "https://acme.test/");
-        assert_ne!(k("http://acme.test/"), k("https://acme.test/"));
+        assert_eq!(k("https://acme.test"), "//acme.test/");
+        assert_eq!(k("http://acme.test/"), k("https://www.acme.test/"));
+        assert_ne!(k("https://acme.test:8443/"), k("https://acme.test/"));
+        // `www` alone is a host, not a prefix.
+        assert_ne!(k("https://www/"), k("https://acme.test/"));
         assert_ne!(k("https://acme.test/a"), k("https://acme.test/A"));
         assert_eq!(
             k("https://acme.test/x#a"),
             k("https://acme.test/x?utm_id=5")
         );
+    }
+
+    #[test]
+    fn index_files_are_their_directory() {
+        let k = |s: &str| dedup_key(&normalize(Url::parse(s).unwrap()).unwrap());
+        assert_eq!(k("https://acme.test/index.html"), k("https://acme.test/"));
+        assert_eq!(
+            k("https://acme.test/de/Index.PHP"),
+            k("https://acme.test/de/")
+        );
+        assert_eq!(
+            k("https://acme.test/a/default.aspx?x=1"),
+            k("https://acme.test/a?x=1")
+        );
+        assert_ne!(
+            k("https://acme.test/index.html/x"),
+            k("https://acme.test/x")
+        );
+        assert_ne!(k("https://acme.test/myindex.html"), k("https://acme.test/"));
+    }
+
+    #[test]
+    fn session_and_tracking_parameters_go() {
+        for (input, want) in [
+            (
+                "https://a.test/shop;jsessionid=0AF3B2C1D?x=1",
+                "https://a.test/shop?x=1",
+            ),
+            (
+                "https://a.test/shop;JSESSIONID=abc/item;v=2",
+                "https://a.test/shop/item;v=2",
+            ),
+            (
+                "https://a.test/p?PHPSESSID=9f8e7d6c5b4a39281706f5e4d3c2b1a0&id=4",
+                "https://a.test/p?id=4",
+            ),
+            (
+                "https://a.test/p?sid=0123456789abcdef0123",
+                "https://a.test/p",
+            ),
+            ("https://a.test/p?sid=2", "https://a.test/p?sid=2"),
+            ("https://a.test/?s=anvils", "https://a.test/?s=anvils"),
+            (
+                "https://a.test/?srsltid=AfmBOoq&_kx=abc.def&hsa_cam=1&hsa_grp=2",
+                "https://a.test/",
+            ),
+            (
+                "https://a.test/?mc_eid=1&fbclid=2&msclkid=3&_ga=4&yclid=5&mkt_tok=6&_hsenc=7&page=2",
+                "https://a.test/?page=2",
+            ),
+            (
+                "https://a.test/?UTM_SOURCE=x&gclid=1&mtm_campaign=y&cfid=1&cftoken=2",
+                "https://a.test/",
+            ),
+            (
+                "https://a.test/(S(lit3py55t21z5v55vlm25s55))/default.aspx",
+                "https://a.test/default.aspx",
+            ),
+            ("https://a.test/(X(1)S(abc123))/team", "https://a.test/team"),
+            ("https://a.test/(notes)/team", "https://a.test/(notes)/team"),
+        ] {
+            assert_eq!(norm(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn escapes_have_one_spelling() {
+        assert_eq!(norm("https://a.test/%7Euser/%7e"), "https://a.test/~user/~");
+        assert_eq!(norm("https://a.test/%41%2d%5F"), "https://a.test/A-_");
+        assert_eq!(norm("https://a.test/%c3%bcber"), "https://a.test/%C3%BCber");
+        assert_eq!(norm("https://a.test/über"), "https://a.test/%C3%BCber");
+        assert_eq!(
+            norm("https://a.test/a%2fb?q=%2a%7e"),
+            "https://a.test/a%2Fb?q=%2A~"
+        );
+        assert_eq!(
+            norm("https://a.test/50%?q=%zz%"),
+            "https://a.test/50%?q=%zz%"
+        );
+        let k = |s: &str| dedup_key(&normalize(Url::parse(s).unwrap()).unwrap());
+        assert_eq!(k("https://a.test/%7Eteam"), k("https://a.test/~team"));
+    }
+
+    #[test]
+    fn non_page_files_by_extension() {
+        let e = |s: &str| non_page_extension(&Url::parse(s).unwrap());
+        assert_eq!(e("https://a.test/files/Brochure.PDF"), Some("pdf"));
+        assert_eq!(e("https://a.test/img/logo.png?v=3"), Some("png"));
+        assert_eq!(e("https://a.test/dl/archive.zip"), Some("zip"));
+        assert_eq!(e("https://a.test/about.html"), None);
+        assert_eq!(e("https://a.test/about"), None);
+        assert_eq!(e("https://a.test/v1.2/release"), None);
+        assert_eq!(e("https://a.test/.png"), None);
+        assert_eq!(e("https://a.test/page.php"), None);
     }
 }

@@ -16,8 +16,37 @@ pub enum CrawlerOutcome {
         /// Entity counts by type.
         counts: std::collections::BTreeMap<String, u64>,
     },
-    /// The crawler gave up; `reason` says why, for a person.
-    Failed { reason: String },
+    /// The crawler gave up; `reason` says why, for a person, and `kind`
+    /// what kind of failure it is, for the scan's status reason.
+    Failed {
+        reason: String,
+        #[serde(default)]
+        kind: FailureKind,
+    },
+}
+
+/// What kind of failure ended a scan: the status reason the operator sets.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FailureKind {
+    /// Anything else the crawler could not get past (a bad setting, storage).
+    #[default]
+    CrawlerFailed,
+    /// The site refuses the crawler: the seed answered 401, 403 or 451.
+    SeedBlocked,
+    /// The site is not there to crawl: the seed (or its robots.txt) answered
+    /// 5xx or 429 after every retry, or could not be reached.
+    SeedUnavailable,
+}
+
+impl FailureKind {
+    /// The scan status reason (a CamelCase word, as Kubernetes conditions use).
+    pub fn reason(self) -> &'static str {
+        match self {
+            FailureKind::CrawlerFailed => "CrawlerFailed",
+            FailureKind::SeedBlocked => "SeedBlocked",
+            FailureKind::SeedUnavailable => "SeedUnavailable",
+        }
+    }
 }
 
 /// The newest checkpoint, as the crawler saw it written.
@@ -109,7 +138,10 @@ mod tests {
         p.pages_crawled = 100;
         p.pages_queued = 0;
         assert_eq!(p.percent(), 95, "reserve for analysis");
-        p.outcome = Some(CrawlerOutcome::Failed { reason: "x".into() });
+        p.outcome = Some(CrawlerOutcome::Failed {
+            reason: "x".into(),
+            kind: FailureKind::SeedBlocked,
+        });
         assert_eq!(p.percent(), 95);
     }
 
@@ -127,5 +159,32 @@ mod tests {
             CrawlerProgress::default().estimated_remaining_seconds(),
             None
         );
+    }
+
+    #[test]
+    fn failures_carry_their_kind_and_older_documents_read() {
+        let old: CrawlerOutcome =
+            serde_json::from_str(r#"{"result":"failed","reason":"disk full"}"#).unwrap();
+        assert_eq!(
+            old,
+            CrawlerOutcome::Failed {
+                reason: "disk full".into(),
+                kind: FailureKind::CrawlerFailed
+            }
+        );
+        let blocked = CrawlerOutcome::Failed {
+            reason: "HTTP 403".into(),
+            kind: FailureKind::SeedBlocked,
+        };
+        let json = serde_json::to_string(&blocked).unwrap();
+        assert_eq!(
+            json,
+            r#"{"result":"failed","reason":"HTTP 403","kind":"SeedBlocked"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<CrawlerOutcome>(&json).unwrap(),
+            blocked
+        );
+        assert_eq!(FailureKind::SeedUnavailable.reason(), "SeedUnavailable");
     }
 }

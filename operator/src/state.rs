@@ -250,10 +250,15 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
     match &i.job {
         JobState::Failed { message } => {
             d.phase = ScanPhase::Failed;
-            d.reason = reason::CRAWLER_FAILED.to_string();
-            d.message = match outcome {
-                Some(CrawlerOutcome::Failed { reason }) => sentence("The crawler failed", reason),
-                _ => sentence("The crawler Job failed", message),
+            (d.reason, d.message) = match outcome {
+                Some(CrawlerOutcome::Failed { reason, kind }) => (
+                    kind.reason().to_string(),
+                    sentence("The crawler failed", reason),
+                ),
+                _ => (
+                    reason::CRAWLER_FAILED.to_string(),
+                    sentence("The crawler Job failed", message),
+                ),
             };
             d.times.completed_at = Some(now);
             d.queue_position = None;
@@ -278,9 +283,9 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
                         history: Vec::new(),
                     });
                 }
-                Some(CrawlerOutcome::Failed { reason }) => {
+                Some(CrawlerOutcome::Failed { reason, kind }) => {
                     d.phase = ScanPhase::Failed;
-                    d.reason = reason::CRAWLER_FAILED.to_string();
+                    d.reason = kind.reason().to_string();
                     d.message = sentence("The crawler failed", reason);
                 }
                 None => {

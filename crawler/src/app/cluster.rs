@@ -331,6 +331,7 @@ pub async fn run() -> Result<ExitCode> {
             if e.is_permanent() {
                 last.outcome = Some(CrawlerOutcome::Failed {
                     reason: e.to_string(),
+                    kind: e.failure_kind(),
                 });
             } else {
                 last.current_activity = Some(format!("failed, will retry: {e}"));

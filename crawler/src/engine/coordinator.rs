@@ -28,6 +28,51 @@ const MAX_SITEMAP_FILES: usize = 20;
 /// Largest sitemap file read.
 const MAX_SITEMAP_BYTES: u64 = 10 * 1024 * 1024;
 
+/// Attempts in all at a URL whose server keeps asking to slow down (429,
+/// 503) before it is given up.
+pub(crate) const THROTTLED_ATTEMPTS: u32 = 10;
+/// Longest pause of a host after one 429/503 (a longer `Retry-After` is cut
+/// to this; the URL is tried again then).
+const MAX_THROTTLE_PAUSE: Duration = Duration::from_secs(120);
+
+/// How long a host pauses after its `attempts`-th 429/503 for one URL: its
+/// `Retry-After`, else `base` doubled per attempt (up to 32 times `base`),
+/// never more than [`MAX_THROTTLE_PAUSE`].
+fn throttle_pause(base: Duration, attempts: u32, retry_after: Option<Duration>) -> Duration {
+    let backoff = base.saturating_mul(1 << attempts.saturating_sub(1).min(5));
+    retry_after.unwrap_or(backoff).min(MAX_THROTTLE_PAUSE)
+}
+
+/// The error a seed that gave no page ends the scan with, by its reason: a
+/// bot block (401, 403, 451, robots.txt disallowing the crawler), an
+/// unreachable site, or an unavailable one (any other status, 429/503 on
+/// every attempt, a robots.txt that cannot be read, not HTML).
+fn seed_failure(url: String, reason: SkipReason) -> Error {
+    match reason {
+        SkipReason::HttpStatus(401 | 403 | 451) | SkipReason::RobotsDisallowed => {
+            Error::SeedBlocked { url, reason }
+        }
+        reason if reason.leaves_site_unreachable() => Error::SeedUnreachable { url, reason },
+        reason => Error::SeedUnavailable { url, reason },
+    }
+}
+
+/// Whether a seed that gave no page ends the scan. A site that blocks the
+/// crawler (401, 403, 451, robots.txt) or is down (5xx, 429/503 on every
+/// attempt, robots.txt unreadable) fails it even when a sitemap named other
+/// pages; any other reason (a 404 seed, a seed that is a file, a network
+/// error) only when nothing else is known to crawl.
+fn seed_fails_scan(reason: &SkipReason, others_known: bool) -> bool {
+    let down_or_blocked = match reason {
+        SkipReason::HttpStatus(status) => matches!(status, 401 | 403 | 451 | 500..),
+        SkipReason::Throttled { .. }
+        | SkipReason::RobotsDisallowed
+        | SkipReason::RobotsUnavailable { .. } => true,
+        _ => false,
+    };
+    down_or_blocked || !others_known
+}
+
 /// A checkpoint write in the background, with how long it took.
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
@@ -63,6 +108,12 @@ impl Engine {
                 let Some(item) = run.state.dequeue() else {
                     break;
                 };
+                // A redirect or canonical URL may have reached this page
+                // since it was queued.
+                if Url::parse(&item.url).is_ok_and(|u| run.state.visited.0.contains(&dedup_key(&u)))
+                {
+                    continue;
+                }
                 run.state.current_depth = run.state.current_depth.max(item.depth);
                 let handle = workers.spawn(Arc::clone(&self.shared).work(item.clone()));
                 run.in_flight.insert(handle.id(), (item, Instant::now()));
@@ -147,12 +198,74 @@ impl Engine {
 
     fn stop_in_flight(&self, run: &mut Run) {
         for (_, (item, _)) in run.in_flight.drain() {
-            run.state.requeue(item.url, item.depth);
+            run.state.requeue_item(item);
         }
     }
 
     fn record(&self, run: &mut Run, item: QueuedUrl, result: PageResult) -> Result<()> {
+        let result = match result {
+            PageResult::Skipped {
+                reason:
+                    SkipReason::Throttled {
+                        status,
+                        retry_after,
+                    },
+                final_key,
+            } => match self.throttled(run, item, status, retry_after) {
+                // Queued again behind the host's pause.
+                None => return Ok(()),
+                Some(item) => {
+                    return self.record_result(
+                        run,
+                        item,
+                        PageResult::Skipped {
+                            final_key,
+                            reason: SkipReason::Throttled {
+                                status,
+                                retry_after,
+                            },
+                        },
+                    );
+                }
+            },
+            other => other,
+        };
+        self.record_result(run, item, result)
+    }
+
+    /// A server asked to slow down at `item`: the whole host pauses
+    /// (`Retry-After`, else a backoff doubling per attempt) and the URL goes
+    /// back to the front of its level, up to [`THROTTLED_ATTEMPTS`] attempts
+    /// in all. Returns the item when it has had them all.
+    fn throttled(
+        &self,
+        run: &mut Run,
+        item: QueuedUrl,
+        status: u16,
+        retry_after: Option<Duration>,
+    ) -> Option<QueuedUrl> {
+        let attempts = run.throttled.entry(item.url.clone()).or_insert(0);
+        *attempts += 1;
+        let attempts = *attempts;
+        if attempts >= THROTTLED_ATTEMPTS {
+            run.throttled.remove(&item.url);
+            return Some(item);
+        }
+        let pause = throttle_pause(self.cfg().fetch.backoff_base, attempts, retry_after);
+        if let Some(host) = Url::parse(&item.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        {
+            self.shared.politeness.pause(&host, pause);
+        }
+        tracing::info!(url = %item.url, status, attempts, pause_ms = pause.as_millis() as u64, "asked to slow down; pausing the host and queueing the URL again");
+        run.state.requeue_item(item);
+        None
+    }
+
+    fn record_result(&self, run: &mut Run, item: QueuedUrl, result: PageResult) -> Result<()> {
         let cfg = self.cfg();
+        let item_depth = item.depth;
         let key = Url::parse(&item.url)
             .map(|u| dedup_key(&u))
             .unwrap_or_default();
@@ -164,9 +277,14 @@ impl Engine {
                 canonical_key,
                 internal,
                 external,
+                documents,
+                app_shell,
                 entities,
             } => {
                 run.state.pages_crawled += 1;
+                if app_shell {
+                    run.state.pages_without_links += 1;
+                }
                 let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
                 run.seen.insert(final_key.clone());
                 run.state.mark_visited(final_key);
@@ -181,6 +299,9 @@ impl Engine {
                     for link in external {
                         run.state.add_external_link(link);
                     }
+                    for link in documents {
+                        run.state.add_document(link);
+                    }
                     if item.depth < cfg.crawl.max_depth {
                         for link in internal {
                             self.enqueue(run, link, item.depth + 1);
@@ -192,6 +313,7 @@ impl Engine {
                 run.state.count_skipped(reason.kind());
                 match reason.attempt() {
                     Attempt::Answered => tracing::debug!(url = %item.url, %reason, "skipped"),
+                    Attempt::NotAPage => tracing::debug!(url = %item.url, %reason, "not a page"),
                     Attempt::Failed => tracing::warn!(url = %item.url, %reason, "fetch failed"),
                     Attempt::NotRequested => {
                         tracing::info!(url = %item.url, %reason, "not fetched")
@@ -201,15 +323,17 @@ impl Engine {
                     run.seen.insert(final_key.clone());
                     run.state.mark_visited(final_key);
                 }
+                let others_known = !run.state.queue.is_empty() || !run.pending_sitemap.is_empty();
                 if item.depth == 0
-                    && run.state.pages_crawled == 0
-                    && run.state.queue.is_empty()
-                    && reason.leaves_site_unreachable()
+                    && run.state.pages_extracted == 0
+                    && seed_fails_scan(&reason, others_known)
                 {
-                    return Err(Error::SeedUnreachable {
-                        url: item.url,
-                        reason,
-                    });
+                    // The scan fails with the reason rather than completing
+                    // empty.
+                    return Err(seed_failure(item.url, reason));
+                }
+                if reason.kind() == crate::skip::SkipKind::NotHtml {
+                    run.state.add_document(item.url.clone());
                 }
             }
             PageResult::RedirectedOut { target } => {
@@ -222,12 +346,16 @@ impl Engine {
                     {
                         tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
                         run.state.adopted_domain = Some(domain);
+                        run.state.adopted_port = self.shared.scope.adopted_port();
                         self.enqueue(run, Link::new(t), 0);
                         return Ok(());
                     }
                 }
                 run.state.add_external_link(target);
             }
+        }
+        if item_depth == 0 {
+            self.flush_sitemap(run);
         }
         run.rate
             .push_back((Instant::now(), run.state.pages_crawled));
@@ -243,6 +371,10 @@ impl Engine {
     }
 
     fn enqueue(&self, run: &mut Run, link: Link, depth: u32) {
+        self.enqueue_from(run, link, depth, false);
+    }
+
+    fn enqueue_from(&self, run: &mut Run, link: Link, depth: u32, from_sitemap: bool) {
         if run.seen.contains(&link.key)
             || !run
                 .state
@@ -251,13 +383,39 @@ impl Engine {
             return;
         }
         run.seen.insert(link.key);
-        run.state.enqueue(link.url, depth);
+        run.state.enqueue_item(QueuedUrl {
+            url: link.url,
+            depth,
+            from_sitemap,
+        });
     }
 
+    /// Queues the sitemap URLs read before the crawl once no depth-0 URL
+    /// (the seed, or where it redirected) is left to fetch: the seed's own
+    /// links are queued by then and keep their rank ahead of them.
+    pub(super) fn flush_sitemap(&self, run: &mut Run) {
+        if run.state.sitemaps_seeded
+            || run.state.queue.min_depth() == Some(0)
+            || run.in_flight.values().any(|(q, _)| q.depth == 0)
+        {
+            return;
+        }
+        let pending = std::mem::take(&mut run.pending_sitemap);
+        if !pending.is_empty() {
+            tracing::info!(urls = pending.len(), "queueing URLs from sitemaps");
+        }
+        for link in pending {
+            self.enqueue_from(run, link, 1, true);
+        }
+        run.state.sitemaps_seeded = true;
+    }
+
+    /// Reads the sitemaps; their page URLs wait in `pending_sitemap` until
+    /// [`Self::flush_sitemap`] queues them.
     pub(super) async fn seed_from_sitemaps(&self, run: &mut Run) {
         let cfg = self.cfg();
-        run.state.sitemaps_seeded = true;
         if !cfg.seed_sitemaps || cfg.crawl.max_depth == 0 {
+            run.state.sitemaps_seeded = true;
             return;
         }
         run.activity = "reading sitemaps".into();
@@ -299,16 +457,121 @@ impl Engine {
                 };
                 if is_index {
                     todo.push_back(u);
-                } else if self.shared.scope.classify(&u) == Verdict::Internal
-                    && added < u64::from(cfg.crawl.max_pages)
-                {
+                } else if self.shared.scope.classify(&u) != Verdict::Internal {
+                } else if crate::url_norm::non_page_extension(&u).is_some() {
+                    run.state.add_document(u.to_string());
+                } else if added < u64::from(cfg.crawl.max_pages) {
                     added += 1;
-                    self.enqueue(run, Link::new(u), 1);
+                    let u = self.shared.scope.preferred_form(u);
+                    run.pending_sitemap.push(Link::new(u));
                 }
             }
         }
         if added > 0 {
-            tracing::info!(urls = added, "seeded from sitemaps");
+            tracing::info!(urls = added, "read sitemaps");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::skip::SkipKind;
+    use cira_crds::progress::FailureKind;
+
+    #[test]
+    fn throttle_pauses_follow_retry_after_then_double() {
+        let base = Duration::from_millis(500);
+        let pauses: Vec<u64> = (1..=8)
+            .map(|n| throttle_pause(base, n, None).as_millis() as u64)
+            .collect();
+        assert_eq!(pauses, [500, 1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+        assert_eq!(
+            throttle_pause(base, 1, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            throttle_pause(base, 1, Some(Duration::from_secs(86_400))),
+            MAX_THROTTLE_PAUSE
+        );
+    }
+
+    #[test]
+    fn which_seed_failures_end_the_scan() {
+        let network = SkipReason::Network {
+            detail: "connection refused".into(),
+        };
+        let pdf = SkipReason::NotHtml {
+            content_type: "application/pdf".into(),
+        };
+        let throttled = SkipReason::Throttled {
+            status: 429,
+            retry_after: None,
+        };
+        let robots = SkipReason::RobotsUnavailable {
+            detail: "HTTP 502".into(),
+        };
+        // (reason, fails with other URLs known, fails with nothing else)
+        let table = [
+            (SkipReason::HttpStatus(403), true, true),
+            (SkipReason::HttpStatus(401), true, true),
+            (SkipReason::HttpStatus(451), true, true),
+            (SkipReason::HttpStatus(500), true, true),
+            (SkipReason::HttpStatus(502), true, true),
+            (throttled, true, true),
+            (robots, true, true),
+            (SkipReason::RobotsDisallowed, true, true),
+            (SkipReason::HttpStatus(404), false, true),
+            (SkipReason::HttpStatus(410), false, true),
+            (pdf, false, true),
+            (network, false, true),
+        ];
+        for (reason, with_others, alone) in table {
+            assert_eq!(seed_fails_scan(&reason, true), with_others, "{reason}");
+            assert_eq!(seed_fails_scan(&reason, false), alone, "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_seed_without_a_page_fails_with_its_kind() {
+        let url = || "https://acme.test/".to_string();
+        let table = [
+            (SkipReason::HttpStatus(403), FailureKind::SeedBlocked),
+            (SkipReason::HttpStatus(401), FailureKind::SeedBlocked),
+            (SkipReason::HttpStatus(451), FailureKind::SeedBlocked),
+            (SkipReason::RobotsDisallowed, FailureKind::SeedBlocked),
+            (SkipReason::HttpStatus(500), FailureKind::SeedUnavailable),
+            (SkipReason::HttpStatus(404), FailureKind::SeedUnavailable),
+            (
+                SkipReason::Throttled {
+                    status: 503,
+                    retry_after: None,
+                },
+                FailureKind::SeedUnavailable,
+            ),
+            (
+                SkipReason::RobotsUnavailable {
+                    detail: "robots.txt answered HTTP 503".into(),
+                },
+                FailureKind::SeedUnavailable,
+            ),
+            (
+                SkipReason::Network {
+                    detail: "connection refused".into(),
+                },
+                FailureKind::SeedUnavailable,
+            ),
+        ];
+        for (reason, kind) in table {
+            let shown = reason.to_string();
+            let e = seed_failure(url(), reason);
+            assert_eq!(e.failure_kind(), kind, "{e}");
+            assert!(e.is_permanent(), "{e}");
+            assert!(e.to_string().contains(&shown), "{e}");
+        }
+        assert_eq!(
+            SkipKind::Throttled.describe(),
+            "rate-limited (429/503) on every attempt"
+        );
     }
 }

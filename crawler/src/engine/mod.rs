@@ -34,7 +34,7 @@ use crate::report::{Report, ReportMeta, ReportWriter};
 use crate::scope::Scope;
 use crate::state::CrawlState;
 use pacing::SavePacing;
-use worker::Shared;
+use worker::{Link, Shared};
 
 /// Everything a crawl run needs to know.
 #[derive(Debug, Clone)]
@@ -132,6 +132,11 @@ struct Run {
     rate: VecDeque<(Instant, u64)>,
     checkpoint: Option<CheckpointInfo>,
     activity: String,
+    /// Attempts so far at URLs whose server asked to slow down.
+    throttled: HashMap<String, u32>,
+    /// Sitemap URLs read before the seed's page; they are queued once the
+    /// seed's own links are, so those come first.
+    pending_sitemap: Vec<Link>,
 }
 
 impl Run {
@@ -211,7 +216,7 @@ impl Engine {
             });
         }
         if let Some(domain) = &state.adopted_domain {
-            self.shared.scope.adopt_domain(domain);
+            self.shared.scope.adopt_origin(domain, state.adopted_port);
         }
         state.requeue_in_flight();
         let seen = state.seen_keys();
@@ -235,12 +240,16 @@ impl Engine {
                 ..CheckpointInfo::default()
             }),
             activity: "starting".into(),
+            throttled: HashMap::new(),
+            pending_sitemap: Vec::new(),
         };
         self.publish(&run);
 
         if run.state.phase == ScanPhase::Crawling {
             if !run.state.sitemaps_seeded {
                 self.seed_from_sitemaps(&mut run).await;
+                // On a resume the seed may be done already.
+                self.flush_sitemap(&mut run);
             }
             if !self.crawl(&mut run, &cancel).await? {
                 return Ok(RunOutcome::Stopped);
@@ -311,6 +320,8 @@ impl Engine {
             pages_crawled: run.state.pages_crawled,
             skipped_urls: run.state.skipped.clone(),
             external_links: run.state.external_links.iter().cloned().collect(),
+            documents: run.state.documents.iter().cloned().collect(),
+            pages_without_links: run.state.pages_without_links,
             started_at: Some(run.state.started_at),
             finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),
         };

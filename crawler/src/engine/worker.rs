@@ -46,6 +46,10 @@ pub(super) enum PageResult {
         canonical_key: Option<String>,
         internal: Vec<Link>,
         external: Vec<String>,
+        /// In-scope links to files that are not pages (PDFs, images).
+        documents: Vec<String>,
+        /// The page has no link at all, only scripts (an app shell).
+        app_shell: bool,
         entities: Option<Box<PageEntities>>,
     },
     /// A redirect left the scope.
@@ -66,6 +70,10 @@ impl PageResult {
     }
 }
 
+/// Attempts at an unavailable robots.txt before the host counts as
+/// disallowed.
+const ROBOTS_ATTEMPTS: u32 = 3;
+
 pub(super) struct Shared {
     pub(super) cfg: EngineConfig,
     pub(super) fetcher: Fetcher,
@@ -85,16 +93,7 @@ impl Shared {
         Arc::clone(
             cell.get_or_init(|| async {
                 let rules = match Url::parse(&format!("{origin}/robots.txt")) {
-                    Ok(robots_url) => match self
-                        .fetcher
-                        .fetch_raw(&robots_url, MAX_ROBOTS_BYTES as u64)
-                        .await
-                    {
-                        Ok((status, body)) => {
-                            RobotsRules::from_response(&self.cfg.crawl.user_agent, status, &body)
-                        }
-                        Err(reason) => RobotsRules::Unreachable(reason),
-                    },
+                    Ok(robots_url) => self.fetch_robots(&origin, &robots_url).await,
                     Err(_) => RobotsRules::AllowAll,
                 };
                 tracing::debug!(%origin, ?rules, "robots.txt");
@@ -102,6 +101,49 @@ impl Shared {
             })
             .await,
         )
+    }
+
+    /// Reads robots.txt. A server error, 429 or no answer is tried again
+    /// (with backoff) before the host is treated as disallowed, as RFC 9309
+    /// §2.3.1.4 asks; that outcome is logged at warn.
+    async fn fetch_robots(&self, origin: &str, robots_url: &Url) -> RobotsRules {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let got = self
+                .fetcher
+                .fetch_raw(robots_url, MAX_ROBOTS_BYTES as u64)
+                .await;
+            // Only answers that leave the rules unknown (5xx, 429) are
+            // tried again here; a failed request was retried by the fetcher
+            // already, and a refused address stays refused.
+            let unavailable = match &got {
+                Ok((status, _)) => RobotsRules::is_unavailable_status(*status),
+                Err(_) => false,
+            };
+            if unavailable && attempt < ROBOTS_ATTEMPTS {
+                let backoff = self.cfg.fetch.backoff_base * 2u32.saturating_pow(attempt);
+                tracing::debug!(%origin, attempt, "robots.txt unavailable; trying again");
+                tokio::time::sleep(backoff).await;
+                continue;
+            }
+            let rules = match got {
+                Ok((status, body)) => {
+                    RobotsRules::from_response(&self.cfg.crawl.user_agent, status, &body)
+                }
+                Err(reason) => RobotsRules::Unreachable(reason),
+            };
+            match &rules {
+                RobotsRules::DisallowAll { reason } => {
+                    tracing::warn!(%origin, attempts = attempt, %reason, "robots.txt unavailable; the host is treated as disallowed (RFC 9309)");
+                }
+                RobotsRules::Unreachable(reason) => {
+                    tracing::warn!(%origin, attempts = attempt, %reason, "robots.txt unreachable; the host is treated as disallowed");
+                }
+                _ => {}
+            }
+            return rules;
+        }
     }
 
     pub(super) async fn work(self: Arc<Self>, item: QueuedUrl) -> PageResult {
@@ -172,13 +214,34 @@ impl Shared {
             .iter()
             .filter(|(key, _)| key == "refresh")
             .filter_map(|(_, content)| crate::html::meta_refresh_target(content));
-        let hrefs = scan.links.iter().map(|l| l.href.as_str()).chain(refresh);
-        for href in hrefs {
+        if depth == 0 && !external_page {
+            // The seed's page shows which form of its host the site uses.
+            self.scope.prefer_form_of(&body.final_url);
+        }
+        let embedded = crate::html::embedded_urls(&scan);
+        let hrefs = scan
+            .links
+            .iter()
+            .map(|l| l.href.as_str())
+            .chain(refresh)
+            .chain(scan.more_links.iter().map(String::as_str))
+            .map(|h| (h, false))
+            .chain(embedded.iter().map(|h| (h.as_str(), true)));
+        let mut documents = Vec::new();
+        for (href, only_internal) in hrefs {
             let Some(u) = resolve(&base, href) else {
                 continue;
             };
             match self.scope.classify(&u) {
-                Verdict::Internal if follow => internal.push(Link::new(u)),
+                Verdict::Internal if crate::url_norm::non_page_extension(&u).is_some() => {
+                    documents.push(u.to_string());
+                }
+                Verdict::Internal if follow => {
+                    internal.push(Link::new(self.scope.preferred_form(u)));
+                }
+                // Script data names addresses of the site itself; other
+                // URLs in it (images, partners) are not links.
+                Verdict::External if only_internal => {}
                 Verdict::External => {
                     external.push(u.to_string());
                     if follow && self.cfg.crawl.follow_external_links {
@@ -195,6 +258,9 @@ impl Shared {
             .filter(|c| self.scope.classify(c) == Verdict::Internal)
             .map(|c| dedup_key(&c));
         let final_key = dedup_key(&body.final_url);
+        let app_shell = scan.links.is_empty()
+            && scan.more_links.is_empty()
+            && (!scan.script_srcs.is_empty() || !scan.inline_script_sample.is_empty());
         let entities = if external_page {
             None
         } else {
@@ -214,6 +280,8 @@ impl Shared {
             canonical_key,
             internal,
             external,
+            documents,
+            app_shell,
             entities,
         }
     }

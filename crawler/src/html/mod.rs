@@ -8,10 +8,12 @@
 //! element opened inside it and left open (an `<a>` without `</a>`), and an
 //! end tag with no open element of its name closes nothing.
 
+mod embedded;
 mod tokenizer;
 
 use std::borrow::Cow;
 
+pub use embedded::embedded_urls;
 use tokenizer::{Sink, StartTag, TextKind, tokenize};
 
 use crate::page::{Link, PageScan};
@@ -24,6 +26,12 @@ const MAX_LINK_TEXT: usize = 512;
 const MAX_HEADING_TEXT: usize = 1024;
 /// Most JSON-LD bytes kept per page.
 const MAX_JSON_LD_BYTES: usize = 2 * 1024 * 1024;
+/// Most bytes of `application/json` script data kept per page.
+const MAX_JSON_DATA_BYTES: usize = 2 * 1024 * 1024;
+/// Most bytes of one `<noscript>`/`<noframes>` read for links.
+const MAX_NOSCRIPT_BYTES: usize = 64 * 1024;
+/// Most URLs kept in `more_links`.
+const MAX_MORE_LINKS: usize = 1000;
 /// Longest tag or attribute name compared; every name this pass looks for
 /// is shorter, so a longer one is simply "some other name".
 const MAX_NAME: usize = 16;
@@ -196,6 +204,8 @@ fn push_collapsed(buf: &mut String, text: &str, max: usize) {
 #[derive(Clone, Copy, PartialEq)]
 enum ScriptKind {
     JsonLd,
+    /// `type="application/json"`: framework page data.
+    JsonData,
     Inline,
     Other,
 }
@@ -210,6 +220,13 @@ struct State {
     link: Option<usize>,
     heading: Option<(u8, String)>,
     script: Option<(ScriptKind, String)>,
+    /// The raw text of an open `<noscript>`/`<noframes>`, read for links
+    /// when it closes (`None` in a nested scan of such text).
+    fallback: Option<String>,
+    /// Whether this scan reads `<noscript>` text for links (not inside one).
+    read_fallbacks: bool,
+    /// Bytes of `application/json` script data kept so far.
+    json_data_bytes: usize,
 }
 
 /// What to do when an element is closed (bit flags).
@@ -220,6 +237,7 @@ const CLOSE_HEADING: Closing = 4;
 const CLOSE_TITLE: Closing = 8;
 const CLOSE_SCRIPT: Closing = 16;
 const LEAVE_HIDDEN: Closing = 32;
+const CLOSE_FALLBACK: Closing = 64;
 
 fn decode(raw: &str) -> String {
     html_escape::decode_html_entities(raw).into_owned()
@@ -247,6 +265,11 @@ impl State {
                     match kind {
                         ScriptKind::JsonLd => {
                             if buf.len() + raw.len() <= MAX_JSON_LD_BYTES {
+                                buf.push_str(raw);
+                            }
+                        }
+                        ScriptKind::JsonData => {
+                            if self.json_data_bytes + buf.len() + raw.len() <= MAX_JSON_DATA_BYTES {
                                 buf.push_str(raw);
                             }
                         }
@@ -279,7 +302,44 @@ impl State {
                     push_collapsed(heading, &text, MAX_HEADING_TEXT);
                 }
             }
-            TextKind::RawText | TextKind::PlainText | TextKind::CData => {}
+            TextKind::RawText => {
+                if let Some(buf) = &mut self.fallback
+                    && buf.len() + raw.len() <= MAX_NOSCRIPT_BYTES
+                {
+                    buf.push_str(raw);
+                }
+            }
+            TextKind::PlainText | TextKind::CData => {}
+        }
+    }
+
+    /// Links of a closed `<noscript>`/`<noframes>`: its text is markup a
+    /// browser without scripts (or frames) shows, so its links are real.
+    fn close_fallback(&mut self) {
+        self.leave_hidden();
+        let Some(markup) = self.fallback.take() else {
+            return;
+        };
+        if markup.is_empty() {
+            return;
+        }
+        let inner = scan_markup(&markup, false);
+        let room = MAX_MORE_LINKS.saturating_sub(self.scan.more_links.len());
+        self.scan.more_links.extend(
+            inner
+                .links
+                .into_iter()
+                .map(|l| l.href)
+                .chain(inner.more_links)
+                .take(room),
+        );
+    }
+
+    fn add_more_link(&mut self, raw: &str) {
+        let href = decode_text(raw);
+        let href = href.trim();
+        if !href.is_empty() && self.scan.more_links.len() < MAX_MORE_LINKS {
+            self.scan.more_links.push(href.to_string());
         }
     }
 
@@ -308,6 +368,13 @@ impl State {
                     let body = body.trim();
                     if !body.is_empty() {
                         self.scan.json_ld.push(body.to_string());
+                    }
+                }
+                ScriptKind::JsonData => {
+                    let body = body.trim();
+                    if !body.is_empty() {
+                        self.json_data_bytes += body.len();
+                        self.scan.json_data.push(body.to_string());
                     }
                 }
                 ScriptKind::Inline => {
@@ -350,13 +417,14 @@ impl State {
     /// Runs what an element asked for when it closes.
     fn close(&mut self, closing: Closing) {
         type Action = fn(&mut State);
-        const ACTIONS: [(Closing, Action); 6] = [
+        const ACTIONS: [(Closing, Action); 7] = [
             (END_BLOCK, State::end_block),
             (CLOSE_LINK, State::close_link),
             (CLOSE_HEADING, State::close_heading),
             (CLOSE_TITLE, State::close_title),
             (CLOSE_SCRIPT, State::close_script_element),
             (LEAVE_HIDDEN, State::leave_hidden),
+            (CLOSE_FALLBACK, State::close_fallback),
         ];
         for (flag, action) in ACTIONS {
             if closing & flag != 0 {
@@ -405,6 +473,7 @@ struct Attrs<'a> {
     content: Option<&'a str>,
     src: Option<&'a str>,
     type_: Option<&'a str>,
+    hreflang: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -432,6 +501,7 @@ impl<'a> Attrs<'a> {
                 "content" => &mut attrs.content,
                 "src" => &mut attrs.src,
                 "type" => &mut attrs.type_,
+                "hreflang" => &mut attrs.hreflang,
                 _ => continue,
             };
             if slot.is_none() {
@@ -507,10 +577,28 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
                 if tokens_contain(rel, "canonical") && st.scan.canonical.is_none() {
                     st.scan.canonical = Some(href.clone());
                 }
+                // Language versions: on sites whose language switcher is a
+                // script, these are the only links to them.
+                if tokens_contain(rel, "alternate")
+                    && attrs.hreflang.is_some()
+                    && let Some(raw) = attrs.href
+                {
+                    st.add_more_link(raw);
+                }
                 if tokens_contain(rel, "stylesheet") {
                     st.scan.stylesheet_hrefs.push(href);
                 }
             }
+        }
+        "frame" => {
+            if let Some(src) = attrs.src {
+                st.add_more_link(src);
+            }
+        }
+        "noscript" | "noframes" if has_content && st.read_fallbacks && st.fallback.is_none() => {
+            st.fallback = Some(String::new());
+            st.hidden += 1;
+            return closing | CLOSE_FALLBACK;
         }
         "meta" => {
             let key = attrs
@@ -565,6 +653,9 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
             let kind = match attrs.type_ {
                 Some(t) if t.trim().eq_ignore_ascii_case("application/ld+json") => {
                     ScriptKind::JsonLd
+                }
+                Some(t) if t.trim().eq_ignore_ascii_case("application/json") => {
+                    ScriptKind::JsonData
                 }
                 _ if attrs.src.is_some() => ScriptKind::Other,
                 Some(t) if !is_js_type(t) => ScriptKind::Other,
@@ -655,6 +746,12 @@ impl<'a> Sink<'a> for Pass<'a> {
 
 /// Runs the streaming pass over one page.
 pub fn scan_html(html: &str) -> PageScan {
+    scan_markup(html, true)
+}
+
+/// The pass over `html`; `read_fallbacks` is false for the text of a
+/// `<noscript>` itself, so nesting never recurses further.
+fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
     let mut pass = Pass {
         st: State {
             text: Collapser {
@@ -663,6 +760,7 @@ pub fn scan_html(html: &str) -> PageScan {
                 out: String::with_capacity(html.len() / 4),
                 pending_space: false,
             },
+            read_fallbacks,
             ..State::default()
         },
         open: Vec::with_capacity(64),
@@ -676,6 +774,9 @@ pub fn scan_html(html: &str) -> PageScan {
     st.close_heading();
     st.close_script();
     st.close_title();
+    if st.fallback.is_some() {
+        st.close_fallback();
+    }
     let text = std::mem::take(&mut st.text).finish();
     let mut scan = std::mem::take(&mut st.scan);
     scan.text = text;
@@ -927,5 +1028,53 @@ mod tests {
         assert_eq!(s.links.len(), 1);
         assert_eq!(s.links[0].href, "/z");
         assert!(s.text.ends_with("end"));
+    }
+
+    #[test]
+    fn links_outside_anchors() {
+        let html = r#"<html><head>
+            <link rel="alternate" hreflang="de" href="/de/">
+            <link rel="alternate" hreflang="x-default" href="https://acme.test/">
+            <link rel="alternate" type="application/rss+xml" href="/feed.xml">
+            <noscript><img src="https://www.facebook.com/tr?id=1"></noscript>
+            <script id="__NEXT_DATA__" type="application/json">{"props":{"href":"/team"}}</script>
+            <script type="application/json">   </script>
+            </head><body><div id="__next"></div>
+            <noscript><p>Enable JS</p><nav><a href="/impressum">Impressum</a>
+            <map><area href="/kontakt"></map></nav></noscript>
+            <frameset><frame src="menu.html"><noframes><a href="/noframes">x</a></noframes></frameset>
+            <a href="/visible">Visible</a></body></html>"#;
+        let s = scan_html(html);
+        assert_eq!(
+            s.more_links,
+            [
+                "/de/",
+                "https://acme.test/",
+                "/impressum",
+                "/kontakt",
+                "menu.html",
+                "/noframes"
+            ]
+        );
+        // The anchors proper are what a browser's DOM has.
+        let hrefs: Vec<_> = s.links.iter().map(|l| l.href.as_str()).collect();
+        assert_eq!(hrefs, ["/visible"]);
+        // The text of a `<noscript>` stays out of the visible text.
+        assert_eq!(s.text, "Visible");
+        assert_eq!(s.json_data, [r#"{"props":{"href":"/team"}}"#]);
+        assert_eq!(embedded_urls(&s), ["/team"]);
+    }
+
+    #[test]
+    fn noscript_reading_is_bounded() {
+        let html = format!(
+            "<noscript>{}</noscript><noscript>{}</noscript><a href=/after>a</a>",
+            "<a href=/x>x</a>".repeat(10_000),
+            "<noscript>".repeat(10_000)
+        );
+        let s = scan_html(&html);
+        assert!(s.more_links.len() <= MAX_MORE_LINKS);
+        assert_eq!(s.links.len(), 1);
+        assert_eq!(s.text, "a");
     }
 }

@@ -35,6 +35,10 @@ pub struct ReportMeta {
     pub skipped_urls: BTreeMap<SkipKind, u64>,
     /// Distinct external links, sorted.
     pub external_links: Vec<String>,
+    /// In-scope links to files that are not pages (PDFs, images), sorted.
+    pub documents: Vec<String>,
+    /// HTML pages that had no link at all, only scripts.
+    pub pages_without_links: u64,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -198,8 +202,41 @@ pub struct Report {
     pub entity_counts: BTreeMap<String, u64>,
     pub entities: ReportEntities,
     pub external_links: Vec<String>,
+    /// In-scope links to files that are not pages (PDFs, images, archives):
+    /// recorded, not fetched; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+    /// What a reader should know about how complete the crawl is; absent
+    /// when nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub sections: Vec<ReportSection>,
     pub timing: Timing,
+}
+
+/// Sentences about gaps in the crawl, from its counts.
+pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
+    let mut out = Vec::new();
+    if meta.pages_without_links > 0 {
+        out.push(format!(
+            "The site renders its content with JavaScript; {} page{} had no links, so the crawl may have missed pages a browser would show.",
+            meta.pages_without_links,
+            if meta.pages_without_links == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(n) = meta.skipped_urls.get(&SkipKind::RobotsUnavailable) {
+        out.push(format!(
+            "robots.txt answered with a server error or could not be read after several attempts, so its host was treated as disallowed (RFC 9309); {n} URL{} were not fetched.",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(n) = meta.skipped_urls.get(&SkipKind::Throttled) {
+        out.push(format!(
+            "The server asked the crawler to slow down (HTTP 429/503) on every attempt at {n} URL{}.",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
+    out
 }
 
 impl Report {
@@ -246,6 +283,13 @@ impl Report {
             scan_version: meta.scan_version,
             pages_crawled: meta.pages_crawled,
             skipped_urls: meta.skipped_urls.clone(),
+            documents: {
+                let mut d = meta.documents.clone();
+                d.sort();
+                d.dedup();
+                d
+            },
+            warnings: crawl_warnings(meta),
             tokens_processed: e.tokens_processed,
             entity_counts: e.counts(),
             entities: ReportEntities {
@@ -360,6 +404,9 @@ impl Report {
             let total: u64 = self.skipped_urls.values().sum();
             let _ = writeln!(md, "{total} URLs gave no page: {}.\n", parts.join(", "));
         }
+        for warning in &self.warnings {
+            let _ = writeln!(md, "> Warning: {warning}\n");
+        }
         md.push_str("| Finding | Count |\n|---|---:|\n");
         for (key, label) in [
             ("emails", "Email addresses"),
@@ -375,6 +422,9 @@ impl Report {
             let _ = writeln!(md, "| {label} | {n} |");
         }
         let _ = writeln!(md, "| External links | {} |", self.external_links.len());
+        if !self.documents.is_empty() {
+            let _ = writeln!(md, "| Documents (not fetched) | {} |", self.documents.len());
+        }
         md.push('\n');
         if !self.sections.is_empty() {
             md.push_str("Contents: ");

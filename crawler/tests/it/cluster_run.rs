@@ -368,7 +368,9 @@ async fn bad_spec_exits_3_with_a_reason() {
             .expect("progress"),
     );
     match p.outcome {
-        Some(CrawlerOutcome::Failed { reason }) => assert!(reason.contains("include"), "{reason}"),
+        Some(CrawlerOutcome::Failed { reason, .. }) => {
+            assert!(reason.contains("include"), "{reason}")
+        }
         other => panic!("expected Failed, got {other:?}"),
     }
 }

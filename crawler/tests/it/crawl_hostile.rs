@@ -179,9 +179,9 @@ async fn invalid_utf8_non_html_and_robots() {
         "/" => Reply::Raw {
             status: 200,
             headers: vec![("content-type", "text/html".into())],
-            body: b"<p>caf\xe9 \xff\xfe</p><a href=\"/doc.pdf\">pdf</a><a href=\"/private/x\">p</a><a href=\"/public\">ok</a>".to_vec(),
+            body: b"<p>caf\xe9 \xff\xfe</p><a href=\"/doc.pdf\">pdf</a><a href=\"/get?doc=1\">pdf</a><a href=\"/private/x\">p</a><a href=\"/public\">ok</a>".to_vec(),
         },
-        "/doc.pdf" => Reply::Raw {
+        "/get?doc=1" => Reply::Raw {
             status: 200,
             headers: vec![("content-type", "application/pdf".into())],
             body: b"%PDF <a href=\"/from-pdf\">x</a>".to_vec(),
@@ -198,7 +198,8 @@ async fn invalid_utf8_non_html_and_robots() {
     let dir = tempfile::tempdir().unwrap();
     let (outcome, state) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
     assert!(completed(&outcome), "{outcome:?}");
-    let skipped = state.unwrap().skipped;
+    let state = state.unwrap();
+    let skipped = state.skipped.clone();
     assert_eq!(skipped.get(&SkipKind::NotHtml), Some(&1), "{skipped:?}");
     assert_eq!(
         skipped.get(&SkipKind::RobotsDisallowed),
@@ -210,8 +211,19 @@ async fn invalid_utf8_non_html_and_robots() {
         1,
         "links of an invalid UTF-8 page are followed"
     );
-    assert_eq!(site.hits("/doc.pdf"), 1);
+    // A link to a file is recorded, not fetched; a URL that turns out to
+    // be a file is fetched once and not parsed.
+    assert_eq!(site.hits("/doc.pdf"), 0);
+    assert_eq!(site.hits("/get?doc=1"), 1);
     assert_eq!(site.hits("/from-pdf"), 0, "non-HTML is not parsed");
+    assert_eq!(
+        state
+            .documents
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [site.url("/doc.pdf"), site.url("/get?doc=1")]
+    );
     assert_eq!(site.hits("/private/x"), 0, "robots.txt is obeyed");
 }
 

@@ -33,6 +33,8 @@ fn meta() -> ReportMeta {
             "https://github.com/northwind-robotics".into(),
             "https://fonts.googleapis.com/css2?family=Inter".into(),
         ],
+        documents: vec!["https://northwind.example/files/brochure.pdf".into()],
+        pages_without_links: 0,
         started_at: None,
         finished_at: None,
     }

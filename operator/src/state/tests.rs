@@ -1,6 +1,6 @@
 use super::*;
 use chrono::TimeZone;
-use cira_crds::progress::CheckpointInfo;
+use cira_crds::progress::{CheckpointInfo, FailureKind};
 use std::collections::BTreeMap;
 
 fn t(sec: i64) -> Instant {
@@ -342,13 +342,46 @@ fn transition_table() {
             started: Some(0),
             progress: Some(CrawlerProgress {
                 outcome: Some(CrawlerOutcome::Failed {
-                    reason: "the seed URL is unreachable".into(),
+                    reason: "a storage error".into(),
+                    kind: FailureKind::CrawlerFailed,
                 }),
                 ..progress(NOW, None)
             }),
             expect_phase: Failed,
             expect_reason: reason::CRAWLER_FAILED,
             ..row("job failed")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: JobState::Failed {
+                message: "PodFailurePolicy: exit code 3".into(),
+            },
+            started: Some(0),
+            progress: Some(CrawlerProgress {
+                outcome: Some(CrawlerOutcome::Failed {
+                    reason: "the seed answered HTTP 403".into(),
+                    kind: FailureKind::SeedBlocked,
+                }),
+                ..progress(NOW, None)
+            }),
+            expect_phase: Failed,
+            expect_reason: "SeedBlocked",
+            ..row("seed blocked")
+        },
+        Row {
+            phase: Some(Crawling),
+            job: JobState::Complete,
+            started: Some(0),
+            progress: Some(CrawlerProgress {
+                outcome: Some(CrawlerOutcome::Failed {
+                    reason: "the seed answered HTTP 503".into(),
+                    kind: FailureKind::SeedUnavailable,
+                }),
+                ..progress(NOW, None)
+            }),
+            expect_phase: Failed,
+            expect_reason: "SeedUnavailable",
+            ..row("seed unavailable")
         },
         Row {
             phase: Some(Crawling),

@@ -538,19 +538,20 @@ async fn exit_code_3_fails_the_scan_with_the_crawlers_reason() {
     wait_for_running_pod(&client, &ns, "acme-v1").await;
     let crawler = crawler_client(env, &ns, "acme").await;
     let mut p = progress(1, 0);
+    // The crawler says what kind of failure it was; that kind is the
+    // scan's reason.
     p.outcome = Some(cira_crds::progress::CrawlerOutcome::Failed {
-        reason: "the seed URL answered 404 three times".into(),
+        reason: "the site blocks the crawler: the seed page gave no page: HTTP 403".into(),
+        kind: cira_crds::progress::FailureKind::SeedBlocked,
     });
     publish_progress(&crawler, &s, &p).await;
     touch(env, &ns, "acme", "exit3");
     let failed = wait_phase(&client, &ns, "acme", ScanPhase::Failed).await;
     let ready = condition(&failed, "Ready").unwrap();
-    assert_eq!(ready.reason, "CrawlerFailed");
-    assert!(
-        ready.message.contains("404 three times"),
-        "{}",
-        ready.message
-    );
+    assert_eq!(ready.reason, "SeedBlocked");
+    assert!(ready.message.contains("HTTP 403"), "{}", ready.message);
+    let degraded = condition(&failed, "Degraded").unwrap();
+    assert_eq!(degraded.reason, "SeedBlocked");
     let job = get_job(&client, &ns, "acme-v1").await.unwrap();
     let conds = job.status.unwrap().conditions.unwrap();
     let failed_cond = conds

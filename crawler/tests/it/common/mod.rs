@@ -44,7 +44,7 @@ pub enum Reply {
     },
 }
 
-type Handler = dyn Fn(&str) -> Reply + Send + Sync;
+type Handler = dyn Fn(&str, &axum::http::HeaderMap) -> Reply + Send + Sync;
 
 /// A website served by the test on 127.0.0.1 (or another loopback address).
 pub struct Site {
@@ -61,6 +61,14 @@ impl Site {
     pub async fn start_on(
         ip: &str,
         handler: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) -> Site {
+        Self::start_with_headers(ip, move |path, _| handler(path)).await
+    }
+
+    /// A site whose answers may depend on the request headers (cookies).
+    pub async fn start_with_headers(
+        ip: &str,
+        handler: impl Fn(&str, &axum::http::HeaderMap) -> Reply + Send + Sync + 'static,
     ) -> Site {
         let listener = tokio::net::TcpListener::bind((ip, 0))
             .await
@@ -79,7 +87,7 @@ impl Site {
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_else(|| "/".into());
                 *hits.lock().unwrap().entry(path.clone()).or_insert(0) += 1;
-                respond(handler(&path))
+                respond(handler(&path, req.headers()))
             }
         });
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
