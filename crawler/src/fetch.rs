@@ -141,6 +141,12 @@ impl Fetcher {
         let status = resp.status().as_u16();
         let headers = header_pairs(&resp);
         let content_type = media_type(&resp);
+        if let Some(by) = bot_challenge(status, resp.headers()) {
+            return FetchOutcome::Answered {
+                final_url,
+                reason: SkipReason::BotChallenge { status, by },
+            };
+        }
         if is_slow_down(resp.status()) {
             return FetchOutcome::Answered {
                 final_url,
@@ -410,6 +416,42 @@ pub fn is_slow_down(s: StatusCode) -> bool {
     s == StatusCode::TOO_MANY_REQUESTS || s == StatusCode::SERVICE_UNAVAILABLE
 }
 
+/// Headers by which bot defences mark a challenge or block page, with
+/// the values that mean one, and the defence's name. Their status says
+/// little: Cloudflare challenges with 403 or 503, AWS WAF with 202 or 405,
+/// Vercel with 429.
+const CHALLENGE_HEADERS: &[(&str, &[&str], &str)] = &[
+    ("cf-mitigated", &["challenge"], "Cloudflare"),
+    ("x-vercel-mitigated", &["challenge", "deny"], "Vercel"),
+    (
+        "x-amzn-waf-action",
+        &["challenge", "captcha", "block"],
+        "AWS WAF",
+    ),
+];
+
+/// The bot defence that answered instead of the site, if the response says
+/// so by a header (see [`CHALLENGE_HEADERS`]) or by the non-standard status
+/// 999 some sites deny crawlers with. Decided on header names and values,
+/// never on page text.
+pub fn bot_challenge(status: u16, headers: &reqwest::header::HeaderMap) -> Option<&'static str> {
+    for (name, values, by) in CHALLENGE_HEADERS {
+        let hit = headers.get_all(*name).iter().any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',').any(|token| {
+                    values
+                        .iter()
+                        .any(|want| token.trim().eq_ignore_ascii_case(want))
+                })
+            })
+        });
+        if hit {
+            return Some(by);
+        }
+    }
+    (status == 999).then_some("HTTP 999, a crawler denial")
+}
+
 /// The guard's refusal among the causes of `e`, found by type.
 fn guard_refusal(e: &reqwest::Error) -> Option<&RefusedAddress> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -649,6 +691,48 @@ impl RedirectChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bot_challenges_are_told_by_headers() {
+        use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                // Header names are case-insensitive; they arrive lower-cased.
+                h.append(
+                    HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_static(v),
+                );
+            }
+            h
+        };
+        type Row = (
+            u16,
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let table: &[Row] = &[
+            (403, &[("cf-mitigated", "challenge")], Some("Cloudflare")),
+            (503, &[("CF-Mitigated", "Challenge")], Some("Cloudflare")),
+            (202, &[("x-amzn-waf-action", "challenge")], Some("AWS WAF")),
+            (405, &[("x-amzn-waf-action", "captcha")], Some("AWS WAF")),
+            (429, &[("x-vercel-mitigated", "challenge")], Some("Vercel")),
+            (999, &[], Some("HTTP 999, a crawler denial")),
+            // A plain rate limit or error is no challenge.
+            (429, &[("retry-after", "5")], None),
+            (503, &[("server", "cloudflare")], None),
+            (200, &[("cf-ray", "8c1d2e3f4a5b6c7d-FRA")], None),
+            (403, &[], None),
+            (200, &[("cf-mitigated", "none")], None),
+        ];
+        for (status, pairs, want) in table {
+            assert_eq!(
+                bot_challenge(*status, &headers(pairs)),
+                *want,
+                "{status} {pairs:?}"
+            );
+        }
+    }
 
     #[test]
     fn charset_decoding() {

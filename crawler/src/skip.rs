@@ -39,6 +39,10 @@ pub enum SkipReason {
         status: u16,
         retry_after: Option<Duration>,
     },
+    /// A bot defence answered instead of the site: a challenge or block
+    /// page its headers name (`cf-mitigated: challenge`, ...), whatever the
+    /// status, or the non-standard status 999. `by` names the defence.
+    BotChallenge { status: u16, by: &'static str },
     /// The response is not HTML; `content_type` is empty when none was
     /// given and the body did not look like HTML.
     NotHtml { content_type: String },
@@ -66,6 +70,7 @@ pub enum SkipKind {
     Guard,
     HttpStatus,
     Throttled,
+    BotChallenge,
     NotHtml,
     RedirectLoop,
     TooManyRedirects,
@@ -99,6 +104,7 @@ impl SkipReason {
             SkipReason::Guard { .. } => SkipKind::Guard,
             SkipReason::HttpStatus(_) => SkipKind::HttpStatus,
             SkipReason::Throttled { .. } => SkipKind::Throttled,
+            SkipReason::BotChallenge { .. } => SkipKind::BotChallenge,
             SkipReason::NotHtml { .. } => SkipKind::NotHtml,
             SkipReason::RedirectLoop { .. } => SkipKind::RedirectLoop,
             SkipReason::TooManyRedirects { .. } => SkipKind::TooManyRedirects,
@@ -131,6 +137,7 @@ impl SkipReason {
             | SkipKind::RobotsUnavailable
             | SkipKind::HttpStatus
             | SkipKind::Throttled
+            | SkipKind::BotChallenge
             | SkipKind::NotHtml => false,
         }
     }
@@ -139,7 +146,9 @@ impl SkipReason {
 impl SkipKind {
     pub fn attempt(self) -> Attempt {
         match self {
-            SkipKind::HttpStatus | SkipKind::Throttled => Attempt::Answered,
+            SkipKind::HttpStatus | SkipKind::Throttled | SkipKind::BotChallenge => {
+                Attempt::Answered
+            }
             SkipKind::NotHtml => Attempt::NotAPage,
             SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
@@ -164,6 +173,7 @@ impl SkipKind {
             SkipKind::Guard => "refused address",
             SkipKind::HttpStatus => "HTTP error status",
             SkipKind::Throttled => "rate-limited (429/503) on every attempt",
+            SkipKind::BotChallenge => "bot challenge instead of the page",
             SkipKind::NotHtml => "not HTML",
             SkipKind::RedirectLoop => "redirect loop",
             SkipKind::TooManyRedirects => "too many redirects",
@@ -197,6 +207,12 @@ impl fmt::Display for SkipReason {
                 after.as_secs()
             ),
             SkipReason::Throttled { status, .. } => write!(f, "HTTP {status} (slow down)"),
+            SkipReason::BotChallenge { status, by } => {
+                write!(
+                    f,
+                    "HTTP {status}: a bot challenge ({by}) instead of the page"
+                )
+            }
             SkipReason::NotHtml { content_type } if content_type.is_empty() => {
                 f.write_str("no content type and not HTML")
             }
@@ -236,6 +252,10 @@ mod tests {
                 status: 429,
                 retry_after: Some(Duration::from_secs(3)),
             },
+            SkipReason::BotChallenge {
+                status: 403,
+                by: "Cloudflare",
+            },
             SkipReason::NotHtml {
                 content_type: "application/pdf".into(),
             },
@@ -264,6 +284,7 @@ mod tests {
             (SkipKind::Guard, true, NotRequested),
             (SkipKind::HttpStatus, false, Answered),
             (SkipKind::Throttled, false, Answered),
+            (SkipKind::BotChallenge, false, Answered),
             (SkipKind::NotHtml, false, NotAPage),
             (SkipKind::RedirectLoop, true, Failed),
             (SkipKind::TooManyRedirects, true, Failed),

@@ -49,9 +49,9 @@ fn throttle_pause(base: Duration, attempts: u32, retry_after: Option<Duration>) 
 /// every attempt, a robots.txt that cannot be read, not HTML).
 fn seed_failure(url: String, reason: SkipReason) -> Error {
     match reason {
-        SkipReason::HttpStatus(401 | 403 | 451) | SkipReason::RobotsDisallowed => {
-            Error::SeedBlocked { url, reason }
-        }
+        SkipReason::HttpStatus(401 | 403 | 451)
+        | SkipReason::BotChallenge { .. }
+        | SkipReason::RobotsDisallowed => Error::SeedBlocked { url, reason },
         reason if reason.leaves_site_unreachable() => Error::SeedUnreachable { url, reason },
         reason => Error::SeedUnavailable { url, reason },
     }
@@ -66,6 +66,7 @@ fn seed_fails_scan(reason: &SkipReason, others_known: bool) -> bool {
     let down_or_blocked = match reason {
         SkipReason::HttpStatus(status) => matches!(status, 401 | 403 | 451 | 500..),
         SkipReason::Throttled { .. }
+        | SkipReason::BotChallenge { .. }
         | SkipReason::RobotsDisallowed
         | SkipReason::RobotsUnavailable { .. } => true,
         _ => false,
@@ -518,6 +519,14 @@ mod tests {
             (SkipReason::HttpStatus(451), true, true),
             (SkipReason::HttpStatus(500), true, true),
             (SkipReason::HttpStatus(502), true, true),
+            (
+                SkipReason::BotChallenge {
+                    status: 503,
+                    by: "Cloudflare",
+                },
+                true,
+                true,
+            ),
             (throttled, true, true),
             (robots, true, true),
             (SkipReason::RobotsDisallowed, true, true),
@@ -539,6 +548,13 @@ mod tests {
             (SkipReason::HttpStatus(403), FailureKind::SeedBlocked),
             (SkipReason::HttpStatus(401), FailureKind::SeedBlocked),
             (SkipReason::HttpStatus(451), FailureKind::SeedBlocked),
+            (
+                SkipReason::BotChallenge {
+                    status: 202,
+                    by: "AWS WAF",
+                },
+                FailureKind::SeedBlocked,
+            ),
             (SkipReason::RobotsDisallowed, FailureKind::SeedBlocked),
             (SkipReason::HttpStatus(500), FailureKind::SeedUnavailable),
             (SkipReason::HttpStatus(404), FailureKind::SeedUnavailable),

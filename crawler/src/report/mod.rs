@@ -230,6 +230,12 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
             if *n == 1 { "" } else { "s" }
         ));
     }
+    if let Some(n) = meta.skipped_urls.get(&SkipKind::BotChallenge) {
+        out.push(format!(
+            "A bot defence answered with a challenge instead of the page at {n} URL{}, so their content is missing.",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::Throttled) {
         out.push(format!(
             "The server asked the crawler to slow down (HTTP 429/503) on every attempt at {n} URL{}.",

@@ -521,3 +521,79 @@ async fn local_scan_of_a_blocked_site_exits_non_zero_with_the_reason() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_challenge_is_a_block_not_a_slow_down() {
+    use cira_crawler::error::Error;
+    use cira_crawler::skip::{SkipKind, SkipReason};
+    use cira_crds::progress::FailureKind;
+    // Cloudflare's challenge answers 503 with `cf-mitigated: challenge`:
+    // asking again does not help, so the seed is blocked at once.
+    let site = Site::start(|path: &str| match path {
+        "/robots.txt" => Reply::NotFound,
+        _ => raw(
+            503,
+            vec![
+                ("cf-mitigated", "challenge".into()),
+                ("content-type", "text/html".into()),
+            ],
+            b"<html><title>Just a moment...</title></html>".to_vec(),
+        ),
+    })
+    .await;
+    let e = seed_error(&site).await;
+    assert!(
+        matches!(
+            &e,
+            Error::SeedBlocked {
+                reason: SkipReason::BotChallenge {
+                    status: 503,
+                    by: "Cloudflare"
+                },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.failure_kind(), FailureKind::SeedBlocked);
+    assert!(e.to_string().contains("503"), "{e}");
+    assert_eq!(site.hits("/"), 1);
+    // An AWS WAF challenge (202, an HTML page) on one page is no page; the
+    // report says so.
+    let site = Site::start(|path: &str| match path {
+        "/" => html(r#"<a href="/kontakt">Kontakt</a> <a href="/team">Team</a>"#),
+        "/kontakt" => raw(
+            202,
+            vec![
+                ("x-amzn-waf-action", "challenge".into()),
+                ("content-type", "text/html".into()),
+            ],
+            b"<html><title>Human verification</title><a href=\"/trap\">x</a></html>".to_vec(),
+        ),
+        "/team" => html("<p>team</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    let state = state.unwrap();
+    assert_eq!(state.skipped.get(&SkipKind::BotChallenge), Some(&1));
+    assert_eq!(state.pages_extracted, 2, "the challenge page is not a page");
+    assert_eq!(site.hits("/trap"), 0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert!(
+        report["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("bot defence")),
+        "{}",
+        report["warnings"]
+    );
+}
