@@ -58,6 +58,7 @@ const FACT_WORDS: &[&str] = &[
     "contatto",
     "contato",
     "contactez",
+    "contacter",
     "contacteer",
     // About.
     "about",
@@ -137,6 +138,10 @@ const FACT_SEGMENTS: &[&str] = &[
     "sobre-nos",
     "quem-somos",
     "who-we-are",
+    "get-in-touch",
+    "wer-wir-sind",
+    "ueber",
+    "über",
     "werken-bij",
 ];
 
@@ -482,6 +487,9 @@ mod tests {
             "https://a.test/es/aviso-legal",
             "https://a.test/karriere",
             "https://a.test/legal-notice",
+            "https://a.test/get-in-touch",
+            "https://a.test/fr/nous-contacter",
+            "https://a.test/de/wer-wir-sind/",
         ] {
             assert!(is_company_fact_page(yes), "{yes}");
         }

@@ -578,11 +578,14 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
                     st.scan.canonical = Some(href.clone());
                 }
                 // Language versions: on sites whose language switcher is a
-                // script, these are the only links to them.
-                if tokens_contain(rel, "alternate")
-                    && attrs.hreflang.is_some()
-                    && let Some(raw) = attrs.href
-                {
+                // script, these are the only links to them. Likewise the
+                // next and previous pages of a paginated list (a team or
+                // news list rendered page by page).
+                let pages = (tokens_contain(rel, "alternate") && attrs.hreflang.is_some())
+                    || ["next", "prev", "previous"]
+                        .iter()
+                        .any(|t| tokens_contain(rel, t));
+                if pages && let Some(raw) = attrs.href {
                     st.add_more_link(raw);
                 }
                 if tokens_contain(rel, "stylesheet") {
@@ -1036,6 +1039,8 @@ mod tests {
             <link rel="alternate" hreflang="de" href="/de/">
             <link rel="alternate" hreflang="x-default" href="https://acme.test/">
             <link rel="alternate" type="application/rss+xml" href="/feed.xml">
+            <link rel="next" href="/team?page=2"><link rel="Prev" href="/team?page=0">
+            <link rel="prefetch" href="/prefetched">
             <noscript><img src="https://www.facebook.com/tr?id=1"></noscript>
             <script id="__NEXT_DATA__" type="application/json">{"props":{"href":"/team"}}</script>
             <script type="application/json">   </script>
@@ -1050,6 +1055,8 @@ mod tests {
             [
                 "/de/",
                 "https://acme.test/",
+                "/team?page=2",
+                "/team?page=0",
                 "/impressum",
                 "/kontakt",
                 "menu.html",
