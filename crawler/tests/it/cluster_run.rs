@@ -375,6 +375,42 @@ async fn bad_spec_exits_3_with_a_reason() {
     }
 }
 
+/// A site that blocks the crawler at its seed ends the run with exit code
+/// 3, and the progress document says what kind of failure it was, for the
+/// operator to make it the scan's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_seed_publishes_the_kind_of_failure() {
+    use cira_crds::progress::FailureKind;
+    let env = TestEnv::shared().await;
+    let site = Site::start(|path: &str| match path {
+        "/robots.txt" => common::Reply::NotFound,
+        _ => common::Reply::Raw {
+            status: 403,
+            headers: vec![("content-type", "text/html".into())],
+            body: b"<h1>Access denied</h1>".to_vec(),
+        },
+    })
+    .await;
+    let scan = setup(env, &site, "blocked", 10).await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut c = start_run(&scan, 1, logs.path());
+    let status = c.wait(Duration::from_secs(60)).await;
+    assert_eq!(status.code(), Some(3), "{}", c.stderr());
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    let p = progress_of(
+        &configmap(&api, &names::progress_configmap_name("blocked"))
+            .await
+            .expect("progress"),
+    );
+    match p.outcome {
+        Some(CrawlerOutcome::Failed { reason, kind }) => {
+            assert_eq!(kind, FailureKind::SeedBlocked, "{reason}");
+            assert!(reason.contains("HTTP 403"), "{reason}");
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
 /// A realistic 50k-URL state fits one ConfigMap; an incompressible one is
 /// split into chunks, each under the object limit, and reads back intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
