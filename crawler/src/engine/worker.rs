@@ -209,10 +209,17 @@ impl Shared {
         let mut internal = Vec::new();
         let mut external = Vec::new();
         let follow = !scan.robots_nofollow && !external_page;
+        // `<meta http-equiv=refresh>` and the HTTP `Refresh` header it
+        // stands for: browsers follow both.
         let refresh = scan
             .meta
             .iter()
             .filter(|(key, _)| key == "refresh")
+            .chain(
+                body.headers
+                    .iter()
+                    .filter(|(key, _)| key.eq_ignore_ascii_case("refresh")),
+            )
             .filter_map(|(_, content)| crate::html::meta_refresh_target(content));
         if depth == 0 && !external_page {
             // The seed's page shows which form of its host the site uses.

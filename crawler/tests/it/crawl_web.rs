@@ -597,3 +597,26 @@ async fn a_bot_challenge_is_a_block_not_a_slow_down() {
         report["warnings"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_header_is_followed_like_a_meta_refresh() {
+    // A language splash answering 200 with `Refresh: 0; url=/de/` and an
+    // empty page, as some server configurations do.
+    let site = Site::start(|path: &str| match path {
+        "/" => raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                ("refresh", "0; URL='/de/'".into()),
+            ],
+            b"<html><head><title>Acme</title></head><body></body></html>".to_vec(),
+        ),
+        "/de/" => html(r#"<a href="/de/impressum">Impressum</a>"#),
+        "/de/impressum" => html("<p>Impressum</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/de/"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/de/impressum"), 1, "{:?}", site.page_hits());
+}
