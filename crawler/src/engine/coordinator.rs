@@ -405,7 +405,9 @@ impl Engine {
         if !pending.is_empty() {
             tracing::info!(urls = pending.len(), "queueing URLs from sitemaps");
         }
-        for link in pending {
+        for url in pending {
+            // In the form of its host the seed settled on, known by now.
+            let link = Link::new(self.shared.scope.preferred_form(url));
             self.enqueue_from(run, link, 1, true);
         }
         run.state.sitemaps_seeded = true;
@@ -463,8 +465,7 @@ impl Engine {
                     run.state.add_document(u.to_string());
                 } else if added < u64::from(cfg.crawl.max_pages) {
                     added += 1;
-                    let u = self.shared.scope.preferred_form(u);
-                    run.pending_sitemap.push(Link::new(u));
+                    run.pending_sitemap.push(u);
                 }
             }
         }

@@ -34,7 +34,7 @@ use crate::report::{Report, ReportMeta, ReportWriter};
 use crate::scope::Scope;
 use crate::state::CrawlState;
 use pacing::SavePacing;
-use worker::{Link, Shared};
+use worker::Shared;
 
 /// Everything a crawl run needs to know.
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ struct Run {
     throttled: HashMap<String, u32>,
     /// Sitemap URLs read before the seed's page; they are queued once the
     /// seed's own links are, so those come first.
-    pending_sitemap: Vec<Link>,
+    pending_sitemap: Vec<Url>,
 }
 
 impl Run {
