@@ -2,6 +2,11 @@
 //! the streaming pass plus `Extractor::extract`, over the test fixtures and
 //! generated pages. Run with `cargo bench -p cira-crawler --bench extract`;
 //! results go to docs/bench-extraction.md.
+//!
+//! With `EXTRACT_BENCH_CALLS=N` set, it instead warms up, then calls
+//! `Extractor::extract` N times per selected case inside `measured_extract`,
+//! for instruction counts that a busy machine does not disturb:
+//! `valgrind --tool=callgrind --toggle-collect='extract::measured_extract' ...`.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -147,6 +152,16 @@ fn time_per_call(budget: Duration, mut f: impl FnMut()) -> (Duration, Duration) 
     best
 }
 
+/// The calls an instruction count covers (see the module comment).
+#[inline(never)]
+fn measured_extract(extractor: &Extractor, pages: &[FetchedPage], calls: usize) {
+    for i in 0..calls {
+        if let Some(page) = pages.get(i % pages.len().max(1)) {
+            black_box(extractor.extract(black_box(page)));
+        }
+    }
+}
+
 /// Measurement rounds per case.
 const ROUNDS: usize = 7;
 
@@ -183,6 +198,48 @@ fn main() {
 
     let seed = Url::parse("https://www.example-corp.com/").unwrap_or_else(|_| unreachable!());
     let extractor = Extractor::new(&seed, "Example Corp");
+    let tech = cira_crawler::extract::technology_db_stats();
+    println!(
+        "technology database {}: {} technologies, {} patterns, loaded in {:.1} ms (wall clock)\n",
+        tech.source,
+        tech.technologies,
+        tech.patterns,
+        tech.load_time.as_secs_f64() * 1e3
+    );
+    if let Some(calls) = std::env::var("EXTRACT_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for case in &cases {
+            if filter
+                .as_ref()
+                .is_some_and(|f| !case.name.contains(f.as_str()))
+            {
+                continue;
+            }
+            let url = Url::parse(&case.url).unwrap_or_else(|_| seed.clone());
+            let pages: Vec<FetchedPage> = case
+                .pages
+                .iter()
+                .map(|html| FetchedPage {
+                    url: url.clone(),
+                    depth: 1,
+                    status: 200,
+                    content_type: "text/html".into(),
+                    headers: case.headers.clone(),
+                    body: html.clone(),
+                    scan: scan_html(html),
+                })
+                .collect();
+            // Warm-up: databases loaded, patterns compiled, memos filled.
+            for page in &pages {
+                black_box(extractor.extract(page));
+            }
+            measured_extract(&extractor, &pages, calls);
+            println!("{}: {calls} calls measured", case.name);
+        }
+        return;
+    }
     let budget = Duration::from_millis(150);
     println!(
         "| page | bytes | scan_html CPU µs | scan_html + extract CPU µs | extract CPU µs | extract share | wall µs (scan / both) |"

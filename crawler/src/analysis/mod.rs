@@ -359,23 +359,44 @@ fn technology(e: &Entities) -> String {
         body.push_str("No known technologies were recognised.\n");
         return body;
     }
+    // What was seen, by category; what is only inferred from it, apart.
     let mut by_category: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut implied: Vec<String> = Vec::new();
     for (name, t) in &e.technologies {
         let version = t
             .versions
             .last()
             .map(|v| format!(" {v}"))
             .unwrap_or_default();
+        let confidence = if t.confidence < 100 {
+            format!(" ({}% confidence)", t.confidence)
+        } else {
+            String::new()
+        };
         let cite = notes.cite(&t.seen);
-        by_category
-            .entry(t.category.as_str())
-            .or_default()
-            .push(format!("{name}{version}{cite}"));
+        if t.implied() {
+            let by: Vec<&str> = t.implied_by.iter().map(String::as_str).collect();
+            implied.push(format!(
+                "{name}{version} (implied by {}){confidence}{cite}",
+                by.join(", ")
+            ));
+        } else {
+            by_category
+                .entry(t.category())
+                .or_default()
+                .push(format!("{name}{version}{confidence}{cite}"));
+        }
     }
-    body.push_str("| Category | Technologies |\n|---|---|\n");
-    for (category, names) in by_category {
-        let label = category_label(category);
-        let _ = writeln!(body, "| {label} | {} |", names.join(", "));
+    if !by_category.is_empty() {
+        body.push_str("| Category | Technologies |\n|---|---|\n");
+        for (category, names) in by_category {
+            let _ = writeln!(body, "| {category} | {} |", names.join(", "));
+        }
+    }
+    if !implied.is_empty() {
+        body.push_str("\nImplied by the technologies above, not seen themselves: ");
+        body.push_str(&implied.join(", "));
+        body.push_str(".\n");
     }
     notes.finish(&mut body);
     body
@@ -400,24 +421,6 @@ fn social(e: &Entities) -> String {
     }
     notes.finish(&mut body);
     body
-}
-
-fn category_label(c: &str) -> String {
-    match c {
-        "cdn" => "CDN".into(),
-        "cms" => "CMS".into(),
-        "css-framework" => "CSS framework".into(),
-        "javascript-framework" => "JavaScript framework".into(),
-        "javascript-library" => "JavaScript library".into(),
-        other => {
-            let label = other.replace('-', " ");
-            let mut chars = label.chars();
-            match chars.next() {
-                Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
-                None => label,
-            }
-        }
-    }
 }
 
 /// "+44 20 7946 0958" for a person to read; the E.164 form stays in links.

@@ -34,7 +34,9 @@ use crate::page::FetchedPage;
 
 pub use address::Address;
 pub use legal::LegalId;
-pub use tech::{FINGERPRINTS, Fingerprint};
+pub use tech::{
+    DbStats, knows as knows_technology, stats as technology_db_stats, warm_up as load_technologies,
+};
 pub use text::PageKind;
 
 /// Most source URLs kept per finding: the checkpoint stays small, and the
@@ -54,6 +56,9 @@ pub struct Extractor {
 
 impl Extractor {
     pub fn new(seed: &Url, company_name: &str) -> Self {
+        // The technology database loads here, once per process, rather
+        // than inside the first page's time.
+        tech::warm_up();
         Self {
             seed: seed.clone(),
             company_name: company_name.to_string(),
@@ -279,12 +284,22 @@ pub struct Product {
     pub description: Option<String>,
 }
 
-/// A detected technology.
+/// A technology one page shows (or implies).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Technology {
     pub name: String,
-    pub category: String,
+    /// Wappalyzer category names, most specific first.
+    pub categories: Vec<String>,
     pub version: Option<String>,
+    /// 0-100, as Wappalyzer adds up its patterns' confidences.
+    pub confidence: u8,
+    /// The signals that found it (Wappalyzer's names: `scriptSrc`,
+    /// `headers`, `meta`, ...; `implies` when only implied).
+    pub signals: Vec<String>,
+    /// Not seen itself: another technology on the page implies it.
+    pub implied: bool,
+    /// The technologies that imply it, when `implied`.
+    pub implied_by: Vec<String>,
 }
 
 /// What the overview needs to know about one page.
@@ -397,11 +412,35 @@ pub struct ProductEntry {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct TechEntry {
-    pub category: String,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    /// Category names, most specific first.
+    pub categories: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub versions: BTreeSet<String>,
+    /// The highest confidence of any page.
+    pub confidence: u8,
+    /// Signals that found it on any page.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub signals: BTreeSet<String>,
+    /// Seen itself on some page (not only implied).
+    pub detected: bool,
+    /// What implied it, on pages where it was only implied.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub implied_by: BTreeSet<String>,
     pub seen: Seen,
+}
+
+impl TechEntry {
+    /// Only ever implied by other technologies, never seen itself.
+    pub fn implied(&self) -> bool {
+        !self.detected
+    }
+
+    /// The first (most specific) category, for grouping.
+    pub fn category(&self) -> &str {
+        self.categories.first().map_or("Other", String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -516,11 +555,20 @@ impl Entities {
                 .technologies
                 .entry(t.name)
                 .or_insert_with(|| TechEntry {
-                    category: t.category,
+                    categories: t.categories,
                     ..TechEntry::default()
                 });
             if let Some(v) = t.version {
                 entry.versions.insert(v);
+            }
+            entry.confidence = entry.confidence.max(t.confidence);
+            entry
+                .signals
+                .extend(t.signals.into_iter().filter(|s| s != "implies"));
+            if t.implied {
+                entry.implied_by.extend(t.implied_by);
+            } else {
+                entry.detected = true;
             }
             entry.seen.add(url);
         }

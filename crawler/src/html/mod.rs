@@ -9,7 +9,7 @@
 //! end tag with no open element of its name closes nothing.
 
 mod embedded;
-mod tokenizer;
+pub(crate) mod tokenizer;
 
 use std::borrow::Cow;
 

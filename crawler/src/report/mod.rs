@@ -116,9 +116,20 @@ pub struct ProductItem {
 #[serde(rename_all = "camelCase")]
 pub struct TechnologyItem {
     pub name: String,
-    pub category: String,
+    /// Wappalyzer category names, most specific first.
+    pub categories: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// 0-100: the highest of any page.
+    pub confidence: u8,
+    /// The signals that found it (`scriptSrc`, `headers`, `meta`, ...);
+    /// empty when only implied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<String>,
+    /// Never seen itself; inferred from `implied_by`.
+    pub implied: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implied_by: Vec<String>,
     #[serde(flatten)]
     pub seen: Sourced,
 }
@@ -344,8 +355,16 @@ impl Report {
                     .iter()
                     .map(|(name, t)| TechnologyItem {
                         name: name.clone(),
-                        category: t.category.clone(),
+                        categories: t.categories.clone(),
                         versions: t.versions.iter().cloned().collect(),
+                        confidence: t.confidence,
+                        signals: t.signals.iter().cloned().collect(),
+                        implied: t.implied(),
+                        implied_by: if t.implied() {
+                            t.implied_by.iter().cloned().collect()
+                        } else {
+                            Vec::new()
+                        },
                         seen: (&t.seen).into(),
                     })
                     .collect(),

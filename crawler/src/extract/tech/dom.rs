@@ -1,0 +1,215 @@
+//! Answers `dom` selectors and collects `<style>` text in one pass of the
+//! crawler's own tokenizer. It runs only on pages where a selector's or a
+//! CSS pattern's literal occurs, so most pages never take it.
+
+use std::borrow::Cow;
+
+use super::model::{AttrOp, Selector};
+use crate::html::tokenizer::{Sink, StartTag, TextKind, tokenize};
+
+/// Most texts kept per selector (Wappalyzer stops at 50 nodes too).
+const MAX_NODES: usize = 50;
+/// Most bytes of one element's text, and of all `<style>` text.
+const MAX_TEXT: usize = 64 * 1024;
+
+/// One selector to answer, and which attributes' values to keep.
+pub struct Wanted<'s> {
+    pub selector: &'s Selector,
+    pub text: bool,
+    pub attributes: Vec<&'s str>,
+}
+
+/// What the page says about each wanted selector.
+#[derive(Default, Debug)]
+pub struct Answer {
+    pub exists: bool,
+    pub texts: Vec<String>,
+    /// (attribute, value) of matching elements.
+    pub attributes: Vec<(String, String)>,
+}
+
+pub struct Facts {
+    pub answers: Vec<Answer>,
+    /// `<style>` contents, for `css` patterns.
+    pub css: String,
+}
+
+/// Runs the selectors in `wanted` over `html`.
+pub fn evaluate(html: &str, wanted: &[Wanted<'_>], want_css: bool) -> Facts {
+    let mut sink = DomSink {
+        wanted,
+        answers: wanted.iter().map(|_| Answer::default()).collect(),
+        open: Vec::new(),
+        in_style: false,
+        want_css,
+        css: String::new(),
+    };
+    tokenize(html, &mut sink);
+    for open in sink.open.drain(..) {
+        finish(&mut sink.answers, open);
+    }
+    Facts {
+        answers: sink.answers,
+        css: sink.css,
+    }
+}
+
+/// An element whose text is being collected.
+struct Open {
+    wanted: usize,
+    tag: String,
+    depth: usize,
+    text: String,
+}
+
+struct DomSink<'w, 's> {
+    wanted: &'w [Wanted<'s>],
+    answers: Vec<Answer>,
+    open: Vec<Open>,
+    in_style: bool,
+    want_css: bool,
+    css: String,
+}
+
+fn finish(answers: &mut [Answer], open: Open) {
+    let text = open.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(a) = answers.get_mut(open.wanted)
+        && !text.is_empty()
+        && a.texts.len() < MAX_NODES
+    {
+        a.texts.push(text);
+    }
+}
+
+fn decoded(v: &str) -> Cow<'_, str> {
+    html_escape::decode_html_entities(v)
+}
+
+/// Does the start tag match the compound selector?
+fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(String, Cow<'_, str>)]) -> bool {
+    if let Some(name) = &sel.tag
+        && !tag.name.eq_ignore_ascii_case(name)
+    {
+        return false;
+    }
+    let get = |name: &str| {
+        attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    };
+    if let Some(id) = &sel.id
+        && get("id") != Some(id.as_str())
+    {
+        return false;
+    }
+    if !sel.classes.is_empty() {
+        let class = get("class").unwrap_or_default();
+        if !sel
+            .classes
+            .iter()
+            .all(|c| class.split_ascii_whitespace().any(|x| x == c))
+        {
+            return false;
+        }
+    }
+    sel.attrs.iter().all(|t| {
+        let Some(v) = get(&t.name) else {
+            return false;
+        };
+        let want = t.value.as_str();
+        match t.op {
+            AttrOp::Exists => true,
+            AttrOp::Equals => v == want,
+            AttrOp::Contains => !want.is_empty() && v.contains(want),
+            AttrOp::Prefix => !want.is_empty() && v.starts_with(want),
+            AttrOp::Suffix => !want.is_empty() && v.ends_with(want),
+            AttrOp::Word => v.split_ascii_whitespace().any(|w| w == want),
+            AttrOp::DashPrefix => {
+                v == want || v.strip_prefix(want).is_some_and(|r| r.starts_with('-'))
+            }
+        }
+    })
+}
+
+impl<'a> Sink<'a> for DomSink<'_, '_> {
+    fn start_tag(&mut self, tag: &StartTag<'a>) {
+        if tag.name.eq_ignore_ascii_case("style") {
+            self.in_style = true;
+        }
+        for open in &mut self.open {
+            if tag.name.eq_ignore_ascii_case(&open.tag) && !tag.self_closing {
+                open.depth += 1;
+            }
+        }
+        let attrs: Vec<(String, Cow<'_, str>)> = tag
+            .attributes()
+            .map(|(n, v)| (n.to_ascii_lowercase(), decoded(v.unwrap_or_default())))
+            .collect();
+        for (i, w) in self.wanted.iter().enumerate() {
+            if !matches(w.selector, tag, &attrs) {
+                continue;
+            }
+            let Some(answer) = self.answers.get_mut(i) else {
+                continue;
+            };
+            answer.exists = true;
+            for want in &w.attributes {
+                if answer.attributes.len() < MAX_NODES
+                    && let Some((n, v)) = attrs.iter().find(|(n, _)| n == want)
+                {
+                    answer.attributes.push((n.clone(), v.to_string()));
+                }
+            }
+            if w.text && !tag.self_closing {
+                self.open.push(Open {
+                    wanted: i,
+                    tag: tag.name.to_ascii_lowercase(),
+                    depth: 1,
+                    text: String::new(),
+                });
+            }
+        }
+    }
+
+    fn end_tag(&mut self, name: &'a str) {
+        if name.eq_ignore_ascii_case("style") {
+            self.in_style = false;
+        }
+        let mut i = 0;
+        while i < self.open.len() {
+            let Some(open) = self.open.get_mut(i) else {
+                break;
+            };
+            if name.eq_ignore_ascii_case(&open.tag) {
+                open.depth -= 1;
+                if open.depth == 0 {
+                    let open = self.open.remove(i);
+                    finish(&mut self.answers, open);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn text(&mut self, text: &'a str, kind: TextKind) {
+        match kind {
+            TextKind::Data | TextKind::RcData | TextKind::CData if !self.open.is_empty() => {
+                let text = decoded(text);
+                for open in &mut self.open {
+                    if open.text.len() < MAX_TEXT {
+                        open.text.push_str(&text);
+                    }
+                }
+            }
+            TextKind::RawText
+                if self.in_style && self.want_css && self.css.len() < MAX_TEXT * 4 =>
+            {
+                self.css.push_str(text);
+                self.css.push('\n');
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,677 @@
+//! Technology detection with Wappalyzer's fingerprint database
+//! (`assets/wappalyzer/`, MIT, the npm package `wappalyzer@6.10.47`) plus
+//! CIRA's overlay.
+//!
+//! `build.rs` compiles the JSON into a compact form (`compile.rs`) that is
+//! decoded at first use. Every signal that is a string to search (HTML,
+//! visible text, inline scripts, script URLs, the page URL) is searched once
+//! with one Aho-Corasick automaton over the literals the patterns require;
+//! a pattern's regex is compiled the first time its literal is found, and
+//! runs only then. Headers, cookies and meta tags are looked up by name.
+//! `dom` selectors and `css` patterns take a second tokenizer pass, only on
+//! pages that contain one of their literals.
+//!
+//! Then, as Wappalyzer resolves: confidences add up (to 100), the longest
+//! plausible version wins, `excludes` removes, `implies` adds (marked as
+//! implied), and technologies that `requires` another technology or a
+//! category count only when that one is on the page too.
+
+#[cfg(test)]
+mod compile;
+mod dom;
+mod grams;
+pub(crate) mod model;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, OnceLock};
+use std::time::{Duration, Instant};
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::Technology;
+use crate::page::FetchedPage;
+use model::{Db, DomPart, Pattern, Signal};
+
+/// The compiled database, written by `build.rs`.
+static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wappalyzer.bin"));
+
+static ENGINE: LazyLock<Engine> = LazyLock::new(Engine::load);
+
+/// Bound on one compiled pattern; a pattern over it never matches.
+const REGEX_SIZE_LIMIT: usize = 2 << 20;
+
+/// Wappalyzer ignores versions longer than this, and numbers from 10000 on
+/// (timestamps, build numbers).
+const MAX_VERSION_LEN: usize = 15;
+
+/// The database and its prefilters, built once per process.
+pub struct Engine {
+    db: Db,
+    regexes: Vec<OnceLock<Option<Regex>>>,
+    url: Prefilter,
+    /// HTML, CSS and `dom` literals: all searched for in the raw page.
+    body: Prefilter,
+    text: Prefilter,
+    scripts: Prefilter,
+    script_src: Prefilter,
+    meta: HashMap<String, Vec<u32>>,
+    headers: HashMap<String, Vec<u32>>,
+    cookies: HashMap<String, Vec<u32>>,
+    categories: HashMap<u32, (String, u8)>,
+    by_name: HashMap<String, u32>,
+    load_time: Duration,
+    failed: AtomicUsize,
+}
+
+/// The literals of a signal's patterns, searched for together.
+struct Prefilter {
+    grams: grams::Grams,
+    /// Patterns per literal.
+    owners: Vec<Vec<u32>>,
+    /// Patterns without a literal: their regex always runs.
+    always: Vec<u32>,
+}
+
+impl Prefilter {
+    fn build(db: &Db, signals: &[Signal], literal_of: impl Fn(&Pattern) -> Vec<String>) -> Self {
+        let mut lits: Vec<String> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, p) in db.patterns.iter().enumerate() {
+            if !signals.contains(&p.signal) {
+                continue;
+            }
+            let l = literal_of(p);
+            if l.is_empty() {
+                always.push(i as u32);
+            }
+            for lit in l {
+                let at = *index.entry(lit.clone()).or_insert_with(|| {
+                    lits.push(lit);
+                    owners.push(Vec::new());
+                    owners.len() - 1
+                });
+                if let Some(o) = owners.get_mut(at) {
+                    o.push(i as u32);
+                }
+            }
+        }
+        Self {
+            grams: grams::Grams::new(&lits),
+            owners,
+            always,
+        }
+    }
+
+    /// Patterns whose literal occurs in `hay`, and those without one;
+    /// sorted, each once.
+    fn candidates(&self, hay: &[u8], out: &mut Vec<u32>) {
+        out.extend_from_slice(&self.always);
+        self.grams.for_each(hay, |l| {
+            out.extend(self.owners.get(l).into_iter().flatten());
+        });
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// Figures about the loaded database.
+#[derive(Debug, Clone)]
+pub struct DbStats {
+    pub source: String,
+    pub technologies: usize,
+    pub categories: usize,
+    pub patterns: usize,
+    pub patterns_by_signal: BTreeMap<&'static str, usize>,
+    /// Patterns left out when the database was built, by reason.
+    pub skipped: BTreeMap<String, usize>,
+    /// Patterns that failed to compile at run time so far.
+    pub failed_at_run_time: usize,
+    /// Decoding the database and building the prefilters.
+    pub load_time: Duration,
+}
+
+/// Loads the database if not yet loaded, and describes it.
+pub fn stats() -> DbStats {
+    let e = &*ENGINE;
+    let mut by_signal = BTreeMap::new();
+    for p in &e.db.patterns {
+        *by_signal.entry(p.signal.name()).or_default() += 1;
+    }
+    let mut skipped = BTreeMap::new();
+    for s in &e.db.skipped {
+        *skipped.entry(s.reason.clone()).or_default() += 1;
+    }
+    DbStats {
+        source: e.db.source.clone(),
+        technologies: e.db.techs.len(),
+        categories: e.db.categories.len(),
+        patterns: e.db.patterns.len(),
+        patterns_by_signal: by_signal,
+        skipped,
+        failed_at_run_time: e.failed.load(Ordering::Relaxed),
+        load_time: e.load_time,
+    }
+}
+
+/// Loads the database now (the crawler calls this before its first page
+/// so the cost is not in a page's time).
+pub fn warm_up() {
+    LazyLock::force(&ENGINE);
+}
+
+impl Engine {
+    fn load() -> Engine {
+        let started = Instant::now();
+        let db: Db = match postcard::from_bytes(BLOB) {
+            Ok(db) => db,
+            Err(e) => {
+                // Written by our own build script: cannot happen short of a
+                // broken build; detection then finds nothing.
+                tracing::error!(error = %e, "technology database does not decode");
+                Db::default()
+            }
+        };
+        let literals = |p: &Pattern| p.literals.clone();
+        let url = Prefilter::build(&db, &[Signal::Url], literals);
+        let text = Prefilter::build(&db, &[Signal::Text], literals);
+        let scripts = Prefilter::build(&db, &[Signal::Scripts], literals);
+        let script_src = Prefilter::build(&db, &[Signal::ScriptSrc], literals);
+        let body = Prefilter::build(&db, &[Signal::Html, Signal::Css, Signal::Dom], literals);
+        let mut meta: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut headers: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut cookies: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, p) in db.patterns.iter().enumerate() {
+            let map = match p.signal {
+                Signal::Meta => &mut meta,
+                Signal::Headers => &mut headers,
+                Signal::Cookies => &mut cookies,
+                _ => continue,
+            };
+            map.entry(p.key.clone()).or_default().push(i as u32);
+        }
+        let categories = db
+            .categories
+            .iter()
+            .map(|c| (c.id, (c.name.clone(), c.priority)))
+            .collect();
+        let by_name = db
+            .techs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i as u32))
+            .collect();
+        let regexes = db.patterns.iter().map(|_| OnceLock::new()).collect();
+        let mut engine = Engine {
+            db,
+            regexes,
+            url,
+            body,
+            text,
+            scripts,
+            script_src,
+            meta,
+            headers,
+            cookies,
+            categories,
+            by_name,
+            load_time: Duration::ZERO,
+            failed: AtomicUsize::new(0),
+        };
+        engine.load_time = started.elapsed();
+        tracing::debug!(
+            technologies = engine.db.techs.len(),
+            patterns = engine.db.patterns.len(),
+            ms = engine.load_time.as_secs_f64() * 1e3,
+            "technology database loaded"
+        );
+        engine
+    }
+
+    fn pattern(&self, p: u32) -> Option<&Pattern> {
+        self.db.patterns.get(p as usize)
+    }
+
+    /// The pattern's regex, compiled on first use; `None` if it does not
+    /// compile (counted, never fatal).
+    fn regex(&self, p: u32) -> Option<&Regex> {
+        let pattern = self.pattern(p)?;
+        self.regexes
+            .get(p as usize)?
+            .get_or_init(|| {
+                match RegexBuilder::new(&pattern.regex)
+                    .unicode(false)
+                    .case_insensitive(true)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.failed.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(pattern = %pattern.regex, error = %e, "fingerprint pattern skipped");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// Runs pattern `p` on `value`: `Some(version)` (maybe empty) on a match.
+    fn test(&self, p: u32, value: &[u8]) -> Option<String> {
+        let pattern = self.pattern(p)?;
+        if pattern.regex.is_empty() {
+            // Wappalyzer's empty pattern matches anything, and a version
+            // template such as `1` still applies.
+            return Some(resolve_version(&pattern.version, &[Some(b"")]));
+        }
+        let re = self.regex(p)?;
+        if pattern.version.is_empty() {
+            return re.is_match(value).then(String::new);
+        }
+        let caps = re.captures(value)?;
+        let groups: Vec<Option<&[u8]>> = caps.iter().map(|m| m.map(|m| m.as_bytes())).collect();
+        Some(resolve_version(&pattern.version, &groups))
+    }
+
+    /// Keyed patterns (meta, headers, cookies): a cheap literal check on the
+    /// lower-cased value before the regex is compiled or run.
+    fn test_keyed(&self, p: u32, value: &str, lower: &str) -> Option<String> {
+        let pattern = self.pattern(p)?;
+        if !pattern.literals.is_empty() && !pattern.literals.iter().any(|l| lower.contains(l)) {
+            return None;
+        }
+        self.test(p, value.as_bytes())
+    }
+}
+
+/// Wappalyzer's `resolveVersion`: `\N` becomes capture N, and `\N?a:b`
+/// becomes `a` if capture N matched something, else `b`.
+/// `groups` are the match and its capture groups (`None` = did not take
+/// part).
+fn resolve_version(template: &str, groups: &[Option<&[u8]>]) -> String {
+    if template.is_empty() {
+        return String::new();
+    }
+    let mut v = template.to_string();
+    for (i, g) in groups.iter().enumerate() {
+        let m = g
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .unwrap_or_default();
+        let tag = format!("\\{i}?");
+        if let Some(at) = v.find(&tag) {
+            let rest = &v[at + tag.len()..];
+            if let Some(colon) = rest.find(':').filter(|&c| c > 0) {
+                let chosen = if m.is_empty() {
+                    &rest[colon + 1..]
+                } else {
+                    &rest[..colon]
+                };
+                v = format!("{}{}", &v[..at], chosen);
+            }
+        }
+        v = v.trim().replace(&format!("\\{i}"), &m);
+    }
+    // A group that captured its leading space (`( [\d.]+)`).
+    v.trim().to_string()
+}
+
+/// Wappalyzer keeps the longer version, up to 15 characters and below
+/// 10000 as a number.
+fn better_version(new: &str, old: &str) -> bool {
+    let leading: String = new.chars().take_while(char::is_ascii_digit).collect();
+    new.len() > old.len()
+        && new.len() <= MAX_VERSION_LEN
+        && leading.parse::<u64>().map_or(true, |n| n < 10_000)
+}
+
+/// What one page shows of one technology before resolution.
+#[derive(Default)]
+struct Found {
+    confidence: u32,
+    version: String,
+    signals: BTreeSet<Signal>,
+    patterns: BTreeSet<u32>,
+    implied_by: BTreeSet<u32>,
+    implied: bool,
+}
+
+#[derive(Default)]
+struct Hits {
+    by_tech: BTreeMap<u32, Found>,
+}
+
+impl Hits {
+    fn add(&mut self, e: &Engine, p: u32, version: String) {
+        let Some(pattern) = e.pattern(p) else { return };
+        let f = self.by_tech.entry(pattern.tech).or_default();
+        if f.patterns.insert(p) {
+            f.confidence += u32::from(pattern.confidence);
+        }
+        f.signals.insert(pattern.signal);
+        if better_version(&version, &f.version) {
+            f.version = version;
+        }
+    }
+}
+
+/// `(lower-case name, value)` of each cookie the response sets.
+fn cookies(page: &FetchedPage) -> Vec<(String, String)> {
+    page.headers
+        .iter()
+        .filter(|(h, _)| h == "set-cookie")
+        .filter_map(|(_, v)| {
+            let pair = v.split(';').next()?;
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let mut name = name.trim().to_lowercase();
+            // Google Analytics 4 names its cookie per property: Wappalyzer
+            // writes it `_ga_*`.
+            if name.starts_with("_ga_") && name.len() > 4 {
+                name = "_ga_*".to_string();
+            }
+            (!name.is_empty()).then(|| (name, value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Technologies one page shows, sorted by name.
+pub fn detect(page: &FetchedPage) -> Vec<Technology> {
+    let e = &*ENGINE;
+    let scan = &page.scan;
+    let mut hits = Hits::default();
+    let mut cand = Vec::new();
+
+    one_to_one(
+        e,
+        &e.url,
+        page.url.as_str().as_bytes(),
+        &mut hits,
+        &mut cand,
+    );
+    one_to_one(e, &e.text, scan.text.as_bytes(), &mut hits, &mut cand);
+    one_to_one(
+        e,
+        &e.scripts,
+        scan.inline_script_sample.as_bytes(),
+        &mut hits,
+        &mut cand,
+    );
+    for src in &scan.script_srcs {
+        if src.starts_with("data:") {
+            continue;
+        }
+        // Wappalyzer sees the resolved URL.
+        let abs = page.url.join(src.trim());
+        let src = abs.as_ref().map_or(src.as_str(), |u| u.as_str());
+        one_to_one(e, &e.script_src, src.as_bytes(), &mut hits, &mut cand);
+    }
+
+    // The raw page: HTML patterns now, CSS and DOM ones in a second pass.
+    cand.clear();
+    e.body.candidates(page.body.as_bytes(), &mut cand);
+    let mut dom_patterns = Vec::new();
+    let mut css_patterns = Vec::new();
+    for &p in &cand {
+        match e.pattern(p).map(|p| p.signal) {
+            Some(Signal::Html) => {
+                if let Some(v) = e.test(p, page.body.as_bytes()) {
+                    hits.add(e, p, v);
+                }
+            }
+            Some(Signal::Dom) => dom_patterns.push(p),
+            Some(Signal::Css) => css_patterns.push(p),
+            _ => {}
+        }
+    }
+    if !dom_patterns.is_empty() || !css_patterns.is_empty() {
+        second_pass(e, page, &dom_patterns, &css_patterns, &mut hits);
+    }
+
+    keyed(e, &e.meta, &scan.meta, &mut hits);
+    keyed(e, &e.headers, &page.headers, &mut hits);
+    keyed(e, &e.cookies, &cookies(page), &mut hits);
+
+    resolve(e, hits)
+}
+
+/// Runs the candidates among `pre`'s patterns on one haystack.
+fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &mut Vec<u32>) {
+    cand.clear();
+    pre.candidates(hay, cand);
+    for &p in cand.iter() {
+        if let Some(v) = e.test(p, hay) {
+            hits.add(e, p, v);
+        }
+    }
+}
+
+/// Runs the patterns filed under each (name, value)'s name.
+fn keyed(e: &Engine, map: &HashMap<String, Vec<u32>>, items: &[(String, String)], hits: &mut Hits) {
+    for (name, value) in items {
+        let Some(list) = map.get(name) else { continue };
+        let lower = value.to_lowercase();
+        for &p in list {
+            if let Some(v) = e.test_keyed(p, value, &lower) {
+                hits.add(e, p, v);
+            }
+        }
+    }
+}
+
+/// `dom` selectors and `css` patterns whose literal occurs in the page.
+fn second_pass(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &mut Hits) {
+    // Each distinct selector once, with the parts its patterns ask for.
+    let mut wanted: Vec<dom::Wanted<'_>> = Vec::new();
+    let mut slot: HashMap<u32, usize> = HashMap::new();
+    for &p in dom {
+        let Some(test) = e.pattern(p).and_then(|p| p.dom.as_ref()) else {
+            continue;
+        };
+        for &s in &test.selectors {
+            let Some(selector) = e.db.selectors.get(s as usize) else {
+                continue;
+            };
+            let at = *slot.entry(s).or_insert_with(|| {
+                wanted.push(dom::Wanted {
+                    selector,
+                    text: false,
+                    attributes: Vec::new(),
+                });
+                wanted.len() - 1
+            });
+            if let Some(w) = wanted.get_mut(at) {
+                match &test.part {
+                    DomPart::Exists => {}
+                    DomPart::Text => w.text = true,
+                    DomPart::Attribute(a) => w.attributes.push(a.as_str()),
+                }
+            }
+        }
+    }
+    let facts = dom::evaluate(&page.body, &wanted, !css.is_empty());
+    for &p in dom {
+        let Some(test) = e.pattern(p).and_then(|p| p.dom.as_ref()) else {
+            continue;
+        };
+        for s in &test.selectors {
+            let Some(answer) = slot.get(s).and_then(|&i| facts.answers.get(i)) else {
+                continue;
+            };
+            if !answer.exists {
+                continue;
+            }
+            let found = match &test.part {
+                DomPart::Exists => e.test(p, b""),
+                DomPart::Text => answer.texts.iter().find_map(|t| e.test(p, t.as_bytes())),
+                DomPart::Attribute(a) => answer
+                    .attributes
+                    .iter()
+                    .filter(|(n, _)| n == a)
+                    .find_map(|(_, v)| e.test(p, v.as_bytes())),
+            };
+            if let Some(v) = found {
+                hits.add(e, p, v);
+                break;
+            }
+        }
+    }
+    if !facts.css.is_empty() {
+        for &p in css {
+            if let Some(v) = e.test(p, facts.css.as_bytes()) {
+                hits.add(e, p, v);
+            }
+        }
+    }
+}
+
+/// Wappalyzer's resolution: excludes, implies, then the technologies that
+/// require one already present, until nothing changes.
+fn resolve(e: &Engine, hits: Hits) -> Vec<Technology> {
+    let needs = |t: u32| {
+        e.db.techs
+            .get(t as usize)
+            .is_some_and(|t| !t.requires.is_empty() || !t.requires_category.is_empty())
+    };
+    let (mut pending, base): (BTreeMap<u32, Found>, BTreeMap<u32, Found>) =
+        hits.by_tech.into_iter().partition(|(t, _)| needs(*t));
+    let mut resolved = base;
+    loop {
+        for f in resolved.values_mut() {
+            f.confidence = f.confidence.min(100);
+        }
+        // In order, as Wappalyzer removes them: one already excluded
+        // excludes nothing, so of two that exclude each other the first
+        // stays.
+        let mut excluded: BTreeSet<u32> = BTreeSet::new();
+        for (t, f) in &resolved {
+            if f.implied || excluded.contains(t) {
+                continue;
+            }
+            if let Some(tech) = e.db.techs.get(*t as usize) {
+                excluded.extend(tech.excludes.iter().copied().filter(|x| x != t));
+            }
+        }
+        resolved.retain(|t, _| !excluded.contains(t));
+        imply(e, &mut resolved);
+        // Requirements met by what is resolved so far.
+        let present_cats: BTreeSet<u32> = resolved
+            .keys()
+            .filter_map(|t| e.db.techs.get(*t as usize))
+            .flat_map(|t| t.cats.iter().copied())
+            .collect();
+        let ready: Vec<u32> = pending
+            .keys()
+            .copied()
+            .filter(|t| {
+                e.db.techs.get(*t as usize).is_some_and(|tech| {
+                    tech.requires.iter().any(|r| resolved.contains_key(r))
+                        || tech
+                            .requires_category
+                            .iter()
+                            .any(|c| present_cats.contains(c))
+                })
+            })
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        for t in ready {
+            if let Some(f) = pending.remove(&t) {
+                // Seen directly: no longer only implied.
+                resolved.insert(t, f);
+            }
+        }
+    }
+    resolved
+        .into_iter()
+        .filter_map(|(t, f)| {
+            let tech = e.db.techs.get(t as usize)?;
+            let mut categories: Vec<(u8, String)> = tech
+                .cats
+                .iter()
+                .filter_map(|c| e.categories.get(c))
+                .map(|(name, prio)| (*prio, name.clone()))
+                .collect();
+            // Most specific (lowest priority number) first, as Wappalyzer ranks.
+            categories.sort();
+            Some((
+                tech.name.clone(),
+                Technology {
+                    name: tech.name.clone(),
+                    categories: categories.into_iter().map(|(_, n)| n).collect(),
+                    version: (!f.version.is_empty()).then_some(f.version),
+                    confidence: u8::try_from(f.confidence.min(100)).unwrap_or(100),
+                    signals: f.signals.iter().map(|s| s.name().to_string()).collect(),
+                    implied: f.implied,
+                    implied_by: f
+                        .implied_by
+                        .iter()
+                        .filter_map(|i| e.db.techs.get(*i as usize))
+                        .map(|t| t.name.clone())
+                        .collect(),
+                },
+            ))
+        })
+        .collect::<BTreeMap<String, Technology>>()
+        .into_values()
+        .collect()
+}
+
+/// Adds what the resolved technologies imply, transitively.
+fn imply(e: &Engine, resolved: &mut BTreeMap<u32, Found>) {
+    loop {
+        let mut added: Vec<(u32, u32, u32, String)> = Vec::new();
+        for (t, f) in resolved.iter() {
+            let Some(tech) = e.db.techs.get(*t as usize) else {
+                continue;
+            };
+            for imp in &tech.implies {
+                added.push((
+                    imp.tech,
+                    *t,
+                    f.confidence.min(u32::from(imp.confidence)),
+                    imp.version.clone(),
+                ));
+            }
+        }
+        let mut changed = false;
+        for (to, from, confidence, version) in added {
+            match resolved.get_mut(&to) {
+                Some(f) if f.implied => {
+                    changed |= f.implied_by.insert(from);
+                }
+                Some(_) => {}
+                None => {
+                    let mut f = Found {
+                        confidence,
+                        version,
+                        implied: true,
+                        ..Found::default()
+                    };
+                    f.implied_by.insert(from);
+                    f.signals.insert(Signal::Implies);
+                    resolved.insert(to, f);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// The technology names in the database (the overlay's included).
+#[cfg(test)]
+pub fn names() -> Vec<String> {
+    ENGINE.db.techs.iter().map(|t| t.name.clone()).collect()
+}
+
+/// Whether the database knows a technology of this name.
+pub fn knows(name: &str) -> bool {
+    ENGINE.by_name.contains_key(name)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,699 @@
+use std::collections::BTreeMap;
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+use url::Url;
+
+use super::compile::{self, translate};
+use super::model::{AttrOp, DomPart, Pattern, Signal};
+use super::*;
+use crate::html::scan_html;
+
+fn page(url: &str, html: &str, headers: &[(&str, &str)]) -> FetchedPage {
+    FetchedPage {
+        url: Url::parse(url).expect("url"),
+        depth: 0,
+        status: 200,
+        content_type: "text/html".into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: html.to_string(),
+        scan: scan_html(html),
+    }
+}
+
+fn vendored() -> Db {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/wappalyzer");
+    let read = |p: String| std::fs::read_to_string(&p).expect(&p);
+    let mut texts = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(format!("{dir}/technologies"))
+        .expect("technologies dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        texts.push(read(f.display().to_string()));
+    }
+    compile::compile(
+        "test",
+        &read(format!("{dir}/categories.json")),
+        &texts,
+        &read(format!("{dir}/overlay.json")),
+    )
+    .expect("vendored database compiles")
+}
+
+#[test]
+fn the_embedded_database_is_the_vendored_one() {
+    let fresh = vendored();
+    let s = stats();
+    assert_eq!(s.source, "wappalyzer@6.10.47");
+    assert_eq!(s.technologies, fresh.techs.len());
+    assert_eq!(s.patterns, fresh.patterns.len());
+    assert!(s.technologies >= 3425, "{}", s.technologies);
+    assert!(s.categories >= 100, "{}", s.categories);
+    for signal in Signal::ALL {
+        assert!(
+            s.patterns_by_signal
+                .get(signal.name())
+                .copied()
+                .unwrap_or(0)
+                > 0,
+            "no {} patterns",
+            signal.name()
+        );
+    }
+}
+
+#[test]
+fn untranslatable_patterns_are_few_and_listed() {
+    let db = vendored();
+    let regex_skips: Vec<_> = db
+        .skipped
+        .iter()
+        .filter(|s| !s.reason.starts_with("needs a live page"))
+        .collect();
+    for s in &regex_skips {
+        eprintln!("{} {} {:?}: {}", s.tech, s.signal, s.pattern, s.reason);
+    }
+    // Out of about 4,000 string patterns.
+    assert!(regex_skips.len() < 60, "{}", regex_skips.len());
+    // Every kept pattern compiles with the crate's own settings.
+    let mut failed = 0;
+    for p in &db.patterns {
+        if !p.regex.is_empty()
+            && RegexBuilder::new(&p.regex)
+                .unicode(false)
+                .case_insensitive(true)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .is_err()
+        {
+            eprintln!("does not compile: {}", p.regex);
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 0);
+}
+
+#[test]
+fn javascript_regexes_are_rewritten_or_refused() {
+    for (js, want) in [
+        (r"jquery[.-]([\d.]+)\.js", Ok(r"jquery[.-]([\d.]+)\.js")),
+        (r"\/wp-content\/", Ok(r"/wp-content/")),
+        (r"a{", Ok(r"a\{")),
+        (r"x{2}y{1,3}z{2,}", Ok(r"x{2}y{1,3}z{2,}")),
+        (r"{{ x }}", Ok(r"\{\{ x \}\}")),
+        (r"[[\]a]", Ok(r"[\[\]a]")),
+        (r"[a&&b~~c]", Ok(r"[a\&\&b\~\~c]")),
+        (r"caf\u00e9", Ok(r"caf\xC3\xA9")),
+        (r"\x41", Ok(r"A")),
+        (r"(?<v>\d)", Ok(r"(?<v>\d)")),
+        (r"foo(?=bar)", Err("lookaround")),
+        (r"(?<!x)y", Err("lookaround")),
+        (r"(a)\1", Err("backreference")),
+        (r"[^]", Err("empty class")),
+    ] {
+        assert_eq!(
+            translate(js).map_err(|e| e.to_string()),
+            want.map(String::from).map_err(String::from),
+            "{js}"
+        );
+    }
+}
+
+#[test]
+fn literals_are_what_every_match_contains() {
+    assert_eq!(
+        compile::literals(r"/wp-content/(?:themes|plugins)/").expect("parses"),
+        vec![
+            "/wp-content/plugins/".to_string(),
+            "/wp-content/themes/".to_string()
+        ]
+    );
+    assert_eq!(
+        compile::literals(r"(?:googletagmanager|google-analytics)\.com").expect("parses"),
+        vec![
+            "google-analytics.com".to_string(),
+            "googletagmanager.com".to_string()
+        ]
+    );
+    // Too short or optional: the regex always runs.
+    assert!(
+        compile::literals(r"^x?([\d.]+)")
+            .expect("parses")
+            .is_empty()
+    );
+    assert!(compile::literals(r"js").expect("parses").is_empty());
+}
+
+fn version(template: &str, re: &str, hay: &str) -> String {
+    let re = RegexBuilder::new(&translate(re).expect("translates"))
+        .unicode(false)
+        .case_insensitive(true)
+        .build()
+        .expect("compiles");
+    let caps = re.captures(hay.as_bytes()).expect("matches");
+    let groups: Vec<Option<&[u8]>> = caps.iter().map(|m| m.map(|m| m.as_bytes())).collect();
+    resolve_version(template, &groups)
+}
+
+#[test]
+fn versions_resolve_as_wappalyzer_does() {
+    assert_eq!(
+        version(r"\1", r"nginx(?:/([\d.]+))?", "nginx/1.25.3"),
+        "1.25.3"
+    );
+    assert_eq!(version(r"\1", r"nginx(?:/([\d.]+))?", "nginx"), "");
+    assert_eq!(version(r"\1?Next:", r"x(-next)?", "x-next"), "Next");
+    assert_eq!(version(r"\1?Next:", r"x(-next)?", "x"), "");
+    assert_eq!(
+        version(r"\1?Enterprise:Community", r"v(ee)?", "vee"),
+        "Enterprise"
+    );
+    assert_eq!(version(r"\1?4:5", r"a(b)?", "a"), "5");
+    assert_eq!(version(r"\1.\2", r"(\d+)_(\d+)", "7_12"), "7.12");
+    assert_eq!(version("GA4", r"", "anything"), "GA4");
+    assert!(better_version("6.4.2", ""));
+    assert!(!better_version("20240101", ""), "a date is not a version");
+    assert!(!better_version("1.2.3.4.5.6.7.8.9", ""), "longer than 15");
+    assert!(!better_version("1.2", "1.2.3"));
+}
+
+#[test]
+fn confidence_adds_up_and_implied_ones_are_marked() {
+    // WordPress by meta and a theme path; it implies PHP and MySQL.
+    let html = r#"<html><head><meta name="generator" content="WordPress 6.4.2">
+        <link rel="stylesheet" href="/wp-content/themes/x/style.css"></head><body>hi</body></html>"#;
+    let got = detect(&page("https://acme.test/", html, &[]));
+    let wp = got
+        .iter()
+        .find(|t| t.name == "WordPress")
+        .expect("WordPress");
+    assert_eq!(wp.version.as_deref(), Some("6.4.2"));
+    assert_eq!(wp.confidence, 100);
+    assert!(!wp.implied);
+    assert!(wp.signals.contains(&"meta".to_string()), "{:?}", wp.signals);
+    assert!(
+        wp.categories.contains(&"CMS".to_string()),
+        "{:?}",
+        wp.categories
+    );
+    let php = got.iter().find(|t| t.name == "PHP").expect("PHP implied");
+    assert!(php.implied);
+    assert_eq!(php.implied_by, vec!["WordPress".to_string()]);
+    assert_eq!(php.signals, vec!["implies".to_string()]);
+}
+
+#[test]
+fn requires_and_excludes_are_honoured() {
+    let e = &*ENGINE;
+    // A technology that requires another is reported only with it.
+    let (t, needed) =
+        e.db.techs
+            .iter()
+            .enumerate()
+            .find_map(|(i, t)| {
+                let needed = *t.requires.first()?;
+                e.db.patterns
+                    .iter()
+                    .any(|p| p.tech == i as u32 && p.signal == Signal::Headers)
+                    .then_some((i as u32, needed))
+            })
+            .expect("a requiring technology with a header pattern");
+    let p =
+        e.db.patterns
+            .iter()
+            .find(|p| p.tech == t && p.signal == Signal::Headers)
+            .expect("header pattern");
+    let value = generate(&p.regex).map(|g| g.text).unwrap_or_default();
+    let name = &e.db.techs[t as usize].name;
+    let alone = detect(&page("https://acme.test/", "<p>x</p>", &[(&p.key, &value)]));
+    assert!(
+        !alone.iter().any(|x| &x.name == name),
+        "{name} without its requirement"
+    );
+
+    // With the required technology present (through its own generated
+    // evidence, or implied), it counts.
+    let req = &e.db.techs[needed as usize].name;
+    let mut hits = Hits::default();
+    hits.by_tech.insert(
+        needed,
+        Found {
+            confidence: 100,
+            ..Found::default()
+        },
+    );
+    hits.by_tech.insert(
+        t,
+        Found {
+            confidence: 100,
+            ..Found::default()
+        },
+    );
+    let got = resolve(e, hits);
+    assert!(
+        got.iter().any(|x| &x.name == name),
+        "{name} with {req}: {got:?}"
+    );
+
+    // Excludes: the excluding technology wins.
+    let (a, b) = e
+        .db
+        .techs
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| {
+            let b = *t.excludes.first()?;
+            let free = |t: &model::Tech| t.requires.is_empty() && t.requires_category.is_empty();
+            (free(t) && e.db.techs.get(b as usize).is_some_and(free)).then_some((i as u32, b))
+        })
+        .expect("an excluding technology");
+    let mut hits = Hits::default();
+    for t in [a, b] {
+        hits.by_tech.insert(
+            t,
+            Found {
+                confidence: 100,
+                ..Found::default()
+            },
+        );
+    }
+    let got = resolve(e, hits);
+    assert!(got.iter().any(|x| x.name == e.db.techs[a as usize].name));
+    assert!(!got.iter().any(|x| x.name == e.db.techs[b as usize].name));
+}
+
+#[test]
+fn prose_mentions_are_not_detections() {
+    let html = "<html><body><h1>Our blog</h1><p>We retired our old WordPress blog last year. \
+        Before that we ran Drupal, Joomla and Magento, tried Shopify and Wix, and our team \
+        loves React, Vue.js, Angular, jQuery and Bootstrap. The servers ran nginx and Apache \
+        behind Cloudflare; PHP, Python and Node.js did the work. We track with Google \
+        Analytics and HubSpot.</p></body></html>";
+    let got = detect(&page("https://acme.test/blog/retired", html, &[]));
+    assert!(got.is_empty(), "{got:?}");
+
+    // Every name in the database, in prose, several to a sentence.
+    let names = names();
+    let mut prose = String::from("<html><body><main>");
+    for chunk in names.chunks(5) {
+        prose.push_str("<p>We compared ");
+        prose.push_str(&html_escape::encode_text(&chunk.join(", ")));
+        prose.push_str(" last year and retired them all.</p>\n");
+    }
+    prose.push_str("</main></body></html>");
+    let got = detect(&page("https://acme.test/blog/compare", &prose, &[]));
+    let names: Vec<&str> = got.iter().map(|t| t.name.as_str()).collect();
+    eprintln!("detected from names in prose: {names:?}");
+    // Wappalyzer's own `text` patterns for a few products are phrases a
+    // list of names contains; everything else stays silent.
+    assert!(got.len() <= 10, "{names:?}");
+}
+
+/// A string a regex matches, with the text of each capture group.
+struct Generated {
+    text: String,
+    caps: BTreeMap<u32, String>,
+}
+
+/// Builds a matching string from the regex's own syntax: the first branch
+/// of alternations, one round of optional parts (so optional version
+/// groups are exercised), a plain character from each class.
+fn generate(regex: &str) -> Option<Generated> {
+    if regex.is_empty() {
+        return Some(Generated {
+            text: String::new(),
+            caps: BTreeMap::new(),
+        });
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(regex)
+        .ok()?;
+    let mut out = Vec::new();
+    let mut caps = BTreeMap::new();
+    gen_hir(&hir, &mut out, &mut caps)?;
+    Some(Generated {
+        text: String::from_utf8(out).ok()?,
+        caps,
+    })
+}
+
+fn gen_hir(h: &Hir, out: &mut Vec<u8>, caps: &mut BTreeMap<u32, String>) -> Option<()> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(l) => out.extend_from_slice(&l.0),
+        HirKind::Class(c) => out.push(pick(c)?),
+        HirKind::Repetition(r) => {
+            // Optional parts appear once only when they capture (so
+            // optional version groups are exercised); other optional
+            // filler is left out, as a greedy match would not split it.
+            if r.min == 0 && !has_capture(&r.sub) {
+                return Some(());
+            }
+            // Version-like runs of digits and dots read as a version.
+            if let HirKind::Class(c) = r.sub.kind()
+                && class_has(c, b'1')
+                && class_has(c, b'.')
+                && !class_has(c, b'z')
+                && !class_has(c, b'/')
+            {
+                out.extend_from_slice(b"4.5.6");
+                return Some(());
+            }
+            for _ in 0..r.min.max(1) {
+                gen_hir(&r.sub, out, caps)?;
+            }
+        }
+        HirKind::Capture(c) => {
+            let start = out.len();
+            gen_hir(&c.sub, out, caps)?;
+            caps.insert(c.index, String::from_utf8_lossy(&out[start..]).into_owned());
+        }
+        HirKind::Concat(subs) => {
+            for s in subs {
+                gen_hir(s, out, caps)?;
+            }
+        }
+        HirKind::Alternation(subs) => gen_hir(subs.first()?, out, caps)?,
+    }
+    Some(())
+}
+
+fn has_capture(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Capture(_) => true,
+        HirKind::Repetition(r) => has_capture(&r.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_capture),
+        _ => false,
+    }
+}
+
+fn class_has(c: &Class, b: u8) -> bool {
+    match c {
+        Class::Bytes(c) => c.ranges().iter().any(|r| r.start() <= b && b <= r.end()),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= char::from(b) && char::from(b) <= r.end()),
+    }
+}
+
+/// A plain character of the class: a digit, a letter, else the first
+/// printable one that no page syntax reads specially.
+fn pick(c: &Class) -> Option<u8> {
+    // A negated class or `.`: a dot, which the literal it usually stands
+    // for in a host or file name (`amazon.com`) also is.
+    if class_has(c, b'.') && class_has(c, b'"') && class_has(c, b'z') {
+        return Some(b'.');
+    }
+    for b in [b'1', b'a', b'A', b'-', b'_', b'/', b'.', b' '] {
+        if class_has(c, b) {
+            return Some(b);
+        }
+    }
+    (0x21..0x7f)
+        .find(|&b| class_has(c, b) && !b"<>\"'&;\\".contains(&b))
+        .or_else(|| (0x21..0x7f).find(|&b| class_has(c, b)))
+}
+
+/// The version Wappalyzer would report for this template and these
+/// captures (a plain re-statement of its rules, not the crate's code).
+fn expected_version(template: &str, g: &Generated) -> String {
+    let mut v = template.to_string();
+    // Groups that took no part in the match still count (as empty).
+    for i in 0..=9 {
+        let m = if i == 0 {
+            g.text.clone()
+        } else {
+            g.caps.get(&i).cloned().unwrap_or_default()
+        };
+        let tag = format!("\\{i}?");
+        if let Some(at) = v.find(&tag) {
+            let rest = v[at + tag.len()..].to_string();
+            if let Some((a, b)) = rest.split_once(':').filter(|(a, _)| !a.is_empty()) {
+                v = format!("{}{}", &v[..at], if m.is_empty() { b } else { a });
+            }
+        }
+        v = v.trim().replace(&format!("\\{i}"), &m);
+    }
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    if v.len() > 15 || digits.parse::<u64>().is_ok_and(|n| n >= 10_000) {
+        return String::new();
+    }
+    v
+}
+
+fn attr(s: &str) -> String {
+    html_escape::encode_double_quoted_attribute(s).into_owned()
+}
+
+/// A minimal page (or header / cookie set) showing pattern `p`, or `None`
+/// when the pattern's own syntax cannot be shown that way (see the test).
+fn page_for(e: &Engine, p: &Pattern) -> Option<(FetchedPage, Generated)> {
+    let g = generate(&p.regex)?;
+    let text = g.text.clone();
+    let plain = |s: &str| {
+        !s.contains(['<', '>', '&', '"', '\n', '\r']) && !s.trim().is_empty() && s.trim() == s
+    };
+    let shell = |head: &str, body: &str| {
+        format!("<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>")
+    };
+    let base = "https://acme.test/";
+    let anchored = p.regex.starts_with('^') || p.regex.contains("$");
+    let page = match p.signal {
+        Signal::Html => {
+            if anchored || text.contains('\0') {
+                return None;
+            }
+            page(base, &shell("", &text), &[])
+        }
+        Signal::Text => {
+            if anchored || !plain(&text) {
+                return None;
+            }
+            page(base, &shell("", &format!("<p>{text}</p>")), &[])
+        }
+        Signal::Scripts => {
+            if anchored || text.to_ascii_lowercase().contains("</script") {
+                return None;
+            }
+            page(base, &shell(&format!("<script>{text}</script>"), ""), &[])
+        }
+        Signal::Css => {
+            if anchored || text.to_ascii_lowercase().contains("</style") {
+                return None;
+            }
+            page(base, &shell(&format!("<style>{text}</style>"), ""), &[])
+        }
+        Signal::ScriptSrc => {
+            // The page must hand the pattern the URL as written: one that
+            // resolving against the page would rewrite cannot be shown.
+            let resolved = Url::parse(base).ok()?.join(&text).ok()?;
+            if !plain(&text) || (anchored && resolved.as_str() != text) {
+                return None;
+            }
+            if !resolved.as_str().contains(&text) {
+                return None;
+            }
+            page(
+                base,
+                &shell(&format!("<script src=\"{}\"></script>", attr(&text)), ""),
+                &[],
+            )
+        }
+        Signal::Url => {
+            let url = Url::parse(&text).ok()?;
+            if url.as_str() != text {
+                return None;
+            }
+            page(&text, &shell("", "<p>x</p>"), &[])
+        }
+        Signal::Meta => {
+            if !plain(&text) && !text.is_empty() {
+                return None;
+            }
+            page(
+                base,
+                &shell(
+                    &format!(
+                        "<meta name=\"{}\" content=\"{}\">",
+                        attr(&p.key),
+                        attr(&text)
+                    ),
+                    "",
+                ),
+                &[],
+            )
+        }
+        Signal::Headers => {
+            if text.contains(['\n', '\r']) {
+                return None;
+            }
+            page(base, &shell("", "<p>x</p>"), &[(&p.key, &text)])
+        }
+        Signal::Cookies => {
+            if text.contains([';', '\n', '\r']) || p.key.contains([';', '=', ' ']) {
+                return None;
+            }
+            let name = if p.key == "_ga_*" {
+                "_ga_ABC123".to_string()
+            } else {
+                p.key.clone()
+            };
+            page(
+                base,
+                &shell("", "<p>x</p>"),
+                &[("set-cookie", &format!("{name}={text}; Path=/"))],
+            )
+        }
+        Signal::Dom => {
+            let test = p.dom.as_ref()?;
+            let sel = e.db.selectors.get(*test.selectors.first()? as usize)?;
+            let tag = sel.tag.clone().unwrap_or_else(|| "div".into());
+            if matches!(
+                tag.as_str(),
+                "html"
+                    | "head"
+                    | "body"
+                    | "script"
+                    | "style"
+                    | "title"
+                    | "textarea"
+                    | "noscript"
+                    | "template"
+                    | "iframe"
+                    | "xmp"
+                    | "noembed"
+                    | "noframes"
+                    | "plaintext"
+            ) {
+                return None;
+            }
+            let mut attrs: Vec<(String, String)> = Vec::new();
+            if let Some(id) = &sel.id {
+                attrs.push(("id".into(), id.clone()));
+            }
+            if !sel.classes.is_empty() {
+                attrs.push(("class".into(), sel.classes.join(" ")));
+            }
+            for t in &sel.attrs {
+                let tested = matches!(&test.part, DomPart::Attribute(a) if *a == t.name);
+                let holds = text
+                    .to_ascii_lowercase()
+                    .contains(&t.value.to_ascii_lowercase());
+                let value = match t.op {
+                    // The generated value already satisfies the selector.
+                    AttrOp::Contains if tested && holds => text.clone(),
+                    AttrOp::Contains | AttrOp::Prefix if tested => format!("{}{}", t.value, text),
+                    AttrOp::Suffix if tested => format!("{}{}", text, t.value),
+                    AttrOp::Exists if tested => text.clone(),
+                    _ => t.value.clone(),
+                };
+                // Two tests of one attribute (`[href*=a][href*=b]`): one
+                // attribute holding both values.
+                match attrs.iter_mut().find(|(n, _)| *n == t.name) {
+                    Some((_, v)) => v.push_str(&value),
+                    None => attrs.push((t.name.clone(), value)),
+                }
+            }
+            let mut inner = String::from("x");
+            match &test.part {
+                DomPart::Exists => {}
+                DomPart::Text => {
+                    if !plain(&text) {
+                        return None;
+                    }
+                    inner = text.clone();
+                }
+                DomPart::Attribute(a) => {
+                    if !attrs.iter().any(|(n, _)| n == a) {
+                        attrs.push((a.clone(), text.clone()));
+                    }
+                }
+            }
+            let attrs: String = attrs
+                .iter()
+                .map(|(n, v)| format!(" {n}=\"{}\"", attr(v)))
+                .collect();
+            page(
+                base,
+                &shell("", &format!("<{tag}{attrs}>{inner}</{tag}>")),
+                &[],
+            )
+        }
+        Signal::Implies => return None,
+    };
+    Some((page, g))
+}
+
+/// For a sample of technologies across every signal, a page built from
+/// one of the technology's own patterns shows it, with that pattern's
+/// version.
+#[test]
+fn generated_pages_show_their_technology() {
+    let e = &*ENGINE;
+    let mut tried: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut techs = std::collections::BTreeSet::new();
+    let mut with_version = 0;
+    let by_signal = stats().patterns_by_signal;
+    for (i, p) in e.db.patterns.iter().enumerate() {
+        let tech = &e.db.techs[p.tech as usize];
+        // Technologies that need another one are tested above; of the
+        // signals with many patterns, every fourth keeps the test quick.
+        let many = by_signal.get(p.signal.name()).copied().unwrap_or(0) > 400;
+        if !tech.requires.is_empty() || !tech.requires_category.is_empty() || (many && i % 4 != 0) {
+            continue;
+        }
+        let Some((page, g)) = page_for(e, p) else {
+            continue;
+        };
+        *tried.entry(p.signal.name()).or_default() += 1;
+        techs.insert(tech.name.as_str());
+        let want = expected_version(&p.version, &g);
+        let got = detect(&page);
+        match got.iter().find(|t| t.name == tech.name) {
+            None => failures.push(format!(
+                "{} {}:{} {:?} not detected from {:?}",
+                tech.name,
+                p.signal.name(),
+                p.key,
+                p.regex,
+                g.text
+            )),
+            Some(t) if !want.is_empty() && t.version.as_deref() != Some(want.as_str()) => {
+                failures.push(format!(
+                    "{} {} version {:?}, want {want:?} from {:?}",
+                    tech.name,
+                    p.signal.name(),
+                    t.version,
+                    g.text
+                ));
+            }
+            Some(_) => with_version += usize::from(!want.is_empty()),
+        }
+    }
+    eprintln!(
+        "tried per signal: {tried:?}; technologies: {}; with a version: {with_version}",
+        techs.len()
+    );
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    assert!(failures.is_empty(), "{} failures", failures.len());
+    assert!(techs.len() >= 200, "{}", techs.len());
+    for signal in Signal::ALL {
+        assert!(
+            tried.get(signal.name()).copied().unwrap_or(0) > 0,
+            "{}",
+            signal.name()
+        );
+    }
+    assert!(with_version >= 50, "{with_version}");
+}
