@@ -593,8 +593,10 @@ fn resolve(e: &Engine, hits: Hits) -> Vec<Technology> {
                 .filter_map(|c| e.categories.get(c))
                 .map(|(name, prio)| (*prio, name.clone()))
                 .collect();
-            // Most specific (lowest priority number) first, as Wappalyzer ranks.
-            categories.sort();
+            // Most specific (lowest priority number) first, as Wappalyzer
+            // ranks; equal ones in the database's order (WordPress: CMS,
+            // then Blogs).
+            categories.sort_by_key(|(prio, _)| *prio);
             Some((
                 tech.name.clone(),
                 Technology {
