@@ -134,7 +134,7 @@ async fn a_crawled_wordpress_site_reports_its_stack() {
     // Hotjar's inline snippet is on the about page only.
     assert_eq!(
         strings(&tech(&report, "Hotjar")["sources"]),
-        [about.clone()]
+        std::slice::from_ref(&about)
     );
 
     // Products named in prose are not detections.

@@ -362,6 +362,7 @@ fn gen_hir(h: &Hir, out: &mut Vec<u8>, caps: &mut BTreeMap<u32, String>) -> Opti
                 && class_has(c, b'.')
                 && !class_has(c, b'z')
                 && !class_has(c, b'/')
+                && r.max.is_none_or(|m| m >= 5)
             {
                 out.extend_from_slice(b"4.5.6");
                 return Some(());
