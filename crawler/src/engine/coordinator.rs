@@ -28,6 +28,9 @@ const MAX_SITEMAP_FILES: usize = 20;
 /// Largest sitemap file read.
 const MAX_SITEMAP_BYTES: u64 = 10 * 1024 * 1024;
 
+/// The depth sitemap-only URLs are queued at (see `flush_sitemap`).
+const SITEMAP_DEPTH: u32 = 2;
+
 /// Attempts in all at a URL whose server keeps asking to slow down (429,
 /// 503) before it is given up.
 pub(crate) const THROTTLED_ATTEMPTS: u32 = 10;
@@ -405,10 +408,15 @@ impl Engine {
         if !pending.is_empty() {
             tracing::info!(urls = pending.len(), "queueing URLs from sitemaps");
         }
+        // Sitemap-only URLs queue at depth 2 (at most `maxDepth`): after
+        // the seed's navigation and the pages it links to, so a site map of
+        // hundreds of posts does not crowd out `/about` -> `/about/team`
+        // under a page budget.
+        let depth = SITEMAP_DEPTH.min(self.cfg().crawl.max_depth).max(1);
         for url in pending {
             // In the form of its host the seed settled on, known by now.
             let link = Link::new(self.shared.scope.preferred_form(url));
-            self.enqueue_from(run, link, 1, true);
+            self.enqueue_from(run, link, depth, true);
         }
         run.state.sitemaps_seeded = true;
     }

@@ -267,11 +267,11 @@ async fn company_fact_pages_come_before_bulk_pages() {
             .collect();
         match path {
             "/" => {
-                let posts: String = (0..12)
+                let posts: String = (0..3)
                     .map(|i| format!(r#"<a href="/blog/post-{i}">Post {i}</a> "#))
                     .collect();
                 html(&format!(
-                    r#"{posts}<a href="/impressum">Impressum</a> <a href="/ueber-uns/team">Team</a>"#
+                    r#"{posts}<a href="/impressum">Impressum</a> <a href="/ueber-uns/team">Team</a> <a href="/ueber-uns">Über uns</a>"#
                 ))
             }
             "/sitemap.xml" => raw(
@@ -280,6 +280,10 @@ async fn company_fact_pages_come_before_bulk_pages() {
                 format!("<urlset>{blog}</urlset>"),
             ),
             "/impressum" | "/ueber-uns/team" => html("<p>facts</p>"),
+            // Linked from the home page: its own links (depth 2) come
+            // before sitemap-only posts.
+            "/ueber-uns" => html(r#"<a href="/ueber-uns/vorstand">Vorstand</a>"#),
+            "/ueber-uns/vorstand" => html("<p>board</p>"),
             p if p.starts_with("/blog/post-") => html("<p>post</p>"),
             _ => Reply::NotFound,
         }
@@ -291,7 +295,27 @@ async fn company_fact_pages_come_before_bulk_pages() {
     crawl_site(&site, "/", s).await;
     assert_eq!(site.hits("/impressum"), 1, "{:?}", site.page_hits());
     assert_eq!(site.hits("/ueber-uns/team"), 1, "{:?}", site.page_hits());
+    assert_eq!(
+        site.hits("/ueber-uns/vorstand"),
+        1,
+        "{:?}",
+        site.page_hits()
+    );
     assert_eq!(site.total_page_hits(), 10);
+    // Home, three fact pages, three linked posts and the board page (a
+    // link at depth 2) leave two for posts only the sitemap lists.
+    let posts = (0..30)
+        .filter(|i| site.hits(&format!("/blog/post-{i}")) == 1)
+        .count();
+    assert_eq!(posts, 5, "{:?}", site.page_hits());
+    for i in 0..3 {
+        assert_eq!(
+            site.hits(&format!("/blog/post-{i}")),
+            1,
+            "{:?}",
+            site.page_hits()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
