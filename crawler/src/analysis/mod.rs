@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use cira_crds::AnalysisSection;
 use serde::{Deserialize, Serialize};
 
-use crate::extract::{Entities, PageKind, PhoneKind, Seen};
+use crate::extract::{Entities, LegalKind, PageKind, PhoneKind, Seen};
 
 /// One finished analysis section; recorded in the checkpoint when done so a
 /// resumed scan does not redo it.
@@ -454,8 +454,9 @@ fn legal(e: &Entities) -> String {
     }
     body.push_str("| Identifier | Value | Country | Registry | Source |\n|---|---|---|---|---|\n");
     for (_, l) in ranked(&e.legal, |l| &l.seen) {
-        let kind = match (l.id.kind.as_str(), l.id.scheme.as_deref()) {
-            ("vat", _) => "VAT ID".to_string(),
+        let kind = match (l.id.kind, l.id.scheme.as_deref()) {
+            (LegalKind::Vat, _) => "VAT ID".to_string(),
+            (_, Some("ein")) => "EIN".to_string(),
             (_, Some("handelsregister")) => "Commercial register".to_string(),
             (_, Some("firmenbuch")) => "Firmenbuch".to_string(),
             (_, Some("companies-house")) => "Companies House".to_string(),

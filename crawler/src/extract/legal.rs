@@ -1,6 +1,7 @@
 //! Legal identifiers: EU VAT IDs (country patterns, checksums where they
 //! are cheap), Swiss UIDs, German/Austrian register numbers (HRB 12345,
-//! FN 123456a), UK Companies House numbers, French SIREN/SIRET, Dutch KvK.
+//! FN 123456a), UK Companies House numbers, French SIREN/SIRET, Dutch KvK,
+//! US EINs.
 //!
 //! A VAT-shaped token counts only next to a VAT label (`USt-IdNr.`, `VAT`,
 //! `TVA`, `BTW`, `IVA`, ...), so product codes that happen to start with two
@@ -15,14 +16,46 @@ use serde::{Deserialize, Serialize};
 use super::literals::LiteralSet;
 use super::memo::Memo;
 
+/// What an identifier identifies. Serialised as the lower-case word
+/// (`"registration"`, `"tax"`, `"vat"`), in report.json and in checkpoints;
+/// variants are in the order of those words, so sorting is unchanged.
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LegalKind {
+    /// A company register number (Handelsregister, Companies House, SIREN…).
+    #[default]
+    Registration,
+    /// A tax number that is not a VAT ID (US EIN).
+    Tax,
+    /// A VAT ID.
+    Vat,
+}
+
+impl LegalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalKind::Registration => "registration",
+            LegalKind::Tax => "tax",
+            LegalKind::Vat => "vat",
+        }
+    }
+}
+
+impl std::fmt::Display for LegalKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One legal identifier.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LegalId {
-    /// "vat" or "registration".
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: LegalKind,
     /// Register or scheme: handelsregister, firmenbuch, companies-house,
-    /// siren, siret, kvk, uid.
+    /// siren, siret, kvk, uid, ein.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     /// Normalised value: "DE123456789", "HRB 12345 B", "12345678".
@@ -39,7 +72,7 @@ impl LegalId {
     /// A company register number.
     fn registration(scheme: &str, value: String, country: &str, authority: Option<String>) -> Self {
         Self {
-            kind: "registration".into(),
+            kind: LegalKind::Registration,
             scheme: Some(scheme.into()),
             value,
             country: Some(country.into()),
@@ -65,27 +98,73 @@ static VAT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// `HRB 12345 B`, also labelled `HRB-Nr. 12345`, `HRB Nr.: 12345`.
 static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(HR[AB])\s?(\d{1,6})(?:\s?([A-Z]{1,2})(?-u:\b))?").expect("static regex")
+    Regex::new(
+        r"(?-u:\b)(HR[AB])(?:\s?-?\s?(?:Nr|No|Nummer)\.?)?\s?:?\s?([0-9]{1,6})(?:\s?([A-Z]{1,2})(?-u:\b))?",
+    )
+    .expect("static regex")
 });
+/// A register court after its label; `AG` is the usual abbreviation of
+/// Amtsgericht ("Registergericht: AG München").
 static COURT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:Amtsgericht\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:(?:Amtsgericht|AG)\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+        .expect("static regex")
+});
+/// `AG <city>` without a court label, only where it cannot be a company
+/// form: right after or right before a register number, or at the start of
+/// a line or list item ("HRB 12345, AG Charlottenburg", "AG München HRB 1").
+static COURT_ABBREVIATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:(?-u:\b)HR[AB][^0-9]{0,12}[0-9]{1,6}(?:\s?[A-Z]{1,2}(?-u:\b))?\s*[,;]?\s*\(?|^\s*|[,;(]\s*)AG\s+([\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)(?:\s*[,;)]|\s+HR[AB]|\s*$)")
         .expect("static regex")
 });
 static FIRMENBUCH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)FN\s?(\d{4,6}\s?[a-z])(?-u:\b)").expect("static regex"));
 static COMPANIES_HOUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|(?-u:\b)CRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?\d{6,8})(?-u:\b)",
+        r"(?i)(?:company\s+(?:registration\s+)?(?:number|no\.?|nr\.?)|registered\s+in\s+(?:england(?:\s+(?:and|&)\s+wales)?|scotland|northern\s+ireland|wales)(?:\s+(?:under|with))?(?:\s+(?:company\s+)?(?:number|no\.?))?|companies\s+house\s+(?:number|no\.?)|(?-u:\b)CRN)\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)?[0-9]{6,8})(?-u:\b)",
     )
     .expect("static regex")
 });
+/// Wording that names a register number without naming the register:
+/// "Registered number", "Company Reg. No.", "Registration number". Read as
+/// Companies House only in the exact form of one (eight characters) and on
+/// a line that names no other register or tax number.
+static REGISTERED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:registered\s+(?:company\s+)?(?:number|no\.?)|company\s+reg(?:istration|\.)?\s*(?:number|no\.?)|registration\s+(?:number|no\.?))\s*[:#]?\s*((?:SC|NI|OC|SO|NC|FC|R0)[0-9]{6}|[0-9]{8})(?-u:\b)",
+    )
+    .expect("static regex")
+});
+/// Other schemes whose wording can share a line with "registration number".
+static OTHER_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:vat|tva|btw|iva|ust|mwst|kvk|koophandel|chamber|siren|siret|rcs|handelsregister|hr[ab]|firmenbuch|ein|tax|abn|acn|gst|cif|nif|uid|charity|fca|frn)(?-u:\b)",
+    )
+    .expect("static regex")
+});
+/// SIREN and SIRET, labelled by themselves or by the trade register:
+/// `RCS Paris B 812 345 676`, `R.C.S. Lyon 812 345 676`, `immatriculée au
+/// RCS de Paris sous le numéro 812 345 676`.
 static SIREN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(SIRET|SIREN|RCS(?:\s+[\p{Lu}][\p{L}\-]+){0,2})(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:\d[\s.]?){8,13}\d)(?-u:\b)",
+        r"(?i)(?-u:\b)(SIRET|SIREN|R\.?\s?C\.?\s?S\.?(?:\s+(?:de\s+|d['’]\s?)?[\p{Lu}][\p{L}\-]+){0,2})(?:\s+sous\s+le)?(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:[0-9][\s.]?){8,13}[0-9])(?-u:\b)",
     )
     .expect("static regex")
 });
+/// US Employer Identification Number: `EIN: 12-3456789`; with a wording
+/// that can only mean an EIN also written without the hyphen.
+static EIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:(?-u:\b)(?:(?-i:F?EIN)|employer\s+identification\s+(?:number|no\.?))(?:\s*(?:#|no\.?|number))?\s*[:#]?\s*([0-9]{2})-?([0-9]{7})|(?-u:\b)(?:federal\s+)?tax\s+(?:id|identification)(?:\s*(?:#|no\.?|number))?\s*[:#]?\s*([0-9]{2})-([0-9]{7}))(?-u:\b)",
+    )
+    .expect("static regex")
+});
+/// EIN prefixes the IRS has never assigned.
+const EIN_UNUSED_PREFIXES: &[&str] = &[
+    "00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96",
+    "97",
+];
 static KVK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)(?-u:\b)(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})(?-u:\b)",
@@ -95,7 +174,7 @@ static KVK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that must occur somewhere on a page before the per-line search
 /// for a scheme runs; indices are used by `from_text`.
-const GATE_WORDS: [&str; 13] = [
+const GATE_WORDS: [&str; 20] = [
     "company number",
     "company no",
     "company registration",
@@ -109,6 +188,15 @@ const GATE_WORDS: [&str; 13] = [
     "koophandel",
     "chamber of commerce",
     "handelsregister",
+    // 13..18: a register number named without its register.
+    "registered number",
+    "registered no",
+    "registered company",
+    "registration number",
+    "registration no",
+    "company reg",
+    // 19: the French trade register with dots.
+    "r.c.s",
 ];
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
 /// prefilter, a case-insensitive one walks every byte.
@@ -223,7 +311,11 @@ fn vat_id(token: &str) -> Option<LegalId> {
         let is_vat = rest.len() > 9;
         let pretty = format!("CHE-{}.{}.{}", &number[..3], &number[3..6], &number[6..9]);
         return Some(LegalId {
-            kind: if is_vat { "vat" } else { "registration" }.into(),
+            kind: if is_vat {
+                LegalKind::Vat
+            } else {
+                LegalKind::Registration
+            },
             scheme: (!is_vat).then(|| "uid".to_string()),
             value: if is_vat {
                 format!("{pretty} MWST")
@@ -246,7 +338,7 @@ fn vat_id(token: &str) -> Option<LegalId> {
         return None;
     }
     Some(LegalId {
-        kind: "vat".into(),
+        kind: LegalKind::Vat,
         scheme: None,
         value: compact.clone(),
         country: Some(country.to_string()),
@@ -255,20 +347,43 @@ fn vat_id(token: &str) -> Option<LegalId> {
 }
 
 /// schema.org `vatID`/`taxID`: trusted as a label, still format-checked.
+/// A `taxID` written as an EIN (`12-3456789`) is one.
 pub fn vat_from_structured(raw: &str) -> Option<LegalId> {
     let upper = raw.trim().to_uppercase();
-    let m = VAT.find(&upper)?;
-    vat_id(m.as_str())
+    if let Some(m) = VAT.find(&upper) {
+        return vat_id(m.as_str());
+    }
+    let (prefix, serial) = upper.split_once('-')?;
+    (prefix.len() == 2
+        && serial.len() == 7
+        && prefix.bytes().chain(serial.bytes()).all(|b| b.is_ascii_digit())
+        && !EIN_UNUSED_PREFIXES.contains(&prefix))
+    .then(|| LegalId {
+        kind: LegalKind::Tax,
+        scheme: Some("ein".into()),
+        value: upper.clone(),
+        country: Some("US".into()),
+        authority: None,
+    })
 }
 
+/// The register court named on the lines around line `i`: a labelled one
+/// first ("Registergericht: AG München"), else `AG <city>` next to a register
+/// number. "AG" is the abbreviation of Amtsgericht.
 fn court_near(lines: &[&str], i: usize) -> Option<String> {
     let lo = i.saturating_sub(2);
     let hi = (i + 3).min(lines.len());
-    for line in &lines[lo..hi] {
-        if let Some(c) = COURT.captures(line) {
+    let window = lines.get(lo..hi).unwrap_or_default();
+    for line in window {
+        for c in COURT.captures_iter(line) {
             let name = c[2].trim();
-            let name = if name.starts_with("Amtsgericht") {
+            let name = if let Some(city) = name.strip_prefix("AG ") {
+                format!("Amtsgericht {}", city.trim())
+            } else if name.starts_with("Amtsgericht") {
                 name.to_string()
+            } else if name == "AG" {
+                // "Registergericht: AG" and nothing more.
+                continue;
             } else if &c[1] == "Registergericht" {
                 format!("Amtsgericht {name}")
             } else {
@@ -277,7 +392,10 @@ fn court_near(lines: &[&str], i: usize) -> Option<String> {
             return Some(name);
         }
     }
-    None
+    window.iter().find_map(|line| {
+        let c = COURT_ABBREVIATED.captures(line)?;
+        Some(format!("Amtsgericht {}", c.get(1)?.as_str().trim()))
+    })
 }
 
 /// Identifiers written in visible text.
@@ -297,8 +415,13 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
         hr: text.contains("HRA") || text.contains("HRB"),
         fn_: text.contains("FN"),
         ch: any(0..5) || text.contains("CRN"),
-        fr: any(5..8),
+        fr: any(5..8) || seen[19],
         kvk: any(8..13),
+        reg: any(13..19),
+        ein: text.contains("EIN") || {
+            let lower = text.to_ascii_lowercase();
+            lower.contains("employer identification") || lower.contains("tax id")
+        },
     };
     if !gates.any() {
         return out;
@@ -316,7 +439,7 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
             let (memo, key) = &mut *m;
             key.clear();
             for g in [
-                gates.vat, gates.hr, gates.fn_, gates.ch, gates.fr, gates.kvk,
+                gates.vat, gates.hr, gates.fn_, gates.ch, gates.fr, gates.kvk, gates.reg, gates.ein,
             ] {
                 key.push(if g { '1' } else { '0' });
             }
@@ -357,11 +480,14 @@ struct Gates {
     ch: bool,
     fr: bool,
     kvk: bool,
+    /// "Registered number" and the like (Companies House, see `line_ids`).
+    reg: bool,
+    ein: bool,
 }
 
 impl Gates {
     fn any(self) -> bool {
-        self.vat || self.hr || self.fn_ || self.ch || self.fr || self.kvk
+        self.vat || self.hr || self.fn_ || self.ch || self.fr || self.kvk || self.reg || self.ein
     }
 }
 
@@ -384,9 +510,11 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         ch: gate_ch,
         fr: gate_fr,
         kvk: gate_kvk,
+        reg: gate_reg,
+        ein: gate_ein,
     } = gates;
     // Literal gates keep the identifier regexes off ordinary prose.
-    let lower = if gate_ch || gate_fr || gate_kvk {
+    let lower = if gate_ch || gate_fr || gate_kvk || gate_reg || gate_ein {
         line.to_lowercase()
     } else {
         String::new()
@@ -456,7 +584,31 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         };
         out.push(LegalId::registration("companies-house", value, "GB", None));
     }
-    let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs")) {
+    if gate_reg && out.iter().all(|id| id.scheme.as_deref() != Some("companies-house")) && has("regist")
+    {
+        for c in REGISTERED_NUMBER.captures_iter(line) {
+            let (Some(whole), Some(number)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            // "VAT registration number", "Charity registration no.": the
+            // words of the same clause before the label name the register.
+            let before = &line[..whole.start()];
+            let clause = before
+                .rfind(['.', ';', ',', '|', ':', '·', '–'])
+                .map_or(before, |at| &before[at..]);
+            if OTHER_SCHEME.is_match(clause) {
+                continue;
+            }
+            out.push(LegalId::registration(
+                "companies-house",
+                number.as_str().to_uppercase(),
+                "GB",
+                None,
+            ));
+        }
+    }
+    let siren: Vec<regex::Captures<'_>> =
+        if gate_fr && (has("sire") || has("rcs") || has("r.c.s")) {
         SIREN.captures_iter(line).collect()
     } else {
         Vec::new()
@@ -473,11 +625,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         if !luhn(&digits) {
             continue;
         }
-        let authority = label
-            .to_uppercase()
-            .starts_with("RCS")
-            .then(|| label.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|a| a.len() > 3);
+        let authority = rcs_authority(&label);
         out.push(LegalId::registration(scheme, d, "FR", authority));
     }
     let kvk: Vec<regex::Captures<'_>> = if gate_kvk
@@ -494,7 +642,52 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
     for c in kvk {
         out.push(LegalId::registration("kvk", c[1].to_string(), "NL", None));
     }
+    let ein: Vec<regex::Captures<'_>> = if gate_ein
+        && (line.contains("EIN") || has("employer identification") || has("tax id"))
+    {
+        EIN.captures_iter(line).collect()
+    } else {
+        Vec::new()
+    };
+    for c in ein {
+        let (Some(prefix), Some(serial)) = (c.get(1).or(c.get(3)), c.get(2).or(c.get(4))) else {
+            continue;
+        };
+        if EIN_UNUSED_PREFIXES.contains(&prefix.as_str()) {
+            continue;
+        }
+        out.push(LegalId {
+            kind: LegalKind::Tax,
+            scheme: Some("ein".into()),
+            value: format!("{}-{}", prefix.as_str(), serial.as_str()),
+            country: Some("US".into()),
+            authority: None,
+        });
+    }
     out
+}
+
+/// "RCS Paris" from the label of a SIREN match ("R.C.S. de Paris"); `None`
+/// for a SIREN/SIRET label or a register without its city.
+fn rcs_authority(label: &str) -> Option<String> {
+    let mut words = label.split_whitespace();
+    let first = words.next()?;
+    if !first.starts_with(['R', 'r']) {
+        return None;
+    }
+    let mut city = Vec::new();
+    for w in words {
+        let w = w
+            .strip_prefix("d'")
+            .or_else(|| w.strip_prefix("d’"))
+            .unwrap_or(w);
+        // Only capitalised words: "de", "sous" and the like are not the city.
+        if w.chars().next().is_some_and(char::is_uppercase) {
+            city.push(w);
+        }
+    }
+    // "R.C.S." with its city glued on ("R.C.S.Paris") is rare enough to miss.
+    (!city.is_empty()).then(|| format!("RCS {}", city.join(" ")))
 }
 
 /// Drops repeats within one page.

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::SectionResult;
-use crate::extract::{Address, Entities, PhoneKind, Seen};
+use crate::extract::{Address, Entities, LegalKind, PhoneKind, Seen};
 use crate::skip::SkipKind;
 
 /// The report format this build writes.
@@ -66,6 +66,9 @@ impl From<&Seen> for Sourced {
 #[serde(rename_all = "camelCase")]
 pub struct EmailItem {
     pub value: String,
+    /// On the company's own registrable domain (the seed's) or a subdomain
+    /// of it; false for a web agency or a freemail address.
+    pub own_domain: bool,
     #[serde(flatten)]
     pub seen: Sourced,
 }
@@ -151,9 +154,9 @@ pub struct AddressItem {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct LegalItem {
-    /// "vat" or "registration".
+    /// "registration", "tax" or "vat".
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: LegalKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     pub value: String,
@@ -259,6 +262,9 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
 impl Report {
     pub fn build(meta: &ReportMeta, entities: &Entities, sections: &[SectionResult]) -> Report {
         let e = entities;
+        let own = url::Url::parse(&meta.url)
+            .ok()
+            .and_then(|u| u.host_str().map(crate::scope::registrable_domain));
         let mut external_links = meta.external_links.clone();
         external_links.sort();
         external_links.dedup();
@@ -315,6 +321,10 @@ impl Report {
                     .iter()
                     .map(|(v, s)| EmailItem {
                         value: v.clone(),
+                        own_domain: own.as_deref().is_some_and(|own| {
+                            v.rsplit_once('@')
+                                .is_some_and(|(_, domain)| crate::extract::on_domain(domain, own))
+                        }),
                         seen: s.into(),
                     })
                     .collect(),
@@ -373,7 +383,7 @@ impl Report {
                     .legal
                     .values()
                     .map(|l| LegalItem {
-                        kind: l.id.kind.clone(),
+                        kind: l.id.kind,
                         scheme: l.id.scheme.clone(),
                         value: l.id.value.clone(),
                         country: l.id.country.clone(),

@@ -11,7 +11,7 @@ fn ids(
         .values()
         .map(|l| {
             (
-                l.id.kind.clone(),
+                l.id.kind.to_string(),
                 l.id.scheme.clone(),
                 l.id.value.clone(),
                 l.id.country.clone(),
@@ -111,7 +111,7 @@ fn other_schemes_and_structured_vat() {
         .extract(&page)
         .legal
         .into_iter()
-        .map(|l| (l.scheme.unwrap_or_else(|| l.kind.clone()), l.value))
+        .map(|l| (l.scheme.unwrap_or_else(|| l.kind.to_string()), l.value))
         .collect();
     assert_eq!(
         got,
@@ -123,4 +123,194 @@ fn other_schemes_and_structured_vat() {
         ],
         "CHE-111.222.333 fails the UID checksum; the SIREN fails Luhn"
     );
+}
+
+/// Identifiers of one page as (type, scheme, value, authority).
+fn page_ids(url: &str, html: &str) -> Vec<(String, String, String, Option<String>)> {
+    let page = page_from_html(url, 1, html, &[]);
+    let seed = format!("{}/", url.split('/').take(3).collect::<Vec<_>>().join("/"));
+    extractor(&seed, "Acme")
+        .extract(&page)
+        .legal
+        .into_iter()
+        .map(|l| {
+            (
+                l.kind.to_string(),
+                l.scheme.unwrap_or_default(),
+                l.value,
+                l.authority,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn german_register_court_abbreviated_and_numbered_label() {
+    // The shapes of WordPress Impressum plugins and hand-written imprints.
+    for (html, want_value, want_court) in [
+        (
+            "<p>Registergericht: AG München<br>Registernummer: HRB 123456</p>",
+            "HRB 123456",
+            "Amtsgericht München",
+        ),
+        (
+            "<p>HRB-Nr.: 98765<br>Registergericht: AG Charlottenburg</p>",
+            "HRB 98765",
+            "Amtsgericht Charlottenburg",
+        ),
+        (
+            "<p>Eingetragen im Handelsregister, HRB 4711 B, AG Charlottenburg</p>",
+            "HRB 4711 B",
+            "Amtsgericht Charlottenburg",
+        ),
+        (
+            "<ul><li>AG Frankfurt am Main HRA 3344</li></ul>",
+            "HRA 3344",
+            "Amtsgericht Frankfurt am Main",
+        ),
+        (
+            "<p>HRB Nr. 2233 (Amtsgericht Köln)</p>",
+            "HRB 2233",
+            "Amtsgericht Köln",
+        ),
+    ] {
+        let got = page_ids("https://acme.de/impressum", html);
+        assert_eq!(
+            got,
+            vec![(
+                "registration".to_string(),
+                "handelsregister".to_string(),
+                want_value.to_string(),
+                Some(want_court.to_string())
+            )],
+            "{html}"
+        );
+    }
+    // A company form "AG" before a city is not a court; "HRB-Adapter" no number.
+    let got = page_ids(
+        "https://acme.de/impressum",
+        "<p>Muster AG München</p><p>Artikel HRB-Adapter 2000</p><p>HRB 5566</p>",
+    );
+    assert_eq!(
+        got,
+        vec![(s("registration"), s("handelsregister"), s("HRB 5566"), None)]
+    );
+}
+
+#[test]
+fn uk_register_number_wordings() {
+    for (line, want) in [
+        ("Registered number: 08123456", "08123456"),
+        ("Company Reg. No. 08123456", "08123456"),
+        ("Company Reg No: SC123456", "SC123456"),
+        ("Registration number 08123456", "08123456"),
+        ("Registered in England and Wales. Registered number: 01234567. VAT No. GB123456782", "01234567"),
+        ("Registered Company No. 07654321", "07654321"),
+    ] {
+        let got = page_ids(
+            "https://acme.co.uk/legal",
+            &format!("<footer><p>Acme Ltd. {line}</p></footer>"),
+        );
+        let regs: Vec<_> = got
+            .iter()
+            .filter(|(k, ..)| k == "registration")
+            .map(|(_, scheme, v, _)| (scheme.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(regs, vec![("companies-house", want)], "{line}");
+    }
+    // Another register's number, or not the shape of a Companies House number.
+    for line in [
+        "VAT registration number 12345678",
+        "Charity registration no. 12345678",
+        "KvK registration number 12345678",
+        "Registration number 1234567",
+        "Registration number 123456789",
+    ] {
+        let got = page_ids(
+            "https://acme.co.uk/legal",
+            &format!("<p>Acme Ltd. {line}</p>"),
+        );
+        assert!(
+            got.iter().all(|(_, scheme, ..)| scheme != "companies-house"),
+            "{line}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn french_rcs_with_dots_and_prose() {
+    for (html, want_authority) in [
+        ("<p>R.C.S. Lyon 812 345 676</p>", "RCS Lyon"),
+        ("<p>R.C.S. Paris B 812 345 676</p>", "RCS Paris"),
+        (
+            "<p>Société immatriculée au RCS de Paris sous le numéro 812 345 676</p>",
+            "RCS Paris",
+        ),
+    ] {
+        let got = page_ids("https://acme.fr/mentions-legales", html);
+        assert_eq!(
+            got,
+            vec![(
+                s("registration"),
+                s("siren"),
+                s("812345676"),
+                Some(s(want_authority))
+            )],
+            "{html}"
+        );
+    }
+}
+
+#[test]
+fn us_employer_identification_number_is_a_tax_id() {
+    for html in [
+        "<p>Acme Inc. · EIN: 12-3456789</p>",
+        "<p>Federal Tax ID: 12-3456789</p>",
+        "<p>Employer Identification Number 123456789</p>",
+        "<p>FEIN #12-3456789</p>",
+    ] {
+        let got = page_ids("https://acme.com/legal", html);
+        assert_eq!(
+            got,
+            vec![(s("tax"), s("ein"), s("12-3456789"), None)],
+            "{html}"
+        );
+    }
+    for html in [
+        // A prefix the IRS never assigns, a German "ein", a bare number.
+        "<p>EIN: 07-1234567</p>",
+        "<p>Das ist ein 12-3456789 Artikel</p>",
+        "<p>Tax ID 123456789</p>",
+    ] {
+        assert!(
+            page_ids("https://acme.com/legal", html).is_empty(),
+            "{html}"
+        );
+    }
+    // schema.org taxID in the EIN form.
+    let html = r#"<script type="application/ld+json">{"@type":"Organization","name":"Acme","taxID":"12-3456789"}</script>"#;
+    assert_eq!(
+        page_ids("https://acme.com/", html),
+        vec![(s("tax"), s("ein"), s("12-3456789"), None)]
+    );
+}
+
+#[test]
+fn legal_type_serialises_as_a_stable_word() {
+    use cira_crawler::extract::{LegalId, LegalKind};
+    for (kind, word) in [
+        (LegalKind::Registration, "registration"),
+        (LegalKind::Tax, "tax"),
+        (LegalKind::Vat, "vat"),
+    ] {
+        let id = LegalId {
+            kind,
+            value: "x".into(),
+            ..LegalId::default()
+        };
+        let json = serde_json::to_value(&id).unwrap();
+        assert_eq!(json["type"], word);
+        let back: LegalId = serde_json::from_value(json).unwrap();
+        assert_eq!(back.kind, kind);
+    }
 }
