@@ -207,8 +207,19 @@ const PLACEHOLDER_LOCALS: &[&str] = &[
     "jane.doe",
 ];
 
+/// Whether `domain` is `own` (a registrable domain) or one of its subdomains.
+pub fn on_domain(domain: &str, own: &str) -> bool {
+    !own.is_empty()
+        && domain.len() >= own.len()
+        && domain[domain.len() - own.len()..].eq_ignore_ascii_case(own)
+        && (domain.len() == own.len() || domain.as_bytes()[domain.len() - own.len() - 1] == b'.')
+}
+
 /// Lower-cases and validates a candidate; pushes it if it is a real address.
-pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
+/// `own` is the company's registrable domain: an address on it counts even
+/// when that domain is on the placeholder list (`company.com`, `test.com`
+/// and `sentry.io` are real companies).
+pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
     let candidate = raw
         .trim()
         .trim_start_matches("mailto:")
@@ -232,10 +243,8 @@ pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
     if FILE_TLDS.contains(&tld) || !tld.chars().all(|c| c.is_ascii_alphabetic()) {
         return;
     }
-    if PLACEHOLDER_DOMAINS
-        .iter()
-        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
-    {
+    let own_domain = own.is_some_and(|own| on_domain(domain, own));
+    if !own_domain && PLACEHOLDER_DOMAINS.iter().any(|d| on_domain(domain, d)) {
         return;
     }
     // Retina image names such as "hero@2x.webp" have a numeric "domain".
@@ -251,17 +260,14 @@ pub fn push_candidate(raw: &str, out: &mut BTreeSet<String>) {
 
 /// Addresses in visible text, plain and obfuscated. `host` is the page's
 /// host: a spelled-out address must name its registrable domain unless
-/// written in capitals.
-pub fn from_text(text: &str, host: Option<&str>, out: &mut BTreeSet<String>) {
+/// written in capitals. `own` as for [`push_candidate`].
+pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BTreeSet<String>) {
     if text.contains('@') {
         for m in EMAIL.find_iter(text) {
-            // An address glued to a preceding word char is a fragment of
-            // something else (a URL path, a handle).
-            let before = text[..m.start()].chars().next_back();
-            if before.is_some_and(|c| c == '/' || c == ':') {
+            if in_url(&text[..m.start()]) {
                 continue;
             }
-            push_candidate(m.as_str(), out);
+            push_candidate(m.as_str(), own, out);
         }
     }
     let lower = text.to_ascii_lowercase();
@@ -284,7 +290,7 @@ pub fn from_text(text: &str, host: Option<&str>, out: &mut BTreeSet<String>) {
                 &domain,
                 site.as_deref(),
             ) {
-                push_candidate(&format!("{}@{}", local.as_str(), domain), out);
+                push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
             }
         }
     }
@@ -294,7 +300,7 @@ pub fn from_text(text: &str, host: Option<&str>, out: &mut BTreeSet<String>) {
                 continue;
             };
             let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
-            push_candidate(&format!("{}@{}", local.as_str(), domain), out);
+            push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
         }
     }
 }
@@ -319,7 +325,7 @@ pub fn decode_cloudflare(hex: &str) -> Option<String> {
 
 /// A `mailto:` link (query and multiple recipients handled), or a
 /// Cloudflare `email-protection#hex` link.
-pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
+pub fn from_href(href: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
     let href = href.trim();
     // The `#` test is a memchr; it keeps the substring search off the many
     // links without a fragment.
@@ -333,7 +339,7 @@ pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
                 .strip_prefix("mailto:")
                 .unwrap_or(&decoded)
                 .to_string();
-            push_candidate(&decoded, out);
+            push_candidate(&decoded, own, out);
         }
         return;
     }
@@ -347,7 +353,23 @@ pub fn from_href(href: &str, out: &mut BTreeSet<String>) {
     let addresses = rest.split('?').next().unwrap_or("");
     let decoded = percent_decode(addresses);
     for a in decoded.split([',', ';']) {
-        push_candidate(a, out);
+        push_candidate(a, own, out);
+    }
+}
+
+/// Whether an address starting after `before` is part of a URL: glued to a
+/// path (`/@user`) or the user part of `scheme://user:pass@host`. A label
+/// glued on with a colon (`E-Mail:info@…`, `mailto:info@…`) is not.
+fn in_url(before: &str) -> bool {
+    match before.chars().next_back() {
+        Some('/') => true,
+        Some(':') => {
+            let token = before
+                .rfind(char::is_whitespace)
+                .map_or(before, |at| &before[at..]);
+            token.contains("//")
+        }
+        _ => false,
     }
 }
 
@@ -368,7 +390,7 @@ mod tests {
 
     fn found_on(text: &str, host: Option<&str>) -> Vec<String> {
         let mut out = BTreeSet::new();
-        from_text(text, host, &mut out);
+        from_text(text, host, None, &mut out);
         out.into_iter().collect()
     }
 
@@ -431,7 +453,7 @@ mod tests {
             .collect();
         assert_eq!(decode_cloudflare(&hex).as_deref(), Some("info@acme.test"));
         let mut out = BTreeSet::new();
-        from_href(&format!("/cdn-cgi/l/email-protection#{hex}"), &mut out);
+        from_href(&format!("/cdn-cgi/l/email-protection#{hex}"), None, &mut out);
         assert_eq!(out.into_iter().collect::<Vec<_>>(), ["info@acme.test"]);
         // Broken input: odd length, not hex, too short.
         assert_eq!(decode_cloudflare("abc"), None);
@@ -439,15 +461,15 @@ mod tests {
         assert_eq!(decode_cloudflare("42"), None);
         // A look-alike path elsewhere is not decoded.
         let mut out = BTreeSet::new();
-        from_href(&format!("/blog/email-protection#{hex}"), &mut out);
+        from_href(&format!("/blog/email-protection#{hex}"), None, &mut out);
         assert!(out.is_empty());
     }
 
     #[test]
     fn mailto() {
         let mut out = BTreeSet::new();
-        from_href("mailto:Sales@Acme.com?subject=Hi", &mut out);
-        from_href("MAILTO:a@acme.com,b@acme.com", &mut out);
+        from_href("mailto:Sales@Acme.com?subject=Hi", None, &mut out);
+        from_href("MAILTO:a@acme.com,b@acme.com", None, &mut out);
         assert_eq!(
             out.into_iter().collect::<Vec<_>>(),
             vec!["a@acme.com", "b@acme.com", "sales@acme.com"]
