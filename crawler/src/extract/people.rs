@@ -15,11 +15,23 @@ use scraper::{Html, Selector};
 use super::Person;
 
 /// Job title vocabulary, several languages. Matched as whole words,
-/// case-insensitively (acronyms in upper case only, see `ACRONYMS`).
+/// case-insensitively (acronyms in upper case only, see `ACRONYMS`). Only
+/// nouns whose plural is itself a title ("Directors", "Founders") take an
+/// "s": "leads", "heads", "chairs" and "engineers" are the verbs of a bio
+/// sentence.
 static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer|geschäftsführer(?:in)?|geschäftsführung|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?)?|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in)?|aufsichtsrat(?:svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente)s?\b",
-    )
+    Regex::new(concat!(
+        r"(?i)\b(?:",
+        // Plural forms that are titles.
+        r"(?:director|founder|co-?founder|managing\s+director|manager|officer|owner|executive|board\s+member|advisor|adviser|managing\s+partner|vice[\s\-]president|president)s",
+        // English.
+        r"|chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer",
+        // German, with the gendered forms written out or in parentheses.
+        r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
+        // French, Spanish, Dutch, Italian.
+        r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente",
+        r")\b",
+    ))
     .expect("static regex")
 });
 static ACRONYMS: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,8 +42,13 @@ static ACRONYMS: LazyLock<Regex> = LazyLock::new(|| {
 /// "Title: Name[, Name] [und|and|et Name]" — imprint style; a name may
 /// carry its own title in parentheses ("Dr. Anna Becker (Geschäftsführerin)").
 static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<title>[\p{L}\s\-/()]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&()]+)$")
+    Regex::new(r"^(?P<title>[\p{L}\s\-/()*]+?)\s*:\s*(?P<names>[\p{Lu}][\p{L}\s.,'\-&()]+)$")
         .expect("static regex")
+});
+/// German gender forms written with a colon, underscore or star
+/// ("Geschäftsführer:in"): the colon is not a label's.
+static GENDER_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\p{Ll})[:_*](in|innen)\b").expect("static regex")
 });
 /// "Name (Title)" inside a labelled list.
 static NAME_WITH_OWN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -216,8 +233,76 @@ const PARTICLES: &[&str] = &[
     "von", "van", "de", "der", "den", "da", "di", "du", "le", "la", "zu", "del", "dos", "ter",
 ];
 
+/// Certifications and degrees written in capitals after a name.
+const CAPS_SUFFIXES: &[&str] = &[
+    "MBA", "CPA", "CFA", "PMP", "ACCA", "FCCA", "ACA", "FCA", "CIPP", "PE", "RA", "StB", "WP",
+];
+
+/// Courtesy and academic prefixes beyond the list: abbreviations of two or
+/// more letters ending in a dot ("med.", "rer.", "nat.", "Dipl.-Ing.",
+/// "Univ.-Prof.", "h.c."), and parenthesised qualifiers ("(FH)", "(TU)").
+/// A first name never ends in a dot unless it is an initial ("J.").
+fn is_prefix_word(w: &str) -> bool {
+    let lower = w.to_lowercase();
+    if NAME_PREFIXES.contains(&lower.as_str()) {
+        return true;
+    }
+    if w.starts_with('(') && w.ends_with(')') {
+        return true;
+    }
+    w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+}
+
+/// Degrees and certifications after a name: the list, dotted abbreviations
+/// ("Ph.D.", "Dipl.-Ing."), capitals ("MBA") and parenthesised ones.
+fn is_suffix_word(w: &str) -> bool {
+    let lower = w.to_lowercase();
+    NAME_SUFFIXES.contains(&lower.as_str())
+        || CAPS_SUFFIXES.contains(&w)
+        || (w.starts_with('(') && w.ends_with(')'))
+        || (w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+}
+
+/// Words in capitals that are headings, not names, once title-cased.
+const COMMON_CAPS_WORDS: &[&str] = &[
+    "what", "who", "how", "why", "we", "do", "are", "is", "get", "in", "touch", "to", "for", "of",
+    "with", "your", "my", "learn", "see", "more", "sign", "up", "log", "now", "free", "start",
+    "started", "here", "one", "by", "on", "at", "from", "wir", "sind", "ist", "was", "wie", "zum",
+    "für", "mit", "der", "die", "das", "jetzt", "nous", "qui", "sommes", "pour", "avec", "les",
+];
+
+/// "JEAN-PIERRE" as "Jean-Pierre", "O'NEIL" as "O'Neil".
+fn title_case(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut start = true;
+    for c in word.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = matches!(c, '-' | '\'' | '’');
+    }
+    out
+}
+
+/// A word of two or more letters, all of them capitals.
+fn is_all_caps(w: &str) -> bool {
+    let mut letters = 0;
+    for c in w.chars() {
+        if c.is_alphabetic() {
+            if !c.is_uppercase() {
+                return false;
+            }
+            letters += 1;
+        }
+    }
+    letters >= 2
+}
+
 /// Strips courtesy and academic prefixes; returns the bare name if it looks
-/// like a person's name (2-4 capitalised words, particles allowed).
+/// like a person's name (2-4 capitalised words, particles allowed). Names
+/// written in capitals ("JANE DOE", "Jean DUPONT") come back title-cased.
 pub fn clean_name(raw: &str) -> Option<String> {
     // "Label: value" is a labelled line, never a bare name.
     if raw.trim_end().trim_end_matches(':').contains(':') {
@@ -228,34 +313,52 @@ pub fn clean_name(raw: &str) -> Option<String> {
         .map(|w| w.trim_matches(|c: char| c == ',' || c == ';' || c == ':'))
         .filter(|w| !w.is_empty())
         .collect();
-    while words
-        .first()
-        .is_some_and(|w| NAME_PREFIXES.contains(&w.to_lowercase().as_str()))
-    {
+    while words.first().is_some_and(|w| is_prefix_word(w)) {
         words.remove(0);
     }
-    while words.len() > 2
-        && words
-            .last()
-            .is_some_and(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()))
-    {
+    while words.len() > 2 && words.last().is_some_and(|w| is_suffix_word(w)) {
         words.pop();
     }
-    if words
-        .iter()
-        .any(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()))
-    {
+    if words.iter().any(|w| {
+        NAME_SUFFIXES.contains(&w.to_lowercase().as_str()) || CAPS_SUFFIXES.contains(w)
+    }) {
         return None;
     }
     let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
         return None;
     }
+    let caps = words.iter().filter(|w| is_all_caps(w)).count();
+    let all_caps = caps == words.len();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
     for w in &words {
         if PARTICLES.contains(w) {
+            out.push((*w).to_string());
             continue;
         }
-        let mut chars = w.chars();
+        let lower = w.to_lowercase();
+        if NOT_NAME_WORDS.contains(&lower.as_str()) {
+            return None;
+        }
+        let word = if is_all_caps(w) {
+            // Capitals: the whole name ("JANE DOE"), or a surname in the
+            // French way ("Jean DUPONT"); anything else is a heading or an
+            // acronym. Particles in capitals ("VON") are particles.
+            if all_caps && COMMON_CAPS_WORDS.contains(&lower.as_str()) {
+                return None;
+            }
+            if !all_caps && (caps > 1 || ACRONYMS.is_match(w)) {
+                return None;
+            }
+            if PARTICLES.contains(&lower.as_str()) {
+                out.push(lower);
+                continue;
+            }
+            title_case(w)
+        } else {
+            (*w).to_string()
+        };
+        let mut chars = word.chars();
         let first = chars.next()?;
         if !first.is_uppercase() {
             return None;
@@ -271,16 +374,10 @@ pub fn clean_name(raw: &str) -> Option<String> {
         {
             return None;
         }
-        // ALL CAPS words are headings or acronyms, not names.
-        if rest.len() > 1 && rest.iter().all(|c| c.is_uppercase()) {
-            return None;
-        }
-        if NOT_NAME_WORDS.contains(&w.to_lowercase().as_str()) {
-            return None;
-        }
+        out.push(word);
     }
-    let name = words.join(" ");
-    if is_title(&name) {
+    let name = out.join(" ");
+    if is_title(&name) || (all_caps && ACRONYMS.is_match(&words.join(" "))) {
         return None;
     }
     Some(name)
@@ -303,8 +400,35 @@ pub fn is_title(s: &str) -> bool {
     TITLE_WORDS.is_match(s) || ACRONYMS.is_match(s)
 }
 
+/// Words of a sentence (pronouns, auxiliaries), never of a job title: a
+/// line with one is a bio, and a name is never paired with it.
+const SENTENCE_WORDS: &[&str] = &[
+    "he", "she", "they", "we", "i", "you", "his", "her", "hers", "their", "our", "my", "its", "is",
+    "are", "was", "were", "has", "have", "had", "joined", "joins", "brings", "will", "would", "can",
+    "since", "years", "who", "er", "sie", "ist", "war", "hat", "wird", "seit", "uns", "unser",
+    "unsere", "ihr", "ihre", "sein", "seine", "il", "elle", "ils", "elles", "est", "était", "sont",
+    "notre", "nos", "depuis", "hij", "zij", "heeft", "lui", "lei",
+];
+
+/// Whether a line reads as a sentence rather than a label: a pronoun or an
+/// auxiliary, or a full stop, question or exclamation mark after several
+/// words.
+fn is_sentence(t: &str) -> bool {
+    let words = t.split_whitespace().count();
+    let t = t.trim_end();
+    if (t.ends_with('.') && words >= 4) || t.ends_with('?') || t.ends_with('!') {
+        return true;
+    }
+    t.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .any(|w| SENTENCE_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
 /// A plausible title line: short, contains a title word, no sentence.
 fn title_line(s: &str) -> Option<String> {
+    if is_sentence(s) {
+        return None;
+    }
     let t = s.trim().trim_end_matches(['.', ',', ';']);
     let words = t.split_whitespace().count();
     if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
@@ -343,13 +467,65 @@ fn split_names(s: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// People from the visible text of a team-like page.
-pub fn from_text(text: &str) -> Vec<Person> {
-    let lines: Vec<&str> = text
+/// Words that start a title written after a name without a separator
+/// ("Jane Doe Senior Engineer"), besides the title words themselves.
+const TITLE_STARTS: &[&str] = &[
+    "senior", "junior", "head", "chief", "vice", "deputy", "assistant", "associate", "general",
+    "executive", "managing", "technical", "technischer", "technische", "kaufmännischer",
+    "kaufmännische", "leitender", "leitende", "stellvertretender", "stellvertretende",
+];
+
+/// "Jane Doe CEO", "Max Mustermann Geschäftsführer": a name followed by a
+/// title with no separator. Only when exactly one split works, and the
+/// title part starts with a title word.
+fn name_then_title(line: &str) -> Option<Person> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 3 || words.len() > 12 {
+        return None;
+    }
+    let mut found = None;
+    for k in 2..=4.min(words.len() - 1) {
+        let title = words[k..].join(" ");
+        let first = words[k].trim_matches(|c: char| !c.is_alphanumeric());
+        let starts = ACRONYMS.find(&title).is_some_and(|m| m.start() == 0)
+            || TITLE_WORDS.find(&title).is_some_and(|m| m.start() == 0)
+            || TITLE_STARTS.contains(&first.to_lowercase().as_str());
+        // "Lisa Berg Senior" is not a name with "Engineer" after it.
+        if !starts
+            || words[..k]
+                .iter()
+                .any(|w| TITLE_STARTS.contains(&w.to_lowercase().as_str()))
+        {
+            continue;
+        }
+        let (Some(name), Some(title)) = (clean_name(&words[..k].join(" ")), title_line(&title))
+        else {
+            continue;
+        };
+        if found.is_some() {
+            return None;
+        }
+        found = Some(person(name, title));
+    }
+    found
+}
+
+/// People from the visible text of a team-like page; `headings` are the
+/// page's h1-h3 (level, text), which tell sections from cards.
+pub fn from_text(text: &str, headings: &[(u8, String)]) -> Vec<Person> {
+    let normalised: Vec<std::borrow::Cow<'_, str>> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
+        .map(|l| {
+            if l.contains(['*', ':', '_']) {
+                GENDER_MARK.replace_all(l, "$1*$2")
+            } else {
+                std::borrow::Cow::Borrowed(l)
+            }
+        })
         .collect();
+    let lines: Vec<&str> = normalised.iter().map(|l| l.as_ref()).collect();
     let mut out = Vec::new();
     let mut used = vec![false; lines.len()];
     for i in 0..lines.len() {
@@ -395,35 +571,197 @@ pub fn from_text(text: &str) -> Vec<Person> {
                 continue;
             }
         }
+        if let Some(p) = name_then_title(line) {
+            out.push(p);
+            used[i] = true;
+        }
     }
-    // Cards: a name line next to a title line.
-    for i in 0..lines.len() {
+    cards(&lines, headings, &mut used, &mut out);
+    out
+}
+
+/// Cards: a name line next to a title line. A card lists its name and
+/// title in one order, the same for every card of a page. That order is
+/// read from the names with a title on one side only: firmly where that
+/// title cannot be another card's (no unpaired name on its far side),
+/// else by majority, else from the names being headings (a heading's
+/// content follows it). A title line that could be the next card's goes to
+/// a name only in that order, and a name with titles on both sides takes
+/// the one the order says. Without an order such names stay unpaired: a
+/// name paired with another card's title is worse than a miss. Section
+/// headings (h1, h2, or a team heading) are never a card's title.
+fn cards(lines: &[&str], headings: &[(u8, String)], used: &mut [bool], out: &mut Vec<Person>) {
+    let heading_level = |line: &str| {
+        headings
+            .iter()
+            .find(|(_, h)| h.trim() == line)
+            .map(|(level, _)| *level)
+    };
+    let not_title: Vec<bool> = lines
+        .iter()
+        .map(|l| match heading_level(l) {
+            Some(level) => level <= 2 || is_team_heading(l),
+            None => false,
+        })
+        .collect();
+    let title_at = |used: &[bool], j: usize| -> Option<String> {
+        if used.get(j).copied().unwrap_or(true) || not_title.get(j).copied().unwrap_or(true) {
+            return None;
+        }
+        let line = lines.get(j)?;
+        let t = title_line(line)?;
+        // A name line is not a title line (two names in a row).
+        clean_name(line).is_none().then_some(t)
+    };
+    let is_name: Vec<bool> = lines.iter().map(|l| clean_name(l).is_some()).collect();
+    let names: Vec<(usize, String)> = (0..lines.len())
+        .filter(|&i| !used[i])
+        .filter_map(|i| clean_name(lines[i]).map(|n| (i, n)))
+        .collect();
+    #[derive(PartialEq, Clone, Copy)]
+    enum Side {
+        Before,
+        After,
+    }
+    // The title line on one side of a name, and whether an unpaired name on
+    // its far side could own it instead.
+    let side = |used: &[bool], i: usize, side: Side| -> Option<(String, usize, bool)> {
+        let (j, far) = match side {
+            Side::After => (i + 1, i.checked_add(2)),
+            Side::Before => (i.checked_sub(1)?, i.checked_sub(2)),
+        };
+        let t = title_at(used, j)?;
+        let contested = far.is_some_and(|f| {
+            is_name.get(f).copied().unwrap_or(false) && !used.get(f).copied().unwrap_or(true)
+        });
+        Some((t, j, contested))
+    };
+    // Votes: [firm, weak] for after and before.
+    let (mut after, mut before) = ([0, 0], [0, 0]);
+    for (i, _) in &names {
+        match (side(used, *i, Side::Before), side(used, *i, Side::After)) {
+            (None, Some((_, _, contested))) => after[usize::from(contested)] += 1,
+            (Some((_, _, contested)), None) => before[usize::from(contested)] += 1,
+            _ => {}
+        }
+    }
+    let majority = |a: i32, b: i32| match a.cmp(&b) {
+        std::cmp::Ordering::Greater => Some(Side::After),
+        std::cmp::Ordering::Less => Some(Side::Before),
+        std::cmp::Ordering::Equal => None,
+    };
+    let name_headings = names
+        .iter()
+        .filter(|(i, _)| heading_level(lines[*i]).is_some())
+        .count();
+    let order = if after[0] + before[0] > 0 {
+        majority(after[0], before[0])
+    } else if after[1] + before[1] > 0 && after[1] != before[1] {
+        majority(after[1], before[1])
+    } else if !names.is_empty() && name_headings * 2 > names.len() {
+        Some(Side::After)
+    } else {
+        None
+    };
+    for (i, name) in names {
         if used[i] {
             continue;
         }
-        let Some(name) = clean_name(lines[i]) else {
-            continue;
-        };
-        let next = lines
-            .get(i + 1)
-            .filter(|_| !used.get(i + 1).copied().unwrap_or(true));
-        let prev = i
-            .checked_sub(1)
-            .filter(|&p| !used[p])
-            .and_then(|p| lines.get(p));
-        let title = next
-            .and_then(|l| title_line(l).map(|t| (t, i + 1)))
-            .or_else(|| prev.and_then(|l| title_line(l).map(|t| (t, i - 1))));
-        if let Some((t, j)) = title {
-            // The title line must not itself be a name (two names in a row).
-            if clean_name(lines[j]).is_none() {
-                out.push(person(name, t));
-                used[i] = true;
-                used[j] = true;
+        let b = side(used, i, Side::Before).map(|(t, j, c)| (t, j, c, Side::Before));
+        let a = side(used, i, Side::After).map(|(t, j, c)| (t, j, c, Side::After));
+        let pick = match (b, a) {
+            (Some(b), Some(a)) => match order {
+                Some(Side::After) => Some(a),
+                Some(Side::Before) => Some(b),
+                None => None,
+            },
+            (Some(one), None) | (None, Some(one)) => {
+                (!one.2 || order == Some(one.3)).then_some(one)
             }
+            (None, None) => None,
+        };
+        if let Some((t, j, _, _)) = pick {
+            out.push(person(name, t));
+            used[i] = true;
+            used[j] = true;
         }
     }
-    out
+}
+
+/// Headings that open a section listing people, on any page ("Our team"
+/// on a home page, "Vorstand" on an investor page).
+const TEAM_HEADINGS: &[&str] = &[
+    "team",
+    "our team",
+    "the team",
+    "meet the team",
+    "meet our team",
+    "leadership",
+    "our leadership",
+    "leadership team",
+    "management",
+    "management team",
+    "management board",
+    "executive team",
+    "executive board",
+    "board of directors",
+    "our board",
+    "the board",
+    "founders",
+    "our founders",
+    "our people",
+    "unser team",
+    "das team",
+    "unsere geschäftsführung",
+    "geschäftsführung",
+    "vorstand",
+    "der vorstand",
+    "aufsichtsrat",
+    "unternehmensleitung",
+    "ansprechpartner",
+    "ihre ansprechpartner",
+    "notre équipe",
+    "l'équipe",
+    "l’équipe",
+    "équipe",
+    "équipe dirigeante",
+    "direction",
+    "comité de direction",
+    "ons team",
+    "il nostro team",
+    "nuestro equipo",
+];
+
+fn is_team_heading(h: &str) -> bool {
+    let h = h.trim().trim_end_matches([':', '.', '!']).to_lowercase();
+    TEAM_HEADINGS.contains(&h.as_str())
+}
+
+/// The lines of the page's team section: from a heading in
+/// `TEAM_HEADINGS` to the next heading of its level or above. `None` when
+/// the page has no such heading.
+pub fn team_section(text: &str, headings: &[(u8, String)]) -> Option<String> {
+    let (at, (level, heading)) = headings
+        .iter()
+        .enumerate()
+        .find(|(_, (_, h))| is_team_heading(h))?;
+    let end_heading = headings
+        .get(at + 1..)
+        .unwrap_or_default()
+        .iter()
+        .find(|(l, _)| l <= level)
+        .map(|(_, h)| h.trim());
+    let mut lines = text.lines().map(str::trim);
+    lines.by_ref().find(|l| *l == heading.trim())?;
+    let mut section = String::new();
+    for line in lines {
+        if Some(line) == end_heading {
+            break;
+        }
+        section.push_str(line);
+        section.push('\n');
+    }
+    Some(section)
 }
 
 fn represented_title(label: &str) -> String {
@@ -518,6 +856,7 @@ mod tests {
         let got = from_text(
             "Unser Team\nDI Julia Gruber, MSc\nLeiterin Entwicklung\nIng. Peter Wagner\n\
              Projektleiter\nMag. Stefan Huber\nVertriebsleiterin\nSarah Lee, PhD\nSoftwareentwicklerin",
+            &[],
         );
         let pairs = pairs(&got);
         assert_eq!(
@@ -541,6 +880,7 @@ mod tests {
              Registergericht: Amtsgericht Hamburg\n\
              Vertreten durch: Dr. Anna Becker (Geschäftsführerin), Lars Petersen\n\
              Kontakt",
+            &[],
         );
         let pairs = pairs(&got);
         assert_eq!(
@@ -561,6 +901,7 @@ mod tests {
             "Meet the team\nJane Doe\nChief Executive Officer\nCTO\nJohn Smith\n\
              Anna Schmidt, Geschäftsführerin\nGeschäftsführer: Max Muster, Erika Beispiel\n\
              Pierre Martin – Directeur technique",
+            &[],
         );
         let pairs = pairs(&got);
         assert!(

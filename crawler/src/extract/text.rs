@@ -132,6 +132,42 @@ fn words_match(segment: &str, words: &[&str]) -> bool {
     words.contains(&segment)
 }
 
+/// Words of a compound path segment that make it a team page on their own
+/// (`/our-leadership-team`, `/vorstand-und-aufsichtsrat`).
+const TEAM_SEGMENT_WORDS: &[&str] = &[
+    "team",
+    "leadership",
+    "founders",
+    "executives",
+    "vorstand",
+    "aufsichtsrat",
+    "geschaeftsfuehrung",
+    "geschäftsführung",
+    "equipe",
+    "équipe",
+];
+/// Words that make a team page only with a second such word
+/// (`/management-board`, `/board-of-directors`, `/executive-committee`).
+const TEAM_PAIR_WORDS: &[&str] = &[
+    "management",
+    "board",
+    "directors",
+    "executive",
+    "committee",
+    "people",
+    "our",
+];
+
+/// A path segment of several words naming a team page.
+fn team_compound(segment: &str) -> bool {
+    let words: Vec<&str> = segment.split(['-', '_', '.']).collect();
+    if words.len() < 2 {
+        return false;
+    }
+    words.iter().any(|w| TEAM_SEGMENT_WORDS.contains(w))
+        || words.iter().filter(|w| TEAM_PAIR_WORDS.contains(w)).count() >= 2
+}
+
 /// Classifies a page from its URL path, then its title and first heading.
 pub fn classify(page: &FetchedPage) -> PageKind {
     let path = page.url.path().to_lowercase();
@@ -148,7 +184,7 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     }
     let by_segment = |words: &[&str]| segments.iter().any(|s| words_match(s, words));
     // The most specific kind wins: a team page under /about/ is a team page.
-    if by_segment(TEAM_WORDS) {
+    if by_segment(TEAM_WORDS) || segments.iter().any(|s| team_compound(s)) {
         return PageKind::Team;
     }
     if by_segment(IMPRINT_WORDS) {

@@ -136,3 +136,128 @@ fn json_ld_product_on_any_page() {
     let names: Vec<&str> = got.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, vec!["Widget Pro", "Widget Repair"]);
 }
+
+fn people_on(url: &str, html: &str) -> Vec<(String, String)> {
+    let page = page_from_html(url, 1, html, &[]);
+    let mut got: Vec<(String, String)> = extractor("https://acme.com/", "Acme")
+        .extract(&page)
+        .people
+        .into_iter()
+        .map(|p| (p.name, p.title))
+        .collect();
+    got.sort();
+    got
+}
+
+fn pairs(want: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = want
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn cards_never_borrow_another_cards_title_or_a_bio_sentence() {
+    // Title above the name, one card without a title: "CTO" belongs to the
+    // card below, not to Ben above it.
+    let html = r#"<section><h2>Team</h2>
+        <div class="card"><p>CEO</p><h3>Ada Brandt</h3></div>
+        <div class="card"><h3>Ben Carter</h3></div>
+        <div class="card"><p>CTO</p><h3>Cleo Diaz</h3></div></section>"#;
+    assert_eq!(
+        people_on("https://acme.com/team", html),
+        pairs(&[("Ada Brandt", "CEO"), ("Cleo Diaz", "CTO")])
+    );
+    // Name, then a bio: a sentence with a title word is not a title.
+    let html = r#"<h2>Our team</h2>
+        <div><h3>Dana Evans</h3><p>Chief Operating Officer</p></div>
+        <div><h3>Eli Fischer</h3><p>Eli leads our engineering team.</p></div>
+        <div><h3>Fay Gomez</h3><p>She is an engineer at heart</p></div>"#;
+    assert_eq!(
+        people_on("https://acme.com/team", html),
+        pairs(&[("Dana Evans", "Chief Operating Officer")])
+    );
+}
+
+#[test]
+fn title_words_are_whole_words() {
+    let html = "<h2>Team</h2><h3>Gina Hall</h3><p>Leads partnerships</p>\
+        <h3>Hugo Ito</h3><p>Team Lead</p>";
+    assert_eq!(
+        people_on("https://acme.com/team", html),
+        pairs(&[("Hugo Ito", "Team Lead")])
+    );
+}
+
+#[test]
+fn team_sections_on_any_page() {
+    let card = "<h3>Ivy Jones</h3><p>Managing Director</p>";
+    // A path that names a management board, and a home page section.
+    assert_eq!(
+        people_on("https://acme.com/management-board", card),
+        pairs(&[("Ivy Jones", "Managing Director")])
+    );
+    let home = format!(
+        "<h1>Acme</h1><p>We make anvils.</p><h2>Our team</h2>{card}\
+         <h2>News</h2><h3>Karl Lang</h3><p>Chief Executive Officer</p>"
+    );
+    assert_eq!(
+        people_on("https://acme.com/", &home),
+        pairs(&[("Ivy Jones", "Managing Director")]),
+        "only the team section counts, not a news teaser after it"
+    );
+    // Without a team heading an ordinary page still yields nobody.
+    assert!(people_on("https://acme.com/blog/post", card).is_empty());
+}
+
+#[test]
+fn german_titles_prefixes_and_capitals() {
+    let html = "<h2>Geschäftsführung</h2>\
+        <h3>Dr. med. Anna Becker</h3><p>Geschäftsführende Gesellschafterin</p>\
+        <h3>Dipl.-Ing. (FH) Bernd Krause</h3><p>Vorstand</p>\
+        <h3>Prof. Dr. Clara Vogt</h3><p>Vorstandsvorsitzende</p>\
+        <h3>Mag. Dieter Wolf, MBA</h3><p>Prokurist</p>\
+        <h3>ERIKA SCHULZ</h3><p>Aufsichtsrat</p>\
+        <h3>Jean DUPONT</h3><p>Gesellschafter(in)</p>";
+    assert_eq!(
+        people_on("https://acme.de/ueber-uns/team", html),
+        pairs(&[
+            ("Anna Becker", "Geschäftsführende Gesellschafterin"),
+            ("Bernd Krause", "Vorstand"),
+            ("Clara Vogt", "Vorstandsvorsitzende"),
+            ("Dieter Wolf", "Prokurist"),
+            ("Erika Schulz", "Aufsichtsrat"),
+            ("Jean Dupont", "Gesellschafter(in)"),
+        ])
+    );
+    // Imprint lines with gendered labels.
+    let html = "<p>Geschäftsführer:in: Dr. Lena Roth</p>\
+        <p>Geschäftsführende(r) Gesellschafter(in): Max Engel</p>";
+    assert_eq!(
+        people_on("https://acme.de/impressum", html),
+        pairs(&[
+            ("Lena Roth", "Geschäftsführer*in"),
+            ("Max Engel", "Geschäftsführende(r) Gesellschafter(in)"),
+        ])
+    );
+    // Headings in capitals are still not names.
+    assert!(people_on("https://acme.de/team", "<h3>MEET THE TEAM</h3><p>CEO</p>").is_empty());
+    assert!(people_on("https://acme.de/team", "<h3>WHAT WE DO</h3><p>Managing Director</p>").is_empty());
+}
+
+#[test]
+fn name_and_title_on_one_line() {
+    let html = "<h2>Team</h2><p>Jane Doe CEO</p><p>John Roe, CTO</p>\
+        <p>Max Mustermann Geschäftsführer</p><p>Lisa Berg Senior Engineer</p>";
+    assert_eq!(
+        people_on("https://acme.com/team", html),
+        pairs(&[
+            ("Jane Doe", "CEO"),
+            ("John Roe", "CTO"),
+            ("Lisa Berg", "Senior Engineer"),
+            ("Max Mustermann", "Geschäftsführer"),
+        ])
+    );
+}
