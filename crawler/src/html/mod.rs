@@ -9,7 +9,8 @@
 //! end tag with no open element of its name closes nothing.
 
 mod embedded;
-pub(crate) mod tokenizer;
+// Public for the html5lib tokenizer tests; the crate's extractors read it too.
+pub mod tokenizer;
 
 use std::borrow::Cow;
 
