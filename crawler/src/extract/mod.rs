@@ -33,7 +33,8 @@ use url::Url;
 use crate::page::FetchedPage;
 
 pub use address::Address;
-pub use legal::LegalId;
+pub use email::on_domain;
+pub use legal::{LegalId, LegalKind};
 pub use tech::{
     DbStats, knows as knows_technology, stats as technology_db_stats, warm_up as load_technologies,
 };
@@ -52,6 +53,8 @@ pub struct Extractor {
     pub company_name: String,
     /// Country the seed's ccTLD names (alpha-2), the first phone region hint.
     pub site_country: Option<String>,
+    /// The seed's registrable domain: the company's own email domain.
+    pub own_domain: Option<String>,
 }
 
 impl Extractor {
@@ -63,6 +66,7 @@ impl Extractor {
             seed: seed.clone(),
             company_name: company_name.to_string(),
             site_country: seed.host_str().and_then(region::country_from_host),
+            own_domain: seed.host_str().map(crate::scope::registrable_domain),
         }
     }
 
@@ -108,17 +112,18 @@ impl Extractor {
 
         // Emails.
         let mut emails = BTreeSet::new();
-        email::from_text(&scan.text, page.url.host_str(), &mut emails);
+        let own = self.own_domain.as_deref();
+        email::from_text(&scan.text, page.url.host_str(), own, &mut emails);
         for link in &scan.links {
-            email::from_href(&link.href, &mut emails);
+            email::from_href(&link.href, own, &mut emails);
         }
         for hex in &scan.cf_emails {
             if let Some(e) = email::decode_cloudflare(hex) {
-                email::push_candidate(&e, &mut emails);
+                email::push_candidate(&e, own, &mut emails);
             }
         }
         for e in &structured.emails {
-            email::push_candidate(e, &mut emails);
+            email::push_candidate(e, own, &mut emails);
         }
         out.emails = emails.into_iter().collect();
 
@@ -155,13 +160,17 @@ impl Extractor {
         }
         out.social = social.into_values().collect();
 
-        // People: schema.org, then the page's own layout on team-like pages.
+        // People: schema.org, then the page's own layout on team-like pages
+        // and in team sections of other pages.
         let mut people_found = structured.people.clone();
         if kind.is_people_page() {
-            people_found.extend(people::from_text(&scan.text));
+            people_found.extend(people::from_text(&scan.text, &scan.headings));
             if let Some(dom) = &dom {
                 people_found.extend(people::from_tables(dom));
             }
+        } else if let Some(section) = people::team_section(&scan.text, &scan.headings) {
+            // A team section on another page ("Our team" on the home page).
+            people_found.extend(people::from_text(&section, &scan.headings));
         }
         out.people = people::dedupe(people_found);
 

@@ -121,6 +121,94 @@ fn emails_never_from_comments_scripts_images_or_placeholders() {
 }
 
 #[test]
+fn emails_on_the_companys_own_domain_count_even_when_it_looks_like_a_placeholder() {
+    // company.com, test.com and sentry.io are real companies' domains.
+    for (seed, address) in [
+        ("https://www.company.com/", "info@company.com"),
+        ("https://test.com/", "sales@test.com"),
+        ("https://sentry.io/", "privacy@sentry.io"),
+        ("https://www.email.com/", "press@eu.email.com"),
+    ] {
+        let html = format!(
+            "<html><body><p>Contact: {address}</p><p>Template: name@example.com</p></body></html>"
+        );
+        let url = format!("{seed}imprint");
+        let page = page_from_html(&url, 1, &html, &[]);
+        let got = extractor(seed, "Acme").extract(&page).emails;
+        assert_eq!(got, vec![address.to_string()], "{seed}");
+    }
+    // On another site the same addresses are placeholders.
+    let html = "<p>Contact: info@company.com or ops@sentry.io</p>";
+    let page = page_from_html("https://acme.de/kontakt", 1, html, &[]);
+    assert!(
+        extractor("https://acme.de/", "Acme")
+            .extract(&page)
+            .emails
+            .is_empty()
+    );
+}
+
+#[test]
+fn emails_glued_to_their_label() {
+    let html = "<html><body><p>E-Mail:info@musterwerk.de</p><p>Mail:presse@musterwerk.de \
+        Courriel:contact@musterwerk.de</p>\
+        <p>https://user:secret@ftp.musterwerk.de/files</p></body></html>";
+    let page = page_from_html("https://www.musterwerk.de/impressum", 1, html, &[]);
+    let got = extractor(DE_SEED, "Musterwerk").extract(&page).emails;
+    assert_eq!(
+        got,
+        vec![
+            "contact@musterwerk.de",
+            "info@musterwerk.de",
+            "presse@musterwerk.de"
+        ],
+        "a URL's user part is not an address"
+    );
+}
+
+#[test]
+fn report_says_which_emails_are_on_the_companys_own_domain() {
+    use cira_crawler::extract::Entities;
+    use cira_crawler::report::{Report, ReportMeta};
+    let html = "<p>E-Mail: info@musterwerk.de, jobs@karriere.musterwerk.de</p>\
+        <p>Webdesign: hallo@agentur-pixel.de</p>";
+    let page = page_from_html("https://www.musterwerk.de/impressum", 1, html, &[]);
+    let mut e = Entities::default();
+    e.merge_page(extractor(DE_SEED, "Musterwerk").extract(&page));
+    let meta = ReportMeta {
+        company: "Musterwerk".into(),
+        url: DE_SEED.into(),
+        scan_version: 1,
+        pages_crawled: 1,
+        skipped_urls: Default::default(),
+        external_links: vec![],
+        started_at: None,
+        finished_at: None,
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&Report::build(&meta, &e, &[]).to_json()).unwrap();
+    let got: Vec<(String, bool)> = json["entities"]["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["value"].as_str().unwrap().to_string(),
+                e["ownDomain"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("hallo@agentur-pixel.de".to_string(), false),
+            ("info@musterwerk.de".to_string(), true),
+            ("jobs@karriere.musterwerk.de".to_string(), true),
+        ]
+    );
+}
+
+#[test]
 fn phones_normalised_to_e164_with_fax_told_apart() {
     let en = extract_one(EN_SEED, EN_SITE, "en/contact.html").phones;
     let got: Vec<(&str, PhoneKind)> = en.iter().map(|p| (p.value.as_str(), p.kind)).collect();

@@ -18,4 +18,6 @@ mod extract_people;
 mod extract_schema;
 mod extract_social;
 mod extract_technologies;
+mod html5lib_tokenizer;
+mod html_differential;
 mod report_determinism;

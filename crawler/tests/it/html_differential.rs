@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use cira_crawler::html::scan_html;
 use scraper::{ElementRef, Html, Node, Selector};
 
-#[path = "../../benches/peer-spider/src/site_page.rs"]
+#[path = "../../../benches/peer-spider/src/site_page.rs"]
 mod site_page;
 
 fn is_block(tag: &str) -> bool {
