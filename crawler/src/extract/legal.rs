@@ -356,7 +356,10 @@ pub fn vat_from_structured(raw: &str) -> Option<LegalId> {
     let (prefix, serial) = upper.split_once('-')?;
     (prefix.len() == 2
         && serial.len() == 7
-        && prefix.bytes().chain(serial.bytes()).all(|b| b.is_ascii_digit())
+        && prefix
+            .bytes()
+            .chain(serial.bytes())
+            .all(|b| b.is_ascii_digit())
         && !EIN_UNUSED_PREFIXES.contains(&prefix))
     .then(|| LegalId {
         kind: LegalKind::Tax,
@@ -584,7 +587,12 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         };
         out.push(LegalId::registration("companies-house", value, "GB", None));
     }
-    if gate_reg && out.iter().all(|id| id.scheme.as_deref() != Some("companies-house")) && has("regist")
+    // "reg", not "regist": "Company Reg. No." abbreviates the word.
+    if gate_reg
+        && has("reg")
+        && out
+            .iter()
+            .all(|id| id.scheme.as_deref() != Some("companies-house"))
     {
         for c in REGISTERED_NUMBER.captures_iter(line) {
             let (Some(whole), Some(number)) = (c.get(0), c.get(1)) else {
@@ -607,8 +615,8 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             ));
         }
     }
-    let siren: Vec<regex::Captures<'_>> =
-        if gate_fr && (has("sire") || has("rcs") || has("r.c.s")) {
+    let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs") || has("r.c.s"))
+    {
         SIREN.captures_iter(line).collect()
     } else {
         Vec::new()
@@ -642,13 +650,12 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
     for c in kvk {
         out.push(LegalId::registration("kvk", c[1].to_string(), "NL", None));
     }
-    let ein: Vec<regex::Captures<'_>> = if gate_ein
-        && (line.contains("EIN") || has("employer identification") || has("tax id"))
-    {
-        EIN.captures_iter(line).collect()
-    } else {
-        Vec::new()
-    };
+    let ein: Vec<regex::Captures<'_>> =
+        if gate_ein && (line.contains("EIN") || has("employer identification") || has("tax id")) {
+            EIN.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
     for c in ein {
         let (Some(prefix), Some(serial)) = (c.get(1).or(c.get(3)), c.get(2).or(c.get(4))) else {
             continue;
