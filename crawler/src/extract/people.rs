@@ -47,9 +47,8 @@ static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// German gender forms written with a colon, underscore or star
 /// ("Geschäftsführer:in"): the colon is not a label's.
-static GENDER_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\p{Ll})[:_*](in|innen)\b").expect("static regex")
-});
+static GENDER_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\p{Ll})[:_*](in|innen)\b").expect("static regex"));
 /// "Name (Title)" inside a labelled list.
 static NAME_WITH_OWN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<name>[^()]+?)\s*\((?P<title>[^()]+)\)$").expect("static regex")
@@ -319,9 +318,10 @@ pub fn clean_name(raw: &str) -> Option<String> {
     while words.len() > 2 && words.last().is_some_and(|w| is_suffix_word(w)) {
         words.pop();
     }
-    if words.iter().any(|w| {
-        NAME_SUFFIXES.contains(&w.to_lowercase().as_str()) || CAPS_SUFFIXES.contains(w)
-    }) {
+    if words
+        .iter()
+        .any(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()) || CAPS_SUFFIXES.contains(w))
+    {
         return None;
     }
     let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
@@ -404,10 +404,10 @@ pub fn is_title(s: &str) -> bool {
 /// line with one is a bio, and a name is never paired with it.
 const SENTENCE_WORDS: &[&str] = &[
     "he", "she", "they", "we", "i", "you", "his", "her", "hers", "their", "our", "my", "its", "is",
-    "are", "was", "were", "has", "have", "had", "joined", "joins", "brings", "will", "would", "can",
-    "since", "years", "who", "er", "sie", "ist", "war", "hat", "wird", "seit", "uns", "unser",
-    "unsere", "ihr", "ihre", "sein", "seine", "il", "elle", "ils", "elles", "est", "était", "sont",
-    "notre", "nos", "depuis", "hij", "zij", "heeft", "lui", "lei",
+    "are", "was", "were", "has", "have", "had", "joined", "joins", "brings", "will", "would",
+    "can", "since", "years", "who", "er", "sie", "ist", "war", "hat", "wird", "seit", "uns",
+    "unser", "unsere", "ihr", "ihre", "sein", "seine", "il", "elle", "ils", "elles", "est",
+    "était", "sont", "notre", "nos", "depuis", "hij", "zij", "heeft", "lui", "lei",
 ];
 
 /// Whether a line reads as a sentence rather than a label: a pronoun or an
@@ -470,16 +470,74 @@ fn split_names(s: &str) -> Vec<(String, Option<String>)> {
 /// Words that start a title written after a name without a separator
 /// ("Jane Doe Senior Engineer"), besides the title words themselves.
 const TITLE_STARTS: &[&str] = &[
-    "senior", "junior", "head", "chief", "vice", "deputy", "assistant", "associate", "general",
-    "executive", "managing", "technical", "technischer", "technische", "kaufmännischer",
-    "kaufmännische", "leitender", "leitende", "stellvertretender", "stellvertretende",
+    "senior",
+    "junior",
+    "head",
+    "chief",
+    "vice",
+    "deputy",
+    "assistant",
+    "associate",
+    "general",
+    "executive",
+    "managing",
+    "technical",
+    "technischer",
+    "technische",
+    "kaufmännischer",
+    "kaufmännische",
+    "leitender",
+    "leitende",
+    "stellvertretender",
+    "stellvertretende",
 ];
+
+/// Contact furniture of a card or table row ("E-Mail", "LinkedIn", "vCard"):
+/// the cells after a title, never a part of it.
+const CARD_FURNITURE: &[&str] = &[
+    "e-mail",
+    "email",
+    "mail",
+    "phone",
+    "telephone",
+    "tel",
+    "tel.",
+    "telefon",
+    "fax",
+    "mobile",
+    "mobil",
+    "durchwahl",
+    "linkedin",
+    "xing",
+    "twitter",
+    "contact",
+    "kontakt",
+    "vcard",
+    "profile",
+    "profil",
+    "more",
+    "mehr",
+    "bio",
+    "courriel",
+    "téléphone",
+];
+
+fn is_card_furniture(w: &str) -> bool {
+    let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '.');
+    let w = w.trim_end_matches(':').to_lowercase();
+    CARD_FURNITURE.contains(&w.as_str())
+}
 
 /// "Jane Doe CEO", "Max Mustermann Geschäftsführer": a name followed by a
 /// title with no separator. Only when exactly one split works, and the
-/// title part starts with a title word.
+/// title part starts with a title word. A table row read as one line
+/// ("Anna Schmidt Leiterin Vertrieb E-Mail") ends its title at the first
+/// contact cell.
 fn name_then_title(line: &str) -> Option<Person> {
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    if let Some(end) = words.iter().position(|w| is_card_furniture(w)) {
+        words.truncate(end);
+    }
     if words.len() < 3 || words.len() > 12 {
         return None;
     }
