@@ -453,7 +453,11 @@ mod tests {
             .collect();
         assert_eq!(decode_cloudflare(&hex).as_deref(), Some("info@acme.test"));
         let mut out = BTreeSet::new();
-        from_href(&format!("/cdn-cgi/l/email-protection#{hex}"), None, &mut out);
+        from_href(
+            &format!("/cdn-cgi/l/email-protection#{hex}"),
+            None,
+            &mut out,
+        );
         assert_eq!(out.into_iter().collect::<Vec<_>>(), ["info@acme.test"]);
         // Broken input: odd length, not hex, too short.
         assert_eq!(decode_cloudflare("abc"), None);

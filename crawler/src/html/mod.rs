@@ -2,18 +2,19 @@
 //! [`PageScan`] without building a DOM.
 //!
 //! The tokenizer hands out raw text and attribute values (entities still
-//! encoded) as slices of the page; text is decoded where it is kept. End
+//! encoded) as slices of the page; text is decoded where it is kept, by the
+//! standard's character reference rules ([`charref`]). End
 //! tags close elements the way a browser's open-element stack would for
 //! what this pass tracks: `</div>` closes the nearest open `div` and every
 //! element opened inside it and left open (an `<a>` without `</a>`), and an
 //! end tag with no open element of its name closes nothing.
 
+pub mod charref;
 mod embedded;
 // Public for the html5lib tokenizer tests; the crate's extractors read it too.
 pub mod tokenizer;
 
-use std::borrow::Cow;
-
+use charref::{decode_attribute, decode_text};
 pub use embedded::embedded_urls;
 use tokenizer::{Sink, StartTag, TextKind, tokenize};
 
@@ -240,15 +241,6 @@ const CLOSE_SCRIPT: Closing = 16;
 const LEAVE_HIDDEN: Closing = 32;
 const CLOSE_FALLBACK: Closing = 64;
 
-fn decode(raw: &str) -> String {
-    html_escape::decode_html_entities(raw).into_owned()
-}
-
-/// Like `decode`, without a copy when there is no entity (the usual case).
-fn decode_text(raw: &str) -> Cow<'_, str> {
-    html_escape::decode_html_entities(raw)
-}
-
 fn tokens_contain(value: &str, token: &str) -> bool {
     value
         .split_ascii_whitespace()
@@ -337,7 +329,7 @@ impl State {
     }
 
     fn add_more_link(&mut self, raw: &str) {
-        let href = decode_text(raw);
+        let href = decode_attribute(raw);
         let href = href.trim();
         if !href.is_empty() && self.scan.more_links.len() < MAX_MORE_LINKS {
             self.scan.more_links.push(href.to_string());
@@ -514,7 +506,7 @@ impl<'a> Attrs<'a> {
 }
 
 fn decoded(v: Option<&str>) -> Option<String> {
-    v.map(decode)
+    v.map(|v| decode_attribute(v).into_owned())
 }
 
 /// HTML elements that never have content or an end tag.
@@ -611,7 +603,7 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
                 .or(attrs.http_equiv)
                 .or(attrs.itemprop);
             if let (Some(key), Some(content)) = (key, decoded(attrs.content)) {
-                let key = decode_text(key).trim().to_ascii_lowercase();
+                let key = decode_attribute(key).trim().to_ascii_lowercase();
                 if key == "robots" {
                     let c = content.to_ascii_lowercase();
                     if c.contains("noindex") || c.contains("none") {
@@ -629,10 +621,10 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
                 st.close_link();
                 let rel = attrs
                     .rel
-                    .map(|r| decode_text(r).trim().to_ascii_lowercase())
+                    .map(|r| decode_attribute(r).trim().to_ascii_lowercase())
                     .filter(|r| !r.is_empty());
                 st.scan.links.push(Link {
-                    href: decode_text(href).trim().to_string(),
+                    href: decode_attribute(href).trim().to_string(),
                     text: String::new(),
                     rel,
                 });
@@ -652,7 +644,7 @@ fn on_element_with(st: &mut State, tag: &str, attrs: &Attrs<'_>, has_content: bo
             if let Some(src) = attrs.src {
                 st.scan
                     .script_srcs
-                    .push(decode_text(src).trim().to_string());
+                    .push(decode_attribute(src).trim().to_string());
             }
             let kind = match attrs.type_ {
                 Some(t) if t.trim().eq_ignore_ascii_case("application/ld+json") => {

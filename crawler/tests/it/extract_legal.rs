@@ -204,7 +204,10 @@ fn uk_register_number_wordings() {
         ("Company Reg. No. 08123456", "08123456"),
         ("Company Reg No: SC123456", "SC123456"),
         ("Registration number 08123456", "08123456"),
-        ("Registered in England and Wales. Registered number: 01234567. VAT No. GB123456782", "01234567"),
+        (
+            "Registered in England and Wales. Registered number: 01234567. VAT No. GB123456782",
+            "01234567",
+        ),
         ("Registered Company No. 07654321", "07654321"),
     ] {
         let got = page_ids(
@@ -231,7 +234,8 @@ fn uk_register_number_wordings() {
             &format!("<p>Acme Ltd. {line}</p>"),
         );
         assert!(
-            got.iter().all(|(_, scheme, ..)| scheme != "companies-house"),
+            got.iter()
+                .all(|(_, scheme, ..)| scheme != "companies-house"),
             "{line}: {got:?}"
         );
     }

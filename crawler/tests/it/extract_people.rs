@@ -244,7 +244,13 @@ fn german_titles_prefixes_and_capitals() {
     );
     // Headings in capitals are still not names.
     assert!(people_on("https://acme.de/team", "<h3>MEET THE TEAM</h3><p>CEO</p>").is_empty());
-    assert!(people_on("https://acme.de/team", "<h3>WHAT WE DO</h3><p>Managing Director</p>").is_empty());
+    assert!(
+        people_on(
+            "https://acme.de/team",
+            "<h3>WHAT WE DO</h3><p>Managing Director</p>"
+        )
+        .is_empty()
+    );
 }
 
 #[test]

@@ -29,6 +29,7 @@
 
 use std::path::PathBuf;
 
+use cira_crawler::html::charref;
 use cira_crawler::html::tokenizer::{Sink, StartTag, TextKind, tokenize};
 use serde_json::Value;
 
@@ -74,7 +75,7 @@ impl Collect {
 }
 
 fn decode(s: &str) -> String {
-    html_escape::decode_html_entities(s).into_owned()
+    charref::decode_text(s).into_owned()
 }
 
 impl<'a> Sink<'a> for Collect {
@@ -85,7 +86,10 @@ impl<'a> Sink<'a> for Collect {
             if attrs.iter().any(|(n, _)| *n == name) {
                 continue;
             }
-            attrs.push((name, decode(value.unwrap_or(""))));
+            attrs.push((
+                name,
+                charref::decode_attribute(value.unwrap_or("")).into_owned(),
+            ));
         }
         self.tokens.push(Token::Start {
             name: tag.name.to_ascii_lowercase(),
@@ -208,25 +212,28 @@ fn run(test: &Value, state: &str) -> Result<(), String> {
         other => return Err(format!("no way into {other}")),
     };
     let text = |s: &str| -> Option<String> {
-        let s = if double {
-            unescape(s)?
-        } else {
-            s.to_string()
-        };
-        Some(if element.is_empty() || last.is_empty() || last == element {
-            s
-        } else {
-            rename(&s, last, element)
-        })
+        let s = if double { unescape(s)? } else { s.to_string() };
+        Some(
+            if element.is_empty() || last.is_empty() || last == element {
+                s
+            } else {
+                rename(&s, last, element)
+            },
+        )
     };
-    let input = normalise_newlines(&text(test["input"].as_str().unwrap_or(""))
-        .ok_or("a lone surrogate in the input")?);
+    let raw_input =
+        text(test["input"].as_str().unwrap_or("")).ok_or("a lone surrogate in the input")?;
+    let input = normalise_newlines(&raw_input);
     let want = expected(test["output"].as_array().ok_or("no output")?, &text)
         .ok_or("a lone surrogate in the output")?;
+    // The expected text is the tokenizer's of the raw input; its CRs come
+    // from the input stream (normalised above) unless the input has none,
+    // when they come from references ("&#013;"), which the standard keeps.
+    let has_raw_cr = raw_input.contains('\r');
     let want: Vec<Token> = want
         .into_iter()
         .map(|t| match t {
-            Token::Text(s) => Token::Text(normalise_newlines(&s)),
+            Token::Text(s) if has_raw_cr => Token::Text(normalise_newlines(&s)),
             t => t,
         })
         .collect();
@@ -273,7 +280,8 @@ fn html5lib_tokenizer_subset() {
         for test in tests {
             let description = test["description"].as_str().unwrap_or("");
             let input = test["input"].as_str().unwrap_or("");
-            if input.contains('\u{0}') || (!test["doubleEscaped"].is_null() && input.contains("\\u0000"))
+            if input.contains('\u{0}')
+                || (!test["doubleEscaped"].is_null() && input.contains("\\u0000"))
             {
                 continue;
             }
