@@ -306,7 +306,7 @@ fn gen_tree(rng: &mut Rng, depth: usize, out: &mut String) {
             0..=3 => {
                 for _ in 0..1 + rng.next() % 4 {
                     out.push_str(rng.pick(WORDS));
-                    out.push(if rng.next() % 5 == 0 { '\n' } else { ' ' });
+                    out.push(if rng.next().is_multiple_of(5) { '\n' } else { ' ' });
                 }
             }
             4 | 5 if depth < 5 => {
@@ -448,7 +448,7 @@ fn mutate(rng: &mut Rng, a: &str, b: &str) -> String {
             .split('<')
             .enumerate()
             .map(|(i, part)| {
-                if i > 0 && rng.next() % 3 == 0 {
+                if i > 0 && rng.next().is_multiple_of(3) {
                     let end = part.find([' ', '>']).unwrap_or(part.len());
                     format!("<{}{}", part[..end].to_ascii_uppercase(), &part[end..])
                 } else if i > 0 {
@@ -464,7 +464,7 @@ fn mutate(rng: &mut Rng, a: &str, b: &str) -> String {
             for (i, part) in a.split("</").enumerate() {
                 if i == 0 {
                     out.push_str(part);
-                } else if rng.next() % 4 == 0 {
+                } else if rng.next().is_multiple_of(4) {
                     out.push_str(part.split_once('>').map_or(part, |(_, rest)| rest));
                 } else {
                     out.push_str("</");
