@@ -4,7 +4,8 @@
 //! prices, versions, postcodes), so a run from text only counts when it
 //! starts with an international prefix (`+49`, `0049`) or follows a phone
 //! label (`Tel.`, `Phone`, `Telefon`, `Tél.`, `Fax`, ...), and only if the
-//! library says it is a valid number for its region.
+//! library says it is a valid number for its region (see `region.rs` for
+//! where a national number is read).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use regex::Regex;
 use super::PhoneKind;
 use super::memo::Memo;
 use super::numbering;
+use super::region::PhoneRegion;
 use crate::page::Link;
 
 /// A run of digits with the separators phone numbers use.
@@ -23,11 +25,32 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+|(?-u:\b)00)?\(?\d[\d \u{a0}./\-()]{4,22}\d").expect("static regex")
 });
 
-/// A phone label close before a number. `fax` is told apart.
+/// A phone label close before a number. `fax` is told apart; a label that
+/// names both ("Phone/Fax", "Tel. & Fax") is a phone's. Longer words come
+/// before shorter ones they start with: the ASCII word boundary (fast, but
+/// blind to accented letters) would let "T" end inside "Tél.". Single
+/// letters ("T", "M", "P", "F") need a colon, a dot or a space after them,
+/// and words that are ordinary words elsewhere ("Main", "Standard",
+/// "Office") a colon.
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:(?-u:\b)(?:tel|tél|telefon|téléphone|telephone|phone|fon|mobil|mobile|handy|cell|call|hotline|whatsapp|telefono|teléfono|telefoon|ring|ph|t|m)(?-u:\b)|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?|(?-u:\b)(?:fax|telefax|télécopie)(?-u:\b)\.?\s*[:.]?",
-    )
+    Regex::new(concat!(
+        r"(?i)(?:",
+        // Phone and fax in one label.
+        r"(?-u:\b)(?:telephone|téléphone|telefon|phone|tél|tel|fon)\.?\s*(?:/|&|\+|and|und|et|or|oder|ou)\s*(?:tele)?fax(?-u:\b)\.?\s*[:.]?",
+        r"|(?:(?-u:\b)(?:",
+        // Multi-letter words, longest first where one starts another.
+        r"telefonzentrale|telefonnummer|telefoonnummer|telefoon|telefono|teléfono|telefon|téléphone|telephone|tél|tel\.?-nr|tel",
+        r"|phone|fon|mobile|mobil|mobiel|móvil|cellulare|cell|call|hotline|helpline|whatsapp|ring|switchboard|toll[\s\-]?free|freephone|freefone|direct\s+(?:line|dial)",
+        r"|zentrale|rufnummer|durchwahl|festnetz|handy|portable|numéro\s+vert|ligne\s+directe|centralino|numero\s+verde|centralita|centrale",
+        r")(?-u:\b)|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?",
+        // Single letters: "T: 030 …", "T. 030 …", "T 030 …"; "M" likewise.
+        r"|(?-u:\b)[tm](?:\s*[:.]|\s)\s*",
+        // Ordinary words, labels only with a colon.
+        r"|(?-u:\b)(?:main(?:\s+(?:line|number|office))?|standard|p|office|direct|dd|accueil)\.?\s*(?:\([^)]{0,20}\))?\s*:",
+        // Fax.
+        r"|(?-u:\b)(?:telefax|fax|télécopie)(?-u:\b)\.?\s*[:.]?|(?-u:\b)f\s*[:.]",
+        r")",
+    ))
     .expect("static regex")
 });
 
@@ -46,8 +69,43 @@ fn digits(s: &str) -> usize {
     s.chars().filter(char::is_ascii_digit).count()
 }
 
-/// Validates with the library and formats as E.164.
-fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
+/// Validates with the library and formats as E.164. A national number is
+/// read in the hint's country; with a language alone, in the first of the
+/// language's countries where it is valid (see `LanguageCountries`).
+fn normalise(raw: &str, region: PhoneRegion) -> Option<String> {
+    let t = raw.trim_start();
+    if t.starts_with('+') || t.starts_with("00") {
+        return normalise_in(raw, None);
+    }
+    match region {
+        PhoneRegion::Unknown => None,
+        PhoneRegion::Country(id) => normalise_in(raw, Some(id)),
+        PhoneRegion::Language(language) => {
+            if let Some(e164) = language
+                .primary
+                .iter()
+                .find_map(|id| normalise_in(raw, Some(*id)))
+            {
+                return Some(e164);
+            }
+            let mut found: Option<String> = None;
+            for id in language.others {
+                if let Some(e164) = normalise_in(raw, Some(*id)) {
+                    // Countries sharing a plan (CA and the US) give the
+                    // same number: still one.
+                    if found.as_ref().is_some_and(|f| *f != e164) {
+                        return None;
+                    }
+                    found = Some(e164);
+                }
+            }
+            found
+        }
+    }
+}
+
+/// `normalise` in one region (`None`: international numbers only).
+fn normalise_in(raw: &str, region: Option<Id>) -> Option<String> {
     let cleaned = raw.trim().replace('\u{a0}', " ");
     let n = digits(&cleaned);
     if !(7..=15).contains(&n) {
@@ -81,6 +139,18 @@ fn normalise(raw: &str, region: Option<Id>) -> Option<String> {
     })
 }
 
+/// The region hint, as part of a memo key.
+fn push_hint(key: &mut String, region: PhoneRegion) {
+    match region {
+        PhoneRegion::Unknown => key.push_str("--"),
+        PhoneRegion::Country(id) => key.push_str(id.as_ref()),
+        PhoneRegion::Language(l) => {
+            key.push_str("l:");
+            key.push_str(l.tag);
+        }
+    }
+}
+
 /// The region a number is read in, as part of a memo key.
 fn push_region(key: &mut String, region: Option<Id>) {
     match region {
@@ -97,7 +167,7 @@ thread_local! {
 }
 
 /// Numbers in visible text, next to a label or in international form.
-pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, PhoneKind>) {
+pub fn from_text(text: &str, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
     let mut prev_line_label: Option<PhoneKind> = None;
     for line in text.lines() {
         let has_digits = line.bytes().filter(u8::is_ascii_digit).count() >= 7;
@@ -113,7 +183,7 @@ pub fn from_text(text: &str, region: Option<Id>, out: &mut BTreeMap<String, Phon
                     Some(PhoneKind::Phone) => 'p',
                     Some(PhoneKind::Fax) => 'f',
                 });
-                push_region(key, region);
+                push_hint(key, region);
                 key.push('\n');
                 key.push_str(line);
                 memo.get_or(key, || line_numbers(line, prev_line_label, region))
@@ -145,7 +215,11 @@ thread_local! {
 }
 
 /// The numbers on one line, in order, with their kinds.
-fn line_numbers(line: &str, prev_line_label: Option<PhoneKind>, region: Option<Id>) -> LineNumbers {
+fn line_numbers(
+    line: &str,
+    prev_line_label: Option<PhoneKind>,
+    region: PhoneRegion,
+) -> LineNumbers {
     let mut out = Vec::new();
     for m in CANDIDATE.find_iter(line) {
         let raw = m.as_str().trim_end_matches([')', '(', '-', '.', '/', ' ']);
@@ -214,7 +288,14 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 fn kind_of(label: &str) -> PhoneKind {
     let l = label.to_lowercase();
-    if l.contains("fax") || l.contains("télécopie") {
+    // "F:" next to "T:" is the fax.
+    let short_fax = l.trim_end_matches([':', '.', ' ']) == "f";
+    let fax = l.contains("fax") || l.contains("télécopie") || short_fax;
+    // "Phone/Fax", "Tel. & Fax": the number answers calls too.
+    let phone = ["tel", "tél", "phone", "fon"]
+        .iter()
+        .any(|w| l.replace("telefax", "").contains(w));
+    if fax && !phone {
         PhoneKind::Fax
     } else {
         PhoneKind::Phone
@@ -230,7 +311,7 @@ fn insert(out: &mut BTreeMap<String, PhoneKind>, e164: String, kind: PhoneKind) 
 }
 
 /// A `tel:` / `callto:` / `fax:` link.
-pub fn from_link(link: &Link, region: Option<Id>, out: &mut BTreeMap<String, PhoneKind>) {
+pub fn from_link(link: &Link, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
     let href = link.href.trim();
     let lower = href.get(..7).unwrap_or(href).to_ascii_lowercase();
     let (rest, mut kind) = if lower.starts_with("tel:") {
@@ -259,7 +340,7 @@ pub fn from_link(link: &Link, region: Option<Id>, out: &mut BTreeMap<String, Pho
 pub fn from_structured(
     raw: &str,
     kind: PhoneKind,
-    region: Option<Id>,
+    region: PhoneRegion,
     out: &mut BTreeMap<String, PhoneKind>,
 ) {
     let raw = raw.trim().trim_start_matches("tel:");
@@ -274,6 +355,7 @@ mod tests {
 
     fn found(text: &str, region: Option<Id>) -> Vec<(String, PhoneKind)> {
         let mut out = BTreeMap::new();
+        let region = region.map_or(PhoneRegion::Unknown, PhoneRegion::Country);
         from_text(text, region, &mut out);
         out.into_iter().collect()
     }

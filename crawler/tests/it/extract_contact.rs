@@ -1,6 +1,7 @@
 //! Emails, phone numbers and postal addresses: what must be found on the
 //! fixture sites, and the bait that must not be.
 
+use crate::page_builder;
 use crate::support;
 
 use cira_crawler::extract::PhoneKind;
@@ -254,6 +255,9 @@ fn phones_are_not_years_dates_orders_skus_prices_or_versions() {
         "+498921543301",
         "+33142685300",
         "+33142685301",
+        // "Durchwahl: 089 2154 3310" in the German team table: a labelled
+        // direct line, a phone and no bait.
+        "+498921543310",
     ];
     for (seed, site) in [(EN_SEED, EN_SITE), (DE_SEED, DE_SITE), (FR_SEED, FR_SITE)] {
         for p in extract_site(seed, site) {
@@ -287,6 +291,221 @@ fn phone_without_region_hint_needs_international_form() {
     assert_eq!(
         got.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
         vec!["+493012345678"]
+    );
+}
+
+fn phones_on(seed: &str, url: &str, html: &str) -> Vec<(String, PhoneKind)> {
+    let page = page_from_html(url, 1, html, &[]);
+    let mut got: Vec<(String, PhoneKind)> = extractor(seed, "Acme")
+        .extract(&page)
+        .phones
+        .into_iter()
+        .map(|p| (p.value, p.kind))
+        .collect();
+    got.sort();
+    got
+}
+
+fn want(list: &[(&str, PhoneKind)]) -> Vec<(String, PhoneKind)> {
+    let mut v: Vec<(String, PhoneKind)> = list.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn phone_labels_of_switchboards_hotlines_and_short_forms() {
+    use PhoneKind::{Fax, Phone};
+    for (line, expected) in [
+        ("Main: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Main line: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Zentrale 030 1234567", vec![("+49301234567", Phone)]),
+        ("Zentrale: 030 1234567", vec![("+49301234567", Phone)]),
+        (
+            "Telefonzentrale: 030 1234567",
+            vec![("+49301234567", Phone)],
+        ),
+        ("Switchboard 030 1234567", vec![("+49301234567", Phone)]),
+        ("Switchboard: +49 30 1234567", vec![("+49301234567", Phone)]),
+        ("Toll-free: 0800 1234567", vec![("+498001234567", Phone)]),
+        ("Toll free 0800 1234567", vec![("+498001234567", Phone)]),
+        ("Freephone 0800 1234567", vec![("+498001234567", Phone)]),
+        ("Standard : 030 1234567", vec![("+49301234567", Phone)]),
+        ("P: 030 1234567", vec![("+49301234567", Phone)]),
+        ("T: 030 1234567", vec![("+49301234567", Phone)]),
+        ("T. 030 1234567", vec![("+49301234567", Phone)]),
+        ("T 030 1234567", vec![("+49301234567", Phone)]),
+        ("M: 0151 23456789", vec![("+4915123456789", Phone)]),
+        (
+            "T: 030 1234567 F: 030 1234568",
+            vec![("+49301234567", Phone), ("+49301234568", Fax)],
+        ),
+        (
+            "T 030 1234567 | Fax 030 1234568",
+            vec![("+49301234567", Phone), ("+49301234568", Fax)],
+        ),
+        ("Phone/Fax: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Tel. & Fax 030 1234567", vec![("+49301234567", Phone)]),
+        (
+            "Telefon/Telefax: 030 1234567",
+            vec![("+49301234567", Phone)],
+        ),
+        ("Telefax: 030 1234568", vec![("+49301234568", Fax)]),
+        ("Durchwahl: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Rufnummer 030 1234567", vec![("+49301234567", Phone)]),
+        ("Tél. : 030 1234567", vec![("+49301234567", Phone)]),
+    ] {
+        let html = format!("<p>{line}</p>");
+        assert_eq!(
+            phones_on("https://acme.de/", "https://acme.de/kontakt", &html),
+            want(&expected),
+            "{line}"
+        );
+    }
+    // Ordinary words without a colon are no label, and a national number
+    // without a label is not taken.
+    for line in [
+        "Standard 030 1234567 pieces",
+        "Frankfurt am Main 030 1234567",
+        "Main Street 030 1234567",
+        "Step 030 1234567",
+        "Office hours 030 1234567",
+        "Item 030 1234567",
+        "Ref. P 030 1234567",
+    ] {
+        let html = format!("<p>{line}</p>");
+        assert_eq!(
+            phones_on("https://acme.de/", "https://acme.de/kontakt", &html),
+            vec![],
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn labelled_french_numbers_on_french_and_generic_domains() {
+    use PhoneKind::{Fax, Phone};
+    let main = r#"<h1>Nous contacter</h1>
+        <p>Atelier Lumière SAS</p><p>12 rue de la Paix</p>
+        <p>Tél. : 01 42 68 53 00 – Fax : 01 42 68 53 01</p>
+        <p>Téléphone : 01 42 68 53 02</p>
+        <p>Standard : 01 42 68 53 03</p>
+        <p>Numéro vert 0 800 123 456</p>
+        <p>Portable : 06 12 34 56 78</p>
+        <p>Commande n° 2024-0012345 du 12/03/2024, total 1 299,00 €</p>"#;
+    let expected = want(&[
+        ("+33142685300", Phone),
+        ("+33142685301", Fax),
+        ("+33142685302", Phone),
+        ("+33142685303", Phone),
+        ("+33612345678", Phone),
+        ("+33800123456", Phone),
+    ]);
+    let html = page_builder::company_page("fr", "Contact – Atelier Lumière", main);
+    assert!(html.len() > 20_000, "{} bytes", html.len());
+    // A .fr site: the ccTLD places national numbers.
+    assert_eq!(
+        phones_on(
+            "https://www.atelier-lumiere.fr/",
+            "https://www.atelier-lumiere.fr/contact",
+            &html
+        ),
+        expected
+    );
+    // A .com site in French: the language's main country.
+    assert_eq!(
+        phones_on(
+            "https://www.atelier-lumiere.com/",
+            "https://www.atelier-lumiere.com/contact",
+            &html
+        ),
+        expected
+    );
+}
+
+#[test]
+fn english_without_a_region_is_not_the_us() {
+    use PhoneKind::Phone;
+    let page = |main: &str| page_builder::company_page("en", "Contact", main);
+    // A .com site in English with a London number and no address: a trunk
+    // prefix 0 rules out the US, and of the English-speaking countries only
+    // GB has the number.
+    assert_eq!(
+        phones_on(
+            "https://acme.com/",
+            "https://acme.com/contact",
+            &page("<p>Phone: 020 7946 0958</p>")
+        ),
+        want(&[("+442079460958", Phone)])
+    );
+    // A US-shaped number is read in the US (and Canada, the same plan).
+    assert_eq!(
+        phones_on(
+            "https://acme.com/",
+            "https://acme.com/contact",
+            &page("<p>Phone: (415) 555-2671</p>")
+        ),
+        want(&[("+14155552671", Phone)])
+    );
+    // The ccTLD comes first ...
+    assert_eq!(
+        phones_on(
+            "https://acme.de/",
+            "https://acme.de/en/contact",
+            &page("<p>Phone: 030 12345678</p>")
+        ),
+        want(&[("+493012345678", Phone)])
+    );
+    // ... then the country of an address on the page.
+    assert_eq!(
+        phones_on(
+            "https://acme.com/",
+            "https://acme.com/contact",
+            &page(
+                "<p>Acme GmbH</p><p>Leopoldstraße 28a</p><p>80802 München</p>\
+                 <p>Germany</p><p>Phone: 089 2345 6789</p>"
+            )
+        ),
+        want(&[("+498923456789", Phone)])
+    );
+    // A Dublin number: not valid in the US or GB, and in Ireland alone of
+    // the other English-speaking countries.
+    assert_eq!(
+        phones_on(
+            "https://acme.com/",
+            "https://acme.com/contact",
+            &page("<p>Phone: 01 234 5678</p>")
+        ),
+        want(&[("+35312345678", Phone)])
+    );
+    // Valid in several of them as different numbers (IE, AU, ZA): dropped
+    // rather than guessed.
+    assert_eq!(
+        phones_on(
+            "https://acme.com/",
+            "https://acme.com/contact",
+            &page("<p>Mobile: 0412 345 678</p>")
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn bait_on_a_full_company_page_is_not_a_phone() {
+    // A 20+ KB product page: prices, SKUs, EANs, order and ticket numbers,
+    // dates and date ranges, versions, a phone in a script, a comment and a
+    // JSON blob; one real number in the footer.
+    let html = page_builder::company_page(
+        "de",
+        "Produkte – Musterwerk",
+        "<h1>Produkte</h1><p>Bestellnummer: 4711-0815-2024</p>\
+         <p>Tel.: 12.03.2024 - 15.03.2024</p><p>Hotline: Mo-Fr 08:00-18:00</p>\
+         <p>Version 10.4.2.1234, Build 2024.03.12</p><p>80802 München</p>\
+         <p>Kontakt: Telefon +49 89 2154 3300</p>",
+    );
+    assert!(html.len() > 20_000);
+    assert_eq!(
+        phones_on(DE_SEED, "https://www.musterwerk.de/produkte", &html),
+        want(&[("+498921543300", PhoneKind::Phone)])
     );
 }
 

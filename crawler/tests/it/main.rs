@@ -20,4 +20,5 @@ mod extract_social;
 mod extract_technologies;
 mod html5lib_tokenizer;
 mod html_differential;
+mod page_builder;
 mod report_determinism;
