@@ -183,6 +183,8 @@ fn report_says_which_emails_are_on_the_companys_own_domain() {
         pages_crawled: 1,
         skipped_urls: Default::default(),
         external_links: vec![],
+        documents: vec![],
+        pages_without_links: 0,
         started_at: None,
         finished_at: None,
     };
