@@ -40,7 +40,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?:(?-u:\b)(?:",
         // Multi-letter words, longest first where one starts another.
         r"telefonzentrale|telefonnummer|telefoonnummer|telefoon|telefono|teléfono|telefon|téléphone|telephone|tél|tel\.?-nr|tel",
-        r"|phone|fon|mobile|mobil|mobiel|móvil|cellulare|cell|call|hotline|helpline|whatsapp|ring|switchboard|toll[\s\-]?free|freephone|freefone|direct\s+(?:line|dial)",
+        r"|phone|ph|fon|mobile|mobil|mobiel|móvil|cellulare|cell|call|hotline|helpline|whatsapp|ring|switchboard|toll[\s\-]?free|freephone|freefone|direct\s+(?:line|dial)",
         r"|zentrale|rufnummer|durchwahl|festnetz|handy|portable|numéro\s+vert|ligne\s+directe|centralino|numero\s+verde|centralita|centrale",
         r")(?-u:\b)|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?",
         // Single letters: "T: 030 …", "T. 030 …", "T 030 …"; "M" likewise.

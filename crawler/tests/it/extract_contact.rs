@@ -333,6 +333,7 @@ fn phone_labels_of_switchboards_hotlines_and_short_forms() {
         ("Freephone 0800 1234567", vec![("+498001234567", Phone)]),
         ("Standard : 030 1234567", vec![("+49301234567", Phone)]),
         ("P: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Ph. 030 1234567", vec![("+49301234567", Phone)]),
         ("T: 030 1234567", vec![("+49301234567", Phone)]),
         ("T. 030 1234567", vec![("+49301234567", Phone)]),
         ("T 030 1234567", vec![("+49301234567", Phone)]),
