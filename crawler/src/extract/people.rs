@@ -424,12 +424,30 @@ fn is_sentence(t: &str) -> bool {
         .any(|w| SENTENCE_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
+/// A title without the degrees written before it in the same cell or line
+/// ("Dipl.-Ing. (FH), Technical Director"): they belong to the name.
+fn strip_leading_degrees(t: &str) -> &str {
+    let mut rest = t.trim_start();
+    loop {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = rest[..word_end].trim_end_matches(',');
+        let degree = !word.is_empty()
+            && (is_prefix_word(word) || is_suffix_word(word))
+            && !TITLE_WORDS.is_match(word)
+            && !ACRONYMS.is_match(word);
+        if !degree || word_end == rest.len() {
+            return rest;
+        }
+        rest = rest[word_end..].trim_start_matches([' ', ',']).trim_start();
+    }
+}
+
 /// A plausible title line: short, contains a title word, no sentence.
 fn title_line(s: &str) -> Option<String> {
     if is_sentence(s) {
         return None;
     }
-    let t = s.trim().trim_end_matches(['.', ',', ';']);
+    let t = strip_leading_degrees(s.trim()).trim_end_matches(['.', ',', ';']);
     let words = t.split_whitespace().count();
     if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
         return None;
@@ -520,6 +538,14 @@ const CARD_FURNITURE: &[&str] = &[
     "bio",
     "courriel",
     "téléphone",
+    "call",
+    "anrufen",
+    "appeler",
+    "message",
+    "nachricht",
+    "website",
+    "homepage",
+    "web",
 ];
 
 fn is_card_furniture(w: &str) -> bool {

@@ -267,3 +267,52 @@ fn name_and_title_on_one_line() {
         ])
     );
 }
+
+/// A 20+ KB team page in the markups themes and page builders write: a
+/// definition list, figures with captions, name and title in one heading
+/// with a span, cards with contact links and "Read bio" buttons, a table,
+/// bios that use title words as verbs, and the usual chrome.
+#[test]
+fn team_page_markups_on_a_full_company_page() {
+    let main = r#"
+<h1>Leadership</h1>
+<p>Our leadership team leads Acme's 400 people across 12 offices.</p>
+<dl class="board">
+  <dt>Dr. med. Karin Vogt</dt><dd>Chief Medical Officer</dd>
+  <dt>Prof. Dr. Lukas Brenner</dt><dd>Chairman of the Supervisory Board</dd>
+</dl>
+<div class="grid">
+  <figure><img src="/img/nora.jpg" alt=""><figcaption><strong>Nora Quinn</strong><br>Chief Financial Officer</figcaption></figure>
+  <figure><img src="/img/omar.jpg" alt=""><figcaption><strong>OMAR SAYED</strong><br>VP Engineering</figcaption></figure>
+</div>
+<div class="wp-block-columns">
+  <div class="wp-block-column"><h3>Paula Reyes <span class="role">Head of Sales</span></h3>
+    <p><a href="mailto:p.reyes@acme.com">E-Mail</a> · <a href="https://www.linkedin.com/in/paulareyes/">LinkedIn</a></p>
+    <p><a href="/team/paula-reyes">Read bio</a></p></div>
+  <div class="wp-block-column"><h3>Quentin Stone, General Counsel</h3>
+    <p>Quentin heads our legal team and advises the board.</p>
+    <p><a href="/team/quentin-stone">Read bio</a></p></div>
+  <div class="wp-block-column"><h3>Rita Tanaka</h3>
+    <p>Rita leads design and manages our studio in Lisbon.</p></div>
+</div>
+<table class="contacts"><tr><th>Name</th><th>Role</th><th>Contact</th></tr>
+  <tr><td>Sven Ulrich</td><td>Dipl.-Ing. (FH), Technical Director</td><td><a href="tel:+4930123456">Call</a></td></tr>
+</table>
+"#;
+    let html = crate::page_builder::company_page("en", "Leadership – Acme", main);
+    assert!(html.len() > 20_000);
+    let got = people_on("https://acme.com/company/leadership", &html);
+    assert_eq!(
+        got,
+        pairs(&[
+            ("Karin Vogt", "Chief Medical Officer"),
+            ("Lukas Brenner", "Chairman of the Supervisory Board"),
+            ("Nora Quinn", "Chief Financial Officer"),
+            ("Omar Sayed", "VP Engineering"),
+            ("Paula Reyes", "Head of Sales"),
+            ("Quentin Stone", "General Counsel"),
+            ("Sven Ulrich", "Technical Director"),
+        ]),
+        "Rita's only line is a bio; Dr. med. and Prof. Dr. are not names"
+    );
+}
