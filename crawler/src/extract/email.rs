@@ -1,5 +1,6 @@
 //! Email addresses: visible text (HTML comments never reach it), `mailto:`
-//! links, schema.org `email`, `name [at] domain [dot] com` obfuscation and,
+//! links, schema.org `email`, `name [at] domain [dot] com` obfuscation
+//! (also `[.]`, full-width `＠`) and,
 //! where it cannot be prose, `name at domain dot com`.
 
 use std::collections::BTreeSet;
@@ -19,12 +20,12 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 /// `name [at] domain [dot] com`, `name(at)domain.com`, `name {at} domain (punkt) de`.
 static OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})[ \t]*[\[\(\{<][ \t]*(?:at|ät|@)[ \t]*[\]\)\}>][ \t]*([a-z0-9][a-z0-9\-]*(?:(?:[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point)[ \t]*[\]\)\}>][ \t]*|\.)[a-z0-9][a-z0-9\-]*)+)",
+        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})[ \t]*[\[\(\{<][ \t]*(?:at|ät|@)[ \t]*[\]\)\}>][ \t]*([a-z0-9][a-z0-9\-]*(?:(?:[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point|\.)[ \t]*[\]\)\}>][ \t]*|\.)[a-z0-9][a-z0-9\-]*)+)",
     )
     .expect("static regex")
 });
 static DOT_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point)[ \t]*[\]\)\}>][ \t]*")
+    Regex::new(r"(?i)[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point|\.)[ \t]*[\]\)\}>][ \t]*")
         .expect("static regex")
 });
 /// Literal gate for the obfuscation regex: an opening bracket before "at".
@@ -262,6 +263,14 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
 /// host: a spelled-out address must name its registrable domain unless
 /// written in capitals. `own` as for [`push_candidate`].
 pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BTreeSet<String>) {
+    // Full-width and small at signs and full stops ("info＠acme.com") read
+    // as an address to a person and are one to a spam harvester.
+    let text: std::borrow::Cow<'_, str> = if text.contains(['＠', '﹫']) {
+        std::borrow::Cow::Owned(text.replace(['＠', '﹫'], "@").replace(['．', '﹒'], "."))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let text = text.as_ref();
     if text.contains('@') {
         for m in EMAIL.find_iter(text) {
             if in_url(&text[..m.start()]) {

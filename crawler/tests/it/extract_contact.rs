@@ -572,3 +572,42 @@ fn addresses_are_not_years_prices_or_order_lines() {
         "a postcode line without a street is not an address: {got:?}"
     );
 }
+
+#[test]
+fn obfuscated_emails_on_a_full_company_page() {
+    let main = r#"<h1>Contact</h1>
+        <p>General: info [at] acme-robotics [dot] com</p>
+        <p>Sales: vertrieb(at)acme-robotics(punkt)com</p>
+        <p>Support: support&#64;acme-robotics.com</p>
+        <p>Press: press＠acme-robotics.com</p>
+        <p>Jobs: jobs [at] acme-robotics [.] com</p>
+        <p>Billing: billing [at] acme-robotics.com</p>
+        <p>Privacy: privacy<span>@</span>acme-robotics<span>.</span>com</p>
+        <p>UK office: london (at) acme-robotics (dot) co (dot) uk</p>
+        <p>Write to HELLO AT ACME-ROBOTICS DOT COM</p>
+        <p><a href="mailto:%6F%66%66%69%63%65@acme-robotics.com?subject=Hi&amp;body=x">Office</a></p>
+        <p>Follow @acmerobotics. Logo: logo@2x.png. Template: name@example.com.
+           Look at acme dot com for the dot com era. Meet us at booth 4 dot 1.</p>"#;
+    let html = page_builder::company_page("en", "Contact – Acme Robotics", main);
+    assert!(html.len() > 20_000);
+    let page = page_from_html("https://acme-robotics.com/contact", 1, &html, &[]);
+    let got = extractor("https://acme-robotics.com/", "Acme Robotics")
+        .extract(&page)
+        .emails;
+    assert_eq!(
+        got,
+        vec![
+            "billing@acme-robotics.com",
+            "hello@acme-robotics.com",
+            "info@acme-robotics.com",
+            "jobs@acme-robotics.com",
+            "london@acme-robotics.co.uk",
+            "office@acme-robotics.com",
+            "press@acme-robotics.com",
+            "privacy@acme-robotics.com",
+            "support@acme-robotics.com",
+            "vertrieb@acme-robotics.com",
+        ],
+        "scripts, comments and JSON blobs of the page builder hold addresses too; none may come out"
+    );
+}
