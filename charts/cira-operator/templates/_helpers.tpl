@@ -198,3 +198,17 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: cira
 {{- end }}
+
+{{/*
+The entries of a string map as a CEL map literal body: "k": "v", ... in key
+order. JSON string literals are valid CEL string literals, so values from
+Helm values cannot break out of the expression.
+*/}}
+{{- define "cira.celMap" -}}
+{{- $m := . -}}
+{{- $entries := list -}}
+{{- range $k := keys $m | sortAlpha -}}
+{{- $entries = append $entries (printf "%s: %s" ($k | toJson) (get $m $k | toJson)) -}}
+{{- end -}}
+{{- join ", " $entries -}}
+{{- end }}

@@ -252,10 +252,9 @@ fn dry_run_create(env: &TestEnv, namespace: &str, object: &Value) -> Output {
 }
 
 /// Waits until the policy is in force: the API server loads a new
-/// ValidatingAdmissionPolicy, its binding and its parameter object
-/// asynchronously, and until all three are loaded it may refuse every scan
-/// ("no params found"). In force means a plain scan is admitted and a
-/// forbidden one refused with the policy's own message.
+/// ValidatingAdmissionPolicy and its binding asynchronously. In force means
+/// a plain scan is admitted and a forbidden one refused with the policy's
+/// own message.
 async fn wait_until_enforced(env: &TestEnv, namespace: &str, forbidden: Value, refusal: &str) {
     let allowed = scan("probe", json!({}));
     let forbidden = scan("probe", forbidden);

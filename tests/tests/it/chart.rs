@@ -274,13 +274,10 @@ fn scan_policy_renders_the_values_for_admission() {
     assert_eq!(data["maxCheckpointVolumeSize"], "10Gi");
     assert_eq!(data["maxResource.cpu"], "2");
     assert_eq!(data["maxResource.memory"], "2Gi");
-    // The admission policy reads this very object, denying when it is gone.
     let binding = find(&objs, "ValidatingAdmissionPolicyBinding", "-scan-policy").expect("binding");
-    assert_eq!(binding["spec"]["paramRef"]["name"], cm["metadata"]["name"]);
-    assert_eq!(binding["spec"]["paramRef"]["namespace"], "cira-system");
-    assert_eq!(
-        binding["spec"]["paramRef"]["parameterNotFoundAction"],
-        "Deny"
+    assert!(
+        binding["spec"]["paramRef"].is_null(),
+        "no parameter object: the API server's parameter lookup can refuse every scan"
     );
     assert_eq!(binding["spec"]["validationActions"][0], "Deny");
     assert!(
@@ -289,6 +286,20 @@ fn scan_policy_renders_the_values_for_admission() {
     );
     let vap = find(&objs, "ValidatingAdmissionPolicy", "-scan-policy").expect("policy");
     assert_eq!(vap["spec"]["failurePolicy"], "Fail");
+    assert!(vap["spec"]["paramKind"].is_null());
+    // The admission policy carries the very values of the ConfigMap, as a
+    // CEL map literal (written in JSON syntax, which CEL shares).
+    let compiled = vap["spec"]["variables"]
+        .as_array()
+        .and_then(|vars| vars.iter().find(|v| v["name"] == "policy"))
+        .and_then(|v| v["expression"].as_str())
+        .expect("the policy variable");
+    let compiled: serde_json::Value =
+        serde_json::from_str(compiled).expect("the policy variable is a map literal");
+    assert_eq!(
+        &compiled, data,
+        "admission enforces what the ConfigMap says"
+    );
 
     let objs = objects(
         &template(&[
@@ -1059,15 +1070,14 @@ async fn chart_deploys_a_working_operator() {
         "acme",
         serde_json::json!({"company": {"name": "Acme Inc.", "url": "https://acme.example"}}),
     );
-    // The API server loads the chart's ValidatingAdmissionPolicy, binding and
-    // parameter ConfigMap asynchronously; until it has all three it refuses
-    // every scan. A server-side dry run shows when admission is ready.
+    // The API server loads the chart's ValidatingAdmissionPolicy and binding
+    // asynchronously. A server-side dry run shows when admission is ready.
     let dry_run = PostParams {
         dry_run: true,
         ..PostParams::default()
     };
     cira_tests::wait_for(
-        "admission to accept a plain scan (policy, binding and parameters loaded)",
+        "admission to accept a plain scan",
         Duration::from_secs(60),
         || {
             let (scans, scan, dry_run) = (scans.clone(), scan.clone(), dry_run.clone());
