@@ -424,14 +424,11 @@ async fn an_installer_policy_allows_what_it_lists() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_its_policy_object_no_scan_is_admitted() {
+async fn the_policy_configmap_is_no_lever_at_admission() {
     cira_tests::init_tracing();
     let env = TestEnv::shared().await;
     env.install_crds().await.expect("CRDs install");
-    let ns = env
-        .new_namespace("admission-gone")
-        .await
-        .expect("namespace");
+    let ns = env.new_namespace("admission-cm").await.expect("namespace");
     let release = Release::install(env, format!("adm-{ns}"), &ns, &[]);
     wait_until_enforced(
         env,
@@ -440,29 +437,45 @@ async fn without_its_policy_object_no_scan_is_admitted() {
         "allowPrivateNetworks",
     )
     .await;
-    let out = env
-        .kubectl()
-        .args(["delete", "configmap", "-n", &ns])
-        .arg(format!("{}-cira-operator-scan-policy", release.name))
-        .output()
-        .expect("kubectl runs");
-    assert!(out.status.success(), "{}", text(&out));
-    let plain = scan("plain", json!({}));
-    cira_tests::wait_for(
-        "a scan to be refused for the missing policy object",
-        Duration::from_secs(30),
-        || {
-            let out = create(env, &ns, &plain);
-            let refused = !out.status.success();
-            if !refused {
-                let _ = env
-                    .kubectl()
-                    .args(["delete", "companyscan", "plain", "-n", &ns])
-                    .output();
-            }
-            async move { refused.then_some(text(&out)) }
-        },
-    )
-    .await
-    .expect("a scan without its policy object is refused");
+    // Whoever may edit the release namespace loosens the ConfigMap, then
+    // deletes it: admission enforces the installed values all the same, and
+    // plain scans are still admitted (a policy that read its parameters
+    // from this object would refuse them all once it is gone).
+    let configmap = format!("{}-cira-operator-scan-policy", release.name);
+    for change in [
+        vec![
+            "patch".to_string(),
+            "configmap".into(),
+            configmap.clone(),
+            "-n".into(),
+            ns.clone(),
+            "--type".into(),
+            "merge".into(),
+            "-p".into(),
+            r#"{"data":{"allowPrivateNetworks":"true"}}"#.into(),
+        ],
+        vec![
+            "delete".to_string(),
+            "configmap".into(),
+            configmap.clone(),
+            "-n".into(),
+            ns.clone(),
+        ],
+    ] {
+        let out = env.kubectl().args(&change).output().expect("kubectl runs");
+        assert!(out.status.success(), "{}", text(&out));
+        let out = dry_run_create(env, &ns, &scan("plain", json!({})));
+        assert!(out.status.success(), "after {}: {}", change[0], text(&out));
+        let out = dry_run_create(
+            env,
+            &ns,
+            &scan("private", json!({"crawl": {"allowPrivateNetworks": true}})),
+        );
+        assert!(
+            !out.status.success() && text(&out).contains("allowPrivateNetworks"),
+            "after {}: {}",
+            change[0],
+            text(&out)
+        );
+    }
 }

@@ -101,7 +101,7 @@ async fn shared_env_is_torn_down_when_the_test_process_is_killed() {
         .args([
             "--ignored",
             "--exact",
-            "helper_shared_env_for_kill_test",
+            "controlplane_teardown::helper_shared_env_for_kill_test",
             "--nocapture",
         ])
         .env(KILL_REPORT, &report)
