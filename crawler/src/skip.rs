@@ -69,6 +69,8 @@ pub enum SkipKind {
     Scope,
     Guard,
     HttpStatus,
+    /// 401, 403 or 451: a login, a bot block or a legal block.
+    AccessDenied,
     Throttled,
     BotChallenge,
     NotHtml,
@@ -102,6 +104,7 @@ impl SkipReason {
             SkipReason::RobotsUnavailable { .. } => SkipKind::RobotsUnavailable,
             SkipReason::Scope { .. } => SkipKind::Scope,
             SkipReason::Guard { .. } => SkipKind::Guard,
+            SkipReason::HttpStatus(401 | 403 | 451) => SkipKind::AccessDenied,
             SkipReason::HttpStatus(_) => SkipKind::HttpStatus,
             SkipReason::Throttled { .. } => SkipKind::Throttled,
             SkipReason::BotChallenge { .. } => SkipKind::BotChallenge,
@@ -136,6 +139,7 @@ impl SkipReason {
             SkipKind::RobotsDisallowed
             | SkipKind::RobotsUnavailable
             | SkipKind::HttpStatus
+            | SkipKind::AccessDenied
             | SkipKind::Throttled
             | SkipKind::BotChallenge
             | SkipKind::NotHtml => false,
@@ -146,9 +150,10 @@ impl SkipReason {
 impl SkipKind {
     pub fn attempt(self) -> Attempt {
         match self {
-            SkipKind::HttpStatus | SkipKind::Throttled | SkipKind::BotChallenge => {
-                Attempt::Answered
-            }
+            SkipKind::HttpStatus
+            | SkipKind::AccessDenied
+            | SkipKind::Throttled
+            | SkipKind::BotChallenge => Attempt::Answered,
             SkipKind::NotHtml => Attempt::NotAPage,
             SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
@@ -172,6 +177,7 @@ impl SkipKind {
             SkipKind::Scope => "refused by the scope",
             SkipKind::Guard => "refused address",
             SkipKind::HttpStatus => "HTTP error status",
+            SkipKind::AccessDenied => "access denied (401, 403, 451)",
             SkipKind::Throttled => "rate-limited (429/503) on every attempt",
             SkipKind::BotChallenge => "bot challenge instead of the page",
             SkipKind::NotHtml => "not HTML",
@@ -248,6 +254,7 @@ mod tests {
                 why: "loopback address",
             },
             SkipReason::HttpStatus(404),
+            SkipReason::HttpStatus(403),
             SkipReason::Throttled {
                 status: 429,
                 retry_after: Some(Duration::from_secs(3)),
@@ -283,6 +290,7 @@ mod tests {
             (SkipKind::Scope, true, NotRequested),
             (SkipKind::Guard, true, NotRequested),
             (SkipKind::HttpStatus, false, Answered),
+            (SkipKind::AccessDenied, false, Answered),
             (SkipKind::Throttled, false, Answered),
             (SkipKind::BotChallenge, false, Answered),
             (SkipKind::NotHtml, false, NotAPage),

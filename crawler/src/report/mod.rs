@@ -244,6 +244,12 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
             if *n == 1 { "" } else { "s" }
         ));
     }
+    if let Some(n) = meta.skipped_urls.get(&SkipKind::AccessDenied) {
+        out.push(format!(
+            "The site refused {n} URL{} with 401, 403 or 451 (a login, a bot block or a legal block), so their content is missing.",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::BotChallenge) {
         out.push(format!(
             "A bot defence answered with a challenge instead of the page at {n} URL{}, so their content is missing.",

@@ -644,3 +644,55 @@ async fn a_refresh_header_is_followed_like_a_meta_refresh() {
     assert_eq!(site.hits("/de/"), 1, "{:?}", site.page_hits());
     assert_eq!(site.hits("/de/impressum"), 1, "{:?}", site.page_hits());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_the_site_refuses_are_counted_and_named_in_the_report() {
+    use cira_crawler::skip::SkipKind;
+    // A WAF rule or a members' area: the home page answers, some pages do
+    // not. The scan completes, and says what is missing.
+    let site = Site::start(|path: &str| match path {
+        "/" => html(
+            r#"<a href="/team">Team</a> <a href="/intern">Intern</a> <a href="/blocked-in-de">DE</a> <a href="/gone">Gone</a>"#,
+        ),
+        "/team" => raw(403, vec![], b"Forbidden".to_vec()),
+        "/intern" => raw(401, vec![("www-authenticate", "Basic".into())], Vec::new()),
+        "/blocked-in-de" => raw(451, vec![], Vec::new()),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    let state = state.unwrap();
+    assert_eq!(
+        state.skipped.get(&SkipKind::AccessDenied),
+        Some(&3),
+        "{:?}",
+        state.skipped
+    );
+    assert_eq!(
+        state.skipped.get(&SkipKind::HttpStatus),
+        Some(&1),
+        "{:?}",
+        state.skipped
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["skippedUrls"]["accessDenied"], 3);
+    assert!(
+        report["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w
+                .as_str()
+                .unwrap()
+                .contains("refused 3 URLs with 401, 403 or 451")),
+        "{}",
+        report["warnings"]
+    );
+}
