@@ -20,6 +20,7 @@ pub(crate) mod numbering;
 mod people;
 mod phone;
 mod region;
+mod registers;
 mod schema;
 mod social;
 mod tech;
@@ -186,6 +187,7 @@ impl Extractor {
 
         let mut legal_ids = structured.legal.clone();
         legal_ids.extend(legal::from_text(&scan.text));
+        legal_ids.extend(registers::from_text(&scan.text));
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;

@@ -318,3 +318,139 @@ fn legal_type_serialises_as_a_stable_word() {
         assert_eq!(back.kind, kind);
     }
 }
+
+/// (scheme, value) of the registrations and tax numbers on a page.
+fn schemes(url: &str, html: &str) -> Vec<(String, String)> {
+    let mut got: Vec<(String, String)> = page_ids(url, html)
+        .into_iter()
+        .filter(|(kind, ..)| kind != "vat")
+        .map(|(_, scheme, value, _)| (scheme, value))
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn register_numbers_of_other_countries_in_imprint_footers() {
+    // Each country's footer on a full company page, with its usual wording.
+    for (site, lang, footer, want) in [
+        (
+            "https://acme.be/",
+            "nl",
+            "<p>Acme NV · Ondernemingsnummer: 0403.717.562 · RPR Gent</p>",
+            ("kbo", "0403.717.562"),
+        ),
+        (
+            "https://acme.be/",
+            "fr",
+            "<p>Acme SA – BCE 0403 717 562</p>",
+            ("kbo", "0403.717.562"),
+        ),
+        (
+            "https://acme.dk/",
+            "da",
+            "<p>Acme ApS · CVR-nr.: 13 58 58 30 · København</p>",
+            ("cvr", "13585830"),
+        ),
+        (
+            "https://acme.se/",
+            "sv",
+            "<p>Acme AB | Org.nr 556123-4567 | Stockholm</p>",
+            ("orgnr", "556123-4567"),
+        ),
+        (
+            "https://acme.no/",
+            "nb",
+            "<p>Acme AS, Org. nr. 923 609 016 MVA</p>",
+            ("orgnr", "923 609 016"),
+        ),
+        (
+            "https://acme.fi/",
+            "fi",
+            "<p>Acme Oy, Y-tunnus: 1123456-6</p>",
+            ("y-tunnus", "1123456-6"),
+        ),
+        (
+            "https://acme.pl/",
+            "pl",
+            "<p>Acme Sp. z o.o., KRS: 0000123456, Sąd Rejonowy</p>",
+            ("krs", "0000123456"),
+        ),
+        (
+            "https://acme.pl/",
+            "pl",
+            "<p>NIP: 526-025-02-74</p>",
+            ("nip", "5260250274"),
+        ),
+        (
+            "https://acme.cz/",
+            "cs",
+            "<p>Acme s.r.o., IČO: 27082440, DIČ: CZ27082440</p>",
+            ("ico", "27082440"),
+        ),
+        (
+            "https://acme.it/",
+            "it",
+            "<p>Acme S.r.l. – P.IVA 00743110157 – REA MI-1234567</p>",
+            ("rea", "MI-1234567"),
+        ),
+        (
+            "https://acme.ie/",
+            "en",
+            "<p>Acme Ltd. Registered in Ireland No. 123456.</p>",
+            ("cro", "123456"),
+        ),
+        (
+            "https://acme.com.au/",
+            "en",
+            "<p>Acme Pty Ltd ABN 51 824 753 556</p>",
+            ("abn", "51 824 753 556"),
+        ),
+        (
+            "https://acme.com.au/",
+            "en",
+            "<p>Acme Pty Ltd (ACN 004 085 616)</p>",
+            ("acn", "004 085 616"),
+        ),
+        (
+            "https://acme.in/",
+            "en",
+            "<p>CIN: L17110MH1973PLC019786</p>",
+            ("cin", "L17110MH1973PLC019786"),
+        ),
+        (
+            "https://acme.com.br/",
+            "pt",
+            "<p>Acme Ltda. CNPJ: 11.222.333/0001-81</p>",
+            ("cnpj", "11.222.333/0001-81"),
+        ),
+        (
+            "https://acme.lu/",
+            "fr",
+            "<p>Acme S.à r.l., R.C.S. Luxembourg B 123456</p>",
+            ("rcs", "B123456"),
+        ),
+    ] {
+        let html = crate::page_builder::company_page(lang, "Impressum", footer);
+        let got = schemes(&format!("{site}legal"), &html);
+        assert_eq!(
+            got,
+            vec![(want.0.to_string(), want.1.to_string())],
+            "{footer}"
+        );
+    }
+}
+
+#[test]
+fn register_labels_without_a_valid_number_are_not_ids() {
+    // Wrong check digits, no label, or another word ending in the label's
+    // letters: nothing.
+    let main = "<p>Ondernemingsnummer: 0403.717.563</p><p>CVR 13585831</p>\
+        <p>Org.nr 556123-4568</p><p>Y-tunnus: 1123456-7</p><p>NIP: 526-025-02-75</p>\
+        <p>DIČ: 27082440</p><p>ABN 51 824 753 557</p><p>CNPJ 11.222.333/0001-82</p>\
+        <p>Area 4711-0815, AREA MI-1234567, 0403.717.562 without a label, 13585830.</p>\
+        <p>Engine speed 2000 rpm 0403717562</p>";
+    let html = crate::page_builder::company_page("en", "Specs", main);
+    let got = schemes("https://acme.eu/specs", &html);
+    assert_eq!(got, vec![], "rpm is a unit, not the Belgian RPM");
+}

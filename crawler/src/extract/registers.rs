@@ -1,0 +1,519 @@
+//! Company register and tax numbers of countries beyond the ones `legal.rs`
+//! reads with their own rules: each is a label and a number shape, and the
+//! number counts only after its label on the same line and, where the
+//! scheme has one, with a valid check digit. A page that names none of the
+//! labels (most pages) costs one literal search.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::legal::{LegalId, LegalKind};
+use super::literals::LiteralSet;
+
+/// One national scheme.
+struct Register {
+    scheme: &'static str,
+    country: &'static str,
+    kind: LegalKind,
+    /// Lower-case literals, one of which must occur on the page.
+    gates: &'static [&'static str],
+    /// The label then the number (group 1), up to a few characters apart.
+    pattern: &'static str,
+    /// The number's canonical form if it is one.
+    normalise: fn(&str) -> Option<String>,
+}
+
+fn digits(s: &str) -> Vec<u32> {
+    s.chars().filter_map(|c| c.to_digit(10)).collect()
+}
+
+fn digit_string(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn weighted(d: &[u32], weights: &[u32]) -> u32 {
+    d.iter().zip(weights).map(|(a, b)| a * b).sum()
+}
+
+fn luhn(d: &[u32]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Belgian enterprise number (KBO/BCE): ten digits starting 0 or 1 (nine
+/// in older writing), the last two 97 minus the first eight modulo 97.
+fn belgium(s: &str) -> Option<String> {
+    let mut d = digit_string(s);
+    if d.len() == 9 {
+        d.insert(0, '0');
+    }
+    if d.len() != 10 || !d.starts_with(['0', '1']) {
+        return None;
+    }
+    let first: u64 = d[..8].parse().ok()?;
+    let check: u64 = d[8..].parse().ok()?;
+    (97 - first % 97 == check).then(|| format!("{}.{}.{}", &d[..4], &d[4..7], &d[7..]))
+}
+
+/// Danish CVR: eight digits, weights 2 7 6 5 4 3 2 1, sum divisible by 11.
+fn denmark(s: &str) -> Option<String> {
+    let d = digits(s);
+    (d.len() == 8 && d[0] != 0 && weighted(&d, &[2, 7, 6, 5, 4, 3, 2, 1]).is_multiple_of(11))
+        .then(|| digit_string(s))
+}
+
+/// Swedish organisation number: ten digits, Luhn, third digit 2 or more
+/// (a personal identity number has a month there).
+fn sweden(s: &str) -> Option<String> {
+    let d = digits(s);
+    (d.len() == 10 && d[2] >= 2 && luhn(&d)).then(|| {
+        let t = digit_string(s);
+        format!("{}-{}", &t[..6], &t[6..])
+    })
+}
+
+/// Norwegian organisation number: nine digits, mod 11 with weights
+/// 3 2 7 6 5 4 3 2.
+fn norway(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 9 {
+        return None;
+    }
+    let r = 11 - weighted(&d[..8], &[3, 2, 7, 6, 5, 4, 3, 2]) % 11;
+    let check = if r == 11 { 0 } else { r };
+    (check != 10 && check == d[8]).then(|| {
+        let t = digit_string(s);
+        format!("{} {} {}", &t[..3], &t[3..6], &t[6..])
+    })
+}
+
+/// Finnish business ID (Y-tunnus): seven digits and a check digit.
+fn finland(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 8 {
+        return None;
+    }
+    let r = weighted(&d[..7], &[7, 9, 10, 5, 8, 4, 2]) % 11;
+    let check = match r {
+        0 => 0,
+        1 => return None,
+        r => 11 - r,
+    };
+    (check == d[7]).then(|| {
+        let t = digit_string(s);
+        format!("{}-{}", &t[..7], &t[7..])
+    })
+}
+
+/// Polish KRS: ten digits, no check digit.
+fn poland_krs(s: &str) -> Option<String> {
+    let d = digit_string(s);
+    (d.len() == 10).then_some(d)
+}
+
+/// Polish NIP (tax number): ten digits, weights 6 5 7 2 3 4 5 6 7 mod 11.
+fn poland_nip(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 10 {
+        return None;
+    }
+    let r = weighted(&d[..9], &[6, 5, 7, 2, 3, 4, 5, 6, 7]) % 11;
+    (r != 10 && r == d[9]).then(|| digit_string(s))
+}
+
+/// Czech IČO: eight digits, weights 8 to 2 mod 11.
+fn czechia(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 8 {
+        return None;
+    }
+    let r = weighted(&d[..7], &[8, 7, 6, 5, 4, 3, 2]) % 11;
+    let check = match 11 - r {
+        10 => 0,
+        11 => 1,
+        c => c,
+    };
+    (check == d[7]).then(|| digit_string(s))
+}
+
+/// Italian REA: the province's two letters and up to seven digits.
+fn italy_rea(s: &str) -> Option<String> {
+    let letters: String = s
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let d = digit_string(s);
+    (letters.len() == 2 && (1..=7).contains(&d.len())).then(|| format!("{letters}-{d}"))
+}
+
+/// Irish CRO number: five or six digits.
+fn ireland(s: &str) -> Option<String> {
+    let d = digit_string(s);
+    (5..=6).contains(&d.len()).then_some(d)
+}
+
+/// Australian Business Number: eleven digits, weighted mod 89 after one
+/// is taken from the first digit.
+fn australia_abn(s: &str) -> Option<String> {
+    let mut d = digits(s);
+    if d.len() != 11 || d[0] == 0 {
+        return None;
+    }
+    d[0] -= 1;
+    weighted(&d, &[10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19])
+        .is_multiple_of(89)
+        .then(|| {
+            let t = digit_string(s);
+            format!("{} {} {} {}", &t[..2], &t[2..5], &t[5..8], &t[8..])
+        })
+}
+
+/// Australian Company Number: nine digits, weights 8 to 1, complement
+/// to ten.
+fn australia_acn(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 9 {
+        return None;
+    }
+    let check = (10 - weighted(&d[..8], &[8, 7, 6, 5, 4, 3, 2, 1]) % 10) % 10;
+    (check == d[8]).then(|| {
+        let t = digit_string(s);
+        format!("{} {} {}", &t[..3], &t[3..6], &t[6..])
+    })
+}
+
+/// Indian Corporate Identity Number: its shape is specific enough.
+fn india_cin(s: &str) -> Option<String> {
+    Some(s.trim().to_ascii_uppercase())
+}
+
+/// Brazilian CNPJ: fourteen digits with two check digits.
+fn brazil(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 14 || d.iter().all(|x| *x == d[0]) {
+        return None;
+    }
+    let w1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+    let w2 = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
+    let check = |sum: u32| {
+        let r = sum % 11;
+        if r < 2 { 0 } else { 11 - r }
+    };
+    let c1 = check(weighted(&d[..12], &w1));
+    let c2 = check(weighted(&d[..13], &w2));
+    (c1 == d[12] && c2 == d[13]).then(|| {
+        let t = digit_string(s);
+        format!(
+            "{}.{}.{}/{}-{}",
+            &t[..2],
+            &t[2..5],
+            &t[5..8],
+            &t[8..12],
+            &t[12..]
+        )
+    })
+}
+
+/// Luxembourg's trade register: "B" and up to six digits.
+fn luxembourg(s: &str) -> Option<String> {
+    let d = digit_string(s);
+    (1..=6).contains(&d.len()).then(|| format!("B{d}"))
+}
+
+/// Between a label and its number: a colon, "No.", "nr", "n°" and spaces.
+macro_rules! after_label {
+    () => {
+        r"\.?\s*(?:(?i:-?nr\.?|no\.?|n\.|n°|n[º°]|number|nummer|numéro|numer)\s*)?[:.]?\s*"
+    };
+}
+
+static REGISTERS: &[Register] = &[
+    Register {
+        scheme: "kbo",
+        country: "BE",
+        kind: LegalKind::Registration,
+        gates: &[
+            "kbo",
+            "bce",
+            "ondernemingsnummer",
+            "entreprise",
+            "enterprise number",
+            "rpr",
+            "rpm",
+        ],
+        pattern: concat!(
+            r"(?:(?-u:\b)(?:KBO|BCE|RPR|RPM|(?i:ondernemingsnummer|num[ée]ro d['’]entreprise|enterprise number))",
+            after_label!(),
+            r")(?:BE\s*)?([01]?[0-9]{3}[.\s]?[0-9]{3}[.\s]?[0-9]{3})(?-u:\b)"
+        ),
+        normalise: belgium,
+    },
+    Register {
+        scheme: "cvr",
+        country: "DK",
+        kind: LegalKind::Registration,
+        gates: &["cvr"],
+        pattern: concat!(
+            r"(?-u:\b)CVR",
+            after_label!(),
+            r"(?:DK\s*)?([0-9]{2}\s?[0-9]{2}\s?[0-9]{2}\s?[0-9]{2})(?-u:\b)"
+        ),
+        normalise: denmark,
+    },
+    Register {
+        scheme: "orgnr",
+        country: "SE",
+        kind: LegalKind::Registration,
+        gates: &[
+            "org.nr",
+            "org. nr",
+            "org nr",
+            "organisationsnummer",
+            "org.-nr",
+        ],
+        pattern: r"(?i)(?-u:\b)(?:org\.?\s?-?nr|organisationsnummer)\.?\s*:?\s*([0-9]{6}-?[0-9]{4})(?-u:\b)",
+        normalise: sweden,
+    },
+    Register {
+        scheme: "orgnr",
+        country: "NO",
+        kind: LegalKind::Registration,
+        gates: &[
+            "org.nr",
+            "org. nr",
+            "org nr",
+            "organisasjonsnummer",
+            "foretaksregisteret",
+        ],
+        pattern: r"(?i)(?-u:\b)(?:org\.?\s?-?nr|organisasjonsnummer|foretaksregisteret)\.?\s*:?\s*(?:NO\s*)?([0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?:\s*MVA)?(?-u:\b)",
+        normalise: norway,
+    },
+    Register {
+        scheme: "y-tunnus",
+        country: "FI",
+        kind: LegalKind::Registration,
+        gates: &["y-tunnus", "business id", "fo-nummer"],
+        pattern: r"(?i)(?-u:\b)(?:y-tunnus|business\s+id|fo-nummer)\s*:?\s*([0-9]{7}-[0-9])(?-u:\b)",
+        normalise: finland,
+    },
+    Register {
+        scheme: "krs",
+        country: "PL",
+        kind: LegalKind::Registration,
+        gates: &["krs"],
+        pattern: concat!(r"(?-u:\b)KRS", after_label!(), r"([0-9]{10})(?-u:\b)"),
+        normalise: poland_krs,
+    },
+    Register {
+        scheme: "nip",
+        country: "PL",
+        kind: LegalKind::Tax,
+        gates: &["nip"],
+        pattern: concat!(
+            r"(?-u:\b)NIP",
+            after_label!(),
+            r"(?:PL\s*)?([0-9]{3}-?[0-9]{3}-?[0-9]{2}-?[0-9]{2}|[0-9]{3}-?[0-9]{2}-?[0-9]{2}-?[0-9]{3})(?-u:\b)"
+        ),
+        normalise: poland_nip,
+    },
+    Register {
+        scheme: "ico",
+        country: "CZ",
+        kind: LegalKind::Registration,
+        gates: &["ičo", "ič:", "ič "],
+        // Not the end of "DIČ", the VAT number's label.
+        pattern: r"(?:^|[^\p{L}])IČO?\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        normalise: czechia,
+    },
+    Register {
+        scheme: "rea",
+        country: "IT",
+        kind: LegalKind::Registration,
+        gates: &["rea", "r.e.a"],
+        pattern: concat!(
+            r"(?-u:\b)(?:REA|R\.E\.A\.?)",
+            after_label!(),
+            r"([A-Z]{2}\s?[-–]?\s?[0-9]{1,7})(?-u:\b)"
+        ),
+        normalise: italy_rea,
+    },
+    Register {
+        scheme: "cro",
+        country: "IE",
+        kind: LegalKind::Registration,
+        gates: &["cro", "registered in ireland"],
+        pattern: concat!(
+            r"(?:(?-u:\b)CRO|(?i:registered\s+in\s+(?:the\s+)?(?:republic\s+of\s+)?ireland(?:\s+(?:under|with))?(?:\s+company)?))",
+            after_label!(),
+            r"([0-9]{5,6})(?-u:\b)"
+        ),
+        normalise: ireland,
+    },
+    Register {
+        scheme: "abn",
+        country: "AU",
+        kind: LegalKind::Registration,
+        gates: &["abn", "australian business number"],
+        pattern: r"(?:(?-u:\b)ABN|(?i:australian business number))\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        normalise: australia_abn,
+    },
+    Register {
+        scheme: "acn",
+        country: "AU",
+        kind: LegalKind::Registration,
+        gates: &["acn", "australian company number"],
+        pattern: r"(?:(?-u:\b)ACN|(?i:australian company number))\s*:?\s*([0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        normalise: australia_acn,
+    },
+    Register {
+        scheme: "cin",
+        country: "IN",
+        kind: LegalKind::Registration,
+        gates: &["cin", "corporate identity number"],
+        pattern: r"(?:(?-u:\b)CIN|(?i:corporate identi(?:ty|fication) number))\s*(?:No\.?)?\s*:?\s*([LU][0-9]{5}[A-Z]{2}[0-9]{4}[A-Z]{3}[0-9]{6})(?-u:\b)",
+        normalise: india_cin,
+    },
+    Register {
+        scheme: "cnpj",
+        country: "BR",
+        kind: LegalKind::Registration,
+        gates: &["cnpj"],
+        pattern: r"(?-u:\b)CNPJ\s*(?:/MF)?\s*(?:n[º°o]\.?)?\s*:?\s*([0-9]{2}\.?[0-9]{3}\.?[0-9]{3}/?[0-9]{4}-?[0-9]{2})(?-u:\b)",
+        normalise: brazil,
+    },
+    Register {
+        scheme: "rcs",
+        country: "LU",
+        kind: LegalKind::Registration,
+        gates: &["luxembourg"],
+        pattern: r"(?:(?-u:\b)R\.?C\.?S\.?|(?i:registre de commerce et des sociétés|trade and companies register))\s*(?:de\s+|of\s+)?Luxembourg\s*[,:]?\s*(?:(?i:n[°o]\.?|no\.?|number)\s*)?(B\s?[0-9]{1,6})(?-u:\b)",
+        normalise: luxembourg,
+    },
+];
+
+static COMPILED: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
+    REGISTERS
+        .iter()
+        // A pattern that failed to compile would be a bug caught by the
+        // tests; extraction goes on without that scheme.
+        .map(|r| Regex::new(r.pattern).ok())
+        .collect()
+});
+
+/// Every gate literal, and which register each belongs to.
+static GATES: LazyLock<(LiteralSet, Vec<usize>)> = LazyLock::new(|| {
+    let mut words = Vec::new();
+    let mut owner = Vec::new();
+    for (i, r) in REGISTERS.iter().enumerate() {
+        for g in r.gates {
+            words.push(*g);
+            owner.push(i);
+        }
+    }
+    (LiteralSet::new(&words, true), owner)
+});
+
+/// Register and tax numbers of the schemes above in visible text.
+pub fn from_text(text: &str) -> Vec<LegalId> {
+    let mut on_page = vec![false; REGISTERS.len()];
+    let (set, owner) = &*GATES;
+    // Lower-casing keeps "IČO" matching its gate; most pages hit no gate.
+    set.for_each(text.to_lowercase().as_bytes(), |p| {
+        if let Some(slot) = owner.get(p).and_then(|i| on_page.get_mut(*i)) {
+            *slot = true;
+        }
+    });
+    let mut out = Vec::new();
+    if !on_page.contains(&true) {
+        return out;
+    }
+    for line in text.lines() {
+        if !line.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        for (i, register) in REGISTERS.iter().enumerate() {
+            if !on_page[i] {
+                continue;
+            }
+            let Some(Some(re)) = COMPILED.get(i) else {
+                continue;
+            };
+            for c in re.captures_iter(line) {
+                let Some(value) = c.get(1).and_then(|m| (register.normalise)(m.as_str())) else {
+                    continue;
+                };
+                out.push(LegalId {
+                    kind: register.kind,
+                    scheme: Some(register.scheme.to_string()),
+                    value,
+                    country: Some(register.country.to_string()),
+                    authority: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for (r, re) in REGISTERS.iter().zip(COMPILED.iter()) {
+            assert!(
+                re.is_some(),
+                "{} ({}) does not compile",
+                r.scheme,
+                r.country
+            );
+        }
+    }
+
+    #[test]
+    fn check_digits() {
+        assert_eq!(belgium("0403.717.562").as_deref(), Some("0403.717.562"));
+        assert_eq!(belgium("403717562").as_deref(), Some("0403.717.562"));
+        assert_eq!(belgium("0403.717.563"), None);
+        assert_eq!(denmark("13585830").as_deref(), Some("13585830"));
+        assert_eq!(denmark("13585831"), None);
+        assert_eq!(sweden("556123-4567").as_deref(), Some("556123-4567"));
+        assert_eq!(sweden("556123-4568"), None);
+        assert_eq!(norway("923 609 016").as_deref(), Some("923 609 016"));
+        assert_eq!(norway("923 609 017"), None);
+        assert_eq!(finland("1123456-6").as_deref(), Some("1123456-6"));
+        assert_eq!(finland("1123456-7"), None);
+        assert_eq!(poland_nip("526-025-02-74").as_deref(), Some("5260250274"));
+        assert_eq!(poland_nip("5260250275"), None);
+        assert_eq!(czechia("27082440").as_deref(), Some("27082440"));
+        assert_eq!(czechia("27082441"), None);
+        assert_eq!(
+            australia_abn("51 824 753 556").as_deref(),
+            Some("51 824 753 556")
+        );
+        assert_eq!(australia_abn("51 824 753 557"), None);
+        assert_eq!(australia_acn("004085616").as_deref(), Some("004 085 616"));
+        assert_eq!(australia_acn("004085617"), None);
+        assert_eq!(
+            brazil("11.222.333/0001-81").as_deref(),
+            Some("11.222.333/0001-81")
+        );
+        assert_eq!(brazil("11.222.333/0001-82"), None);
+        assert_eq!(brazil("11111111111111"), None);
+    }
+}
