@@ -226,12 +226,19 @@ impl Shared {
             self.scope.prefer_form_of(&body.final_url);
         }
         let embedded = crate::html::embedded_urls(&scan);
+        // `Link` response headers stand for `<link>` elements.
+        let link_headers = body
+            .headers
+            .iter()
+            .filter(|(key, _)| key.eq_ignore_ascii_case("link"))
+            .flat_map(|(_, value)| crate::html::link_header_targets(value));
         let hrefs = scan
             .links
             .iter()
             .map(|l| l.href.as_str())
             .chain(refresh)
             .chain(scan.more_links.iter().map(String::as_str))
+            .chain(link_headers)
             .map(|h| (h, false))
             .chain(embedded.iter().map(|h| (h.as_str(), true)));
         let mut documents = Vec::new();

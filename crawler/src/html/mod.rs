@@ -779,6 +779,57 @@ fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
     scan
 }
 
+/// Targets of an HTTP `Link` header (RFC 8288) that name other pages of
+/// the site the way `<link>` elements do: `rel` `alternate` with an
+/// `hreflang` (language versions), `next`, `prev`/`previous`. Entries are
+/// `<uri>; param=value; ...`, separated by commas outside `<>` and quotes.
+pub fn link_header_targets(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>').map(|c| open + c) else {
+            break;
+        };
+        let target = rest[open + 1..close].trim();
+        // The parameters run to the next comma outside a quoted string.
+        let params_start = close + 1;
+        let mut quoted = false;
+        let mut end = rest.len();
+        for (i, c) in rest[params_start..].char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    end = params_start + i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let (mut alternate, mut hreflang, mut paged) = (false, false, false);
+        for param in rest[params_start..end].split(';') {
+            let Some((name, value)) = param.split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "rel" => {
+                    alternate |= tokens_contain(value, "alternate");
+                    paged |= ["next", "prev", "previous"]
+                        .iter()
+                        .any(|t| tokens_contain(value, t));
+                }
+                "hreflang" => hreflang = !value.is_empty(),
+                _ => {}
+            }
+        }
+        if !target.is_empty() && ((alternate && hreflang) || paged) {
+            out.push(target);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
 /// The target of a `<meta http-equiv="refresh" content="5; url=/en/">`:
 /// the part after the delay, without `url=` and quotes. Language splash
 /// pages often link nowhere else, so the crawl follows it like a link.
@@ -1063,6 +1114,31 @@ mod tests {
         assert_eq!(s.text, "Visible");
         assert_eq!(s.json_data, [r#"{"props":{"href":"/team"}}"#]);
         assert_eq!(embedded_urls(&s), ["/team"]);
+    }
+
+    #[test]
+    fn link_headers_name_language_versions_and_list_pages() {
+        let table: &[(&str, &[&str])] = &[
+            (
+                r#"<https://acme.test/de/>; rel="alternate"; hreflang="de", <https://acme.test/fr/>; rel=alternate; hreflang=fr"#,
+                &["https://acme.test/de/", "https://acme.test/fr/"],
+            ),
+            (
+                r#"</team?page=2>; rel="next", </team?a=1,2>; rel="prev""#,
+                &["/team?page=2", "/team?a=1,2"],
+            ),
+            // Not pages of the site: a preload, a canonical (marked seen
+            // elsewhere), an alternate without a language, an API root.
+            (
+                r#"</app.css>; rel=preload; as=style, </x>; rel=canonical, </feed>; rel="alternate"; type="application/rss+xml", <https://acme.test/wp-json/>; rel="https://api.w.org/""#,
+                &[],
+            ),
+            (r#"<>; rel=next, </broken"#, &[]),
+            (r#"</a>; title="x, y"; rel="next nofollow""#, &["/a"]),
+        ];
+        for (header, want) in table {
+            assert_eq!(link_header_targets(header), *want, "{header}");
+        }
     }
 
     #[test]

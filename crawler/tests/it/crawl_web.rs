@@ -623,7 +623,7 @@ async fn a_bot_challenge_is_a_block_not_a_slow_down() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refresh_header_is_followed_like_a_meta_refresh() {
+async fn refresh_and_link_headers_are_followed_like_their_elements() {
     // A language splash answering 200 with `Refresh: 0; url=/de/` and an
     // empty page, as some server configurations do.
     let site = Site::start(|path: &str| match path {
@@ -635,14 +635,28 @@ async fn a_refresh_header_is_followed_like_a_meta_refresh() {
             ],
             b"<html><head><title>Acme</title></head><body></body></html>".to_vec(),
         ),
-        "/de/" => html(r#"<a href="/de/impressum">Impressum</a>"#),
-        "/de/impressum" => html("<p>Impressum</p>"),
+        // Its language versions only in `Link` headers (RFC 8288).
+        "/de/" => raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                (
+                    "link",
+                    r#"</en/>; rel="alternate"; hreflang="en", </s.css>; rel=preload; as=style"#
+                        .into(),
+                ),
+            ],
+            br#"<a href="/de/impressum">Impressum</a>"#.to_vec(),
+        ),
+        "/de/impressum" | "/en/" => html("<p>page</p>"),
         _ => Reply::NotFound,
     })
     .await;
     crawl_site(&site, "/", spec()).await;
     assert_eq!(site.hits("/de/"), 1, "{:?}", site.page_hits());
     assert_eq!(site.hits("/de/impressum"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/en/"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/s.css"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
