@@ -261,6 +261,11 @@ impl Engine {
             .and_then(|u| u.host_str().map(str::to_string))
         {
             self.shared.politeness.pause(&host, pause);
+            // Shown in the scan's progress until the next page comes in.
+            run.activity = format!(
+                "{host} asked to slow down (HTTP {status}); pausing it for {} s",
+                pause.as_secs_f64().ceil()
+            );
         }
         tracing::info!(url = %item.url, status, attempts, pause_ms = pause.as_millis() as u64, "asked to slow down; pausing the host and queueing the URL again");
         run.state.requeue_item(item);
@@ -286,6 +291,9 @@ impl Engine {
                 entities,
             } => {
                 run.state.pages_crawled += 1;
+                if run.activity != "crawling" {
+                    run.activity = "crawling".into();
+                }
                 if app_shell {
                     run.state.pages_without_links += 1;
                 }

@@ -710,3 +710,56 @@ async fn pages_the_site_refuses_are_counted_and_named_in_the_report() {
         report["warnings"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_host_shows_in_the_progress() {
+    use cira_crawler::checkpoint::{DirStore, Store};
+    use cira_crawler::engine::Engine;
+    use cira_crds::progress::CrawlerProgress;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let tries = std::sync::Arc::new(AtomicU32::new(0));
+    let t = tries.clone();
+    let site = Site::start(move |path: &str| match path {
+        "/" => html(r#"<a href="/busy">Busy</a>"#),
+        "/busy" if t.fetch_add(1, Ordering::SeqCst) == 0 => {
+            raw(429, vec![("retry-after", "1".into())], Vec::new())
+        }
+        "/busy" => html("<p>fine</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let (tx, mut rx) = tokio::sync::watch::channel(CrawlerProgress::default());
+    let seen = tokio::spawn(async move {
+        let mut activities = Vec::new();
+        while rx.changed().await.is_ok() {
+            if let Some(a) = rx.borrow_and_update().current_activity.clone()
+                && activities.last() != Some(&a)
+            {
+                activities.push(a);
+            }
+        }
+        activities
+    });
+    let engine = Engine::new(
+        cfg,
+        Store::Dir(DirStore::new(dir.path()).unwrap()),
+        tx,
+        cira_crawler::report::dir_report_writer(dir.path().to_path_buf()),
+    )
+    .unwrap();
+    let outcome = engine.run(tokio_util::sync::CancellationToken::new()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    drop(engine);
+    let activities = seen.await.unwrap();
+    let host = site.addr.ip().to_string();
+    let paused = activities
+        .iter()
+        .position(|a| a.contains(&host) && a.contains("slow down (HTTP 429)"));
+    assert!(paused.is_some(), "{activities:?}");
+    assert_eq!(site.hits("/busy"), 2);
+}
