@@ -466,7 +466,7 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             // set whose shortest member is longest wins.
             let mut best: Option<Vec<Vec<u8>>> = None;
             let consider = |set: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
-                let score = |s: &Vec<Vec<u8>>| s.iter().map(Vec::len).min().unwrap_or(0);
+                let score = |s: &Vec<Vec<u8>>| s.iter().map(|l| rarity(l)).min().unwrap_or(0);
                 if best.as_ref().is_none_or(|b| score(&set) > score(b)) {
                     *best = Some(set);
                 }
@@ -513,6 +513,66 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         }
         _ => None,
     }
+}
+
+/// Markup that nearly every page contains: a literal made of these finds
+/// every page, so it is a poor prefilter.
+const COMMON: &[&str] = &[
+    "<script",
+    "<link",
+    "<div",
+    "<span",
+    "<img",
+    "<meta",
+    "<html",
+    "<body",
+    "<section",
+    "<title",
+    "<style",
+    "<input",
+    "<form",
+    "<iframe",
+    "<a ",
+    "<!--",
+    "class=",
+    "href=",
+    "src=",
+    "rel=",
+    "id=",
+    "type=",
+    "name=",
+    "content=",
+    "property",
+    "stylesheet",
+    "text/javascript",
+    "javascript",
+    "application",
+    "aria-label",
+    "data-",
+    "http://",
+    "https://",
+    "www.",
+    ".com",
+    ".js",
+    ".css",
+    ".min",
+    "script",
+    "true",
+    "false",
+];
+
+/// How selective a literal is likely to be: its length without the common
+/// markup in it, plus a little for the length itself to break ties.
+pub fn rarity(literal: &[u8]) -> usize {
+    let mut rest = String::from_utf8_lossy(literal).to_ascii_lowercase();
+    for c in COMMON {
+        rest = rest.replace(c, " ");
+    }
+    let rare = rest
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/' | b'.' | b':'))
+        .count();
+    rare * 4 + literal.len().min(3)
 }
 
 /// The strings `hir` matches, when they are few.
@@ -657,8 +717,14 @@ fn add_dom(db: &mut Db, name: &str, tech: u32, dom: &Value) {
             }),
             &pattern,
         );
+        // The selector's literal, or the value's or text's own when that is
+        // rarer (`link[href]` testing `wp-content/plugins/rezgo/`): both
+        // occur in the raw page when the element does.
         if let Some(p) = db.patterns.get_mut(before) {
-            p.literals = lits;
+            let worst = |l: &[String]| l.iter().map(|x| rarity(x.as_bytes())).min().unwrap_or(0);
+            if p.literals.is_empty() || worst(&p.literals) < worst(&lits) {
+                p.literals = lits;
+            }
         }
     }
 }
@@ -745,23 +811,27 @@ pub fn parse_selector(s: &str) -> Result<Selector, String> {
 /// The literal a page must contain for the selector to match anything:
 /// the longest of its id, classes, attribute values and names, or `<tag`.
 pub fn selector_literal(sel: &Selector) -> String {
-    let mut cands: Vec<String> = Vec::new();
-    cands.extend(sel.id.clone());
-    cands.extend(sel.classes.iter().cloned());
+    // (literal, is a name): ids, classes and values before attribute and
+    // tag names, which nearly every page has (`alt`, `<img`).
+    let mut cands: Vec<(String, bool)> = Vec::new();
+    cands.extend(sel.id.clone().map(|i| (i, false)));
+    cands.extend(sel.classes.iter().map(|c| (c.clone(), false)));
     for a in &sel.attrs {
-        cands.push(a.name.clone());
+        cands.push((a.name.clone(), true));
         if a.op != AttrOp::Exists {
-            cands.push(a.value.clone());
+            cands.push((a.value.clone(), false));
         }
     }
     if let Some(tag) = &sel.tag {
-        cands.push(format!("<{tag}"));
+        cands.push((format!("<{tag}"), true));
     }
     cands
         .into_iter()
         // Entity-encoded in the page, they would not be found as written.
-        .filter(|c| !c.contains(['&', '<', '>', '"', '\'']) || c.starts_with('<'))
-        .max_by_key(String::len)
+        .filter(|(c, _)| !c.contains(['&', '<', '>', '"', '\'']) || c.starts_with('<'))
+        .filter(|(c, _)| c.len() >= MIN_LITERAL || c.starts_with('<'))
+        .max_by_key(|(c, name)| (rarity(c.as_bytes()) + if *name { 0 } else { 4 }, c.len()))
+        .map(|(c, _)| c)
         .unwrap_or_default()
         .to_ascii_lowercase()
 }

@@ -47,8 +47,12 @@ pub struct Grams {
     entries: Vec<Entry>,
     /// Lower-cased literals.
     literals: Vec<Vec<u8>>,
-    /// Literals shorter than a window, compared at every position
-    /// (the callers keep these to none or very few).
+    /// Three-byte literals: a bitmap of their hashes, and (window,
+    /// literal) sorted by window, tested in the same pass.
+    bits3: Box<[u64; 1 << (HASH_BITS - 6)]>,
+    three: Vec<(u32, u32)>,
+    /// Literals shorter than three bytes, compared at every position
+    /// (the callers have none).
     short: Vec<u32>,
 }
 
@@ -77,7 +81,16 @@ impl Grams {
         let mut bits = Box::new([0u64; 1 << (HASH_BITS - 6)]);
         let mut filed: Vec<Vec<Entry>> = (0..1usize << HASH_BITS).map(|_| Vec::new()).collect();
         let mut short = Vec::new();
+        let mut bits3 = Box::new([0u64; 1 << (HASH_BITS - 6)]);
+        let mut three = Vec::new();
         for (i, l) in literals.iter().enumerate() {
+            if l.len() == W - 1 {
+                let w = window(l);
+                let h = hash(w);
+                bits3[h >> 6] |= 1 << (h & 63);
+                three.push((w, i as u32));
+                continue;
+            }
             if l.len() < W {
                 short.push(i as u32);
                 continue;
@@ -101,11 +114,14 @@ impl Grams {
             entries.extend(list);
         }
         start.push(entries.len() as u32);
+        three.sort_unstable();
         Self {
             bits,
             start,
             entries,
             literals,
+            bits3,
+            three,
             short,
         }
     }
@@ -120,6 +136,11 @@ impl Grams {
             if self.bits[h >> 6] & (1 << (h & 63)) != 0 && i >= W - 1 {
                 self.probe(hay, i + 1 - W, w, h, &mut f);
             }
+            let w3 = w & 0x00FF_FFFF;
+            let h3 = hash(w3);
+            if self.bits3[h3 >> 6] & (1 << (h3 & 63)) != 0 && i >= W - 2 {
+                self.probe3(w3, &mut f);
+            }
         }
         for &s in &self.short {
             if let Some(l) = self.literals.get(s as usize)
@@ -129,6 +150,17 @@ impl Grams {
             {
                 f(s as usize);
             }
+        }
+    }
+
+    #[cold]
+    fn probe3(&self, w: u32, f: &mut impl FnMut(usize)) {
+        let from = self.three.partition_point(|&(x, _)| x < w);
+        for &(x, l) in self.three.get(from..).unwrap_or_default() {
+            if x != w {
+                break;
+            }
+            f(l as usize);
         }
     }
 
@@ -187,6 +219,8 @@ mod tests {
             "__NEXT_DATA__",
             "ab",
             "abc",
+            "zz!",
+            "<a ",
             "bcd",
             "zzz",
             "é-x",
@@ -199,6 +233,8 @@ mod tests {
             "<SCRIPT src=\"/WP-CONTENT/x.js\"></script>",
             "https://CDN.Shopify.com/s/x.js data-wf-site=1 __next_data__",
             "abcd zz zzzz é-X",
+            "zz! <A href",
+            "zz",
             "bc",
         ] {
             let mut got = Vec::new();
