@@ -106,6 +106,8 @@ fn fixtures() -> Vec<Case> {
             "fr/mentions-legales.html",
             "https://www.atelier-lumiere.fr/mentions-legales",
         ),
+        // A WordPress page of 24 KB with a typical plugin stack.
+        ("tech/home.html", "https://www.harbourlanecoffee.co.uk/"),
     ] {
         let html = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         out.push(Case {

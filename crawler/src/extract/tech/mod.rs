@@ -62,6 +62,8 @@ pub struct Engine {
     by_name: HashMap<String, u32>,
     load_time: Duration,
     failed: AtomicUsize,
+    /// Regexes compiled so far (each at most once per process).
+    compiled: AtomicUsize,
 }
 
 /// The literals of a signal's patterns, searched for together.
@@ -219,6 +221,7 @@ impl Engine {
             by_name,
             load_time: Duration::ZERO,
             failed: AtomicUsize::new(0),
+            compiled: AtomicUsize::new(0),
         };
         engine.load_time = started.elapsed();
         tracing::debug!(
@@ -241,6 +244,7 @@ impl Engine {
         self.regexes
             .get(p as usize)?
             .get_or_init(|| {
+                self.compiled.fetch_add(1, Ordering::Relaxed);
                 match RegexBuilder::new(&pattern.regex)
                     .unicode(false)
                     .case_insensitive(true)
@@ -377,7 +381,10 @@ fn cookies(page: &FetchedPage) -> Vec<(String, String)> {
 
 /// Technologies one page shows, sorted by name.
 pub fn detect(page: &FetchedPage) -> Vec<Technology> {
-    let e = &*ENGINE;
+    detect_with(&ENGINE, page)
+}
+
+fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
     let scan = &page.scan;
     let mut hits = Hits::default();
     let mut cand = Vec::new();

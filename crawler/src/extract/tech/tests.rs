@@ -23,6 +23,7 @@ fn page(url: &str, html: &str, headers: &[(&str, &str)]) -> FetchedPage {
     }
 }
 
+/// Compiles the vendored files as build.rs does.
 fn vendored() -> Db {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/wappalyzer");
     let read = |p: String| std::fs::read_to_string(&p).expect(&p);
@@ -36,7 +37,7 @@ fn vendored() -> Db {
         texts.push(read(f.display().to_string()));
     }
     compile::compile(
-        "test",
+        "wappalyzer@6.10.47",
         &read(format!("{dir}/categories.json")),
         &texts,
         &read(format!("{dir}/overlay.json")),
@@ -64,6 +65,64 @@ fn the_embedded_database_is_the_vendored_one() {
             signal.name()
         );
     }
+}
+
+#[test]
+fn the_embedded_database_round_trips() {
+    // What build.rs wrote is what compiling the vendored files gives now,
+    // byte for byte, and it decodes to the same database.
+    let fresh = postcard::to_allocvec(&vendored()).expect("encodes");
+    assert!(fresh.as_slice() == BLOB, "the embedded blob is stale");
+    let decoded: Db = postcard::from_bytes(BLOB).expect("decodes");
+    assert!(postcard::to_allocvec(&decoded).expect("encodes") == BLOB);
+    assert!(decoded.techs.len() >= 3425 && decoded.patterns.len() > 4000);
+}
+
+/// A fixture page of the crawler's integration tests.
+fn fixture_page(url: &str, file: &str, headers: &[(&str, &str)]) -> FetchedPage {
+    let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+    page(url, &std::fs::read_to_string(&path).expect(&path), headers)
+}
+
+#[test]
+fn regexes_compile_once_per_process_and_only_on_a_prefilter_hit() {
+    let e = Engine::load();
+    assert_eq!(
+        e.compiled.load(Ordering::Relaxed),
+        0,
+        "nothing compiles at load"
+    );
+    let pages = [
+        fixture_page(
+            "https://www.harbourlanecoffee.co.uk/",
+            "tech/home.html",
+            &[
+                ("server", "nginx/1.24.0"),
+                ("set-cookie", "PHPSESSID=1; path=/"),
+            ],
+        ),
+        fixture_page(
+            "https://www.harbourlanecoffee.co.uk/about/",
+            "tech/about.html",
+            &[],
+        ),
+        fixture_page("https://www.northwind-robotics.com/", "en/index.html", &[]),
+    ];
+    let first: Vec<Vec<Technology>> = pages.iter().map(|p| detect_with(&e, p)).collect();
+    let compiled = e.compiled.load(Ordering::Relaxed);
+    assert!(compiled > 0);
+    // Only the candidates the literal filters found: a small share.
+    assert!(
+        compiled * 10 < e.db.patterns.len(),
+        "{compiled} of {} patterns compiled",
+        e.db.patterns.len()
+    );
+    // The same pages again, many times: the same results, nothing new compiled.
+    for _ in 0..5 {
+        let again: Vec<Vec<Technology>> = pages.iter().map(|p| detect_with(&e, p)).collect();
+        assert_eq!(again, first);
+    }
+    assert_eq!(e.compiled.load(Ordering::Relaxed), compiled);
 }
 
 #[test]
