@@ -265,7 +265,8 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
 pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BTreeSet<String>) {
     // Full-width and small at signs and full stops ("info＠acme.com") read
     // as an address to a person and are one to a spam harvester.
-    let text: std::borrow::Cow<'_, str> = if text.contains(['＠', '﹫']) {
+    let wide = |c: &str| memchr::memmem::find(text.as_bytes(), c.as_bytes()).is_some();
+    let text: std::borrow::Cow<'_, str> = if wide("＠") || wide("﹫") {
         std::borrow::Cow::Owned(text.replace(['＠', '﹫'], "@").replace(['．', '﹒'], "."))
     } else {
         std::borrow::Cow::Borrowed(text)

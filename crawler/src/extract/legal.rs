@@ -174,7 +174,7 @@ static KVK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that must occur somewhere on a page before the per-line search
 /// for a scheme runs; indices are used by `from_text`.
-const GATE_WORDS: [&str; 20] = [
+const GATE_WORDS: [&str; 22] = [
     "company number",
     "company no",
     "company registration",
@@ -197,6 +197,9 @@ const GATE_WORDS: [&str; 20] = [
     "company reg",
     // 19: the French trade register with dots.
     "r.c.s",
+    // 20, 21: the US EIN's long labels.
+    "employer identification",
+    "tax id",
 ];
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
 /// prefilter, a case-insensitive one walks every byte.
@@ -402,12 +405,19 @@ fn court_near(lines: &[&str], i: usize) -> Option<String> {
 }
 
 /// Identifiers written in visible text.
+#[cfg(test)]
 pub fn from_text(text: &str) -> Vec<LegalId> {
+    from_text_lowered(text, &text.to_ascii_lowercase())
+}
+
+/// Identifiers written in visible text; `lower` is the text
+/// ASCII-lowercased, which the caller shares with other extractors.
+pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
     let mut out = Vec::new();
     // Page-level gates: most pages name no identifier at all, and then the
     // per-line work below is skipped entirely.
     let mut seen = [false; GATE_WORDS.len()];
-    GATES.for_each(text.to_ascii_lowercase().as_bytes(), |p| {
+    GATES.for_each(lower.as_bytes(), |p| {
         if let Some(s) = seen.get_mut(p) {
             *s = true;
         }
@@ -421,10 +431,7 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
         fr: any(5..8) || seen[19],
         kvk: any(8..13),
         reg: any(13..19),
-        ein: text.contains("EIN") || {
-            let lower = text.to_ascii_lowercase();
-            lower.contains("employer identification") || lower.contains("tax id")
-        },
+        ein: text.contains("EIN") || any(20..22),
     };
     if !gates.any() {
         return out;

@@ -186,8 +186,9 @@ impl Extractor {
         out.addresses = address::dedupe(addresses);
 
         let mut legal_ids = structured.legal.clone();
-        legal_ids.extend(legal::from_text(&scan.text));
-        legal_ids.extend(registers::from_text(&scan.text));
+        let lower = scan.text.to_ascii_lowercase();
+        legal_ids.extend(legal::from_text_lowered(&scan.text, &lower));
+        legal_ids.extend(registers::from_text(&scan.text, &lower));
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;

@@ -16,8 +16,11 @@ struct Register {
     scheme: &'static str,
     country: &'static str,
     kind: LegalKind,
-    /// Lower-case literals, one of which must occur on the page.
-    gates: &'static [&'static str],
+    /// Literals one of which must occur on the page: acronyms as written
+    /// (case-sensitive: "rea" and "cro" are in every page's words), words
+    /// in lower case (matched in the ASCII-lowercased text).
+    acronyms: &'static [&'static str],
+    words: &'static [&'static str],
     /// The label then the number (group 1), up to a few characters apart.
     pattern: &'static str,
     /// The number's canonical form if it is one.
@@ -246,15 +249,8 @@ static REGISTERS: &[Register] = &[
         scheme: "kbo",
         country: "BE",
         kind: LegalKind::Registration,
-        gates: &[
-            "kbo",
-            "bce",
-            "ondernemingsnummer",
-            "entreprise",
-            "enterprise number",
-            "rpr",
-            "rpm",
-        ],
+        acronyms: &["KBO", "BCE", "RPR", "RPM"],
+        words: &["ondernemingsnummer", "entreprise", "enterprise number"],
         pattern: concat!(
             r"(?:(?-u:\b)(?:KBO|BCE|RPR|RPM|(?i:ondernemingsnummer|num[ée]ro d['’]entreprise|enterprise number))",
             after_label!(),
@@ -266,7 +262,8 @@ static REGISTERS: &[Register] = &[
         scheme: "cvr",
         country: "DK",
         kind: LegalKind::Registration,
-        gates: &["cvr"],
+        acronyms: &["CVR"],
+        words: &[],
         pattern: concat!(
             r"(?-u:\b)CVR",
             after_label!(),
@@ -278,7 +275,8 @@ static REGISTERS: &[Register] = &[
         scheme: "orgnr",
         country: "SE",
         kind: LegalKind::Registration,
-        gates: &[
+        acronyms: &[],
+        words: &[
             "org.nr",
             "org. nr",
             "org nr",
@@ -292,7 +290,8 @@ static REGISTERS: &[Register] = &[
         scheme: "orgnr",
         country: "NO",
         kind: LegalKind::Registration,
-        gates: &[
+        acronyms: &[],
+        words: &[
             "org.nr",
             "org. nr",
             "org nr",
@@ -306,7 +305,8 @@ static REGISTERS: &[Register] = &[
         scheme: "y-tunnus",
         country: "FI",
         kind: LegalKind::Registration,
-        gates: &["y-tunnus", "business id", "fo-nummer"],
+        acronyms: &[],
+        words: &["y-tunnus", "business id", "fo-nummer"],
         pattern: r"(?i)(?-u:\b)(?:y-tunnus|business\s+id|fo-nummer)\s*:?\s*([0-9]{7}-[0-9])(?-u:\b)",
         normalise: finland,
     },
@@ -314,7 +314,8 @@ static REGISTERS: &[Register] = &[
         scheme: "krs",
         country: "PL",
         kind: LegalKind::Registration,
-        gates: &["krs"],
+        acronyms: &["KRS"],
+        words: &[],
         pattern: concat!(r"(?-u:\b)KRS", after_label!(), r"([0-9]{10})(?-u:\b)"),
         normalise: poland_krs,
     },
@@ -322,7 +323,8 @@ static REGISTERS: &[Register] = &[
         scheme: "nip",
         country: "PL",
         kind: LegalKind::Tax,
-        gates: &["nip"],
+        acronyms: &["NIP"],
+        words: &[],
         pattern: concat!(
             r"(?-u:\b)NIP",
             after_label!(),
@@ -334,7 +336,8 @@ static REGISTERS: &[Register] = &[
         scheme: "ico",
         country: "CZ",
         kind: LegalKind::Registration,
-        gates: &["ičo", "ič:", "ič "],
+        acronyms: &["IČ"],
+        words: &[],
         // Not the end of "DIČ", the VAT number's label.
         pattern: r"(?:^|[^\p{L}])IČO?\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
         normalise: czechia,
@@ -343,7 +346,8 @@ static REGISTERS: &[Register] = &[
         scheme: "rea",
         country: "IT",
         kind: LegalKind::Registration,
-        gates: &["rea", "r.e.a"],
+        acronyms: &["REA", "R.E.A"],
+        words: &[],
         pattern: concat!(
             r"(?-u:\b)(?:REA|R\.E\.A\.?)",
             after_label!(),
@@ -355,7 +359,11 @@ static REGISTERS: &[Register] = &[
         scheme: "cro",
         country: "IE",
         kind: LegalKind::Registration,
-        gates: &["cro", "registered in ireland"],
+        acronyms: &["CRO"],
+        words: &[
+            "registered in ireland",
+            "registered in the republic of ireland",
+        ],
         pattern: concat!(
             r"(?:(?-u:\b)CRO|(?i:registered\s+in\s+(?:the\s+)?(?:republic\s+of\s+)?ireland(?:\s+(?:under|with))?(?:\s+company)?))",
             after_label!(),
@@ -367,7 +375,8 @@ static REGISTERS: &[Register] = &[
         scheme: "abn",
         country: "AU",
         kind: LegalKind::Registration,
-        gates: &["abn", "australian business number"],
+        acronyms: &["ABN"],
+        words: &["australian business number"],
         pattern: r"(?:(?-u:\b)ABN|(?i:australian business number))\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
         normalise: australia_abn,
     },
@@ -375,7 +384,8 @@ static REGISTERS: &[Register] = &[
         scheme: "acn",
         country: "AU",
         kind: LegalKind::Registration,
-        gates: &["acn", "australian company number"],
+        acronyms: &["ACN"],
+        words: &["australian company number"],
         pattern: r"(?:(?-u:\b)ACN|(?i:australian company number))\s*:?\s*([0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
         normalise: australia_acn,
     },
@@ -383,7 +393,11 @@ static REGISTERS: &[Register] = &[
         scheme: "cin",
         country: "IN",
         kind: LegalKind::Registration,
-        gates: &["cin", "corporate identity number"],
+        acronyms: &["CIN"],
+        words: &[
+            "corporate identity number",
+            "corporate identification number",
+        ],
         pattern: r"(?:(?-u:\b)CIN|(?i:corporate identi(?:ty|fication) number))\s*(?:No\.?)?\s*:?\s*([LU][0-9]{5}[A-Z]{2}[0-9]{4}[A-Z]{3}[0-9]{6})(?-u:\b)",
         normalise: india_cin,
     },
@@ -391,7 +405,8 @@ static REGISTERS: &[Register] = &[
         scheme: "cnpj",
         country: "BR",
         kind: LegalKind::Registration,
-        gates: &["cnpj"],
+        acronyms: &["CNPJ"],
+        words: &[],
         pattern: r"(?-u:\b)CNPJ\s*(?:/MF)?\s*(?:n[º°o]\.?)?\s*:?\s*([0-9]{2}\.?[0-9]{3}\.?[0-9]{3}/?[0-9]{4}-?[0-9]{2})(?-u:\b)",
         normalise: brazil,
     },
@@ -399,7 +414,8 @@ static REGISTERS: &[Register] = &[
         scheme: "rcs",
         country: "LU",
         kind: LegalKind::Registration,
-        gates: &["luxembourg"],
+        acronyms: &[],
+        words: &["luxembourg"],
         pattern: r"(?:(?-u:\b)R\.?C\.?S\.?|(?i:registre de commerce et des sociétés|trade and companies register))\s*(?:de\s+|of\s+)?Luxembourg\s*[,:]?\s*(?:(?i:n[°o]\.?|no\.?|number)\s*)?(B\s?[0-9]{1,6})(?-u:\b)",
         normalise: luxembourg,
     },
@@ -414,29 +430,46 @@ static COMPILED: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Every gate literal, and which register each belongs to.
-static GATES: LazyLock<(LiteralSet, Vec<usize>)> = LazyLock::new(|| {
-    let mut words = Vec::new();
-    let mut owner = Vec::new();
-    for (i, r) in REGISTERS.iter().enumerate() {
-        for g in r.gates {
-            words.push(*g);
-            owner.push(i);
+/// A gate set and which register each of its literals belongs to.
+struct Gates {
+    set: LiteralSet,
+    owner: Vec<usize>,
+}
+
+impl Gates {
+    fn new(lower: bool, pick: fn(&Register) -> &'static [&'static str]) -> Self {
+        let mut literals = Vec::new();
+        let mut owner = Vec::new();
+        for (i, r) in REGISTERS.iter().enumerate() {
+            for g in pick(r) {
+                literals.push(*g);
+                owner.push(i);
+            }
+        }
+        Gates {
+            set: LiteralSet::new(&literals, lower),
+            owner,
         }
     }
-    (LiteralSet::new(&words, true), owner)
-});
 
-/// Register and tax numbers of the schemes above in visible text.
-pub fn from_text(text: &str) -> Vec<LegalId> {
+    fn mark(&self, haystack: &[u8], on_page: &mut [bool]) {
+        self.set.for_each(haystack, |p| {
+            if let Some(slot) = self.owner.get(p).and_then(|i| on_page.get_mut(*i)) {
+                *slot = true;
+            }
+        });
+    }
+}
+
+static ACRONYM_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(false, |r| r.acronyms));
+static WORD_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(true, |r| r.words));
+
+/// Register and tax numbers of the schemes above in visible text; `lower`
+/// is the text ASCII-lowercased.
+pub fn from_text(text: &str, lower: &str) -> Vec<LegalId> {
     let mut on_page = vec![false; REGISTERS.len()];
-    let (set, owner) = &*GATES;
-    // Lower-casing keeps "IČO" matching its gate; most pages hit no gate.
-    set.for_each(text.to_lowercase().as_bytes(), |p| {
-        if let Some(slot) = owner.get(p).and_then(|i| on_page.get_mut(*i)) {
-            *slot = true;
-        }
-    });
+    ACRONYM_GATES.mark(text.as_bytes(), &mut on_page);
+    WORD_GATES.mark(lower.as_bytes(), &mut on_page);
     let mut out = Vec::new();
     if !on_page.contains(&true) {
         return out;
