@@ -561,6 +561,16 @@ fn is_card_furniture(w: &str) -> bool {
 /// contact cell.
 fn name_then_title(line: &str) -> Option<Person> {
     let mut words: Vec<&str> = line.split_whitespace().collect();
+    // Cheap tests first: most lines start with no capital or hold no title.
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    if words.len() < 3
+        || words.len() > 16
+        || !capital(words[0])
+        || !(capital(words[1]) || PARTICLES.contains(&words[1]))
+        || !is_title(line)
+    {
+        return None;
+    }
     if let Some(end) = words.iter().position(|w| is_card_furniture(w)) {
         words.truncate(end);
     }
@@ -602,7 +612,7 @@ pub fn from_text(text: &str, headings: &[(u8, String)]) -> Vec<Person> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| {
-            if l.contains(['*', ':', '_']) {
+            if l.bytes().any(|b| matches!(b, b'*' | b':' | b'_')) {
                 GENDER_MARK.replace_all(l, "$1*$2")
             } else {
                 std::borrow::Cow::Borrowed(l)
