@@ -142,6 +142,15 @@ impl<'a> Sink<'a> for DomSink<'_, '_> {
                 open.depth += 1;
             }
         }
+        // Attributes are decoded only for elements some selector can match.
+        if !self.wanted.iter().any(|w| {
+            w.selector
+                .tag
+                .as_deref()
+                .is_none_or(|t| tag.name.eq_ignore_ascii_case(t))
+        }) {
+            return;
+        }
         let attrs: Vec<(String, Cow<'_, str>)> = tag
             .attributes()
             .map(|(n, v)| (n.to_ascii_lowercase(), decoded(v.unwrap_or_default())))

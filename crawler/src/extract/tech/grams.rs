@@ -56,6 +56,29 @@ pub struct Grams {
     short: Vec<u32>,
 }
 
+/// The literals found so far in one haystack, and whom to tell.
+struct Found<'f, F> {
+    bits: Vec<u64>,
+    f: &'f mut F,
+}
+
+impl<F: FnMut(usize)> Found<'_, F> {
+    fn has(&self, l: usize) -> bool {
+        self.bits
+            .get(l / 64)
+            .is_some_and(|w| w & (1 << (l % 64)) != 0)
+    }
+
+    fn report(&mut self, l: usize) {
+        if let Some(word) = self.bits.get_mut(l / 64)
+            && *word & (1 << (l % 64)) == 0
+        {
+            *word |= 1 << (l % 64);
+            (self.f)(l);
+        }
+    }
+}
+
 struct Entry {
     window: u32,
     literal: u32,
@@ -79,7 +102,9 @@ impl Grams {
             .map(|l| l.as_ref().as_bytes().to_ascii_lowercase())
             .collect();
         let mut bits = Box::new([0u64; 1 << (HASH_BITS - 6)]);
-        let mut filed: Vec<Vec<Entry>> = (0..1usize << HASH_BITS).map(|_| Vec::new()).collect();
+        // (hash, entry), sorted by hash below: one allocation, not one
+        // per hash value.
+        let mut filed: Vec<(usize, Entry)> = Vec::with_capacity(literals.len());
         let mut short = Vec::new();
         let mut bits3 = Box::new([0u64; 1 << (HASH_BITS - 6)]);
         let mut three = Vec::new();
@@ -101,17 +126,25 @@ impl Grams {
             let w = window(&l[offset..]);
             let h = hash(w);
             bits[h >> 6] |= 1 << (h & 63);
-            filed[h].push(Entry {
-                window: w,
-                literal: i as u32,
-                offset: offset as u32,
-            });
+            filed.push((
+                h,
+                Entry {
+                    window: w,
+                    literal: i as u32,
+                    offset: offset as u32,
+                },
+            ));
         }
-        let mut start = Vec::with_capacity(filed.len() + 1);
-        let mut entries = Vec::new();
-        for list in filed {
+        filed.sort_by_key(|(h, _)| *h);
+        // start[h]..start[h + 1] are the entries filed under hash h.
+        let mut start = Vec::with_capacity((1 << HASH_BITS) + 1);
+        let mut entries = Vec::with_capacity(filed.len());
+        let mut next = filed.into_iter().peekable();
+        for h in 0..1usize << HASH_BITS {
             start.push(entries.len() as u32);
-            entries.extend(list);
+            while let Some((_, e)) = next.next_if(|(x, _)| *x == h) {
+                entries.push(e);
+            }
         }
         start.push(entries.len() as u32);
         three.sort_unstable();
@@ -126,20 +159,26 @@ impl Grams {
         }
     }
 
-    /// Calls `f` with the index of every literal occurring in `hay` (once
-    /// per occurrence).
+    /// Calls `f` once with the index of every literal occurring in `hay`.
     pub fn for_each(&self, hay: &[u8], mut f: impl FnMut(usize)) {
+        // Literals already found: a literal that occurs fifty times on a
+        // page is compared and reported once.
+        let mut found = Found {
+            bits: vec![0u64; self.literals.len().div_ceil(64)],
+            f: &mut f,
+        };
+        let f = &mut found;
         let mut w: u32 = 0;
         for (i, &b) in hay.iter().enumerate() {
             w = (w << 8) | u32::from(FOLD[usize::from(b)]);
             let h = hash(w);
             if self.bits[h >> 6] & (1 << (h & 63)) != 0 && i >= W - 1 {
-                self.probe(hay, i + 1 - W, w, h, &mut f);
+                self.probe(hay, i + 1 - W, w, h, f);
             }
             let w3 = w & 0x00FF_FFFF;
             let h3 = hash(w3);
             if self.bits3[h3 >> 6] & (1 << (h3 & 63)) != 0 && i >= W - 2 {
-                self.probe3(w3, &mut f);
+                self.probe3(w3, f);
             }
         }
         for &s in &self.short {
@@ -148,24 +187,31 @@ impl Grams {
                     .windows(l.len().max(1))
                     .any(|x| x.eq_ignore_ascii_case(l))
             {
-                f(s as usize);
+                f.report(s as usize);
             }
         }
     }
 
     #[cold]
-    fn probe3(&self, w: u32, f: &mut impl FnMut(usize)) {
+    fn probe3<F: FnMut(usize)>(&self, w: u32, f: &mut Found<'_, F>) {
         let from = self.three.partition_point(|&(x, _)| x < w);
         for &(x, l) in self.three.get(from..).unwrap_or_default() {
             if x != w {
                 break;
             }
-            f(l as usize);
+            f.report(l as usize);
         }
     }
 
     #[cold]
-    fn probe(&self, hay: &[u8], at: usize, w: u32, h: usize, f: &mut impl FnMut(usize)) {
+    fn probe<F: FnMut(usize)>(
+        &self,
+        hay: &[u8],
+        at: usize,
+        w: u32,
+        h: usize,
+        f: &mut Found<'_, F>,
+    ) {
         let (Some(&from), Some(&to)) = (self.start.get(h), self.start.get(h + 1)) else {
             return;
         };
@@ -174,7 +220,7 @@ impl Grams {
             .get(from as usize..to as usize)
             .unwrap_or_default()
         {
-            if e.window != w {
+            if e.window != w || f.has(e.literal as usize) {
                 continue;
             }
             let Some(l) = self.literals.get(e.literal as usize) else {
@@ -187,7 +233,7 @@ impl Grams {
                 .get(begin..begin + l.len())
                 .is_some_and(|x| x.eq_ignore_ascii_case(l))
             {
-                f(e.literal as usize);
+                f.report(e.literal as usize);
             }
         }
     }
