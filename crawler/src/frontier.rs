@@ -158,20 +158,41 @@ pub fn is_company_fact_page(url: &str) -> bool {
         .filter(|s| !s.is_empty())
         .take(4)
         .any(|segment| {
-            let segment = percent_decoded_lower(segment);
-            let stem = segment
-                .rsplit_once('.')
-                .filter(|(_, ext)| matches!(*ext, "html" | "htm" | "php" | "aspx" | "asp" | "jsp"))
-                .map_or(segment.as_str(), |(stem, _)| stem);
-            if FACT_SEGMENTS.contains(&stem) {
-                return true;
+            // Plain ASCII segments (nearly all) are compared in place,
+            // without a lower-cased copy.
+            if segment.is_ascii() && !segment.contains('%') {
+                segment_is_fact(segment)
+            } else {
+                segment_is_fact(&percent_decoded_lower(segment))
             }
-            let tokens: Vec<&str> = stem
-                .split(['-', '_', '.'])
-                .filter(|t| !t.is_empty())
-                .collect();
-            tokens.len() <= 3 && tokens.iter().any(|t| FACT_WORDS.contains(t))
         })
+}
+
+/// Whether one path segment (ASCII in any case, or lower-cased) names a
+/// company-fact page: a whole segment of [`FACT_SEGMENTS`], or at most
+/// three words one of which is in [`FACT_WORDS`].
+fn segment_is_fact(segment: &str) -> bool {
+    let stem = segment
+        .rsplit_once('.')
+        .filter(|(_, ext)| {
+            ["html", "htm", "php", "aspx", "asp", "jsp"]
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext))
+        })
+        .map_or(segment, |(stem, _)| stem);
+    if FACT_SEGMENTS.iter().any(|f| f.eq_ignore_ascii_case(stem)) {
+        return true;
+    }
+    let mut words = 0;
+    let mut hit = false;
+    for token in stem.split(['-', '_', '.']).filter(|t| !t.is_empty()) {
+        words += 1;
+        if words > 3 {
+            return false;
+        }
+        hit |= FACT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(token));
+    }
+    hit
 }
 
 /// A path segment percent-decoded (invalid UTF-8 replaced) and lower-cased.
@@ -490,6 +511,9 @@ mod tests {
             "https://a.test/get-in-touch",
             "https://a.test/fr/nous-contacter",
             "https://a.test/de/wer-wir-sind/",
+            "https://a.test/IMPRESSUM.HTML",
+            "https://a.test/%C3%9Cber-uns",
+            "https://a.test/%c3%a9quipe",
         ] {
             assert!(is_company_fact_page(yes), "{yes}");
         }
