@@ -76,6 +76,15 @@ pub struct Args {
     /// How many scans are reconciled at the same time.
     #[arg(long, env = "CIRA_RECONCILE_CONCURRENCY", default_value_t = 16)]
     pub reconcile_concurrency: u16,
+
+    /// The installer's scan policy as a JSON object of strings, the keys of
+    /// the chart's `-scan-policy` ConfigMap (`allowPrivateNetworks`,
+    /// `allowedImagePrefixes`, `maxResource.cpu`, ...). Missing keys take
+    /// the restrictive default: no private networks, only the crawler image
+    /// above, no pod overrides but resources within 2 CPUs, 2Gi memory and
+    /// 2Gi ephemeral storage, checkpoint volumes up to 10Gi.
+    #[arg(long, env = "CIRA_SCAN_POLICY", default_value = "{}")]
+    pub scan_policy: String,
 }
 
 /// What the reconciler needs to know, independent of how it was configured.
@@ -97,6 +106,8 @@ pub struct OperatorConfig {
     pub crawler_log_format: LogFormat,
     pub backoff_limit: i32,
     pub reconcile_concurrency: u16,
+    /// What scans may ask for; checked again before any Job is created.
+    pub policy: cira_policy::ScanPolicy,
 }
 
 impl Default for OperatorConfig {
@@ -114,6 +125,7 @@ impl Default for OperatorConfig {
             crawler_log_format: LogFormat::Text,
             backoff_limit: 6,
             reconcile_concurrency: 16,
+            policy: cira_policy::ScanPolicy::restrictive(DEFAULT_CRAWLER_IMAGE),
         }
     }
 }
@@ -129,7 +141,16 @@ impl Args {
                 "--max-concurrent-scans must be at least 1".to_string(),
             ));
         }
+        let data: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&self.scan_policy).map_err(|e| {
+                Error::Config(format!(
+                    "--scan-policy must be a JSON object of strings: {e}"
+                ))
+            })?;
+        let policy = cira_policy::ScanPolicy::from_data(&data, &self.crawler_image)
+            .map_err(|e| Error::Config(format!("--scan-policy: {e}")))?;
         Ok(OperatorConfig {
+            policy,
             crawler_image: self.crawler_image.clone(),
             max_concurrent_scans: self.max_concurrent_scans,
             stale_after: duration("stale-after", &self.stale_after)?,
@@ -158,6 +179,36 @@ mod tests {
         assert!(!args.leader_election);
         assert_eq!(args.lease_name, "cira-operator");
         assert_eq!(args.metrics_addr, "0.0.0.0:8080");
+    }
+
+    #[test]
+    fn the_scan_policy_flag_is_read_and_bad_values_name_it() {
+        let cfg = Args::parse_from(["cira-operator"])
+            .operator_config()
+            .unwrap();
+        assert_eq!(
+            cfg.policy,
+            cira_policy::ScanPolicy::restrictive(DEFAULT_CRAWLER_IMAGE)
+        );
+        let args = Args::parse_from([
+            "cira-operator",
+            "--scan-policy",
+            r#"{"allowPrivateNetworks":"true","allowedPriorityClasses":"batch,low"}"#,
+        ]);
+        let cfg = args.operator_config().unwrap();
+        assert!(cfg.policy.allow_private_networks);
+        assert_eq!(cfg.policy.allowed_priority_classes, ["batch", "low"]);
+        for bad in [
+            r#"{"allowPrivateNetworks":"maybe"}"#,
+            "[1]",
+            r#"{"maxResource.cpu":"lots"}"#,
+        ] {
+            let err = Args::parse_from(["cira-operator", "--scan-policy", bad])
+                .operator_config()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("--scan-policy"), "{err}");
+        }
     }
 
     #[test]

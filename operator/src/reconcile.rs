@@ -333,7 +333,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     let scan_ref = ScanRef::of(&scan, version)?;
 
     // 2. Validate what the schema cannot.
-    let valid = crate::validate::validate(&scan.spec);
+    let valid = crate::validate::validate(&scan.spec, &ctx.config.policy);
 
     // 3. Read the Job, its pods and the crawler's progress.
     let job_name = names::job_name(&name, version);

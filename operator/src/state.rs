@@ -35,6 +35,8 @@ pub mod reason {
     /// Event only: the crawler fell back to an older checkpoint.
     pub const CHECKPOINT_RECOVERED: &str = "CheckpointRecovered";
     pub const INVALID_SPEC: &str = "InvalidSpec";
+    /// The spec breaks the installer's scan policy.
+    pub const POLICY_VIOLATION: &str = "PolicyViolation";
     pub const RESCAN: &str = "RescanStarted";
     pub const AS_EXPECTED: &str = "AsExpected";
 }
@@ -225,7 +227,7 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
         Ok(valid) => valid,
         Err(why) => {
             d.phase = ScanPhase::Failed;
-            d.reason = reason::INVALID_SPEC.to_string();
+            d.reason = why.reason().to_string();
             d.message = why.to_string();
             d.job = suspend_if_present(&i.job);
             d.times.completed_at.get_or_insert(now);
@@ -233,7 +235,12 @@ pub fn decide(i: &Inputs<'_>) -> Decision {
         }
     };
     // A scan that failed only because of its spec starts over once fixed.
-    if phase_now == ScanPhase::Failed && i.last_reason == Some(reason::INVALID_SPEC) {
+    if phase_now == ScanPhase::Failed
+        && matches!(
+            i.last_reason,
+            Some(reason::INVALID_SPEC | reason::POLICY_VIOLATION)
+        )
+    {
         phase_now = ScanPhase::Pending;
         d.times.completed_at = None;
     }

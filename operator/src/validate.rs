@@ -40,6 +40,29 @@ pub enum InvalidSpec {
     Duration { field: &'static str, detail: String },
     #[error("spec.timeout must be at least 1s.")]
     TimeoutTooShort,
+    /// The installer's scan policy forbids the spec: admission should have
+    /// refused it, so it got in some other way (admission off, or created
+    /// before the policy tightened).
+    #[error("{}", policy_sentence(.0))]
+    Policy(Vec<cira_policy::Violation>),
+}
+
+impl InvalidSpec {
+    /// The reason shown in the scan's status.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            InvalidSpec::Policy(_) => crate::state::reason::POLICY_VIOLATION,
+            _ => crate::state::reason::INVALID_SPEC,
+        }
+    }
+}
+
+fn policy_sentence(violations: &[cira_policy::Violation]) -> String {
+    let each: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    format!(
+        "Refused by this cluster's scan policy: {}.",
+        each.join("; ")
+    )
 }
 
 fn patterns(field: &'static str, texts: &[String]) -> Result<Vec<Regex>, InvalidSpec> {
@@ -78,8 +101,16 @@ pub fn timeout(spec: &CompanyScanSpec) -> Result<Duration, InvalidSpec> {
     Ok(timeout)
 }
 
-/// Validates the spec; the first problem found is the error.
-pub fn validate(spec: &CompanyScanSpec) -> Result<ValidSpec, InvalidSpec> {
+/// Validates the spec against the installer's policy (every violation at
+/// once) and then what the schema cannot check (the first problem found).
+pub fn validate(
+    spec: &CompanyScanSpec,
+    policy: &cira_policy::ScanPolicy,
+) -> Result<ValidSpec, InvalidSpec> {
+    let violations = policy.check(spec);
+    if !violations.is_empty() {
+        return Err(InvalidSpec::Policy(violations));
+    }
     let include_patterns = patterns("spec.crawl.includePatterns", &spec.crawl.include_patterns)?;
     let exclude_patterns = patterns("spec.crawl.excludePatterns", &spec.crawl.exclude_patterns)?;
     let request_timeout = duration("spec.crawl.requestTimeout", &spec.crawl.request_timeout)?;
@@ -105,11 +136,43 @@ mod tests {
         .unwrap()
     }
 
+    fn policy() -> cira_policy::ScanPolicy {
+        cira_policy::ScanPolicy::restrictive(crate::config::DEFAULT_CRAWLER_IMAGE)
+    }
+
+    #[test]
+    fn policy_violations_come_first_all_named_with_their_own_reason() {
+        let mut s = spec();
+        s.company.url = "http://10.0.0.1/".to_string();
+        s.crawl.allow_private_networks = true;
+        s.crawl.include_patterns = vec!["(unclosed".to_string()];
+        let err = validate(&s, &policy()).unwrap_err();
+        let InvalidSpec::Policy(violations) = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(violations.len(), 2, "{violations:?}");
+        assert_eq!(err.reason(), "PolicyViolation");
+        let text = err.to_string();
+        assert!(text.contains("spec.crawl.allowPrivateNetworks"), "{text}");
+        assert!(
+            text.contains("spec.company.url: the host 10.0.0.1"),
+            "{text}"
+        );
+        // The same spec under a policy that allows private networks fails
+        // only on its pattern, with the older reason.
+        let open = cira_policy::ScanPolicy {
+            allow_private_networks: true,
+            ..policy()
+        };
+        let err = validate(&s, &open).unwrap_err();
+        assert_eq!(err.reason(), "InvalidSpec", "{err:?}");
+    }
+
     #[test]
     fn defaults_are_valid_and_parsed() {
         let mut s = spec();
         s.crawl.include_patterns = vec!["^/about".into()];
-        let valid = validate(&s).unwrap();
+        let valid = validate(&s, &policy()).unwrap();
         assert_eq!(valid.timeout, Duration::from_secs(3600));
         assert_eq!(valid.request_timeout, Duration::from_secs(30));
         assert_eq!(valid.checkpoint_every, Duration::from_secs(120));
@@ -122,7 +185,7 @@ mod tests {
     fn bad_regex_names_the_field_and_pattern() {
         let mut s = spec();
         s.crawl.exclude_patterns = vec!["ok".into(), "(unclosed".into()];
-        let err = validate(&s).unwrap_err();
+        let err = validate(&s, &policy()).unwrap_err();
         assert!(
             matches!(&err, InvalidSpec::Pattern { field: "spec.crawl.excludePatterns", index: 1, pattern, .. } if pattern == "(unclosed"),
             "{err:?}"
@@ -142,7 +205,7 @@ mod tests {
     fn bad_durations_are_reported_by_field() {
         let mut s = spec();
         s.timeout = "5d".into();
-        let err = validate(&s).unwrap_err();
+        let err = validate(&s, &policy()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -161,7 +224,7 @@ mod tests {
         let mut s = spec();
         s.checkpoint.every = "often".into();
         assert!(matches!(
-            validate(&s),
+            validate(&s, &policy()),
             Err(InvalidSpec::Duration {
                 field: "spec.checkpoint.every",
                 ..
@@ -170,7 +233,10 @@ mod tests {
 
         let mut s = spec();
         s.timeout = "0s".into();
-        assert_eq!(validate(&s).unwrap_err(), InvalidSpec::TimeoutTooShort);
+        assert_eq!(
+            validate(&s, &policy()).unwrap_err(),
+            InvalidSpec::TimeoutTooShort
+        );
         assert_eq!(timeout(&s), Err(InvalidSpec::TimeoutTooShort));
     }
 }

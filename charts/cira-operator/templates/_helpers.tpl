@@ -212,3 +212,26 @@ Helm values cannot break out of the expression.
 {{- end -}}
 {{- join ", " $entries -}}
 {{- end }}
+
+{{/*
+The installer's scan policy as a JSON object of strings: the data of the
+scan-policy ConfigMap, the admission policy's CEL map and the operator's
+--scan-policy flag, so the three never differ.
+*/}}
+{{- define "cira.scanPolicyData" -}}
+{{- $p := .Values.policy -}}
+{{- $images := $p.crawler.allowedImagePrefixes | default (list (include "cira.crawlerImage" .)) -}}
+{{- $data := dict
+  "allowPrivateNetworks" ($p.allowPrivateNetworks | toString)
+  "clusterDomain" ($p.clusterDomain | toString)
+  "maxCheckpointVolumeSize" ($p.maxCheckpointVolumeSize | toString)
+  "allowedImagePrefixes" (join "," $images)
+  "allowedAnnotationPrefixes" (join "," $p.crawler.allowedAnnotationPrefixes)
+  "allowedNodeSelectorKeys" (join "," $p.crawler.allowedNodeSelectorKeys)
+  "allowedTolerationKeys" (join "," $p.crawler.allowedTolerationKeys)
+  "allowedPriorityClasses" (join "," $p.crawler.allowedPriorityClasses) -}}
+{{- range $name, $max := $p.crawler.maxResources }}
+{{- $_ := set $data (printf "maxResource.%s" $name) ($max | toString) }}
+{{- end }}
+{{- toJson $data -}}
+{{- end }}

@@ -24,6 +24,8 @@ struct Row {
     last_reason: Option<&'static str>,
     desired: DesiredState,
     invalid: bool,
+    /// The spec breaks the installer's scan policy.
+    forbidden: bool,
     job: JobState,
     pods_active: u32,
     progress: Option<CrawlerProgress>,
@@ -45,6 +47,7 @@ fn row(name: &'static str) -> Row {
         last_reason: None,
         desired: DesiredState::Running,
         invalid: false,
+        forbidden: false,
         job: JobState::Absent,
         pods_active: 0,
         progress: None,
@@ -96,7 +99,14 @@ fn completed_progress() -> CrawlerProgress {
 fn valid_with_timeout(spec: &CompanyScanSpec, timeout: u64) -> ValidSpec {
     ValidSpec {
         timeout: Duration::from_secs(timeout),
-        ..crate::validate::validate(spec).expect("the test spec is valid")
+        ..crate::validate::validate(
+            spec,
+            &cira_policy::ScanPolicy {
+                allow_private_networks: true,
+                ..cira_policy::ScanPolicy::restrictive(crate::config::DEFAULT_CRAWLER_IMAGE)
+            },
+        )
+        .expect("the test spec is valid")
     }
 }
 
@@ -113,6 +123,9 @@ fn run(r: &Row) -> Decision {
         pattern: "(".into(),
         detail: "unclosed group".into(),
     };
+    let forbidden = InvalidSpec::Policy(vec![cira_policy::Violation::Image {
+        image: "evil.example.com/miner".into(),
+    }]);
     let status = CompanyScanStatus {
         phase: r.phase,
         scan_version: 1,
@@ -126,7 +139,13 @@ fn run(r: &Row) -> Decision {
         spec: &spec,
         status: &status,
         last_reason: r.last_reason,
-        valid: if r.invalid { Err(&invalid) } else { Ok(&valid) },
+        valid: if r.forbidden {
+            Err(&forbidden)
+        } else if r.invalid {
+            Err(&invalid)
+        } else {
+            Ok(&valid)
+        },
         job: r.job.clone(),
         pods: PodsView {
             active: r.pods_active,
@@ -410,6 +429,30 @@ fn transition_table() {
             expect_reason: reason::STARTED,
             expect_job: JobAction::Create,
             ..row("fixed spec restarts a scan that failed validation")
+        },
+        Row {
+            forbidden: true,
+            expect_phase: Failed,
+            expect_reason: reason::POLICY_VIOLATION,
+            expect_job: JobAction::None,
+            ..row("a spec the policy forbids fails before any Job")
+        },
+        Row {
+            forbidden: true,
+            phase: Some(Crawling),
+            job: running(),
+            expect_phase: Failed,
+            expect_reason: reason::POLICY_VIOLATION,
+            expect_job: JobAction::Suspend(true),
+            ..row("a running scan the policy now forbids is stopped")
+        },
+        Row {
+            phase: Some(Failed),
+            last_reason: Some(reason::POLICY_VIOLATION),
+            expect_phase: Crawling,
+            expect_reason: reason::STARTED,
+            expect_job: JobAction::Create,
+            ..row("a spec brought within the policy starts over")
         },
         Row {
             phase: Some(Completed),

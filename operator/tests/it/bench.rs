@@ -94,6 +94,7 @@ async fn bench_500_scans() {
             FAKE_CRAWLER_IMAGE,
         ])
         .args(["--max-concurrent-scans", &CONCURRENT.to_string()])
+        .args(["--scan-policy", r#"{"allowPrivateNetworks":"true"}"#])
         .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -171,6 +171,11 @@ pub fn config(ns: &str) -> OperatorConfig {
         max_concurrent_scans: 5,
         progress_interval: Duration::from_secs(1),
         pause_grace: Duration::from_secs(30),
+        // The test sites listen on loopback.
+        policy: cira_policy::ScanPolicy {
+            allow_private_networks: true,
+            ..cira_policy::ScanPolicy::restrictive(FAKE_CRAWLER_IMAGE)
+        },
         ..OperatorConfig::default()
     }
 }

@@ -4,6 +4,7 @@
 //! - `operator`: the reconciler in-process against the real control plane,
 //!   with a scripted fake crawler;
 //! - `crawler_e2e`: the real `cira-crawler` in the Job pods;
+//! - `policy`: the operator's own check of the installer's scan policy;
 //! - `startup`: the binary's HTTP endpoints, SIGTERM and leader election;
 //! - `crd_missing`: start-up without the CRD (on a control plane of its own);
 //! - `bench`: the 500-scan benchmark (ignored; run on purpose).
@@ -18,4 +19,5 @@ mod bench;
 mod crawler_e2e;
 mod crd_missing;
 mod operator;
+mod policy;
 mod startup;

@@ -300,6 +300,11 @@ fn scan_policy_renders_the_values_for_admission() {
         &compiled, data,
         "admission enforces what the ConfigMap says"
     );
+    assert_eq!(
+        &operator_policy(&objs),
+        data,
+        "the operator checks what the ConfigMap says"
+    );
 
     let objs = objects(
         &template(&[
@@ -318,6 +323,18 @@ fn scan_policy_renders_the_values_for_admission() {
     );
     assert_eq!(cm["data"]["maxResource.cpu"], "4");
     assert!(find(&objs, "ValidatingAdmissionPolicy", "-scan-policy").is_none());
+    // Without admission the operator's own check is what is left.
+    assert_eq!(&operator_policy(&objs), &cm["data"]);
+}
+
+/// The operator's `--scan-policy` flag, parsed.
+fn operator_policy(objects: &[Value]) -> Value {
+    let args = operator_args(objects);
+    let flag = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--scan-policy="))
+        .unwrap_or_else(|| panic!("--scan-policy missing from {args:?}"));
+    serde_json::from_str(flag).expect("--scan-policy is a JSON object")
 }
 
 #[test]
