@@ -239,7 +239,12 @@ pub struct CheckpointSpec {
     /// `ConfigMap` (default) or `PersistentVolumeClaim`.
     pub storage: CheckpointStorage,
 
-    /// Save a checkpoint after this many newly fetched pages (at least 1).
+    /// Save a checkpoint after this many newly fetched pages (at least 1):
+    /// a killed or crashed crawler refetches at most this many. On a
+    /// PersistentVolumeClaim these saves are written at once and flushed to
+    /// disk (fsync) at most once a second, and always on a phase change,
+    /// pause, stop and completion, so a lost node loses about a second
+    /// more. ConfigMap saves are durable when the API server accepts them.
     #[schemars(range(min = 1, max = 100_000))]
     pub every_pages: u32,
 

@@ -2,17 +2,93 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use super::cursor::{JournalRead, SlotRead};
 use crate::atomic_file::write_atomically;
 use crate::error::{Error, Result};
 use crate::io_thread::IoThread;
 
+use super::Durability;
+
+/// The longest a journal record written with [`Durability::WithinASecond`]
+/// stays in the page cache before it is fsynced.
+pub const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Checkpoint files in a folder: `checkpoint-<slot>.bin`, each written as a
-/// temp file, fsynced, renamed over the old one, then the folder fsynced.
+/// temp file, fsynced, renamed over the old one, then the folder fsynced;
+/// and a journal per slot, appended once per save.
+///
+/// Journal appends follow Redis's `appendfsync everysec`: every save is
+/// written at once (so a killed process, whose writes the kernel keeps,
+/// loses nothing saved), and fsynced at most once a second by the next
+/// append or by a background thread, unless the save asks for
+/// [`Durability::Now`]. A lost node loses at most about a second more.
 pub struct DirStore {
     dir: PathBuf,
     io: IoThread,
+    sync: Arc<Mutex<JournalSync>>,
+    /// Dropping it stops the background flusher.
+    _stop_flusher: mpsc::Sender<()>,
+}
+
+/// A journal written but not yet fsynced, and when the last fsync was.
+#[derive(Debug)]
+struct JournalSync {
+    unsynced: Option<PathBuf>,
+    last_sync: Instant,
+}
+
+impl JournalSync {
+    /// Fsyncs the unsynced journal, if any.
+    fn flush(sync: &Mutex<JournalSync>) -> std::io::Result<()> {
+        let path = lock(sync).unsynced.take();
+        if let Some(path) = path {
+            // Any descriptor of the file flushes all of its dirty pages.
+            let result = std::fs::File::open(&path).and_then(|f| f.sync_data());
+            let mut state = lock(sync);
+            state.last_sync = Instant::now();
+            if let Err(e) = result {
+                // Kept for the next attempt; a journal replaced meanwhile
+                // (a snapshot resets it, synced) needs no more.
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    state.unsynced.get_or_insert(path);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lock(sync: &Mutex<JournalSync>) -> std::sync::MutexGuard<'_, JournalSync> {
+    sync.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Fsyncs what appends left unsynced, once per [`SYNC_INTERVAL`], until
+/// `stop`'s sender is dropped.
+fn run_flusher(sync: Arc<Mutex<JournalSync>>, stop: mpsc::Receiver<()>) {
+    loop {
+        match stop.recv_timeout(SYNC_INTERVAL) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let due = {
+                    let state = lock(&sync);
+                    state.unsynced.is_some() && state.last_sync.elapsed() >= SYNC_INTERVAL
+                };
+                if due && let Err(error) = JournalSync::flush(&sync) {
+                    tracing::warn!(%error, "could not fsync the checkpoint journal; trying again in a second");
+                }
+            }
+            // The store is gone (or sent a stop): a last flush.
+            _ => {
+                if let Err(error) = JournalSync::flush(&sync) {
+                    tracing::warn!(%error, "could not fsync the checkpoint journal");
+                }
+                return;
+            }
+        }
+    }
 }
 
 impl DirStore {
@@ -28,7 +104,43 @@ impl DirStore {
             path: dir.clone(),
             source,
         })?;
-        Ok(Self { dir, io })
+        let sync = Arc::new(Mutex::new(JournalSync {
+            unsynced: None,
+            last_sync: Instant::now(),
+        }));
+        let (stop_flusher, stop) = mpsc::channel();
+        {
+            let sync = Arc::clone(&sync);
+            std::thread::Builder::new()
+                .name("checkpoint-fsync".into())
+                .spawn(move || run_flusher(sync, stop))
+                .map_err(|source| Error::Io {
+                    action: "starting the checkpoint fsync thread for",
+                    path: dir.clone(),
+                    source,
+                })?;
+        }
+        Ok(Self {
+            dir,
+            io,
+            sync,
+            _stop_flusher: stop_flusher,
+        })
+    }
+
+    /// Fsyncs a journal append that is still only in the page cache.
+    pub async fn flush(&self) -> Result<()> {
+        let sync = Arc::clone(&self.sync);
+        let dir = self.dir.clone();
+        self.io
+            .run(move || {
+                JournalSync::flush(&sync).map_err(|source| Error::Io {
+                    action: "syncing checkpoint journal in",
+                    path: dir,
+                    source,
+                })
+            })
+            .await?
     }
 
     pub fn dir(&self) -> &Path {
@@ -87,8 +199,14 @@ impl DirStore {
             .await?
     }
 
-    pub(super) async fn append_journal(&self, slot: u64, blob: Vec<u8>) -> Result<()> {
+    pub(super) async fn append_journal(
+        &self,
+        slot: u64,
+        blob: Vec<u8>,
+        durability: Durability,
+    ) -> Result<()> {
         let path = self.journal_path(slot);
+        let sync = Arc::clone(&self.sync);
         self.io
             .run(move || {
                 let io = |action: &'static str| {
@@ -114,7 +232,20 @@ impl DirStore {
                     .map_err(io("opening checkpoint journal"))?;
                 f.write_all(&frame)
                     .map_err(io("appending to checkpoint journal"))?;
-                f.sync_data().map_err(io("syncing checkpoint journal"))
+                let mut state = lock(&sync);
+                if durability == Durability::Now || state.last_sync.elapsed() >= SYNC_INTERVAL {
+                    drop(state);
+                    f.sync_data().map_err(io("syncing checkpoint journal"))?;
+                    let mut state = lock(&sync);
+                    state.last_sync = Instant::now();
+                    // This file is synced; an older one left unsynced was
+                    // another slot's journal, superseded by the snapshot
+                    // that began this one.
+                    state.unsynced = None;
+                } else {
+                    state.unsynced = Some(path.clone());
+                }
+                Ok(())
             })
             .await?
     }
@@ -140,4 +271,83 @@ pub fn parse_journal_file(bytes: &[u8]) -> JournalRead {
         rest = after;
     }
     read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl DirStore {
+        fn has_unsynced(&self) -> bool {
+            lock(&self.sync).unsynced.is_some()
+        }
+    }
+
+    async fn store_with_journal() -> (tempfile::TempDir, DirStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirStore::new(dir.path()).unwrap();
+        store.reset_journal(0).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_relaxed_append_is_written_at_once_and_synced_by_the_flusher() {
+        let (_dir, store) = store_with_journal().await;
+        // The reset above was a synced write: the next append within a
+        // second is left to the flusher.
+        lock(&store.sync).last_sync = Instant::now();
+        store
+            .append_journal(0, b"one".to_vec(), Durability::WithinASecond)
+            .await
+            .unwrap();
+        // Written: a killed process would leave it to the next one.
+        assert_eq!(
+            store.read_journal(0).await.unwrap().records,
+            vec![b"one".to_vec()]
+        );
+        assert!(store.has_unsynced(), "not fsynced yet");
+        let deadline = Instant::now() + 10 * SYNC_INTERVAL;
+        while store.has_unsynced() {
+            assert!(Instant::now() < deadline, "the flusher never synced");
+            tokio::task::yield_now().await;
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_durable_append_or_a_flush_leaves_nothing_unsynced() {
+        let (_dir, store) = store_with_journal().await;
+        lock(&store.sync).last_sync = Instant::now();
+        store
+            .append_journal(0, b"one".to_vec(), Durability::WithinASecond)
+            .await
+            .unwrap();
+        assert!(store.has_unsynced());
+        store
+            .append_journal(0, b"two".to_vec(), Durability::Now)
+            .await
+            .unwrap();
+        assert!(!store.has_unsynced(), "a durable append syncs the file");
+
+        lock(&store.sync).last_sync = Instant::now();
+        store
+            .append_journal(0, b"three".to_vec(), Durability::WithinASecond)
+            .await
+            .unwrap();
+        assert!(store.has_unsynced());
+        store.flush().await.unwrap();
+        assert!(!store.has_unsynced());
+        assert_eq!(store.read_journal(0).await.unwrap().records.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_append_a_second_after_the_last_sync_syncs_itself() {
+        let (_dir, store) = store_with_journal().await;
+        lock(&store.sync).last_sync = Instant::now() - 2 * SYNC_INTERVAL;
+        store
+            .append_journal(0, b"one".to_vec(), Durability::WithinASecond)
+            .await
+            .unwrap();
+        assert!(!store.has_unsynced());
+    }
 }

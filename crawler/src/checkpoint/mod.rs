@@ -21,15 +21,29 @@ pub use cursor::{
     Cursor, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, OnUnusable, Saved,
     SlotRead, Written, choose, replay,
 };
-pub use dir::{DirStore, parse_journal_file};
+pub use dir::{DirStore, SYNC_INTERVAL, parse_journal_file};
 pub use format::{CheckpointHeader, ScanIdentity};
 
 use crate::error::Result;
 use crate::state::CrawlState;
 
+/// How soon a save must be on disk, not only written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Fsynced before the save counts as done: phase changes, a stop or
+    /// pause, completion.
+    Now,
+    /// Written at once (a killed process loses nothing), fsynced within
+    /// about a second (see [`dir::SYNC_INTERVAL`]): the saves at the page
+    /// cadence while crawling. Only the folder store makes the difference;
+    /// a ConfigMap write is durable when the API server answers.
+    WithinASecond,
+}
+
 /// A save encoded by [`Store::prepare`], waiting for [`Store::write`].
 #[derive(Debug)]
 pub struct PendingSave {
+    durability: Durability,
     generation: u64,
     saved_at: DateTime<Utc>,
     pages_visited: u64,
@@ -96,9 +110,15 @@ impl Store {
         }
     }
 
-    async fn append_journal(&self, slot: u64, generation: u64, blob: Vec<u8>) -> Result<()> {
+    async fn append_journal(
+        &self,
+        slot: u64,
+        generation: u64,
+        blob: Vec<u8>,
+        durability: Durability,
+    ) -> Result<()> {
         match self {
-            Store::Dir(d) => d.append_journal(slot, blob).await,
+            Store::Dir(d) => d.append_journal(slot, blob, durability).await,
             Store::ConfigMap(c) => c.append_journal(slot, generation, blob).await,
         }
     }
@@ -112,7 +132,7 @@ impl Store {
         generation: u64,
         state: &mut CrawlState,
     ) -> Result<Saved> {
-        let written = match self.prepare(cursor, identity, generation, state) {
+        let written = match self.prepare(cursor, identity, generation, state, Durability::Now) {
             Ok(pending) => self.write(pending).await,
             Err(e) => Err(e),
         };
@@ -130,11 +150,13 @@ impl Store {
         identity: &ScanIdentity,
         generation: u64,
         state: &mut CrawlState,
+        durability: Durability,
     ) -> Result<PendingSave> {
         let saved_at = Utc::now();
         let pages_visited = state.pages_crawled;
         let visited = state.visited.0.len();
         let pending = |kind| PendingSave {
+            durability,
             generation,
             saved_at,
             pages_visited,
@@ -168,6 +190,7 @@ impl Store {
     /// The second half of a save: stores what [`Store::prepare`] encoded.
     pub async fn write(&self, pending: PendingSave) -> Result<Written> {
         let PendingSave {
+            durability,
             generation,
             saved_at,
             pages_visited,
@@ -176,7 +199,8 @@ impl Store {
         let (slot, full, bytes, visited) = match kind {
             PendingKind::Record { slot, blob } => {
                 let bytes = blob.len() as u64;
-                self.append_journal(slot, generation, blob).await?;
+                self.append_journal(slot, generation, blob, durability)
+                    .await?;
                 (slot, false, bytes, 0)
             }
             PendingKind::Snapshot {

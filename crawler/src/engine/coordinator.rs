@@ -15,7 +15,7 @@ use url::Url;
 
 use super::worker::{Link, PageResult};
 use super::{Engine, Run};
-use crate::checkpoint::Written;
+use crate::checkpoint::{Durability, Written};
 use crate::error::{Error, Result};
 use crate::frontier::QueuedUrl;
 use crate::scope::Verdict;
@@ -128,7 +128,9 @@ impl Engine {
             let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), room, now);
             if writing.is_none() && !cancel.is_cancelled() && due {
                 interval_due = false;
-                let pending = self.prepare_save(run)?;
+                // At the page cadence: written at once, fsynced within a
+                // second (appendfsync everysec).
+                let pending = self.prepare_save(run, Durability::WithinASecond)?;
                 let started = Instant::now();
                 let store = &self.store;
                 writing = Some(Box::pin(async move {

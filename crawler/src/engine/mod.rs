@@ -23,7 +23,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::analysis::{SectionResult, analyze_section};
-use crate::checkpoint::{Cursor, OnUnusable, PendingSave, ScanIdentity, Store, Written};
+use crate::checkpoint::{
+    Cursor, Durability, OnUnusable, PendingSave, ScanIdentity, Store, Written,
+};
 use crate::error::{Error, Result};
 use crate::extract::Extractor;
 use crate::fetch::{FetchConfig, Fetcher};
@@ -335,8 +337,10 @@ impl Engine {
         self.save(run).await
     }
 
+    /// A save that is on disk when it returns (phase changes, stop, pause,
+    /// completion).
     async fn save(&self, run: &mut Run) -> Result<()> {
-        let pending = self.prepare_save(run)?;
+        let pending = self.prepare_save(run, Durability::Now)?;
         let written = self.store.write(pending).await;
         self.settle_save(run, written)?;
         self.publish(run);
@@ -344,7 +348,7 @@ impl Engine {
     }
 
     /// Encodes the next checkpoint generation (see [`Store::prepare`]).
-    fn prepare_save(&self, run: &mut Run) -> Result<PendingSave> {
+    fn prepare_save(&self, run: &mut Run, durability: Durability) -> Result<PendingSave> {
         run.generation += 1;
         run.state.in_flight = run.in_flight.values().map(|(q, _)| q.clone()).collect();
         run.state.active_seconds = run.active_base + run.run_started.elapsed().as_secs_f64();
@@ -353,6 +357,7 @@ impl Engine {
             &self.cfg().identity,
             run.generation,
             &mut run.state,
+            durability,
         );
         run.state.in_flight.clear();
         run.writing = std::mem::take(&mut run.unsaved);
