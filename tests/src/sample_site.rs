@@ -648,7 +648,9 @@ fn truth() -> Truth {
             .map(|(t, v)| (st(t), st(v)))
             .collect(),
         products: PRODUCTS.iter().map(|(n, _, _)| st(n)).collect(),
-        technologies: [st("Hugo")].into_iter().collect(),
+        // The generator meta tag, and the og: meta tags every page carries
+        // (Wappalyzer's "Open Graph").
+        technologies: [st("Hugo"), st("Open Graph")].into_iter().collect(),
     }
 }
 

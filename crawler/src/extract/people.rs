@@ -665,7 +665,14 @@ pub fn from_text(text: &str, headings: &[(u8, String)]) -> Vec<Person> {
                 continue;
             }
         }
-        if let Some(p) = name_then_title(line) {
+        // A line right after or before a bare name is that card's title
+        // line ("Jakob Peters" / "Embedded Software Developer"), not a name
+        // and a title of its own.
+        let beside_a_name = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .any(|j| lines.get(j).is_some_and(|l| clean_name(l).is_some()));
+        if !beside_a_name && let Some(p) = name_then_title(line) {
             out.push(p);
             used[i] = true;
         }

@@ -268,6 +268,24 @@ fn name_and_title_on_one_line() {
     );
 }
 
+#[test]
+fn a_card_title_that_starts_like_a_name_stays_the_cards_title() {
+    // "Embedded Software Developer" reads as "Embedded Software" + a title
+    // on its own; under a bare name it is that name's title line.
+    let html = "<h2>Team</h2>\
+        <div><h3>Jakob Peters</h3><p>Embedded Software Developer</p><p>Joined in 2023.</p></div>\
+        <div><h3>Emma Schulz</h3><p>Data Scientist</p><p>Joined in 2021.</p></div>\
+        <div><h3>Paul Fischer</h3><p>Field Service Engineer</p><p>Joined in 2019.</p></div>";
+    assert_eq!(
+        people_on("https://acme.com/team", html),
+        pairs(&[
+            ("Emma Schulz", "Data Scientist"),
+            ("Jakob Peters", "Embedded Software Developer"),
+            ("Paul Fischer", "Field Service Engineer"),
+        ])
+    );
+}
+
 /// A 20+ KB team page in the markups themes and page builders write: a
 /// definition list, figures with captions, name and title in one heading
 /// with a span, cards with contact links and "Read bio" buttons, a table,
