@@ -8,18 +8,24 @@
 //! and IP-literal URLs are caught as well.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// Decides which peer addresses may be contacted.
+/// The cluster DNS domain assumed when none is configured.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// Decides which peer addresses and host names may be contacted.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkGuard {
     allow_private: bool,
     /// Exact addresses allowed although they are private (tests serve sites
     /// on 127.0.0.1 and allow exactly that server).
     allowed: Arc<HashSet<IpAddr>>,
+    /// The cluster's DNS domain besides `cluster.local` (`CIRA_CLUSTER_DOMAIN`
+    /// once the operator passes it); names under it are refused.
+    cluster_domain: Arc<str>,
 }
 
 impl NetworkGuard {
@@ -27,7 +33,15 @@ impl NetworkGuard {
         Self {
             allow_private,
             allowed: Arc::default(),
+            cluster_domain: Arc::from(DEFAULT_CLUSTER_DOMAIN),
         }
+    }
+
+    /// Refuses names under this cluster domain too (`cluster.local`, `*.svc`
+    /// and dotless names are refused whatever it is).
+    pub fn with_cluster_domain(mut self, domain: &str) -> Self {
+        self.cluster_domain = Arc::from(domain);
+        self
     }
 
     /// Allows these exact addresses even when private networks are refused.
@@ -38,6 +52,20 @@ impl NetworkGuard {
 
     pub fn allows_private(&self) -> bool {
         self.allow_private
+    }
+
+    /// `Err(reason)` if the host name must not even be resolved: names under
+    /// the cluster domain or `svc`, local and cloud-internal names, and
+    /// dotless names (the cluster's search domains complete them into
+    /// Service names).
+    pub fn check_name(&self, host: &str) -> Result<(), &'static str> {
+        if self.allow_private {
+            return Ok(());
+        }
+        match cira_policy::net::internal_name_reason(host, &self.cluster_domain) {
+            Some(why) => Err(why),
+            None => Ok(()),
+        }
     }
 
     /// `Err(reason)` if the address must not be contacted.
@@ -52,96 +80,12 @@ impl NetworkGuard {
     }
 }
 
-/// Why an address is not a public unicast address, if it is not.
+/// Why an address is not a public unicast address, if it is not: the IANA
+/// special-purpose ranges, cloud metadata addresses and every IPv6 form that
+/// embeds a non-public IPv4 address. One table, shared with the operator's
+/// check of seed URLs (`cira_policy::net`).
 pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => v4_reason(v4),
-        IpAddr::V6(v6) => v6_reason(v6),
-    }
-}
-
-fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
-    let o = ip.octets();
-    if ip == Ipv4Addr::new(169, 254, 169, 254) {
-        return Some("cloud metadata address");
-    }
-    if o[0] == 0 {
-        return Some("unspecified address");
-    }
-    if ip.is_loopback() {
-        return Some("loopback address");
-    }
-    if ip.is_private() {
-        return Some("private address");
-    }
-    if ip.is_link_local() {
-        return Some("link-local address");
-    }
-    if o[0] == 100 && (o[1] & 0xc0) == 64 {
-        return Some("carrier-grade NAT address");
-    }
-    if ip.is_multicast() {
-        return Some("multicast address");
-    }
-    if ip.is_broadcast() || o[0] >= 240 {
-        return Some("reserved address");
-    }
-    if o[0] == 192 && o[1] == 0 && o[2] == 0 {
-        return Some("IETF protocol address");
-    }
-    if o[0] == 198 && (o[1] & 0xfe) == 18 {
-        return Some("benchmarking address");
-    }
-    if ip.is_documentation() {
-        return Some("documentation address");
-    }
-    None
-}
-
-fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
-    let s = ip.segments();
-    if ip == Ipv6Addr::new(0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254) {
-        return Some("cloud metadata address");
-    }
-    if ip.is_unspecified() {
-        return Some("unspecified address");
-    }
-    if ip.is_loopback() {
-        return Some("loopback address");
-    }
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        // A mapped address reaches the IPv4 host: judge that one, and never
-        // let the mapped spelling smuggle a private address through.
-        return Some(v4_reason(v4).unwrap_or("IPv4-mapped IPv6 address"));
-    }
-    if s[0..6] == [0, 0, 0, 0, 0, 0] {
-        return Some("IPv4-compatible IPv6 address");
-    }
-    if (s[0] & 0xfe00) == 0xfc00 {
-        return Some("unique local IPv6 address");
-    }
-    if (s[0] & 0xffc0) == 0xfe80 {
-        return Some("link-local IPv6 address");
-    }
-    if (s[0] & 0xffc0) == 0xfec0 {
-        return Some("site-local IPv6 address");
-    }
-    if (s[0] & 0xff00) == 0xff00 {
-        return Some("multicast IPv6 address");
-    }
-    // NAT64 and 6to4 embed an IPv4 address that is what is reached.
-    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        return v4_reason(v4).map(|_| "NAT64 address of a non-public IPv4 address");
-    }
-    if s[0] == 0x2002 {
-        let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
-        return v4_reason(v4).map(|_| "6to4 address of a non-public IPv4 address");
-    }
-    if s[0] == 0x2001 && s[1] == 0x0db8 {
-        return Some("documentation address");
-    }
-    None
+    cira_policy::net::forbidden_reason(ip)
 }
 
 /// A DNS resolver for the HTTP client that resolves with the system resolver
@@ -157,20 +101,31 @@ impl GuardedResolver {
     }
 }
 
-/// Error returned when a name resolves only to refused addresses.
+/// Error returned when a name is refused itself or resolves only to
+/// refused addresses.
 #[derive(Debug)]
 pub struct RefusedAddress {
     pub host: String,
     pub reason: &'static str,
+    /// The name itself was refused (never resolved).
+    pub by_name: bool,
 }
 
 impl std::fmt::Display for RefusedAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} resolves only to refused addresses ({}); set allowPrivateNetworks to allow them",
-            self.host, self.reason
-        )
+        if self.by_name {
+            write!(
+                f,
+                "{} is a {} and is not resolved; set allowPrivateNetworks to allow it",
+                self.host, self.reason
+            )
+        } else {
+            write!(
+                f,
+                "{} resolves only to refused addresses ({}); set allowPrivateNetworks to allow them",
+                self.host, self.reason
+            )
+        }
     }
 }
 
@@ -181,6 +136,13 @@ impl Resolve for GuardedResolver {
         let guard = self.guard.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
+            if let Err(reason) = guard.check_name(&host) {
+                return Err(Box::new(RefusedAddress {
+                    host,
+                    reason,
+                    by_name: true,
+                }) as _);
+            }
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let mut reason = "no addresses";
@@ -195,7 +157,11 @@ impl Resolve for GuardedResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                return Err(Box::new(RefusedAddress { host, reason }) as _);
+                return Err(Box::new(RefusedAddress {
+                    host,
+                    reason,
+                    by_name: false,
+                }) as _);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -228,6 +194,11 @@ mod tests {
             "255.255.255.255",
             "240.0.0.1",
             "192.0.0.170",
+            "168.63.129.16",
+            "100.100.100.200",
+            "192.88.99.1",
+            "198.18.0.1",
+            "203.0.113.9",
         ] {
             assert!(refused(a), "{a}");
         }
@@ -262,6 +233,20 @@ mod tests {
             "::127.0.0.1",
             "64:ff9b::10.0.0.1",
             "2002:0a00:0001::1",
+            // Local-use NAT64 whatever it embeds, IPv4-translated (SIIT),
+            // Teredo, benchmarking, ORCHID, documentation, discard, SRv6.
+            "64:ff9b:1::8.8.8.8",
+            "::ffff:0:8.8.8.8",
+            "::ffff:0:10.0.0.1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:20::1",
+            "2001:db8::1",
+            "3fff::1",
+            "100::1",
+            "5f00::1",
         ] {
             assert!(refused(a), "{a}");
         }
@@ -279,6 +264,53 @@ mod tests {
     }
 
     #[test]
+    fn cluster_and_local_names_are_refused_before_resolving() {
+        let g = NetworkGuard::new(false).with_cluster_domain("corp.example");
+        for (name, refused) in [
+            ("kubernetes", true),
+            ("kubernetes.default.svc", true),
+            ("kubernetes.default.svc.", true),
+            ("api.default.svc.cluster.local", true),
+            ("API.Default.SVC.Cluster.Local", true),
+            ("db.team.svc.corp.example", true),
+            ("corp.example", true),
+            ("localhost", true),
+            ("app.localhost", true),
+            ("metadata.google.internal", true),
+            ("printer.local", true),
+            ("router.home.arpa", true),
+            ("example.com", false),
+            ("svc.example.com", false),
+            ("cluster.local.example.com", false),
+        ] {
+            assert_eq!(g.check_name(name).is_err(), refused, "{name}");
+        }
+        assert!(NetworkGuard::new(true).check_name("kubernetes").is_ok());
+        assert!(
+            NetworkGuard::new(false)
+                .check_name("x.cluster.local")
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn resolver_refuses_a_cluster_name_by_name() {
+        let r = GuardedResolver::new(NetworkGuard::new(false));
+        let err = r
+            .resolve("kubernetes.default.svc".parse().unwrap())
+            .await
+            .err()
+            .expect("a Service name must be refused");
+        let refused = err.downcast_ref::<RefusedAddress>().expect("typed");
+        assert!(refused.by_name);
+        assert_eq!(refused.reason, "cluster-internal name");
+        assert!(
+            err.to_string().contains("is a cluster-internal name"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn allow_list_and_private_switch() {
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "127.0.0.2".parse().unwrap();
@@ -290,13 +322,23 @@ mod tests {
 
     #[tokio::test]
     async fn resolver_filters_loopback() {
+        // A name the system resolver answers with a loopback address
+        // (without DNS: a dotted-quad name resolves to itself).
         let r = GuardedResolver::new(NetworkGuard::new(false));
+        let err = r
+            .resolve("127.0.0.1".parse().unwrap())
+            .await
+            .err()
+            .expect("a loopback answer must be refused");
+        let refused = err.downcast_ref::<RefusedAddress>().expect("typed");
+        assert!(!refused.by_name);
+        assert_eq!(refused.reason, "loopback address");
         let err = r
             .resolve("localhost".parse().unwrap())
             .await
             .err()
             .expect("localhost must be refused");
-        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(err.to_string().contains("local host name"), "{err}");
         let ok = GuardedResolver::new(NetworkGuard::new(true))
             .resolve("localhost".parse().unwrap())
             .await;
