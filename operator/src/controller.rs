@@ -9,12 +9,12 @@ use cira_crds::CompanyScan;
 use cira_crds::names;
 use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, ListParams};
 use kube::runtime::controller::{Config as ControllerConfig, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, ObjectRef, Store, reflector};
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, ResourceExt};
 use tokio_util::sync::CancellationToken;
 
@@ -47,6 +47,16 @@ where
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     }
+}
+
+/// The controller's caches: the watched scans, the crawler Jobs and their
+/// pods, and the crawlers' progress ConfigMaps.
+#[derive(Clone)]
+pub struct Stores {
+    pub scans: Store<CompanyScan>,
+    pub jobs: Store<Job>,
+    pub pods: Store<Pod>,
+    pub progress: Store<ConfigMap>,
 }
 
 /// The scan a progress ConfigMap belongs to, from its owner reference.
@@ -83,38 +93,94 @@ pub async fn run(
     let progress_cms = format!("{}={}", names::LABEL_COMPONENT, names::COMPONENT_PROGRESS);
     let (trigger_tx, trigger_rx) = futures::channel::mpsc::unbounded();
 
+    // Jobs, their pods and the progress ConfigMaps are mirrored in reflector
+    // stores: a reconcile reads them from there instead of asking the API
+    // server on every pass. The Job and ConfigMap watches also trigger
+    // reconciles; the pod watch only keeps its store current.
+    let (jobs, jobs_writer) = reflector::store::<Job>();
+    let job_events = reflector(
+        jobs_writer,
+        watcher(
+            api::<Job>(&client, ns),
+            watcher::Config::default()
+                .labels(&crawler_jobs)
+                .any_semantic(),
+        )
+        .modify(|j| j.managed_fields_mut().clear()),
+    )
+    .default_backoff()
+    .touched_objects();
+    let (pods, pods_writer) = reflector::store::<Pod>();
+    let pod_events = reflector(
+        pods_writer,
+        watcher(
+            api::<Pod>(&client, ns),
+            watcher::Config::default()
+                .labels(&crawler_jobs)
+                .any_semantic(),
+        )
+        .modify(|p| p.managed_fields_mut().clear()),
+    )
+    .default_backoff()
+    .touched_objects();
+    let (progress, progress_writer) = reflector::store::<ConfigMap>();
+    let progress_events = reflector(
+        progress_writer,
+        watcher(
+            api::<ConfigMap>(&client, ns),
+            watcher::Config::default()
+                .labels(&progress_cms)
+                .any_semantic(),
+        )
+        .modify(|c| c.managed_fields_mut().clear()),
+    )
+    .default_backoff()
+    .touched_objects();
+
     let controller = Controller::new(
         api::<CompanyScan>(&client, ns),
         watcher::Config::default().any_semantic(),
     )
-    .owns(
-        api::<Job>(&client, ns),
-        watcher::Config::default()
-            .labels(&crawler_jobs)
-            .any_semantic(),
-    )
-    .watches(
-        api::<ConfigMap>(&client, ns),
-        watcher::Config::default()
-            .labels(&progress_cms)
-            .any_semantic(),
-        progress_owner,
-    )
+    .owns_stream(job_events)
+    .watches_stream(progress_events, progress_owner)
+    .watches_stream(pod_events, |_| None::<ObjectRef<CompanyScan>>)
     .reconcile_on(trigger_rx)
     .with_config(ControllerConfig::default().concurrency(config.reconcile_concurrency));
     let store = controller.store();
     metrics.set_store(Some(store.clone()));
+    let stores = Stores {
+        scans: store.clone(),
+        jobs,
+        pods,
+        progress,
+    };
 
     let reporter = Reporter {
         controller: names::OPERATOR_FIELD_MANAGER.to_string(),
         instance: std::env::var("POD_NAME").ok(),
     };
     let recorder = Recorder::new(client.clone(), reporter);
+    // Reconciles wait until the child caches hold a full list: deciding on
+    // an empty Job cache would recreate or misjudge running crawlers.
+    let (caches_tx, caches_rx) = tokio::sync::watch::channel(false);
+    let caches = {
+        let stores = stores.clone();
+        tokio::spawn(async move {
+            let synced = stores.jobs.wait_until_ready().await.is_ok()
+                && stores.pods.wait_until_ready().await.is_ok()
+                && stores.progress.wait_until_ready().await.is_ok();
+            if synced {
+                tracing::debug!("Job, pod and progress caches synced");
+                let _ = caches_tx.send(true);
+            }
+        })
+    };
     let context = Arc::new(Context::new(
         client,
         config,
         recorder,
-        store.clone(),
+        stores,
+        caches_rx,
         metrics.clone(),
         trigger_tx,
     ));
@@ -154,6 +220,7 @@ pub async fn run(
         })
         .await;
     readiness.abort();
+    caches.abort();
     metrics.set_store(None);
     tracing::info!("controller stopped");
     Ok(())

@@ -30,7 +30,7 @@ pub fn operator_rbac_rules() -> Vec<PolicyRule> {
             &["jobs"],
             &["get", "list", "watch", "create", "patch", "delete"],
         ),
-        rule("", &["pods"], &["get", "list"]),
+        rule("", &["pods"], &["get", "list", "watch"]),
         rule(
             "",
             &["configmaps"],

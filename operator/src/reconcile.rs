@@ -16,13 +16,14 @@ use kube::api::{
 };
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::config::OperatorConfig;
+use crate::controller::Stores;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::queue::{self, InFlight};
@@ -35,7 +36,9 @@ pub struct Context {
     pub client: Client,
     pub config: OperatorConfig,
     pub recorder: Recorder,
-    pub store: Store<CompanyScan>,
+    pub stores: Stores,
+    /// Turns true once the Job, pod and progress caches hold a full list.
+    caches_ready: tokio::sync::watch::Receiver<bool>,
     pub metrics: Arc<Metrics>,
     in_flight: Mutex<InFlight>,
     /// Serialises admission decisions so two reconciles never both take the
@@ -51,7 +54,8 @@ impl Context {
         client: Client,
         config: OperatorConfig,
         recorder: Recorder,
-        store: Store<CompanyScan>,
+        stores: Stores,
+        caches_ready: tokio::sync::watch::Receiver<bool>,
         metrics: Arc<Metrics>,
         trigger: futures::channel::mpsc::UnboundedSender<ObjectRef<CompanyScan>>,
     ) -> Self {
@@ -59,13 +63,31 @@ impl Context {
             client,
             config,
             recorder,
-            store,
+            stores,
+            caches_ready,
             metrics,
             in_flight: Mutex::new(InFlight::default()),
             admission_lock: tokio::sync::Mutex::new(()),
             last_write: Mutex::new(HashMap::new()),
             trigger,
         }
+    }
+
+    /// Waits until the child caches have synced.
+    async fn caches_synced(&self) -> Result<()> {
+        let mut ready = self.caches_ready.clone();
+        ready
+            .wait_for(|r| *r)
+            .await
+            .map(|_| ())
+            .map_err(|_| Error::WatchEnded("Jobs, pods and progress ConfigMaps"))
+    }
+
+    /// The Job `name` in `namespace`, from the cache.
+    fn cached_job(&self, namespace: &str, name: &str) -> Option<Arc<Job>> {
+        self.stores
+            .jobs
+            .get(&ObjectRef::new(name).within(namespace))
     }
 
     fn since_last_write(&self, uid: &str) -> Option<Duration> {
@@ -302,6 +324,8 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     let name = scan.name_any();
     let uid = scan.uid().ok_or(Error::MissingObjectKey("metadata.uid"))?;
     let generation = scan.metadata.generation.unwrap_or(0);
+    // Nothing is decided on caches that have not seen a full list yet.
+    ctx.caches_synced().await?;
     let client = ctx.client.clone();
     let scans: Api<CompanyScan> = Api::namespaced(client.clone(), &namespace);
     let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
@@ -335,13 +359,18 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     // 2. Validate what the schema cannot.
     let valid = crate::validate::validate(&scan.spec, &ctx.config.policy);
 
-    // 3. Read the Job, its pods and the crawler's progress.
+    // 3. The Job, its pods and the crawler's progress, from the caches.
     let job_name = names::job_name(&name, version);
-    ctx.metrics.read("Job");
-    let job = jobs
-        .get_opt(&job_name)
-        .await
-        .map_err(Error::kube(format!("reading Job {job_name}")))?;
+    let mut job = ctx.cached_job(&namespace, &job_name).map(|j| (*j).clone());
+    if job.is_none() && status.job.as_deref() == Some(job_name.as_str()) {
+        // This operator created the Job, but its watch event has not come
+        // in yet: ask the API server rather than deciding on a missing Job.
+        ctx.metrics.read("Job");
+        job = jobs
+            .get_opt(&job_name)
+            .await
+            .map_err(Error::kube(format!("reading Job {job_name}")))?;
+    }
     if let Some(j) = &job
         && !j.owner_references().iter().any(|o| o.uid == uid)
     {
@@ -352,26 +381,26 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     }
     let job_state = job_state(job.as_ref());
     let pods_view = if matches!(job_state, JobState::Running { .. }) {
-        let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
-        let lp = ListParams::default().labels(&format!("{JOB_NAME_LABEL}={job_name}"));
-        ctx.metrics.read("Pod");
-        let list = pods
-            .list(&lp)
-            .await
-            .map_err(Error::kube(format!("listing the pods of Job {job_name}")))?;
-        pods_view(&list.items)
+        let pods: Vec<Arc<Pod>> = ctx
+            .stores
+            .pods
+            .state()
+            .into_iter()
+            .filter(|p| {
+                p.namespace().as_deref() == Some(namespace.as_str())
+                    && p.labels().get(JOB_NAME_LABEL) == Some(&job_name)
+            })
+            .collect();
+        pods_view(pods.iter().map(|p| p.as_ref()))
     } else {
         PodsView::default()
     };
     let phase_now = status.phase.unwrap_or_default();
     let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
-        let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
         let cm_name = names::progress_configmap_name(&name);
-        ctx.metrics.read("ConfigMap");
-        configmaps
-            .get_opt(&cm_name)
-            .await
-            .map_err(Error::kube(format!("reading ConfigMap {cm_name}")))?
+        ctx.stores
+            .progress
+            .get(&ObjectRef::new(&cm_name).within(&namespace))
             .and_then(|cm| parse_progress(&cm, version))
     } else {
         None
@@ -387,8 +416,13 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     let mut admitted_now = false;
     let admission = if needs_slot {
         let _guard = ctx.admission_lock.lock().await;
-        let entries: Vec<queue::Entry> =
-            ctx.store.state().iter().map(|s| queue::entry(s)).collect();
+        let entries: Vec<queue::Entry> = ctx
+            .stores
+            .scans
+            .state()
+            .iter()
+            .map(|s| queue::entry(s))
+            .collect();
         let mut me = queue::entry(&scan);
         me.wants = true;
         me.holds = false;
@@ -400,12 +434,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             queue::admission(&entries, &me, &in_flight, ctx.config.max_concurrent_scans);
         if admission == Admission::Admitted && version > 1 && job.is_none() {
             let previous = names::job_name(&name, version - 1);
-            ctx.metrics.read("Job");
-            let old = jobs
-                .get_opt(&previous)
-                .await
-                .map_err(Error::kube(format!("reading Job {previous}")))?;
-            if old.is_some() {
+            if ctx.cached_job(&namespace, &previous).is_some() {
                 let dp = DeleteParams {
                     propagation_policy: Some(PropagationPolicy::Foreground),
                     ..DeleteParams::default()
@@ -722,7 +751,7 @@ async fn prune_reports(
 
 /// A slot became free: once the cache shows it, reconcile the waiting scans.
 fn advance_queue(ctx: &Context, freed: &ScanRef) {
-    let store = ctx.store.clone();
+    let store = ctx.stores.scans.clone();
     let trigger = ctx.trigger.clone();
     let key = (freed.namespace.clone(), freed.name.clone());
     tokio::spawn(async move {

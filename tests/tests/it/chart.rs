@@ -924,6 +924,8 @@ async fn chart_installs_with_least_privilege_rbac() {
             ),
             ("create", "jobs.batch", other.as_str()),
             ("list", "pods", other.as_str()),
+            ("watch", "pods", other.as_str()),
+            ("watch", "jobs.batch", other.as_str()),
             ("create", "configmaps", other.as_str()),
             ("create", "roles.rbac.authorization.k8s.io", other.as_str()),
             (
