@@ -20,6 +20,8 @@ pub(crate) struct Pki {
     pub sa_public_key: PathBuf,
     pub token_file: PathBuf,
     pub admin_token: String,
+    /// Token of `cira-audited`, an admin whose requests the audit log records.
+    pub audited_token: String,
 }
 
 /// Names the serving certificate is valid for: loopback, and the in-cluster
@@ -33,6 +35,10 @@ const SERVING_NAMES: [&str; 7] = [
     "kubernetes.default.svc",
     "kubernetes.default.svc.cluster.local",
 ];
+
+/// The user whose requests (and only those) the apiserver's audit log
+/// records, so a test can count what one client asked for.
+pub(crate) const AUDITED_USER: &str = "cira-audited";
 
 pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
@@ -66,8 +72,12 @@ pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
 
     let sa_key = KeyPair::generate()?;
     let admin_token = random_token();
+    let audited_token = random_token();
     // Static token file: token,user,uid,"groups". system:masters bypasses RBAC.
-    let tokens = format!("{admin_token},cira-admin,cira-admin,\"system:masters\"\n");
+    let tokens = format!(
+        "{admin_token},cira-admin,cira-admin,\"system:masters\"\n\
+         {audited_token},{AUDITED_USER},{AUDITED_USER},\"system:masters\"\n"
+    );
 
     let pki = Pki {
         ca_cert: dir.join("ca.crt"),
@@ -78,6 +88,7 @@ pub(crate) fn generate(dir: &Path) -> Result<Pki, Error> {
         sa_public_key: dir.join("sa.pub"),
         token_file: dir.join("tokens.csv"),
         admin_token,
+        audited_token,
     };
     write(&pki.ca_cert, &pki.ca_pem)?;
     write(&pki.serving_cert, &format!("{}{}", serving.pem(), ca.pem()))?;

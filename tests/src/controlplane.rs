@@ -26,7 +26,19 @@ pub(crate) struct ControlPlane {
     pub api_port: u16,
     pub kubeconfig_path: PathBuf,
     pub kubeconfig_yaml: String,
+    pub audited_kubeconfig_path: PathBuf,
+    pub audit_log_path: PathBuf,
     pub pki: Pki,
+}
+
+/// Audit policy: metadata of every request of the audited user, nothing of
+/// anyone else (so the log costs the other tests nothing).
+fn audit_policy() -> String {
+    format!(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [\"RequestReceived\"]\nrules:\n\
+         - level: Metadata\n  users: [\"{}\"]\n- level: None\n",
+        certs::AUDITED_USER
+    )
 }
 
 /// A loopback port nobody listens on right now.
@@ -46,6 +58,10 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
     let peer_port = free_port()?;
     let api_port = free_port()?;
     let etcd_url = format!("http://127.0.0.1:{etcd_port}");
+    let audit_policy_path = dir.join("audit-policy.yaml");
+    let audit_log_path = dir.join("audit.log");
+    std::fs::write(&audit_policy_path, audit_policy())
+        .map_err(Error::io("could not write the audit policy"))?;
     let peer_url = format!("http://127.0.0.1:{peer_port}");
 
     sup.spawn(
@@ -97,6 +113,11 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
             .arg("--disable-admission-plugins=StorageObjectInUseProtection")
             .arg("--endpoint-reconciler-type=none")
             .arg("--profiling=false")
+            .arg(format!(
+                "--audit-policy-file={}",
+                audit_policy_path.display()
+            ))
+            .arg(format!("--audit-log-path={}", audit_log_path.display()))
             .arg("--v=1"),
         &dir.join("kube-apiserver.log"),
     )?;
@@ -112,6 +133,18 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
     let kubeconfig_path = dir.join("admin.kubeconfig");
     std::fs::write(&kubeconfig_path, &kubeconfig_yaml)
         .map_err(Error::io("could not write the admin kubeconfig"))?;
+    let audited_kubeconfig_path = dir.join("audited.kubeconfig");
+    std::fs::write(
+        &audited_kubeconfig_path,
+        render_kubeconfig(
+            &api_url,
+            &pki.ca_pem,
+            certs::AUDITED_USER,
+            &pki.audited_token,
+            "default",
+        ),
+    )
+    .map_err(Error::io("could not write the audited kubeconfig"))?;
     // Polled with kubectl rather than a kube client: the client logs every
     // 500 from a not-yet-ready apiserver at ERROR level.
     wait_for("kube-apiserver /readyz", Duration::from_secs(90), || {
@@ -154,6 +187,8 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
         api_port,
         kubeconfig_path,
         kubeconfig_yaml,
+        audited_kubeconfig_path,
+        audit_log_path,
         pki,
     })
 }

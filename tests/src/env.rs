@@ -26,6 +26,8 @@ pub struct TestEnv {
     bin_dir: PathBuf,
     kubeconfig_path: PathBuf,
     kubeconfig_yaml: String,
+    audited_kubeconfig_path: PathBuf,
+    audit_log_path: PathBuf,
     api_url: String,
     ca_pem: String,
     startup: Duration,
@@ -131,6 +133,8 @@ impl TestEnv {
             bin_dir,
             kubeconfig_path: cp.kubeconfig_path,
             kubeconfig_yaml: cp.kubeconfig_yaml,
+            audited_kubeconfig_path: cp.audited_kubeconfig_path,
+            audit_log_path: cp.audit_log_path,
             api_url: cp.api_url,
             ca_pem: cp.pki.ca_pem,
             startup,
@@ -158,6 +162,19 @@ impl TestEnv {
     /// The admin kubeconfig (a `system:masters` token).
     pub fn kubeconfig_path(&self) -> &Path {
         &self.kubeconfig_path
+    }
+
+    /// A kubeconfig with admin rights whose every request the apiserver's
+    /// audit log ([`TestEnv::audit_log_path`]) records, with its verb and
+    /// resource. Give it to one client to count what that client asks for.
+    pub fn audited_kubeconfig_path(&self) -> &Path {
+        &self.audited_kubeconfig_path
+    }
+
+    /// The apiserver's audit log (JSON lines, metadata level): the requests
+    /// made with [`TestEnv::audited_kubeconfig_path`], and nothing else.
+    pub fn audit_log_path(&self) -> &Path {
+        &self.audit_log_path
     }
 
     /// A client with admin rights.

@@ -6,9 +6,13 @@
 //!
 //! 500 CompanyScans on the test control plane with the `cira-operator`
 //! binary (max 20 concurrent, fake crawler pods). Prints the operator's peak
-//! RSS, reconcile latency p50/p99 (from its histogram), API writes per scan
-//! per minute while crawling and while idle, and the time from a pause patch
-//! to the Job being suspended. Results go into docs/bench-operator.md.
+//! RSS, reconcile latency p50/p99 (from its histogram), API writes and reads
+//! per scan per minute while crawling and while idle, and the time from a
+//! pause patch to the Job being suspended. Results go into
+//! docs/bench-operator.md.
+//!
+//! Reads and writes are counted by the apiserver: the operator runs with the
+//! env's audited kubeconfig, and the audit log holds its requests only.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -62,6 +66,48 @@ fn quantile(text: &str, q: f64) -> f64 {
         .map_or(f64::NAN, |b| b.0)
 }
 
+/// The operator's requests so far, from the apiserver's audit log.
+#[derive(Clone, Copy, Debug, Default)]
+struct Requests {
+    /// get and list (a watch's initial list included when it is one).
+    reads: u64,
+    /// create, update, patch, delete.
+    writes: u64,
+    /// watch requests started (their events are not requests).
+    watches: u64,
+}
+
+impl std::ops::Sub for Requests {
+    type Output = Requests;
+    fn sub(self, o: Requests) -> Requests {
+        Requests {
+            reads: self.reads - o.reads,
+            writes: self.writes - o.writes,
+            watches: self.watches - o.watches,
+        }
+    }
+}
+
+fn audited_requests(env: &cira_testenv::TestEnv) -> Requests {
+    let text = std::fs::read_to_string(env.audit_log_path()).unwrap_or_default();
+    let mut r = Requests::default();
+    for line in text.lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let stage = event["stage"].as_str().unwrap_or_default();
+        match (event["verb"].as_str().unwrap_or_default(), stage) {
+            ("watch", "ResponseStarted") => r.watches += 1,
+            ("get" | "list", "ResponseComplete") => r.reads += 1,
+            ("create" | "update" | "patch" | "delete" | "deletecollection", "ResponseComplete") => {
+                r.writes += 1
+            }
+            _ => {}
+        }
+    }
+    r
+}
+
 fn rss_peak_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -85,7 +131,7 @@ async fn bench_500_scans() {
     let binary = cira_tests::workspace_binary("cira-operator", "cira-operator").unwrap();
     let mut child = tokio::process::Command::new(binary)
         .env_clear()
-        .env("KUBECONFIG", env.kubeconfig_path())
+        .env("KUBECONFIG", env.audited_kubeconfig_path())
         .env("RUST_LOG", "warn")
         .args([
             "--watch-namespace",
@@ -145,6 +191,7 @@ async fn bench_500_scans() {
         .collect();
     // Let the queue's own periodic work settle into the measurement too.
     let w0 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let a0 = audited_requests(env);
     let c0 = Instant::now();
     let mut round = 0u64;
     while c0.elapsed() < Duration::from_secs(60) {
@@ -155,6 +202,9 @@ async fn bench_500_scans() {
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
     let w1 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let crawling = audited_requests(env) - a0;
+    let per_crawling_minute =
+        |n: u64| n as f64 / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
     let crawling_rate = (w1 - w0) / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
 
     // Pause the crawling scans: time from the patch to job.spec.suspend.
@@ -200,9 +250,13 @@ async fn bench_500_scans() {
     .unwrap();
     tokio::time::sleep(Duration::from_secs(10)).await;
     let i0 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let b0 = audited_requests(env);
     let idle_start = Instant::now();
     tokio::time::sleep(Duration::from_secs(60)).await;
     let i1 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let idle = audited_requests(env) - b0;
+    let per_idle_minute =
+        |n: u64| n as f64 / SCANS as f64 / idle_start.elapsed().as_secs_f64() * 60.0;
     let idle_rate = (i1 - i0) / SCANS as f64 / idle_start.elapsed().as_secs_f64() * 60.0;
     let rss = rss_peak_kib(pid);
     let reconciles = metric_sum(&metrics(port).await, "cira_operator_reconciles_total");
@@ -226,7 +280,23 @@ async fn bench_500_scans() {
     println!(
         "| API writes per crawling scan per minute (progress every 5 s) | {crawling_rate:.1} |"
     );
+    println!(
+        "| API writes per crawling scan per minute, apiserver audit log | {:.1} |",
+        per_crawling_minute(crawling.writes)
+    );
+    println!(
+        "| API reads (get, list) per crawling scan per minute, apiserver audit log | {:.2} |",
+        per_crawling_minute(crawling.reads)
+    );
+    println!(
+        "| watch requests started while crawling (whole operator, 1 min) | {} |",
+        crawling.watches
+    );
     println!("| API writes per scan per minute, idle | {idle_rate:.3} |");
+    println!(
+        "| API reads per scan per minute, idle, apiserver audit log | {:.3} |",
+        per_idle_minute(idle.reads)
+    );
     println!(
         "| pause patch -> Job suspended, p50 / max of {CONCURRENT} | {:.2} s / {:.2} s |",
         pause_p50.as_secs_f64(),
