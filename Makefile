@@ -10,14 +10,13 @@ STATE_DIR ?= ./cira-scan
 test: lint controlplane binaries
 	cargo test --workspace --all-targets
 
-## The binaries tests start as processes (operator, crawler, plugin, test
-## programs), built once up front exactly as the tests request them, so no
-## test waits on a nested cargo build.
+## The binaries tests start as processes (operator, crawler, console,
+## plugin, test programs), built once up front exactly as the tests request
+## them, so no test waits on a nested cargo build. One workspace build of
+## every target: dependencies are compiled once with the feature set the
+## tests use, instead of once more per package.
 binaries:
-	cargo build -p cira-crawler --bin cira-crawler
-	cargo build -p cira-operator --bin cira-operator --bin kubectl-cira
-	cargo build -p cira-console --bin cira-console
-	cargo build -p cira-tests --bin cira-testprog --bin cira-demo
+	cargo build --workspace --all-targets
 
 lint:
 	cargo fmt --all -- --check

@@ -16,6 +16,12 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("cannot listen for SIGTERM: {0}")]
+    Signal(#[source] std::io::Error),
+
+    #[error("cannot set up logging: {0}")]
+    Logging(String),
+
     #[error("the HTTP server stopped: {0}")]
     Serve(#[source] std::io::Error),
 

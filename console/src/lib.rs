@@ -44,8 +44,8 @@ pub struct Settings {
     pub secure_cookie: bool,
 
     /// Log format: text or json.
-    #[arg(long, default_value = "text")]
-    pub log_format: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: cira_runtime::LogFormat,
 }
 
 /// Builds the console's state from the environment's Kubernetes config.
@@ -93,39 +93,20 @@ pub async fn run(settings: Settings) -> Result<(), Error> {
             }
         })
     };
+    // Open event streams would hold a graceful shutdown forever, and a
+    // console has nothing to save, so a signal just stops it.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    cira_runtime::cancel_on_signals(shutdown.clone(), "stopping").map_err(Error::Signal)?;
     let served = tokio::select! {
         r = axum::serve(listener, server::router(app)) => r.map_err(Error::Serve),
-        _ = shutdown() => Ok(()),
+        _ = shutdown.cancelled() => Ok(()),
     };
     sweeper.abort();
     served
 }
 
-/// Resolves on SIGTERM or Ctrl-C. Open event streams would hold a graceful
-/// shutdown forever, and a console has nothing to save, so it just stops.
-async fn shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-/// Installs the tracing subscriber (`RUST_LOG`, default info).
-pub fn init_tracing(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+/// Installs the tracing subscriber (`RUST_LOG`, default info) on stdout.
+pub fn init_tracing(format: cira_runtime::LogFormat) -> Result<(), Error> {
+    cira_runtime::init_logging(format, "info", cira_runtime::LogTarget::Stdout)
+        .map_err(Error::Logging)
 }

@@ -7,7 +7,10 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let settings = cira_console::Settings::parse();
-    cira_console::init_tracing(&settings.log_format);
+    if let Err(e) = cira_console::init_tracing(settings.log_format) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     match cira_console::run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -59,9 +59,13 @@ pub(crate) fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Builds a binary of this workspace (`cargo build -p <package> --bin <bin>`,
-/// in the same profile and target folder as the running test) once per
-/// process and returns its path.
+/// Builds a binary of this workspace once per process and returns its path:
+/// `cargo build --workspace --all-targets`, in the same profile and target
+/// folder as the running test. The whole workspace rather than one package
+/// because cargo unifies dependency features over what it builds: this is the
+/// build `cargo test --workspace --all-targets` (and `make binaries`) already
+/// did, so it is fresh there, where a `-p` build would compile every
+/// dependency again with other features.
 pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
     static BUILT: OnceLock<Mutex<HashMap<(String, String), PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
@@ -89,10 +93,8 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
         .args([
             "build",
             "--quiet",
-            "-p",
-            package,
-            "--bin",
-            bin,
+            "--workspace",
+            "--all-targets",
             "--profile",
             &profile,
         ])
