@@ -88,7 +88,7 @@ impl std::ops::Sub for Requests {
     }
 }
 
-fn audited_requests(env: &cira_testenv::TestEnv) -> Requests {
+fn audited_requests(env: &cira_tests::TestEnv) -> Requests {
     let text = std::fs::read_to_string(env.audit_log_path()).unwrap_or_default();
     let mut r = Requests::default();
     for line in text.lines() {
