@@ -2,12 +2,12 @@
 //! the others wait, oldest (creationTimestamp, then namespace and name) first.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant as MonoInstant};
+use std::time::{Duration, Instant};
 
 use cira_crds::{CompanyScan, DesiredState, ScanPhase};
 use kube::ResourceExt;
 
-use crate::state::{Admission, Instant};
+use crate::state::{Admission, UtcTime};
 
 /// A scan's place in the queue: namespace and name.
 pub type ScanKey = (String, String);
@@ -16,7 +16,7 @@ pub type ScanKey = (String, String);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub key: ScanKey,
-    pub created: Option<Instant>,
+    pub created: Option<UtcTime>,
     /// It has a crawler slot (an active phase).
     pub holds: bool,
     /// It wants a slot (new, queued, or resuming).
@@ -97,7 +97,7 @@ pub fn admission(
 /// Admissions made by this process that the watch may not show yet.
 #[derive(Debug, Default)]
 pub struct InFlight {
-    admitted: HashMap<ScanKey, MonoInstant>,
+    admitted: HashMap<ScanKey, Instant>,
 }
 
 /// How long an admission is remembered without the watch confirming it.
@@ -118,7 +118,7 @@ impl InFlight {
     }
 
     pub fn insert(&mut self, key: ScanKey) {
-        self.admitted.insert(key, MonoInstant::now());
+        self.admitted.insert(key, Instant::now());
     }
 
     pub fn remove(&mut self, key: &ScanKey) {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant as MonoInstant};
+use std::time::{Duration, Instant};
 
 use cira_crds::names;
 use cira_crds::progress::CrawlerProgress;
@@ -44,7 +44,7 @@ pub struct Context {
     /// Serialises admission decisions so two reconciles never both take the
     /// last free slot.
     admission_lock: tokio::sync::Mutex<()>,
-    last_write: Mutex<HashMap<String, MonoInstant>>,
+    last_write: Mutex<HashMap<String, Instant>>,
     /// Asks the controller to reconcile other scans (queue advancement).
     trigger: futures::channel::mpsc::UnboundedSender<ObjectRef<CompanyScan>>,
 }
@@ -99,7 +99,7 @@ impl Context {
 
     fn wrote(&self, uid: &str) {
         if let Ok(mut m) = self.last_write.lock() {
-            m.insert(uid.to_string(), MonoInstant::now());
+            m.insert(uid.to_string(), Instant::now());
         }
     }
 }
@@ -281,7 +281,7 @@ pub async fn reconcile(scan: Arc<CompanyScan>, ctx: Arc<Context>) -> Result<Acti
         name = %scan.name_any(),
         version = tracing::field::Empty,
     );
-    let started = MonoInstant::now();
+    let started = Instant::now();
     let result = reconcile_scan(&scan, &ctx).instrument(span).await;
     ctx.metrics.observe_reconcile(
         started.elapsed(),
@@ -309,7 +309,7 @@ struct Observed {
     status: CompanyScanStatus,
     job: Option<Job>,
     progress: Option<CrawlerProgress>,
-    now: state::Instant,
+    now: state::UtcTime,
     generation: i64,
 }
 
@@ -755,7 +755,7 @@ fn advance_queue(ctx: &Context, freed: &ScanRef) {
     let trigger = ctx.trigger.clone();
     let key = (freed.namespace.clone(), freed.name.clone());
     tokio::spawn(async move {
-        let deadline = MonoInstant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
         // Wait (briefly) until the watch shows the freed slot, so the waiting
         // scans do not decide on a stale cache.
         loop {
@@ -763,7 +763,7 @@ fn advance_queue(ctx: &Context, freed: &ScanRef) {
                 .state()
                 .iter()
                 .any(|s| queue::entry(s).key == key && queue::holds_slot(s));
-            if !still_holding || MonoInstant::now() > deadline {
+            if !still_holding || Instant::now() > deadline {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -14,7 +14,7 @@ use crate::config::OperatorConfig;
 use crate::validate::{InvalidSpec, ValidSpec};
 
 /// Points in time are handled as chrono values and stored as API `Time`.
-pub type Instant = DateTime<Utc>;
+pub type UtcTime = DateTime<Utc>;
 
 /// Stable reasons, used in conditions and Events (CamelCase by convention).
 pub mod reason {
@@ -42,22 +42,22 @@ pub mod reason {
 }
 
 /// Converts to the API's `Time` (second precision, as the API stores it).
-pub fn to_time(t: Instant) -> Time {
+pub fn to_time(t: UtcTime) -> Time {
     Time(k8s_openapi::jiff::Timestamp::from_second(t.timestamp()).unwrap_or_default())
 }
 
 /// Converts from the API's `Time`.
-pub fn from_time(t: &Time) -> Instant {
+pub fn from_time(t: &Time) -> UtcTime {
     DateTime::from_timestamp(t.0.as_second(), t.0.subsec_nanosecond().max(0) as u32)
         .unwrap_or_default()
 }
 
 /// The current time, truncated to what the API can store.
-pub fn now() -> Instant {
+pub fn now() -> UtcTime {
     DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()
 }
 
-fn seconds_between(from: Instant, to: Instant) -> i64 {
+fn seconds_between(from: UtcTime, to: UtcTime) -> i64 {
     (to - from).num_seconds().max(0)
 }
 
@@ -82,7 +82,7 @@ pub struct PodsView {
     /// Active pods that are not being deleted.
     pub live: u32,
     /// When the crawler of the newest live pod started running.
-    pub newest_live_start: Option<Instant>,
+    pub newest_live_start: Option<UtcTime>,
     /// Live pods whose crawler is not running yet.
     pub starting: u32,
 }
@@ -101,7 +101,7 @@ pub enum Admission {
 /// Everything `decide` looks at.
 #[derive(Clone, Debug)]
 pub struct Inputs<'a> {
-    pub now: Instant,
+    pub now: UtcTime,
     pub spec: &'a CompanyScanSpec,
     pub status: &'a CompanyScanStatus,
     /// Reason of the current Ready condition, if any.
@@ -130,9 +130,9 @@ pub enum JobAction {
 /// The times kept in status.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Times {
-    pub started_at: Option<Instant>,
-    pub completed_at: Option<Instant>,
-    pub paused_at: Option<Instant>,
+    pub started_at: Option<UtcTime>,
+    pub completed_at: Option<UtcTime>,
+    pub paused_at: Option<UtcTime>,
     pub total_paused_seconds: i64,
 }
 
@@ -149,7 +149,7 @@ impl Times {
     /// Active scan time: from the start, less every stretch the crawler was
     /// stopped (paused, queued again after a pause, timed out). While a stop
     /// is in force (`paused_at` set) the clock stands still.
-    pub fn active_seconds(&self, now: Instant) -> i64 {
+    pub fn active_seconds(&self, now: UtcTime) -> i64 {
         match self.started_at {
             None => 0,
             Some(start) => {
@@ -160,7 +160,7 @@ impl Times {
     }
 
     /// Ends a stop: the time since `paused_at` is added to the paused total.
-    pub fn resume(&mut self, now: Instant) {
+    pub fn resume(&mut self, now: UtcTime) {
         if let Some(paused) = self.paused_at.take()
             && let Some(start) = self.started_at
         {

@@ -10,7 +10,7 @@ use cira_crds::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
-use crate::state::{self, Decision, Instant, VersionStep, reason, to_time};
+use crate::state::{self, Decision, UtcTime, VersionStep, reason, to_time};
 
 pub const CONDITION_READY: &str = "Ready";
 pub const CONDITION_PROGRESSING: &str = "Progressing";
@@ -24,7 +24,7 @@ fn condition(
     reason: &str,
     message: &str,
     generation: i64,
-    now: Instant,
+    now: UtcTime,
 ) -> Condition {
     let status = if on { "True" } else { "False" };
     // lastTransitionTime only moves when the status flips.
@@ -50,7 +50,7 @@ pub fn conditions(
     reason: &str,
     message: &str,
     generation: i64,
-    now: Instant,
+    now: UtcTime,
 ) -> Vec<Condition> {
     let ready = phase == ScanPhase::Completed;
     let progressing = phase.is_active();
@@ -175,7 +175,7 @@ pub fn new_version(
     spec: &CompanyScanSpec,
     old: &CompanyScanStatus,
     step: VersionStep,
-    now: Instant,
+    now: UtcTime,
     generation: i64,
 ) -> (CompanyScanStatus, &'static str) {
     let why = if step == VersionStep::Rescan {
@@ -211,7 +211,7 @@ pub struct Next<'a> {
     pub storage: CheckpointStorage,
     /// `spec.report.historyLimit`.
     pub history_limit: u32,
-    pub now: Instant,
+    pub now: UtcTime,
     /// The scan's `metadata.generation`.
     pub generation: i64,
 }
@@ -362,7 +362,7 @@ mod tests {
         assert_eq!(get(&c5, "Degraded").reason, "CrawlerStale");
     }
 
-    fn at(sec: i64) -> Instant {
+    fn at(sec: i64) -> UtcTime {
         use chrono::TimeZone;
         chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(sec)
     }

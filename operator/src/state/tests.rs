@@ -3,7 +3,7 @@ use chrono::TimeZone;
 use cira_crds::progress::{CheckpointInfo, FailureKind};
 use std::collections::BTreeMap;
 
-fn t(sec: i64) -> Instant {
+fn t(sec: i64) -> UtcTime {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(sec)
 }
 
