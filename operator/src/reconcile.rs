@@ -28,7 +28,9 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::queue::{self, InFlight};
 use crate::resources::{self, ScanRef};
-use crate::state::{self, Admission, Inputs, JobAction, JobState, PodsView, VersionStep, reason};
+use crate::state::{
+    self, Admission, Inputs, JobAction, JobState, NameConflict, PodsView, VersionStep, reason,
+};
 use crate::status;
 
 /// Shared state of all reconciliations.
@@ -454,7 +456,31 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         Admission::Waiting { position: 0 }
     };
 
-    // 5. Decide.
+    // 5. Before a Job may be created: does an object the crawler needs
+    // already exist without this scan as its owner?
+    let may_create = job.is_none()
+        && valid.is_ok()
+        && scan.spec.desired_state == cira_crds::DesiredState::Running
+        && (admission == Admission::Admitted || phase_now.is_active());
+    let conflict = if may_create {
+        match find_conflict(ctx, &scan, &scan_ref).await {
+            Ok(Found::Free) => None,
+            Ok(Found::Conflict(c)) => Some(c),
+            Ok(Found::Leftover(what)) => {
+                release_slot(ctx, admitted_now, &key);
+                tracing::info!(object = %what, "waiting for an object of an earlier scan with this name to go");
+                return Ok(Action::requeue(Duration::from_secs(3)));
+            }
+            Err(e) => {
+                release_slot(ctx, admitted_now, &key);
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
+
+    // 6. Decide.
     let now = state::now();
     let decision = state::decide(&Inputs {
         now,
@@ -466,8 +492,14 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         pods: pods_view,
         progress: progress.as_ref(),
         admission,
+        conflict: conflict.as_ref(),
         config: &ctx.config,
     });
+    if conflict.is_some() && decision.job == JobAction::None {
+        // Blocked by the conflict: the slot goes to the next scan.
+        release_slot(ctx, admitted_now, &key);
+        admitted_now = false;
+    }
 
     let observed = Observed {
         scan,
@@ -479,13 +511,115 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         generation,
     };
     let outcome = apply_decision(ctx, &observed, &decision).await;
-    if admitted_now
-        && outcome.is_err()
-        && let Ok(mut f) = ctx.in_flight.lock()
-    {
-        f.remove(&key);
+    if outcome.is_err() {
+        release_slot(ctx, admitted_now, &key);
     }
     outcome
+}
+
+/// Gives back a slot taken in this reconcile that no Job will use.
+fn release_slot(ctx: &Context, admitted_now: bool, key: &(String, String)) {
+    if admitted_now && let Ok(mut f) = ctx.in_flight.lock() {
+        f.remove(key);
+    }
+}
+
+/// What a look at the names the crawler needs found.
+enum Found {
+    /// None exists, or each is owned by this scan.
+    Free,
+    /// One is owned by an earlier scan of the same name (being
+    /// garbage-collected): wait, never adopt.
+    Leftover(String),
+    /// One exists without this scan as its owner.
+    Conflict(NameConflict),
+}
+
+/// Looks up every object the operator or the crawler creates under a fixed
+/// name for this scan: the crawler's ServiceAccount, Role and RoleBinding,
+/// the checkpoint claim (PVC storage) and the progress ConfigMap.
+async fn find_conflict(ctx: &Context, scan: &CompanyScan, scan_ref: &ScanRef) -> Result<Found> {
+    let client = ctx.client.clone();
+    let ns = scan_ref.namespace.as_str();
+    let sa_name = names::crawler_service_account_name(&scan_ref.name);
+    let found = look::<ServiceAccount>(ctx, &client, scan_ref, &sa_name, "ServiceAccount").await?;
+    if !matches!(found, Found::Free) {
+        return Ok(found);
+    }
+    let found = look::<Role>(ctx, &client, scan_ref, &sa_name, "Role").await?;
+    if !matches!(found, Found::Free) {
+        return Ok(found);
+    }
+    let found = look::<RoleBinding>(ctx, &client, scan_ref, &sa_name, "RoleBinding").await?;
+    if !matches!(found, Found::Free) {
+        return Ok(found);
+    }
+    if resources::checkpoint_pvc(scan_ref, &scan.spec).is_some() {
+        let claim = names::checkpoint_pvc_name(&scan_ref.name);
+        let found =
+            look::<PersistentVolumeClaim>(ctx, &client, scan_ref, &claim, "PersistentVolumeClaim")
+                .await?;
+        if !matches!(found, Found::Free) {
+            return Ok(found);
+        }
+    }
+    // The progress cache holds only labelled ConfigMaps: one found there is
+    // judged from the cache, anything else is asked for.
+    let cm_name = names::progress_configmap_name(&scan_ref.name);
+    if let Some(cm) = ctx
+        .stores
+        .progress
+        .get(&ObjectRef::new(&cm_name).within(ns))
+    {
+        return Ok(judge(cm.as_ref(), scan_ref, &cm_name, "ConfigMap"));
+    }
+    look::<ConfigMap>(ctx, &client, scan_ref, &cm_name, "ConfigMap").await
+}
+
+async fn look<K>(
+    ctx: &Context,
+    client: &Client,
+    scan_ref: &ScanRef,
+    name: &str,
+    kind: &'static str,
+) -> Result<Found>
+where
+    K: Clone
+        + DeserializeOwned
+        + std::fmt::Debug
+        + Resource<Scope = kube::core::NamespaceResourceScope>,
+    <K as Resource>::DynamicType: Default,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), &scan_ref.namespace);
+    ctx.metrics.read(kind);
+    let object = api
+        .get_opt(name)
+        .await
+        .map_err(Error::kube(format!("reading {kind} {name}")))?;
+    Ok(match object {
+        None => Found::Free,
+        Some(o) => judge(&o, scan_ref, name, kind),
+    })
+}
+
+/// Owned by this scan (by UID) is ours; owned by another CompanyScan of the
+/// same name is a leftover; anything else is a conflict.
+fn judge<K: Resource>(object: &K, scan_ref: &ScanRef, name: &str, kind: &'static str) -> Found {
+    let owners = object.owner_references();
+    if owners.iter().any(|o| o.uid == scan_ref.uid) {
+        Found::Free
+    } else if owners.iter().any(|o| {
+        o.kind == "CompanyScan"
+            && o.api_version.starts_with(names::GROUP)
+            && o.name == scan_ref.name
+    }) {
+        Found::Leftover(format!("{kind} {name}"))
+    } else {
+        Found::Conflict(NameConflict {
+            kind,
+            name: name.to_string(),
+        })
+    }
 }
 
 /// Carries out a decision: the Job, then the status (rate-limited for

@@ -37,6 +37,8 @@ pub mod reason {
     pub const INVALID_SPEC: &str = "InvalidSpec";
     /// The spec breaks the installer's scan policy.
     pub const POLICY_VIOLATION: &str = "PolicyViolation";
+    /// An object the scan needs exists and was not created for this scan.
+    pub const NAME_CONFLICT: &str = "NameConflict";
     pub const RESCAN: &str = "RescanStarted";
     pub const AS_EXPECTED: &str = "AsExpected";
 }
@@ -113,7 +115,29 @@ pub struct Inputs<'a> {
     /// The crawler's progress for the current scan version only.
     pub progress: Option<&'a CrawlerProgress>,
     pub admission: Admission,
+    /// An object the crawler needs that exists without this scan as its
+    /// owner (looked up only when a Job may be created).
+    pub conflict: Option<&'a NameConflict>,
     pub config: &'a OperatorConfig,
+}
+
+/// An object with a name the scan needs that this scan did not create: the
+/// operator never takes it over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameConflict {
+    /// The object's kind, e.g. `ServiceAccount`.
+    pub kind: &'static str,
+    pub name: String,
+}
+
+impl std::fmt::Display for NameConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} already exists and was not created for this scan; the operator does not take it over. Delete or rename it and the scan starts.",
+            self.kind, self.name
+        )
+    }
 }
 
 /// What to do with the Job.
@@ -203,6 +227,34 @@ fn human(d: Duration) -> String {
 /// The phase and actions for the observed state. See docs/operator.md for
 /// the transition diagram.
 pub fn decide(i: &Inputs<'_>) -> Decision {
+    let d = decide_job(i);
+    match (&d.job, i.conflict) {
+        (JobAction::Create, Some(conflict)) => blocked_by_conflict(i, d, conflict),
+        _ => d,
+    }
+}
+
+/// A Job would be created, but an object it needs belongs to someone else:
+/// nothing is created and the scan waits (without a slot) until the object
+/// is gone.
+fn blocked_by_conflict(i: &Inputs<'_>, mut d: Decision, conflict: &NameConflict) -> Decision {
+    let st = i.status;
+    d.job = JobAction::None;
+    d.phase = ScanPhase::Pending;
+    d.reason = reason::NAME_CONFLICT.to_string();
+    d.message = conflict.to_string();
+    d.times = Times::of(st);
+    if st.phase.unwrap_or_default().is_active() {
+        // The crawler is not running: the active-time clock stops.
+        d.times.paused_at.get_or_insert(i.now);
+    }
+    d.queue_position = None;
+    d.report = None;
+    d.requeue = Some(Duration::from_secs(30));
+    d
+}
+
+fn decide_job(i: &Inputs<'_>) -> Decision {
     let st = i.status;
     let now = i.now;
     let mut phase_now = st.phase.unwrap_or_default();

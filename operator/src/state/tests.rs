@@ -33,6 +33,8 @@ struct Row {
     started: Option<i64>,
     paused: Option<i64>,
     stale_restarts: u32,
+    /// An object the crawler needs belongs to someone else.
+    conflict: Option<NameConflict>,
     expect_phase: ScanPhase,
     expect_reason: &'static str,
     expect_job: JobAction,
@@ -55,6 +57,7 @@ fn row(name: &'static str) -> Row {
         started: None,
         paused: None,
         stale_restarts: 0,
+        conflict: None,
         expect_phase: ScanPhase::Pending,
         expect_reason: "",
         expect_job: JobAction::None,
@@ -155,6 +158,7 @@ fn run(r: &Row) -> Decision {
         },
         progress: r.progress.as_ref(),
         admission: r.admission,
+        conflict: r.conflict.as_ref(),
         config: &config,
     };
     decide(&inputs)
@@ -455,6 +459,72 @@ fn transition_table() {
             ..row("a spec brought within the policy starts over")
         },
         Row {
+            conflict: Some(NameConflict {
+                kind: "ServiceAccount",
+                name: "acme-crawler".into(),
+            }),
+            expect_phase: Pending,
+            expect_reason: reason::NAME_CONFLICT,
+            expect_job: JobAction::None,
+            ..row("a ServiceAccount of someone else blocks the first Job")
+        },
+        Row {
+            phase: Some(Queued),
+            conflict: Some(NameConflict {
+                kind: "PersistentVolumeClaim",
+                name: "acme-checkpoint".into(),
+            }),
+            expect_phase: Pending,
+            expect_reason: reason::NAME_CONFLICT,
+            expect_job: JobAction::None,
+            ..row("a queued scan given a slot does not start over a foreign claim")
+        },
+        Row {
+            phase: Some(Crawling),
+            started: Some(0),
+            conflict: Some(NameConflict {
+                kind: "Role",
+                name: "acme-crawler".into(),
+            }),
+            expect_phase: Pending,
+            expect_reason: reason::NAME_CONFLICT,
+            expect_job: JobAction::None,
+            ..row("a Job gone while crawling is not recreated over a foreign Role")
+        },
+        Row {
+            phase: Some(Pending),
+            last_reason: Some(reason::NAME_CONFLICT),
+            expect_phase: Crawling,
+            expect_reason: reason::STARTED,
+            expect_job: JobAction::Create,
+            ..row("the conflict gone, the scan starts")
+        },
+        Row {
+            phase: Some(Paused),
+            job: JobState::Running { suspended: true },
+            started: Some(0),
+            paused: Some(500),
+            conflict: Some(NameConflict {
+                kind: "ConfigMap",
+                name: "acme-progress".into(),
+            }),
+            expect_phase: Crawling,
+            expect_reason: reason::RESUMED,
+            expect_job: JobAction::Suspend(false),
+            ..row("a conflict matters only when a Job would be created")
+        },
+        Row {
+            invalid: true,
+            conflict: Some(NameConflict {
+                kind: "RoleBinding",
+                name: "acme-crawler".into(),
+            }),
+            expect_phase: Failed,
+            expect_reason: reason::INVALID_SPEC,
+            expect_job: JobAction::None,
+            ..row("an invalid spec is reported before a conflict")
+        },
+        Row {
             phase: Some(Completed),
             last_reason: Some(reason::COMPLETED),
             job: JobState::Complete,
@@ -517,6 +587,7 @@ fn stale_crawler_is_replaced_then_fails() {
         },
         progress: Some(&heartbeat),
         admission: Admission::Admitted,
+        conflict: None,
         config: &config,
     };
     let d = decide(&inputs);
@@ -615,6 +686,7 @@ fn paused_time_is_not_counted_towards_the_timeout() {
         pods: PodsView::default(),
         progress: None,
         admission: Admission::Admitted,
+        conflict: None,
         config: &config,
     };
     let d = decide(&inputs);
@@ -678,4 +750,49 @@ fn report_history_is_newest_first_and_limited() {
     // Re-applying the same version does not duplicate it.
     let again = report_with_history(Some(&r), report(5), 2);
     assert_eq!(again.history, r.history);
+}
+
+#[test]
+fn name_conflict_names_the_object_and_keeps_the_clock_stopped() {
+    let config = OperatorConfig::default();
+    let spec = spec(DesiredState::Running);
+    let valid = valid_with_timeout(&spec, 10_000);
+    let status = CompanyScanStatus {
+        phase: Some(ScanPhase::Crawling),
+        scan_version: 1,
+        started_at: Some(to_time(t(0))),
+        ..Default::default()
+    };
+    let conflict = NameConflict {
+        kind: "ServiceAccount",
+        name: "acme-crawler".into(),
+    };
+    let d = decide(&Inputs {
+        now: t(NOW),
+        spec: &spec,
+        status: &status,
+        last_reason: Some(reason::STARTED),
+        valid: Ok(&valid),
+        job: JobState::Absent,
+        pods: PodsView::default(),
+        progress: None,
+        admission: Admission::Admitted,
+        conflict: Some(&conflict),
+        config: &config,
+    });
+    assert_eq!(d.job, JobAction::None);
+    assert!(
+        d.message
+            .starts_with("ServiceAccount acme-crawler already exists"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.times.started_at, Some(t(0)));
+    assert_eq!(
+        d.times.paused_at,
+        Some(t(NOW)),
+        "active time stops counting"
+    );
+    assert_eq!(d.queue_position, None);
+    assert_eq!(d.requeue, Some(Duration::from_secs(30)));
 }

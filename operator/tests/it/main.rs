@@ -5,6 +5,7 @@
 //!   with a scripted fake crawler;
 //! - `crawler_e2e`: the real `cira-crawler` in the Job pods;
 //! - `policy`: the operator's own check of the installer's scan policy;
+//! - `ownership`: objects of others under the names a scan needs;
 //! - `startup`: the binary's HTTP endpoints, SIGTERM and leader election;
 //! - `crd_missing`: start-up without the CRD (on a control plane of its own);
 //! - `bench`: the 500-scan benchmark (ignored; run on purpose).
@@ -19,5 +20,6 @@ mod bench;
 mod crawler_e2e;
 mod crd_missing;
 mod operator;
+mod ownership;
 mod policy;
 mod startup;
