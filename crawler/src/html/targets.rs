@@ -1,0 +1,134 @@
+//! Other pages named outside `<a>` elements: HTTP `Link` headers and
+//! `<meta http-equiv="refresh">` content.
+
+use super::*;
+
+/// Targets of an HTTP `Link` header (RFC 8288) that name other pages of
+/// the site the way `<link>` elements do: `rel` `alternate` with an
+/// `hreflang` (language versions), `next`, `prev`/`previous`. Entries are
+/// `<uri>; param=value; ...`, separated by commas outside `<>` and quotes.
+pub fn link_header_targets(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>').map(|c| open + c) else {
+            break;
+        };
+        let target = rest[open + 1..close].trim();
+        // The parameters run to the next comma outside a quoted string.
+        let params_start = close + 1;
+        let mut quoted = false;
+        let mut end = rest.len();
+        for (i, c) in rest[params_start..].char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    end = params_start + i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let (mut alternate, mut hreflang, mut paged) = (false, false, false);
+        for param in rest[params_start..end].split(';') {
+            let Some((name, value)) = param.split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "rel" => {
+                    alternate |= tokens_contain(value, "alternate");
+                    paged |= ["next", "prev", "previous"]
+                        .iter()
+                        .any(|t| tokens_contain(value, t));
+                }
+                "hreflang" => hreflang = !value.is_empty(),
+                _ => {}
+            }
+        }
+        if !target.is_empty() && ((alternate && hreflang) || paged) {
+            out.push(target);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The target of a `<meta http-equiv="refresh" content="5; url=/en/">`:
+/// the part after the delay, without `url=` and quotes. Language splash
+/// pages often link nowhere else, so the crawl follows it like a link.
+pub fn meta_refresh_target(content: &str) -> Option<&str> {
+    let rest = content.trim_start();
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let rest = rest.trim_start();
+    let rest = rest
+        .strip_prefix(';')
+        .or_else(|| rest.strip_prefix(','))
+        .unwrap_or(rest)
+        .trim_start();
+    let rest = match rest.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("url") => {
+            let after = rest[3..].trim_start();
+            after.strip_prefix('=').map(str::trim_start).unwrap_or(rest)
+        }
+        _ => rest,
+    };
+    let rest = match rest.chars().next() {
+        Some(q @ ('\'' | '"')) => {
+            let inner = &rest[1..];
+            inner.find(q).map_or(inner, |end| &inner[..end])
+        }
+        _ => rest,
+    };
+    let target = rest.trim();
+    (!target.is_empty()).then_some(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_refresh_targets() {
+        assert_eq!(meta_refresh_target("0; url=/en/"), Some("/en/"));
+        assert_eq!(
+            meta_refresh_target("5;URL='https://acme.test/de/'"),
+            Some("https://acme.test/de/")
+        );
+        assert_eq!(
+            meta_refresh_target(" 0 , url = \"/start\" "),
+            Some("/start")
+        );
+        assert_eq!(meta_refresh_target("3; /welcome"), Some("/welcome"));
+        assert_eq!(meta_refresh_target("0.5;url=/x"), Some("/x"));
+        // A plain reload names no target.
+        assert_eq!(meta_refresh_target("30"), None);
+        assert_eq!(meta_refresh_target("30; "), None);
+        assert_eq!(meta_refresh_target(""), None);
+    }
+
+    #[test]
+    fn link_headers_name_language_versions_and_list_pages() {
+        let table: &[(&str, &[&str])] = &[
+            (
+                r#"<https://acme.test/de/>; rel="alternate"; hreflang="de", <https://acme.test/fr/>; rel=alternate; hreflang=fr"#,
+                &["https://acme.test/de/", "https://acme.test/fr/"],
+            ),
+            (
+                r#"</team?page=2>; rel="next", </team?a=1,2>; rel="prev""#,
+                &["/team?page=2", "/team?a=1,2"],
+            ),
+            // Not pages of the site: a preload, a canonical (marked seen
+            // elsewhere), an alternate without a language, an API root.
+            (
+                r#"</app.css>; rel=preload; as=style, </x>; rel=canonical, </feed>; rel="alternate"; type="application/rss+xml", <https://acme.test/wp-json/>; rel="https://api.w.org/""#,
+                &[],
+            ),
+            (r#"<>; rel=next, </broken"#, &[]),
+            (r#"</a>; title="x, y"; rel="next nofollow""#, &["/a"]),
+        ];
+        for (header, want) in table {
+            assert_eq!(link_header_targets(header), *want, "{header}");
+        }
+    }
+}
