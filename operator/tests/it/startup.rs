@@ -109,6 +109,9 @@ async fn leader_election_hands_over_and_endpoints_work() {
         &ns,
         "--max-concurrent-scans",
         "2",
+        // The scans crawl sites on loopback addresses.
+        "--scan-policy",
+        r#"{"allowPrivateNetworks":"true"}"#,
     ];
     let mut a = Process::spawn(env, &args, "replica-a");
     // Replica a becomes the leader and gets ready.
