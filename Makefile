@@ -12,11 +12,11 @@ test: lint controlplane binaries
 
 ## The binaries tests start as processes (operator, crawler, console,
 ## plugin, test programs), built once up front exactly as the tests request
-## them, so no test waits on a nested cargo build. One workspace build of
-## every target: dependencies are compiled once with the feature set the
-## tests use, instead of once more per package.
+## them (one workspace build of every binary, so dependencies are compiled
+## with one feature set, not once per package), so no test waits on a
+## nested cargo build.
 binaries:
-	cargo build --workspace --all-targets
+	cargo build --workspace --bins
 
 lint:
 	cargo fmt --all -- --check

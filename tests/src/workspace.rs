@@ -60,12 +60,12 @@ pub(crate) fn tail(text: &str, n: usize) -> String {
 }
 
 /// Builds a binary of this workspace once per process and returns its path:
-/// `cargo build --workspace --all-targets`, in the same profile and target
-/// folder as the running test. The whole workspace rather than one package
-/// because cargo unifies dependency features over what it builds: this is the
-/// build `cargo test --workspace --all-targets` (and `make binaries`) already
-/// did, so it is fresh there, where a `-p` build would compile every
-/// dependency again with other features.
+/// `cargo build --workspace --bins`, in the same profile and target folder as
+/// the running test, which `make binaries` already did (so it is fresh
+/// there). Every binary of the workspace rather than one package: cargo
+/// unifies dependency features over what it builds, and a `-p` build per
+/// package compiled the dependencies again for each. Binaries only: a build
+/// of test targets could relink the very test executable that is running.
 pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
     static BUILT: OnceLock<Mutex<HashMap<(String, String), PathBuf>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
@@ -94,7 +94,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, Error> {
             "build",
             "--quiet",
             "--workspace",
-            "--all-targets",
+            "--bins",
             "--profile",
             &profile,
         ])
