@@ -85,6 +85,26 @@ pub struct Args {
     /// 2Gi ephemeral storage, checkpoint volumes up to 10Gi.
     #[arg(long, env = "CIRA_SCAN_POLICY", default_value = "{}")]
     pub scan_policy: String,
+
+    /// Give every scan an egress NetworkPolicy of its own (owned by the
+    /// scan): DNS, the API server and the internet minus private,
+    /// link-local, CGNAT, metadata and the ranges below.
+    #[arg(long, env = "CIRA_CRAWLER_NETWORK_POLICY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub crawler_network_policy: bool,
+
+    /// More ranges crawler pods may never reach, comma-separated: the
+    /// cluster's pod and service CIDRs at least.
+    #[arg(long, env = "CIRA_CRAWLER_DENIED_CIDRS", value_delimiter = ',')]
+    pub crawler_denied_cidrs: Vec<String>,
+
+    /// Where crawler pods reach the API server (their ConfigMaps),
+    /// comma-separated CIDRs; the NetworkPolicy opens only these.
+    #[arg(long, env = "CIRA_API_SERVER_CIDRS", value_delimiter = ',')]
+    pub api_server_cidrs: Vec<String>,
+
+    /// API server ports (after the Service's port translation).
+    #[arg(long, env = "CIRA_API_SERVER_PORTS", value_delimiter = ',', default_values_t = [443, 6443])]
+    pub api_server_ports: Vec<i32>,
 }
 
 /// What the reconciler needs to know, independent of how it was configured.
@@ -108,6 +128,8 @@ pub struct OperatorConfig {
     pub reconcile_concurrency: u16,
     /// What scans may ask for; checked again before any Job is created.
     pub policy: cira_policy::ScanPolicy,
+    /// The per-scan egress NetworkPolicy; `None` when switched off.
+    pub egress: Option<crate::network_policy::EgressConfig>,
 }
 
 impl Default for OperatorConfig {
@@ -126,6 +148,7 @@ impl Default for OperatorConfig {
             backoff_limit: 6,
             reconcile_concurrency: 16,
             policy: cira_policy::ScanPolicy::restrictive(DEFAULT_CRAWLER_IMAGE),
+            egress: Some(crate::network_policy::EgressConfig::default()),
         }
     }
 }
@@ -149,8 +172,25 @@ impl Args {
             })?;
         let policy = cira_policy::ScanPolicy::from_data(&data, &self.crawler_image)
             .map_err(|e| Error::Config(format!("--scan-policy: {e}")))?;
+        for cidr in self
+            .crawler_denied_cidrs
+            .iter()
+            .chain(&self.api_server_cidrs)
+        {
+            cidr.parse::<ipnet::IpNet>()
+                .map_err(|e| Error::Config(format!("{cidr:?} is not a CIDR: {e}")))?;
+        }
+        let egress = self
+            .crawler_network_policy
+            .then(|| crate::network_policy::EgressConfig {
+                denied_cidrs: self.crawler_denied_cidrs.clone(),
+                api_server_cidrs: self.api_server_cidrs.clone(),
+                api_server_ports: self.api_server_ports.clone(),
+                ..crate::network_policy::EgressConfig::default()
+            });
         Ok(OperatorConfig {
             policy,
+            egress,
             crawler_image: self.crawler_image.clone(),
             max_concurrent_scans: self.max_concurrent_scans,
             stale_after: duration("stale-after", &self.stale_after)?,
@@ -209,6 +249,26 @@ mod tests {
                 .to_string();
             assert!(err.contains("--scan-policy"), "{err}");
         }
+    }
+
+    #[test]
+    fn egress_flags() {
+        let args = Args::parse_from(["cira-operator"]);
+        let cfg = args.operator_config().unwrap();
+        let egress = cfg.egress.unwrap();
+        assert_eq!(egress.api_server_ports, [443, 6443]);
+        let args = Args::parse_from([
+            "cira-operator",
+            "--crawler-denied-cidrs=10.244.0.0/16,10.96.0.0/12",
+            "--api-server-cidrs=192.0.2.10/32",
+        ]);
+        let egress = args.operator_config().unwrap().egress.unwrap();
+        assert_eq!(egress.denied_cidrs, ["10.244.0.0/16", "10.96.0.0/12"]);
+        assert_eq!(egress.api_server_cidrs, ["192.0.2.10/32"]);
+        let args = Args::parse_from(["cira-operator", "--crawler-denied-cidrs=10.0.0.0"]);
+        assert!(args.operator_config().is_err());
+        let args = Args::parse_from(["cira-operator", "--crawler-network-policy=false"]);
+        assert!(args.operator_config().unwrap().egress.is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod leader;
 pub mod metrics;
+pub mod network_policy;
 pub mod queue;
 pub mod rbac;
 pub mod reconcile;

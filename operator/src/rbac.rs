@@ -45,6 +45,12 @@ pub fn operator_rbac_rules() -> Vec<PolicyRule> {
             &["roles", "rolebindings"],
             &["get", "create", "patch"],
         ),
+        // The per-scan crawler egress policy.
+        rule(
+            "networking.k8s.io",
+            &["networkpolicies"],
+            &["get", "create", "patch"],
+        ),
         rule("events.k8s.io", &["events"], &["create", "patch"]),
         rule(
             "coordination.k8s.io",

@@ -10,6 +10,7 @@ use cira_crds::progress::CrawlerProgress;
 use cira_crds::{CompanyScan, CompanyScanStatus, ScanPhase};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{
     Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions, PropagationPolicy,
@@ -536,7 +537,8 @@ enum Found {
 }
 
 /// Looks up every object the operator or the crawler creates under a fixed
-/// name for this scan: the crawler's ServiceAccount, Role and RoleBinding,
+/// name for this scan: the egress NetworkPolicy, the crawler's
+/// ServiceAccount, Role and RoleBinding,
 /// the checkpoint claim (PVC storage) and the progress ConfigMap.
 async fn find_conflict(ctx: &Context, scan: &CompanyScan, scan_ref: &ScanRef) -> Result<Found> {
     let client = ctx.client.clone();
@@ -553,6 +555,13 @@ async fn find_conflict(ctx: &Context, scan: &CompanyScan, scan_ref: &ScanRef) ->
     let found = look::<RoleBinding>(ctx, &client, scan_ref, &sa_name, "RoleBinding").await?;
     if !matches!(found, Found::Free) {
         return Ok(found);
+    }
+    if ctx.config.egress.is_some() {
+        let found =
+            look::<NetworkPolicy>(ctx, &client, scan_ref, &sa_name, "NetworkPolicy").await?;
+        if !matches!(found, Found::Free) {
+            return Ok(found);
+        }
     }
     if resources::checkpoint_pvc(scan_ref, &scan.spec).is_some() {
         let claim = names::checkpoint_pvc_name(&scan_ref.name);
@@ -750,7 +759,8 @@ async fn apply_decision(
     })
 }
 
-/// Creates (or re-asserts) the crawler's ServiceAccount, Role, RoleBinding
+/// Creates (or re-asserts) the scan's egress NetworkPolicy (unless switched
+/// off) and the crawler's ServiceAccount, Role, RoleBinding
 /// and, for PVC storage, the checkpoint claim.
 async fn ensure_crawler_access(
     ctx: &Context,
@@ -760,6 +770,17 @@ async fn ensure_crawler_access(
     let client = ctx.client.clone();
     let ns = scan_ref.namespace.as_str();
     let sa_name = names::crawler_service_account_name(&scan_ref.name);
+    // The egress policy goes first, so no crawler pod runs without it.
+    if let Some(egress) = &ctx.config.egress {
+        let policies: Api<NetworkPolicy> = Api::namespaced(client.clone(), ns);
+        let desired = crate::network_policy::crawler_network_policy(
+            &scan_ref.name,
+            ns,
+            scan_ref.owner_reference(),
+            egress,
+        );
+        apply(ctx, &policies, &sa_name, &desired, "NetworkPolicy").await?;
+    }
     let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), ns);
     apply(
         ctx,

@@ -6,6 +6,8 @@
 //! - `crawler_e2e`: the real `cira-crawler` in the Job pods;
 //! - `policy`: the operator's own check of the installer's scan policy;
 //! - `ownership`: objects of others under the names a scan needs;
+//! - `network_policy`: the per-scan egress NetworkPolicy (content only:
+//!   no network plugin enforces it on the test control plane);
 //! - `startup`: the binary's HTTP endpoints, SIGTERM and leader election;
 //! - `crd_missing`: start-up without the CRD (on a control plane of its own);
 //! - `bench`: the 500-scan benchmark (ignored; run on purpose).
@@ -19,6 +21,7 @@ mod common;
 mod bench;
 mod crawler_e2e;
 mod crd_missing;
+mod network_policy;
 mod operator;
 mod ownership;
 mod policy;
