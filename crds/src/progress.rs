@@ -15,6 +15,9 @@ pub enum CrawlerOutcome {
         report_config_map: String,
         /// Entity counts by type.
         counts: std::collections::BTreeMap<String, u64>,
+        /// Why the crawl ended: its own end, or a stop on request.
+        #[serde(default)]
+        ended: CrawlEnd,
     },
     /// The crawler gave up; `reason` says why, for a person, and `kind`
     /// what kind of failure it is, for the scan's status reason.
@@ -23,6 +26,17 @@ pub enum CrawlerOutcome {
         #[serde(default)]
         kind: FailureKind,
     },
+}
+
+/// Why the crawl of a completed scan ended.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CrawlEnd {
+    /// The page budget, the depth limit or the site ran out.
+    #[default]
+    Finished,
+    /// `spec.desiredState` was set to `Stopped`: no more pages were fetched
+    /// and the report covers the pages crawled until then.
+    StoppedOnRequest,
 }
 
 /// What kind of failure ended a scan: the status reason the operator sets.

@@ -26,7 +26,9 @@ pub const QUANTITY_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|
 /// The operator runs a crawler Job that crawls the site, extracts entities
 /// (contacts, people, products, technologies, social profiles, structured
 /// data), analyses them and writes a report. Set `desiredState` to `Paused`
-/// to pause a scan and back to `Running` to resume it from its checkpoint.
+/// to pause a scan and back to `Running` to resume it from its checkpoint,
+/// to `Stopped` to end the crawl now and get the report of the pages crawled
+/// so far, or to `Cancelled` to end the scan without a report.
 #[derive(CustomResource, JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "cira.dev",
@@ -46,13 +48,23 @@ pub const QUANTITY_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {"rule": "!has(oldSelf.desiredState) || oldSelf.desiredState != 'Cancelled' || (has(self.desiredState) && self.desiredState == 'Cancelled') || (has(self.rescan) && (!has(oldSelf.rescan) || self.rescan > oldSelf.rescan))", "message": "a Cancelled scan stays Cancelled; raise spec.rescan in the same change to start a new scan version"},
+    {"rule": "!has(oldSelf.desiredState) || oldSelf.desiredState != 'Stopped' || (has(self.desiredState) && self.desiredState in ['Stopped', 'Cancelled']) || (has(self.rescan) && (!has(oldSelf.rescan) || self.rescan > oldSelf.rescan))", "message": "a Stopped scan cannot run or pause again; raise spec.rescan in the same change to start a new scan version"}
+]))]
 pub struct CompanyScanSpec {
     /// The company to research.
     pub company: CompanyRef,
 
-    /// Whether the scan should run (`Running`) or be paused (`Paused`). A
-    /// paused scan saves a checkpoint, stops its crawler pod and resumes from
-    /// that checkpoint when set back to `Running`.
+    /// What the scan should do: `Running` (default), `Paused`, `Stopped` or
+    /// `Cancelled`. A paused scan saves a checkpoint, stops its crawler pod
+    /// and resumes from that checkpoint when set back to `Running`. A stopped
+    /// scan crawls no further pages and writes its report from the pages
+    /// crawled so far (phase `Completed`, reason `Stopped`). A cancelled scan
+    /// ends without a report (phase `Cancelled`); its pod goes, its
+    /// checkpoint stays until the scan is deleted. `Stopped` and `Cancelled`
+    /// are final for the scan version: leaving them needs a raised `rescan`
+    /// in the same change, which starts a new version.
     #[serde(default)]
     pub desired_state: DesiredState,
 
@@ -121,6 +133,24 @@ pub enum DesiredState {
     Running,
     /// The scan saves a checkpoint and stops until set back to Running.
     Paused,
+    /// The crawl ends now; the report is written from the pages crawled so
+    /// far (phase Completed, reason Stopped). Final for the scan version.
+    Stopped,
+    /// The scan ends without a report (phase Cancelled); the checkpoint is
+    /// kept until the scan is deleted. Final for the scan version.
+    Cancelled,
+}
+
+impl DesiredState {
+    /// The value's name as it appears in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DesiredState::Running => "Running",
+            DesiredState::Paused => "Paused",
+            DesiredState::Stopped => "Stopped",
+            DesiredState::Cancelled => "Cancelled",
+        }
+    }
 }
 
 /// How the crawler walks the company's website.
@@ -432,6 +462,8 @@ pub enum ScanPhase {
     Failed,
     /// Ran out of active time; raising `spec.timeout` resumes it.
     TimedOut,
+    /// Ended on request without a report; the checkpoint is kept.
+    Cancelled,
 }
 
 impl ScanPhase {
@@ -448,6 +480,7 @@ impl ScanPhase {
             ScanPhase::Completed => "Completed",
             ScanPhase::Failed => "Failed",
             ScanPhase::TimedOut => "TimedOut",
+            ScanPhase::Cancelled => "Cancelled",
         }
     }
 
@@ -464,7 +497,10 @@ impl ScanPhase {
 
     /// True for phases a scan only leaves through a spec change.
     pub fn is_terminal(self) -> bool {
-        matches!(self, ScanPhase::Completed | ScanPhase::Failed)
+        matches!(
+            self,
+            ScanPhase::Completed | ScanPhase::Failed | ScanPhase::Cancelled
+        )
     }
 }
 
@@ -499,7 +535,8 @@ pub struct CompanyScanStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Time>,
 
-    /// When the current scan version finished (Completed, Failed or TimedOut).
+    /// When the current scan version finished (Completed, Failed, TimedOut or
+    /// Cancelled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Time>,
 

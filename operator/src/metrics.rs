@@ -14,7 +14,7 @@ use prometheus_client::registry::Registry;
 
 type Labels = Vec<(String, String)>;
 
-const PHASES: [ScanPhase; 10] = [
+const PHASES: [ScanPhase; 11] = [
     ScanPhase::Pending,
     ScanPhase::Queued,
     ScanPhase::Crawling,
@@ -25,6 +25,7 @@ const PHASES: [ScanPhase; 10] = [
     ScanPhase::Completed,
     ScanPhase::Failed,
     ScanPhase::TimedOut,
+    ScanPhase::Cancelled,
 ];
 
 /// The operator's metrics and the registry they are exposed from.

@@ -31,17 +31,19 @@ pub fn holds_slot(scan: &CompanyScan) -> bool {
         .is_some_and(ScanPhase::is_active)
 }
 
-/// True when the scan waits for a slot: new, queued, or asked to resume from
-/// Paused or TimedOut with time left.
+/// True when the scan waits for a slot: new, queued, asked to resume from
+/// Paused or TimedOut with time left, or stopped while paused, queued or
+/// timed out (its crawler runs once more to write the report).
 pub fn wants_slot(scan: &CompanyScan) -> bool {
-    if scan.spec.desired_state != DesiredState::Running
+    let status = scan.status.clone().unwrap_or_default();
+    if !crate::state::wants_crawler(&scan.spec, &status)
         || scan.metadata.deletion_timestamp.is_some()
     {
         return false;
     }
-    let status = scan.status.clone().unwrap_or_default();
     match status.phase {
         None | Some(ScanPhase::Pending | ScanPhase::Queued | ScanPhase::Paused) => true,
+        Some(ScanPhase::TimedOut) if scan.spec.desired_state == DesiredState::Stopped => true,
         Some(ScanPhase::TimedOut) => crate::validate::timeout(&scan.spec)
             .is_ok_and(|t| (t.as_secs() as i64) > status.active_seconds),
         Some(_) => false,

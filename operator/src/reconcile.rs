@@ -412,7 +412,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     // 4. Queue admission, only for scans that want a slot.
     let key = (namespace.clone(), name.clone());
     let needs_slot = valid.is_ok()
-        && scan.spec.desired_state == cira_crds::DesiredState::Running
+        && state::wants_crawler(&scan.spec, &status)
         && !phase_now.is_active()
         && !phase_now.is_terminal()
         && !matches!(job_state, JobState::Complete | JobState::Failed { .. });
@@ -461,7 +461,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     // already exist without this scan as its owner?
     let may_create = job.is_none()
         && valid.is_ok()
-        && scan.spec.desired_state == cira_crds::DesiredState::Running
+        && state::wants_crawler(&scan.spec, &status)
         && (admission == Admission::Admitted || phase_now.is_active());
     let conflict = if may_create {
         match find_conflict(ctx, &scan, &scan_ref).await {
@@ -683,6 +683,21 @@ async fn apply_decision(
                         "setting suspend={suspend} on Job {job_name}"
                     )))?;
                 tracing::info!(job = %job_name, suspend, "crawler Job suspend changed");
+            }
+        }
+        JobAction::Delete => {
+            // Foreground: the Job stays (being deleted) until its pods are
+            // gone, so nothing reads a missing Job as "never started".
+            if job
+                .as_ref()
+                .is_some_and(|j| j.metadata.deletion_timestamp.is_none())
+            {
+                let dp = DeleteParams {
+                    propagation_policy: Some(PropagationPolicy::Foreground),
+                    ..DeleteParams::default()
+                };
+                delete_ignoring_absent(ctx, &jobs, &job_name, &dp, "Job").await?;
+                tracing::info!(job = %job_name, "crawler Job deleted");
             }
         }
         JobAction::None => {}

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
+use cira_crds::progress::{CrawlEnd, CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyScanSpec, CompanyScanStatus, DesiredState, ReportStatus, ScanPhase};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
@@ -40,6 +40,14 @@ pub mod reason {
     /// An object the scan needs exists and was not created for this scan.
     pub const NAME_CONFLICT: &str = "NameConflict";
     pub const RESCAN: &str = "RescanStarted";
+    /// `desiredState: Stopped` arrived; the crawler finishes from what it has.
+    pub const STOPPING: &str = "Stopping";
+    /// Completed after a stop on request: the report covers the pages
+    /// crawled until the stop.
+    pub const STOPPED: &str = "Stopped";
+    /// Stopped before a page was crawled: nothing to report, so Cancelled.
+    pub const STOPPED_BEFORE_START: &str = "StoppedBeforeStart";
+    pub const CANCELLED: &str = "Cancelled";
     pub const AS_EXPECTED: &str = "AsExpected";
 }
 
@@ -149,6 +157,8 @@ pub enum JobAction {
     Create,
     /// Set `spec.suspend` to this value if it differs.
     Suspend(bool),
+    /// Delete it (and its pods); the checkpoint stays with the scan.
+    Delete,
 }
 
 /// The times kept in status.
@@ -211,6 +221,25 @@ pub struct Decision {
 
 fn job_present(job: &JobState) -> bool {
     !matches!(job, JobState::Absent)
+}
+
+fn delete_if_present(job: &JobState) -> JobAction {
+    if job_present(job) {
+        JobAction::Delete
+    } else {
+        JobAction::None
+    }
+}
+
+/// True when the scan needs a crawler: it should run, or it was stopped
+/// after crawling had begun and the crawler has to write the report from
+/// its checkpoint.
+pub fn wants_crawler(spec: &CompanyScanSpec, status: &CompanyScanStatus) -> bool {
+    match spec.desired_state {
+        DesiredState::Running => true,
+        DesiredState::Stopped => status.started_at.is_some(),
+        DesiredState::Paused | DesiredState::Cancelled => false,
+    }
 }
 
 fn human(d: Duration) -> String {
@@ -298,9 +327,11 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
     }
 
     if phase_now.is_terminal() {
-        // Completed and Failed are only left through a rescan.
-        if phase_now == ScanPhase::Failed {
-            d.job = suspend_if_present(&i.job);
+        // Completed, Failed and Cancelled are only left through a rescan.
+        match phase_now {
+            ScanPhase::Failed => d.job = suspend_if_present(&i.job),
+            ScanPhase::Cancelled => d.job = delete_if_present(&i.job),
+            _ => {}
         }
         return d;
     }
@@ -329,12 +360,24 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
                 Some(CrawlerOutcome::Completed {
                     report_config_map,
                     counts,
+                    ended,
                 }) => {
                     d.phase = ScanPhase::Completed;
-                    d.reason = reason::COMPLETED.to_string();
-                    d.message = format!(
-                        "The scan finished; the report is in ConfigMap {report_config_map}."
-                    );
+                    (d.reason, d.message) = match ended {
+                        CrawlEnd::Finished => (
+                            reason::COMPLETED.to_string(),
+                            format!(
+                                "The scan finished; the report is in ConfigMap {report_config_map}."
+                            ),
+                        ),
+                        CrawlEnd::StoppedOnRequest => (
+                            reason::STOPPED.to_string(),
+                            format!(
+                                "The scan was stopped on request after {} pages; the report of those pages is in ConfigMap {report_config_map}.",
+                                i.progress.map_or(0, |p| p.pages_crawled)
+                            ),
+                        ),
+                    };
                     d.report = Some(ReportStatus {
                         config_map: report_config_map.clone(),
                         scan_version: st.scan_version,
@@ -359,14 +402,24 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
         JobState::Absent | JobState::Running { .. } => {}
     }
 
-    if i.spec.desired_state == DesiredState::Paused {
-        return decide_paused(i, d, phase_now);
+    match i.spec.desired_state {
+        DesiredState::Paused => return decide_paused(i, d, phase_now),
+        DesiredState::Cancelled => return decide_cancelled(i, d, phase_now),
+        DesiredState::Stopped if d.times.started_at.is_none() => {
+            return stopped_before_start(i, d);
+        }
+        DesiredState::Stopped | DesiredState::Running => {}
     }
 
-    // Desired Running from here on.
+    // Desired Running, or Stopped after crawling began, from here on: a
+    // stopped scan runs its crawler once more to write the report from its
+    // checkpoint, without fetching; the timeout no longer applies (the work
+    // left is bounded by the pages already fetched; the heartbeat check
+    // still catches a stuck crawler).
+    let stopping = i.spec.desired_state == DesiredState::Stopped;
     let active = d.times.active_seconds(now);
     let timeout_secs = valid.timeout.as_secs() as i64;
-    if d.times.started_at.is_some() && active >= timeout_secs {
+    if !stopping && d.times.started_at.is_some() && active >= timeout_secs {
         d.job = suspend_if_present(&i.job);
         if phase_now != ScanPhase::TimedOut {
             d.phase = ScanPhase::TimedOut;
@@ -407,11 +460,20 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
             JobAction::Create
         };
         d.phase = crawler_phase;
-        if d.phase != phase_now || i.last_reason == Some(reason::CRAWLER_RESTARTING) {
-            d.reason = d.phase.as_str().to_string();
+        if stopping {
+            d.reason = reason::STOPPING.to_string();
+            d.message = stopping_message(i);
+        } else {
+            if d.phase != phase_now || i.last_reason == Some(reason::CRAWLER_RESTARTING) {
+                d.reason = d.phase.as_str().to_string();
+            }
+            d.message = activity_message(d.phase);
         }
-        d.message = activity_message(d.phase);
-        let mut requeue = Duration::from_secs((timeout_secs - active).max(1) as u64);
+        let mut requeue = if stopping {
+            Duration::from_secs(60)
+        } else {
+            Duration::from_secs((timeout_secs - active).max(1) as u64)
+        };
         let check_stale = i.pods.live > 0 && i.pods.starting == 0;
         if let (JobState::Running { .. }, true) = (&i.job, check_stale) {
             let heartbeat = i.progress.and_then(|p| p.heartbeat);
@@ -468,6 +530,7 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
                 JobAction::Create
             };
             d.reason = match phase_now {
+                _ if stopping => reason::STOPPING,
                 ScanPhase::Paused => reason::RESUMED,
                 ScanPhase::TimedOut => reason::TIMEOUT_EXTENDED,
                 ScanPhase::Queued if d.times.started_at.is_some() => reason::RESUMED,
@@ -478,10 +541,16 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
             d.times.started_at.get_or_insert(now);
             d.times.completed_at = None;
             d.phase = crawler_phase;
-            d.message = activity_message(d.phase);
-            d.requeue = Some(Duration::from_secs(
-                (timeout_secs - d.times.active_seconds(now)).clamp(1, 60) as u64,
-            ));
+            d.message = if stopping {
+                stopping_message(i)
+            } else {
+                activity_message(d.phase)
+            };
+            d.requeue = Some(Duration::from_secs(if stopping {
+                60
+            } else {
+                (timeout_secs - d.times.active_seconds(now)).clamp(1, 60) as u64
+            }));
         }
         Admission::Waiting { position } => {
             d.job = suspend_if_present(&i.job);
@@ -562,6 +631,46 @@ fn decide_paused(i: &Inputs<'_>, mut d: Decision, phase_now: ScanPhase) -> Decis
     d
 }
 
+/// `desiredState: Cancelled`: the Job and its pods go, the checkpoint stays
+/// (owned by the scan), the slot is free, no report.
+fn decide_cancelled(i: &Inputs<'_>, mut d: Decision, phase_now: ScanPhase) -> Decision {
+    d.phase = ScanPhase::Cancelled;
+    d.reason = reason::CANCELLED.to_string();
+    d.message = if d.times.started_at.is_some() {
+        "The scan was cancelled; it has no report. Its checkpoint is kept until the scan is deleted; raise spec.rescan to scan again."
+    } else {
+        "The scan was cancelled before it crawled a page; it has no report. Raise spec.rescan to scan again."
+    }
+    .to_string();
+    d.job = delete_if_present(&i.job);
+    if phase_now.is_active() {
+        // The crawler stops now: so does the active-time clock.
+        d.times.paused_at.get_or_insert(i.now);
+    }
+    d.times.completed_at = Some(i.now);
+    d.queue_position = None;
+    d
+}
+
+/// `desiredState: Stopped` before crawling began: no page, so no report;
+/// the scan ends Cancelled rather than Completed with nothing in it.
+fn stopped_before_start(i: &Inputs<'_>, mut d: Decision) -> Decision {
+    d.phase = ScanPhase::Cancelled;
+    d.reason = reason::STOPPED_BEFORE_START.to_string();
+    d.message = "The scan was stopped before it crawled a page, so it has no report. Raise spec.rescan with desiredState Running to scan again.".to_string();
+    d.job = delete_if_present(&i.job);
+    d.times.completed_at = Some(i.now);
+    d.queue_position = None;
+    d
+}
+
+fn stopping_message(i: &Inputs<'_>) -> String {
+    let pages = i.progress.map_or(0, |p| p.pages_crawled);
+    format!(
+        "Stopping on request: no more pages are fetched; the report is written from the {pages} pages crawled so far."
+    )
+}
+
 /// "Prefix: detail." with exactly one final full stop.
 fn sentence(prefix: &str, detail: &str) -> String {
     let detail = detail.trim().trim_end_matches('.');
@@ -597,7 +706,7 @@ pub enum VersionStep {
 pub fn version_step(spec: &CompanyScanSpec, status: &CompanyScanStatus) -> VersionStep {
     let finished = matches!(
         status.phase,
-        Some(ScanPhase::Completed | ScanPhase::Failed | ScanPhase::TimedOut)
+        Some(ScanPhase::Completed | ScanPhase::Failed | ScanPhase::TimedOut | ScanPhase::Cancelled)
     );
     if status.scan_version < 1 {
         VersionStep::Initialize

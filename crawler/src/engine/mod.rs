@@ -404,6 +404,7 @@ impl Engine {
             (run.state.phase == ScanPhase::Completed).then(|| CrawlerOutcome::Completed {
                 report_config_map: run.state.report_location.clone().unwrap_or_default(),
                 counts: run.state.entities.counts(),
+                ended: cira_crds::progress::CrawlEnd::Finished,
             });
         let p = CrawlerProgress {
             scan_version: self.cfg().identity.scan_version,

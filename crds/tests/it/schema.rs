@@ -92,7 +92,7 @@ fn bounds_are_in_the_schema() {
     );
     assert_eq!(
         spec_props()["desiredState"]["enum"],
-        json!(["Running", "Paused"])
+        json!(["Running", "Paused", "Stopped", "Cancelled"])
     );
 }
 
@@ -113,6 +113,20 @@ fn cel_rules_carry_messages() {
     assert!(rules_of(&spec["company"]["properties"]["url"])[0].contains("getScheme()"));
     assert_eq!(rules_of(&spec["rescan"]), ["self >= oldSelf"]);
     assert!(rules_of(&spec["checkpoint"])[0].contains("volumeClaim"));
+    // Stopped and Cancelled are left only through a rescan.
+    let spec_rules = rules_of(&schema()["properties"]["spec"]);
+    assert!(
+        spec_rules
+            .iter()
+            .any(|r| r.contains("oldSelf.desiredState != 'Cancelled'")),
+        "{spec_rules:?}"
+    );
+    assert!(
+        spec_rules
+            .iter()
+            .any(|r| r.contains("oldSelf.desiredState != 'Stopped'")),
+        "{spec_rules:?}"
+    );
     // Every rule has a message a person understands.
     fn walk(v: &Value, found: &mut usize) {
         if let Some(rules) = v.get("x-kubernetes-validations").and_then(Value::as_array) {

@@ -503,6 +503,7 @@ pub async fn finish_as_crawler(client: &Client, scan: &CompanyScan, version: i64
     p.outcome = Some(CrawlerOutcome::Completed {
         report_config_map: report,
         counts: BTreeMap::from([("emails".to_string(), 2)]),
+        ended: Default::default(),
     });
     publish_progress(client, scan, &p).await;
 }

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Manage CIRA CompanyScans: list them, follow their progress, pause,
-/// resume or re-run them and read their reports.
+/// resume, stop, cancel or re-run them and read their reports.
 #[derive(Parser, Debug)]
 #[command(name = "kubectl-cira", bin_name = "kubectl cira", version)]
 pub struct Cli {
@@ -36,8 +36,8 @@ pub enum Command {
     Status {
         /// The CompanyScan.
         name: String,
-        /// Follow the scan until it is Completed, Failed or TimedOut. Exits 0
-        /// when it completes and 2 when it fails or times out.
+        /// Follow the scan until it is Completed, Failed, TimedOut or
+        /// Cancelled. Exits 0 when it completes and 2 otherwise.
         #[arg(short, long)]
         watch: bool,
     },
@@ -48,6 +48,18 @@ pub enum Command {
     },
     /// Resume a paused scan from its checkpoint.
     Resume {
+        /// The CompanyScan.
+        name: String,
+    },
+    /// Stop a scan: no more pages are fetched, and the report is written
+    /// from the pages crawled so far. Final for this scan version.
+    Stop {
+        /// The CompanyScan.
+        name: String,
+    },
+    /// Cancel a scan: it ends without a report; its checkpoint is kept until
+    /// the scan is deleted. Final for this scan version.
+    Cancel {
         /// The CompanyScan.
         name: String,
     },

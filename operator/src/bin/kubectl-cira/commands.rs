@@ -68,11 +68,14 @@ pub async fn set_desired_state(
     let (verb, action) = match desired {
         DesiredState::Paused => ("pause", "pausing"),
         DesiredState::Running => ("resume", "resuming"),
+        DesiredState::Stopped => ("stop", "stopping"),
+        DesiredState::Cancelled => ("cancel", "cancelling"),
     };
     let scan = cluster.get(name).await?;
     if scan.spec.desired_state == desired {
         out(&format!(
-            "companyscan/{name} is already set to {desired:?} (phase {})\n",
+            "companyscan/{name} is already set to {} (phase {})\n",
+            desired.as_str(),
             Snapshot::of(&scan, Utc::now()).phase_name()
         ))?;
         return Ok(0);
@@ -81,12 +84,18 @@ pub async fn set_desired_state(
         .patch_spec(
             name,
             action,
-            json!({"spec": {"desiredState": format!("{desired:?}")}}),
+            json!({"spec": {"desiredState": desired.as_str()}}),
         )
         .await?;
     let follow = match desired {
         DesiredState::Paused => "the crawler saves a checkpoint and stops",
         DesiredState::Running => "the crawler continues from its last checkpoint",
+        DesiredState::Stopped => {
+            "the crawler fetches no more pages and writes the report from the pages crawled so far"
+        }
+        DesiredState::Cancelled => {
+            "the crawler stops and no report is written; the checkpoint is kept until the scan is deleted"
+        }
     };
     out(&format!(
         "companyscan/{name} {verb} requested: {follow}. Follow it with `kubectl cira status {name} --watch`.\n"
@@ -95,9 +104,13 @@ pub async fn set_desired_state(
 }
 
 pub async fn rescan(cluster: &Cluster, name: &str) -> Result<u8, Error> {
-    let (before, after) = cluster.increment_rescan(name).await?;
+    let (before, after, was) = cluster.increment_rescan(name).await?;
+    let desired = match was {
+        Some(was) => format!(", desiredState {} -> Running", was.as_str()),
+        None => String::new(),
+    };
     out(&format!(
-        "companyscan/{name} rescan requested (spec.rescan {before} -> {after}); a new scan version starts once the current one has ended.\n"
+        "companyscan/{name} rescan requested (spec.rescan {before} -> {after}{desired}); a new scan version starts once the current one has ended.\n"
     ))?;
     Ok(0)
 }

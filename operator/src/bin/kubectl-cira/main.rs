@@ -33,6 +33,12 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Resume { name } => {
             commands::set_desired_state(&cluster, &name, DesiredState::Running).await
         }
+        Command::Stop { name } => {
+            commands::set_desired_state(&cluster, &name, DesiredState::Stopped).await
+        }
+        Command::Cancel { name } => {
+            commands::set_desired_state(&cluster, &name, DesiredState::Cancelled).await
+        }
         Command::Rescan { name } => commands::rescan(&cluster, &name).await,
         Command::Report {
             name,

@@ -1,7 +1,7 @@
 //! Talking to the cluster: the client, and reading and patching scans with
 //! errors that say whether the scan or the whole CRD is missing.
 
-use cira_crds::CompanyScan;
+use cira_crds::{CompanyScan, DesiredState};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -135,21 +135,43 @@ impl Cluster {
 
     /// Raises spec.rescan by one. The patch carries the resourceVersion it
     /// was computed from, so two people rescanning at once raise it twice,
-    /// never lose one of the two.
-    pub async fn increment_rescan(&self, name: &str) -> Result<(i64, i64), Error> {
+    /// never lose one of the two. A stopped or cancelled scan is set back to
+    /// Running in the same change (the only change the CRD allows out of
+    /// those states); the old desired state is returned then.
+    pub async fn increment_rescan(
+        &self,
+        name: &str,
+    ) -> Result<(i64, i64, Option<DesiredState>), Error> {
         loop {
             let scan = self.get(name).await?;
             let before = scan.spec.rescan;
+            // Only once the version has ended: before that, Running would
+            // undo a stop or cancel still under way.
+            let ended = scan
+                .status
+                .as_ref()
+                .and_then(|s| s.phase)
+                .is_some_and(|p| p.is_terminal());
+            let final_state = (ended
+                && matches!(
+                    scan.spec.desired_state,
+                    DesiredState::Stopped | DesiredState::Cancelled
+                ))
+            .then_some(scan.spec.desired_state);
+            let mut spec = json!({"rescan": before + 1});
+            if final_state.is_some() {
+                spec["desiredState"] = json!(DesiredState::Running.as_str());
+            }
             let patch = json!({
                 "metadata": {"resourceVersion": scan.metadata.resource_version},
-                "spec": {"rescan": before + 1},
+                "spec": spec,
             });
             match self
                 .scans()
                 .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
                 .await
             {
-                Ok(scan) => return Ok((before, scan.spec.rescan)),
+                Ok(scan) => return Ok((before, scan.spec.rescan, final_state)),
                 Err(e) if is_conflict(&e) => continue,
                 Err(e) => return Err(self.explain("raising spec.rescan of", name, e).await),
             }

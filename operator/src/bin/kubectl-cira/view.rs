@@ -80,7 +80,12 @@ impl Snapshot {
         self.current
             && matches!(
                 self.phase,
-                Some(ScanPhase::Completed | ScanPhase::Failed | ScanPhase::TimedOut)
+                Some(
+                    ScanPhase::Completed
+                        | ScanPhase::Failed
+                        | ScanPhase::TimedOut
+                        | ScanPhase::Cancelled
+                )
             )
     }
 
