@@ -202,12 +202,14 @@ async fn invalid_scans_are_refused_with_clear_messages() {
         ),
         (
             "bad-state",
-            json!({"desiredState": "Stopped"}),
+            json!({"desiredState": "Halted"}),
             vec![
                 "spec.desiredState",
-                "Unsupported value: \"Stopped\"",
+                "Unsupported value: \"Halted\"",
                 "\"Running\"",
                 "\"Paused\"",
+                "\"Stopped\"",
+                "\"Cancelled\"",
             ],
         ),
         (
@@ -348,6 +350,75 @@ async fn rescan_cannot_be_lowered() {
     );
     let stored = api.get("acme").await.unwrap();
     assert_eq!(stored.data["spec"]["rescan"], 4);
+}
+
+/// `Cancelled` never goes back to Running or Paused, `Stopped` never back to
+/// Running or Paused (Cancelled is allowed), except together with a raised
+/// `spec.rescan`, which starts a new scan version.
+#[tokio::test]
+async fn stopped_and_cancelled_are_left_only_with_a_rescan() {
+    let env = env_with_crds().await;
+    let ns = env.new_namespace("crd-final-states").await.unwrap();
+    let api = scans(env.admin_client().await, &ns);
+    let set = |desired: &str, rescan: Option<i64>| {
+        let mut spec = json!({"desiredState": desired});
+        if let Some(r) = rescan {
+            spec["rescan"] = json!(r);
+        }
+        json!({ "spec": spec })
+    };
+    async fn patch(api: &Api<DynamicObject>, body: &Value) -> Result<DynamicObject, String> {
+        match api
+            .patch("acme", &PatchParams::default(), &Patch::Merge(body))
+            .await
+        {
+            Ok(o) => Ok(o),
+            Err(kube::Error::Api(status)) => {
+                assert_eq!(status.code, 422, "{}", status.message);
+                Err(status.message)
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    api.create(&PostParams::default(), &scan("acme", minimal_spec()))
+        .await
+        .unwrap();
+
+    // Cancelled: neither Running, Paused nor Stopped without a rescan.
+    patch(&api, &set("Cancelled", None)).await.unwrap();
+    for back in ["Running", "Paused", "Stopped"] {
+        let msg = patch(&api, &set(back, None))
+            .await
+            .expect_err("leaving Cancelled is refused");
+        assert!(
+            msg.contains("a Cancelled scan stays Cancelled; raise spec.rescan"),
+            "{back}: {msg}"
+        );
+    }
+    let stored = api.get("acme").await.unwrap();
+    assert_eq!(stored.data["spec"]["desiredState"], "Cancelled");
+    // A rescan in the same change is the way out.
+    let again = patch(&api, &set("Running", Some(1))).await.unwrap();
+    assert_eq!(again.data["spec"]["desiredState"], "Running");
+
+    // Stopped: Running and Paused refused, Cancelled allowed.
+    patch(&api, &set("Stopped", None)).await.unwrap();
+    for back in ["Running", "Paused"] {
+        let msg = patch(&api, &set(back, None))
+            .await
+            .expect_err("leaving Stopped is refused");
+        assert!(
+            msg.contains("a Stopped scan cannot run or pause again"),
+            "{back}: {msg}"
+        );
+    }
+    patch(&api, &set("Cancelled", None)).await.unwrap();
+    patch(&api, &set("Running", Some(2))).await.unwrap();
+    // Other spec changes of a cancelled scan stay possible.
+    patch(&api, &set("Cancelled", None)).await.unwrap();
+    patch(&api, &json!({"spec": {"timeout": "2h"}}))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
