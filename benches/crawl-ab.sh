@@ -4,8 +4,11 @@
 # machine's load hits them alike. Prints pages/s, CPU ms/page and peak RSS.
 #
 # Usage: benches/crawl-ab.sh PAGES EVERY_PAGES BINARY... (ROUNDS=2 by default)
-# The site server and the peer crawler come from benches/peer-spider (built
-# here if missing); the peer runs in every round too, as the first row.
+# PROFILES="realistic small" by default: one table per page profile of the
+# generated site (realistic: about 24 KB company-like pages; small: about
+# 2.8 KiB). The site server and the peer crawler come from
+# benches/peer-spider (built here if missing); the peer runs in every round
+# too, as the first row.
 set -euo pipefail
 
 PAGES=$1
@@ -18,8 +21,11 @@ SPIDER="$PEER/target/release/spider-crawl"
 [ -x "$SITE" ] && [ -x "$SPIDER" ] || (cd "$PEER" && env -u CARGO_TARGET_DIR cargo build --quiet --release)
 # shellcheck source=benches/lib.sh
 . "$ROOT/benches/lib.sh"
-start_site "$PAGES"
-
+for profile in ${PROFILES:-realistic small}; do
+start_site "$PAGES" "$profile"
+echo
+echo "Profile: $profile, $PAGES pages, everyPages=$EVERY, $(nproc) cores."
+echo
 echo "| binary | round | pages/s | CPU ms/page | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|"
 for round in $(seq 1 "${ROUNDS:-2}"); do
@@ -33,4 +39,6 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
       "$(echo "$PAGES / $WALL" | bc -l)" "$(echo "$CPU * 1000 / $PAGES" | bc -l)" \
       "$(echo "$RSS_KIB / 1024" | bc -l)"
   done
+done
+stop_site
 done

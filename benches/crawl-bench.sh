@@ -34,11 +34,15 @@ row() { # name pages
 }
 
 # One comparison table on a generated site of $1 pages; the rows share it.
-compare_on_site() { # pages
+compare_on_site() { # pages [profile]
   local max=$(($1 + 10))
-  start_site "$1"
+  start_site "$1" "${2:-small}"
   echo
-  echo "Site: $1 generated pages (about 2.8 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+  if [ "${2:-small}" = realistic ]; then
+    echo "Site: $1 generated pages (realistic profile: about 24 KB each, 60 menu links and 12 related links per page) on 127.0.0.1; $(nproc) cores."
+  else
+    echo "Site: $1 generated pages (about 2.8 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+  fi
   echo
   echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"
   echo "|---|---:|---:|---:|---:|---:|"
@@ -58,7 +62,8 @@ compare_on_site() { # pages
   stop_site
 }
 
-compare_on_site "$PAGES"
+compare_on_site "$PAGES" realistic
+compare_on_site "$PAGES" small
 
 echo
 echo "Checkpoint cost (folder store; a ConfigMap chunk holds 700 KiB):"
@@ -68,7 +73,7 @@ echo
 if [ "$BIG_PAGES" -gt 0 ]; then
   # The same comparison on a large site, where start-up and the final
   # analysis and report no longer dominate the wall time.
-  compare_on_site "$BIG_PAGES"
+  compare_on_site "$BIG_PAGES" realistic
   echo
   echo "Final checkpoint of the $BIG_PAGES-page crawl (everyPages=1000 run): $(stat -c %s "$WORK"/state/checkpoint-*.bin | sort -n | tail -1) bytes."
 fi

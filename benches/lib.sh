@@ -13,8 +13,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_site() { # pages
-  "$SITE" "$1" > "$WORK/site.out" &
+start_site() { # pages [profile: small (default) or realistic]
+  "$SITE" "$1" "${2:-small}" > "$WORK/site.out" &
   SITE_PID=$!
   for _ in $(seq 1 200); do
     if grep -q '^port=' "$WORK/site.out" 2>/dev/null; then break; fi

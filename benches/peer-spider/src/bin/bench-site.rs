@@ -1,11 +1,16 @@
 //! Serves a generated company site of N pages from memory on 127.0.0.1.
 //! Prints `port=<p>` and serves until killed.
+//!
+//! Usage: `bench-site [PAGES] [small|realistic]`: `small` (the default) pages
+//! are about 2.8 KiB with 10 links; `realistic` pages are about 24 KB, shaped
+//! like a company website's (see `realistic_page.rs`).
 
 use std::sync::Arc;
 
 #[path = "../site_page.rs"]
 mod site_page;
-use site_page::page;
+#[path = "../realistic_page.rs"]
+mod realistic_page;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -13,12 +18,24 @@ async fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
+    let profile = std::env::args().nth(2).unwrap_or_else(|| "small".into());
+    let page: fn(usize, usize) -> String = match profile.as_str() {
+        "small" => site_page::page,
+        "realistic" => realistic_page::page,
+        other => {
+            eprintln!("bench-site: unknown profile {other:?} (small or realistic)");
+            std::process::exit(2);
+        }
+    };
     let pages: Arc<Vec<String>> = Arc::new((0..n).map(|i| page(i, n)).collect());
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
         let pages = Arc::clone(&pages);
         async move {
             let path = uri.path();
-            let idx = if path == "/" || path == "/about.html" || path == "/contact.html" {
+            let idx = if matches!(
+                path,
+                "/" | "/about.html" | "/contact.html" | "/impressum.html" | "/privacy.html" | "/terms.html"
+            ) {
                 Some(0)
             } else {
                 path.rsplit_once("/page-")
