@@ -670,8 +670,8 @@ async fn apply_decision(
                 .and_then(|j| j.spec.as_ref())
                 .and_then(|s| s.suspend)
                 .unwrap_or(false);
-            if job.is_some() && current != suspend {
-                let patch = serde_json::json!({ "spec": { "suspend": suspend } });
+            if let Some(existing) = job.as_ref().filter(|_| current != suspend) {
+                let patch = resources::job_suspend_patch(existing, suspend);
                 let pp = PatchParams {
                     field_manager: Some(names::OPERATOR_FIELD_MANAGER.to_string()),
                     ..PatchParams::default()

@@ -296,6 +296,17 @@ fn env(name: &str, value: impl Into<String>) -> EnvVar {
     }
 }
 
+/// The merge patch that sets a Job's `spec.suspend`. It carries the
+/// resourceVersion of the Job the decision was made on, so a writer whose
+/// view is stale (an operator that lost its Lease, a slow reconcile) gets a
+/// conflict instead of undoing a newer pause or resume.
+pub fn job_suspend_patch(job: &Job, suspend: bool) -> serde_json::Value {
+    serde_json::json!({
+        "metadata": { "resourceVersion": job.resource_version() },
+        "spec": { "suspend": suspend },
+    })
+}
+
 /// The crawler Job of one scan version, created running; pausing later
 /// sets `spec.suspend` on it.
 pub fn crawler_job(scan: &ScanRef, spec: &CompanyScanSpec, config: &OperatorConfig) -> Result<Job> {
@@ -438,6 +449,17 @@ mod tests {
             namespace: "team-a".into(),
             uid: "uid-1".into(),
             version: 2,
+        }
+    }
+
+    #[test]
+    fn a_suspend_patch_is_conditional_on_the_job_it_was_decided_on() {
+        let mut job = Job::default();
+        job.metadata.resource_version = Some("41".into());
+        for suspend in [true, false] {
+            let patch = job_suspend_patch(&job, suspend);
+            assert_eq!(patch["metadata"]["resourceVersion"], "41");
+            assert_eq!(patch["spec"]["suspend"], suspend);
         }
     }
 

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use cira_crds::names;
 use cira_crds::{CompanyScan, ScanPhase};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::ResourceExt;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,10 +198,28 @@ async fn pause_suspends_the_job_and_resume_continues() {
     // older than the pause request.
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
+    // What a stale writer (an operator that lost its Lease) last saw.
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let seen_before_pause = jobs.get("acme-v1").await.unwrap();
+
     let asked = Instant::now();
     patch_spec(&client, &ns, "acme", json!({"desiredState": "Paused"})).await;
     wait_job_suspended(&client, &ns, "acme-v1").await;
     let pause_to_suspend = asked.elapsed();
+
+    // Its resume patch carries the resourceVersion it decided on: refused
+    // with a conflict, and the Job stays suspended.
+    let stale = cira_operator::resources::job_suspend_patch(&seen_before_pause, false);
+    let refused = jobs
+        .patch("acme-v1", &PatchParams::default(), &Patch::Merge(&stale))
+        .await
+        .expect_err("a stale unsuspend must conflict");
+    assert!(
+        matches!(&refused, kube::Error::Api(status) if status.code == 409),
+        "{refused}"
+    );
+    let job = jobs.get("acme-v1").await.unwrap();
+    assert_eq!(job.spec.and_then(|s| s.suspend), Some(true));
     // The pod gets SIGTERM and exits 0 (what a crawler does after saving).
     wait_active_pods(&client, &ns, "acme-v1", 0).await;
     let logs = env.node().pod_logs(&ns, &first_pod);
