@@ -157,6 +157,16 @@ pub fn role(scan: &ScanRef) -> Role {
                 verbs: strings(&["get"]),
                 ..PolicyRule::default()
             },
+            // The crawler watches its own scan for `desiredState: Stopped`;
+            // list and watch carry a metadata.name field selector, which
+            // resourceNames authorizes.
+            PolicyRule {
+                api_groups: Some(strings(&["cira.dev"])),
+                resources: Some(strings(&["companyscans"])),
+                resource_names: Some(vec![scan.name.clone()]),
+                verbs: strings(&["get", "list", "watch"]),
+                ..PolicyRule::default()
+            },
         ]),
     }
 }
@@ -536,7 +546,7 @@ mod tests {
             .as_ref()
             .unwrap()
             .rules;
-        assert_eq!(rules.len(), 3);
+        assert_eq!(rules.len(), 4);
         assert_eq!(rules[0].action, "Ignore");
         let cond = &rules[0].on_pod_conditions.as_ref().unwrap()[0];
         assert_eq!(cond.type_, "DisruptionTarget");
@@ -692,7 +702,7 @@ mod tests {
     fn role_names_only_the_scans_own_configmaps() {
         let role = role(&scan());
         let rules = role.rules.unwrap();
-        assert_eq!(rules.len(), 3);
+        assert_eq!(rules.len(), 4);
         let named = &rules[0];
         assert_eq!(
             named.resources.as_deref(),
@@ -723,6 +733,16 @@ mod tests {
         assert_eq!(
             rules[2].resource_names.as_deref(),
             Some(&["acme-v2".to_string()][..])
+        );
+        // Its own scan, read and watched (for a stop request) only.
+        assert_eq!(
+            rules[3].api_groups.as_deref(),
+            Some(&["cira.dev".to_string()][..])
+        );
+        assert_eq!(rules[3].verbs, vec!["get", "list", "watch"]);
+        assert_eq!(
+            rules[3].resource_names.as_deref(),
+            Some(&["acme".to_string()][..])
         );
         // Nothing about secrets or any other resource.
         for rule in &rules[..2] {

@@ -17,12 +17,23 @@ use cira_crawler::report::{ReportWriter, dir_report_writer};
 use cira_crawler::url_norm::parse_seed;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
-use cira_crds::{CompanyScanSpec, parse_duration};
+use cira_crds::{CompanyScan, CompanyScanSpec, DesiredState, parse_duration};
+use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::Api;
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, ResourceExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+
+/// Ends a background task when the run it serves ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// Least time between two progress writes while working.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -271,6 +282,54 @@ async fn stopped_exit_code(client: &kube::Client, scan: &ScanObject) -> u8 {
     }
 }
 
+/// True when this scan (same uid) asks to be stopped.
+fn stop_requested(scan: &CompanyScan, own: &ScanObject) -> bool {
+    scan.uid().as_deref() == Some(own.uid.as_str())
+        && scan.spec.desired_state == DesiredState::Stopped
+}
+
+/// Whether the scan is already set to Stopped when the crawler starts (a
+/// stop from Paused, or a pod replaced while stopping): then the crawl phase
+/// ends before a page is fetched. A failed read is not fatal: the watch
+/// below still sees the stop.
+async fn stopped_at_start(client: &kube::Client, own: &ScanObject) -> bool {
+    let api: Api<CompanyScan> = Api::namespaced(client.clone(), &own.namespace);
+    match tokio::time::timeout(Duration::from_secs(10), api.get(&own.name)).await {
+        Ok(Ok(scan)) => stop_requested(&scan, own),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "cannot read the CompanyScan; a stop is seen by the watch");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("reading the CompanyScan timed out; a stop is seen by the watch");
+            false
+        }
+    }
+}
+
+/// Fires `stop` once the scan's `spec.desiredState` is `Stopped`. It
+/// watches only its own scan (the Role grants get, list and watch on that
+/// one name; the field selector makes the list and watch ask for it alone).
+async fn watch_for_stop(client: kube::Client, own: ScanObject, stop: CancellationToken) {
+    let api: Api<CompanyScan> = Api::namespaced(client, &own.namespace);
+    let config = watcher::Config::default().fields(&format!("metadata.name={}", own.name));
+    let mut scans = watcher(api, config)
+        .default_backoff()
+        .applied_objects()
+        .boxed();
+    while let Some(event) = scans.next().await {
+        match event {
+            Ok(scan) if stop_requested(&scan, &own) => {
+                tracing::info!("stop requested: no more pages are fetched");
+                stop.cancel();
+                return;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "watching the CompanyScan for a stop"),
+        }
+    }
+}
+
 /// Runs the scan in a crawler pod.
 pub async fn run() -> Result<ExitCode> {
     let env = PodEnv::from_env()?;
@@ -301,6 +360,17 @@ pub async fn run() -> Result<ExitCode> {
             ))),
         };
         let engine = Engine::new(cfg, store, tx, report_writer(api.clone(), env.clone()))?;
+        let stop = engine.stop_crawl_token();
+        if stopped_at_start(&client, &env.scan).await {
+            tracing::info!("the scan is stopped: finishing from the checkpoint without fetching");
+            stop.cancel();
+        }
+        let watch = tokio::spawn(watch_for_stop(
+            client.clone(),
+            env.scan.clone(),
+            stop.clone(),
+        ));
+        let _watch = AbortOnDrop(watch);
         let cancel = CancellationToken::new();
         if let Err(error) =
             cira_runtime::cancel_on_signals(cancel.clone(), "stopping after a checkpoint")

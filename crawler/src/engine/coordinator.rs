@@ -81,7 +81,8 @@ fn seed_fails_scan(reason: &SkipReason, others_known: bool) -> bool {
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
 impl Engine {
-    /// The crawl loop; returns false when stopped by `cancel`.
+    /// The crawl loop; returns false when stopped by `cancel`. A fired
+    /// `stop_crawl` ends it like a used-up page budget (returns true).
     ///
     /// Checkpoints are written while the crawl goes on: a save is encoded
     /// here and stored by a background write, one at a time. A page stays
@@ -101,13 +102,18 @@ impl Engine {
         let mut publish_tick = tokio::time::interval(Duration::from_millis(250));
         let mut interval_due = false;
         run.activity = "crawling".into();
+        let stop = self.stop_crawl.clone();
+        let mut stop_noted = false;
         loop {
-            // Dispatch while there is room in concurrency, budget and risk.
+            // Dispatch while there is room in concurrency, budget and risk,
+            // and no stop was requested (a stop ends the crawl like a used-up
+            // budget: the pages in flight finish, nothing new starts).
             while workers.len() < concurrency
                 && run.at_risk() < every_pages
                 && run.state.pages_crawled + workers.len() as u64 + run.state.pages_failed
                     < max_pages
                 && !cancel.is_cancelled()
+                && !stop.is_cancelled()
             {
                 let Some(item) = run.state.dequeue() else {
                     break;
@@ -189,6 +195,12 @@ impl Engine {
                     }
                 }
                 _ = publish_tick.tick() => self.publish(run),
+                // Wakes the loop so dispatching ends at once.
+                _ = stop.cancelled(), if !stop_noted => {
+                    stop_noted = true;
+                    run.activity = "stopping: finishing the pages in flight".into();
+                    self.publish(run);
+                }
             }
         }
         run.state.in_flight.clear();

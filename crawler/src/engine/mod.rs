@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cira_crds::progress::{CheckpointInfo, CrawlerOutcome, CrawlerProgress};
+use cira_crds::progress::{CheckpointInfo, CrawlEnd, CrawlerOutcome, CrawlerProgress};
 use cira_crds::{AnalysisSection, CrawlSpec, ScanPhase};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -114,6 +114,9 @@ pub struct Engine {
     store: Store,
     progress: watch::Sender<CrawlerProgress>,
     report_writer: ReportWriter,
+    /// Fired on a stop request: the crawl ends as if its page budget were
+    /// used up, and the report covers the pages crawled until then.
+    stop_crawl: CancellationToken,
 }
 
 struct Run {
@@ -139,6 +142,9 @@ struct Run {
     /// Sitemap URLs read before the seed's page; they are queued once the
     /// seed's own links are, so those come first.
     pending_sitemap: Vec<Url>,
+    /// The crawl phase ran to its own end in this run (budget, depth or
+    /// site exhausted), not cut short by a stop request.
+    crawl_ran_out: bool,
 }
 
 impl Run {
@@ -177,7 +183,16 @@ impl Engine {
             store,
             progress,
             report_writer,
+            stop_crawl: CancellationToken::new(),
         })
+    }
+
+    /// The token that ends the crawl phase early: no page is dispatched
+    /// after it fires, pages in flight finish, a checkpoint is saved, and
+    /// extraction, analysis and the report follow as usual. Fired before
+    /// `run`, the crawl phase ends at once (finishing from the checkpoint).
+    pub fn stop_crawl_token(&self) -> CancellationToken {
+        self.stop_crawl.clone()
     }
 
     fn cfg(&self) -> &EngineConfig {
@@ -244,6 +259,7 @@ impl Engine {
             activity: "starting".into(),
             throttled: HashMap::new(),
             pending_sitemap: Vec::new(),
+            crawl_ran_out: false,
         };
         self.publish(&run);
 
@@ -255,6 +271,14 @@ impl Engine {
             }
             if !self.crawl(&mut run, &cancel).await? {
                 return Ok(RunOutcome::Stopped);
+            }
+            run.crawl_ran_out = !self.stop_crawl.is_cancelled();
+            if !run.crawl_ran_out {
+                tracing::info!(
+                    pages = run.state.pages_crawled,
+                    queued = run.state.queue.len(),
+                    "crawl stopped on request; finishing with the pages crawled so far"
+                );
             }
             self.set_phase(&mut run, ScanPhase::Extracting, "entities merged")
                 .await?;
@@ -302,6 +326,17 @@ impl Engine {
             report: Box::new(report),
             location,
         })
+    }
+
+    /// Why the crawl ended: a stop request that came before the crawl phase
+    /// ran out by itself (in this run, or in an earlier one when this run
+    /// started with the stop already requested).
+    fn crawl_end(&self, run: &Run) -> CrawlEnd {
+        if self.stop_crawl.is_cancelled() && !run.crawl_ran_out {
+            CrawlEnd::StoppedOnRequest
+        } else {
+            CrawlEnd::Finished
+        }
     }
 
     fn build_report(&self, run: &Run) -> Report {
@@ -404,7 +439,7 @@ impl Engine {
             (run.state.phase == ScanPhase::Completed).then(|| CrawlerOutcome::Completed {
                 report_config_map: run.state.report_location.clone().unwrap_or_default(),
                 counts: run.state.entities.counts(),
-                ended: cira_crds::progress::CrawlEnd::Finished,
+                ended: self.crawl_end(run),
             });
         let p = CrawlerProgress {
             scan_version: self.cfg().identity.scan_version,

@@ -10,6 +10,7 @@ mod crawl_checkpoint;
 mod crawl_hostile;
 mod crawl_resume;
 mod crawl_site;
+mod crawl_stop;
 mod crawl_technologies;
 mod crawl_web;
 mod extract_contact;
