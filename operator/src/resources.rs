@@ -546,7 +546,7 @@ mod tests {
             .as_ref()
             .unwrap()
             .rules;
-        assert_eq!(rules.len(), 4);
+        assert_eq!(rules.len(), 3);
         assert_eq!(rules[0].action, "Ignore");
         let cond = &rules[0].on_pod_conditions.as_ref().unwrap()[0];
         assert_eq!(cond.type_, "DisruptionTarget");
