@@ -79,6 +79,7 @@ async fn main() {
     let identity = ScanIdentity {
         namespace: "bench".into(),
         name: "acme".into(),
+        uid: String::new(),
         scan_version: 1,
     };
     println!(

@@ -266,6 +266,23 @@ impl Frontier {
         })
     }
 
+    /// Takes out the URL handed out last: the newest of the deepest,
+    /// lowest-ranked level (the one a full queue drops).
+    pub fn pop_lowest(&mut self) -> Option<QueuedUrl> {
+        let (&(depth, rank), level) = self.levels.iter_mut().next_back()?;
+        let url = level.pop_back();
+        if level.is_empty() {
+            self.levels.remove(&(depth, rank));
+        }
+        let url = url?;
+        self.len -= 1;
+        Some(QueuedUrl {
+            url,
+            depth,
+            from_sitemap: rank % 2 == 1,
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -422,6 +439,34 @@ mod tests {
         f.push_front(QueuedUrl::new("a1".into(), 0));
         let order: Vec<_> = std::iter::from_fn(|| f.pop()).map(|q| q.url).collect();
         assert_eq!(order, ["a1", "a0", "b1", "b2", "c2"]);
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn the_lowest_priority_url_goes_first_when_dropping() {
+        let mut f = Frontier::default();
+        f.push("https://a.test/x1".into(), 1);
+        f.push("https://a.test/kontakt".into(), 2);
+        f.push_item(QueuedUrl {
+            url: "https://a.test/s".into(),
+            depth: 2,
+            from_sitemap: true,
+        });
+        f.push("https://a.test/y2".into(), 2);
+        f.push("https://a.test/z2".into(), 2);
+        let dropped: Vec<_> = std::iter::from_fn(|| f.pop_lowest())
+            .map(|q| q.url)
+            .collect();
+        assert_eq!(
+            dropped,
+            [
+                "https://a.test/s",
+                "https://a.test/z2",
+                "https://a.test/y2",
+                "https://a.test/kontakt",
+                "https://a.test/x1"
+            ]
+        );
         assert!(f.is_empty());
     }
 

@@ -30,9 +30,12 @@ pub enum Verdict {
     Refused(ScopeRefusal),
 }
 
-/// Why a URL on an in-scope host is not fetched.
+/// Why a URL is not fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeRefusal {
+    /// Its host is outside the scan's domains and external links are not
+    /// followed (a queued URL the current spec no longer covers).
+    OutsideDomains,
     NoHost,
     Trap(Trap),
     /// It matches one of `excludePatterns`.
@@ -44,6 +47,7 @@ pub enum ScopeRefusal {
 impl std::fmt::Display for ScopeRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ScopeRefusal::OutsideDomains => f.write_str("outside the scan's domains"),
             ScopeRefusal::NoHost => f.write_str("no host"),
             ScopeRefusal::Trap(trap) => write!(f, "{trap}"),
             ScopeRefusal::Excluded => f.write_str("matches an exclude pattern"),

@@ -77,8 +77,16 @@ pub struct CrawlState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_port: Option<u16>,
     pub current_depth: u32,
-    /// URLs queued per URL pattern (trap budgets).
+    /// URLs queued per URL pattern (trap budgets), at most the pattern
+    /// limit given to [`CrawlState::count_pattern`].
     pub pattern_counts: BTreeMap<String, u32>,
+    /// In-scope links not taken because their page had more than
+    /// `maxLinksPerPage`.
+    #[serde(default)]
+    pub links_dropped: u64,
+    /// URLs dropped because the queue (or the pattern table) was full.
+    #[serde(default)]
+    pub queue_dropped: u64,
     pub sitemaps_seeded: bool,
     /// The registrable domain the seed redirected to, taken into the scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +116,9 @@ pub struct Changes {
     dequeued: HashSet<String>,
     patterns: HashSet<String>,
     pages: Vec<PageEntities>,
+    /// The pattern table is full of patterns seen more than once: new
+    /// patterns are refused until the next run.
+    patterns_saturated: bool,
 }
 
 impl PartialEq for Changes {
@@ -134,6 +145,10 @@ pub struct StateDelta {
     pub skipped: BTreeMap<SkipKind, u64>,
     #[serde(default)]
     pub pages_without_links: u64,
+    #[serde(default)]
+    pub links_dropped: u64,
+    #[serde(default)]
+    pub queue_dropped: u64,
     pub current_depth: u32,
     pub sitemaps_seeded: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,7 +164,8 @@ pub struct StateDelta {
     pub documents: KeySet,
     pub queued: Frontier,
     pub dequeued: KeySet,
-    /// New values of the pattern counters that changed.
+    /// New values of the pattern counters that changed; 0 for a pattern
+    /// forgotten to bound the table.
     pub pattern_counts: BTreeMap<String, u32>,
     /// Findings of the pages merged, in merge order.
     pub pages: Vec<PageEntities>,
@@ -178,6 +194,8 @@ impl CrawlState {
             adopted_port: None,
             current_depth: 0,
             pattern_counts: BTreeMap::new(),
+            links_dropped: 0,
+            queue_dropped: 0,
             sitemaps_seeded: false,
             adopted_domain: None,
             entities: Entities::default(),
@@ -241,11 +259,30 @@ impl CrawlState {
     /// Takes the next URL off the queue, shallowest first.
     pub fn dequeue(&mut self) -> Option<QueuedUrl> {
         let item = self.queue.pop()?;
+        self.note_dequeued(&item);
+        Some(item)
+    }
+
+    fn note_dequeued(&mut self, item: &QueuedUrl) {
         // Queued and taken since the last save: nothing to journal.
         if self.changes.queued.remove(&item.url).is_none() {
             self.changes.dequeued.insert(item.url.clone());
         }
-        Some(item)
+    }
+
+    /// Drops the lowest-priority URLs while more than `cap` are queued,
+    /// counting them; returns them (their dedup keys may be forgotten).
+    pub fn drop_overflow(&mut self, cap: usize) -> Vec<QueuedUrl> {
+        let mut dropped = Vec::new();
+        while self.queue.len() > cap.max(1) {
+            let Some(item) = self.queue.pop_lowest() else {
+                break;
+            };
+            self.note_dequeued(&item);
+            self.queue_dropped += 1;
+            dropped.push(item);
+        }
+        dropped
     }
 
     /// Keeps a link to an in-scope file that is not a page (up to
@@ -266,13 +303,38 @@ impl CrawlState {
     }
 
     /// Counts one more URL queued for `pattern`; false when its budget is
-    /// spent.
-    pub fn count_pattern(&mut self, pattern: String, budget: u32) -> bool {
+    /// spent, or when the table already holds `max_patterns` patterns
+    /// (then counted in `queue_dropped`).
+    ///
+    /// A full table first forgets the patterns seen only once: the budget
+    /// is there for patterns that repeat. When that frees less than a
+    /// quarter of it, new patterns are refused for the rest of the run.
+    pub fn count_pattern(&mut self, pattern: String, budget: u32, max_patterns: usize) -> bool {
         match self.pattern_counts.get_mut(&pattern) {
             Some(count) if *count >= budget => return false,
             Some(count) => *count += 1,
             None if budget == 0 => return false,
             None => {
+                let max_patterns = max_patterns.max(1);
+                if self.pattern_counts.len() >= max_patterns && !self.changes.patterns_saturated {
+                    let before = self.pattern_counts.len();
+                    let mut forgotten = Vec::new();
+                    self.pattern_counts.retain(|p, c| {
+                        let keep = *c > 1;
+                        if !keep {
+                            forgotten.push(p.clone());
+                        }
+                        keep
+                    });
+                    self.changes.patterns.extend(forgotten);
+                    if before - self.pattern_counts.len() < max_patterns / 4 {
+                        self.changes.patterns_saturated = true;
+                    }
+                }
+                if self.pattern_counts.len() >= max_patterns {
+                    self.queue_dropped += 1;
+                    return false;
+                }
                 self.pattern_counts.insert(pattern.clone(), 1);
             }
         }
@@ -288,13 +350,17 @@ impl CrawlState {
 
     /// Forgets the changes (a full snapshot was just taken).
     pub fn clear_changes(&mut self) {
-        self.changes = Changes::default();
+        self.changes = Changes {
+            patterns_saturated: self.changes.patterns_saturated,
+            ..Changes::default()
+        };
     }
 
     /// The changes since the last save as a journal record continuing the
     /// snapshot `base_generation`; the changes start over.
     pub fn take_delta(&mut self, base_generation: u64) -> StateDelta {
         let changes = std::mem::take(&mut self.changes);
+        self.changes.patterns_saturated = changes.patterns_saturated;
         let mut queued = Frontier::default();
         for (url, (depth, from_sitemap)) in changes.queued {
             queued.push_item(QueuedUrl {
@@ -313,6 +379,8 @@ impl CrawlState {
             pages_failed: self.pages_failed,
             skipped: self.skipped.clone(),
             pages_without_links: self.pages_without_links,
+            links_dropped: self.links_dropped,
+            queue_dropped: self.queue_dropped,
             adopted_port: self.adopted_port,
             current_depth: self.current_depth,
             sitemaps_seeded: self.sitemaps_seeded,
@@ -328,7 +396,10 @@ impl CrawlState {
             pattern_counts: changes
                 .patterns
                 .into_iter()
-                .filter_map(|p| self.pattern_counts.get(&p).map(|c| (p, *c)))
+                .map(|p| {
+                    let count = self.pattern_counts.get(&p).copied().unwrap_or(0);
+                    (p, count)
+                })
                 .collect(),
             pages: changes.pages,
         }
@@ -344,6 +415,8 @@ impl CrawlState {
         self.pages_failed = delta.pages_failed;
         self.skipped = delta.skipped;
         self.pages_without_links = delta.pages_without_links;
+        self.links_dropped = delta.links_dropped;
+        self.queue_dropped = delta.queue_dropped;
         self.adopted_port = delta.adopted_port;
         self.current_depth = delta.current_depth;
         self.sitemaps_seeded = delta.sitemaps_seeded;
@@ -359,7 +432,13 @@ impl CrawlState {
         for item in delta.queued.items() {
             self.queue.push_item(item);
         }
-        self.pattern_counts.extend(delta.pattern_counts);
+        for (pattern, count) in delta.pattern_counts {
+            if count == 0 {
+                self.pattern_counts.remove(&pattern);
+            } else {
+                self.pattern_counts.insert(pattern, count);
+            }
+        }
         for page in delta.pages {
             self.entities.merge_page(page);
         }

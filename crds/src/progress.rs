@@ -97,6 +97,17 @@ pub struct CrawlerProgress {
     pub heartbeat: Option<DateTime<Utc>>,
     pub checkpoint: Option<CheckpointInfo>,
     pub outcome: Option<CrawlerOutcome>,
+    /// In-scope links not taken because their page had more than
+    /// `maxLinksPerPage`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub links_dropped: u64,
+    /// Queued URLs dropped because the queue was full (`maxQueuedUrls`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queue_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CrawlerProgress {

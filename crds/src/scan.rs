@@ -224,6 +224,30 @@ pub struct CrawlSpec {
     /// addresses. Off by default so a scan cannot be used to probe the
     /// cluster's own network.
     pub allow_private_networks: bool,
+
+    /// The most in-scope links taken from one page (1 to 100,000); further
+    /// links are dropped and counted in the report (`linksDropped`). Links
+    /// to company-fact pages (imprint, contact, about, team) are kept over
+    /// others.
+    #[schemars(range(min = 1, max = 100_000))]
+    pub max_links_per_page: u32,
+
+    /// The most URLs waiting in the crawl queue (1 to 10,000,000; default
+    /// 10 x `maxPages`). Past it the lowest-priority URLs (deepest, then
+    /// not company-fact pages, then sitemap-only, then the newest) are
+    /// dropped and counted in the report (`queueDropped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub max_queued_urls: Option<u32>,
+}
+
+impl CrawlSpec {
+    /// The queue cap in force: `maxQueuedUrls`, else 10 x `maxPages`.
+    pub fn queue_cap(&self) -> usize {
+        self.max_queued_urls
+            .map_or(self.max_pages.saturating_mul(10), |m| m)
+            .max(1) as usize
+    }
 }
 
 impl Default for CrawlSpec {
@@ -242,9 +266,14 @@ impl Default for CrawlSpec {
             request_timeout: "30s".to_string(),
             max_page_bytes: 5 * 1024 * 1024,
             allow_private_networks: false,
+            max_links_per_page: DEFAULT_MAX_LINKS_PER_PAGE,
+            max_queued_urls: None,
         }
     }
 }
+
+/// Links taken from one page unless the spec says otherwise.
+pub const DEFAULT_MAX_LINKS_PER_PAGE: u32 = 2_000;
 
 /// The User-Agent the crawler sends unless the spec says otherwise.
 pub const DEFAULT_USER_AGENT: &str = "CIRA-crawler/0.1 (+https://cira.dev/bot)";

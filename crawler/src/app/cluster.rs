@@ -86,6 +86,7 @@ impl PodEnv {
         let identity = ScanIdentity {
             namespace: self.scan.namespace.clone(),
             name: self.scan.name.clone(),
+            uid: self.scan.uid.clone(),
             scan_version: self.scan.version,
         };
         let mut cfg = EngineConfig::new(

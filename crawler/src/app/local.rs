@@ -74,6 +74,14 @@ pub struct ScanArgs {
     /// least 50.
     #[arg(long)]
     pub pattern_budget: Option<u32>,
+    /// Most in-scope links taken from one page (default 2000); the rest are
+    /// dropped and counted in the report.
+    #[arg(long)]
+    pub max_links_per_page: Option<u32>,
+    /// Most URLs waiting in the queue (default 10 x max-pages); the
+    /// lowest-priority ones past it are dropped and counted.
+    #[arg(long)]
+    pub max_queued_urls: Option<u32>,
     /// Do not read sitemaps to seed the crawl.
     #[arg(long)]
     pub no_sitemaps: bool,
@@ -108,11 +116,17 @@ pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
             .unwrap_or(defaults.request_timeout),
         max_page_bytes: args.max_page_bytes.unwrap_or(defaults.max_page_bytes),
         allow_private_networks: args.allow_private_networks,
+        max_links_per_page: args
+            .max_links_per_page
+            .unwrap_or(defaults.max_links_per_page)
+            .max(1),
+        max_queued_urls: args.max_queued_urls.map(|m| m.max(1)),
     };
     let host = seed.host_str().unwrap_or("site").to_string();
     let identity = ScanIdentity {
         namespace: "local".into(),
         name: host.clone(),
+        uid: String::new(),
         scan_version: 1,
     };
     let company = args.company_name.clone().unwrap_or(host);

@@ -257,6 +257,22 @@ pub fn choose(
         let header_generation = format::read_header(&blob).ok().map(|(h, _)| h.generation);
         match format::decode::<CrawlState>(&blob) {
             Ok((header, state)) => {
+                if header.scan.namespace == identity.namespace
+                    && header.scan.name == identity.name
+                    && header.scan.uid != identity.uid
+                {
+                    // The scan was deleted and created again under the
+                    // same name: its predecessor's crawl (another spec,
+                    // perhaps another owner) must not carry over.
+                    tracing::warn!(
+                        %location,
+                        slot,
+                        found_uid = %header.scan.uid,
+                        expected_uid = %identity.uid,
+                        "ignoring the checkpoint of an earlier scan of the same name; this scan starts over and overwrites it"
+                    );
+                    continue;
+                }
                 if header.scan.scan_version != identity.scan_version {
                     tracing::info!(
                         slot,

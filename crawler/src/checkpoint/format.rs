@@ -35,6 +35,11 @@ const COMPRESSION_LEVEL: i32 = 3;
 pub struct ScanIdentity {
     pub namespace: String,
     pub name: String,
+    /// The CompanyScan's UID (empty in local mode): a scan deleted and
+    /// created again under the same name has another one, so it never
+    /// resumes its predecessor's checkpoint.
+    #[serde(default)]
+    pub uid: String,
     pub scan_version: i64,
 }
 
@@ -203,6 +208,7 @@ mod tests {
         let scan = ScanIdentity {
             namespace: "ns".into(),
             name: "acme".into(),
+            uid: "u-1".into(),
             scan_version: 2,
         };
         let payload = (0..1000)

@@ -10,6 +10,7 @@ fn id() -> ScanIdentity {
     ScanIdentity {
         namespace: "local".into(),
         name: "acme.test".into(),
+        uid: String::new(),
         scan_version: 1,
     }
 }
@@ -38,7 +39,7 @@ fn crawl_page(s: &mut CrawlState, i: u32) {
     s.pages_crawled += 1;
     for j in 0..3 {
         let url = format!("https://acme.test/p{}", i * 3 + j);
-        if s.count_pattern(format!("/p{}", j), 1000) {
+        if s.count_pattern(format!("/p{}", j), 1000, usize::MAX) {
             s.enqueue(url, 1 + i % 4);
         }
     }
@@ -98,6 +99,52 @@ async fn journal_replays_to_the_live_state() {
     assert!(journal >= 48, "{journal} journal records");
     assert!(tmp.path().join("journal-0.log").exists());
     assert!(tmp.path().join("journal-1.log").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_capped_queue_and_pattern_table_replay_to_the_live_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+    let mut live = state(0);
+    live.enqueue("https://acme.test/".into(), 0);
+    let mut cursor = Cursor::default();
+    const CAP: usize = 40;
+    const PATTERNS: usize = 24;
+    for generation in 1..=30u64 {
+        for i in 0..4u64 {
+            let n = generation * 4 + i;
+            if let Some(item) = live.dequeue() {
+                live.mark_visited(item.url);
+            }
+            live.pages_crawled += 1;
+            // Ten links a page, a few of them to shapes seen before.
+            for j in 0..10u64 {
+                let pattern = format!("/s{}", if j < 3 { j } else { n * 10 + j });
+                if live.count_pattern(pattern, 1000, PATTERNS) {
+                    live.enqueue(format!("https://acme.test/p{n}/{j}"), 1 + (n % 3) as u32);
+                }
+            }
+            live.drop_overflow(CAP);
+        }
+        assert!(live.queue.len() <= CAP);
+        assert!(live.pattern_counts.len() <= PATTERNS);
+        store
+            .save(&mut cursor, &id(), generation, &mut live)
+            .await
+            .unwrap();
+        let back = store
+            .load(&id(), OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+        assert_eq!(image(&back), image(&live), "generation {generation}");
+    }
+    assert!(live.queue_dropped > 0 && live.pattern_counts.len() <= PATTERNS);
+    // The three shapes seen on every page are never forgotten.
+    for j in 0..3 {
+        assert!(live.pattern_counts.contains_key(&format!("/s{j}")));
+    }
 }
 
 /// Builds a journaled checkpoint; returns the live state at the end.
@@ -300,5 +347,69 @@ async fn other_scan_and_version() {
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_created_again_under_the_same_name_starts_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::Dir(DirStore::new(tmp.path()).unwrap());
+    let old = ScanIdentity {
+        uid: "uid-of-the-deleted-scan".into(),
+        ..id()
+    };
+    let new = ScanIdentity {
+        uid: "uid-of-the-new-scan".into(),
+        ..id()
+    };
+    // The deleted scan left a snapshot and journal in slot 1, after a
+    // checkpoint without a UID (an older release) in slot 0.
+    let mut s = state(7);
+    s.enqueue("https://acme.test/old-queue".into(), 1);
+    let mut cursor = Cursor::default();
+    for generation in 1..=3 {
+        store
+            .save(&mut cursor, &old, generation, &mut s)
+            .await
+            .unwrap();
+    }
+    save_full(&store, 4, state(8)).await;
+    let mut s4 = state(9);
+    store
+        .save(&mut Cursor::default(), &old, 5, &mut s4)
+        .await
+        .unwrap();
+    // Not an error, not resumed, whatever the policy: a fresh start.
+    for policy in [OnUnusable::Refuse, OnUnusable::StartFresh] {
+        assert!(store.load(&new, policy).await.unwrap().is_none());
+    }
+    assert!(
+        store
+            .load(&old, OnUnusable::Refuse)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The new scan's saves win from then on, journal included.
+    let mut fresh = state(1);
+    fresh.enqueue("https://acme.test/".into(), 0);
+    let mut cursor = Cursor::default();
+    for generation in 1..=3 {
+        fresh.pages_crawled += 1;
+        store
+            .save(&mut cursor, &new, generation, &mut fresh)
+            .await
+            .unwrap();
+    }
+    let loaded = store.load(&new, OnUnusable::Refuse).await.unwrap().unwrap();
+    assert_eq!(loaded.generation, 3);
+    assert_eq!(loaded.state.pages_crawled, 4);
+    assert_eq!(loaded.header.scan, new);
+    assert!(
+        loaded
+            .state
+            .queue
+            .iter()
+            .all(|(u, _)| !u.contains("old-queue"))
     );
 }

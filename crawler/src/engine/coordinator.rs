@@ -77,6 +77,14 @@ fn seed_fails_scan(reason: &SkipReason, others_known: bool) -> bool {
     down_or_blocked || !others_known
 }
 
+/// The most URL patterns whose trap budgets are tracked: one per URL the
+/// queue can hold, plus one per page the budget allows.
+fn max_patterns(cfg: &super::EngineConfig) -> usize {
+    cfg.crawl
+        .queue_cap()
+        .saturating_add(cfg.crawl.max_pages as usize)
+}
+
 /// A checkpoint write in the background, with how long it took.
 type WriteFuture<'a> = Pin<Box<dyn Future<Output = Result<(Written, Duration)>> + Send + 'a>>;
 
@@ -221,6 +229,16 @@ impl Engine {
     }
 
     fn record(&self, run: &mut Run, item: QueuedUrl, result: PageResult) -> Result<()> {
+        if !matches!(
+            result,
+            PageResult::Skipped {
+                reason: SkipReason::Throttled { .. },
+                ..
+            }
+        ) {
+            // Answered at last: its attempts need no keeping.
+            run.throttled.remove(&item.url);
+        }
         let result = match result {
             PageResult::Skipped {
                 reason:
@@ -303,8 +321,10 @@ impl Engine {
                 documents,
                 app_shell,
                 entities,
+                links_dropped,
             } => {
                 run.state.pages_crawled += 1;
+                run.state.links_dropped += links_dropped;
                 if run.activity != "crawling" {
                     run.activity = "crawling".into();
                 }
@@ -401,10 +421,11 @@ impl Engine {
     }
 
     fn enqueue_from(&self, run: &mut Run, link: Link, depth: u32, from_sitemap: bool) {
+        let cfg = self.cfg();
         if run.seen.contains(&link.key)
             || !run
                 .state
-                .count_pattern(link.pattern, self.cfg().pattern_budget)
+                .count_pattern(link.pattern, cfg.pattern_budget, max_patterns(cfg))
         {
             return;
         }
@@ -414,6 +435,21 @@ impl Engine {
             depth,
             from_sitemap,
         });
+        self.drop_overflow(run);
+    }
+
+    /// Keeps the queue within its cap, dropping the lowest-priority URLs.
+    /// Their keys are forgotten, so `seen` stays as bounded as the queue: a
+    /// dropped URL linked again later competes for a place again.
+    pub(super) fn drop_overflow(&self, run: &mut Run) {
+        for dropped in run.state.drop_overflow(self.cfg().crawl.queue_cap()) {
+            if let Ok(u) = Url::parse(&dropped.url) {
+                let key = dedup_key(&u);
+                if !run.state.visited.0.contains(&key) {
+                    run.seen.remove(&key);
+                }
+            }
+        }
     }
 
     /// Queues the sitemap URLs read before the crawl once no depth-0 URL

@@ -236,6 +236,15 @@ impl Engine {
             self.shared.scope.adopt_origin(domain, state.adopted_port);
         }
         state.requeue_in_flight();
+        let over = state.queue.len().saturating_sub(cfg.crawl.queue_cap());
+        if over > 0 {
+            tracing::info!(
+                dropped = over,
+                cap = cfg.crawl.queue_cap(),
+                "the checkpoint's queue is over the cap; dropping the lowest-priority URLs"
+            );
+            state.drop_overflow(cfg.crawl.queue_cap());
+        }
         let seen = state.seen_keys();
         let mut run = Run {
             active_base: state.active_seconds,
@@ -359,6 +368,8 @@ impl Engine {
             external_links: run.state.external_links.iter().cloned().collect(),
             documents: run.state.documents.iter().cloned().collect(),
             pages_without_links: run.state.pages_without_links,
+            links_dropped: run.state.links_dropped,
+            queue_dropped: run.state.queue_dropped,
             started_at: Some(run.state.started_at),
             finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),
         };
@@ -456,6 +467,8 @@ impl Engine {
             heartbeat: Some(chrono::Utc::now()),
             checkpoint: run.checkpoint.clone(),
             outcome,
+            links_dropped: run.state.links_dropped,
+            queue_dropped: run.state.queue_dropped,
         };
         self.progress.send_replace(p);
     }

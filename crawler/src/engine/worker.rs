@@ -2,7 +2,7 @@
 //! the streaming pass, extraction and link resolution on the blocking pool.
 //! Workers share [`Shared`]; only the coordinator touches the crawl state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -15,7 +15,7 @@ use crate::frontier::QueuedUrl;
 use crate::page::FetchedPage;
 use crate::politeness::Politeness;
 use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
-use crate::scope::{Scope, Verdict, url_pattern};
+use crate::scope::{Scope, ScopeRefusal, Verdict, url_pattern};
 use crate::skip::SkipReason;
 use crate::url_norm::{dedup_key, resolve};
 
@@ -38,6 +38,58 @@ impl Link {
     }
 }
 
+/// The links taken from one page: at most `max` distinct ones. Past that a
+/// link to a company-fact page (imprint, contact, team) takes the place of
+/// the newest other link taken; every link left out is counted.
+#[derive(Debug)]
+pub(super) struct LinkCap {
+    max: usize,
+    links: Vec<Link>,
+    keys: HashSet<String>,
+    /// Indices in `links` of links to other pages, oldest first.
+    others: Vec<usize>,
+    dropped: u64,
+}
+
+impl LinkCap {
+    pub(super) fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            links: Vec::new(),
+            keys: HashSet::new(),
+            others: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    pub(super) fn offer(&mut self, link: Link) {
+        if self.keys.contains(&link.key) {
+            return;
+        }
+        let fact = crate::frontier::is_company_fact_page(&link.url);
+        if self.links.len() < self.max {
+            if !fact {
+                self.others.push(self.links.len());
+            }
+            self.keys.insert(link.key.clone());
+            self.links.push(link);
+            return;
+        }
+        self.dropped += 1;
+        if fact && let Some(i) = self.others.pop() {
+            self.keys.insert(link.key.clone());
+            let out = std::mem::replace(&mut self.links[i], link);
+            self.keys.remove(&out.key);
+        }
+    }
+
+    /// The links taken, in page order except for replacements, and how
+    /// many were left out.
+    pub(super) fn finish(self) -> (Vec<Link>, u64) {
+        (self.links, self.dropped)
+    }
+}
+
 /// What a worker hands back for one URL.
 #[derive(Debug)]
 pub(super) enum PageResult {
@@ -51,6 +103,9 @@ pub(super) enum PageResult {
         /// The page has no link at all, only scripts (an app shell).
         app_shell: bool,
         entities: Option<Box<PageEntities>>,
+        /// Links left out for `maxLinksPerPage` (in-scope, external and
+        /// document links past the cap).
+        links_dropped: u64,
     },
     /// A redirect left the scope.
     RedirectedOut { target: String },
@@ -146,10 +201,33 @@ impl Shared {
         }
     }
 
+    /// Whether the current spec's scope takes a URL to fetch: every queued
+    /// URL is judged again right before its fetch, whatever queued it.
+    pub(super) fn in_scope(&self, url: &Url) -> Result<(), ScopeRefusal> {
+        if *url == self.cfg.seed {
+            return Ok(());
+        }
+        match self.scope.classify(url) {
+            Verdict::Internal => Ok(()),
+            Verdict::External if self.cfg.crawl.follow_external_links => Ok(()),
+            Verdict::External => Err(ScopeRefusal::OutsideDomains),
+            Verdict::Refused(refusal) => Err(refusal),
+        }
+    }
+
     pub(super) async fn work(self: Arc<Self>, item: QueuedUrl) -> PageResult {
         let Ok(url) = Url::parse(&item.url) else {
             return PageResult::skipped(SkipReason::UnparsableUrl);
         };
+        if let Err(refusal) = self.in_scope(&url) {
+            // Links are judged before they are queued, so this is a URL
+            // from a checkpoint written under an older, wider spec.
+            tracing::warn!(url = %item.url, %refusal, "a queued URL is outside the scan's scope; not fetched");
+            return PageResult::skipped(SkipReason::Scope {
+                url: Box::new(url),
+                refusal,
+            });
+        }
         let mut crawl_delay = None;
         if self.cfg.crawl.respect_robots_txt {
             let rules = self.robots_for(&url).await;
@@ -206,8 +284,12 @@ impl Shared {
             .and_then(|b| body.final_url.join(b).ok())
             .unwrap_or_else(|| body.final_url.clone());
         let external_page = self.scope.classify(&body.final_url) == Verdict::External;
-        let mut internal = Vec::new();
+        // A hostile page may hold hundreds of thousands of links: only
+        // `maxLinksPerPage` of each kind are taken.
+        let max_links = self.cfg.crawl.max_links_per_page.max(1) as usize;
+        let mut internal = LinkCap::new(max_links);
         let mut external = Vec::new();
+        let mut other_dropped = 0u64;
         let follow = !scan.robots_nofollow && !external_page;
         // `<meta http-equiv=refresh>` and the HTTP `Refresh` header it
         // stands for: browsers follow both.
@@ -248,18 +330,26 @@ impl Shared {
             };
             match self.scope.classify(&u) {
                 Verdict::Internal if crate::url_norm::non_page_extension(&u).is_some() => {
-                    documents.push(u.to_string());
+                    if documents.len() < max_links {
+                        documents.push(u.to_string());
+                    } else {
+                        other_dropped += 1;
+                    }
                 }
                 Verdict::Internal if follow => {
-                    internal.push(Link::new(self.scope.preferred_form(u)));
+                    internal.offer(Link::new(self.scope.preferred_form(u)));
                 }
                 // Script data names addresses of the site itself; other
                 // URLs in it (images, partners) are not links.
                 Verdict::External if only_internal => {}
                 Verdict::External => {
-                    external.push(u.to_string());
                     if follow && self.cfg.crawl.follow_external_links {
-                        internal.push(Link::new(u));
+                        internal.offer(Link::new(u.clone()));
+                    }
+                    if external.len() < max_links {
+                        external.push(u.to_string());
+                    } else {
+                        other_dropped += 1;
                     }
                 }
                 _ => {}
@@ -271,6 +361,7 @@ impl Shared {
             .and_then(|c| resolve(&base, c))
             .filter(|c| self.scope.classify(c) == Verdict::Internal)
             .map(|c| dedup_key(&c));
+        let (internal, internal_dropped) = internal.finish();
         let final_key = dedup_key(&body.final_url);
         let app_shell = scan.links.is_empty()
             && scan.more_links.is_empty()
@@ -297,6 +388,59 @@ impl Shared {
             documents,
             app_shell,
             entities,
+            links_dropped: internal_dropped + other_dropped,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(path: &str) -> Link {
+        Link::new(Url::parse(&format!("https://a.test{path}")).unwrap())
+    }
+
+    fn paths(links: &[Link]) -> Vec<String> {
+        links
+            .iter()
+            .map(|l| Url::parse(&l.url).unwrap().path().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_page_gives_at_most_max_distinct_links_fact_pages_first() {
+        let mut cap = LinkCap::new(3);
+        for p in [
+            "/a",
+            "/b",
+            "/a",
+            "/c",
+            "/d",
+            "/impressum",
+            "/e",
+            "/kontakt",
+            "/team",
+            "/about",
+        ] {
+            cap.offer(link(p));
+        }
+        let (links, dropped) = cap.finish();
+        // /d and /e are left out; /impressum, /kontakt and /team take the
+        // places of /c, /b and /a, newest first; /about finds no other
+        // link left to replace.
+        assert_eq!(paths(&links), ["/team", "/kontakt", "/impressum"]);
+        assert_eq!(dropped, 6);
+    }
+
+    #[test]
+    fn duplicates_are_taken_once_and_not_counted() {
+        let mut cap = LinkCap::new(2);
+        for p in ["/a", "/b", "/a", "/b", "/a"] {
+            cap.offer(link(p));
+        }
+        let (links, dropped) = cap.finish();
+        assert_eq!(paths(&links), ["/a", "/b"]);
+        assert_eq!(dropped, 0);
     }
 }

@@ -507,6 +507,19 @@ fn cap<T>(map: &mut BTreeMap<String, T>, max: usize) {
 
 /// Most descriptions kept per product.
 const MAX_PRODUCT_DESCRIPTIONS: usize = 3;
+/// Most titles kept per person, versions per technology and authorities per
+/// legal identifier: a site repeating one name with ever new words must not
+/// grow the checkpoint.
+const MAX_VALUES_PER_ENTRY: usize = 16;
+
+/// Adds `value`, keeping the smallest `max` values (a choice that does not
+/// depend on page order).
+fn insert_capped(set: &mut BTreeSet<String>, value: String, max: usize) {
+    set.insert(value);
+    while set.len() > max {
+        set.pop_last();
+    }
+}
 /// Most distinct values kept per organisation fact key.
 const MAX_FACT_VALUES: usize = 16;
 
@@ -541,7 +554,7 @@ impl Entities {
                 entry.name = p.name;
             }
             if !p.title.is_empty() {
-                entry.titles.insert(p.title);
+                insert_capped(&mut entry.titles, p.title, MAX_VALUES_PER_ENTRY);
             }
             entry.seen.add(url);
         }
@@ -571,7 +584,7 @@ impl Entities {
                     ..TechEntry::default()
                 });
             if let Some(v) = t.version {
-                entry.versions.insert(v);
+                insert_capped(&mut entry.versions, v, MAX_VALUES_PER_ENTRY);
             }
             entry.confidence = entry.confidence.max(t.confidence);
             entry
@@ -604,7 +617,7 @@ impl Entities {
                 ..LegalEntry::default()
             });
             if let Some(a) = authority {
-                entry.authorities.insert(a);
+                insert_capped(&mut entry.authorities, a, MAX_VALUES_PER_ENTRY);
             }
             entry.seen.add(url);
         }

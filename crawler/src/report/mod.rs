@@ -39,6 +39,12 @@ pub struct ReportMeta {
     pub documents: Vec<String>,
     /// HTML pages that had no link at all, only scripts.
     pub pages_without_links: u64,
+    /// In-scope links not taken because their page had too many.
+    #[serde(default)]
+    pub links_dropped: u64,
+    /// URLs dropped because the crawl queue was full.
+    #[serde(default)]
+    pub queue_dropped: u64,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -224,13 +230,39 @@ pub struct Report {
     /// when nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// In-scope links not taken because their page had more than
+    /// `maxLinksPerPage`; absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub links_dropped: u64,
+    /// URLs dropped because the crawl queue was full (`maxQueuedUrls`);
+    /// absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queue_dropped: u64,
     pub sections: Vec<ReportSection>,
     pub timing: Timing,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Sentences about gaps in the crawl, from its counts.
 pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
     let mut out = Vec::new();
+    if meta.links_dropped > 0 {
+        out.push(format!(
+            "Some pages had more links than the crawler takes from one page; {} link{} were not followed.",
+            meta.links_dropped,
+            if meta.links_dropped == 1 { "" } else { "s" }
+        ));
+    }
+    if meta.queue_dropped > 0 {
+        out.push(format!(
+            "The crawl queue was full; {} URL{} of the lowest priority were dropped without being fetched.",
+            meta.queue_dropped,
+            if meta.queue_dropped == 1 { "" } else { "s" }
+        ));
+    }
     if meta.pages_without_links > 0 {
         out.push(format!(
             "The site renders its content with JavaScript; {} page{} had no links, so the crawl may have missed pages a browser would show.",
@@ -319,6 +351,8 @@ impl Report {
                 d
             },
             warnings: crawl_warnings(meta),
+            links_dropped: meta.links_dropped,
+            queue_dropped: meta.queue_dropped,
             tokens_processed: e.tokens_processed,
             entity_counts: e.counts(),
             entities: ReportEntities {

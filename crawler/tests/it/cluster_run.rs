@@ -305,6 +305,7 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
     let identity = ScanIdentity {
         namespace: scan.ns.clone(),
         name: "acme".into(),
+        uid: scan.uid.clone(),
         scan_version: 1,
     };
     let loaded = store
@@ -432,6 +433,7 @@ async fn large_checkpoints_split_and_stay_within_limits() {
     let identity = ScanIdentity {
         namespace: scan.ns.clone(),
         name: "big".into(),
+        uid: scan.uid.clone(),
         scan_version: 1,
     };
     let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);

@@ -130,3 +130,61 @@ async fn another_sites_state_dir_is_refused() {
     assert!(err.contains("use another state directory"), "{err}");
     assert_eq!(other.total_page_hits(), 0);
 }
+
+/// A checkpoint written under an older, wider spec: its queue holds a URL
+/// the current spec excludes and one on a host outside the scan's domains.
+/// Neither is fetched on resume; both are counted as refused by the scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_urls_are_judged_by_the_current_scope_on_resume() {
+    use cira_crawler::checkpoint::{Cursor, DirStore, Store};
+    use cira_crawler::engine::RunOutcome;
+    use cira_crawler::skip::SkipKind;
+    use cira_crawler::state::CrawlState;
+
+    let other = Site::start_on("127.0.0.2", |_: &str| {
+        common::Reply::Html("<p>another host</p>".into())
+    })
+    .await;
+    let site = Site::start(|path: &str| match path {
+        "/" | "/ok" | "/secret/x" => common::Reply::Html("<p>page</p>".into()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    let mut spec = common::spec();
+    spec.exclude_patterns = vec!["/secret".into()];
+    let cfg = common::config(&site.url("/"), spec, &[site.ip(), other.ip()]);
+
+    // The older run had fetched the seed and queued three URLs.
+    let mut old = CrawlState::new(cfg.seed.as_str(), cfg.identity.scan_version);
+    old.mark_visited(cira_crawler::url_norm::dedup_key(&cfg.seed));
+    old.pages_crawled = 1;
+    old.pages_extracted = 1;
+    old.sitemaps_seeded = true;
+    for url in [site.url("/ok"), site.url("/secret/x"), other.url("/x")] {
+        old.enqueue(url, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::Dir(DirStore::new(dir.path()).unwrap());
+    store
+        .save(&mut Cursor::default(), &cfg.identity, 1, &mut old)
+        .await
+        .unwrap();
+
+    let (outcome, state) = common::crawl(cfg, dir.path()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(site.hits("/ok"), 1);
+    assert_eq!(site.hits("/secret/x"), 0);
+    assert_eq!(other.total_page_hits(), 0, "{:?}", other.all_hits());
+    assert_eq!(site.hits("/"), 0, "the seed was done before");
+    let state = state.unwrap();
+    assert_eq!(
+        state.skipped.get(&SkipKind::Scope),
+        Some(&2),
+        "{:?}",
+        state.skipped
+    );
+    assert_eq!(state.pages_crawled, 2);
+}

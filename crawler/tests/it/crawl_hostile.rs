@@ -265,3 +265,98 @@ async fn private_and_metadata_addresses_are_refused() {
         other => panic!("expected the seed to be refused, got {other:?}"),
     }
 }
+
+/// Base-26 letters, so no two links share a trap pattern (digits fold).
+fn letters(mut n: usize) -> String {
+    let mut out = String::from("q");
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_350k_links_is_cut_to_the_link_and_queue_caps() {
+    const LINKS: usize = 350_000;
+    const EXTERNAL: usize = 2_500;
+    let mut page = String::with_capacity(5 << 20);
+    page.push_str("<html><body>");
+    for i in 0..LINKS {
+        page.push_str("<a href=");
+        page.push_str(&letters(i));
+        page.push('>');
+    }
+    for i in 0..EXTERNAL {
+        page.push_str(&format!("<a href=http://e{i}.example/>"));
+    }
+    // Past the cap, a company-fact link still gets in.
+    page.push_str("<a href=/impressum>Imprint</a></body></html>");
+    assert!(
+        page.len() > 4 << 20 && page.len() <= 5 << 20,
+        "{}",
+        page.len()
+    );
+    let site = Site::start(move |path: &str| match path {
+        "/" => Reply::Html(page.clone()),
+        "/impressum" => Reply::Html("<p>ACME GmbH</p>".into()),
+        p if p.starts_with("/q") => Reply::Html("<p>a page</p>".into()),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = spec();
+    s.max_pages = 20;
+    s.max_page_bytes = 6 << 20;
+    assert_eq!(s.max_links_per_page, 2_000, "the default");
+    assert_eq!(s.queue_cap(), 200, "10 x maxPages");
+    let mut cfg = config(&site.url("/"), s, &[site.ip()]);
+    cfg.every_pages = 5;
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    let Ok(RunOutcome::Completed { report, .. }) = outcome else {
+        panic!("{outcome:?}");
+    };
+    let state = state.unwrap();
+    // 2,000 in-scope links are taken: the first 1,999 and the imprint,
+    // which took the place of the 2,000th; the other 348,001 are dropped,
+    // and so are the 500 external links past 2,000.
+    assert_eq!(
+        state.links_dropped,
+        (LINKS + 1 - 2_000 + EXTERNAL - 2_000) as u64
+    );
+    // The queue holds 200: of the 2,000 queued, the 1,800 newest ordinary
+    // links were dropped as it overflowed; the imprint ranks first.
+    assert_eq!(state.queue_dropped, 1_800);
+    assert_eq!(site.hits("/impressum"), 1);
+    assert_eq!(state.pages_crawled, 20);
+    assert_eq!(state.queue.len(), 200 - 19);
+    assert!(
+        state.pattern_counts.len() <= 220,
+        "{}",
+        state.pattern_counts.len()
+    );
+    assert_eq!(state.external_links.len(), 2_000);
+    assert_eq!(report.links_dropped, state.links_dropped);
+    assert_eq!(report.queue_dropped, 1_800);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("348501 links")),
+        "{:?}",
+        report.warnings
+    );
+    // The checkpoint stays far below what one ConfigMap holds.
+    let checkpoint: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with("checkpoint-") || name.starts_with("journal-")
+        })
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert!(
+        checkpoint > 0 && checkpoint < cira_crds::names::CHECKPOINT_CHUNK_BYTES as u64,
+        "checkpoint files take {checkpoint} bytes"
+    );
+}

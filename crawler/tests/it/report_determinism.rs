@@ -35,6 +35,8 @@ fn meta() -> ReportMeta {
         ],
         documents: vec!["https://northwind.example/files/brochure.pdf".into()],
         pages_without_links: 0,
+        links_dropped: 0,
+        queue_dropped: 0,
         started_at: None,
         finished_at: None,
     }
@@ -89,6 +91,7 @@ fn checkpoint_round_trip_mid_scan_gives_the_same_report() {
     let scan = ScanIdentity {
         namespace: "default".into(),
         name: "northwind".into(),
+        uid: String::new(),
         scan_version: 2,
     };
     let (_, blob) =

@@ -224,6 +224,7 @@ pub fn config(seed: &str, crawl: CrawlSpec, allowed: &[IpAddr]) -> EngineConfig 
     let identity = ScanIdentity {
         namespace: "test".into(),
         name: "site".into(),
+        uid: String::new(),
         scan_version: 1,
     };
     let mut cfg = EngineConfig::new(seed, "Acme".into(), identity, crawl).unwrap();
