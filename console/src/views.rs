@@ -231,10 +231,12 @@ pub fn scan_live(scan: &CompanyScan, viewer: &Viewer, notice: Option<&str>) -> M
         Vec::new()
     };
     html! {
+        // Outside the live section: the stream replaces that section as a
+        // whole, and a refusal must stay on screen.
+        @if let Some(n) = notice {
+            p.error #notice role="alert" { (n) }
+        }
         section #scan-live data-phase=(phase_name(status.phase)) {
-            @if let Some(n) = notice {
-                p.error #notice role="alert" { (n) }
-            }
             p.phase { "Phase " (badge(status.phase))
                 " · desired state " strong #desired { (format!("{:?}", scan.spec.desired_state)) }
                 @if let Some(q) = status.queue_position { " · queue position " (q) }
@@ -670,6 +672,23 @@ mod tests {
         assert!(html.contains("data-action=\"pause\""), "{html}");
         assert!(html.contains("name=\"csrf\" value=\"tok\""), "{html}");
         assert!(!html.contains("data-action=\"resume\""));
+    }
+
+    #[test]
+    fn a_refusal_stays_outside_the_part_the_live_stream_replaces() {
+        let scan = hostile_scan();
+        let rw = Viewer {
+            user: "me",
+            csrf: Some("tok"),
+        };
+        let html = scan_live(&scan, &rw, Some("You are not allowed")).into_string();
+        let notice = html.find("id=\"notice\"").expect("the notice");
+        let section = html.find("id=\"scan-live\"").expect("the live section");
+        assert!(notice < section, "{html}");
+        assert!(
+            html[section..].find("You are not allowed").is_none(),
+            "{html}"
+        );
     }
 
     #[test]
