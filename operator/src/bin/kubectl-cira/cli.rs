@@ -79,6 +79,13 @@ pub enum Command {
         #[arg(long = "version", value_name = "N")]
         scan_version: Option<i64>,
     },
+    /// Open the web console: forwards a local port to the console pod in the
+    /// namespace the chart is installed in (-n) and prints the URL.
+    Console {
+        /// The local port (0 picks a free one).
+        #[arg(short, long, default_value_t = 8080)]
+        port: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -61,6 +61,18 @@ pub enum Error {
     #[error("watching CompanyScan {name}: {reason}")]
     Watch { name: String, reason: String },
 
+    #[error(
+        "no running console pod in namespace {namespace}; pass -n with the namespace the chart is installed in (console.enabled must be true)"
+    )]
+    ConsoleNotFound { namespace: String },
+
+    #[error("could not listen on 127.0.0.1:{port}: {source}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("could not write to the terminal: {0}")]
     Output(#[source] std::io::Error),
 

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod console;
 mod error;
 mod format;
 mod scans;
@@ -45,6 +46,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             format,
             scan_version,
         } => commands::report(&cluster, &name, format, scan_version).await,
+        Command::Console { port } => console::console(&cluster, port).await,
     }
 }
 
