@@ -1,7 +1,8 @@
 //! The console's benchmark (docs/bench-console.md), not run by `cargo test`:
 //!
 //! ```sh
-//! cargo test --release -p cira-console --test bench -- --ignored --nocapture
+//! make binaries
+//! cargo test -p cira-console --test it -- --ignored bench --nocapture
 //! ```
 //!
 //! The `cira-console` binary runs as its own process (readOnly mode, admin
@@ -150,9 +151,11 @@ async fn bench_console() {
 
     // CLIENTS streams; each records when it saw each marker.
     let seen: Arc<std::sync::Mutex<BTreeMap<(usize, usize), Instant>>> = Arc::default();
+    let connected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
         let seen = seen.clone();
+        let connected = connected.clone();
         let ns = ns.clone();
         let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -165,7 +168,13 @@ async fn bench_console() {
         .expect("write");
         tasks.push(tokio::spawn(async move {
             let mut lines = BufReader::new(s).lines();
+            let mut first = true;
             while let Ok(Some(line)) = lines.next_line().await {
+                // The first event is the initial list: the stream is open.
+                if first && line.starts_with("event:") {
+                    first = false;
+                    connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 if let Some(i) = line.find("bench-marker-") {
                     let n: usize = line[i + 13..]
                         .chars()
@@ -181,7 +190,11 @@ async fn bench_console() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    wait_for("every stream to open", Duration::from_secs(60), || async {
+        (connected.load(std::sync::atomic::Ordering::SeqCst) == CLIENTS).then_some(())
+    })
+    .await
+    .expect("streams open");
     let mut latencies = Vec::new();
     for n in 0..CHANGES {
         let status = serde_json::json!({"status": {"progress": {"currentActivity": format!("bench-marker-{n}"), "percent": 50}}});
