@@ -5,10 +5,14 @@
 -- (see docs/gitops.md). Written for Lua 5.1 (Argo CD's gopher-lua) and
 -- tested with Lua 5.4.
 --
---   Completed                          -> Healthy
+--   Completed (also after a stop on
+--   request, reason Stopped)           -> Healthy
 --   Pending, Queued, Crawling,
 --   Extracting, Analyzing, Generating  -> Progressing
 --   Paused                             -> Suspended
+--   Cancelled                          -> Suspended (ended on purpose by a
+--                                         person, not a failure; a rescan
+--                                         starts it again)
 --   Failed, TimedOut                   -> Degraded
 --   no status yet, or a status older
 --   than the spec (pause, resume or
@@ -57,6 +61,19 @@ end
 local phase = status.phase
 local version = int(status.scanVersion)
 
+-- The reason of the Ready condition: the latest transition's reason.
+local function ready_reason()
+  if status.conditions == nil then
+    return nil
+  end
+  for _, c in ipairs(status.conditions) do
+    if c.type == "Ready" then
+      return c.reason
+    end
+  end
+  return nil
+end
+
 if phase == "Completed" then
   local spec = obj.spec or {}
   if spec.rescan ~= nil and status.observedRescan ~= nil and spec.rescan > status.observedRescan then
@@ -66,6 +83,9 @@ if phase == "Completed" then
   end
   hs.status = "Healthy"
   local text = "Scan version " .. version .. " completed"
+  if ready_reason() == "Stopped" then
+    text = "Scan version " .. version .. " stopped on request and completed"
+  end
   if status.progress ~= nil then
     text = text .. ": " .. int(status.progress.pagesCrawled) .. " pages, "
       .. int(status.progress.entitiesExtracted) .. " entities"
@@ -81,6 +101,13 @@ if phase == "Paused" then
   hs.status = "Suspended"
   hs.message = "Paused at scan version " .. version .. progress_text(status)
     .. "; set spec.desiredState to Running to resume"
+  return hs
+end
+
+if phase == "Cancelled" then
+  hs.status = "Suspended"
+  hs.message = "Scan version " .. version .. " was cancelled" .. progress_text(status)
+    .. "; it has no report. Raise spec.rescan (with desiredState Running) to scan again"
   return hs
 end
 
