@@ -12,14 +12,18 @@ use serde_json::{Value, json};
 pub enum Action {
     Pause,
     Resume,
+    Stop,
+    Cancel,
     Rescan,
     Delete,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 6] = [
         Action::Pause,
         Action::Resume,
+        Action::Stop,
+        Action::Cancel,
         Action::Rescan,
         Action::Delete,
     ];
@@ -29,6 +33,8 @@ impl Action {
         match self {
             Action::Pause => "pause",
             Action::Resume => "resume",
+            Action::Stop => "stop",
+            Action::Cancel => "cancel",
             Action::Rescan => "rescan",
             Action::Delete => "delete",
         }
@@ -43,14 +49,17 @@ impl Action {
         match self {
             Action::Pause => "Pause",
             Action::Resume => "Resume",
+            Action::Stop => "Stop",
+            Action::Cancel => "Cancel",
             Action::Rescan => "Rescan",
             Action::Delete => "Delete",
         }
     }
 
-    /// Actions that lose work or data ask for a confirmation first.
+    /// Actions that lose work or data, or cannot be taken back, ask for a
+    /// confirmation first.
     pub fn destructive(self) -> bool {
-        matches!(self, Action::Delete)
+        matches!(self, Action::Stop | Action::Cancel | Action::Delete)
     }
 
     /// What the confirmation page says will happen.
@@ -58,6 +67,12 @@ impl Action {
         match self {
             Action::Pause => "The crawler saves a checkpoint and stops until resumed.",
             Action::Resume => "The crawler continues from its last checkpoint.",
+            Action::Stop => {
+                "No more pages are fetched; the report is written from the pages crawled so far. The scan cannot be resumed; a rescan starts a new version."
+            }
+            Action::Cancel => {
+                "The scan ends without a report and its crawler is removed; the checkpoint is kept until the scan is deleted. A rescan starts a new version."
+            }
             Action::Rescan => "A new scan version starts; earlier reports stay in the history.",
             Action::Delete => {
                 "The scan, its checkpoints and all its reports are deleted. This cannot be undone."
@@ -73,11 +88,19 @@ pub fn available_actions(desired: DesiredState, phase: Option<ScanPhase>) -> Vec
     let mut out = Vec::new();
     let finished = phase.is_terminal();
     match desired {
-        DesiredState::Running if !finished && phase != ScanPhase::TimedOut => {
-            out.push(Action::Pause)
+        _ if finished => {}
+        DesiredState::Running => {
+            // Timed out: raising the timeout resumes, pausing means nothing;
+            // a stop still writes the report of what was crawled.
+            if phase != ScanPhase::TimedOut {
+                out.push(Action::Pause);
+            }
+            out.extend([Action::Stop, Action::Cancel]);
         }
-        DesiredState::Paused if !finished => out.push(Action::Resume),
-        _ => {}
+        DesiredState::Paused => out.extend([Action::Resume, Action::Stop, Action::Cancel]),
+        // Stopping: only cancelling (dropping the report) is left.
+        DesiredState::Stopped => out.push(Action::Cancel),
+        DesiredState::Cancelled => {}
     }
     if finished {
         out.push(Action::Rescan);
@@ -92,6 +115,8 @@ pub fn action_patch(action: Action) -> Option<Value> {
     match action {
         Action::Pause => Some(json!({"spec": {"desiredState": "Paused"}})),
         Action::Resume => Some(json!({"spec": {"desiredState": "Running"}})),
+        Action::Stop => Some(json!({"spec": {"desiredState": "Stopped"}})),
+        Action::Cancel => Some(json!({"spec": {"desiredState": "Cancelled"}})),
         Action::Rescan | Action::Delete => None,
     }
 }
@@ -153,6 +178,8 @@ pub fn phase_class(phase: Option<ScanPhase>) -> &'static str {
         Some(ScanPhase::Paused) => "paused",
         Some(ScanPhase::Completed) => "done",
         Some(ScanPhase::TimedOut) => "warn",
+        // Ended on request: neither a success nor a fault.
+        Some(ScanPhase::Cancelled) => "ended",
         _ => "bad",
     }
 }
@@ -387,18 +414,47 @@ mod tests {
     fn actions_follow_desired_state_and_phase() {
         use Action::*;
         let cases: &[(DesiredState, Option<ScanPhase>, &[Action])] = &[
-            (DesiredState::Running, None, &[Pause, Delete]),
-            (DesiredState::Running, Some(Queued), &[Pause, Delete]),
-            (DesiredState::Running, Some(Crawling), &[Pause, Delete]),
-            (DesiredState::Running, Some(Analyzing), &[Pause, Delete]),
+            (DesiredState::Running, None, &[Pause, Stop, Cancel, Delete]),
+            (
+                DesiredState::Running,
+                Some(Queued),
+                &[Pause, Stop, Cancel, Delete],
+            ),
+            (
+                DesiredState::Running,
+                Some(Crawling),
+                &[Pause, Stop, Cancel, Delete],
+            ),
+            (
+                DesiredState::Running,
+                Some(Analyzing),
+                &[Pause, Stop, Cancel, Delete],
+            ),
             // Asked to pause, not there yet: resume is what applies.
-            (DesiredState::Paused, Some(Crawling), &[Resume, Delete]),
-            (DesiredState::Paused, Some(Paused), &[Resume, Delete]),
+            (
+                DesiredState::Paused,
+                Some(Crawling),
+                &[Resume, Stop, Cancel, Delete],
+            ),
+            (
+                DesiredState::Paused,
+                Some(Paused),
+                &[Resume, Stop, Cancel, Delete],
+            ),
             (DesiredState::Running, Some(Completed), &[Rescan, Delete]),
             (DesiredState::Running, Some(Failed), &[Rescan, Delete]),
             (DesiredState::Paused, Some(Completed), &[Rescan, Delete]),
             // Timed out: raising the timeout resumes, pausing means nothing.
-            (DesiredState::Running, Some(TimedOut), &[Delete]),
+            (
+                DesiredState::Running,
+                Some(TimedOut),
+                &[Stop, Cancel, Delete],
+            ),
+            // Stopping: the report is on its way; cancelling drops it.
+            (DesiredState::Stopped, Some(Extracting), &[Cancel, Delete]),
+            (DesiredState::Stopped, Some(Completed), &[Rescan, Delete]),
+            (DesiredState::Cancelled, Some(Crawling), &[Delete]),
+            (DesiredState::Cancelled, Some(Cancelled), &[Rescan, Delete]),
         ];
         for (desired, phase, want) in cases {
             assert_eq!(
@@ -410,9 +466,13 @@ mod tests {
     }
 
     #[test]
-    fn only_delete_asks_for_confirmation() {
+    fn stop_cancel_and_delete_ask_for_confirmation() {
         for a in Action::ALL {
-            assert_eq!(a.destructive(), a == Action::Delete, "{a:?}");
+            assert_eq!(
+                a.destructive(),
+                matches!(a, Action::Stop | Action::Cancel | Action::Delete),
+                "{a:?}"
+            );
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
         assert_eq!(Action::parse("DROP TABLE"), None);

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use cira_crds::CompanyScan;
+use cira_crds::{CompanyScan, DesiredState};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::json;
 
@@ -153,14 +153,30 @@ pub(super) async fn scan_action(
 }
 
 /// Raises spec.rescan by one, guarded by the resourceVersion it read, so two
-/// people rescanning at once raise it twice.
+/// people rescanning at once raise it twice. A stopped or cancelled scan
+/// that has ended is set back to Running in the same change (the only way
+/// out of those states the CRD allows).
 async fn rescan(api: &Api<CompanyScan>, name: &str) -> Result<(), kube::Error> {
     let mut tries = 0;
     loop {
         let scan = api.get(name).await?;
+        let mut spec = json!({"rescan": scan.spec.rescan + 1});
+        let ended = scan
+            .status
+            .as_ref()
+            .and_then(|s| s.phase)
+            .is_some_and(|p| p.is_terminal());
+        if ended
+            && matches!(
+                scan.spec.desired_state,
+                DesiredState::Stopped | DesiredState::Cancelled
+            )
+        {
+            spec["desiredState"] = json!(DesiredState::Running.as_str());
+        }
         let patch = json!({
             "metadata": {"resourceVersion": scan.metadata.resource_version},
-            "spec": {"rescan": scan.spec.rescan + 1},
+            "spec": spec,
         });
         match api
             .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
