@@ -210,6 +210,83 @@ async fn pause_and_resume_change_the_desired_state() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_cancel_change_the_desired_state_and_are_final() {
+    let f = Fixture::new("plugin-stop").await;
+    f.create_scan("acme").await;
+    f.create_scan("beta").await;
+
+    let out = f.plugin(&["stop", "acme"]).await;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("companyscan/acme stop requested: the crawler fetches no more pages and writes the report from the pages crawled so far."),
+        "{}",
+        describe(&out)
+    );
+    let scan = f.get("acme").await;
+    assert_eq!(scan.spec.desired_state, cira_crds::DesiredState::Stopped);
+    assert_eq!(scan.metadata.generation, Some(2), "the spec changed");
+    let again = f.plugin(&["stop", "acme"]).await;
+    assert!(
+        stdout(&again).contains("already set to Stopped"),
+        "{}",
+        describe(&again)
+    );
+    assert_eq!(f.get("acme").await.metadata.generation, Some(2));
+
+    // A stopped scan cannot be resumed: the API server's refusal is shown.
+    let resume = f.plugin(&["resume", "acme"]).await;
+    assert_eq!(resume.status.code(), Some(1), "{}", describe(&resume));
+    assert!(
+        stderr(&resume).contains("a Stopped scan cannot run or pause again"),
+        "{}",
+        describe(&resume)
+    );
+    assert_eq!(
+        f.get("acme").await.spec.desired_state,
+        cira_crds::DesiredState::Stopped
+    );
+
+    let out = f.plugin(&["cancel", "beta"]).await;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("companyscan/beta cancel requested: the crawler stops and no report is written; the checkpoint is kept until the scan is deleted."),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(
+        f.get("beta").await.spec.desired_state,
+        cira_crds::DesiredState::Cancelled
+    );
+    let pause = f.plugin(&["pause", "beta"]).await;
+    assert_eq!(pause.status.code(), Some(1), "{}", describe(&pause));
+    assert!(
+        stderr(&pause).contains("a Cancelled scan stays Cancelled"),
+        "{}",
+        describe(&pause)
+    );
+
+    // Once the cancelled version has ended, a rescan sets it running again.
+    f.set_status(
+        "beta",
+        json!({"phase": "Cancelled", "scanVersion": 1, "observedGeneration": 2}),
+    )
+    .await;
+    let out = f.plugin(&["rescan", "beta"]).await;
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("spec.rescan 0 -> 1, desiredState Cancelled -> Running"),
+        "{}",
+        describe(&out)
+    );
+    let beta = f.get("beta").await;
+    assert_eq!(beta.spec.rescan, 1);
+    assert_eq!(beta.spec.desired_state, cira_crds::DesiredState::Running);
+
+    let missing = f.plugin(&["cancel", "nope"]).await;
+    assert_eq!(missing.status.code(), Some(1), "{}", describe(&missing));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rescan_raises_spec_rescan_by_one() {
     let f = Fixture::new("plugin-rescan").await;
     f.create_scan("acme").await;
