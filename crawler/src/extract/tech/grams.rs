@@ -5,9 +5,11 @@
 //! has no SIMD prefilter (that needs at most 64 patterns) and stepped
 //! 60-250 instructions per byte in our measurements (overlapping search,
 //! NFA or DFA; the DFA also took over 100 ms to build). Here each literal is
-//! filed under its rarest 4-byte window; one pass hashes every window of the
-//! page into a 64 Kibit bitmap (about 10 instructions a byte) and only
-//! windows whose bit is set are compared with the literals filed there.
+//! filed under its rarest 4-byte window; one pass looks up the last two
+//! bytes of every window, as written, in a 64 Kibit table of the anchors'
+//! last two bytes (about 8 instructions a byte); only where that bit is set
+//! is the window folded and hashed into a second bitmap, and only windows
+//! whose bit is set there are compared with the literals filed there.
 
 /// ASCII lower-casing table.
 const FOLD: [u8; 256] = {
@@ -41,6 +43,10 @@ fn commonness(b: u8) -> u32 {
 }
 
 pub struct Grams {
+    /// The last two bytes of every anchor window (and of every three-byte
+    /// literal), in each ASCII case, as written: most bytes of a page stop
+    /// at this bit.
+    pairs: Box<[u64; 1 << (16 - 6)]>,
     bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
     /// Entries filed under each hash, as ranges of `entries`.
     start: Vec<u32>,
@@ -89,6 +95,19 @@ struct Entry {
 /// Bytes per window.
 const W: usize = 4;
 
+/// Sets the bits of `two` bytes in every ASCII case.
+fn set_pair(pairs: &mut [u64; 1 << (16 - 6)], two: &[u8]) {
+    let (Some(&a), Some(&b)) = (two.first(), two.get(1)) else {
+        return;
+    };
+    for x in [a, a.to_ascii_uppercase()] {
+        for y in [b, b.to_ascii_uppercase()] {
+            let p = usize::from(u16::from(x) << 8 | u16::from(y));
+            pairs[p >> 6] |= 1 << (p & 63);
+        }
+    }
+}
+
 fn window(b: &[u8]) -> u32 {
     b.iter()
         .take(W)
@@ -108,24 +127,35 @@ impl Grams {
         let mut short = Vec::new();
         let mut bits3 = Box::new([0u64; 1 << (HASH_BITS - 6)]);
         let mut three = Vec::new();
+        let mut pairs = Box::new([0u64; 1 << (16 - 6)]);
         for (i, l) in literals.iter().enumerate() {
             if l.len() == W - 1 {
                 let w = window(l);
                 let h = hash(w);
                 bits3[h >> 6] |= 1 << (h & 63);
                 three.push((w, i as u32));
+                set_pair(&mut pairs, &l[1..]);
                 continue;
             }
             if l.len() < W {
                 short.push(i as u32);
                 continue;
             }
+            // The rarest window, its last two bytes (the first test every
+            // byte of a page takes) counting twice.
             let offset = (0..=l.len() - W)
-                .min_by_key(|&k| l[k..k + W].iter().map(|&b| commonness(b)).sum::<u32>())
+                .min_by_key(|&k| {
+                    l[k..k + W]
+                        .iter()
+                        .chain(&l[k + W - 2..k + W])
+                        .map(|&b| commonness(b))
+                        .sum::<u32>()
+                })
                 .unwrap_or(0);
             let w = window(&l[offset..]);
             let h = hash(w);
             bits[h >> 6] |= 1 << (h & 63);
+            set_pair(&mut pairs, &l[offset + W - 2..offset + W]);
             filed.push((
                 h,
                 Entry {
@@ -135,20 +165,34 @@ impl Grams {
                 },
             ));
         }
-        filed.sort_by_key(|(h, _)| *h);
-        // start[h]..start[h + 1] are the entries filed under hash h.
-        let mut start = Vec::with_capacity((1 << HASH_BITS) + 1);
-        let mut entries = Vec::with_capacity(filed.len());
-        let mut next = filed.into_iter().peekable();
-        for h in 0..1usize << HASH_BITS {
-            start.push(entries.len() as u32);
-            while let Some((_, e)) = next.next_if(|(x, _)| *x == h) {
-                entries.push(e);
+        // A counting sort by hash: start[h]..start[h + 1] are the entries
+        // filed under hash h.
+        let mut start = vec![0u32; (1 << HASH_BITS) + 1];
+        for (h, _) in &filed {
+            if let Some(c) = start.get_mut(*h) {
+                *c += 1;
             }
         }
-        start.push(entries.len() as u32);
+        let mut sum = 0;
+        for c in &mut start {
+            let here = *c;
+            *c = sum;
+            sum += here;
+        }
+        let mut next = start.clone();
+        let mut slots: Vec<Option<Entry>> = (0..filed.len()).map(|_| None).collect();
+        for (h, e) in filed {
+            if let Some(at) = next.get_mut(h) {
+                if let Some(slot) = slots.get_mut(*at as usize) {
+                    *slot = Some(e);
+                }
+                *at += 1;
+            }
+        }
+        let entries: Vec<Entry> = slots.into_iter().flatten().collect();
         three.sort_unstable();
         Self {
+            pairs,
             bits,
             start,
             entries,
@@ -168,17 +212,12 @@ impl Grams {
             f: &mut f,
         };
         let f = &mut found;
-        let mut w: u32 = 0;
+        let mut pair: u16 = 0;
         for (i, &b) in hay.iter().enumerate() {
-            w = (w << 8) | u32::from(FOLD[usize::from(b)]);
-            let h = hash(w);
-            if self.bits[h >> 6] & (1 << (h & 63)) != 0 && i >= W - 1 {
-                self.probe(hay, i + 1 - W, w, h, f);
-            }
-            let w3 = w & 0x00FF_FFFF;
-            let h3 = hash(w3);
-            if self.bits3[h3 >> 6] & (1 << (h3 & 63)) != 0 && i >= W - 2 {
-                self.probe3(w3, f);
+            pair = (pair << 8) | u16::from(b);
+            let p = usize::from(pair);
+            if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
+                self.window_at(hay, i, f);
             }
         }
         for &s in &self.short {
@@ -188,6 +227,28 @@ impl Grams {
                     .any(|x| x.eq_ignore_ascii_case(l))
             {
                 f.report(s as usize);
+            }
+        }
+    }
+
+    /// The window ending at `hay[i]`, whose last two bytes are an anchor's.
+    #[inline(never)]
+    fn window_at<F: FnMut(usize)>(&self, hay: &[u8], i: usize, f: &mut Found<'_, F>) {
+        let Some(bytes) = hay.get(i.saturating_sub(W - 1)..=i) else {
+            return;
+        };
+        let w = window(bytes);
+        if i >= W - 1 {
+            let h = hash(w);
+            if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
+                self.probe(hay, i + 1 - W, w, h, f);
+            }
+        }
+        if i >= W - 2 {
+            let w3 = w & 0x00FF_FFFF;
+            let h3 = hash(w3);
+            if self.bits3[h3 >> 6] & (1 << (h3 & 63)) != 0 {
+                self.probe3(w3, f);
             }
         }
     }

@@ -38,6 +38,14 @@ static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wappalyzer.bin"))
 
 static ENGINE: LazyLock<Engine> = LazyLock::new(Engine::load);
 
+#[cfg(test)]
+thread_local! {
+    /// Set by the tests: every pattern is a candidate, as if each literal
+    /// occurred, so the filter's results can be compared with a search
+    /// that skips nothing.
+    static EXHAUSTIVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Bound on one compiled pattern; a pattern over it never matches.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
@@ -59,7 +67,8 @@ pub struct Engine {
     headers: HashMap<String, Vec<u32>>,
     cookies: HashMap<String, Vec<u32>>,
     categories: HashMap<u32, (String, u8)>,
-    by_name: HashMap<String, u32>,
+    /// Whether `db.techs` is sorted by name, as build.rs writes it.
+    sorted: bool,
     load_time: Duration,
     failed: AtomicUsize,
     /// Regexes compiled so far (each at most once per process).
@@ -73,25 +82,32 @@ struct Prefilter {
     owners: Vec<Vec<u32>>,
     /// Patterns without a literal: their regex always runs.
     always: Vec<u32>,
+    /// Every pattern of its signals, for the exhaustive reference search
+    /// the tests compare the filter with.
+    #[cfg(test)]
+    every: Vec<u32>,
 }
 
 impl Prefilter {
-    fn build(db: &Db, signals: &[Signal], literal_of: impl Fn(&Pattern) -> Vec<String>) -> Self {
-        let mut lits: Vec<String> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+    fn build(db: &Db, signals: &[Signal]) -> Self {
+        let mut lits: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
+        #[cfg(test)]
+        let mut every = Vec::new();
         for (i, p) in db.patterns.iter().enumerate() {
             if !signals.contains(&p.signal) {
                 continue;
             }
-            let l = literal_of(p);
-            if l.is_empty() {
+            #[cfg(test)]
+            every.push(i as u32);
+            if p.literals.is_empty() {
                 always.push(i as u32);
             }
-            for lit in l {
-                let at = *index.entry(lit.clone()).or_insert_with(|| {
-                    lits.push(lit);
+            for lit in &p.literals {
+                let at = *index.entry(lit.as_str()).or_insert_with(|| {
+                    lits.push(lit.as_str());
                     owners.push(Vec::new());
                     owners.len() - 1
                 });
@@ -104,12 +120,19 @@ impl Prefilter {
             grams: grams::Grams::new(&lits),
             owners,
             always,
+            #[cfg(test)]
+            every,
         }
     }
 
     /// Patterns whose literal occurs in `hay`, and those without one;
     /// sorted, each once.
     fn candidates(&self, hay: &[u8], out: &mut Vec<u32>) {
+        #[cfg(test)]
+        if EXHAUSTIVE.get() {
+            out.extend_from_slice(&self.every);
+            return;
+        }
         out.extend_from_slice(&self.always);
         self.grams.for_each(hay, |l| {
             out.extend(self.owners.get(l).into_iter().flatten());
@@ -176,12 +199,11 @@ impl Engine {
                 Db::default()
             }
         };
-        let literals = |p: &Pattern| p.literals.clone();
-        let url = Prefilter::build(&db, &[Signal::Url], literals);
-        let text = Prefilter::build(&db, &[Signal::Text], literals);
-        let scripts = Prefilter::build(&db, &[Signal::Scripts], literals);
-        let script_src = Prefilter::build(&db, &[Signal::ScriptSrc], literals);
-        let body = Prefilter::build(&db, &[Signal::Html, Signal::Css, Signal::Dom], literals);
+        let url = Prefilter::build(&db, &[Signal::Url]);
+        let text = Prefilter::build(&db, &[Signal::Text]);
+        let scripts = Prefilter::build(&db, &[Signal::Scripts]);
+        let script_src = Prefilter::build(&db, &[Signal::ScriptSrc]);
+        let body = Prefilter::build(&db, &[Signal::Html, Signal::Css, Signal::Dom]);
         let mut meta: HashMap<String, Vec<u32>> = HashMap::new();
         let mut headers: HashMap<String, Vec<u32>> = HashMap::new();
         let mut cookies: HashMap<String, Vec<u32>> = HashMap::new();
@@ -199,12 +221,8 @@ impl Engine {
             .iter()
             .map(|c| (c.id, (c.name.clone(), c.priority)))
             .collect();
-        let by_name = db
-            .techs
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.clone(), i as u32))
-            .collect();
+        // build.rs writes the technologies sorted by name.
+        let sorted = db.techs.is_sorted_by(|a, b| a.name < b.name);
         let regexes = db.patterns.iter().map(|_| OnceLock::new()).collect();
         let mut engine = Engine {
             db,
@@ -218,7 +236,7 @@ impl Engine {
             headers,
             cookies,
             categories,
-            by_name,
+            sorted,
             load_time: Duration::ZERO,
             failed: AtomicUsize::new(0),
             compiled: AtomicUsize::new(0),
@@ -283,7 +301,14 @@ impl Engine {
     /// lower-cased value before the regex is compiled or run.
     fn test_keyed(&self, p: u32, value: &str, lower: &str) -> Option<String> {
         let pattern = self.pattern(p)?;
-        if !pattern.literals.is_empty() && !pattern.literals.iter().any(|l| lower.contains(l)) {
+        #[cfg(test)]
+        let exhaustive = EXHAUSTIVE.get();
+        #[cfg(not(test))]
+        let exhaustive = false;
+        if !exhaustive
+            && !pattern.literals.is_empty()
+            && !pattern.literals.iter().any(|l| lower.contains(l))
+        {
             return None;
         }
         self.test(p, value.as_bytes())
@@ -679,7 +704,14 @@ pub fn names() -> Vec<String> {
 
 /// Whether the database knows a technology of this name.
 pub fn knows(name: &str) -> bool {
-    ENGINE.by_name.contains_key(name)
+    let techs = &ENGINE.db.techs;
+    if ENGINE.sorted {
+        techs
+            .binary_search_by(|t| t.name.as_str().cmp(name))
+            .is_ok()
+    } else {
+        techs.iter().any(|t| t.name == name)
+    }
 }
 
 #[cfg(test)]

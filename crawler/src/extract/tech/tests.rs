@@ -757,3 +757,104 @@ fn generated_pages_show_their_technology() {
     }
     assert!(with_version >= 50, "{with_version}");
 }
+
+/// Detection with every pattern a candidate: what the literal filters must
+/// never change.
+fn detect_exhaustive(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
+    EXHAUSTIVE.set(true);
+    let got = detect_with(e, page);
+    EXHAUSTIVE.set(false);
+    got
+}
+
+/// The literal filters only skip work: on the fixtures, on a page of every
+/// technology's name in prose, and on pages built from many patterns at
+/// once, detection finds exactly what running every pattern finds.
+#[test]
+fn the_filters_find_what_running_every_pattern_finds() {
+    let e = &*ENGINE;
+    let mut pages = Vec::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(fixtures).expect("fixtures") {
+        let dir = dir.expect("entry").path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).expect("fixture dir") {
+                files.push(f.expect("entry").path());
+            }
+        }
+    }
+    files.sort();
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "html"))
+    {
+        let html = std::fs::read_to_string(f).expect("fixture");
+        pages.push(page(
+            "https://www.harbourlanecoffee.co.uk/",
+            &html,
+            &[
+                ("server", "nginx/1.24.0"),
+                ("set-cookie", "PHPSESSID=1; path=/"),
+            ],
+        ));
+    }
+    assert!(pages.len() >= 10, "{} fixtures", pages.len());
+    // Generated pages, many patterns to a page (so one pattern's literal
+    // sits next to others' markup), every kind of signal.
+    let mut bodies: Vec<String> = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut urls = Vec::new();
+    let flush = |bodies: &mut Vec<String>,
+                 headers: &mut Vec<(String, String)>,
+                 pages: &mut Vec<FetchedPage>| {
+        let body = bodies.join("\n");
+        let hs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pages.push(page("https://acme.test/", &body, &hs));
+        bodies.clear();
+        headers.clear();
+    };
+    for (i, p) in e.db.patterns.iter().enumerate() {
+        if i % 3 != 0 {
+            continue;
+        }
+        let Some((g, _)) = page_for(e, p) else {
+            continue;
+        };
+        if p.signal == Signal::Url {
+            urls.push(g);
+            continue;
+        }
+        bodies.push(g.body.clone());
+        headers.extend(g.headers.iter().cloned());
+        if bodies.len() == 150 {
+            flush(&mut bodies, &mut headers, &mut pages);
+        }
+    }
+    flush(&mut bodies, &mut headers, &mut pages);
+    pages.extend(urls);
+    let mut prose = String::from("<html><body><main>");
+    for chunk in names().chunks(5) {
+        prose.push_str("<p>We compared ");
+        prose.push_str(&html_escape::encode_text(&chunk.join(", ")));
+        prose.push_str(" last year.</p>\n");
+    }
+    pages.push(page("https://acme.test/blog", &prose, &[]));
+
+    let mut found = 0;
+    for p in &pages {
+        let filtered = detect_with(e, p);
+        let all = detect_exhaustive(e, p);
+        assert_eq!(filtered, all, "{} ({} bytes)", p.url, p.body.len());
+        found += filtered.len();
+    }
+    // The comparison saw real detections, not empty lists.
+    assert!(
+        found > 1000,
+        "{found} technologies on {} pages",
+        pages.len()
+    );
+}
