@@ -575,14 +575,34 @@ async fn find_conflict(ctx: &Context, scan: &CompanyScan, scan_ref: &ScanRef) ->
     // The progress cache holds only labelled ConfigMaps: one found there is
     // judged from the cache, anything else is asked for.
     let cm_name = names::progress_configmap_name(&scan_ref.name);
-    if let Some(cm) = ctx
+    let found = match ctx
         .stores
         .progress
         .get(&ObjectRef::new(&cm_name).within(ns))
     {
-        return Ok(judge(cm.as_ref(), scan_ref, &cm_name, "ConfigMap"));
+        Some(cm) => judge(cm.as_ref(), scan_ref, &cm_name, "ConfigMap"),
+        None => look::<ConfigMap>(ctx, &client, scan_ref, &cm_name, "ConfigMap").await?,
+    };
+    if !matches!(found, Found::Free) {
+        return Ok(found);
     }
-    look::<ConfigMap>(ctx, &client, scan_ref, &cm_name, "ConfigMap").await
+    // The crawler writes its report, and with ConfigMap storage its
+    // checkpoint chunks and journals, under fixed names: another team's
+    // ConfigMap of such a name must not be overwritten either.
+    let mut cm_names = vec![names::report_configmap_name(
+        &scan_ref.name,
+        scan_ref.version,
+    )];
+    if scan.spec.checkpoint.storage == cira_crds::CheckpointStorage::ConfigMap {
+        cm_names.extend(names::all_checkpoint_configmap_names(&scan_ref.name));
+    }
+    for cm_name in cm_names {
+        let found = look::<ConfigMap>(ctx, &client, scan_ref, &cm_name, "ConfigMap").await?;
+        if !matches!(found, Found::Free) {
+            return Ok(found);
+        }
+    }
+    Ok(Found::Free)
 }
 
 async fn look<K>(

@@ -75,3 +75,48 @@ async fn an_existing_service_account_is_not_adopted_and_blocks_the_scan() {
         "the new ServiceAccount is owned by the scan"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_checkpoint_or_report_configmap_is_not_adopted_and_blocks_the_scan() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let (env, ns, client) = namespace("op-owner-cm").await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+    let _op = Operator::start(env, config(&ns)).await;
+    // A chunk name of the checkpoint's second slot, and the report's name:
+    // the crawler would overwrite either.
+    for (scan_name, cm_name) in [
+        ("acme", names::checkpoint_configmap_name("acme", 1, 3)),
+        ("beta", names::report_configmap_name("beta", 1)),
+    ] {
+        let theirs: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": cm_name, "labels": {"team": "billing"}},
+            "data": {"ledger": "do not touch"}
+        }))
+        .unwrap();
+        let before = cms.create(&PostParams::default(), &theirs).await.unwrap();
+        create(&client, &ns, &scan(scan_name, json!({}))).await;
+        let blocked = wait_scan(&client, &ns, scan_name, "a NameConflict", WAIT, |s| {
+            condition(s, "Ready").is_some_and(|c| c.reason == "NameConflict")
+        })
+        .await;
+        let message = condition(&blocked, "Ready").unwrap().message.clone();
+        assert!(
+            message.contains(&format!("ConfigMap {cm_name} already exists")),
+            "{message}"
+        );
+        let job = format!("{scan_name}-v1");
+        assert!(get_job(&client, &ns, &job).await.is_none(), "no Job");
+        let after = cms.get(&cm_name).await.unwrap();
+        assert_eq!(
+            after.metadata.resource_version, before.metadata.resource_version,
+            "the ConfigMap is unchanged"
+        );
+        assert!(after.metadata.owner_references.is_none());
+
+        cms.delete(&cm_name, &DeleteParams::default())
+            .await
+            .unwrap();
+        wait_phase(&client, &ns, scan_name, ScanPhase::Crawling).await;
+        assert!(get_job(&client, &ns, &job).await.is_some());
+    }
+}
