@@ -175,8 +175,8 @@ async fn bench_console() {
                     first = false;
                     connected.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
-                if let Some(i) = line.find("bench-marker-") {
-                    let n: usize = line[i + 13..]
+                if let Some(i) = line.find(">9000") {
+                    let n: usize = line[i + 5..]
                         .chars()
                         .take_while(char::is_ascii_digit)
                         .collect::<String>()
@@ -197,7 +197,9 @@ async fn bench_console() {
     .expect("streams open");
     let mut latencies = Vec::new();
     for n in 0..CHANGES {
-        let status = serde_json::json!({"status": {"progress": {"currentActivity": format!("bench-marker-{n}"), "percent": 50}}});
+        // The list row shows pages, not the activity line: the marker is a
+        // page count no scan has.
+        let status = serde_json::json!({"status": {"progress": {"pagesCrawled": 900_000 + n, "percent": 50}}});
         let t = Instant::now();
         scans
             .patch_status(

@@ -112,7 +112,8 @@ impl Driver {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--disable-dev-shm-usage", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--window-size=1280,900",
+                    "--disable-sync", "--disable-breakpad", "--disable-crash-reporter",
+                    "--window-size=1280,900",
                     format!("--user-data-dir={}", self.profile.path().display()),
                 ]
             }
