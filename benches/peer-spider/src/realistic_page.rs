@@ -157,7 +157,7 @@ pub fn page(i: usize, n: usize) -> String {
     // Head: what a CMS and a marketing team put there.
     let _ = write!(
         h,
-        r#"<!DOCTYPE html>
+        r##"<!DOCTYPE html>
 <html lang="en-GB" class="no-js">
 <head>
 <meta charset="utf-8">
@@ -211,7 +211,7 @@ body{{margin:0;font-family:Inter,system-ui,sans-serif;color:var(--text);line-hei
 <header class="site-header"><div class="inner">
 <a href="/" class="custom-logo-link" rel="home"><img src="/wp-content/uploads/2024/01/logo.svg" alt="Nordlicht Instruments" width="180" height="40"></a>
 <nav class="main-navigation" aria-label="Main"><div class="mega">
-"#,
+"##,
         path = page_path(i),
     );
 
@@ -302,7 +302,7 @@ body{{margin:0;font-family:Inter,system-ui,sans-serif;color:var(--text);line-hei
     // Footer: company facts, as on every page of a real site.
     let _ = write!(
         h,
-        r#"<footer class="site-footer"><div class="footer-grid">
+        r##"<footer class="site-footer"><div class="footer-grid">
 <div class="footer-about"><img src="/wp-content/uploads/2024/01/logo-white.svg" alt="Nordlicht Instruments" width="160" height="36">
 <p>Precision measurement systems for industry and research, engineered and built in Switzerland since 1987.</p></div>
 <div class="footer-contact"><h4>Contact</h4>
@@ -329,7 +329,7 @@ Sales: <a href="mailto:sales@nordlicht.example">sales@nordlicht.example</a></p><
 <script id="wp-emoji-settings" type="application/json">{{"baseUrl":"https:\/\/s.w.org\/images\/core\/emoji\/14.0.0\/72x72\/","ext":".png"}}</script>
 </body>
 </html>
-"#
+"##
     );
     h
 }
