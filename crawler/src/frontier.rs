@@ -252,25 +252,25 @@ impl Frontier {
 
     /// The next URL: shallowest depth first, then by rank.
     pub fn pop(&mut self) -> Option<QueuedUrl> {
-        let (&(depth, rank), level) = self.levels.iter_mut().next()?;
-        let url = level.pop_front();
-        if level.is_empty() {
-            self.levels.remove(&(depth, rank));
-        }
-        let url = url?;
-        self.len -= 1;
-        Some(QueuedUrl {
-            url,
-            depth,
-            from_sitemap: rank % 2 == 1,
-        })
+        self.take(End::First)
     }
 
     /// Takes out the URL handed out last: the newest of the deepest,
     /// lowest-ranked level (the one a full queue drops).
     pub fn pop_lowest(&mut self) -> Option<QueuedUrl> {
-        let (&(depth, rank), level) = self.levels.iter_mut().next_back()?;
-        let url = level.pop_back();
+        self.take(End::Last)
+    }
+
+    /// The first URL of the first level, or the last URL of the last one.
+    fn take(&mut self, end: End) -> Option<QueuedUrl> {
+        let (&(depth, rank), level) = match end {
+            End::First => self.levels.iter_mut().next()?,
+            End::Last => self.levels.iter_mut().next_back()?,
+        };
+        let url = match end {
+            End::First => level.pop_front(),
+            End::Last => level.pop_back(),
+        };
         if level.is_empty() {
             self.levels.remove(&(depth, rank));
         }
@@ -423,6 +423,13 @@ pub fn front_decode(coded: &str) -> Result<Vec<String>, String> {
         out.push(s);
     }
     Ok(out)
+}
+
+/// Which end of the queue a URL is taken from.
+#[derive(Clone, Copy)]
+enum End {
+    First,
+    Last,
 }
 
 #[cfg(test)]

@@ -947,6 +947,13 @@ async fn console_in_a_real_browser() {
     .expect("deleted");
     wait_text(&browser, "h1", "the list", |t| t == "Scans").await;
 
+    // Stop asks first, then the crawl ends and the page moves to a report
+    // of the pages crawled so far.
+    stop_yields_a_report_of_the_pages_so_far(&browser, &s).await;
+    // Cancel asks first, then the crawler goes and the scan ends Cancelled,
+    // without a report.
+    cancel_ends_the_scan_without_a_report(&browser, &s).await;
+
     // `kubectl cira console` finds the console pod and prints the URL. (The
     // test node has no kubelet API, so the forwarded connection itself is
     // not exercised here.)
@@ -958,6 +965,125 @@ async fn console_in_a_real_browser() {
         "[console] browser walk-through took {:.1}s",
         begin.elapsed().as_secs_f64()
     );
+}
+
+/// A scan of the sample site at a slow rate, with at least two pages
+/// crawled and its page open on the live stream.
+async fn crawling_scan(browser: &Browser, s: &Setup, name: &str) {
+    s.apply_scan(
+        name,
+        json!({
+            "company": {"name": "Nordwind Maschinenbau", "url": s.server.url()},
+            "crawl": {"maxPages": 1000, "requestsPerSecond": 4, "allowPrivateNetworks": true},
+            "timeout": "10m"
+        }),
+    );
+    let crawled = wait_for(&format!("{name} to crawl two pages"), REACT, || async {
+        let pages = s.scan(name)["status"]["progress"]["pagesCrawled"].as_u64()?;
+        (pages >= 2).then_some(())
+    })
+    .await;
+    if let Err(e) = crawled {
+        panic!("{e}\n{}", s.diagnostics());
+    }
+    goto_live(browser, &s.scan_url(name)).await;
+}
+
+/// Clicks `action`, checks its confirmation page changed nothing yet, and
+/// confirms.
+async fn confirm_action(browser: &Browser, s: &Setup, name: &str, action: &str, says: &str) {
+    click_action(browser, action).await;
+    let consequence = wait_text(browser, "#consequence", "the confirmation", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(consequence.contains(says), "{consequence}");
+    assert_eq!(
+        s.scan(name)["spec"]["desiredState"],
+        "Running",
+        "nothing changed before confirming"
+    );
+    browser
+        .find("#confirm")
+        .await
+        .expect("confirm")
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn stop_yields_a_report_of_the_pages_so_far(browser: &Browser, s: &Setup) {
+    crawling_scan(browser, s, "stopme").await;
+    confirm_action(
+        browser,
+        s,
+        "stopme",
+        "stop",
+        "from the pages crawled so far",
+    )
+    .await;
+    let reached = wait_for(
+        "the stopped scan's page to move to its report",
+        Duration::from_secs(300),
+        || async {
+            let url = browser.current_url().await.ok()?;
+            url.split('?').next()?.ends_with("/report").then_some(())
+        },
+    )
+    .await;
+    if let Err(e) = reached {
+        panic!("{e}\n{}", s.diagnostics());
+    }
+    let scan = s.scan("stopme");
+    assert_eq!(scan["spec"]["desiredState"], "Stopped");
+    assert_eq!(scan["status"]["phase"], "Completed", "{}", scan["status"]);
+    let reasons: Vec<&str> = scan["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"Stopped"), "{reasons:?}");
+    let pages = scan["status"]["progress"]["pagesCrawled"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        pages >= 2 && pages < site().page_count() as u64,
+        "a report of the pages crawled so far: {pages} of {}",
+        site().page_count()
+    );
+    wait_text(browser, "#counts", "the report's counts", |t| !t.is_empty()).await;
+    assert!(!s.crawler_running("stopme"), "no crawler after the report");
+    shot(browser, "10-stopped-report").await;
+}
+
+async fn cancel_ends_the_scan_without_a_report(browser: &Browser, s: &Setup) {
+    crawling_scan(browser, s, "cancelme").await;
+    confirm_action(browser, s, "cancelme", "cancel", "without a report").await;
+    goto_live(browser, &s.scan_url("cancelme")).await;
+    mark(browser).await;
+    wait_text(
+        browser,
+        "#scan-live .phase .badge",
+        "phase Cancelled",
+        |t| t == "Cancelled",
+    )
+    .await;
+    assert!(
+        still_marked(browser).await,
+        "Cancelled arrived without a reload"
+    );
+    let scan = s.scan("cancelme");
+    assert_eq!(scan["spec"]["desiredState"], "Cancelled");
+    assert!(scan["status"]["report"].is_null(), "{}", scan["status"]);
+    let gone = wait_for("the cancelled crawler to go", REACT, || async {
+        (!s.crawler_running("cancelme")).then_some(())
+    })
+    .await;
+    if let Err(e) = gone {
+        panic!("{e}\n{}", s.diagnostics());
+    }
+    shot(browser, "11-cancelled").await;
 }
 
 /// `kubectl cira console` in the release's namespace names the pod and the
