@@ -150,8 +150,20 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         matches!(secrets.list(&ListParams::default()).await, Err(kube::Error::Api(s)) if s.code == 403)
     );
     assert!(matches!(secrets.get("anything").await, Err(kube::Error::Api(s)) if s.code == 403));
+    // The crawler reads and watches its own scan (a Stop reaches it that
+    // way), and nothing else of any scan: not another scan, not a write.
+    let scans_as_crawler = Api::<CompanyScan>::namespaced(crawler.clone(), &ns);
+    let own = scans_as_crawler.get("acme").await.expect("its own scan");
+    assert_eq!(own.name_any(), "acme");
     assert!(matches!(
-        Api::<CompanyScan>::namespaced(crawler.clone(), &ns).get("acme").await,
+        scans_as_crawler.get("other").await,
+        Err(kube::Error::Api(s)) if s.code == 403
+    ));
+    let stop = json!({"spec": {"desiredState": "Stopped"}});
+    assert!(matches!(
+        scans_as_crawler
+            .patch("acme", &PatchParams::default(), &Patch::Merge(&stop))
+            .await,
         Err(kube::Error::Api(s)) if s.code == 403
     ));
 
