@@ -143,43 +143,33 @@ pub fn crawler_network_policy(
             ),
         });
     }
+    // The crawler pods of every version of the scan; the policy carries the
+    // same labels.
+    let crawler_pods = BTreeMap::from([
+        (
+            names::LABEL_APP_NAME.to_string(),
+            names::APP_NAME.to_string(),
+        ),
+        (
+            names::LABEL_COMPONENT.to_string(),
+            names::COMPONENT_CRAWLER.to_string(),
+        ),
+        (
+            names::LABEL_SCAN.to_string(),
+            names::scan_label_value(scan_name),
+        ),
+    ]);
     NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(names::crawler_service_account_name(scan_name)),
             namespace: Some(namespace.to_string()),
-            labels: Some(BTreeMap::from([
-                (
-                    names::LABEL_APP_NAME.to_string(),
-                    names::APP_NAME.to_string(),
-                ),
-                (
-                    names::LABEL_COMPONENT.to_string(),
-                    names::COMPONENT_CRAWLER.to_string(),
-                ),
-                (
-                    names::LABEL_SCAN.to_string(),
-                    names::scan_label_value(scan_name),
-                ),
-            ])),
+            labels: Some(crawler_pods.clone()),
             owner_references: Some(vec![owner]),
             ..ObjectMeta::default()
         },
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(LabelSelector {
-                match_labels: Some(BTreeMap::from([
-                    (
-                        names::LABEL_APP_NAME.to_string(),
-                        names::APP_NAME.to_string(),
-                    ),
-                    (
-                        names::LABEL_COMPONENT.to_string(),
-                        names::COMPONENT_CRAWLER.to_string(),
-                    ),
-                    (
-                        names::LABEL_SCAN.to_string(),
-                        names::scan_label_value(scan_name),
-                    ),
-                ])),
+                match_labels: Some(crawler_pods),
                 ..LabelSelector::default()
             }),
             policy_types: Some(vec!["Ingress".to_string(), "Egress".to_string()]),
