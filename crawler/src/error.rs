@@ -86,6 +86,14 @@ pub enum Error {
         max: usize,
     },
 
+    /// `scan --stop` with no saved scan to finish.
+    #[error("nothing to stop: no scan is saved in {location}")]
+    NothingToStop { location: String },
+
+    /// A stop came before the first page: an empty report is no result.
+    #[error("the scan was stopped before any page was crawled; the report in {location} is empty")]
+    StoppedBeforeAnyPage { location: String },
+
     #[error("Kubernetes API {action} {name}: {source}")]
     Kube {
         action: &'static str,
@@ -120,6 +128,8 @@ impl Error {
                 | Error::OtherScan { .. }
                 | Error::Env { .. }
                 | Error::CheckpointTooLarge { .. }
+                | Error::NothingToStop { .. }
+                | Error::StoppedBeforeAnyPage { .. }
         )
     }
 

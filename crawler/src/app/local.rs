@@ -14,7 +14,7 @@ use cira_crawler::engine::{Engine, EngineConfig, RunOutcome};
 use cira_crawler::error::{Error, Result};
 use cira_crawler::report::dir_report_writer;
 use cira_crawler::url_norm::parse_seed;
-use cira_crds::progress::CrawlerProgress;
+use cira_crds::progress::{CrawlEnd, CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CrawlSpec, parse_duration};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -88,6 +88,12 @@ pub struct ScanArgs {
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub plain_progress: bool,
+    /// Finish the scan saved in --state-dir now, like `desiredState:
+    /// Stopped`: no more pages are fetched; extraction, analysis and the
+    /// report cover the pages crawled so far. (While a scan runs, SIGUSR1
+    /// does the same; Ctrl-C or SIGTERM pauses it instead.)
+    #[arg(long)]
+    pub stop: bool,
 }
 
 /// The engine configuration a `scan` command line asks for.
@@ -157,19 +163,32 @@ pub fn config_from_args(args: &ScanArgs) -> Result<EngineConfig> {
 pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
     let cfg = config_from_args(&args)?;
     let store = DirStore::new(&args.state_dir)?;
-    if store.slot_path(0).exists() || store.slot_path(1).exists() {
+    let saved = store.slot_path(0).exists() || store.slot_path(1).exists();
+    if args.stop && !saved {
+        return Err(Error::NothingToStop {
+            location: args.state_dir.display().to_string(),
+        });
+    }
+    if saved {
         eprintln!(
             "Resuming the scan saved in {} (run with another --state-dir to start over).",
             args.state_dir.display()
         );
     }
     let (tx, rx) = watch::channel(CrawlerProgress::default());
+    let last = rx.clone();
     let engine = Engine::new(
         cfg,
         Store::Dir(store),
         tx,
         dir_report_writer(args.state_dir.clone()),
     )?;
+    let stop = engine.stop_crawl_token();
+    if args.stop {
+        eprintln!("Stopping: no more pages are fetched; finishing with the pages crawled so far.");
+        stop.cancel();
+    }
+    stop_on_sigusr1(stop);
     let view = tokio::spawn(super::progress::show(rx, args.plain_progress));
     let cancel = CancellationToken::new();
     if let Err(error) =
@@ -181,16 +200,52 @@ pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
     drop(engine);
     let _ = view.await;
     match outcome? {
-        RunOutcome::Completed { location, .. } => {
-            eprintln!("Scan complete: report.json and report.md are in {location}");
+        RunOutcome::Completed { location, report } => {
+            let ended = match &last.borrow().outcome {
+                Some(CrawlerOutcome::Completed { ended, .. }) => *ended,
+                _ => CrawlEnd::Finished,
+            };
+            match ended {
+                CrawlEnd::Finished => {
+                    eprintln!("Scan complete: report.json and report.md are in {location}");
+                }
+                // A report of nothing is not a result: say so and fail.
+                CrawlEnd::StoppedOnRequest if report.pages_crawled == 0 => {
+                    return Err(Error::StoppedBeforeAnyPage { location });
+                }
+                CrawlEnd::StoppedOnRequest => eprintln!(
+                    "Stopped on request: report.json and report.md in {location} cover the {} pages crawled so far.",
+                    report.pages_crawled
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         RunOutcome::Stopped => {
             eprintln!(
-                "Stopped after saving a checkpoint; run the same command again to resume from {}.",
+                "Stopped after saving a checkpoint; run the same command again to resume from {}, or add --stop to finish with the pages crawled so far.",
                 args.state_dir.display()
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// SIGUSR1 stops the crawl (like `desiredState: Stopped`); the scan then
+/// goes on to its report. Ctrl-C and SIGTERM keep meaning pause.
+fn stop_on_sigusr1(stop: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::user_defined1()) {
+        Ok(mut usr1) => {
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = usr1.recv() => {
+                        tracing::info!(signal = "SIGUSR1", "stop requested: no more pages are fetched");
+                        stop.cancel();
+                    }
+                    _ = stop.cancelled() => {}
+                }
+            });
+        }
+        Err(error) => tracing::warn!(%error, "cannot listen for SIGUSR1; --stop still works"),
     }
 }

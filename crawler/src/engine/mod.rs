@@ -370,6 +370,8 @@ impl Engine {
             pages_without_links: run.state.pages_without_links,
             links_dropped: run.state.links_dropped,
             queue_dropped: run.state.queue_dropped,
+            stopped_with_queued: (self.crawl_end(run) == CrawlEnd::StoppedOnRequest)
+                .then(|| run.state.queue.len() as u64),
             started_at: Some(run.state.started_at),
             finished_at: run.state.finished_at.or_else(|| Some(chrono::Utc::now())),
         };

@@ -45,6 +45,10 @@ pub struct ReportMeta {
     /// URLs dropped because the crawl queue was full.
     #[serde(default)]
     pub queue_dropped: u64,
+    /// Set when the crawl was stopped on request (`desiredState: Stopped`,
+    /// or `scan --stop` locally): the URLs still queued then, never fetched.
+    #[serde(default)]
+    pub stopped_with_queued: Option<u64>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -249,6 +253,14 @@ fn is_zero(n: &u64) -> bool {
 /// Sentences about gaps in the crawl, from its counts.
 pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(queued) = meta.stopped_with_queued {
+        out.push(format!(
+            "The crawl was stopped on request after {} page{}; {queued} queued URL{} were not fetched.",
+            meta.pages_crawled,
+            if meta.pages_crawled == 1 { "" } else { "s" },
+            if queued == 1 { "" } else { "s" }
+        ));
+    }
     if meta.links_dropped > 0 {
         out.push(format!(
             "Some pages had more links than the crawler takes from one page; {} link{} were not followed.",

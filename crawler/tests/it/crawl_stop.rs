@@ -2,7 +2,9 @@
 //! is fetched after it, the pages in flight finish, and extraction, analysis
 //! and the report follow from the pages crawled so far.
 
-use crate::common::{Site, config, spec, tree_site};
+use std::time::Duration;
+
+use crate::common::{Crawler, Site, config, spec, tree_site, wait_for};
 
 use cira_crawler::checkpoint::{DirStore, Store};
 use cira_crawler::engine::{Engine, RunOutcome};
@@ -132,4 +134,121 @@ async fn a_crawl_that_runs_out_by_itself_is_finished_not_stopped() {
         Some(CrawlerOutcome::Completed { ended, .. }) => assert_eq!(*ended, CrawlEnd::Finished),
         other => panic!("expected a completed outcome, got {other:?}"),
     };
+}
+
+/// Local mode's arguments: paced, so the site takes far longer than a stop.
+fn local_args(extra: &[&str]) -> Vec<String> {
+    [
+        "--requests-per-second",
+        "40",
+        "--checkpoint-every-pages",
+        "5",
+        "--max-depth",
+        "20",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn report_json(dir: &std::path::Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&json).unwrap()
+}
+
+fn stop_warning(report: &serde_json::Value) -> Option<String> {
+    report["warnings"]
+        .as_array()?
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.contains("stopped on request"))
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigusr1_stops_a_local_scan_which_reports_the_pages_so_far() {
+    let site = Site::start(tree_site(PAGES)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Crawler::start(&site, dir.path(), 1, &local_args(&[]));
+    wait_for("some pages", Duration::from_secs(30), || {
+        site.total_page_hits() >= 10
+    })
+    .await;
+    c.signal(libc::SIGUSR1);
+    let status = c.wait(Duration::from_secs(60)).await;
+    assert!(status.success(), "{}", c.stderr());
+    assert!(c.stderr().contains("Stopped on request"), "{}", c.stderr());
+    let report = report_json(dir.path());
+    let pages = report_pages(dir.path());
+    assert!(
+        pages >= 10 && pages < PAGES as u64 / 2,
+        "the report covers the pages before the stop: {pages}"
+    );
+    assert_eq!(
+        u64::from(site.total_page_hits()),
+        pages,
+        "none fetched after"
+    );
+    let warning = stop_warning(&report).unwrap_or_else(|| panic!("no stop warning: {report}"));
+    assert!(
+        warning.contains(&format!("after {pages} pages")),
+        "{warning}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_local_scan_finishes_with_stop_without_fetching() {
+    let site = Site::start(tree_site(PAGES)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Crawler::start(&site, dir.path(), 1, &local_args(&[]));
+    wait_for("some pages", Duration::from_secs(30), || {
+        site.total_page_hits() >= 15
+    })
+    .await;
+    c.signal(libc::SIGINT);
+    assert!(
+        c.wait(Duration::from_secs(30)).await.success(),
+        "{}",
+        c.stderr()
+    );
+    assert!(c.stderr().contains("add --stop"), "{}", c.stderr());
+    assert!(
+        !dir.path().join("report.json").exists(),
+        "a pause writes no report"
+    );
+    drop(c);
+    let hits = site.total_page_hits();
+
+    let mut c = Crawler::start(&site, dir.path(), 2, &local_args(&["--stop"]));
+    let status = c.wait(Duration::from_secs(60)).await;
+    assert!(status.success(), "{}", c.stderr());
+    assert_eq!(
+        site.total_page_hits(),
+        hits,
+        "nothing fetched after the stop"
+    );
+    let pages = report_pages(dir.path());
+    assert!(
+        pages >= 10 && pages <= u64::from(hits),
+        "the report covers the saved pages: {pages} of {hits} fetched"
+    );
+    assert!(stop_warning(&report_json(dir.path())).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_without_a_saved_scan_is_refused_and_fetches_nothing() {
+    let site = Site::start(tree_site(20)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Crawler::start(&site, dir.path(), 1, &local_args(&["--stop"]));
+    let status = c.wait(Duration::from_secs(30)).await;
+    assert_eq!(
+        status.code(),
+        Some(i32::from(cira_crds::names::EXIT_PERMANENT)),
+        "{}",
+        c.stderr()
+    );
+    assert!(c.stderr().contains("nothing to stop"), "{}", c.stderr());
+    assert_eq!(site.total_page_hits(), 0);
+    assert!(!dir.path().join("report.json").exists());
 }

@@ -187,6 +187,7 @@ fn report_says_which_emails_are_on_the_companys_own_domain() {
         pages_without_links: 0,
         links_dropped: 0,
         queue_dropped: 0,
+        stopped_with_queued: None,
         started_at: None,
         finished_at: None,
     };

@@ -37,6 +37,7 @@ fn meta() -> ReportMeta {
         pages_without_links: 0,
         links_dropped: 0,
         queue_dropped: 0,
+        stopped_with_queued: None,
         started_at: None,
         finished_at: None,
     }
