@@ -1,0 +1,95 @@
+//! Removing what a scan no longer needs: checkpoints of earlier
+//! versions and reports beyond the history limit.
+
+use std::collections::BTreeMap;
+
+use cira_crds::names;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, ListParams, Preconditions};
+
+use super::Context;
+use super::apply::{delete_ignoring_absent, is_not_found};
+use super::ownership::owned_by;
+use crate::error::{Error, Result};
+use crate::resources::ScanRef;
+
+fn scan_selector(scan_ref: &ScanRef, component: &str) -> String {
+    format!(
+        "{}={},{}={}",
+        names::LABEL_SCAN,
+        names::scan_label_value(&scan_ref.name),
+        names::LABEL_COMPONENT,
+        component
+    )
+}
+
+fn version_label(cm: &ConfigMap) -> Option<i64> {
+    cm.labels().get(names::LABEL_SCAN_VERSION)?.parse().ok()
+}
+
+/// Deletes checkpoint ConfigMaps of earlier scan versions, so a rescan starts
+/// fresh. The uid and resourceVersion preconditions make sure a checkpoint
+/// the new crawler just wrote is never deleted.
+pub(super) async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_CHECKPOINT));
+    ctx.metrics.read("ConfigMap");
+    let list = cms
+        .list(&lp)
+        .await
+        .map_err(Error::kube("listing checkpoint ConfigMaps"))?;
+    for cm in list.items {
+        if !owned_by(&cm, &scan_ref.uid) || version_label(&cm) == Some(scan_ref.version) {
+            continue;
+        }
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: cm.uid(),
+                resource_version: cm.resource_version(),
+            }),
+            ..DeleteParams::default()
+        };
+        ctx.metrics.wrote("ConfigMap");
+        match cms.delete(&cm.name_any(), &dp).await {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => {}
+            Err(e) => return Err(Error::kube(format!("deleting ConfigMap {}", cm.name_any()))(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Deletes report ConfigMaps that are neither the newest report nor in its
+/// history.
+pub(super) async fn prune_reports(
+    ctx: &Context,
+    scan_ref: &ScanRef,
+    report: &cira_crds::ReportStatus,
+) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_REPORT));
+    ctx.metrics.read("ConfigMap");
+    let list = cms
+        .list(&lp)
+        .await
+        .map_err(Error::kube("listing report ConfigMaps"))?;
+    let keep: BTreeMap<&str, ()> = std::iter::once(report.config_map.as_str())
+        .chain(report.history.iter().map(|h| h.config_map.as_str()))
+        .map(|n| (n, ()))
+        .collect();
+    for cm in list.items {
+        let cm_name = cm.name_any();
+        if !owned_by(&cm, &scan_ref.uid) || keep.contains_key(cm_name.as_str()) {
+            continue;
+        }
+        // Never touch a report of the version being written right now.
+        if version_label(&cm).is_some_and(|v| v >= scan_ref.version) {
+            continue;
+        }
+        delete_ignoring_absent(ctx, &cms, &cm_name, &DeleteParams::default(), "ConfigMap").await?;
+        tracing::info!(scan = %scan_ref.name, configmap = %cm_name, "deleted a report beyond the history limit");
+    }
+    Ok(())
+}
