@@ -1,6 +1,6 @@
 use super::*;
 use chrono::TimeZone;
-use cira_crds::progress::{CheckpointInfo, CrawlEnd, FailureKind};
+use cira_crds::progress::{CheckpointInfo, CrawlEnd, CrawlerOutcome, FailureKind};
 use std::collections::BTreeMap;
 
 fn t(sec: i64) -> UtcTime {
