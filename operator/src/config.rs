@@ -41,9 +41,15 @@ pub struct Args {
     #[arg(long, env = "CIRA_PROGRESS_INTERVAL", default_value = "5s")]
     pub progress_interval: String,
 
-    /// Watch only this namespace (all namespaces when unset).
-    #[arg(long, env = "CIRA_WATCH_NAMESPACE")]
-    pub watch_namespace: Option<String>,
+    /// Watch only these namespaces, comma-separated (all namespaces when
+    /// unset); each gets namespaced watches, so a Role there is enough.
+    #[arg(
+        long,
+        alias = "watch-namespace",
+        env = "CIRA_WATCH_NAMESPACES",
+        value_delimiter = ','
+    )]
+    pub watch_namespaces: Vec<String>,
 
     /// Only the holder of a coordination.k8s.io Lease reconciles.
     #[arg(long, env = "CIRA_LEADER_ELECTION", default_value_t = false, action = clap::ArgAction::Set)]
@@ -121,7 +127,8 @@ pub struct OperatorConfig {
     /// How long a paused scan waits for a checkpoint newer than the pause
     /// request before it counts as paused anyway.
     pub pause_grace: Duration,
-    pub watch_namespace: Option<String>,
+    /// The namespaces watched; empty means all.
+    pub watch_namespaces: Vec<String>,
     pub crawler_log: String,
     pub crawler_log_format: LogFormat,
     pub backoff_limit: i32,
@@ -142,7 +149,7 @@ impl Default for OperatorConfig {
             progress_interval: Duration::from_secs(5),
             clock_interval: Duration::from_secs(30),
             pause_grace: Duration::from_secs(90),
-            watch_namespace: None,
+            watch_namespaces: Vec::new(),
             crawler_log: "info".to_string(),
             crawler_log_format: LogFormat::Text,
             backoff_limit: 6,
@@ -196,13 +203,36 @@ impl Args {
             stale_after: duration("stale-after", &self.stale_after)?,
             max_stale_restarts: self.max_stale_restarts,
             progress_interval: duration("progress-interval", &self.progress_interval)?,
-            watch_namespace: self.watch_namespace.clone().filter(|ns| !ns.is_empty()),
+            watch_namespaces: watch_namespaces(&self.watch_namespaces)?,
             crawler_log: self.crawler_log.clone(),
             crawler_log_format: self.log_format,
             reconcile_concurrency: self.reconcile_concurrency,
             ..OperatorConfig::default()
         })
     }
+}
+
+/// The watched namespaces without blanks and repeats; each must be a
+/// namespace name.
+fn watch_namespaces(given: &[String]) -> Result<Vec<String>> {
+    let mut namespaces: Vec<String> = Vec::new();
+    for ns in given.iter().map(|ns| ns.trim()).filter(|ns| !ns.is_empty()) {
+        let valid = ns.len() <= 63
+            && ns
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !ns.starts_with('-')
+            && !ns.ends_with('-');
+        if !valid {
+            return Err(Error::Config(format!(
+                "--watch-namespaces: {ns:?} is not a namespace name"
+            )));
+        }
+        if !namespaces.iter().any(|n| n == ns) {
+            namespaces.push(ns.to_string());
+        }
+    }
+    Ok(namespaces)
 }
 
 #[cfg(test)]
@@ -269,6 +299,31 @@ mod tests {
         assert!(args.operator_config().is_err());
         let args = Args::parse_from(["cira-operator", "--crawler-network-policy=false"]);
         assert!(args.operator_config().unwrap().egress.is_none());
+    }
+
+    #[test]
+    fn watched_namespaces_are_a_list() {
+        let cfg = Args::parse_from(["cira-operator"])
+            .operator_config()
+            .unwrap();
+        assert!(cfg.watch_namespaces.is_empty());
+        let cfg = Args::parse_from(["cira-operator", "--watch-namespaces=a,b,,a"])
+            .operator_config()
+            .unwrap();
+        assert_eq!(cfg.watch_namespaces, ["a", "b"]);
+        // The single-namespace flag of earlier releases still works.
+        let cfg = Args::parse_from(["cira-operator", "--watch-namespace", "scans"])
+            .operator_config()
+            .unwrap();
+        assert_eq!(cfg.watch_namespaces, ["scans"]);
+        let err = Args::parse_from(["cira-operator", "--watch-namespaces=a,B_c"])
+            .operator_config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--watch-namespaces") && err.contains("B_c"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,17 +24,29 @@ use crate::metrics::Metrics;
 use crate::reconcile::{Context, error_policy, reconcile};
 
 /// Fails with a clear message when the CompanyScan CRD is not installed.
-pub async fn check_crd(client: &Client, namespace: Option<&str>) -> Result<()> {
-    let api: Api<CompanyScan> = match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
-    match api.list(&ListParams::default().limit(1)).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Err(Error::CrdNotInstalled),
-        Err(e) => Err(Error::kube(
-            "checking that the CompanyScan CRD is installed",
-        )(e)),
+/// `namespaces` are the watched ones; empty means all.
+pub async fn check_crd(client: &Client, namespaces: &[String]) -> Result<()> {
+    for ns in watched(namespaces) {
+        let api: Api<CompanyScan> = api(client, ns);
+        match api.list(&ListParams::default().limit(1)).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => return Err(Error::CrdNotInstalled),
+            Err(e) => {
+                return Err(Error::kube(
+                    "checking that the CompanyScan CRD is installed",
+                )(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The namespaces to watch, `None` standing for all of them.
+fn watched(namespaces: &[String]) -> Vec<Option<&str>> {
+    if namespaces.is_empty() {
+        vec![None]
+    } else {
+        namespaces.iter().map(|ns| Some(ns.as_str())).collect()
     }
 }
 
@@ -49,14 +61,55 @@ where
     }
 }
 
+/// The reflector stores of one kind: one per watched namespace, or a single
+/// one over all namespaces. Reads look like those of one store.
+#[derive(Clone)]
+pub struct Cache<K>
+where
+    K: kube::Resource + Clone + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    stores: Vec<Store<K>>,
+}
+
+impl<K> Cache<K>
+where
+    K: kube::Resource + Clone + 'static,
+    K::DynamicType: Eq + std::hash::Hash + Clone,
+{
+    pub fn new(stores: Vec<Store<K>>) -> Self {
+        Self { stores }
+    }
+
+    /// The object `key` names (with its namespace), if cached.
+    pub fn get(&self, key: &ObjectRef<K>) -> Option<Arc<K>> {
+        self.stores.iter().find_map(|s| s.get(key))
+    }
+
+    /// Every cached object.
+    pub fn state(&self) -> Vec<Arc<K>> {
+        self.stores.iter().flat_map(|s| s.state()).collect()
+    }
+
+    /// Resolves once every store has seen a full list.
+    pub async fn wait_until_ready(
+        &self,
+    ) -> std::result::Result<(), reflector::store::WriterDropped> {
+        for store in &self.stores {
+            store.wait_until_ready().await?;
+        }
+        Ok(())
+    }
+}
+
 /// The controller's caches: the watched scans, the crawler Jobs and their
 /// pods, and the crawlers' progress ConfigMaps.
 #[derive(Clone)]
 pub struct Stores {
-    pub scans: Store<CompanyScan>,
-    pub jobs: Store<Job>,
-    pub pods: Store<Pod>,
-    pub progress: Store<ConfigMap>,
+    pub scans: Cache<CompanyScan>,
+    pub jobs: Cache<Job>,
+    pub pods: Cache<Pod>,
+    pub progress: Cache<ConfigMap>,
 }
 
 /// The scan a progress ConfigMap belongs to, from its owner reference.
@@ -68,21 +121,23 @@ fn progress_owner(cm: ConfigMap) -> Option<ObjectRef<CompanyScan>> {
         .map(|o| ObjectRef::new(&o.name).within(&ns))
 }
 
-/// Runs the controller until `shutdown` is cancelled; then it stops taking
-/// new work, lets running reconciles finish and returns. `ready` turns true
-/// once the CompanyScan watch has synced. The caller checks the CRD first
-/// ([`check_crd`]).
-pub async fn run(
-    client: Client,
-    config: OperatorConfig,
-    metrics: Arc<Metrics>,
-    ready: Arc<AtomicBool>,
-    shutdown: CancellationToken,
-) -> Result<()> {
-    let ns = config.watch_namespace.clone();
-    let ns = ns.as_deref();
-    tracing::info!(namespace = ?ns, max_concurrent_scans = config.max_concurrent_scans, "starting the controller");
+/// The watches of one namespace (or of all): the scans' controller and the
+/// stores of the crawler Jobs, their pods and the progress ConfigMaps.
+struct Watch {
+    namespace: Option<String>,
+    controller: Controller<CompanyScan>,
+    scans: Store<CompanyScan>,
+    jobs: Store<Job>,
+    pods: Store<Pod>,
+    progress: Store<ConfigMap>,
+}
 
+fn watch(
+    client: &Client,
+    ns: Option<&str>,
+    config: &OperatorConfig,
+    trigger: futures::channel::mpsc::UnboundedReceiver<ObjectRef<CompanyScan>>,
+) -> Watch {
     let crawler_jobs = format!(
         "{}={},{}={}",
         names::LABEL_APP_NAME,
@@ -91,7 +146,6 @@ pub async fn run(
         names::COMPONENT_CRAWLER
     );
     let progress_cms = format!("{}={}", names::LABEL_COMPONENT, names::COMPONENT_PROGRESS);
-    let (trigger_tx, trigger_rx) = futures::channel::mpsc::unbounded();
 
     // Jobs, their pods and the progress ConfigMaps are mirrored in reflector
     // stores: a reconcile reads them from there instead of asking the API
@@ -101,7 +155,7 @@ pub async fn run(
     let job_events = reflector(
         jobs_writer,
         watcher(
-            api::<Job>(&client, ns),
+            api::<Job>(client, ns),
             watcher::Config::default()
                 .labels(&crawler_jobs)
                 .any_semantic(),
@@ -114,7 +168,7 @@ pub async fn run(
     let pod_events = reflector(
         pods_writer,
         watcher(
-            api::<Pod>(&client, ns),
+            api::<Pod>(client, ns),
             watcher::Config::default()
                 .labels(&crawler_jobs)
                 .any_semantic(),
@@ -127,7 +181,7 @@ pub async fn run(
     let progress_events = reflector(
         progress_writer,
         watcher(
-            api::<ConfigMap>(&client, ns),
+            api::<ConfigMap>(client, ns),
             watcher::Config::default()
                 .labels(&progress_cms)
                 .any_semantic(),
@@ -138,22 +192,75 @@ pub async fn run(
     .touched_objects();
 
     let controller = Controller::new(
-        api::<CompanyScan>(&client, ns),
+        api::<CompanyScan>(client, ns),
         watcher::Config::default().any_semantic(),
     )
     .owns_stream(job_events)
     .watches_stream(progress_events, progress_owner)
     .watches_stream(pod_events, |_| None::<ObjectRef<CompanyScan>>)
-    .reconcile_on(trigger_rx)
+    .reconcile_on(trigger)
     .with_config(ControllerConfig::default().concurrency(config.reconcile_concurrency));
-    let store = controller.store();
-    metrics.set_store(Some(store.clone()));
-    let stores = Stores {
-        scans: store.clone(),
+    Watch {
+        namespace: ns.map(str::to_string),
+        scans: controller.store(),
+        controller,
         jobs,
         pods,
         progress,
+    }
+}
+
+/// Runs the controller until `shutdown` is cancelled; then it stops taking
+/// new work, lets running reconciles finish and returns. `ready` turns true
+/// once the CompanyScan watch has synced. The caller checks the CRD first
+/// ([`check_crd`]).
+///
+/// With watched namespaces, each gets its own namespaced watches and
+/// controller (so the operator needs no cluster-wide permission on them);
+/// all share one context, so the queue and its limits span them all.
+pub async fn run(
+    client: Client,
+    config: OperatorConfig,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    tracing::info!(
+        namespaces = ?config.watch_namespaces,
+        max_concurrent_scans = config.max_concurrent_scans,
+        "starting the controller"
+    );
+
+    let (trigger_tx, trigger_rx) = futures::channel::mpsc::unbounded();
+    let namespaces = watched(&config.watch_namespaces);
+    let mut watches = Vec::new();
+    let mut routes = Vec::new();
+    for ns in &namespaces {
+        let (tx, rx) = futures::channel::mpsc::unbounded();
+        routes.push((ns.map(str::to_string), tx));
+        watches.push(watch(&client, *ns, &config, rx));
+    }
+    // Requests to reconcile other scans (queue advancement) go to the
+    // controller of the scan's namespace.
+    let router = tokio::spawn(async move {
+        let mut requests: futures::channel::mpsc::UnboundedReceiver<ObjectRef<CompanyScan>> =
+            trigger_rx;
+        while let Some(scan) = requests.next().await {
+            let to = routes
+                .iter()
+                .find(|(ns, _)| ns.is_none() || *ns == scan.namespace);
+            if let Some((_, tx)) = to {
+                let _ = tx.unbounded_send(scan);
+            }
+        }
+    });
+    let stores = Stores {
+        scans: Cache::new(watches.iter().map(|w| w.scans.clone()).collect()),
+        jobs: Cache::new(watches.iter().map(|w| w.jobs.clone()).collect()),
+        pods: Cache::new(watches.iter().map(|w| w.pods.clone()).collect()),
+        progress: Cache::new(watches.iter().map(|w| w.progress.clone()).collect()),
     };
+    metrics.set_store(Some(stores.scans.clone()));
 
     let reporter = Reporter {
         controller: names::OPERATOR_FIELD_MANAGER.to_string(),
@@ -179,20 +286,20 @@ pub async fn run(
         client,
         config,
         recorder,
-        stores,
+        stores.clone(),
         caches_rx,
         metrics.clone(),
         trigger_tx,
     ));
 
     let readiness = {
-        let store = store.clone();
+        let scans = stores.scans.clone();
         let ready = ready.clone();
         tokio::spawn(async move {
-            // The store's readiness signal wakes only its latest waiter (the
-            // controller's own), so poll it again every second.
+            // A store's readiness signal wakes only its latest waiter (the
+            // controller's own), so poll again every second.
             loop {
-                match tokio::time::timeout(Duration::from_secs(1), store.wait_until_ready()).await {
+                match tokio::time::timeout(Duration::from_secs(1), scans.wait_until_ready()).await {
                     Ok(Ok(())) => {
                         tracing::info!("CompanyScan watch synced; ready");
                         ready.store(true, Ordering::Relaxed);
@@ -205,20 +312,29 @@ pub async fn run(
         })
     };
 
-    let stop = shutdown.clone();
-    controller
-        .graceful_shutdown_on(async move { stop.cancelled().await })
-        .run(reconcile, error_policy, context)
-        .for_each(|result| async move {
-            match result {
-                Ok((obj, _)) => tracing::trace!(scan = %obj.name, "reconciled"),
-                Err(kube::runtime::controller::Error::ReconcilerFailed(error, obj)) => {
-                    tracing::debug!(scan = %obj.name, %error, "reconcile failed")
+    let runs = watches.into_iter().map(|w| {
+        let stop = shutdown.clone();
+        let namespace = w.namespace;
+        w.controller
+            .graceful_shutdown_on(async move { stop.cancelled().await })
+            .run(reconcile, error_policy, context.clone())
+            .for_each(move |result| {
+                let namespace = namespace.clone();
+                async move {
+                    match result {
+                        Ok((obj, _)) => tracing::trace!(scan = %obj.name, "reconciled"),
+                        Err(kube::runtime::controller::Error::ReconcilerFailed(error, obj)) => {
+                            tracing::debug!(scan = %obj.name, %error, "reconcile failed")
+                        }
+                        Err(error) => {
+                            tracing::warn!(namespace = ?namespace, %error, "controller error")
+                        }
+                    }
                 }
-                Err(error) => tracing::warn!(%error, "controller error"),
-            }
-        })
-        .await;
+            })
+    });
+    futures::future::join_all(runs).await;
+    router.abort();
     readiness.abort();
     caches.abort();
     metrics.set_store(None);

@@ -47,7 +47,7 @@ pub async fn run(args: Args) -> Result<()> {
     let client = Client::try_default().await.map_err(Error::Connect)?;
     // Fail at start-up, with a message that says what to do, when the CRD
     // is missing.
-    controller::check_crd(&client, config.watch_namespace.as_deref()).await?;
+    controller::check_crd(&client, &config.watch_namespaces).await?;
 
     let shutdown = CancellationToken::new();
     cira_runtime::cancel_on_signals(shutdown.clone(), "shutting down").map_err(|source| {

@@ -4,7 +4,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use cira_crds::{CompanyScan, ScanPhase};
-use kube::runtime::reflector::Store;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -38,7 +37,7 @@ pub struct Metrics {
     pub api_writes: Family<Labels, Counter>,
     pub api_reads: Family<Labels, Counter>,
     scans_by_phase: Family<Labels, Gauge>,
-    store: RwLock<Option<Store<CompanyScan>>>,
+    store: RwLock<Option<crate::controller::Cache<CompanyScan>>>,
 }
 
 impl Default for Metrics {
@@ -106,7 +105,7 @@ impl Metrics {
     }
 
     /// The CompanyScan cache that `scans` is counted from.
-    pub fn set_store(&self, store: Option<Store<CompanyScan>>) {
+    pub fn set_store(&self, store: Option<crate::controller::Cache<CompanyScan>>) {
         if let Ok(mut slot) = self.store.write() {
             *slot = store;
         }

@@ -1,5 +1,6 @@
-//! The operator's own least-privilege RBAC rules, as the Helm chart must
-//! grant them in its ClusterRole.
+//! The operator's own least-privilege RBAC rules, as the Helm chart grants
+//! them: a ClusterRole cluster-wide, or a Role in each watched namespace
+//! (leases in the release namespace only).
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
@@ -14,23 +15,25 @@ fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
 
 /// Every permission the operator uses, and nothing more.
 ///
-/// ConfigMaps need create/update/patch although the operator never writes
-/// them: it creates per-scan Roles granting those verbs, and RBAC only lets
-/// a subject grant permissions it holds itself.
+/// Some verbs are held only because the operator grants them to each scan's
+/// crawler Role, and RBAC only lets a subject grant permissions it holds
+/// itself: `get` on companyscans and jobs, and ConfigMap
+/// create/update/patch. `update` on companyscans/finalizers is what owner
+/// references with `blockOwnerDeletion` need where the
+/// OwnerReferencesPermissionEnforcement admission plugin is on.
 pub fn operator_rbac_rules() -> Vec<PolicyRule> {
     vec![
         rule("cira.dev", &["companyscans"], &["get", "list", "watch"]),
-        rule(
-            "cira.dev",
-            &["companyscans/status"],
-            &["get", "patch", "update"],
-        ),
+        // Status is written by server-side apply only.
+        rule("cira.dev", &["companyscans/status"], &["patch"]),
+        rule("cira.dev", &["companyscans/finalizers"], &["update"]),
         rule(
             "batch",
             &["jobs"],
             &["get", "list", "watch", "create", "patch", "delete"],
         ),
-        rule("", &["pods"], &["get", "list", "watch"]),
+        // The pod cache only: the operator never gets or deletes pods.
+        rule("", &["pods"], &["list", "watch"]),
         rule(
             "",
             &["configmaps"],
@@ -52,10 +55,12 @@ pub fn operator_rbac_rules() -> Vec<PolicyRule> {
             &["get", "create", "patch"],
         ),
         rule("events.k8s.io", &["events"], &["create", "patch"]),
+        // Leader election (kube-lease-manager reads, creates and patches
+        // its Lease).
         rule(
             "coordination.k8s.io",
             &["leases"],
-            &["get", "list", "watch", "create", "update", "patch"],
+            &["get", "create", "patch"],
         ),
     ]
 }

@@ -67,14 +67,40 @@ app.kubernetes.io/component: operator
 {{- if or .Values.operator.leaderElection.enabled (gt (int .Values.replicaCount) 1) }}true{{ else }}false{{ end }}
 {{- end }}
 
+{{/*
+The namespaces the operator manages scans in, one per line: the union of
+operator.watchNamespaces and the single operator.watchNamespace of earlier
+releases, in order, without repeats. Empty: all namespaces.
+*/}}
+{{- define "cira.watchNamespaces" -}}
+{{- $all := list }}
+{{- with .Values.operator.watchNamespace }}
+{{- $all = append $all . }}
+{{- end }}
+{{- range .Values.operator.watchNamespaces }}
+{{- $all = append $all . }}
+{{- end }}
+{{- range uniq $all }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/* The first watched namespace, or the release namespace. */}}
+{{- define "cira.firstNamespace" -}}
+{{- $ns := include "cira.watchNamespaces" . | trim }}
+{{- if $ns }}{{ first (splitList "\n" $ns) }}{{ else }}{{ .Release.Namespace }}{{ end }}
+{{- end }}
+
 {{/* Namespaces the crawler NetworkPolicy goes into, one per line. */}}
 {{- define "cira.crawlerPolicyNamespaces" -}}
 {{- if .Values.networkPolicy.crawler.namespaces }}
 {{- range .Values.networkPolicy.crawler.namespaces }}
 {{ . }}
 {{- end }}
+{{- else if include "cira.watchNamespaces" . | trim }}
+{{- include "cira.watchNamespaces" . }}
 {{- else }}
-{{ default .Release.Namespace .Values.operator.watchNamespace }}
+{{ .Release.Namespace }}
 {{- end }}
 {{- end }}
 
@@ -119,12 +145,14 @@ the configured ones plus those the EndpointSlices name.
 
 {{/*
 The operator's permissions in the namespaces it manages scans in: exactly
-`operator_rbac_rules()` of the operator crate (leases are in the
-leader-election Role below), plus update on companyscans/finalizers, which
-owner references with blockOwnerDeletion need where the
-OwnerReferencesPermissionEnforcement admission plugin is on. ConfigMap
-write verbs are there because the operator grants them to each scan's
-crawler Role, and RBAC only lets a subject grant what it holds itself.
+`operator_rbac_rules()` of the operator crate without leases (those are in
+the leader-election Role, in the release namespace only). Each rule is
+there because the code uses it (docs/security.md lists why), or because
+the operator grants it to a scan's crawler Role and RBAC only lets a
+subject grant what it holds itself (companyscans get, jobs get, ConfigMap
+create/update/patch). companyscans/finalizers update is what owner
+references with blockOwnerDeletion need where the
+OwnerReferencesPermissionEnforcement admission plugin is on.
 */}}
 {{- define "cira.operatorRules" -}}
 - apiGroups: ["cira.dev"]
@@ -132,7 +160,7 @@ crawler Role, and RBAC only lets a subject grant what it holds itself.
   verbs: ["get", "list", "watch"]
 - apiGroups: ["cira.dev"]
   resources: ["companyscans/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["patch"]
 - apiGroups: ["cira.dev"]
   resources: ["companyscans/finalizers"]
   verbs: ["update"]
@@ -141,7 +169,7 @@ crawler Role, and RBAC only lets a subject grant what it holds itself.
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
@@ -176,7 +204,7 @@ app.kubernetes.io/component: console
 
 {{/* The namespace the console shows first. */}}
 {{- define "cira.consoleNamespace" -}}
-{{- default (default .Release.Namespace .Values.operator.watchNamespace) .Values.console.defaultNamespace }}
+{{- default (include "cira.firstNamespace" .) .Values.console.defaultNamespace }}
 {{- end }}
 
 {{/* What reading scans in the console takes: the scans, their Events and

@@ -167,7 +167,7 @@ impl Drop for Operator {
 pub fn config(ns: &str) -> OperatorConfig {
     OperatorConfig {
         crawler_image: FAKE_CRAWLER_IMAGE.to_string(),
-        watch_namespace: Some(ns.to_string()),
+        watch_namespaces: vec![ns.to_string()],
         max_concurrent_scans: 5,
         progress_interval: Duration::from_secs(1),
         pause_grace: Duration::from_secs(30),

@@ -13,7 +13,7 @@ async fn a_missing_crd_is_a_clear_startup_error() {
         .await
         .expect("a private control plane starts");
     let client = env.admin_client().await;
-    let err = cira_operator::controller::check_crd(&client, None)
+    let err = cira_operator::controller::check_crd(&client, &[])
         .await
         .unwrap_err();
     assert!(
