@@ -14,6 +14,7 @@
 //! Reads and writes are counted by the apiserver: the operator runs with the
 //! env's audited kubeconfig, and the audit log holds its requests only.
 
+use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -67,7 +68,7 @@ fn quantile(text: &str, q: f64) -> f64 {
 }
 
 /// The operator's requests so far, from the apiserver's audit log.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Requests {
     /// get and list (a watch's initial list included when it is one).
     reads: u64,
@@ -75,17 +76,37 @@ struct Requests {
     writes: u64,
     /// watch requests started (their events are not requests).
     watches: u64,
+    /// Writes by "verb resource[/subresource]", to set beside the
+    /// operator's own count by kind.
+    writes_by_kind: BTreeMap<String, u64>,
 }
 
 impl std::ops::Sub for Requests {
     type Output = Requests;
     fn sub(self, o: Requests) -> Requests {
+        let mut writes_by_kind = self.writes_by_kind;
+        for (k, n) in o.writes_by_kind {
+            *writes_by_kind.entry(k).or_default() -= n;
+        }
+        writes_by_kind.retain(|_, n| *n > 0);
         Requests {
             reads: self.reads - o.reads,
             writes: self.writes - o.writes,
             watches: self.watches - o.watches,
+            writes_by_kind,
         }
     }
+}
+
+/// The operator's own write counter, by its `kind` label.
+fn metric_by_kind(text: &str, name: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| l.starts_with(name))
+        .filter_map(|l| {
+            let kind = l.split("kind=\"").nth(1)?.split('"').next()?;
+            Some((kind.to_string(), l.rsplit(' ').next()?.parse().ok()?))
+        })
+        .collect()
 }
 
 fn audited_requests(env: &cira_tests::TestEnv) -> Requests {
@@ -99,8 +120,20 @@ fn audited_requests(env: &cira_tests::TestEnv) -> Requests {
         match (event["verb"].as_str().unwrap_or_default(), stage) {
             ("watch", "ResponseStarted") => r.watches += 1,
             ("get" | "list", "ResponseComplete") => r.reads += 1,
-            ("create" | "update" | "patch" | "delete" | "deletecollection", "ResponseComplete") => {
-                r.writes += 1
+            (
+                verb @ ("create" | "update" | "patch" | "delete" | "deletecollection"),
+                "ResponseComplete",
+            ) => {
+                r.writes += 1;
+                let object = &event["objectRef"];
+                let mut kind = format!(
+                    "{verb} {}",
+                    object["resource"].as_str().unwrap_or_default()
+                );
+                if let Some(sub) = object["subresource"].as_str() {
+                    kind = format!("{kind}/{sub}");
+                }
+                *r.writes_by_kind.entry(kind).or_default() += 1;
             }
             _ => {}
         }
@@ -190,7 +223,9 @@ async fn bench_500_scans() {
         .filter(|s| phase(s) == Some(ScanPhase::Crawling))
         .collect();
     // Let the queue's own periodic work settle into the measurement too.
-    let w0 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let m0 = metrics(port).await;
+    let w0 = metric_sum(&m0, "cira_operator_api_writes_total");
+    let k0 = metric_by_kind(&m0, "cira_operator_api_writes_total");
     let a0 = audited_requests(env);
     let c0 = Instant::now();
     let mut round = 0u64;
@@ -201,8 +236,22 @@ async fn bench_500_scans() {
         round += 1;
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
-    let w1 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
+    let m1 = metrics(port).await;
+    let w1 = metric_sum(&m1, "cira_operator_api_writes_total");
+    let k1 = metric_by_kind(&m1, "cira_operator_api_writes_total");
     let crawling = audited_requests(env) - a0;
+    // Where the two write counts come from, side by side.
+    println!("writes while crawling, operator metric by kind:");
+    for (kind, n) in &k1 {
+        let d = n - k0.get(kind).copied().unwrap_or(0.0);
+        if d > 0.0 {
+            println!("  {kind}: {d}");
+        }
+    }
+    println!("writes while crawling, audit log by verb and resource:");
+    for (kind, n) in &crawling.writes_by_kind {
+        println!("  {kind}: {n}");
+    }
     let per_crawling_minute =
         |n: u64| n as f64 / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
     let crawling_rate = (w1 - w0) / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
