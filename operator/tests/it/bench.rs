@@ -126,10 +126,8 @@ fn audited_requests(env: &cira_tests::TestEnv) -> Requests {
             ) => {
                 r.writes += 1;
                 let object = &event["objectRef"];
-                let mut kind = format!(
-                    "{verb} {}",
-                    object["resource"].as_str().unwrap_or_default()
-                );
+                let mut kind =
+                    format!("{verb} {}", object["resource"].as_str().unwrap_or_default());
                 if let Some(sub) = object["subresource"].as_str() {
                     kind = format!("{kind}/{sub}");
                 }
@@ -252,9 +250,10 @@ async fn bench_500_scans() {
     for (kind, n) in &crawling.writes_by_kind {
         println!("  {kind}: {n}");
     }
-    let per_crawling_minute =
-        |n: u64| n as f64 / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
-    let crawling_rate = (w1 - w0) / CONCURRENT as f64 / c0.elapsed().as_secs_f64() * 60.0;
+    // The window's length is taken now: the rates are printed minutes later.
+    let crawl_minutes = c0.elapsed().as_secs_f64() / 60.0;
+    let per_crawling_minute = |n: u64| n as f64 / CONCURRENT as f64 / crawl_minutes;
+    let crawling_rate = (w1 - w0) / CONCURRENT as f64 / crawl_minutes;
 
     // Pause the crawling scans: time from the patch to job.spec.suspend.
     let mut latencies = Vec::new();
@@ -304,9 +303,9 @@ async fn bench_500_scans() {
     tokio::time::sleep(Duration::from_secs(60)).await;
     let i1 = metric_sum(&metrics(port).await, "cira_operator_api_writes_total");
     let idle = audited_requests(env) - b0;
-    let per_idle_minute =
-        |n: u64| n as f64 / SCANS as f64 / idle_start.elapsed().as_secs_f64() * 60.0;
-    let idle_rate = (i1 - i0) / SCANS as f64 / idle_start.elapsed().as_secs_f64() * 60.0;
+    let idle_minutes = idle_start.elapsed().as_secs_f64() / 60.0;
+    let per_idle_minute = |n: u64| n as f64 / SCANS as f64 / idle_minutes;
+    let idle_rate = (i1 - i0) / SCANS as f64 / idle_minutes;
     let rss = rss_peak_kib(pid);
     let reconciles = metric_sum(&metrics(port).await, "cira_operator_reconciles_total");
 
