@@ -29,6 +29,7 @@ pub(crate) struct ControlPlane {
     pub audited_kubeconfig_path: PathBuf,
     pub audit_log_path: PathBuf,
     pub pki: Pki,
+    pub controller_manager_pid: u32,
 }
 
 /// Audit policy: metadata of every request of the audited user, nothing of
@@ -164,7 +165,7 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
     })
     .await??;
 
-    sup.spawn(
+    let controller_manager_pid = sup.spawn(
         "kube-controller-manager",
         Command::new(bin.join("kube-controller-manager"))
             .arg(format!("--kubeconfig={}", kubeconfig_path.display()))
@@ -190,6 +191,7 @@ pub(crate) async fn start(sup: &Supervisor, bin: &Path, dir: &Path) -> Result<Co
         audited_kubeconfig_path,
         audit_log_path,
         pki,
+        controller_manager_pid,
     })
 }
 

@@ -36,6 +36,7 @@ pub struct TestEnv {
     handle: tokio::runtime::Handle,
     node: NodeAgent,
     crds: tokio::sync::Mutex<bool>,
+    controller_manager_pid: u32,
 }
 
 static SHARED: OnceLock<Result<TestEnv, String>> = OnceLock::new();
@@ -141,6 +142,7 @@ impl TestEnv {
             supervisor,
             node,
             crds: tokio::sync::Mutex::new(false),
+            controller_manager_pid: cp.controller_manager_pid,
         })
     }
 
@@ -318,6 +320,22 @@ impl TestEnv {
         &self.node
     }
 
+    /// Stops kube-controller-manager (SIGSTOP) until the returned guard is
+    /// dropped (SIGCONT), as a hung or restarting controller manager would:
+    /// no Job controller, no garbage collector. A test that fails while it
+    /// holds the guard still lets the controller manager go on. Use it on a
+    /// private env ([`TestEnv::start`]): on the shared one it would stall
+    /// every other test's Jobs.
+    pub fn stop_controller_manager(&self) -> ControllerManagerStopped {
+        assert!(
+            signal_process(self.controller_manager_pid, "-STOP"),
+            "could not stop kube-controller-manager"
+        );
+        ControllerManagerStopped {
+            pid: self.controller_manager_pid,
+        }
+    }
+
     /// Every process this env started that is still running: the watchdog,
     /// etcd, kube-apiserver, kube-controller-manager and pod processes.
     pub fn process_ids(&self) -> Vec<u32> {
@@ -361,4 +379,30 @@ impl Drop for TestEnv {
         }
         self.supervisor.teardown();
     }
+}
+
+/// kube-controller-manager is stopped while this lives; see
+/// [`TestEnv::stop_controller_manager`].
+pub struct ControllerManagerStopped {
+    pid: u32,
+}
+
+impl Drop for ControllerManagerStopped {
+    fn drop(&mut self) {
+        // No panic here: this also runs while a failed test unwinds.
+        if !signal_process(self.pid, "-CONT") {
+            eprintln!(
+                "could not continue kube-controller-manager (pid {})",
+                self.pid
+            );
+        }
+    }
+}
+
+/// `kill(1)` with a signal option, so the crate needs no unsafe `kill(2)`.
+fn signal_process(pid: u32, signal: &str) -> bool {
+    std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }

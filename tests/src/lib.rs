@@ -24,7 +24,7 @@ mod supervisor;
 mod wait;
 mod workspace;
 
-pub use env::TestEnv;
+pub use env::{ControllerManagerStopped, TestEnv};
 pub use error::Error;
 pub use node::{NODE_NAME, NodeAgent, ProcessExit};
 pub use wait::wait_for;

@@ -37,15 +37,16 @@ fn chart_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../charts/cira-operator")
 }
 
-/// Builds the operator and crawler once and maps their images to them.
+/// Builds the operator and crawler once and maps this env's images to them.
 fn register_images(env: &TestEnv) {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
+    static BINARIES: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    let (operator, crawler) = BINARIES.get_or_init(|| {
         let operator = workspace_binary("cira-operator", "cira-operator").expect("operator builds");
         let crawler = workspace_binary("cira-crawler", "cira-crawler").expect("crawler builds");
-        env.node().register_image(OPERATOR_IMAGE, operator);
-        env.node().register_image(CRAWLER_IMAGE, crawler);
+        (operator, crawler)
     });
+    env.node().register_image(OPERATOR_IMAGE, operator.clone());
+    env.node().register_image(CRAWLER_IMAGE, crawler.clone());
 }
 
 fn text(out: &std::process::Output) -> String {
@@ -57,9 +58,9 @@ fn text(out: &std::process::Output) -> String {
 }
 
 /// One scenario: a namespace, a Helm release watching it, the sample site.
-struct Scenario {
+struct Scenario<'e> {
     name: &'static str,
-    env: &'static TestEnv,
+    env: &'e TestEnv,
     ns: String,
     release: String,
     server: SiteServer,
@@ -69,15 +70,19 @@ struct Scenario {
     finished: bool,
 }
 
-impl Scenario {
-    async fn start(name: &'static str, helm_sets: &[&str]) -> Scenario {
+impl Scenario<'static> {
+    /// A scenario on the shared control plane.
+    async fn start(name: &'static str, helm_sets: &[&str]) -> Scenario<'static> {
+        Scenario::start_in(TestEnv::shared().await, name, helm_sets).await
+    }
+}
+
+impl<'e> Scenario<'e> {
+    async fn start_in(env: &'e TestEnv, name: &'static str, helm_sets: &[&str]) -> Scenario<'e> {
         cira_tests::init_tracing();
         let begin = Instant::now();
-        let env = TestEnv::shared().await;
-        let e = env;
-        tokio::task::spawn_blocking(move || register_images(e))
-            .await
-            .expect("image registration");
+        // The first call builds the binaries: off the async worker.
+        tokio::task::block_in_place(|| register_images(env));
         env.install_crds().await.expect("CRDs install");
         let ns = env
             .new_namespace(&format!("e2e-{name}"))
@@ -496,7 +501,7 @@ impl Scenario {
     }
 }
 
-impl Drop for Scenario {
+impl Drop for Scenario<'_> {
     fn drop(&mut self) {
         if self.finished {
             return;
@@ -558,7 +563,7 @@ async fn reference_report() -> &'static String {
 }
 
 /// The cluster report equals the uninterrupted local one (all but timing).
-async fn assert_same_as_uninterrupted(s: &Scenario, report: &Value) {
+async fn assert_same_as_uninterrupted(s: &Scenario<'_>, report: &Value) {
     let reference = reference_report().await;
     let got = s.comparable(report);
     if &got != reference {
@@ -716,6 +721,126 @@ async fn e2e_02_pause_and_resume() {
             "no {expected} Event in {reasons:?}"
         );
     }
+    s.finish().await;
+}
+
+/// The Job's conditions that are True, by type.
+fn true_job_conditions(job: &Value) -> Vec<String> {
+    job["status"]["conditions"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| c["status"] == "True")
+                .filter_map(|c| c["type"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A pause can never end as a completed Job or a Failed scan, even when it
+/// races with other stops. kube-controller-manager is stopped (SIGSTOP) for
+/// 20 s right before the pause, so the Job is suspended but nobody deletes
+/// its pod; the pod is then evicted while the Job is suspended (SIGTERM from
+/// a disruption, not from the Job controller). The crawler saves and exits;
+/// the scan ends Paused, never Failed or Completed, and the Job is neither
+/// Complete nor Failed before or after the controller manager is back.
+/// Resume finishes with the full report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e2e_15_pause_races_an_eviction_with_the_controller_manager_stopped() {
+    // Its own control plane: a stopped controller manager would stall every
+    // other scenario's Jobs on the shared one.
+    let env = TestEnv::start().await.expect("a private control plane");
+    let s = Scenario::start_in(&env, "pauserace", &[]).await;
+    s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
+    s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
+        .await;
+    let crawler = s.running_crawler().expect("a running crawler pod");
+    let job_name = format!("{SCAN}-v1");
+    // Asserted over and over while the race plays out.
+    let never_finished = |when: &str| {
+        let scan = s.scan();
+        let phase = scan["status"]["phase"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            !matches!(phase.as_str(), "Failed" | "Completed" | "TimedOut"),
+            "{when}: the scan is {phase}\n{}",
+            s.diagnostics()
+        );
+        let conditions = true_job_conditions(&s.get_json(&["job", &job_name]));
+        assert!(
+            !conditions.iter().any(|c| c == "Complete" || c == "Failed"),
+            "{when}: the Job is {conditions:?}\n{}",
+            s.diagnostics()
+        );
+    };
+
+    let stopped = env.stop_controller_manager();
+    let stopped_at = Instant::now();
+    s.patch_scan(json!({"spec": {"desiredState": "Paused"}}));
+    wait_for("the Job to be suspended", REACT_TIMEOUT, || async {
+        (s.get_json(&["job", &job_name])["spec"]["suspend"] == true).then_some(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    assert!(
+        env.node().pod_pid(&s.ns, &crawler).is_some(),
+        "with no Job controller, the suspended Job's pod still runs"
+    );
+    never_finished("suspended, pod still running");
+
+    env.node()
+        .disrupt_pod(&s.ns, &crawler)
+        .await
+        .expect("evict the crawler pod");
+    let exit = wait_for("the evicted crawler's exit", REACT_TIMEOUT, || async {
+        env.node().pod_exits(&s.ns, &crawler).last().cloned()
+    })
+    .await
+    .expect("the evicted crawler exited");
+    assert_eq!(
+        exit.exit_code, 0,
+        "it read the Job as suspended: a pause, not an interruption: {exit:?}"
+    );
+    // The rest of the 20 s with the controller manager stopped.
+    while stopped_at.elapsed() < Duration::from_secs(20) {
+        never_finished("controller manager stopped");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    drop(stopped);
+
+    let paused = s.wait_phase(&["Paused"], REACT_TIMEOUT).await;
+    assert!(
+        paused["status"]["checkpoint"]["pagesVisited"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "a checkpoint with pages: {}",
+        paused["status"]["checkpoint"]
+    );
+    // The Job controller, back, has seen the evicted pod: it must not
+    // complete or fail the suspended Job, nor start a pod for it.
+    wait_for(
+        "the Job controller to count the evicted pod",
+        REACT_TIMEOUT,
+        || async {
+            let job = s.get_json(&["job", &job_name]);
+            (job["status"]["active"].as_u64().unwrap_or(0) == 0
+                && true_job_conditions(&job).iter().any(|c| c == "Suspended"))
+            .then_some(())
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", s.diagnostics()));
+    never_finished("controller manager back");
+    assert_eq!(s.live_crawler_processes(), 0, "nothing runs while paused");
+    assert_eq!(s.scan()["status"]["phase"], "Paused");
+
+    s.patch_scan(json!({"spec": {"desiredState": "Running"}}));
+    s.wait_phase(&["Completed"], SCAN_TIMEOUT).await;
+    let report = s.assert_report_is_complete(1);
+    assert_same_as_uninterrupted(&s, &report).await;
     s.finish().await;
 }
 
@@ -1225,7 +1350,7 @@ async fn e2e_10_pvc_storage_through_pause_and_crash() {
 /// Counts crawler Jobs and live crawler processes of the scan until stopped;
 /// the largest numbers seen at any one time.
 fn watch_for_doubles(
-    s: &Scenario,
+    s: &Scenario<'static>,
 ) -> (Arc<Mutex<(usize, usize)>>, tokio::sync::oneshot::Sender<()>) {
     let max = Arc::new(Mutex::new((0usize, 0usize)));
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
