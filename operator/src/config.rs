@@ -28,6 +28,12 @@ pub struct Args {
     #[arg(long, env = "CIRA_MAX_CONCURRENT_SCANS", default_value_t = 5)]
     pub max_concurrent_scans: u32,
 
+    /// How many scans of one namespace may crawl at once (unlimited when
+    /// unset), so one team cannot hold every slot; the rest wait in phase
+    /// Queued, reason NamespaceLimit.
+    #[arg(long, env = "CIRA_MAX_CONCURRENT_SCANS_PER_NAMESPACE")]
+    pub max_concurrent_scans_per_namespace: Option<u32>,
+
     /// A crawler whose heartbeat is older than this has its pod replaced.
     #[arg(long, env = "CIRA_STALE_AFTER", default_value = "3m")]
     pub stale_after: String,
@@ -118,6 +124,8 @@ pub struct Args {
 pub struct OperatorConfig {
     pub crawler_image: String,
     pub max_concurrent_scans: u32,
+    /// `None`: no limit per namespace.
+    pub max_concurrent_scans_per_namespace: Option<u32>,
     pub stale_after: Duration,
     pub max_stale_restarts: u32,
     pub progress_interval: Duration,
@@ -144,6 +152,7 @@ impl Default for OperatorConfig {
         Self {
             crawler_image: DEFAULT_CRAWLER_IMAGE.to_string(),
             max_concurrent_scans: 5,
+            max_concurrent_scans_per_namespace: None,
             stale_after: Duration::from_secs(180),
             max_stale_restarts: 3,
             progress_interval: Duration::from_secs(5),
@@ -169,6 +178,12 @@ impl Args {
         if self.max_concurrent_scans == 0 {
             return Err(Error::Config(
                 "--max-concurrent-scans must be at least 1".to_string(),
+            ));
+        }
+        if self.max_concurrent_scans_per_namespace == Some(0) {
+            return Err(Error::Config(
+                "--max-concurrent-scans-per-namespace must be at least 1 (leave it unset for no limit)"
+                    .to_string(),
             ));
         }
         let data: std::collections::BTreeMap<String, String> =
@@ -200,6 +215,7 @@ impl Args {
             egress,
             crawler_image: self.crawler_image.clone(),
             max_concurrent_scans: self.max_concurrent_scans,
+            max_concurrent_scans_per_namespace: self.max_concurrent_scans_per_namespace,
             stale_after: duration("stale-after", &self.stale_after)?,
             max_stale_restarts: self.max_stale_restarts,
             progress_interval: duration("progress-interval", &self.progress_interval)?,
@@ -299,6 +315,26 @@ mod tests {
         assert!(args.operator_config().is_err());
         let args = Args::parse_from(["cira-operator", "--crawler-network-policy=false"]);
         assert!(args.operator_config().unwrap().egress.is_none());
+    }
+
+    #[test]
+    fn the_namespace_limit_is_optional_and_at_least_one() {
+        let cfg = Args::parse_from(["cira-operator"])
+            .operator_config()
+            .unwrap();
+        assert_eq!(cfg.max_concurrent_scans_per_namespace, None);
+        let cfg = Args::parse_from(["cira-operator", "--max-concurrent-scans-per-namespace=2"])
+            .operator_config()
+            .unwrap();
+        assert_eq!(cfg.max_concurrent_scans_per_namespace, Some(2));
+        let err = Args::parse_from(["cira-operator", "--max-concurrent-scans-per-namespace=0"])
+            .operator_config()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--max-concurrent-scans-per-namespace"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -228,6 +228,7 @@ pub async fn run(
     tracing::info!(
         namespaces = ?config.watch_namespaces,
         max_concurrent_scans = config.max_concurrent_scans,
+        max_concurrent_scans_per_namespace = ?config.max_concurrent_scans_per_namespace,
         "starting the controller"
     );
 

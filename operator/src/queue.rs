@@ -1,5 +1,6 @@
-//! The crawler-slot queue: at most `max_concurrent_scans` scans crawl at once;
-//! the others wait, oldest (creationTimestamp, then namespace and name) first.
+//! The crawler-slot queue: at most `max_concurrent_scans` scans crawl at once,
+//! and at most `max_concurrent_scans_per_namespace` of one namespace; the
+//! others wait, oldest (creationTimestamp, then namespace and name) first.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -64,14 +65,27 @@ pub fn entry(scan: &CompanyScan) -> Entry {
     }
 }
 
+/// The slot limits: all scans together, and (optionally) the scans of one
+/// namespace, so one team cannot hold every slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_concurrent: u32,
+    pub per_namespace: Option<u32>,
+}
+
 /// Whether `me` may take a slot now. `in_flight` are scans admitted by this
 /// operator whose new phase the watch has not shown yet; they count as
 /// holding a slot.
+///
+/// Waiting scans are served oldest first. A scan whose namespace already
+/// holds its limit (counting the scans of that namespace ahead of it in the
+/// queue) is passed over: it neither takes a slot nor a place in the line,
+/// so scans of other namespaces behind it are not held up.
 pub fn admission(
     entries: &[Entry],
     me: &Entry,
     in_flight: &HashSet<ScanKey>,
-    max_concurrent: u32,
+    limits: Limits,
 ) -> Admission {
     let mut holding: HashSet<&ScanKey> = entries
         .iter()
@@ -85,8 +99,30 @@ pub fn admission(
         .collect();
     waiting.push(me);
     waiting.sort_by(|a, b| (a.created, &a.key).cmp(&(b.created, &b.key)));
-    let position = waiting.iter().position(|e| e.key == me.key).unwrap_or(0) as u32 + 1;
-    let free = max_concurrent.saturating_sub(holding.len() as u32);
+    // Slots per namespace: held, then claimed by those ahead in the line.
+    let mut per_namespace: HashMap<&str, u32> = HashMap::new();
+    for key in &holding {
+        *per_namespace.entry(key.0.as_str()).or_default() += 1;
+    }
+    let mut position = 0u32;
+    for entry in waiting {
+        let namespace = entry.key.0.as_str();
+        let taken = per_namespace.entry(namespace).or_default();
+        if let Some(limit) = limits.per_namespace
+            && *taken >= limit
+        {
+            if entry.key == me.key {
+                return Admission::NamespaceFull { limit };
+            }
+            continue;
+        }
+        *taken += 1;
+        position += 1;
+        if entry.key == me.key {
+            break;
+        }
+    }
+    let free = limits.max_concurrent.saturating_sub(holding.len() as u32);
     if position <= free {
         Admission::Admitted
     } else {
@@ -133,9 +169,20 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn global(max_concurrent: u32) -> Limits {
+        Limits {
+            max_concurrent,
+            per_namespace: None,
+        }
+    }
+
     fn e(name: &str, minute: u32, holds: bool, wants: bool) -> Entry {
+        in_ns("ns", name, minute, holds, wants)
+    }
+
+    fn in_ns(namespace: &str, name: &str, minute: u32, holds: bool, wants: bool) -> Entry {
         Entry {
-            key: ("ns".into(), name.into()),
+            key: (namespace.into(), name.into()),
             created: Some(
                 chrono::Utc
                     .with_ymd_and_hms(2026, 1, 1, 0, minute, 0)
@@ -158,19 +205,19 @@ mod tests {
         // One slot is held, two are free: c (oldest) and a (same time as b,
         // earlier name) get them.
         assert_eq!(
-            admission(&entries, &entries[0], &none, 3),
+            admission(&entries, &entries[0], &none, global(3)),
             Admission::Admitted
         );
         assert_eq!(
-            admission(&entries, &entries[2], &none, 3),
+            admission(&entries, &entries[2], &none, global(3)),
             Admission::Admitted
         );
         assert_eq!(
-            admission(&entries, &entries[1], &none, 3),
+            admission(&entries, &entries[1], &none, global(3)),
             Admission::Waiting { position: 1 }
         );
         assert_eq!(
-            admission(&entries, &entries[1], &none, 1),
+            admission(&entries, &entries[1], &none, global(1)),
             Admission::Waiting { position: 3 }
         );
     }
@@ -182,11 +229,11 @@ mod tests {
         in_flight.insert(("ns".to_string(), "a".to_string()));
         // a was just admitted but the store still shows it queued.
         assert_eq!(
-            admission(&entries, &entries[1], &in_flight, 1),
+            admission(&entries, &entries[1], &in_flight, global(1)),
             Admission::Waiting { position: 1 }
         );
         assert_eq!(
-            admission(&entries, &entries[1], &in_flight, 2),
+            admission(&entries, &entries[1], &in_flight, global(2)),
             Admission::Admitted
         );
     }
@@ -196,7 +243,7 @@ mod tests {
         let entries = vec![e("a", 1, true, false), e("b", 2, true, false)];
         let none = HashSet::new();
         assert_eq!(
-            admission(&entries, &entries[0], &none, 2),
+            admission(&entries, &entries[0], &none, global(2)),
             Admission::Admitted
         );
     }
@@ -210,5 +257,79 @@ mod tests {
         let left = f.current(&entries);
         assert_eq!(left.len(), 1);
         assert!(left.contains(&("ns".to_string(), "b".to_string())));
+    }
+
+    #[test]
+    fn a_namespace_over_its_limit_waits_and_does_not_hold_up_others() {
+        // Team a created its scans first; b and c came later.
+        let entries = vec![
+            in_ns("a", "a1", 0, true, false),
+            in_ns("a", "a2", 1, true, false),
+            in_ns("a", "a3", 2, false, true),
+            in_ns("a", "a4", 3, false, true),
+            in_ns("b", "b1", 4, false, true),
+            in_ns("b", "b2", 5, false, true),
+            in_ns("c", "c1", 6, false, true),
+        ];
+        let limits = |max_concurrent, per_namespace| Limits {
+            max_concurrent,
+            per_namespace,
+        };
+        let full = |limit| Admission::NamespaceFull { limit };
+        /// (scan, limits, in flight, expected)
+        type Row = (
+            usize,
+            Limits,
+            &'static [(&'static str, &'static str)],
+            Admission,
+        );
+        let rows: Vec<Row> = vec![
+            // Unlimited per namespace: strictly oldest first.
+            (2, limits(4, None), &[], Admission::Admitted),
+            (3, limits(4, None), &[], Admission::Admitted),
+            (4, limits(4, None), &[], Admission::Waiting { position: 1 }),
+            // a holds its 2: a3 and a4 wait whatever is free; b and c get
+            // the free slots in their own order.
+            (2, limits(4, Some(2)), &[], full(2)),
+            (3, limits(4, Some(2)), &[], full(2)),
+            (4, limits(4, Some(2)), &[], Admission::Admitted),
+            (5, limits(4, Some(2)), &[], Admission::Admitted),
+            (
+                6,
+                limits(4, Some(2)),
+                &[],
+                Admission::Waiting { position: 1 },
+            ),
+            (6, limits(5, Some(2)), &[], Admission::Admitted),
+            // Limit 1: b2 waits for b1, who is ahead of it; c1 passes both.
+            (4, limits(5, Some(1)), &[], Admission::Admitted),
+            (5, limits(5, Some(1)), &[], full(1)),
+            (6, limits(5, Some(1)), &[], Admission::Admitted),
+            // Limit 3: a3 takes a's third slot, a4 is over.
+            (2, limits(10, Some(3)), &[], Admission::Admitted),
+            (3, limits(10, Some(3)), &[], full(3)),
+            // An admission of b1 the watch has not shown yet counts for b.
+            (5, limits(10, Some(1)), &[("b", "b1")], full(1)),
+            (6, limits(10, Some(1)), &[("b", "b1")], Admission::Admitted),
+            // The global limit still applies to namespaces under theirs.
+            (
+                6,
+                limits(2, Some(2)),
+                &[],
+                Admission::Waiting { position: 3 },
+            ),
+        ];
+        for (i, (me, limits, in_flight, expected)) in rows.into_iter().enumerate() {
+            let in_flight: HashSet<ScanKey> = in_flight
+                .iter()
+                .map(|(ns, n)| (ns.to_string(), n.to_string()))
+                .collect();
+            let got = admission(&entries, &entries[me], &in_flight, limits);
+            assert_eq!(
+                got, expected,
+                "row {i}: {:?} with {limits:?}",
+                entries[me].key
+            );
+        }
     }
 }

@@ -269,8 +269,11 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             Ok(mut f) => f.current(&entries),
             Err(_) => Default::default(),
         };
-        let mut admission =
-            queue::admission(&entries, &me, &in_flight, ctx.config.max_concurrent_scans);
+        let limits = queue::Limits {
+            max_concurrent: ctx.config.max_concurrent_scans,
+            per_namespace: ctx.config.max_concurrent_scans_per_namespace,
+        };
+        let mut admission = queue::admission(&entries, &me, &in_flight, limits);
         if admission == Admission::Admitted && version > 1 && job.is_none() {
             let previous = names::job_name(&name, version - 1);
             if ctx.cached_job(&namespace, &previous).is_some() {

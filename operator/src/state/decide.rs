@@ -341,6 +341,15 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
             );
             d.requeue = Some(Duration::from_secs(30));
         }
+        Admission::NamespaceFull { limit } => {
+            d.job = suspend_if_present(&i.job);
+            d.phase = ScanPhase::Queued;
+            d.reason = reason::NAMESPACE_LIMIT.to_string();
+            d.message = format!(
+                "Waiting for a crawler slot: at most {limit} scans of this namespace crawl at once, and that many are crawling or ahead in the queue."
+            );
+            d.requeue = Some(Duration::from_secs(30));
+        }
         Admission::BlockedByPreviousJob => {
             d.job = suspend_if_present(&i.job);
             d.phase = ScanPhase::Queued;

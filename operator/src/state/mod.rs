@@ -26,6 +26,8 @@ pub type UtcTime = DateTime<Utc>;
 pub mod reason {
     pub const ACCEPTED: &str = "Accepted";
     pub const QUEUED: &str = "Queued";
+    /// Queued because the namespace holds its share of the slots.
+    pub const NAMESPACE_LIMIT: &str = "NamespaceLimit";
     pub const WAITING_FOR_PREVIOUS_VERSION: &str = "WaitingForPreviousVersion";
     pub const STARTED: &str = "Started";
     pub const RESUMED: &str = "Resumed";
@@ -112,6 +114,11 @@ pub enum Admission {
     },
     /// The Job of the previous scan version still has pods or has not finished.
     BlockedByPreviousJob,
+    /// The scan's namespace already holds `limit` slots (counting its scans
+    /// ahead in the queue): it waits without a place in the line.
+    NamespaceFull {
+        limit: u32,
+    },
 }
 
 /// Everything `decide` looks at.

@@ -190,6 +190,31 @@ fn transition_table() {
             ..row("queued scan gets a slot")
         },
         Row {
+            admission: Admission::NamespaceFull { limit: 2 },
+            expect_phase: Queued,
+            expect_reason: reason::NAMESPACE_LIMIT,
+            ..row("new scan over its namespace's limit queues with the reason")
+        },
+        Row {
+            phase: Some(Queued),
+            admission: Admission::NamespaceFull { limit: 1 },
+            expect_phase: Queued,
+            expect_reason: reason::NAMESPACE_LIMIT,
+            ..row("queued scan stays queued while its namespace is full")
+        },
+        Row {
+            phase: Some(Paused),
+            started: Some(100),
+            paused: Some(500),
+            job: JobState::Running { suspended: true },
+            admission: Admission::NamespaceFull { limit: 1 },
+            expect_phase: Queued,
+            expect_reason: reason::NAMESPACE_LIMIT,
+            // Already suspended: nothing is patched.
+            expect_job: JobAction::Suspend(true),
+            ..row("resuming scan waits while its namespace is full; its Job stays suspended")
+        },
+        Row {
             phase: Some(Pending),
             admission: Admission::BlockedByPreviousJob,
             expect_phase: Queued,

@@ -6,6 +6,7 @@
 //! - `crawler_e2e`: the real `cira-crawler` in the Job pods;
 //! - `policy`: the operator's own check of the installer's scan policy;
 //! - `ownership`: objects of others under the names a scan needs;
+//! - `fairness`: the per-namespace slot limit across watched namespaces;
 //! - `network_policy`: the per-scan egress NetworkPolicy (content only:
 //!   no network plugin enforces it on the test control plane);
 //! - `startup`: the binary's HTTP endpoints, SIGTERM and leader election;
@@ -21,6 +22,7 @@ mod common;
 mod bench;
 mod crawler_e2e;
 mod crd_missing;
+mod fairness;
 mod network_policy;
 mod operator;
 mod ownership;

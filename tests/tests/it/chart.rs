@@ -694,6 +694,25 @@ fn operator_rbac_is_exactly_what_the_code_uses_in_each_mode() {
 }
 
 #[test]
+fn the_namespace_limit_is_passed_only_when_set() {
+    let objs = objects(&template(&[]).expect("renders"));
+    assert!(
+        !operator_args(&objs)
+            .iter()
+            .any(|a| a.starts_with("--max-concurrent-scans-per-namespace"))
+    );
+    let objs = objects(&template(&["operator.maxConcurrentScansPerNamespace=2"]).expect("renders"));
+    assert!(
+        operator_args(&objs)
+            .iter()
+            .any(|a| a == "--max-concurrent-scans-per-namespace=2")
+    );
+    let err = template(&["operator.maxConcurrentScansPerNamespace=-1"])
+        .expect_err("a negative limit is refused");
+    assert!(err.contains("maxConcurrentScansPerNamespace"), "{err}");
+}
+
+#[test]
 fn watch_namespace_uses_a_role_instead_of_a_cluster_role() {
     let objs = objects(&template(&["operator.watchNamespace=scans"]).expect("renders"));
     assert!(
@@ -826,8 +845,14 @@ fn service_monitor_and_image_digests_render() {
 /// the Deployment would crash-loop on a renamed flag.
 #[test]
 fn operator_accepts_every_rendered_flag() {
-    let objs =
-        objects(&template(&["replicaCount=2", "operator.watchNamespace=scans"]).expect("renders"));
+    let objs = objects(
+        &template(&[
+            "replicaCount=2",
+            "operator.watchNamespace=scans",
+            "operator.maxConcurrentScansPerNamespace=2",
+        ])
+        .expect("renders"),
+    );
     let operator = cira_tests::workspace_binary("cira-operator", "cira-operator")
         .expect("the operator builds");
     let help = Command::new(&operator)
