@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 // The same code the crate's unit tests run.
 #[allow(dead_code)]
-#[path = "src/extract/tech/compile.rs"]
+#[path = "src/extract/tech/compile/mod.rs"]
 mod compile;
 #[allow(dead_code)]
 #[path = "src/extract/tech/model.rs"]

@@ -1,4 +1,4 @@
-//! Company register and tax numbers of countries beyond the ones `legal.rs`
+//! Company register and tax numbers of countries beyond the ones `legal/`
 //! reads with their own rules: each is a label and a number shape, and the
 //! number counts only after its label on the same line and, where the
 //! scheme has one, with a valid check digit. A page that names none of the

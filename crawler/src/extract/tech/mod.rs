@@ -2,7 +2,7 @@
 //! (`assets/wappalyzer/`, MIT, the npm package `wappalyzer@6.10.47`) plus
 //! CIRA's overlay.
 //!
-//! `build.rs` compiles the JSON into a compact form (`compile.rs`) that is
+//! `build.rs` compiles the JSON into a compact form (`compile/`) that is
 //! decoded at first use. Every signal that is a string to search (HTML,
 //! visible text, inline scripts, script URLs, the page URL) is searched once
 //! with one Aho-Corasick automaton over the literals the patterns require;
@@ -11,7 +11,7 @@
 //! `dom` selectors and `css` patterns take a second tokenizer pass, only on
 //! pages that contain one of their literals.
 //!
-//! Then, as Wappalyzer resolves: confidences add up (to 100), the longest
+//! Then, as Wappalyzer resolves (`resolve.rs`): confidences add up (to 100), the longest
 //! plausible version wins, `excludes` removes, `implies` adds (marked as
 //! implied), and technologies that `requires` another technology or a
 //! category count only when that one is on the page too.
@@ -21,8 +21,9 @@ mod compile;
 mod dom;
 mod grams;
 pub(crate) mod model;
+mod resolve;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
@@ -32,6 +33,9 @@ use regex::bytes::{Regex, RegexBuilder};
 use super::Technology;
 use crate::page::FetchedPage;
 use model::{Db, DomPart, Pattern, Signal};
+#[cfg(test)]
+use resolve::{Found, better_version};
+use resolve::{Hits, resolve, resolve_version};
 
 /// The compiled database, written by `build.rs`.
 static BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wappalyzer.bin"));
@@ -48,10 +52,6 @@ thread_local! {
 
 /// Bound on one compiled pattern; a pattern over it never matches.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
-
-/// Wappalyzer ignores versions longer than this, and numbers from 10000 on
-/// (timestamps, build numbers).
-const MAX_VERSION_LEN: usize = 15;
 
 /// The database and its prefilters, built once per process.
 pub struct Engine {
@@ -315,76 +315,6 @@ impl Engine {
     }
 }
 
-/// Wappalyzer's `resolveVersion`: `\N` becomes capture N, and `\N?a:b`
-/// becomes `a` if capture N matched something, else `b`.
-/// `groups` are the match and its capture groups (`None` = did not take
-/// part).
-fn resolve_version(template: &str, groups: &[Option<&[u8]>]) -> String {
-    if template.is_empty() {
-        return String::new();
-    }
-    let mut v = template.to_string();
-    for (i, g) in groups.iter().enumerate() {
-        let m = g
-            .map(|m| String::from_utf8_lossy(m).into_owned())
-            .unwrap_or_default();
-        let tag = format!("\\{i}?");
-        if let Some(at) = v.find(&tag) {
-            let rest = &v[at + tag.len()..];
-            if let Some(colon) = rest.find(':').filter(|&c| c > 0) {
-                let chosen = if m.is_empty() {
-                    &rest[colon + 1..]
-                } else {
-                    &rest[..colon]
-                };
-                v = format!("{}{}", &v[..at], chosen);
-            }
-        }
-        v = v.trim().replace(&format!("\\{i}"), &m);
-    }
-    // A group that captured its leading space (`( [\d.]+)`).
-    v.trim().to_string()
-}
-
-/// Wappalyzer keeps the longer version, up to 15 characters and below
-/// 10000 as a number.
-fn better_version(new: &str, old: &str) -> bool {
-    let leading: String = new.chars().take_while(char::is_ascii_digit).collect();
-    new.len() > old.len()
-        && new.len() <= MAX_VERSION_LEN
-        && leading.parse::<u64>().map_or(true, |n| n < 10_000)
-}
-
-/// What one page shows of one technology before resolution.
-#[derive(Default)]
-struct Found {
-    confidence: u32,
-    version: String,
-    signals: BTreeSet<Signal>,
-    patterns: BTreeSet<u32>,
-    implied_by: BTreeSet<u32>,
-    implied: bool,
-}
-
-#[derive(Default)]
-struct Hits {
-    by_tech: BTreeMap<u32, Found>,
-}
-
-impl Hits {
-    fn add(&mut self, e: &Engine, p: u32, version: String) {
-        let Some(pattern) = e.pattern(p) else { return };
-        let f = self.by_tech.entry(pattern.tech).or_default();
-        if f.patterns.insert(p) {
-            f.confidence += u32::from(pattern.confidence);
-        }
-        f.signals.insert(pattern.signal);
-        if better_version(&version, &f.version) {
-            f.version = version;
-        }
-    }
-}
-
 /// `(lower-case name, value)` of each cookie the response sets.
 fn cookies(page: &FetchedPage) -> Vec<(String, String)> {
     page.headers
@@ -553,145 +483,6 @@ fn second_pass(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &
             if let Some(v) = e.test(p, facts.css.as_bytes()) {
                 hits.add(e, p, v);
             }
-        }
-    }
-}
-
-/// Wappalyzer's resolution: excludes, implies, then the technologies that
-/// require one already present, until nothing changes.
-fn resolve(e: &Engine, hits: Hits) -> Vec<Technology> {
-    let needs = |t: u32| {
-        e.db.techs
-            .get(t as usize)
-            .is_some_and(|t| !t.requires.is_empty() || !t.requires_category.is_empty())
-    };
-    let (mut pending, base): (BTreeMap<u32, Found>, BTreeMap<u32, Found>) =
-        hits.by_tech.into_iter().partition(|(t, _)| needs(*t));
-    let mut resolved = base;
-    loop {
-        for f in resolved.values_mut() {
-            f.confidence = f.confidence.min(100);
-        }
-        // In order, as Wappalyzer removes them: one already excluded
-        // excludes nothing, so of two that exclude each other the first
-        // stays.
-        let mut excluded: BTreeSet<u32> = BTreeSet::new();
-        for (t, f) in &resolved {
-            if f.implied || excluded.contains(t) {
-                continue;
-            }
-            if let Some(tech) = e.db.techs.get(*t as usize) {
-                excluded.extend(tech.excludes.iter().copied().filter(|x| x != t));
-            }
-        }
-        resolved.retain(|t, _| !excluded.contains(t));
-        imply(e, &mut resolved);
-        // Requirements met by what is resolved so far.
-        let present_cats: BTreeSet<u32> = resolved
-            .keys()
-            .filter_map(|t| e.db.techs.get(*t as usize))
-            .flat_map(|t| t.cats.iter().copied())
-            .collect();
-        let ready: Vec<u32> = pending
-            .keys()
-            .copied()
-            .filter(|t| {
-                e.db.techs.get(*t as usize).is_some_and(|tech| {
-                    tech.requires.iter().any(|r| resolved.contains_key(r))
-                        || tech
-                            .requires_category
-                            .iter()
-                            .any(|c| present_cats.contains(c))
-                })
-            })
-            .collect();
-        if ready.is_empty() {
-            break;
-        }
-        for t in ready {
-            if let Some(f) = pending.remove(&t) {
-                // Seen directly: no longer only implied.
-                resolved.insert(t, f);
-            }
-        }
-    }
-    resolved
-        .into_iter()
-        .filter_map(|(t, f)| {
-            let tech = e.db.techs.get(t as usize)?;
-            let mut categories: Vec<(u8, String)> = tech
-                .cats
-                .iter()
-                .filter_map(|c| e.categories.get(c))
-                .map(|(name, prio)| (*prio, name.clone()))
-                .collect();
-            // Most specific (lowest priority number) first, as Wappalyzer
-            // ranks; equal ones in the database's order (WordPress: CMS,
-            // then Blogs).
-            categories.sort_by_key(|(prio, _)| *prio);
-            Some((
-                tech.name.clone(),
-                Technology {
-                    name: tech.name.clone(),
-                    categories: categories.into_iter().map(|(_, n)| n).collect(),
-                    version: (!f.version.is_empty()).then_some(f.version),
-                    confidence: u8::try_from(f.confidence.min(100)).unwrap_or(100),
-                    signals: f.signals.iter().map(|s| s.name().to_string()).collect(),
-                    implied: f.implied,
-                    implied_by: f
-                        .implied_by
-                        .iter()
-                        .filter_map(|i| e.db.techs.get(*i as usize))
-                        .map(|t| t.name.clone())
-                        .collect(),
-                },
-            ))
-        })
-        .collect::<BTreeMap<String, Technology>>()
-        .into_values()
-        .collect()
-}
-
-/// Adds what the resolved technologies imply, transitively.
-fn imply(e: &Engine, resolved: &mut BTreeMap<u32, Found>) {
-    loop {
-        let mut added: Vec<(u32, u32, u32, String)> = Vec::new();
-        for (t, f) in resolved.iter() {
-            let Some(tech) = e.db.techs.get(*t as usize) else {
-                continue;
-            };
-            for imp in &tech.implies {
-                added.push((
-                    imp.tech,
-                    *t,
-                    f.confidence.min(u32::from(imp.confidence)),
-                    imp.version.clone(),
-                ));
-            }
-        }
-        let mut changed = false;
-        for (to, from, confidence, version) in added {
-            match resolved.get_mut(&to) {
-                Some(f) if f.implied => {
-                    changed |= f.implied_by.insert(from);
-                }
-                Some(_) => {}
-                None => {
-                    let mut f = Found {
-                        confidence,
-                        version,
-                        implied: true,
-                        ..Found::default()
-                    };
-                    f.implied_by.insert(from);
-                    f.signals.insert(Signal::Implies);
-                    resolved.insert(to, f);
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            return;
         }
     }
 }

@@ -7,6 +7,8 @@
 //! `TVA`, `BTW`, `IVA`, ...), so product codes that happen to start with two
 //! letters do not.
 
+mod vat;
+
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
@@ -15,6 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::literals::LiteralSet;
 use super::memo::Memo;
+
+pub use vat::vat_from_structured;
+use vat::{VAT, VAT_LABEL, digits_of, luhn, vat_id};
 
 /// What an identifier identifies. Serialised as the lower-case word
 /// (`"registration"`, `"tax"`, `"vat"`), in report.json and in checkpoints;
@@ -80,23 +85,6 @@ impl LegalId {
         }
     }
 }
-
-static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
-    )
-    .expect("static regex")
-});
-
-/// EU and Swiss VAT numbers. Digits are spelled `[0-9]`: `\d` means the
-/// digits of every script, and its hundred copies here took about 9 ms to
-/// compile on a crawl's first page.
-static VAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?-u:\b)(ATU\s?[0-9]{8}|BE\s?[01][0-9]{3}[\s.]?[0-9]{3}[\s.]?[0-9]{3}|DE\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3}|FR\s?[0-9A-HJ-NP-Z]{2}\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3}|IT\s?[0-9]{11}|NL\s?[0-9]{9}\s?B\s?[0-9]{2}|ES\s?[A-Z0-9][0-9]{7}[A-Z0-9]|GB\s?[0-9]{3}\s?[0-9]{4}\s?[0-9]{2}(?:\s?[0-9]{3})?|XI\s?[0-9]{9}|IE\s?[0-9]{7}[A-W][A-I]?|IE\s?[0-9][A-Z+*][0-9]{5}[A-W]|LU\s?[0-9]{8}|DK\s?[0-9]{2}\s?[0-9]{2}\s?[0-9]{2}\s?[0-9]{2}|SE\s?[0-9]{12}|FI\s?[0-9]{8}|PL\s?[0-9]{10}|PT\s?[0-9]{9}|CZ\s?[0-9]{8,10}|SK\s?[0-9]{10}|SI\s?[0-9]{8}|HU\s?[0-9]{8}|RO\s?[0-9]{2,10}|BG\s?[0-9]{9,10}|HR\s?[0-9]{11}|LT\s?(?:[0-9]{12}|[0-9]{9})|LV\s?[0-9]{11}|EE\s?[0-9]{9}|EL\s?[0-9]{9}|CY\s?[0-9]{8}[A-Z]|MT\s?[0-9]{8}|CHE[\s\-]?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}(?:\s?(?:MWST|TVA|IVA))?)(?-u:\b)",
-    )
-    .expect("static regex")
-});
 
 /// `HRB 12345 B`, also labelled `HRB-Nr. 12345`, `HRB Nr.: 12345`.
 static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -204,174 +192,6 @@ const GATE_WORDS: [&str; 22] = [
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
 /// prefilter, a case-insensitive one walks every byte.
 static GATES: LazyLock<LiteralSet> = LazyLock::new(|| LiteralSet::new(&GATE_WORDS, true));
-
-fn digits_of(s: &str) -> Vec<u32> {
-    s.chars().filter_map(|c| c.to_digit(10)).collect()
-}
-
-fn luhn(d: &[u32]) -> bool {
-    let sum: u32 = d
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &x)| {
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 { y - 9 } else { y }
-            } else {
-                x
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
-/// Country checksum where one is cheap; true where none is known.
-fn vat_checksum_ok(country: &str, number: &str) -> bool {
-    let d = digits_of(number);
-    match country {
-        "DE" if d.len() == 9 => {
-            let mut product = 10;
-            for &x in &d[..8] {
-                let mut sum = (x + product) % 10;
-                if sum == 0 {
-                    sum = 10;
-                }
-                product = (2 * sum) % 11;
-            }
-            let check = (11 - product) % 10;
-            check == d[8]
-        }
-        "FR" if number.len() == 11 => {
-            let key = &number[..2];
-            let Ok(key) = key.parse::<u64>() else {
-                return true; // alphanumeric keys follow another scheme
-            };
-            let siren: u64 = number[2..].parse().unwrap_or(0);
-            key == (12 + 3 * (siren % 97)) % 97
-        }
-        "IT" if d.len() == 11 => luhn(&d),
-        "BE" if d.len() == 10 => {
-            let first: u64 = number[..8].parse().unwrap_or(0);
-            let check: u64 = number[8..].parse().unwrap_or(0);
-            97 - first % 97 == check
-        }
-        "AT" if d.len() == 8 => {
-            let s: u32 = d[..7]
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    if i % 2 == 1 {
-                        let y = x * 2;
-                        y / 10 + y % 10
-                    } else {
-                        x
-                    }
-                })
-                .sum();
-            (10 - (s + 4) % 10) % 10 == d[7]
-        }
-        "DK" if d.len() == 8 => {
-            let w = [2, 7, 6, 5, 4, 3, 2, 1];
-            d.iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == 0
-        }
-        "PL" if d.len() == 10 => {
-            let w = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-            d[..9].iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == d[9]
-        }
-        "GB" if d.len() == 9 => {
-            let w = [8, 7, 6, 5, 4, 3, 2];
-            let s: i64 = d[..7]
-                .iter()
-                .zip(w)
-                .map(|(a, b)| i64::from(a * b))
-                .sum::<i64>()
-                + i64::from(d[7] * 10 + d[8]);
-            s % 97 == 0 || (s + 55) % 97 == 0
-        }
-        "CH" if d.len() == 9 => {
-            let w = [5, 4, 3, 2, 7, 6, 5, 4];
-            let s: u32 = d[..8].iter().zip(w).map(|(a, b)| a * b).sum();
-            let check = (11 - s % 11) % 11;
-            check != 10 && check == d[8]
-        }
-        _ => true,
-    }
-}
-
-/// Normalises a VAT-shaped token and checks it; Swiss UIDs without a
-/// MWST/TVA/IVA suffix are registrations, not VAT numbers.
-fn vat_id(token: &str) -> Option<LegalId> {
-    let compact: String = token
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '*')
-        .collect();
-    if let Some(rest) = compact.strip_prefix("CHE") {
-        let number: String = rest.chars().take(9).collect();
-        if !vat_checksum_ok("CH", &number) {
-            return None;
-        }
-        let is_vat = rest.len() > 9;
-        let pretty = format!("CHE-{}.{}.{}", &number[..3], &number[3..6], &number[6..9]);
-        return Some(LegalId {
-            kind: if is_vat {
-                LegalKind::Vat
-            } else {
-                LegalKind::Registration
-            },
-            scheme: (!is_vat).then(|| "uid".to_string()),
-            value: if is_vat {
-                format!("{pretty} MWST")
-            } else {
-                pretty
-            },
-            country: Some("CH".into()),
-            authority: None,
-        });
-    }
-    let prefix = compact.get(..2)?;
-    let number = &compact[2..];
-    let (country, number) = match prefix {
-        "EL" => ("GR", number),
-        "XI" => ("GB", number),
-        "AT" => ("AT", number.strip_prefix('U')?),
-        p => (p, number),
-    };
-    if !vat_checksum_ok(country, number) {
-        return None;
-    }
-    Some(LegalId {
-        kind: LegalKind::Vat,
-        scheme: None,
-        value: compact.clone(),
-        country: Some(country.to_string()),
-        authority: None,
-    })
-}
-
-/// schema.org `vatID`/`taxID`: trusted as a label, still format-checked.
-/// A `taxID` written as an EIN (`12-3456789`) is one.
-pub fn vat_from_structured(raw: &str) -> Option<LegalId> {
-    let upper = raw.trim().to_uppercase();
-    if let Some(m) = VAT.find(&upper) {
-        return vat_id(m.as_str());
-    }
-    let (prefix, serial) = upper.split_once('-')?;
-    (prefix.len() == 2
-        && serial.len() == 7
-        && prefix
-            .bytes()
-            .chain(serial.bytes())
-            .all(|b| b.is_ascii_digit())
-        && !EIN_UNUSED_PREFIXES.contains(&prefix))
-    .then(|| LegalId {
-        kind: LegalKind::Tax,
-        scheme: Some("ein".into()),
-        value: upper.clone(),
-        country: Some("US".into()),
-        authority: None,
-    })
-}
 
 /// The register court named on the lines around line `i`: a labelled one
 /// first ("Registergericht: AG München"), else `AG <city>` next to a register
@@ -713,6 +533,7 @@ pub fn dedupe(mut ids: Vec<LegalId>) -> Vec<LegalId> {
 
 #[cfg(test)]
 mod tests {
+    use super::vat::vat_checksum_ok;
     use super::*;
 
     #[test]

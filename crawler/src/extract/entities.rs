@@ -1,0 +1,347 @@
+//! The site's entities: every page's findings merged into one `Entities`
+//! (commutative, so the result does not depend on page order), with the
+//! caps that keep a checkpoint small.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Address, LegalId, MAX_PAGE_SUMMARIES, MAX_SOURCES, PageEntities, PageSummary, PhoneKind, people,
+};
+
+/// Where a finding was seen.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Seen {
+    /// The smallest `MAX_SOURCES` source URLs.
+    #[serde(rename = "s")]
+    pub sources: BTreeSet<String>,
+    /// On how many pages it was seen.
+    #[serde(rename = "n")]
+    pub pages: u64,
+}
+
+impl Seen {
+    fn add(&mut self, url: &str) {
+        if self.sources.contains(url) {
+            return;
+        }
+        self.pages += 1;
+        if self.sources.len() < MAX_SOURCES {
+            self.sources.insert(url.to_string());
+        } else if let Some(last) = self.sources.last()
+            && url < last.as_str()
+        {
+            self.sources.pop_last();
+            self.sources.insert(url.to_string());
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PhoneEntry {
+    pub kinds: BTreeSet<PhoneKind>,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SocialEntry {
+    pub platform: String,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PersonEntry {
+    /// Display name; the smallest spelling seen, so order does not matter.
+    pub name: String,
+    pub titles: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+impl PersonEntry {
+    /// The most informative title: a leadership title over a generic one
+    /// ("CTO" over "Directors"), then the longest, ties by ordering.
+    pub fn best_title(&self) -> &str {
+        self.titles
+            .iter()
+            .max_by(|a, b| {
+                (people::is_leadership(a), a.chars().count())
+                    .cmp(&(people::is_leadership(b), b.chars().count()))
+                    .then(b.cmp(a))
+            })
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProductEntry {
+    pub name: String,
+    /// Descriptions seen (at most a few, the smallest kept).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub descriptions: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct TechEntry {
+    /// Category names, most specific first.
+    pub categories: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub versions: BTreeSet<String>,
+    /// The highest confidence of any page.
+    pub confidence: u8,
+    /// Signals that found it on any page.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub signals: BTreeSet<String>,
+    /// Seen itself on some page (not only implied).
+    pub detected: bool,
+    /// What implied it, on pages where it was only implied.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub implied_by: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+impl TechEntry {
+    /// Only ever implied by other technologies, never seen itself.
+    pub fn implied(&self) -> bool {
+        !self.detected
+    }
+
+    /// The first (most specific) category, for grouping.
+    pub fn category(&self) -> &str {
+        self.categories.first().map_or("Other", String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AddressEntry {
+    pub address: Address,
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LegalEntry {
+    pub id: LegalId,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub authorities: BTreeSet<String>,
+    pub seen: Seen,
+}
+
+/// Everything extracted so far, merged across pages; part of the checkpoint.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Entities {
+    pub tokens_processed: u64,
+    pub pages_processed: u64,
+    pub emails: BTreeMap<String, Seen>,
+    pub phones: BTreeMap<String, PhoneEntry>,
+    /// Keyed by canonical URL.
+    pub social: BTreeMap<String, SocialEntry>,
+    /// Keyed by lower-cased name.
+    pub people: BTreeMap<String, PersonEntry>,
+    /// Keyed by lower-cased name.
+    pub products: BTreeMap<String, ProductEntry>,
+    /// Keyed by technology name.
+    pub technologies: BTreeMap<String, TechEntry>,
+    /// Keyed by a normalised address line.
+    pub addresses: BTreeMap<String, AddressEntry>,
+    /// Keyed by "type:value".
+    pub legal: BTreeMap<String, LegalEntry>,
+    /// Organisation facts: key -> value -> where seen.
+    pub facts: BTreeMap<String, BTreeMap<String, Seen>>,
+    /// Summaries of the shallowest and most telling pages, sorted by
+    /// (depth, url).
+    pub pages: Vec<PageSummary>,
+}
+
+/// Most distinct entities kept per type.
+pub const MAX_PER_TYPE: usize = 1000;
+
+fn cap<T>(map: &mut BTreeMap<String, T>, max: usize) {
+    while map.len() > max {
+        map.pop_last();
+    }
+}
+
+/// Most descriptions kept per product.
+const MAX_PRODUCT_DESCRIPTIONS: usize = 3;
+/// Most titles kept per person, versions per technology and authorities per
+/// legal identifier: a site repeating one name with ever new words must not
+/// grow the checkpoint.
+const MAX_VALUES_PER_ENTRY: usize = 16;
+
+/// Adds `value`, keeping the smallest `max` values (a choice that does not
+/// depend on page order).
+fn insert_capped(set: &mut BTreeSet<String>, value: String, max: usize) {
+    set.insert(value);
+    while set.len() > max {
+        set.pop_last();
+    }
+}
+/// Most distinct values kept per organisation fact key.
+const MAX_FACT_VALUES: usize = 16;
+
+impl Entities {
+    /// Merges one page's findings (duplicates merge, sources accumulate).
+    pub fn merge_page(&mut self, page: PageEntities) {
+        let url = page.url.as_str();
+        self.tokens_processed += page.tokens;
+        self.pages_processed += 1;
+        for e in page.emails {
+            self.emails.entry(e).or_default().add(url);
+        }
+        for p in page.phones {
+            let entry = self.phones.entry(p.value).or_default();
+            entry.kinds.insert(p.kind);
+            entry.seen.add(url);
+        }
+        for s in page.social {
+            let entry = self.social.entry(s.url).or_insert_with(|| SocialEntry {
+                platform: s.platform,
+                seen: Seen::default(),
+            });
+            entry.seen.add(url);
+        }
+        for p in page.people {
+            let key = people::key(&p.name);
+            let entry = self.people.entry(key).or_insert_with(|| PersonEntry {
+                name: p.name.clone(),
+                ..PersonEntry::default()
+            });
+            if p.name < entry.name {
+                entry.name = p.name;
+            }
+            if !p.title.is_empty() {
+                insert_capped(&mut entry.titles, p.title, MAX_VALUES_PER_ENTRY);
+            }
+            entry.seen.add(url);
+        }
+        for p in page.products {
+            let key = p.name.to_lowercase();
+            let entry = self.products.entry(key).or_insert_with(|| ProductEntry {
+                name: p.name.clone(),
+                ..ProductEntry::default()
+            });
+            if p.name < entry.name {
+                entry.name = p.name;
+            }
+            if let Some(d) = p.description {
+                entry.descriptions.insert(d);
+                while entry.descriptions.len() > MAX_PRODUCT_DESCRIPTIONS {
+                    entry.descriptions.pop_last();
+                }
+            }
+            entry.seen.add(url);
+        }
+        for t in page.technologies {
+            let entry = self
+                .technologies
+                .entry(t.name)
+                .or_insert_with(|| TechEntry {
+                    categories: t.categories,
+                    ..TechEntry::default()
+                });
+            if let Some(v) = t.version {
+                insert_capped(&mut entry.versions, v, MAX_VALUES_PER_ENTRY);
+            }
+            entry.confidence = entry.confidence.max(t.confidence);
+            entry
+                .signals
+                .extend(t.signals.into_iter().filter(|s| s != "implies"));
+            if t.implied {
+                entry.implied_by.extend(t.implied_by);
+            } else {
+                entry.detected = true;
+            }
+            entry.seen.add(url);
+        }
+        for a in page.addresses {
+            let key = a.key();
+            let entry = self.addresses.entry(key).or_insert_with(|| AddressEntry {
+                address: a.clone(),
+                seen: Seen::default(),
+            });
+            entry.address.absorb(&a);
+            entry.seen.add(url);
+        }
+        for l in page.legal {
+            let key = format!("{}:{}", l.kind, l.value);
+            let authority = l.authority.clone();
+            let entry = self.legal.entry(key).or_insert_with(|| LegalEntry {
+                id: LegalId {
+                    authority: None,
+                    ..l
+                },
+                ..LegalEntry::default()
+            });
+            if let Some(a) = authority {
+                insert_capped(&mut entry.authorities, a, MAX_VALUES_PER_ENTRY);
+            }
+            entry.seen.add(url);
+        }
+        for (k, v) in page.facts {
+            let values = self.facts.entry(k).or_default();
+            if values.len() < MAX_FACT_VALUES || values.contains_key(&v) {
+                values.entry(v).or_default().add(url);
+            } else if let Some(last) = values.last_key_value().map(|(k, _)| k.clone())
+                && v < last
+            {
+                values.remove(&last);
+                values.entry(v).or_default().add(url);
+            }
+        }
+        // Bound the checkpoint on huge sites (a shop with thousands of
+        // product pages): keep the smallest keys, a choice that does not
+        // depend on page order.
+        cap(&mut self.emails, MAX_PER_TYPE);
+        cap(&mut self.phones, MAX_PER_TYPE);
+        cap(&mut self.social, MAX_PER_TYPE);
+        cap(&mut self.people, MAX_PER_TYPE);
+        cap(&mut self.products, MAX_PER_TYPE);
+        cap(&mut self.addresses, MAX_PER_TYPE);
+        cap(&mut self.legal, MAX_PER_TYPE);
+        if let Some(summary) = page.summary {
+            let pos = self.pages.binary_search_by(|p| {
+                (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url))
+            });
+            if let Err(pos) = pos
+                && !self.pages.iter().any(|p| p.url == summary.url)
+            {
+                self.pages.insert(pos, summary);
+                self.pages.truncate(MAX_PAGE_SUMMARIES);
+            }
+        }
+    }
+
+    /// Distinct entities found so far.
+    pub fn count(&self) -> u64 {
+        self.counts().values().sum()
+    }
+
+    /// Distinct entities by type (emails, phones, ...).
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        BTreeMap::from([
+            ("emails".to_string(), self.emails.len() as u64),
+            ("phones".to_string(), self.phones.len() as u64),
+            ("socialProfiles".to_string(), self.social.len() as u64),
+            ("people".to_string(), self.people.len() as u64),
+            ("products".to_string(), self.products.len() as u64),
+            ("technologies".to_string(), self.technologies.len() as u64),
+            ("addresses".to_string(), self.addresses.len() as u64),
+            ("legalIdentifiers".to_string(), self.legal.len() as u64),
+        ])
+    }
+
+    /// The values of an organisation fact, most-seen first.
+    pub fn fact_values(&self, key: &str) -> Vec<&str> {
+        let mut values: Vec<(&String, &Seen)> = self
+            .facts
+            .get(key)
+            .map(|m| m.iter().collect())
+            .unwrap_or_default();
+        values.sort_by(|a, b| b.1.pages.cmp(&a.1.pages).then(a.0.cmp(b.0)));
+        values.into_iter().map(|(v, _)| v.as_str()).collect()
+    }
+}
