@@ -12,6 +12,7 @@
 //! depend on page order or on a checkpoint round trip in between.
 
 mod address;
+mod checksum;
 mod email;
 mod entities;
 mod legal;

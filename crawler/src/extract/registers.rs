@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::checksum::{digits, luhn, weighted};
 use super::legal::{LegalId, LegalKind};
 use super::literals::LiteralSet;
 
@@ -27,33 +28,8 @@ struct Register {
     normalise: fn(&str) -> Option<String>,
 }
 
-fn digits(s: &str) -> Vec<u32> {
-    s.chars().filter_map(|c| c.to_digit(10)).collect()
-}
-
 fn digit_string(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
-}
-
-fn weighted(d: &[u32], weights: &[u32]) -> u32 {
-    d.iter().zip(weights).map(|(a, b)| a * b).sum()
-}
-
-fn luhn(d: &[u32]) -> bool {
-    let sum: u32 = d
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &x)| {
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 { y - 9 } else { y }
-            } else {
-                x
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 /// Belgian enterprise number (KBO/BCE): ten digits starting 0 or 1 (nine

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 use super::literals::LiteralSet;
 use super::memo::Memo;
 
+use super::checksum::{digits, luhn};
 pub use vat::vat_from_structured;
-use vat::{VAT, VAT_LABEL, digits_of, luhn, vat_id};
+use vat::{VAT, VAT_LABEL, vat_id};
 
 /// What an identifier identifies. Serialised as the lower-case word
 /// (`"registration"`, `"tax"`, `"vat"`), in report.json and in checkpoints;
@@ -450,14 +451,13 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
     };
     for c in siren {
         let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
-        let digits = digits_of(&d);
         let label = c[1].to_string();
         let scheme = match d.len() {
             9 => "siren",
             14 => "siret",
             _ => continue,
         };
-        if !luhn(&digits) {
+        if !luhn(&digits(&d)) {
             continue;
         }
         let authority = rcs_authority(&label);

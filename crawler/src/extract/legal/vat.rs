@@ -1,11 +1,11 @@
 //! VAT IDs: the label that must precede one, the country patterns, and
-//! the national checksums where they are cheap (also Luhn, which SIREN
-//! and SIRET use).
+//! the national checksums where they are cheap.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::super::checksum::{digits, luhn, weighted};
 use super::{EIN_UNUSED_PREFIXES, LegalId, LegalKind};
 
 pub(super) static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -25,30 +25,9 @@ pub(super) static VAT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-pub(super) fn digits_of(s: &str) -> Vec<u32> {
-    s.chars().filter_map(|c| c.to_digit(10)).collect()
-}
-
-pub(super) fn luhn(d: &[u32]) -> bool {
-    let sum: u32 = d
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &x)| {
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 { y - 9 } else { y }
-            } else {
-                x
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
 /// Country checksum where one is cheap; true where none is known.
 pub(super) fn vat_checksum_ok(country: &str, number: &str) -> bool {
-    let d = digits_of(number);
+    let d = digits(number);
     match country {
         "DE" if d.len() == 9 => {
             let mut product = 10;
@@ -93,11 +72,11 @@ pub(super) fn vat_checksum_ok(country: &str, number: &str) -> bool {
         }
         "DK" if d.len() == 8 => {
             let w = [2, 7, 6, 5, 4, 3, 2, 1];
-            d.iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == 0
+            weighted(&d, &w).is_multiple_of(11)
         }
         "PL" if d.len() == 10 => {
             let w = [6, 5, 7, 2, 3, 4, 5, 6, 7];
-            d[..9].iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11 == d[9]
+            weighted(&d[..9], &w) % 11 == d[9]
         }
         "GB" if d.len() == 9 => {
             let w = [8, 7, 6, 5, 4, 3, 2];
@@ -111,7 +90,7 @@ pub(super) fn vat_checksum_ok(country: &str, number: &str) -> bool {
         }
         "CH" if d.len() == 9 => {
             let w = [5, 4, 3, 2, 7, 6, 5, 4];
-            let s: u32 = d[..8].iter().zip(w).map(|(a, b)| a * b).sum();
+            let s = weighted(&d[..8], &w);
             let check = (11 - s % 11) % 11;
             check != 10 && check == d[8]
         }
