@@ -1,6 +1,6 @@
 //! State-changing requests: sign-in and out, actions on a scan, creating
-//! a scan. Each passes [`App::who_may_change`] (or the sign-in's own
-//! same-origin check) first.
+//! a scan. Each takes a [`Changing`], which holds the checks every change
+//! passes (the sign-in makes its own same-origin check).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParam
 use serde_json::json;
 
 use super::pages::{find_scan, scan_parts};
+use super::session::Changing;
 use super::{App, api_problem, html, pairs, see_other};
 use crate::auth::{self, AuthMode};
 use crate::model::{self, Action, NewScanForm};
@@ -74,14 +75,8 @@ pub(super) async fn login(
 
 pub(super) async fn logout(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
+    Changing { who, .. }: Changing,
 ) -> Response {
-    let form = pairs(&body);
-    let who = match app.who_may_change(&headers, &form) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     if let Some(id) = &who.session {
         app.sessions.remove(id);
     }
@@ -94,15 +89,9 @@ pub(super) async fn logout(
 
 pub(super) async fn scan_action(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
     Path((ns, name)): Path<(String, String)>,
-    body: Bytes,
+    Changing { who, form }: Changing,
 ) -> Response {
-    let form = pairs(&body);
-    let who = match app.who_may_change(&headers, &form) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let Some(action) = form.get("action").and_then(|a| Action::parse(a)) else {
         return html(
             StatusCode::BAD_REQUEST,
@@ -227,16 +216,7 @@ fn admission_errors(e: &kube::Error) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-pub(super) async fn new_scan(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let pairs = pairs(&body);
-    let who = match app.who_may_change(&headers, &pairs) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+pub(super) async fn new_scan(Changing { who, form: pairs }: Changing) -> Response {
     let form = NewScanForm::from_pairs(&pairs);
     let invalid = |errors: BTreeMap<String, Vec<String>>| {
         html(

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -19,6 +18,7 @@ use tokio::sync::broadcast;
 use super::App;
 use super::pages::{list_namespace, scan_parts, sorted};
 use super::query;
+use super::session::StreamWho;
 use crate::feeds::{Change, Feed};
 use crate::views;
 
@@ -73,13 +73,9 @@ where
 
 pub(super) async fn scans_live(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    StreamWho(who): StreamWho,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
-    };
     let namespace = list_namespace(&app, &query(&raw));
     let feed = app.feed(&who, namespace.as_deref());
     sse(changes(feed, move |feed, change| match change {
@@ -108,14 +104,10 @@ pub(super) async fn scans_live(
 
 pub(super) async fn scan_live(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    StreamWho(who): StreamWho,
     Path((ns, name)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
-    };
     // The phase the page showed: the move to the report happens only when
     // the scan completes while the page is open, not on opening a finished one.
     let shown: Option<ScanPhase> = query(&raw)

@@ -1,29 +1,31 @@
-//! HTTP routes: the router, the console's shared state, who is asking, and
-//! the security headers every response carries. The handlers live by kind:
-//! pages ([`pages`]), the live streams ([`live`]), state-changing actions
-//! and sign-in ([`actions`]) and report views and downloads ([`reports`]).
+//! HTTP routes: the router, the console's shared state and the security
+//! headers every response carries. Who is asking comes from the extractors
+//! in [`session`]. The handlers live by kind: pages ([`pages`]), the live
+//! streams ([`live`]), state-changing actions and sign-in ([`actions`]) and
+//! report views and downloads ([`reports`]).
 
 mod actions;
 mod live;
 mod pages;
 mod reports;
+mod session;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kube::{Client, Config};
 use maud::Markup;
 
-use crate::auth::{self, AuthMode, Sessions};
+use crate::auth::{AuthMode, Sessions};
 use crate::feeds::{Feed, FeedKey, Hub};
-use crate::views::{self, Viewer};
 
 use reports::ReportFormat;
+use session::Who;
 
 const SCRIPT: &str = include_str!("../../static/console.js");
 const STYLE: &str = include_str!("../../static/console.css");
@@ -48,24 +50,6 @@ pub struct App {
     pub secure_cookie: bool,
 }
 
-/// Who is asking, and with which client.
-struct Who {
-    client: Client,
-    key: String,
-    user: String,
-    csrf: Option<String>,
-    session: Option<String>,
-}
-
-impl Who {
-    fn viewer(&self) -> Viewer<'_> {
-        Viewer {
-            user: &self.user,
-            csrf: self.csrf.as_deref(),
-        }
-    }
-}
-
 fn html(status: StatusCode, markup: Markup) -> Response {
     (status, Html(markup.into_string())).into_response()
 }
@@ -75,68 +59,6 @@ fn see_other(to: &str) -> Response {
 }
 
 impl App {
-    // The error is the response to send; handlers return it by value anyway.
-    #[allow(clippy::result_large_err)]
-    fn who(&self, headers: &HeaderMap) -> Result<Who, Response> {
-        match self.mode {
-            AuthMode::ReadOnly => match &self.own_client {
-                Some(c) => Ok(Who {
-                    client: c.clone(),
-                    key: "readOnly".into(),
-                    user: "read-only".into(),
-                    csrf: None,
-                    session: None,
-                }),
-                None => Err(html(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    views::message("Not configured", None, "read-only mode without a client"),
-                )),
-            },
-            AuthMode::Token => match self.sessions.from_headers(headers) {
-                Some(s) => Ok(Who {
-                    client: s.client.clone(),
-                    key: s.identity.key(),
-                    user: s.identity.username.clone(),
-                    csrf: Some(s.csrf.clone()),
-                    session: Some(s.id.clone()),
-                }),
-                None => Err(see_other("/login")),
-            },
-        }
-    }
-
-    /// `who` plus the checks every state-changing request passes: a
-    /// session (not read-only), same origin, and the session's CSRF token.
-    #[allow(clippy::result_large_err)]
-    fn who_may_change(
-        &self,
-        headers: &HeaderMap,
-        form: &BTreeMap<String, String>,
-    ) -> Result<Who, Response> {
-        let who = self.who(headers)?;
-        let forbidden = |text: &str| {
-            html(
-                StatusCode::FORBIDDEN,
-                views::message("Not allowed", Some(&who.viewer()), text),
-            )
-        };
-        let Some(expected) = who.csrf.as_deref() else {
-            return Err(forbidden("This console is read-only."));
-        };
-        if !auth::same_origin(headers) {
-            return Err(forbidden(
-                "The request did not come from this console's own pages.",
-            ));
-        }
-        let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
-        if !auth::same_secret(sent, expected) {
-            return Err(forbidden(
-                "The form's CSRF token is missing or wrong. Reload the page and try again.",
-            ));
-        }
-        Ok(who)
-    }
-
     fn feed(&self, who: &Who, namespace: Option<&str>) -> Arc<Feed> {
         self.hub.feed(
             FeedKey {

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use cira_crds::CompanyScan;
 use kube::api::Api;
 use maud::Markup;
 
-use super::{App, FIRST_LIST, Who, api_problem, html, query, see_other};
+use super::session::Who;
+use super::{App, FIRST_LIST, api_problem, html, query, see_other};
 use crate::auth::AuthMode;
 use crate::feeds::{Feed, Health};
 use crate::model::NewScanForm;
@@ -62,13 +63,9 @@ pub(super) fn sorted(mut scans: Vec<Arc<CompanyScan>>) -> Vec<Arc<CompanyScan>> 
 
 pub(super) async fn scans_page(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    who: Who,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let namespace = list_namespace(&app, &query(&raw));
     let feed = app.feed(&who, namespace.as_deref());
     let health = feed.scans_ready(FIRST_LIST).await;
@@ -162,13 +159,9 @@ pub(super) async fn find_scan(
 
 pub(super) async fn scan_page(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    who: Who,
     Path((ns, name)): Path<(String, String)>,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let (feed, scan) = match find_scan(&app, &who, &ns, &name).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -184,22 +177,11 @@ pub(super) async fn scan_page(
 
 pub(super) async fn new_page(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
+    who: Who,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     if who.csrf.is_none() {
-        return html(
-            StatusCode::FORBIDDEN,
-            views::message(
-                "Not allowed",
-                Some(&who.viewer()),
-                "This console is read-only.",
-            ),
-        );
+        return who.read_only();
     }
     let ns = query(&raw)
         .get("namespace")

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use cira_crds::CompanyScan;
@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
 
 use super::pages::find_scan;
+use super::session::Who;
 use super::{App, api_problem, html, query};
 use crate::views;
 
@@ -46,26 +47,22 @@ pub(super) enum ReportFormat {
 pub(super) fn route(format: ReportFormat) -> MethodRouter<Arc<App>> {
     get(
         move |State(app): State<Arc<App>>,
-              headers: HeaderMap,
+              who: Who,
               Path((ns, name)): Path<(String, String)>,
               RawQuery(raw): RawQuery| async move {
-            report(app, headers, ns, name, raw, format).await
+            report(app, who, ns, name, raw, format).await
         },
     )
 }
 
 async fn report(
     app: Arc<App>,
-    headers: HeaderMap,
+    who: Who,
     ns: String,
     name: String,
     raw: Option<String>,
     format: ReportFormat,
 ) -> Response {
-    let who = match app.who(&headers) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
     let (_, scan) = match find_scan(&app, &who, &ns, &name).await {
         Ok(v) => v,
         Err(r) => return r,
