@@ -85,16 +85,7 @@ pub(super) fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             }
             best
         }
-        HirKind::Alternation(subs) => {
-            let mut all = Vec::new();
-            for sub in subs {
-                all.extend(required(sub)?);
-                if all.len() > MAX_LITERALS {
-                    return None;
-                }
-            }
-            Some(all)
-        }
+        HirKind::Alternation(subs) => union(subs, required),
         _ => None,
     }
 }
@@ -173,18 +164,21 @@ pub(super) fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Concat(subs) => subs
             .iter()
             .try_fold(vec![Vec::new()], |acc, sub| cross(&acc, &exact(sub)?)),
-        HirKind::Alternation(subs) => {
-            let mut all = Vec::new();
-            for sub in subs {
-                all.extend(exact(sub)?);
-                if all.len() > MAX_LITERALS {
-                    return None;
-                }
-            }
-            Some(all)
-        }
+        HirKind::Alternation(subs) => union(subs, exact),
         _ => None,
     }
+}
+
+/// The literals of every branch (`of` each), unless that makes too many.
+fn union(subs: &[Hir], of: fn(&Hir) -> Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
+    let mut all = Vec::new();
+    for sub in subs {
+        all.extend(of(sub)?);
+        if all.len() > MAX_LITERALS {
+            return None;
+        }
+    }
+    Some(all)
 }
 
 /// Every `a` followed by every `b`, unless that makes too many.
