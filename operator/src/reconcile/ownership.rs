@@ -4,6 +4,7 @@
 
 use cira_crds::CompanyScan;
 use cira_crds::names;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -29,9 +30,9 @@ pub(super) enum Found {
 }
 
 /// Looks up every object the operator or the crawler creates under a fixed
-/// name for this scan: the egress NetworkPolicy, the crawler's
-/// ServiceAccount, Role and RoleBinding,
-/// the checkpoint claim (PVC storage) and the progress ConfigMap.
+/// name for this scan: the crawler Job, the egress NetworkPolicy, the
+/// crawler's ServiceAccount, Role and RoleBinding, the checkpoint claim (PVC
+/// storage), the progress and report ConfigMaps and the checkpoint chunks.
 pub(super) async fn find_conflict(
     ctx: &Context,
     scan: &CompanyScan,
@@ -39,6 +40,13 @@ pub(super) async fn find_conflict(
 ) -> Result<Found> {
     let client = ctx.client.clone();
     let ns = scan_ref.namespace.as_str();
+    // A Job of this name that the cache does not hold (it lacks the
+    // crawler's labels): a forced apply would take it over.
+    let job_name = names::job_name(&scan_ref.name, scan_ref.version);
+    let found = look::<Job>(ctx, &client, scan_ref, &job_name, "Job").await?;
+    if !matches!(found, Found::Free) {
+        return Ok(found);
+    }
     let sa_name = names::crawler_service_account_name(&scan_ref.name);
     let found = look::<ServiceAccount>(ctx, &client, scan_ref, &sa_name, "ServiceAccount").await?;
     if !matches!(found, Found::Free) {
