@@ -8,7 +8,7 @@ mod report;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use cira_crds::{CompanyScan, ScanPhase};
+use cira_crds::{CheckpointStorage, CompanyScan, ScanPhase};
 use k8s_openapi::api::core::v1::Event;
 use maud::{DOCTYPE, Markup, html};
 
@@ -223,6 +223,19 @@ fn time(t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>) -> Str
 
 /// Everything on a scan's page that changes while it runs; replaced as a
 /// whole by the live stream.
+/// Where the checkpoint is, said once: the crawler's location already
+/// names the ConfigMaps; for a claim it is the mount path inside the pod,
+/// so the claim is named first.
+fn checkpoint_storage(storage: CheckpointStorage, location: &str, scan: &str) -> String {
+    match storage {
+        CheckpointStorage::ConfigMap => location.to_string(),
+        CheckpointStorage::PersistentVolumeClaim => format!(
+            "PersistentVolumeClaim {} ({location})",
+            cira_crds::names::checkpoint_pvc_name(scan)
+        ),
+    }
+}
+
 pub fn scan_live(scan: &CompanyScan, viewer: &Viewer, notice: Option<&str>) -> Markup {
     let (ns, name) = ns_name(scan);
     let status = scan.status.clone().unwrap_or_default();
@@ -292,7 +305,7 @@ pub fn scan_live(scan: &CompanyScan, viewer: &Viewer, notice: Option<&str>) -> M
                         dt { "Pages in it" } dd { (c.pages_visited) }
                         dt { "Size" } dd { (human_bytes(c.bytes)) }
                         dt { "Generation" } dd { (c.generation) }
-                        dt { "Storage" } dd { (format!("{:?}", c.storage)) " " (c.location) }
+                        dt { "Storage" } dd { (checkpoint_storage(c.storage, &c.location, name)) }
                         @if let Some(r) = &c.recovered_from_corruption { dt { "Recovered" } dd { (r) } }
                     }
                 }
@@ -492,6 +505,29 @@ mod tests {
         let mut scan = CompanyScan::new("evil", spec);
         scan.metadata.namespace = Some("ns".into());
         scan
+    }
+
+    #[test]
+    fn checkpoint_storage_is_named_once() {
+        assert_eq!(
+            checkpoint_storage(
+                CheckpointStorage::ConfigMap,
+                "ConfigMaps ns/acme-ckpt-0-0",
+                "acme"
+            ),
+            "ConfigMaps ns/acme-ckpt-0-0"
+        );
+        assert_eq!(
+            checkpoint_storage(
+                CheckpointStorage::PersistentVolumeClaim,
+                "/var/lib/cira",
+                "acme"
+            ),
+            format!(
+                "PersistentVolumeClaim {} (/var/lib/cira)",
+                cira_crds::names::checkpoint_pvc_name("acme")
+            )
+        );
     }
 
     #[test]
