@@ -38,6 +38,13 @@ pub struct Args {
     #[arg(long, env = "CIRA_STALE_AFTER", default_value = "3m")]
     pub stale_after: String,
 
+    /// How long a scan holding a crawler slot may wait for a crawler that
+    /// cannot start (image pull error, unschedulable pod, unbound claim,
+    /// refused Job) before it gives the slot back: Queued when the cause may
+    /// heal, Failed when it cannot.
+    #[arg(long, env = "CIRA_PENDING_TIMEOUT", default_value = "10m")]
+    pub pending_timeout: String,
+
     /// After this many stale-pod replacements the scan fails (CrawlerStale).
     #[arg(long, env = "CIRA_MAX_STALE_RESTARTS", default_value_t = 3)]
     pub max_stale_restarts: u32,
@@ -128,6 +135,8 @@ pub struct OperatorConfig {
     pub max_concurrent_scans_per_namespace: Option<u32>,
     pub stale_after: Duration,
     pub max_stale_restarts: u32,
+    /// How long a crawler that cannot start may hold its slot.
+    pub pending_timeout: Duration,
     pub progress_interval: Duration,
     /// Least time between status writes whose only change is the clock
     /// (activeSeconds).
@@ -155,6 +164,7 @@ impl Default for OperatorConfig {
             max_concurrent_scans_per_namespace: None,
             stale_after: Duration::from_secs(180),
             max_stale_restarts: 3,
+            pending_timeout: Duration::from_secs(600),
             progress_interval: Duration::from_secs(5),
             clock_interval: Duration::from_secs(30),
             pause_grace: Duration::from_secs(90),
@@ -218,6 +228,7 @@ impl Args {
             max_concurrent_scans_per_namespace: self.max_concurrent_scans_per_namespace,
             stale_after: duration("stale-after", &self.stale_after)?,
             max_stale_restarts: self.max_stale_restarts,
+            pending_timeout: duration("pending-timeout", &self.pending_timeout)?,
             progress_interval: duration("progress-interval", &self.progress_interval)?,
             watch_namespaces: watch_namespaces(&self.watch_namespaces)?,
             crawler_log: self.crawler_log.clone(),
@@ -262,6 +273,7 @@ mod tests {
         assert_eq!(cfg.max_concurrent_scans, 5);
         assert_eq!(cfg.stale_after, Duration::from_secs(180));
         assert_eq!(cfg.max_stale_restarts, 3);
+        assert_eq!(cfg.pending_timeout, Duration::from_secs(600));
         assert!(!args.leader_election);
         assert_eq!(args.lease_name, "cira-operator");
         assert_eq!(args.metrics_addr, "0.0.0.0:8080");

@@ -112,6 +112,19 @@ pub struct Stores {
     pub progress: Cache<ConfigMap>,
 }
 
+/// The scan whose crawler pod cannot start (so its status says why at
+/// once); other pod changes trigger nothing, the pod store just keeps them.
+fn stuck_pod_owner(jobs: &Store<Job>, pod: &Pod) -> Option<ObjectRef<CompanyScan>> {
+    crate::stuck::from_pods([pod], None)?;
+    let ns = pod.namespace()?;
+    let job = pod.labels().get("batch.kubernetes.io/job-name")?;
+    let job = jobs.get(&ObjectRef::new(job).within(&ns))?;
+    job.owner_references()
+        .iter()
+        .find(|o| o.kind == "CompanyScan" && o.api_version.starts_with(names::GROUP))
+        .map(|o| ObjectRef::new(&o.name).within(&ns))
+}
+
 /// The scan a progress ConfigMap belongs to, from its owner reference.
 fn progress_owner(cm: ConfigMap) -> Option<ObjectRef<CompanyScan>> {
     let ns = cm.namespace()?;
@@ -150,7 +163,8 @@ fn watch(
     // Jobs, their pods and the progress ConfigMaps are mirrored in reflector
     // stores: a reconcile reads them from there instead of asking the API
     // server on every pass. The Job and ConfigMap watches also trigger
-    // reconciles; the pod watch only keeps its store current.
+    // reconciles; the pod watch keeps its store current and triggers only
+    // for a pod that cannot start.
     let (jobs, jobs_writer) = reflector::store::<Job>();
     let job_events = reflector(
         jobs_writer,
@@ -197,7 +211,10 @@ fn watch(
     )
     .owns_stream(job_events)
     .watches_stream(progress_events, progress_owner)
-    .watches_stream(pod_events, |_| None::<ObjectRef<CompanyScan>>)
+    .watches_stream(pod_events, {
+        let jobs = jobs.clone();
+        move |pod| stuck_pod_owner(&jobs, &pod)
+    })
     .reconcile_on(trigger)
     .with_config(ControllerConfig::default().concurrency(config.reconcile_concurrency));
     Watch {

@@ -75,7 +75,7 @@ impl Error {
     }
 
     /// The HTTP status the API server answered with, if it answered.
-    fn api_code(&self) -> Option<u16> {
+    pub fn api_code(&self) -> Option<u16> {
         match self {
             Error::Kube {
                 source: kube::Error::Api(status),

@@ -19,6 +19,7 @@ pub mod reconcile;
 pub mod resources;
 pub mod state;
 pub mod status;
+pub mod stuck;
 pub mod telemetry;
 pub mod validate;
 

@@ -22,6 +22,9 @@ pub struct Entry {
     pub holds: bool,
     /// It wants a slot (new, queued, or resuming).
     pub wants: bool,
+    /// It gave its slot back because its crawler could not start (Queued
+    /// with Degraded True): it waits behind every other scan.
+    pub requeued: bool,
 }
 
 /// True while the scan occupies a crawler slot.
@@ -51,6 +54,17 @@ pub fn wants_slot(scan: &CompanyScan) -> bool {
     }
 }
 
+/// True when the scan gave its slot back because its crawler could not
+/// start: Queued while its Degraded condition is True.
+pub fn requeued(scan: &CompanyScan) -> bool {
+    scan.status.as_ref().is_some_and(|s| {
+        s.phase == Some(ScanPhase::Queued)
+            && s.conditions
+                .iter()
+                .any(|c| c.type_ == crate::status::CONDITION_DEGRADED && c.status == "True")
+    })
+}
+
 /// The queue entry of a scan.
 pub fn entry(scan: &CompanyScan) -> Entry {
     Entry {
@@ -62,6 +76,7 @@ pub fn entry(scan: &CompanyScan) -> Entry {
             .map(crate::state::from_time),
         holds: holds_slot(scan),
         wants: wants_slot(scan),
+        requeued: requeued(scan),
     }
 }
 
@@ -98,7 +113,7 @@ pub fn admission(
         .filter(|e| e.wants && e.key != me.key && !in_flight.contains(&e.key) && !e.holds)
         .collect();
     waiting.push(me);
-    waiting.sort_by(|a, b| (a.created, &a.key).cmp(&(b.created, &b.key)));
+    waiting.sort_by(|a, b| (a.requeued, a.created, &a.key).cmp(&(b.requeued, b.created, &b.key)));
     // Slots per namespace: held, then claimed by those ahead in the line.
     let mut per_namespace: HashMap<&str, u32> = HashMap::new();
     for key in &holding {
@@ -190,6 +205,7 @@ mod tests {
             ),
             holds,
             wants,
+            requeued: false,
         }
     }
 
@@ -331,5 +347,26 @@ mod tests {
                 entries[me].key
             );
         }
+    }
+
+    #[test]
+    fn a_scan_that_gave_its_slot_back_waits_behind_the_others() {
+        let mut stuck = e("a", 0, false, true);
+        stuck.requeued = true;
+        let entries = vec![stuck, e("b", 5, false, true), e("c", 6, false, true)];
+        let none = HashSet::new();
+        assert_eq!(
+            admission(&entries, &entries[1], &none, global(1)),
+            Admission::Admitted
+        );
+        assert_eq!(
+            admission(&entries, &entries[0], &none, global(1)),
+            Admission::Waiting { position: 2 }
+        );
+        // With nobody else waiting it gets the slot again.
+        assert_eq!(
+            admission(&entries[..1], &entries[0], &none, global(1)),
+            Admission::Admitted
+        );
     }
 }

@@ -25,6 +25,7 @@ use crate::queue::{self};
 use crate::resources::{self, ScanRef};
 use crate::state::{self, JobAction, reason};
 use crate::status;
+use crate::stuck;
 
 /// Apply parameters: one field manager, forced (the operator owns these).
 fn apply_params() -> PatchParams {
@@ -107,6 +108,7 @@ pub(super) async fn apply_decision(
         progress,
         now,
         generation,
+        stuck: stuck_context,
     } = observed;
     let ns = scan_ref.namespace.as_str();
     let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), ns);
@@ -114,6 +116,7 @@ pub(super) async fn apply_decision(
 
     // 6. Apply: the crawler's credentials and the Job.
     let mut job_exists = job.is_some();
+    let mut rejected = None;
     match decision.job {
         JobAction::Create => {
             ensure_crawler_access(ctx, scan, scan_ref).await?;
@@ -121,9 +124,26 @@ pub(super) async fn apply_decision(
                 delete_stale_checkpoints(ctx, scan_ref).await?;
             }
             let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config)?;
-            apply(ctx, &jobs, &job_name, &desired, "Job").await?;
-            job_exists = true;
-            tracing::info!(job = %job_name, "crawler Job created");
+            match apply(ctx, &jobs, &job_name, &desired, "Job").await {
+                Ok(_) => {
+                    job_exists = true;
+                    tracing::info!(job = %job_name, "crawler Job created");
+                }
+                Err(Error::Kube {
+                    source: kube::Error::Api(answer),
+                    ..
+                }) if stuck::from_rejected_job(answer.code, &answer.message).is_some() => {
+                    // The Job itself is invalid: shown as Degraded, and the
+                    // scan fails once the pending timeout is over.
+                    tracing::warn!(job = %job_name, reason = %answer.message, "the API server refused the crawler Job");
+                    let seen = stuck::from_rejected_job(answer.code, &answer.message);
+                    rejected = Some(stuck::judge(
+                        decision.clone(),
+                        &stuck_context.judge(*now, seen.as_ref(), ctx.config.pending_timeout),
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
         }
         JobAction::Suspend(suspend) => {
             let current = job
@@ -163,6 +183,8 @@ pub(super) async fn apply_decision(
         }
         JobAction::None => {}
     }
+
+    let decision = rejected.as_ref().unwrap_or(decision);
 
     // 7. The new status.
     let new = status::next(&status::Next {
@@ -210,6 +232,26 @@ pub(super) async fn apply_decision(
                     from = %old_phase, to = %decision.phase, reason = %decision.reason,
                     "phase changed"
                 );
+            }
+            // A crawler that cannot start: one Warning when it is first seen
+            // (the phase does not change then).
+            if let Some(stuck) = &decision.degraded
+                && old_phase == decision.phase
+                && !status.conditions.iter().any(|c| {
+                    c.type_ == status::CONDITION_DEGRADED
+                        && c.status == "True"
+                        && c.reason == stuck.reason
+                })
+            {
+                publish(
+                    ctx,
+                    &updated,
+                    EventType::Warning,
+                    &stuck.reason,
+                    &stuck.message,
+                )
+                .await;
+                tracing::warn!(reason = %stuck.reason, message = %stuck.message, "the crawler cannot start");
             }
             if let Some(note) = status::checkpoint_fallback_note(status, &new) {
                 publish(

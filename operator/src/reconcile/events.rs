@@ -11,6 +11,7 @@ pub(super) fn event_type_for(phase: ScanPhase, why: &str) -> EventType {
     match phase {
         ScanPhase::Failed | ScanPhase::TimedOut => EventType::Warning,
         _ if why == reason::CRAWLER_RESTARTING => EventType::Warning,
+        _ if crate::stuck::Cause::of_reason(why).is_some() => EventType::Warning,
         _ => EventType::Normal,
     }
 }

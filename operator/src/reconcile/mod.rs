@@ -15,7 +15,7 @@ use cira_crds::names;
 use cira_crds::progress::CrawlerProgress;
 use cira_crds::{CompanyScan, CompanyScanStatus};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, PropagationPolicy};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{EventType, Recorder};
@@ -28,9 +28,10 @@ use crate::controller::Stores;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::queue::{self, InFlight};
-use crate::resources::ScanRef;
+use crate::resources::{self, ScanRef};
 use crate::state::{self, Admission, Inputs, JobAction, JobState, PodsView, VersionStep};
 use crate::status;
+use crate::stuck;
 use apply::{apply_decision, delete_ignoring_absent, write_status};
 use events::publish;
 use observe::{JOB_NAME_LABEL, parse_progress, pods_view};
@@ -150,6 +151,49 @@ struct Observed {
     progress: Option<CrawlerProgress>,
     now: state::UtcTime,
     generation: i64,
+    /// What `stuck::judge` needs again when the Job is refused.
+    stuck: StuckContext,
+}
+
+/// The stored Degraded condition and slot time of the scan, and whether its
+/// crawler runs.
+struct StuckContext {
+    previous: Option<stuck::Previous>,
+    holding_since: state::UtcTime,
+    crawler_running: bool,
+}
+
+impl StuckContext {
+    fn judge<'a>(
+        &'a self,
+        now: state::UtcTime,
+        seen: Option<&'a stuck::Stuck>,
+        timeout: Duration,
+    ) -> stuck::Judge<'a> {
+        stuck::Judge {
+            now,
+            observed: seen,
+            previous: self.previous.as_ref(),
+            holding_since: self.holding_since,
+            crawler_running: self.crawler_running,
+            pending_timeout: timeout,
+        }
+    }
+}
+
+/// The condition `type_` when it is True, with when it turned True.
+fn true_since<'a>(
+    status: &'a CompanyScanStatus,
+    type_: &str,
+) -> Option<(
+    &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition,
+    state::UtcTime,
+)> {
+    status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == type_ && c.status == "True")
+        .map(|c| (c, state::from_time(&c.last_transition_time)))
 }
 
 async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
@@ -219,9 +263,8 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         return Ok(Action::requeue(Duration::from_secs(3)));
     }
     let job_state = job_state(job.as_ref());
-    let pods_view = if matches!(job_state, JobState::Running { .. }) {
-        let pods: Vec<Arc<Pod>> = ctx
-            .stores
+    let pods: Vec<Arc<Pod>> = if matches!(job_state, JobState::Running { .. }) {
+        ctx.stores
             .pods
             .state()
             .into_iter()
@@ -229,12 +272,57 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
                 p.namespace().as_deref() == Some(namespace.as_str())
                     && p.labels().get(JOB_NAME_LABEL) == Some(&job_name)
             })
-            .collect();
-        pods_view(pods.iter().map(|p| p.as_ref()))
+            .collect()
     } else {
+        Vec::new()
+    };
+    let pods_view = if pods.is_empty() {
         PodsView::default()
+    } else {
+        pods_view(pods.iter().map(|p| p.as_ref()))
     };
     let phase_now = status.phase.unwrap_or_default();
+    // A crawler that should run but cannot start: from the cached pods; the
+    // checkpoint claim is read only when a pod waits to be scheduled.
+    let stuck_seen = if job_state == (JobState::Running { suspended: false }) {
+        let claim = if stuck::unschedulable(pods.iter().map(|p| p.as_ref()))
+            && resources::checkpoint_pvc(&scan_ref, &scan.spec).is_some()
+        {
+            let claim_name = names::checkpoint_pvc_name(&name);
+            ctx.metrics.read("PersistentVolumeClaim");
+            Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace)
+                .get_opt(&claim_name)
+                .await
+                .map_err(Error::kube(format!(
+                    "reading PersistentVolumeClaim {claim_name}"
+                )))?
+                .and_then(|c| c.status.and_then(|s| s.phase))
+                .map(|phase| (claim_name, phase))
+        } else {
+            None
+        };
+        stuck::from_pods(
+            pods.iter().map(|p| p.as_ref()),
+            claim
+                .as_ref()
+                .map(|(name, phase)| stuck::Claim { name, phase }),
+        )
+    } else {
+        None
+    };
+    let stuck_context = StuckContext {
+        previous: true_since(&status, status::CONDITION_DEGRADED)
+            .filter(|_| !phase_now.is_terminal())
+            .map(|(c, since)| stuck::Previous {
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                since,
+            }),
+        holding_since: true_since(&status, status::CONDITION_PROGRESSING)
+            .filter(|_| phase_now.is_active())
+            .map_or_else(state::now, |(_, since)| since),
+        crawler_running: pods_view.live > pods_view.starting,
+    };
     let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
         let cm_name = names::progress_configmap_name(&name);
         ctx.stores
@@ -335,6 +423,10 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         conflict: conflict.as_ref(),
         config: &ctx.config,
     });
+    let decision = stuck::judge(
+        decision,
+        &stuck_context.judge(now, stuck_seen.as_ref(), ctx.config.pending_timeout),
+    );
     if conflict.is_some() && decision.job == JobAction::None {
         // Blocked by the conflict: the slot goes to the next scan.
         release_slot(ctx, admitted_now, &key);
@@ -349,6 +441,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         progress,
         now,
         generation,
+        stuck: stuck_context,
     };
     let outcome = apply_decision(ctx, &observed, &decision).await;
     if outcome.is_err() {

@@ -75,6 +75,7 @@ fn decide_job(i: &Inputs<'_>) -> Decision {
         queue_position: None,
         report: None,
         requeue: None,
+        degraded: None,
     };
     let suspend_if_present = |job: &JobState| match job {
         JobState::Running { .. } => JobAction::Suspend(true),

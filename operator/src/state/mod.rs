@@ -230,6 +230,9 @@ pub struct Decision {
     pub report: Option<ReportStatus>,
     /// When to look again even if nothing changes.
     pub requeue: Option<Duration>,
+    /// A crawler that cannot start (set by `stuck::judge`), shown as the
+    /// Degraded condition of an unfinished scan.
+    pub degraded: Option<crate::stuck::Degraded>,
 }
 
 /// True when the scan needs a crawler: it should run, or it was stopped

@@ -52,10 +52,29 @@ pub fn conditions(
     generation: i64,
     now: UtcTime,
 ) -> Vec<Condition> {
+    conditions_with(existing, phase, reason, message, None, generation, now)
+}
+
+/// The four standard conditions, with Degraded also True for an unfinished
+/// scan whose crawler cannot start (`stuck`).
+pub fn conditions_with(
+    existing: &[Condition],
+    phase: ScanPhase,
+    reason: &str,
+    message: &str,
+    stuck: Option<&crate::stuck::Degraded>,
+    generation: i64,
+    now: UtcTime,
+) -> Vec<Condition> {
     let ready = phase == ScanPhase::Completed;
     let progressing = phase.is_active();
     let paused = phase == ScanPhase::Paused;
-    let degraded = matches!(phase, ScanPhase::Failed | ScanPhase::TimedOut);
+    let finished_badly = matches!(phase, ScanPhase::Failed | ScanPhase::TimedOut);
+    let (degraded, degraded_reason, degraded_message) = match (finished_badly, stuck) {
+        (true, _) => (true, reason, message),
+        (false, Some(s)) => (true, s.reason.as_str(), s.message.as_str()),
+        (false, None) => (false, reason::AS_EXPECTED, "No problems were detected."),
+    };
     vec![
         condition(
             existing,
@@ -92,16 +111,8 @@ pub fn conditions(
             existing,
             CONDITION_DEGRADED,
             degraded,
-            if degraded {
-                reason
-            } else {
-                reason::AS_EXPECTED
-            },
-            if degraded {
-                message
-            } else {
-                "No problems were detected."
-            },
+            degraded_reason,
+            degraded_message,
             generation,
             now,
         ),
@@ -223,11 +234,12 @@ pub fn next(n: &Next<'_>) -> CompanyScanStatus {
     new.phase = Some(d.phase);
     new.message = Some(d.message.clone());
     new.observed_generation = Some(n.generation);
-    new.conditions = conditions(
+    new.conditions = conditions_with(
         &old.conditions,
         d.phase,
         &d.reason,
         &d.message,
+        d.degraded.as_ref(),
         n.generation,
         n.now,
     );

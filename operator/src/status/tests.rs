@@ -83,6 +83,7 @@ fn decision(phase: ScanPhase, reason: &str) -> Decision {
         queue_position: None,
         report: None,
         requeue: None,
+        degraded: None,
     }
 }
 

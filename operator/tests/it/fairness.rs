@@ -1,5 +1,6 @@
-//! Fairness between teams: the per-namespace slot limit across two watched
-//! namespaces.
+//! Fairness between teams and stuck scans: the per-namespace slot limit
+//! across two watched namespaces, and crawlers that cannot start (an image
+//! the node cannot pull, a nodeSelector no node matches).
 
 use cira_crds::ScanPhase;
 use serde_json::json;
@@ -69,4 +70,141 @@ async fn one_namespace_cannot_hold_every_slot() {
     wait_phase(&client, &ns_a, "a2", ScanPhase::Crawling).await;
     let b1 = wait_phase(&client, &ns_b, "b1", ScanPhase::Crawling).await;
     assert_eq!(phase(&b1), Some(ScanPhase::Crawling));
+}
+
+/// An image the test node has no program for: its pods wait in
+/// ErrImagePull, as with an image no registry has.
+const MISSING_IMAGE: &str = "cira.dev/missing-crawler:1";
+
+fn degraded_reason(s: &cira_crds::CompanyScan) -> Option<String> {
+    condition(s, "Degraded")
+        .filter(|c| c.status == "True")
+        .map(|c| c.reason.clone())
+}
+
+/// A scan whose crawler image cannot be pulled holds the only slot: it shows
+/// Degraded with the reason while it waits, and after the pending timeout
+/// gives its slot to the scan queued behind it and waits in the queue with
+/// its Job suspended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawler_that_cannot_start_shows_why_and_gives_its_slot_back() {
+    let (env, ns, client) = namespace("stuck").await;
+    let mut cfg = config(&ns);
+    cfg.max_concurrent_scans = 1;
+    cfg.pending_timeout = std::time::Duration::from_secs(8);
+    cfg.policy
+        .allowed_image_prefixes
+        .push(MISSING_IMAGE.to_string());
+    let _op = Operator::start(env, cfg).await;
+
+    create(
+        &client,
+        &ns,
+        &scan("stuck", json!({"crawler": {"image": MISSING_IMAGE}})),
+    )
+    .await;
+    let stuck = wait_scan(
+        &client,
+        &ns,
+        "stuck",
+        "the stuck scan to say why its crawler does not start",
+        WAIT,
+        |s| {
+            phase(s) == Some(ScanPhase::Crawling)
+                && degraded_reason(s).as_deref() == Some("CrawlerImagePullFailed")
+        },
+    )
+    .await;
+    let degraded = condition(&stuck, "Degraded").expect("Degraded");
+    assert!(
+        degraded.message.starts_with("ErrImagePull") && degraded.message.contains(MISSING_IMAGE),
+        "the message is the pod's: {}",
+        degraded.message
+    );
+    create(&client, &ns, &scan("next", json!({}))).await;
+    wait_scan(&client, &ns, "next", "next to queue", WAIT, |s| {
+        phase(s) == Some(ScanPhase::Queued)
+    })
+    .await;
+
+    // After the timeout the slot goes to `next`.
+    wait_phase(&client, &ns, "next", ScanPhase::Crawling).await;
+    let stuck = wait_scan(
+        &client,
+        &ns,
+        "stuck",
+        "the stuck scan to wait in the queue, still Degraded",
+        WAIT,
+        |s| {
+            phase(s) == Some(ScanPhase::Queued)
+                && degraded_reason(s).as_deref() == Some("CrawlerImagePullFailed")
+                && s.status.as_ref().and_then(|st| st.queue_position) == Some(1)
+        },
+    )
+    .await;
+    let job = cira_crds::names::job_name("stuck", 1);
+    wait_job_suspended(&client, &ns, &job).await;
+    wait_active_pods(&client, &ns, &job, 0).await;
+    // The time it could not start does not count as crawling time.
+    assert!(
+        stuck
+            .status
+            .as_ref()
+            .and_then(|s| s.paused_at.as_ref())
+            .is_some(),
+        "{:?}",
+        stuck.status
+    );
+    // `next` keeps the slot: the scan that gave it back waits behind.
+    let next = wait_phase(&client, &ns, "next", ScanPhase::Crawling).await;
+    assert_eq!(degraded_reason(&next), None);
+}
+
+/// A nodeSelector no node has: the pod stays unscheduled, and the scan says
+/// so with the scheduler's message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unschedulable_crawler_shows_degraded_with_the_schedulers_message() {
+    let (env, ns, client) = namespace("unsched").await;
+    let mut cfg = config(&ns);
+    cfg.policy
+        .allowed_node_selector_keys
+        .push("cira.dev/pool".to_string());
+    let _op = Operator::start(env, cfg).await;
+    create(
+        &client,
+        &ns,
+        &scan(
+            "acme",
+            json!({"crawler": {"nodeSelector": {"cira.dev/pool": "nowhere"}}}),
+        ),
+    )
+    .await;
+    let s = wait_scan(
+        &client,
+        &ns,
+        "acme",
+        "the scan to show its crawler is unschedulable",
+        WAIT,
+        |s| degraded_reason(s).as_deref() == Some("CrawlerUnschedulable"),
+    )
+    .await;
+    assert_eq!(
+        phase(&s),
+        Some(ScanPhase::Crawling),
+        "it keeps its slot for now"
+    );
+    let degraded = condition(&s, "Degraded").expect("Degraded");
+    assert!(
+        degraded
+            .message
+            .starts_with("Unschedulable: 0/1 nodes are available"),
+        "{}",
+        degraded.message
+    );
+    let message = s
+        .status
+        .as_ref()
+        .and_then(|st| st.message.clone())
+        .unwrap_or_default();
+    assert!(message.contains("Unless it starts within"), "{message}");
 }

@@ -205,6 +205,7 @@ fn default_render_has_every_piece() {
     for expected in [
         "--crawler-image=ghcr.io/cira-dev/cira-crawler:0.1.0",
         "--max-concurrent-scans=5",
+        "--pending-timeout=10m",
         "--log-format=text",
         "--leader-election=false",
         "--metrics-addr=0.0.0.0:8080",
