@@ -2,14 +2,19 @@
 //! case-insensitively, at a cost that does not grow with their number.
 //!
 //! An Aho-Corasick automaton over Wappalyzer's ~1,400 HTML and DOM literals
-//! has no SIMD prefilter (that needs at most 64 patterns) and stepped
-//! 60-250 instructions per byte in our measurements (overlapping search,
-//! NFA or DFA; the DFA also took over 100 ms to build). Here each literal is
+//! has no SIMD prefilter (that needs at most 64 patterns). Measured with
+//! every crate at `opt-level = 3` (docs/bench-extraction.md, third round),
+//! its overlapping search takes about 59 instructions a byte as a
+//! contiguous NFA, and 23 as a DFA that costs 170 M instructions and 8 MB
+//! to build; this filter takes about 31 and builds with the database's
+//! other indexes. Here each literal is
 //! filed under its rarest 4-byte window; one pass looks up the last two
 //! bytes of every window, as written, in a 64 Kibit table of the anchors'
-//! last two bytes (about 8 instructions a byte); only where that bit is set
-//! is the window folded and hashed into a second bitmap, and only windows
-//! whose bit is set there are compared with the literals filed there.
+//! last two bytes (about 8 instructions a byte), and where that bit is set,
+//! the two bytes before the last in a second such table; only where both
+//! are set is the window folded (one 4-byte fold) and hashed into a third
+//! bitmap, and only windows whose bit is set there are compared with the
+//! literals filed there.
 
 /// ASCII lower-casing table.
 const FOLD: [u8; 256] = {
@@ -47,6 +52,12 @@ pub struct Grams {
     /// literal), in each ASCII case, as written: most bytes of a page stop
     /// at this bit.
     pairs: Box<[u64; 1 << (16 - 6)]>,
+    /// The two bytes before the last of every anchor window (the first
+    /// two of a three-byte literal), likewise: a byte whose pair is set
+    /// above takes this second test before its window is folded (on a
+    /// typical page about one byte in seven gets through both, one in
+    /// four through the first alone).
+    mids: Box<[u64; 1 << (16 - 6)]>,
     bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
     /// Entries filed under each hash, as ranges of `entries`.
     start: Vec<u32>,
@@ -108,6 +119,20 @@ fn set_pair(pairs: &mut [u64; 1 << (16 - 6)], two: &[u8]) {
     }
 }
 
+/// ASCII lower-casing of the four bytes of `x` at once: bytes in
+/// `A..=Z` get their 0x20 bit, every other byte stays as it is.
+fn fold4(x: u32) -> u32 {
+    const ONES: u32 = 0x0101_0101;
+    // Per byte, with the high bit cleared so the additions cannot carry
+    // into the next byte: its high bit is set once the byte is >= 'A',
+    // and once it is > 'Z'.
+    let low = x & 0x7F7F_7F7F;
+    let ge_a = low.wrapping_add((0x80 - u32::from(b'A')) * ONES);
+    let gt_z = low.wrapping_add((0x80 - u32::from(b'Z') - 1) * ONES);
+    let upper = ge_a & !gt_z & !x & 0x8080_8080;
+    x | (upper >> 2)
+}
+
 fn window(b: &[u8]) -> u32 {
     b.iter()
         .take(W)
@@ -128,6 +153,7 @@ impl Grams {
         let mut bits3 = Box::new([0u64; 1 << (HASH_BITS - 6)]);
         let mut three = Vec::new();
         let mut pairs = Box::new([0u64; 1 << (16 - 6)]);
+        let mut mids = Box::new([0u64; 1 << (16 - 6)]);
         for (i, l) in literals.iter().enumerate() {
             if l.len() == W - 1 {
                 let w = window(l);
@@ -135,6 +161,7 @@ impl Grams {
                 bits3[h >> 6] |= 1 << (h & 63);
                 three.push((w, i as u32));
                 set_pair(&mut pairs, &l[1..]);
+                set_pair(&mut mids, l);
                 continue;
             }
             if l.len() < W {
@@ -156,6 +183,7 @@ impl Grams {
             let h = hash(w);
             bits[h >> 6] |= 1 << (h & 63);
             set_pair(&mut pairs, &l[offset + W - 2..offset + W]);
+            set_pair(&mut mids, &l[offset + 1..offset + W - 1]);
             filed.push((
                 h,
                 Entry {
@@ -193,6 +221,7 @@ impl Grams {
         three.sort_unstable();
         Self {
             pairs,
+            mids,
             bits,
             start,
             entries,
@@ -212,12 +241,16 @@ impl Grams {
             f: &mut f,
         };
         let f = &mut found;
-        let mut pair: u16 = 0;
+        // The last four bytes read, as written (zeros before the start).
+        let mut quad: u32 = 0;
         for (i, &b) in hay.iter().enumerate() {
-            pair = (pair << 8) | u16::from(b);
-            let p = usize::from(pair);
+            quad = (quad << 8) | u32::from(b);
+            let p = (quad & 0xFFFF) as usize;
             if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
-                self.window_at(hay, i, f);
+                let m = ((quad >> 8) & 0xFFFF) as usize;
+                if self.mids[m >> 6] & (1 << (m & 63)) != 0 {
+                    self.window_at(hay, i, quad, f);
+                }
             }
         }
         for &s in &self.short {
@@ -233,11 +266,10 @@ impl Grams {
 
     /// The window ending at `hay[i]`, whose last two bytes are an anchor's.
     #[inline(never)]
-    fn window_at<F: FnMut(usize)>(&self, hay: &[u8], i: usize, f: &mut Found<'_, F>) {
-        let Some(bytes) = hay.get(i.saturating_sub(W - 1)..=i) else {
-            return;
-        };
-        let w = window(bytes);
+    fn window_at<F: FnMut(usize)>(&self, hay: &[u8], i: usize, quad: u32, f: &mut Found<'_, F>) {
+        // The four bytes folded at once in a register; before the fourth
+        // byte the missing ones are zeros, as `window` leaves them.
+        let w = fold4(quad);
         if i >= W - 1 {
             let h = hash(w);
             if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
@@ -314,6 +346,22 @@ mod tests {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    #[test]
+    fn fold4_lower_cases_like_the_table() {
+        for a in 0..=255u8 {
+            for b in [
+                0u8, b'@', b'A', b'Z', b'[', b'a', b'z', 0x80, 0xC1, 0xDA, 0xFF,
+            ] {
+                let bytes = [a, b, a ^ 0x80, b ^ 0x80];
+                assert_eq!(
+                    super::fold4(u32::from_be_bytes(bytes)),
+                    super::window(&bytes),
+                    "{bytes:?}"
+                );
+            }
+        }
     }
 
     #[test]
