@@ -94,6 +94,15 @@ pub enum Error {
     #[error("the scan was stopped before any page was crawled; the report in {location} is empty")]
     StoppedBeforeAnyPage { location: String },
 
+    /// A ConfigMap the crawler writes does not exist. The operator creates
+    /// every one before it starts the crawler, and the crawler may not
+    /// create any (its Role grants no `create`), so retrying cannot help.
+    #[error(
+        "ConfigMap {} does not exist: the operator creates the crawler's ConfigMaps before it starts the crawler, and the crawler may not create any",
+        names.join(", ")
+    )]
+    ConfigMapMissing { names: Vec<String> },
+
     #[error("Kubernetes API {action} {name}: {source}")]
     Kube {
         action: &'static str,
@@ -130,6 +139,7 @@ impl Error {
                 | Error::CheckpointTooLarge { .. }
                 | Error::NothingToStop { .. }
                 | Error::StoppedBeforeAnyPage { .. }
+                | Error::ConfigMapMissing { .. }
         )
     }
 

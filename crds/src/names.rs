@@ -50,6 +50,9 @@ pub const ENV_SCAN_VERSION: &str = "CIRA_SCAN_VERSION";
 pub const ENV_SCAN_SPEC: &str = "CIRA_SCAN_SPEC";
 pub const ENV_CHECKPOINT_DIR: &str = "CIRA_CHECKPOINT_DIR";
 pub const ENV_POD_NAME: &str = "CIRA_POD_NAME";
+/// The cluster's DNS domain (the installer's `policy.clusterDomain`): the
+/// crawler's address guard refuses names under it.
+pub const ENV_CLUSTER_DOMAIN: &str = "CIRA_CLUSTER_DOMAIN";
 
 /// Where the checkpoint claim is mounted in the crawler pod.
 pub const CHECKPOINT_MOUNT_PATH: &str = "/var/lib/cira";
@@ -123,6 +126,27 @@ pub fn all_checkpoint_configmap_names(scan: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every ConfigMap the crawler of one scan version writes: the progress
+/// ConfigMap, the version's report and, with ConfigMap storage, every
+/// checkpoint chunk and journal name. The operator creates exactly these
+/// before the crawler starts and the crawler's Role names exactly these, so
+/// the crawler never creates an object. The checkpoint names are bounded:
+/// `CHECKPOINT_SLOTS` x (`MAX_CHECKPOINT_CHUNKS` + 1 journal).
+pub fn crawler_configmap_names(
+    scan: &str,
+    version: i64,
+    storage: crate::CheckpointStorage,
+) -> Vec<String> {
+    let mut names = vec![
+        progress_configmap_name(scan),
+        report_configmap_name(scan, version),
+    ];
+    if storage == crate::CheckpointStorage::ConfigMap {
+        names.extend(all_checkpoint_configmap_names(scan));
+    }
+    names
+}
+
 /// The ConfigMap the crawler publishes progress and its heartbeat in.
 pub fn progress_configmap_name(scan: &str) -> String {
     format!("{}-progress", shorten(scan, 240))
@@ -175,5 +199,16 @@ mod tests {
         assert!(names.contains(&"x-ckpt-0-journal".to_string()));
         let long = "s".repeat(253);
         assert!(checkpoint_journal_configmap_name(&long, 1).len() <= 253);
+    }
+
+    #[test]
+    fn the_crawler_writes_a_bounded_set_of_names() {
+        use crate::CheckpointStorage;
+        let cm = crawler_configmap_names("x", 3, CheckpointStorage::ConfigMap);
+        assert_eq!(cm.len(), 2 + 2 * 9);
+        assert_eq!(&cm[..2], ["x-progress", "x-report-v3"]);
+        assert!(cm.contains(&"x-ckpt-1-7".to_string()));
+        let pvc = crawler_configmap_names("x", 3, CheckpointStorage::PersistentVolumeClaim);
+        assert_eq!(pvc, ["x-progress", "x-report-v3"]);
     }
 }

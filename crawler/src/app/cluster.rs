@@ -3,7 +3,6 @@
 //! progress in the progress ConfigMap (at most one write per 5 s, plus phase
 //! changes and the end), the report in the report ConfigMap.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use cira_crawler::report::{ReportWriter, dir_report_writer};
 use cira_crawler::url_norm::parse_seed;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
-use cira_crds::{CompanyScan, CompanyScanSpec, DesiredState, parse_duration};
+use cira_crds::{CheckpointStorage, CompanyScan, CompanyScanSpec, DesiredState, parse_duration};
 use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -53,6 +52,8 @@ pub struct PodEnv {
     pub scan: ScanObject,
     pub spec: CompanyScanSpec,
     pub checkpoint_dir: Option<PathBuf>,
+    /// The cluster's DNS domain; the guard refuses names under it.
+    pub cluster_domain: String,
 }
 
 impl PodEnv {
@@ -78,7 +79,18 @@ impl PodEnv {
             checkpoint_dir: std::env::var_os(names::ENV_CHECKPOINT_DIR)
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
+            cluster_domain: cluster_domain(std::env::var(names::ENV_CLUSTER_DOMAIN).ok())?,
         })
+    }
+
+    /// The ConfigMaps this crawler writes, which the operator created.
+    pub fn configmap_names(&self) -> Vec<String> {
+        let storage = if self.checkpoint_dir.is_some() {
+            CheckpointStorage::PersistentVolumeClaim
+        } else {
+            CheckpointStorage::ConfigMap
+        };
+        names::crawler_configmap_names(&self.scan.name, self.scan.version, storage)
     }
 
     pub fn engine_config(&self) -> Result<EngineConfig> {
@@ -104,7 +116,32 @@ impl PodEnv {
             .max(Duration::from_secs(1));
         cfg.sections = self.spec.analysis.sections.clone();
         cfg.on_unusable = OnUnusable::StartFresh;
+        cfg.guard = cfg.guard.with_cluster_domain(&self.cluster_domain);
         Ok(cfg)
+    }
+}
+
+/// The cluster domain from `CIRA_CLUSTER_DOMAIN`: unset or empty is
+/// `cluster.local`; anything but a DNS name is refused, since a guard
+/// judging names against garbage would refuse nothing extra.
+fn cluster_domain(value: Option<String>) -> Result<String> {
+    let Some(raw) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(cira_crawler::guard::DEFAULT_CLUSTER_DOMAIN.to_string());
+    };
+    let domain = raw.trim().trim_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if domain.len() <= 253 && domain.split('.').all(label_ok) {
+        Ok(domain)
+    } else {
+        Err(Error::Env {
+            name: names::ENV_CLUSTER_DOMAIN,
+            reason: format!("{raw:?} is not a DNS domain"),
+        })
     }
 }
 
@@ -130,12 +167,8 @@ async fn publish_progress(
                     return;
                 }
             };
-            let cm = ConfigMap {
-                metadata: scan.configmap_meta(&name, names::COMPONENT_PROGRESS),
-                data: Some(BTreeMap::from([(names::KEY_PROGRESS.to_string(), json)])),
-                ..ConfigMap::default()
-            };
-            if let Err(e) = scan.apply(&api, &cm).await {
+            let patch = serde_json::json!({"data": {names::KEY_PROGRESS: json}});
+            if let Err(e) = scan.patch(&api, &name, "writing progress", &patch).await {
                 tracing::warn!(error = %e, "cannot write progress");
             }
         }
@@ -198,15 +231,13 @@ fn report_writer(api: Api<ConfigMap>, env: PodEnv) -> ReportWriter {
             }
             let name = names::report_configmap_name(&env.scan.name, version);
             let (json, md) = fit_report(json, md);
-            let cm = ConfigMap {
-                metadata: env.scan.configmap_meta(&name, names::COMPONENT_REPORT),
-                data: Some(BTreeMap::from([
-                    (names::KEY_REPORT_JSON.to_string(), json),
-                    (names::KEY_REPORT_MD.to_string(), md),
-                ])),
-                ..ConfigMap::default()
-            };
-            env.scan.apply(&api, &cm).await?;
+            let patch = serde_json::json!({"data": {
+                names::KEY_REPORT_JSON: json,
+                names::KEY_REPORT_MD: md,
+            }});
+            env.scan
+                .patch(&api, &name, "writing the report", &patch)
+                .await?;
             Ok(name)
         })
     })
@@ -353,6 +384,11 @@ pub async fn run() -> Result<ExitCode> {
 
     let result = async {
         let cfg = env.engine_config()?;
+        // The operator created every ConfigMap this crawler writes; without
+        // them no progress, checkpoint or report could be saved.
+        env.scan
+            .require_configmaps(&api, &env.configmap_names())
+            .await?;
         let store = match &env.checkpoint_dir {
             Some(dir) => Store::Dir(DirStore::new(dir)?),
             None => Store::ConfigMap(Box::new(ConfigMapStore::new(
@@ -413,4 +449,83 @@ pub async fn run() -> Result<ExitCode> {
     let _ = final_tx.send(last);
     let _ = tokio::time::timeout(Duration::from_secs(10), publisher).await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod_env(cluster_domain: &str) -> PodEnv {
+        PodEnv {
+            scan: ScanObject {
+                namespace: "team-a".into(),
+                name: "acme".into(),
+                uid: "u-1".into(),
+                version: 2,
+            },
+            spec: serde_json::from_value(serde_json::json!({
+                "company": {"name": "Acme", "url": "https://acme.example.com/"}
+            }))
+            .unwrap(),
+            checkpoint_dir: None,
+            cluster_domain: cluster_domain.into(),
+        }
+    }
+
+    #[test]
+    fn the_cluster_domain_is_read_and_checked() {
+        let cases: &[(Option<&str>, Result<&str, ()>)] = &[
+            (None, Ok("cluster.local")),
+            (Some(""), Ok("cluster.local")),
+            (Some("corp.example"), Ok("corp.example")),
+            (Some(" Corp.Example. "), Ok("corp.example")),
+            (Some("k8s-1.internal"), Ok("k8s-1.internal")),
+            (Some("corp..example"), Err(())),
+            (Some("corp example"), Err(())),
+            (Some("-corp.example"), Err(())),
+            (Some("*.corp.example"), Err(())),
+        ];
+        for (input, want) in cases {
+            let got = cluster_domain(input.map(str::to_string));
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(&g, w, "{input:?}"),
+                (Err(()), Err(Error::Env { name, reason })) => {
+                    assert_eq!(name, names::ENV_CLUSTER_DOMAIN);
+                    assert!(reason.contains("not a DNS domain"), "{reason}");
+                }
+                (w, g) => panic!("{input:?}: want {w:?}, got {g:?}"),
+            }
+        }
+    }
+
+    /// The guard of a crawler pod refuses names under the configured
+    /// cluster domain, and still those under `cluster.local` and `svc`.
+    #[test]
+    fn the_pod_guard_refuses_names_under_the_configured_domain() {
+        let guard = pod_env("corp.example").engine_config().unwrap().guard;
+        for refused in [
+            "api.team-a.svc.corp.example",
+            "db.corp.example",
+            "kubernetes.default.svc.cluster.local",
+            "kubernetes.default.svc",
+        ] {
+            assert!(guard.check_name(refused).is_err(), "{refused}");
+        }
+        for allowed in ["corp.example.com", "acme.example.com", "notcorp.example"] {
+            assert!(guard.check_name(allowed).is_ok(), "{allowed}");
+        }
+        let default = pod_env("cluster.local").engine_config().unwrap().guard;
+        assert!(default.check_name("db.corp.example").is_ok());
+    }
+
+    #[test]
+    fn the_crawler_needs_exactly_the_configmaps_of_its_storage() {
+        let mut env = pod_env("cluster.local");
+        let cm = env.configmap_names();
+        assert_eq!(cm.len(), 20);
+        assert!(cm.contains(&"acme-report-v2".to_string()));
+        assert!(cm.contains(&"acme-ckpt-1-journal".to_string()));
+        env.checkpoint_dir = Some("/var/lib/cira".into());
+        assert_eq!(env.configmap_names(), ["acme-progress", "acme-report-v2"]);
+    }
 }

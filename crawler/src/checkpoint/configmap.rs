@@ -1,12 +1,18 @@
 //! Checkpoints in ConfigMaps, and the scan object every crawler ConfigMap
-//! is owned by.
+//! belongs to.
+//!
+//! The crawler never creates a ConfigMap: the operator creates every one it
+//! writes (progress, report, checkpoint chunks and journals, see
+//! `names::crawler_configmap_names`) before starting it, owned by the scan,
+//! and the crawler's Role grants only `get` and `patch` on those names. So
+//! every write here is a JSON merge patch of an existing object, and a
+//! missing one is [`Error::ConfigMapMissing`], never a create.
 
 use std::collections::BTreeMap;
 
 use cira_crds::names;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::ConfigMap;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 
@@ -24,45 +30,52 @@ pub struct ScanObject {
 }
 
 impl ScanObject {
-    /// Labels, owner reference and field manager every crawler ConfigMap gets.
-    pub fn configmap_meta(&self, name: &str, component: &str) -> ObjectMeta {
-        let labels: BTreeMap<String, String> = [
-            (names::LABEL_APP_NAME, names::APP_NAME.to_string()),
-            (names::LABEL_COMPONENT, component.to_string()),
-            (names::LABEL_SCAN, names::scan_label_value(&self.name)),
-            (names::LABEL_SCAN_VERSION, self.version.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        ObjectMeta {
-            name: Some(name.to_string()),
-            namespace: Some(self.namespace.clone()),
-            labels: Some(labels),
-            owner_references: Some(vec![OwnerReference {
-                api_version: "cira.dev/v1alpha1".into(),
-                kind: "CompanyScan".into(),
-                name: self.name.clone(),
-                uid: self.uid.clone(),
-                controller: Some(false),
-                block_owner_deletion: None,
-            }]),
-            ..ObjectMeta::default()
+    /// Merge-patches an existing ConfigMap as the crawler (field manager
+    /// `cira-crawler`). `what` says what the write is, for the error.
+    pub async fn patch(
+        &self,
+        api: &Api<ConfigMap>,
+        name: &str,
+        what: &'static str,
+        patch: &serde_json::Value,
+    ) -> Result<()> {
+        let params = PatchParams {
+            field_manager: Some(names::CRAWLER_FIELD_MANAGER.to_string()),
+            ..PatchParams::default()
+        };
+        match api.patch(name, &params, &Patch::Merge(patch)).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(e)) if e.code == 404 => Err(Error::ConfigMapMissing {
+                names: vec![name.to_string()],
+            }),
+            Err(source) => Err(Error::Kube {
+                action: what,
+                name: name.to_string(),
+                source,
+            }),
         }
     }
 
-    /// Server-side applies a ConfigMap as the crawler.
-    pub async fn apply(&self, api: &Api<ConfigMap>, cm: &ConfigMap) -> Result<()> {
-        let name = cm.metadata.name.clone().unwrap_or_default();
-        let params = PatchParams::apply(names::CRAWLER_FIELD_MANAGER).force();
-        api.patch(&name, &params, &Patch::Apply(cm))
-            .await
-            .map_err(|source| Error::Kube {
-                action: "applying ConfigMap",
-                name,
+    /// Fails with [`Error::ConfigMapMissing`] naming every ConfigMap of
+    /// `names` that does not exist, so a crawler started without them stops
+    /// at once with the reason instead of at its first save.
+    pub async fn require_configmaps(&self, api: &Api<ConfigMap>, names: &[String]) -> Result<()> {
+        let mut missing = Vec::new();
+        for name in names {
+            let found = api.get_opt(name).await.map_err(|source| Error::Kube {
+                action: "reading ConfigMap",
+                name: name.clone(),
                 source,
             })?;
-        Ok(())
+            if found.is_none() {
+                missing.push(name.clone());
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::ConfigMapMissing { names: missing })
+        }
     }
 }
 
@@ -107,7 +120,15 @@ impl ConfigMapStore {
                 .and_then(|a| a.get(key))
                 .cloned()
         };
+        let has_data = first
+            .binary_data
+            .as_ref()
+            .is_some_and(|d| d.contains_key(names::KEY_CHECKPOINT));
         let Some(generation) = ann(&first, names::ANNOTATION_GENERATION) else {
+            if !has_data {
+                // As the operator created it: no snapshot written here yet.
+                return Ok(SlotRead::Absent);
+            }
             return Ok(SlotRead::Broken(format!(
                 "{first_name} has no generation annotation"
             )));
@@ -173,35 +194,25 @@ impl ConfigMapStore {
         // written last: a write cut short leaves chunks that do not match.
         for i in (0..count).rev() {
             let name = names::checkpoint_configmap_name(&self.scan, slot, i);
-            let mut meta = self
-                .object
-                .configmap_meta(&name, names::COMPONENT_CHECKPOINT);
-            meta.annotations = Some(
-                [
-                    (names::ANNOTATION_GENERATION, header.generation.to_string()),
-                    (names::ANNOTATION_CHUNK, i.to_string()),
-                    (names::ANNOTATION_CHUNKS, count.to_string()),
-                    (names::ANNOTATION_SAVED_AT, header.saved_at.to_rfc3339()),
-                    (
-                        names::ANNOTATION_PAGES_VISITED,
-                        header.pages_visited.to_string(),
-                    ),
-                    (names::ANNOTATION_BYTES, blob.len().to_string()),
-                    (names::ANNOTATION_SHA256, header.sha256.clone()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            );
-            let cm = ConfigMap {
-                metadata: meta,
-                binary_data: Some(BTreeMap::from([(
-                    names::KEY_CHECKPOINT.to_string(),
-                    ByteString(parts[i].to_vec()),
-                )])),
-                ..ConfigMap::default()
-            };
-            self.object.apply(&self.api, &cm).await?;
+            let annotations: BTreeMap<&str, String> = BTreeMap::from([
+                (names::ANNOTATION_GENERATION, header.generation.to_string()),
+                (names::ANNOTATION_CHUNK, i.to_string()),
+                (names::ANNOTATION_CHUNKS, count.to_string()),
+                (names::ANNOTATION_SAVED_AT, header.saved_at.to_rfc3339()),
+                (
+                    names::ANNOTATION_PAGES_VISITED,
+                    header.pages_visited.to_string(),
+                ),
+                (names::ANNOTATION_BYTES, blob.len().to_string()),
+                (names::ANNOTATION_SHA256, header.sha256.clone()),
+            ]);
+            let patch = serde_json::json!({
+                "metadata": {"annotations": annotations},
+                "binaryData": {names::KEY_CHECKPOINT: ByteString(parts[i].to_vec())},
+            });
+            self.object
+                .patch(&self.api, &name, "writing checkpoint chunk", &patch)
+                .await?;
         }
         Ok(())
     }
@@ -224,49 +235,19 @@ impl ConfigMapStore {
         })
     }
 
-    fn patch_params() -> PatchParams {
-        PatchParams {
-            field_manager: Some(names::CRAWLER_FIELD_MANAGER.to_string()),
-            ..PatchParams::default()
-        }
-    }
-
     /// Empties the journal of `slot` for the snapshot just written there.
     pub(super) async fn reset_journal(&self, slot: u64, base_generation: u64) -> Result<()> {
         let name = names::checkpoint_journal_configmap_name(&self.scan, slot);
-        let mut meta = self
-            .object
-            .configmap_meta(&name, names::COMPONENT_CHECKPOINT);
-        let annotations = BTreeMap::from([(
-            names::ANNOTATION_JOURNAL_BASE.to_string(),
-            base_generation.to_string(),
-        )]);
-        // A JSON merge patch: `binaryData: null` drops every record, which
-        // a server-side apply would not do for keys added by merge patches.
+        // `binaryData: null` drops every record.
         let reset = serde_json::json!({
-            "metadata": {"labels": meta.labels, "annotations": annotations},
+            "metadata": {"annotations": {
+                names::ANNOTATION_JOURNAL_BASE: base_generation.to_string(),
+            }},
             "binaryData": null,
         });
-        match self
-            .api
-            .patch(&name, &Self::patch_params(), &Patch::Merge(&reset))
+        self.object
+            .patch(&self.api, &name, "resetting checkpoint journal", &reset)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(e)) if e.code == 404 => {
-                meta.annotations = Some(annotations);
-                let cm = ConfigMap {
-                    metadata: meta,
-                    ..ConfigMap::default()
-                };
-                self.object.apply(&self.api, &cm).await
-            }
-            Err(source) => Err(Error::Kube {
-                action: "resetting checkpoint journal",
-                name,
-                source,
-            }),
-        }
     }
 
     /// Adds one record: only the new key travels, whatever the journal
@@ -281,15 +262,9 @@ impl ConfigMapStore {
         let patch = serde_json::json!({
             "binaryData": {journal_key(generation): ByteString(blob)},
         });
-        self.api
-            .patch(&name, &Self::patch_params(), &Patch::Merge(&patch))
+        self.object
+            .patch(&self.api, &name, "appending to checkpoint journal", &patch)
             .await
-            .map_err(|source| Error::Kube {
-                action: "appending to checkpoint journal",
-                name,
-                source,
-            })?;
-        Ok(())
     }
 }
 

@@ -1,7 +1,9 @@
 //! `cira-crawler run` against the real control plane, as the crawler pod's
-//! ServiceAccount with exactly the protocol's Role: checkpoint, progress and
-//! report ConfigMaps; SIGTERM saves and exits 4; a resumed run completes;
-//! large checkpoints are split and a 50k-URL state stays within limits.
+//! ServiceAccount with exactly the operator's Role and the ConfigMaps the
+//! operator creates for it: checkpoint, progress and report written into
+//! them; SIGTERM saves and exits 4; a resumed run completes; large
+//! checkpoints are split and a 50k-URL state stays within limits; without
+//! its ConfigMaps the crawler stops with the reason and creates none.
 
 use crate::common;
 
@@ -17,10 +19,10 @@ use cira_tests::TestEnv;
 use common::{Crawler, Site, tree_site, wait_for};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use cira_operator::resources::{self, ScanRef};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
-use kube::api::PostParams;
+use kube::api::{Patch, PatchParams, PostParams};
 
 struct Scan {
     ns: String,
@@ -30,13 +32,8 @@ struct Scan {
     kubeconfig: tempfile::NamedTempFile,
 }
 
-/// Creates a CompanyScan plus its crawler ServiceAccount and the protocol's
-/// Role, and writes a kubeconfig for that ServiceAccount.
-async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan {
-    env.install_crds().await.unwrap();
-    let ns = env.new_namespace("crawler").await.unwrap();
-    let admin = env.admin_client().await;
-    let spec = CompanyScanSpec {
+fn spec_for(site: &Site, every_pages: u32) -> CompanyScanSpec {
+    CompanyScanSpec {
         company: CompanyRef {
             name: "Acme".into(),
             url: site.url("/"),
@@ -59,7 +56,38 @@ async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan
         analysis: Default::default(),
         report: Default::default(),
         crawler: None,
-    };
+    }
+}
+
+/// Applies an object as the operator does (server-side apply, the
+/// operator's field manager).
+async fn apply_as_operator<K>(api: &Api<K>, object: &K)
+where
+    K: kube::Resource + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let name = object.meta().name.clone().unwrap();
+    api.patch(
+        &name,
+        &PatchParams::apply(names::OPERATOR_FIELD_MANAGER).force(),
+        &Patch::Apply(object),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("applying {name}: {e}"));
+}
+
+/// Creates a CompanyScan plus what the operator creates before the crawler
+/// starts: its ServiceAccount, Role and RoleBinding and every ConfigMap it
+/// writes, built by the operator's own builders, and writes a kubeconfig
+/// for that ServiceAccount.
+async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan {
+    setup_with(env, name, spec_for(site, every_pages), true).await
+}
+
+/// As [`setup`]; without `configmaps` the operator's ConfigMaps are left out.
+async fn setup_with(env: &TestEnv, name: &str, spec: CompanyScanSpec, configmaps: bool) -> Scan {
+    env.install_crds().await.unwrap();
+    let ns = env.new_namespace("crawler").await.unwrap();
+    let admin = env.admin_client().await;
     let scans: Api<CompanyScan> = Api::namespaced(admin.clone(), &ns);
     let created = scans
         .create(
@@ -69,70 +97,35 @@ async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan
         .await
         .unwrap();
     let uid = created.metadata.uid.unwrap();
-
-    let sa_name = names::crawler_service_account_name(name);
-    let meta = |n: &str| ObjectMeta {
-        name: Some(n.to_string()),
-        namespace: Some(ns.clone()),
-        ..ObjectMeta::default()
+    let scan_ref = ScanRef {
+        name: name.to_string(),
+        namespace: ns.clone(),
+        uid: uid.clone(),
+        version: 1,
     };
-    Api::<ServiceAccount>::namespaced(admin.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &ServiceAccount {
-                metadata: meta(&sa_name),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut resource_names = names::all_checkpoint_configmap_names(name);
-    resource_names.push(names::progress_configmap_name(name));
-    resource_names.push(names::report_configmap_name(name, 1));
-    Api::<Role>::namespaced(admin.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &Role {
-                metadata: meta(&sa_name),
-                rules: Some(vec![
-                    PolicyRule {
-                        api_groups: Some(vec![String::new()]),
-                        resources: Some(vec!["configmaps".into()]),
-                        verbs: vec!["get".into(), "update".into(), "patch".into()],
-                        resource_names: Some(resource_names),
-                        ..Default::default()
-                    },
-                    PolicyRule {
-                        api_groups: Some(vec![String::new()]),
-                        resources: Some(vec!["configmaps".into()]),
-                        verbs: vec!["create".into()],
-                        ..Default::default()
-                    },
-                ]),
-            },
-        )
-        .await
-        .unwrap();
-    Api::<RoleBinding>::namespaced(admin.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &RoleBinding {
-                metadata: meta(&sa_name),
-                role_ref: RoleRef {
-                    api_group: Some("rbac.authorization.k8s.io".into()),
-                    kind: "Role".into(),
-                    name: sa_name.clone(),
-                },
-                subjects: Some(vec![Subject {
-                    kind: "ServiceAccount".into(),
-                    name: sa_name.clone(),
-                    namespace: Some(ns.clone()),
-                    ..Default::default()
-                }]),
-            },
-        )
-        .await
-        .unwrap();
+    let storage = spec.checkpoint.storage;
+    let sa_name = names::crawler_service_account_name(name);
+    apply_as_operator(
+        &Api::<ServiceAccount>::namespaced(admin.clone(), &ns),
+        &resources::service_account(&scan_ref),
+    )
+    .await;
+    apply_as_operator(
+        &Api::<Role>::namespaced(admin.clone(), &ns),
+        &resources::role(&scan_ref, storage),
+    )
+    .await;
+    apply_as_operator(
+        &Api::<RoleBinding>::namespaced(admin.clone(), &ns),
+        &resources::role_binding(&scan_ref),
+    )
+    .await;
+    if configmaps {
+        let cms = Api::<ConfigMap>::namespaced(admin.clone(), &ns);
+        for cm in resources::crawler_configmaps(&scan_ref, storage) {
+            apply_as_operator(&cms, &cm).await;
+        }
+    }
 
     let token = Api::<ServiceAccount>::namespaced(admin, &ns)
         .create_token_request(
@@ -168,21 +161,27 @@ async fn setup(env: &TestEnv, site: &Site, name: &str, every_pages: u32) -> Scan
 }
 
 fn start_run(scan: &Scan, run: usize, dir: &std::path::Path) -> Crawler {
+    start_run_with(scan, run, dir, &[])
+}
+
+fn start_run_with(
+    scan: &Scan,
+    run: usize,
+    dir: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> Crawler {
     let spec = serde_json::to_string(&scan.spec).unwrap();
-    Crawler::start_with(
-        dir,
-        run,
-        &["run"],
-        &[
-            (names::ENV_SCAN_NAMESPACE, scan.ns.as_str()),
-            (names::ENV_SCAN_NAME, scan.name.as_str()),
-            (names::ENV_SCAN_UID, scan.uid.as_str()),
-            (names::ENV_SCAN_VERSION, "1"),
-            (names::ENV_SCAN_SPEC, spec.as_str()),
-            (names::ENV_POD_NAME, "crawler-pod"),
-            ("KUBECONFIG", scan.kubeconfig.path().to_str().unwrap()),
-        ],
-    )
+    let mut vars = vec![
+        (names::ENV_SCAN_NAMESPACE, scan.ns.as_str()),
+        (names::ENV_SCAN_NAME, scan.name.as_str()),
+        (names::ENV_SCAN_UID, scan.uid.as_str()),
+        (names::ENV_SCAN_VERSION, "1"),
+        (names::ENV_SCAN_SPEC, spec.as_str()),
+        (names::ENV_POD_NAME, "crawler-pod"),
+        ("KUBECONFIG", scan.kubeconfig.path().to_str().unwrap()),
+    ];
+    vars.extend_from_slice(extra);
+    Crawler::start_with(dir, run, &["run"], &vars)
 }
 
 async fn configmap(api: &Api<ConfigMap>, name: &str) -> Option<ConfigMap> {
@@ -226,10 +225,26 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
     assert_eq!(labels[names::LABEL_COMPONENT], names::COMPONENT_PROGRESS);
     assert_eq!(labels[names::LABEL_SCAN], "acme");
     assert_eq!(labels[names::LABEL_SCAN_VERSION], "1");
-    let owner = &cm.metadata.owner_references.clone().unwrap()[0];
+    let owners = cm.metadata.owner_references.clone().unwrap();
+    assert_eq!(owners.len(), 1);
     assert_eq!(
-        (owner.kind.as_str(), owner.uid.as_str(), owner.controller),
-        ("CompanyScan", scan.uid.as_str(), Some(false))
+        (owners[0].kind.as_str(), owners[0].uid.as_str()),
+        ("CompanyScan", scan.uid.as_str())
+    );
+    // The operator created it; the crawler only patched its data in.
+    let managers: Vec<(String, String)> = cm
+        .metadata
+        .managed_fields
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.manager.unwrap_or_default(), m.operation.unwrap_or_default()))
+        .collect();
+    assert!(
+        managers.contains(&(names::OPERATOR_FIELD_MANAGER.into(), "Apply".into()))
+            && managers.contains(&(names::CRAWLER_FIELD_MANAGER.into(), "Update".into()))
+            && managers.len() == 2,
+        "{managers:?}"
     );
     let p = progress_of(&cm);
     assert!(p.pages_crawled >= 50 && p.outcome.is_none(), "{p:?}");
@@ -501,4 +516,106 @@ async fn large_checkpoints_split_and_stay_within_limits() {
         .unwrap();
     assert_eq!(loaded.header.generation, 2);
     assert_eq!(loaded.state.visited, noisy.visited);
+}
+
+/// Without the ConfigMaps the operator creates, the crawler stops at once
+/// with exit code 3 naming them, and creates none (its Role could not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_its_configmaps_the_crawler_stops_and_creates_none() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(3)).await;
+    let scan = setup_with(env, "bare", spec_for(&site, 10), false).await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut c = start_run(&scan, 1, logs.path());
+    let status = c.wait(Duration::from_secs(30)).await;
+    assert_eq!(status.code(), Some(3), "{}", c.stderr());
+    let stderr = c.stderr();
+    assert!(
+        stderr.contains("bare-progress")
+            && stderr.contains("bare-report-v1")
+            && stderr.contains("bare-ckpt-1-journal")
+            && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    assert_eq!(site.total_page_hits(), 0, "nothing crawled");
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    for name in names::crawler_configmap_names("bare", 1, cira_crds::CheckpointStorage::ConfigMap) {
+        assert!(configmap(&api, &name).await.is_none(), "{name} was created");
+    }
+}
+
+/// The operator's empty ConfigMaps read as "no checkpoint yet"; a journal
+/// that is gone is an error naming it, and is not created again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_slots_are_no_checkpoint_and_a_missing_journal_is_an_error() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(1)).await;
+    let scan = setup(env, &site, "gone", 10).await;
+    let client = env
+        .service_account_client(&scan.ns, &names::crawler_service_account_name("gone"))
+        .await
+        .unwrap();
+    let object = ScanObject {
+        namespace: scan.ns.clone(),
+        name: "gone".into(),
+        uid: scan.uid.clone(),
+        version: 1,
+    };
+    let store = Store::ConfigMap(Box::new(ConfigMapStore::new(client, object)));
+    let identity = ScanIdentity {
+        namespace: scan.ns.clone(),
+        name: "gone".into(),
+        uid: scan.uid.clone(),
+        scan_version: 1,
+    };
+    let loaded = store.load(&identity, OnUnusable::Refuse).await.unwrap();
+    assert!(loaded.is_none(), "empty slots hold no checkpoint");
+
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    let journal = names::checkpoint_journal_configmap_name("gone", 1);
+    api.delete(&journal, &Default::default()).await.unwrap();
+    let mut state = CrawlState::new(&site.url("/"), 1);
+    let err = store
+        .save(&mut Cursor::default(), &identity, 1, &mut state)
+        .await
+        .expect_err("a save into a missing journal fails");
+    match &err {
+        cira_crawler::Error::ConfigMapMissing { names } => assert_eq!(names, &[journal.clone()]),
+        other => panic!("expected ConfigMapMissing, got {other:?}"),
+    }
+    assert!(err.is_permanent());
+    assert!(configmap(&api, &journal).await.is_none(), "not created");
+}
+
+/// The guard of a crawler pod refuses names under the cluster domain the
+/// operator passes (`CIRA_CLUSTER_DOMAIN`), before resolving them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_under_the_configured_cluster_domain_are_refused() {
+    let env = TestEnv::shared().await;
+    let site = Site::start(tree_site(1)).await;
+    let mut spec = spec_for(&site, 10);
+    spec.company.url = "http://www.corp.example/".into();
+    spec.crawl.allow_private_networks = false;
+    let scan = setup_with(env, "corp", spec, true).await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut c = start_run_with(
+        &scan,
+        1,
+        logs.path(),
+        &[(names::ENV_CLUSTER_DOMAIN, "corp.example")],
+    );
+    let status = c.wait(Duration::from_secs(60)).await;
+    assert_eq!(status.code(), Some(3), "{}", c.stderr());
+    let api: Api<ConfigMap> = Api::namespaced(env.admin_client().await, &scan.ns);
+    let p = progress_of(
+        &configmap(&api, &names::progress_configmap_name("corp"))
+            .await
+            .expect("progress"),
+    );
+    match p.outcome {
+        Some(CrawlerOutcome::Failed { reason, .. }) => {
+            assert!(reason.contains("cluster-internal name"), "{reason}")
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
 }

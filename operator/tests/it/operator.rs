@@ -10,10 +10,16 @@ use crate::common::*;
 use cira_crds::names;
 use cira_crds::{CompanyScan, ScanPhase};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
+use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRulesReviewSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, PersistentVolumeClaim, Pod, Secret, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::ResourceExt;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,6 +150,142 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         let written =
             crawler_apply(&crawler, owner, &name, component, version, BTreeMap::new()).await;
         assert!(forbidden(written), "{what}");
+    }
+    // The operator created every ConfigMap the crawler writes, empty and
+    // owned by the scan; the crawler's Role names exactly those, grants no
+    // `create` and nothing but its own Job and scan besides.
+    let acme_uid = acme.uid().unwrap();
+    let own_cms = names::crawler_configmap_names("acme", 1, cira_crds::CheckpointStorage::ConfigMap);
+    assert_eq!(own_cms.len(), 20);
+    for name in &own_cms {
+        let cm = admin_cms.get(name).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let owners = cm.owner_references();
+        assert!(
+            owners.len() == 1 && owners[0].uid == acme_uid && owners[0].controller == Some(true),
+            "{name}: {owners:?}"
+        );
+        let component = cm.labels()[names::LABEL_COMPONENT].clone();
+        let want = if name.contains("-ckpt-") {
+            names::COMPONENT_CHECKPOINT
+        } else if name.contains("-report-") {
+            names::COMPONENT_REPORT
+        } else {
+            names::COMPONENT_PROGRESS
+        };
+        assert_eq!(component, want, "{name}");
+        assert_eq!(cm.labels()[names::LABEL_SCAN_VERSION], "1", "{name}");
+        assert!(
+            cm.managed_fields()
+                .iter()
+                .any(|m| m.manager.as_deref() == Some(names::OPERATOR_FIELD_MANAGER)
+                    && m.operation.as_deref() == Some("Apply")),
+            "{name}"
+        );
+    }
+    let review = Api::<SelfSubjectRulesReview>::all(crawler.clone())
+        .create(
+            &PostParams::default(),
+            &SelfSubjectRulesReview {
+                spec: SelfSubjectRulesReviewSpec {
+                    namespace: Some(ns.clone()),
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a rules review")
+        .status
+        .expect("its status");
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let mut granted: Vec<(Vec<String>, Vec<String>, Vec<String>, Vec<String>)> = review
+        .resource_rules
+        .into_iter()
+        // Every authenticated user may review its own access.
+        .filter(|r| {
+            !r.api_groups.iter().flatten().any(|g| {
+                g == "authorization.k8s.io" || g == "authentication.k8s.io"
+            })
+        })
+        .map(|r| {
+            (
+                sorted(r.api_groups.unwrap_or_default()),
+                sorted(r.resources.unwrap_or_default()),
+                sorted(r.verbs),
+                sorted(r.resource_names.unwrap_or_default()),
+            )
+        })
+        .collect();
+    granted.sort();
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut expected = vec![
+        (
+            strings(&[""]),
+            strings(&["configmaps"]),
+            strings(&["get", "patch"]),
+            sorted(own_cms.clone()),
+        ),
+        (
+            strings(&["batch"]),
+            strings(&["jobs"]),
+            strings(&["get"]),
+            strings(&["acme-v1"]),
+        ),
+        (
+            strings(&["cira.dev"]),
+            strings(&["companyscans"]),
+            strings(&["get", "list", "watch"]),
+            strings(&["acme"]),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(granted, expected, "the crawler's rules in {ns}");
+    // Create is refused for every kind, its own ConfigMap names included;
+    // so are deleting and listing its own ConfigMaps.
+    let status_of = |r: Result<DynamicObject, kube::Error>| match r {
+        Ok(_) => 200,
+        Err(kube::Error::Api(s)) => s.code,
+        Err(e) => panic!("{e}"),
+    };
+    let kinds: Vec<(ApiResource, &str)> = vec![
+        (ApiResource::erase::<ConfigMap>(&()), "acme-report-v2"),
+        (ApiResource::erase::<ConfigMap>(&()), "acme-progress"),
+        (ApiResource::erase::<ConfigMap>(&()), "acme-ckpt-2-0"),
+        (ApiResource::erase::<ConfigMap>(&()), "anything"),
+        (ApiResource::erase::<Secret>(&()), "acme-crawler"),
+        (ApiResource::erase::<Pod>(&()), "acme-v1-extra"),
+        (ApiResource::erase::<Job>(&()), "acme-v2"),
+        (ApiResource::erase::<ServiceAccount>(&()), "acme-crawler2"),
+        (ApiResource::erase::<Role>(&()), "acme-crawler2"),
+        (ApiResource::erase::<RoleBinding>(&()), "acme-crawler2"),
+        (ApiResource::erase::<PersistentVolumeClaim>(&()), "acme-checkpoint"),
+        (ApiResource::erase::<NetworkPolicy>(&()), "acme-crawler2"),
+        (ApiResource::erase::<CompanyScan>(&()), "acme2"),
+    ];
+    for (resource, name) in &kinds {
+        let api = Api::<DynamicObject>::namespaced_with(crawler.clone(), &ns, resource);
+        let created = api
+            .create(
+                &PostParams::default(),
+                &DynamicObject::new(name, resource).within(&ns),
+            )
+            .await;
+        assert_eq!(status_of(created), 403, "create {} {name}", resource.kind);
+    }
+    let cm_resource = ApiResource::erase::<ConfigMap>(&());
+    let cms_dyn = Api::<DynamicObject>::namespaced_with(crawler.clone(), &ns, &cm_resource);
+    assert!(matches!(
+        cms_dyn.delete("acme-progress", &DeleteParams::default()).await,
+        Err(kube::Error::Api(s)) if s.code == 403
+    ));
+    assert!(matches!(
+        cms.list(&ListParams::default()).await,
+        Err(kube::Error::Api(s)) if s.code == 403
+    ));
+    for name in ["kube-root-ca.crt", "other-report-v1", "acme-report-v2"] {
+        assert!(forbidden(cms.get(name).await), "get {name}");
     }
     let secrets = Api::<Secret>::namespaced(crawler.clone(), &ns);
     assert!(
@@ -680,15 +822,18 @@ async fn rescans_keep_the_report_history_within_its_limit() {
         .await
         .unwrap()
         .items;
-    let versions: Vec<String> = checkpoints
+    let versions: HashSet<String> = checkpoints
         .iter()
         .filter_map(|c| c.labels().get(names::LABEL_SCAN_VERSION).cloned())
         .collect();
     assert_eq!(
         versions,
-        vec!["3".to_string()],
+        HashSet::from(["3".to_string()]),
         "only the current version's checkpoint is left"
     );
+    // The operator created every checkpoint name of version 3 for its
+    // crawler; the one the crawler wrote holds its data.
+    assert_eq!(checkpoints.len(), names::all_checkpoint_configmap_names("acme").len());
     // Old Jobs are gone; only the newest remains.
     let jobs: Vec<String> = list_jobs(&client, &ns)
         .await
