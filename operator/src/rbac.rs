@@ -17,10 +17,12 @@ fn rule(group: &str, resources: &[&str], verbs: &[&str]) -> PolicyRule {
 ///
 /// Some verbs are held only because the operator grants them to each scan's
 /// crawler Role, and RBAC only lets a subject grant permissions it holds
-/// itself: `get` on companyscans and jobs, and ConfigMap
-/// create/update/patch. `update` on companyscans/finalizers is what owner
-/// references with `blockOwnerDeletion` need where the
-/// OwnerReferencesPermissionEnforcement admission plugin is on.
+/// itself: `get` on companyscans and jobs. ConfigMaps: the operator creates
+/// (server-side apply) the ones each crawler writes, deletes stale
+/// checkpoints and old reports, and grants the crawler get/patch on them.
+/// `update` on companyscans/finalizers is what owner references with
+/// `blockOwnerDeletion` need where the OwnerReferencesPermissionEnforcement
+/// admission plugin is on.
 pub fn operator_rbac_rules() -> Vec<PolicyRule> {
     vec![
         rule("cira.dev", &["companyscans"], &["get", "list", "watch"]),
@@ -37,9 +39,7 @@ pub fn operator_rbac_rules() -> Vec<PolicyRule> {
         rule(
             "",
             &["configmaps"],
-            &[
-                "get", "list", "watch", "create", "update", "patch", "delete",
-            ],
+            &["get", "list", "watch", "create", "patch", "delete"],
         ),
         rule("", &["serviceaccounts"], &["get", "create", "patch"]),
         rule("", &["persistentvolumeclaims"], &["get", "create", "patch"]),

@@ -120,7 +120,15 @@ impl ScanPolicy {
             .get(keys::CLUSTER_DOMAIN)
             .filter(|v| !v.trim().is_empty())
         {
-            policy.cluster_domain = v.trim().to_string();
+            let domain = v.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !net::is_dns_domain(&domain) {
+                return Err(Error::BadValue {
+                    key: keys::CLUSTER_DOMAIN.to_string(),
+                    value: v.clone(),
+                    expected: "a DNS domain such as cluster.local",
+                });
+            }
+            policy.cluster_domain = domain;
         }
         if let Some(v) = data.get(keys::MAX_CHECKPOINT_VOLUME_SIZE) {
             policy.max_checkpoint_volume_size = quantity(keys::MAX_CHECKPOINT_VOLUME_SIZE, v)?;

@@ -129,6 +129,20 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     None
 }
 
+/// Whether `domain` is a DNS domain name: dot-separated labels of ASCII
+/// letters, digits and hyphens, 1 to 63 characters each and not starting
+/// or ending with a hyphen, 253 characters at most (a trailing dot aside).
+pub fn is_dns_domain(domain: &str) -> bool {
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    domain.len() <= 253 && domain.split('.').all(label_ok)
+}
+
 /// Why a host name must be treated as cluster-internal or local, if it
 /// must. `cluster_domain` is the cluster's DNS domain (`cluster.local`).
 ///
@@ -165,6 +179,30 @@ pub fn internal_name_reason(host: &str, cluster_domain: &str) -> Option<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dns_domains() {
+        for ok in ["cluster.local", "corp.example.", "k8s-1.internal", "local", "a1.b2"] {
+            assert!(is_dns_domain(ok), "{ok}");
+        }
+        let long_label = "a".repeat(64);
+        let long_name = ["a".repeat(63).as_str(); 5].join(".");
+        for bad in [
+            "",
+            ".",
+            "corp..example",
+            "corp example",
+            "-corp.example",
+            "corp-.example",
+            "*.corp.example",
+            "corp_x.example",
+            "exämple.com",
+            long_label.as_str(),
+            long_name.as_str(),
+        ] {
+            assert!(!is_dns_domain(bad), "{bad:?}");
+        }
+    }
 
     fn refused(s: &str) -> bool {
         forbidden_reason(s.parse().unwrap()).is_some()

@@ -172,7 +172,7 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
   verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["serviceaccounts", "persistentvolumeclaims"]
   verbs: ["get", "create", "patch"]

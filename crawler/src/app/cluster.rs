@@ -128,14 +128,8 @@ fn cluster_domain(value: Option<String>) -> Result<String> {
     let Some(raw) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(cira_crawler::guard::DEFAULT_CLUSTER_DOMAIN.to_string());
     };
-    let domain = raw.trim().trim_matches('.').to_ascii_lowercase();
-    let label_ok = |l: &str| {
-        (1..=63).contains(&l.len())
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if domain.len() <= 253 && domain.split('.').all(label_ok) {
+    let domain = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    if cira_policy::net::is_dns_domain(&domain) {
         Ok(domain)
     } else {
         Err(Error::Env {

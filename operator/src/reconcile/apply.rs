@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use cira_crds::names;
 use cira_crds::{CompanyScan, CompanyScanStatus, ScanPhase};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, ServiceAccount};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PropagationPolicy};
@@ -17,7 +18,7 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::cleanup::{delete_stale_checkpoints, prune_reports};
+use super::cleanup::{delete_stale_checkpoints, delete_unwritten_report, prune_reports};
 use super::events::{event_type_for, publish};
 use super::{Context, Observed};
 use crate::error::{Error, Result};
@@ -123,6 +124,7 @@ pub(super) async fn apply_decision(
             if scan_ref.version > 1 {
                 delete_stale_checkpoints(ctx, scan_ref).await?;
             }
+            create_crawler_configmaps(ctx, scan, scan_ref).await?;
             let desired = resources::crawler_job(scan_ref, &scan.spec, &ctx.config)?;
             match apply(ctx, &jobs, &job_name, &desired, "Job").await {
                 Ok(_) => {
@@ -203,6 +205,12 @@ pub(super) async fn apply_decision(
         && let Some(report) = &new.report
     {
         prune_reports(ctx, scan_ref, report).await?;
+    }
+    // A version that ends without a report leaves no empty report behind.
+    if matches!(decision.phase, ScanPhase::Cancelled | ScanPhase::Failed)
+        && status.phase != Some(decision.phase)
+    {
+        delete_unwritten_report(ctx, scan_ref).await?;
     }
 
     // 8. Write it, at a bounded rate for progress-only changes.
@@ -309,7 +317,8 @@ async fn ensure_crawler_access(
     )
     .await?;
     let roles: Api<Role> = Api::namespaced(client.clone(), ns);
-    apply(ctx, &roles, &sa_name, &resources::role(scan_ref), "Role").await?;
+    let role = resources::role(scan_ref, scan.spec.checkpoint.storage);
+    apply(ctx, &roles, &sa_name, &role, "Role").await?;
     let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), ns);
     apply(
         ctx,
@@ -335,6 +344,33 @@ async fn ensure_crawler_access(
             apply(ctx, &claims, &claim_name, &pvc, "PersistentVolumeClaim").await?;
         }
     }
+    Ok(())
+}
+
+/// Creates every ConfigMap the crawler writes (progress, the version's
+/// report and, with ConfigMap storage, each checkpoint chunk and journal),
+/// empty and owned by the scan, so the crawler needs no `create`. Applying
+/// again (a Job created anew for the same version) re-asserts only their
+/// metadata and keeps what the crawler wrote. The name conflict check has
+/// already made sure none of them belongs to anyone else.
+async fn create_crawler_configmaps(
+    ctx: &Context,
+    scan: &CompanyScan,
+    scan_ref: &ScanRef,
+) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let wanted = resources::crawler_configmaps(scan_ref, scan.spec.checkpoint.storage);
+    futures::stream::iter(wanted)
+        .map(|cm| {
+            let cms = cms.clone();
+            async move {
+                let name = cm.name_any();
+                apply(ctx, &cms, &name, &cm, "ConfigMap").await.map(|_| ())
+            }
+        })
+        .buffer_unordered(4)
+        .try_collect::<Vec<()>>()
+        .await?;
     Ok(())
 }
 

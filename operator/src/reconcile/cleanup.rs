@@ -1,5 +1,6 @@
 //! Removing what a scan no longer needs: checkpoints of earlier
-//! versions and reports beyond the history limit.
+//! versions, reports beyond the history limit, and the empty report of a
+//! version that ended without one.
 
 use std::collections::BTreeMap;
 
@@ -59,6 +60,47 @@ pub(super) async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) 
         }
     }
     Ok(())
+}
+
+/// Deletes the version's report ConfigMap while it is as the operator
+/// created it (no report in it), once the version ended without one
+/// (cancelled, failed): no empty report is left behind. Any later run of
+/// this version creates it again with its Job. The uid and resourceVersion
+/// preconditions keep a report written meanwhile.
+pub(super) async fn delete_unwritten_report(ctx: &Context, scan_ref: &ScanRef) -> Result<()> {
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
+    let name = names::report_configmap_name(&scan_ref.name, scan_ref.version);
+    ctx.metrics.read("ConfigMap");
+    let Some(cm) = cms
+        .get_opt(&name)
+        .await
+        .map_err(Error::kube(format!("reading ConfigMap {name}")))?
+    else {
+        return Ok(());
+    };
+    let written = cm.data.as_ref().is_some_and(|d| {
+        d.contains_key(names::KEY_REPORT_JSON) || d.contains_key(names::KEY_REPORT_MD)
+    });
+    if written || !owned_by(&cm, &scan_ref.uid) {
+        return Ok(());
+    }
+    let dp = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: cm.uid(),
+            resource_version: cm.resource_version(),
+        }),
+        ..DeleteParams::default()
+    };
+    ctx.metrics.wrote("ConfigMap");
+    match cms.delete(&name, &dp).await {
+        Ok(_) => {
+            tracing::info!(configmap = %name, "deleted the unwritten report ConfigMap");
+            Ok(())
+        }
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),
+        Err(e) => Err(Error::kube(format!("deleting ConfigMap {name}"))(e)),
+    }
 }
 
 /// Deletes report ConfigMaps that are neither the newest report nor in its

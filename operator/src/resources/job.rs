@@ -145,6 +145,8 @@ pub fn crawler_job(scan: &ScanRef, spec: &CompanyScanSpec, config: &OperatorConf
         },
         env("RUST_LOG", &config.crawler_log),
         env("CIRA_LOG_FORMAT", config.crawler_log_format.as_str()),
+        // The crawler's address guard refuses names under it.
+        env(names::ENV_CLUSTER_DOMAIN, &config.policy.cluster_domain),
     ];
     let mut volumes = vec![Volume {
         name: "tmp".to_string(),

@@ -1,6 +1,6 @@
 //! Pure builders of the objects the operator creates for a scan: the crawler
-//! Job (in `job`), its ServiceAccount, Role and RoleBinding, and the
-//! checkpoint claim.
+//! Job (in `job`), its ServiceAccount, Role and RoleBinding, the ConfigMaps
+//! it writes, and the checkpoint claim.
 //!
 //! Nothing here talks to the API server, so every field is unit-tested.
 
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use cira_crds::names;
 use cira_crds::{CheckpointStorage, CompanyScan, CompanyScanSpec};
 use k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, ServiceAccount, VolumeResourceRequirements,
+    ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, ServiceAccount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -117,17 +117,49 @@ pub fn service_account(scan: &ScanRef) -> ServiceAccount {
     }
 }
 
-/// The ConfigMap names the crawler of this scan version may touch.
-pub fn crawler_configmap_names(scan: &ScanRef) -> Vec<String> {
-    let mut names = names::all_checkpoint_configmap_names(&scan.name);
-    names.push(names::progress_configmap_name(&scan.name));
-    names.push(names::report_configmap_name(&scan.name, scan.version));
-    names
+/// The ConfigMap names the crawler of this scan version writes: exactly
+/// those the operator creates for it and its Role names.
+pub fn crawler_configmap_names(scan: &ScanRef, storage: CheckpointStorage) -> Vec<String> {
+    names::crawler_configmap_names(&scan.name, scan.version, storage)
 }
 
-/// The crawler's Role: its own checkpoint, progress and report ConfigMaps
-/// by name, and ConfigMap creation (which RBAC cannot restrict by name).
-pub fn role(scan: &ScanRef) -> Role {
+/// The ConfigMaps the crawler writes, created empty by the operator before
+/// the crawler's Job (owned by the scan, labelled by component and
+/// version), so the crawler never creates an object. The crawler fills
+/// them with merge patches; the operator's apply holds only metadata, so
+/// applying again keeps what the crawler wrote.
+pub fn crawler_configmaps(scan: &ScanRef, storage: CheckpointStorage) -> Vec<ConfigMap> {
+    let mut wanted = vec![
+        (
+            names::progress_configmap_name(&scan.name),
+            names::COMPONENT_PROGRESS,
+        ),
+        (
+            names::report_configmap_name(&scan.name, scan.version),
+            names::COMPONENT_REPORT,
+        ),
+    ];
+    if storage == CheckpointStorage::ConfigMap {
+        wanted.extend(
+            names::all_checkpoint_configmap_names(&scan.name)
+                .into_iter()
+                .map(|name| (name, names::COMPONENT_CHECKPOINT)),
+        );
+    }
+    wanted
+        .into_iter()
+        .map(|(name, component)| ConfigMap {
+            metadata: scan.meta(name, component),
+            ..ConfigMap::default()
+        })
+        .collect()
+}
+
+/// The crawler's Role: `get` and `patch` of the ConfigMaps the operator
+/// created for it, by name, `get` of its Job and `get`/`list`/`watch` of its
+/// scan, by name. No `create` (RBAC cannot restrict that by name) and no
+/// `delete`.
+pub fn role(scan: &ScanRef, storage: CheckpointStorage) -> Role {
     let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Role {
         metadata: scan.meta(
@@ -138,14 +170,8 @@ pub fn role(scan: &ScanRef) -> Role {
             PolicyRule {
                 api_groups: Some(strings(&[""])),
                 resources: Some(strings(&["configmaps"])),
-                resource_names: Some(crawler_configmap_names(scan)),
-                verbs: strings(&["get", "update", "patch"]),
-                ..PolicyRule::default()
-            },
-            PolicyRule {
-                api_groups: Some(strings(&[""])),
-                resources: Some(strings(&["configmaps"])),
-                verbs: strings(&["create"]),
+                resource_names: Some(crawler_configmap_names(scan, storage)),
+                verbs: strings(&["get", "patch"]),
                 ..PolicyRule::default()
             },
             // After SIGTERM the crawler reads its own Job to tell a pause

@@ -251,15 +251,17 @@ fn pvc_storage_mounts_the_claim() {
 
 #[test]
 fn role_names_only_the_scans_own_configmaps() {
-    let role = role(&scan());
+    let role = role(&scan(), CheckpointStorage::ConfigMap);
     let rules = role.rules.unwrap();
-    assert_eq!(rules.len(), 4);
+    assert_eq!(rules.len(), 3);
     let named = &rules[0];
+    assert_eq!(named.api_groups.as_deref(), Some(&[String::new()][..]));
     assert_eq!(
         named.resources.as_deref(),
         Some(&["configmaps".to_string()][..])
     );
-    assert_eq!(named.verbs, vec!["get", "update", "patch"]);
+    // Patches of what the operator created: no create, update or delete.
+    assert_eq!(named.verbs, vec!["get", "patch"]);
     let names = named.resource_names.as_ref().unwrap();
     assert!(names.contains(&"acme-progress".to_string()));
     assert!(names.contains(&"acme-report-v2".to_string()));
@@ -269,44 +271,122 @@ fn role_names_only_the_scans_own_configmaps() {
     assert!(names.contains(&"acme-ckpt-1-journal".to_string()));
     // Two slots of eight chunks and a journal each, progress, report.
     assert_eq!(names.len(), 2 * (8 + 1) + 2);
-    assert_eq!(rules[1].verbs, vec!["create"]);
-    assert!(rules[1].resource_names.is_none());
+    // Every rule names its objects; no rule creates or deletes.
+    for rule in &rules {
+        assert!(
+            rule.resource_names.as_ref().is_some_and(|n| !n.is_empty()),
+            "{rule:?}"
+        );
+        assert!(
+            !rule
+                .verbs
+                .iter()
+                .any(|v| matches!(v.as_str(), "create" | "delete" | "deletecollection" | "*")),
+            "{rule:?}"
+        );
+    }
     // Its own Job, read only.
     assert_eq!(
-        rules[2].api_groups.as_deref(),
+        rules[1].api_groups.as_deref(),
         Some(&["batch".to_string()][..])
     );
     assert_eq!(
-        rules[2].resources.as_deref(),
+        rules[1].resources.as_deref(),
         Some(&["jobs".to_string()][..])
     );
-    assert_eq!(rules[2].verbs, vec!["get"]);
+    assert_eq!(rules[1].verbs, vec!["get"]);
     assert_eq!(
-        rules[2].resource_names.as_deref(),
+        rules[1].resource_names.as_deref(),
         Some(&["acme-v2".to_string()][..])
     );
     // Its own scan, read and watched (for a stop request) only.
     assert_eq!(
-        rules[3].api_groups.as_deref(),
+        rules[2].api_groups.as_deref(),
         Some(&["cira.dev".to_string()][..])
     );
-    assert_eq!(rules[3].verbs, vec!["get", "list", "watch"]);
+    assert_eq!(rules[2].verbs, vec!["get", "list", "watch"]);
     assert_eq!(
-        rules[3].resource_names.as_deref(),
+        rules[2].resource_names.as_deref(),
         Some(&["acme".to_string()][..])
     );
-    // Nothing about secrets or any other resource.
-    for rule in &rules[..2] {
-        assert_eq!(
-            rule.resources.as_deref(),
-            Some(&["configmaps".to_string()][..])
-        );
-        assert_eq!(rule.api_groups.as_deref(), Some(&[String::new()][..]));
-    }
+    // PVC storage: no checkpoint ConfigMaps.
+    let pvc = super::role(&scan(), CheckpointStorage::PersistentVolumeClaim);
+    assert_eq!(
+        pvc.rules.unwrap()[0].resource_names.as_deref(),
+        Some(&["acme-progress".to_string(), "acme-report-v2".to_string()][..])
+    );
     let binding = role_binding(&scan());
     assert_eq!(binding.role_ref.name, "acme-crawler");
     let subject = &binding.subjects.unwrap()[0];
     assert_eq!(subject.kind, "ServiceAccount");
     assert_eq!(subject.name, "acme-crawler");
     assert_eq!(subject.namespace.as_deref(), Some("team-a"));
+}
+
+#[test]
+fn the_crawlers_configmaps_are_the_roles_names_owned_and_empty() {
+    for storage in [
+        CheckpointStorage::ConfigMap,
+        CheckpointStorage::PersistentVolumeClaim,
+    ] {
+        let cms = crawler_configmaps(&scan(), storage);
+        let built: Vec<String> = cms.iter().map(|c| c.name_any()).collect();
+        assert_eq!(built, crawler_configmap_names(&scan(), storage));
+        for cm in &cms {
+            let name = cm.name_any();
+            assert_eq!(cm.namespace().as_deref(), Some("team-a"));
+            assert!(cm.data.is_none() && cm.binary_data.is_none(), "{name}");
+            assert!(cm.metadata.annotations.is_none(), "{name}");
+            let owner = &cm.owner_references()[0];
+            assert_eq!(
+                (owner.kind.as_str(), owner.uid.as_str(), owner.controller),
+                ("CompanyScan", "uid-1", Some(true))
+            );
+            let labels = cm.labels();
+            let want = if name.ends_with("-progress") {
+                names::COMPONENT_PROGRESS
+            } else if name.contains("-report-v") {
+                names::COMPONENT_REPORT
+            } else {
+                names::COMPONENT_CHECKPOINT
+            };
+            assert_eq!(labels[names::LABEL_COMPONENT], want, "{name}");
+            assert_eq!(labels[names::LABEL_SCAN], "acme");
+            assert_eq!(labels[names::LABEL_SCAN_VERSION], "2");
+        }
+    }
+    assert_eq!(crawler_configmaps(&scan(), CheckpointStorage::ConfigMap).len(), 20);
+}
+
+/// The installer's `policy.clusterDomain` reaches the chart's
+/// `--scan-policy` flag, and from there the crawler's environment.
+#[test]
+fn the_crawler_gets_the_configured_cluster_domain() {
+    use clap::Parser;
+    let domain_of = |config: &OperatorConfig| {
+        let job = crawler_job(&scan(), &spec(), config).unwrap();
+        let c = &pod(&job).containers[0];
+        env_value(c, names::ENV_CLUSTER_DOMAIN).and_then(|e| e.value.clone())
+    };
+    assert_eq!(
+        domain_of(&OperatorConfig::default()).as_deref(),
+        Some("cluster.local")
+    );
+    let config = crate::config::Args::parse_from([
+        "cira-operator",
+        "--scan-policy",
+        r#"{"clusterDomain":"Corp.Example."}"#,
+    ])
+    .operator_config()
+    .unwrap();
+    assert_eq!(domain_of(&config).as_deref(), Some("corp.example"));
+    let err = crate::config::Args::parse_from([
+        "cira-operator",
+        "--scan-policy",
+        r#"{"clusterDomain":"corp example"}"#,
+    ])
+    .operator_config()
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("clusterDomain"), "{err}");
 }

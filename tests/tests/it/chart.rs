@@ -505,9 +505,7 @@ const OPERATOR_RULES: &[(&str, &[&str], &[&str])] = &[
     (
         "",
         &["configmaps"],
-        &[
-            "get", "list", "watch", "create", "update", "patch", "delete",
-        ],
+        &["get", "list", "watch", "create", "patch", "delete"],
     ),
     (
         "",
@@ -1167,6 +1165,7 @@ async fn chart_installs_with_least_privilege_rbac() {
             ("update", "companyscans.cira.dev", other.as_str()),
             ("patch", "leases.coordination.k8s.io", other.as_str()),
             ("get", "pods", other.as_str()),
+            ("update", "configmaps", other.as_str()),
             // The operator never reads CRDs: it learns that the CRD is
             // missing from listing scans.
             (
