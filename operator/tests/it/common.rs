@@ -381,54 +381,22 @@ pub async fn wait_active_pods(client: &Client, ns: &str, job: &str, want: usize)
     .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// The labels and owner reference the crawler puts on its ConfigMaps.
-fn crawler_meta(
-    scan: &CompanyScan,
-    name: &str,
-    component: &str,
-    version: i64,
-) -> serde_json::Value {
-    json!({
-        "name": name,
-        "labels": {
-            names::LABEL_APP_NAME: names::APP_NAME,
-            names::LABEL_COMPONENT: component,
-            names::LABEL_SCAN: names::scan_label_value(&scan.name_any()),
-            names::LABEL_SCAN_VERSION: version.to_string(),
-        },
-        "ownerReferences": [{
-            "apiVersion": "cira.dev/v1alpha1",
-            "kind": "CompanyScan",
-            "name": scan.name_any(),
-            "uid": scan.uid().expect("uid"),
-            "controller": false,
-        }],
-    })
-}
-
-/// Applies a ConfigMap the way the crawler does (server-side apply, field
-/// manager `cira-crawler`).
-pub async fn crawler_apply(
+/// Writes `data` into a ConfigMap the way the crawler does: a JSON merge
+/// patch (field manager `cira-crawler`) of a ConfigMap the operator
+/// created; the crawler never creates one.
+pub async fn crawler_patch(
     client: &Client,
     scan: &CompanyScan,
     name: &str,
-    component: &str,
-    version: i64,
     data: BTreeMap<String, String>,
 ) -> Result<ConfigMap, kube::Error> {
     let ns = scan.namespace().expect("namespace");
-    let cm = json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": crawler_meta(scan, name, component, version),
-        "data": data,
-    });
+    let params = PatchParams {
+        field_manager: Some(names::CRAWLER_FIELD_MANAGER.to_string()),
+        ..PatchParams::default()
+    };
     Api::<ConfigMap>::namespaced(client.clone(), &ns)
-        .patch(
-            name,
-            &PatchParams::apply(names::CRAWLER_FIELD_MANAGER).force(),
-            &Patch::Apply(cm),
-        )
+        .patch(name, &params, &Patch::Merge(json!({ "data": data })))
         .await
 }
 
@@ -438,12 +406,10 @@ pub async fn publish_progress(client: &Client, scan: &CompanyScan, progress: &Cr
         names::KEY_PROGRESS.to_string(),
         serde_json::to_string(progress).expect("progress json"),
     )]);
-    crawler_apply(
+    crawler_patch(
         client,
         scan,
         &names::progress_configmap_name(&scan.name_any()),
-        names::COMPONENT_PROGRESS,
-        progress.scan_version,
         data,
     )
     .await
@@ -481,12 +447,10 @@ pub fn with_checkpoint(mut p: CrawlerProgress, scan: &str, generation: u64) -> C
 pub async fn finish_as_crawler(client: &Client, scan: &CompanyScan, version: i64) {
     let name = scan.name_any();
     let report = names::report_configmap_name(&name, version);
-    crawler_apply(
+    crawler_patch(
         client,
         scan,
         &report,
-        names::COMPONENT_REPORT,
-        version,
         BTreeMap::from([
             (names::KEY_REPORT_JSON.to_string(), "{}".to_string()),
             (
