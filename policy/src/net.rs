@@ -182,7 +182,13 @@ mod tests {
 
     #[test]
     fn dns_domains() {
-        for ok in ["cluster.local", "corp.example.", "k8s-1.internal", "local", "a1.b2"] {
+        for ok in [
+            "cluster.local",
+            "corp.example.",
+            "k8s-1.internal",
+            "local",
+            "a1.b2",
+        ] {
             assert!(is_dns_domain(ok), "{ok}");
         }
         let long_label = "a".repeat(64);

@@ -15,11 +15,11 @@ use cira_crawler::state::CrawlState;
 use cira_crds::names;
 use cira_crds::progress::{CrawlerOutcome, CrawlerProgress};
 use cira_crds::{CompanyRef, CompanyScan, CompanyScanSpec, CrawlSpec};
+use cira_operator::resources::{self, ScanRef};
 use cira_tests::TestEnv;
 use common::{Crawler, Site, tree_site, wait_for};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
-use cira_operator::resources::{self, ScanRef};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
 use kube::api::{Patch, PatchParams, PostParams};
@@ -238,7 +238,12 @@ async fn run_in_cluster_checkpoints_pauses_resumes_and_reports() {
         .clone()
         .unwrap_or_default()
         .into_iter()
-        .map(|m| (m.manager.unwrap_or_default(), m.operation.unwrap_or_default()))
+        .map(|m| {
+            (
+                m.manager.unwrap_or_default(),
+                m.operation.unwrap_or_default(),
+            )
+        })
         .collect();
     assert!(
         managers.contains(&(names::OPERATOR_FIELD_MANAGER.into(), "Apply".into()))
@@ -580,7 +585,9 @@ async fn empty_slots_are_no_checkpoint_and_a_missing_journal_is_an_error() {
         .await
         .expect_err("a save into a missing journal fails");
     match &err {
-        cira_crawler::Error::ConfigMapMissing { names } => assert_eq!(names, &[journal.clone()]),
+        cira_crawler::Error::ConfigMapMissing { names } => {
+            assert_eq!(names, std::slice::from_ref(&journal))
+        }
         other => panic!("expected ConfigMapMissing, got {other:?}"),
     }
     assert!(err.is_permanent());

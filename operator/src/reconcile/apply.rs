@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use cira_crds::names;
 use cira_crds::{CompanyScan, CompanyScanStatus, ScanPhase};
-use k8s_openapi::api::batch::v1::Job;
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};

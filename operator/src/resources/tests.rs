@@ -355,7 +355,10 @@ fn the_crawlers_configmaps_are_the_roles_names_owned_and_empty() {
             assert_eq!(labels[names::LABEL_SCAN_VERSION], "2");
         }
     }
-    assert_eq!(crawler_configmaps(&scan(), CheckpointStorage::ConfigMap).len(), 20);
+    assert_eq!(
+        crawler_configmaps(&scan(), CheckpointStorage::ConfigMap).len(),
+        20
+    );
 }
 
 /// The installer's `policy.clusterDomain` reaches the chart's

@@ -9,11 +9,9 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use cira_crds::names;
 use cira_crds::{CompanyScan, ScanPhase};
-use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRulesReviewSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolumeClaim, Pod, Secret, ServiceAccount,
-};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::ResourceExt;
@@ -21,6 +19,10 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
 };
 use serde_json::json;
+
+/// One rule of a rules review: api groups, resources, verbs and resource
+/// names, each sorted.
+type GrantedRule = (Vec<String>, Vec<String>, Vec<String>, Vec<String>);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
@@ -146,10 +148,14 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
     // owned by the scan; the crawler's Role names exactly those, grants no
     // `create` and nothing but its own Job and scan besides.
     let acme_uid = acme.uid().unwrap();
-    let own_cms = names::crawler_configmap_names("acme", 1, cira_crds::CheckpointStorage::ConfigMap);
+    let own_cms =
+        names::crawler_configmap_names("acme", 1, cira_crds::CheckpointStorage::ConfigMap);
     assert_eq!(own_cms.len(), 20);
     for name in &own_cms {
-        let cm = admin_cms.get(name).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let cm = admin_cms
+            .get(name)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let owners = cm.owner_references();
         assert!(
             owners.len() == 1 && owners[0].uid == acme_uid && owners[0].controller == Some(true),
@@ -166,10 +172,9 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         assert_eq!(component, want, "{name}");
         assert_eq!(cm.labels()[names::LABEL_SCAN_VERSION], "1", "{name}");
         assert!(
-            cm.managed_fields()
-                .iter()
-                .any(|m| m.manager.as_deref() == Some(names::OPERATOR_FIELD_MANAGER)
-                    && m.operation.as_deref() == Some("Apply")),
+            cm.managed_fields().iter().any(|m| m.manager.as_deref()
+                == Some(names::OPERATOR_FIELD_MANAGER)
+                && m.operation.as_deref() == Some("Apply")),
             "{name}"
         );
     }
@@ -191,14 +196,15 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         v.sort();
         v
     };
-    let mut granted: Vec<(Vec<String>, Vec<String>, Vec<String>, Vec<String>)> = review
+    let mut granted: Vec<GrantedRule> = review
         .resource_rules
         .into_iter()
         // Every authenticated user may review its own access.
         .filter(|r| {
-            !r.api_groups.iter().flatten().any(|g| {
-                g == "authorization.k8s.io" || g == "authentication.k8s.io"
-            })
+            !r.api_groups
+                .iter()
+                .flatten()
+                .any(|g| g == "authorization.k8s.io" || g == "authentication.k8s.io")
         })
         .map(|r| {
             (
@@ -251,7 +257,10 @@ async fn job_has_the_protocol_shape_and_the_crawler_token_is_scoped() {
         (ApiResource::erase::<ServiceAccount>(&()), "acme-crawler2"),
         (ApiResource::erase::<Role>(&()), "acme-crawler2"),
         (ApiResource::erase::<RoleBinding>(&()), "acme-crawler2"),
-        (ApiResource::erase::<PersistentVolumeClaim>(&()), "acme-checkpoint"),
+        (
+            ApiResource::erase::<PersistentVolumeClaim>(&()),
+            "acme-checkpoint",
+        ),
         (ApiResource::erase::<NetworkPolicy>(&()), "acme-crawler2"),
         (ApiResource::erase::<CompanyScan>(&()), "acme2"),
     ];
@@ -822,7 +831,10 @@ async fn rescans_keep_the_report_history_within_its_limit() {
     );
     // The operator created every checkpoint name of version 3 for its
     // crawler; the one the crawler wrote holds its data.
-    assert_eq!(checkpoints.len(), names::all_checkpoint_configmap_names("acme").len());
+    assert_eq!(
+        checkpoints.len(),
+        names::all_checkpoint_configmap_names("acme").len()
+    );
     // Old Jobs are gone; only the newest remains.
     let jobs: Vec<String> = list_jobs(&client, &ns)
         .await

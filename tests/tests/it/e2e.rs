@@ -1865,7 +1865,10 @@ async fn e2e_15_deleted_and_recreated_scan_starts_over() {
         .into_iter()
         .filter(|j| owner_uids(j).contains(&new_uid))
         .collect();
-    assert!(new_jobs.is_empty(), "no Job while the old ConfigMap is there");
+    assert!(
+        new_jobs.is_empty(),
+        "no Job while the old ConfigMap is there"
+    );
     assert_eq!(s.server.hits().values().sum::<u64>(), 0, "nothing fetched");
     let still = s.get_json(&["configmap", &hold.configmap]);
     assert_eq!(
