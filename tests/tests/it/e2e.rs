@@ -1731,14 +1731,14 @@ async fn e2e_14_cancel_while_crawling() {
 
 /// A finalizer that keeps one ConfigMap of a deleted scan alive; removed
 /// again when dropped, so a failing scenario can still delete its namespace.
-struct Hold<'a> {
-    s: &'a Scenario,
+struct Hold<'a, 'e> {
+    s: &'a Scenario<'e>,
     configmap: String,
 }
 
 const HOLD_FINALIZER: &str = "e2e.cira.dev/hold";
 
-impl Hold<'_> {
+impl Hold<'_, '_> {
     fn release(&self) -> Result<String, String> {
         self.s.kubectl_try(&[
             "patch",
@@ -1752,7 +1752,7 @@ impl Hold<'_> {
     }
 }
 
-impl Drop for Hold<'_> {
+impl Drop for Hold<'_, '_> {
     fn drop(&mut self) {
         let _ = self.release();
     }
