@@ -1726,7 +1726,7 @@ async fn e2e_14_cancel_while_crawling() {
 }
 
 // ---------------------------------------------------------------------------
-// Scenario 15
+// Scenario 16
 // ---------------------------------------------------------------------------
 
 /// A finalizer that keeps one ConfigMap of a deleted scan alive; removed
@@ -1783,7 +1783,7 @@ fn owner_uids(item: &Value) -> Vec<String> {
 /// waits for it instead of adopting it, then starts from zero (every page
 /// fetched again, version 1, nothing resumed) and owns only new objects.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn e2e_15_deleted_and_recreated_scan_starts_over() {
+async fn e2e_16_deleted_and_recreated_scan_starts_over() {
     let s = Scenario::start("recreate", &[]).await;
     s.apply_scan(json!({"crawl": {"requestsPerSecond": 30}}));
     s.wait_pages_fetched(site().page_count() / 3, SCAN_TIMEOUT)
