@@ -34,32 +34,54 @@ fn version_label(cm: &ConfigMap) -> Option<i64> {
 /// the new crawler just wrote is never deleted.
 pub(super) async fn delete_stale_checkpoints(ctx: &Context, scan_ref: &ScanRef) -> Result<()> {
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
-    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_CHECKPOINT));
+    for cm in owned_configmaps(ctx, &cms, scan_ref, names::COMPONENT_CHECKPOINT).await? {
+        if version_label(&cm) != Some(scan_ref.version) {
+            delete_if_unchanged(ctx, &cms, &cm).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The scan's ConfigMaps of one component (checkpoint, report) that carry
+/// its UID as owner.
+async fn owned_configmaps(
+    ctx: &Context,
+    cms: &Api<ConfigMap>,
+    scan_ref: &ScanRef,
+    component: &str,
+) -> Result<Vec<ConfigMap>> {
+    let lp = ListParams::default().labels(&scan_selector(scan_ref, component));
     ctx.metrics.read("ConfigMap");
     let list = cms
         .list(&lp)
         .await
-        .map_err(Error::kube("listing checkpoint ConfigMaps"))?;
-    for cm in list.items {
-        if !owned_by(&cm, &scan_ref.uid) || version_label(&cm) == Some(scan_ref.version) {
-            continue;
-        }
-        let dp = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: cm.uid(),
-                resource_version: cm.resource_version(),
-            }),
-            ..DeleteParams::default()
-        };
-        ctx.metrics.wrote("ConfigMap");
-        match cms.delete(&cm.name_any(), &dp).await {
-            Ok(_) => {}
-            Err(e) if is_not_found(&e) => {}
-            Err(kube::Error::Api(s)) if s.code == 409 => {}
-            Err(e) => return Err(Error::kube(format!("deleting ConfigMap {}", cm.name_any()))(e)),
-        }
+        .map_err(Error::kube(format!("listing {component} ConfigMaps")))?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter(|cm| owned_by(cm, &scan_ref.uid))
+        .collect())
+}
+
+/// Deletes `cm` only as it was read: the uid and resourceVersion
+/// preconditions turn a ConfigMap written meanwhile (409) or already gone
+/// (404) into nothing to do. True when it was deleted.
+async fn delete_if_unchanged(ctx: &Context, cms: &Api<ConfigMap>, cm: &ConfigMap) -> Result<bool> {
+    let name = cm.name_any();
+    let dp = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: cm.uid(),
+            resource_version: cm.resource_version(),
+        }),
+        ..DeleteParams::default()
+    };
+    ctx.metrics.wrote("ConfigMap");
+    match cms.delete(&name, &dp).await {
+        Ok(_) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+        Err(e) => Err(Error::kube(format!("deleting ConfigMap {name}"))(e)),
     }
-    Ok(())
 }
 
 /// Deletes the version's report ConfigMap while it is as the operator
@@ -84,23 +106,10 @@ pub(super) async fn delete_unwritten_report(ctx: &Context, scan_ref: &ScanRef) -
     if written || !owned_by(&cm, &scan_ref.uid) {
         return Ok(());
     }
-    let dp = DeleteParams {
-        preconditions: Some(Preconditions {
-            uid: cm.uid(),
-            resource_version: cm.resource_version(),
-        }),
-        ..DeleteParams::default()
-    };
-    ctx.metrics.wrote("ConfigMap");
-    match cms.delete(&name, &dp).await {
-        Ok(_) => {
-            tracing::info!(configmap = %name, "deleted the unwritten report ConfigMap");
-            Ok(())
-        }
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),
-        Err(e) => Err(Error::kube(format!("deleting ConfigMap {name}"))(e)),
+    if delete_if_unchanged(ctx, &cms, &cm).await? {
+        tracing::info!(configmap = %name, "deleted the unwritten report ConfigMap");
     }
+    Ok(())
 }
 
 /// Deletes report ConfigMaps that are neither the newest report nor in its
@@ -111,19 +120,14 @@ pub(super) async fn prune_reports(
     report: &cira_crds::ReportStatus,
 ) -> Result<()> {
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &scan_ref.namespace);
-    let lp = ListParams::default().labels(&scan_selector(scan_ref, names::COMPONENT_REPORT));
-    ctx.metrics.read("ConfigMap");
-    let list = cms
-        .list(&lp)
-        .await
-        .map_err(Error::kube("listing report ConfigMaps"))?;
+    let reports = owned_configmaps(ctx, &cms, scan_ref, names::COMPONENT_REPORT).await?;
     let keep: BTreeMap<&str, ()> = std::iter::once(report.config_map.as_str())
         .chain(report.history.iter().map(|h| h.config_map.as_str()))
         .map(|n| (n, ()))
         .collect();
-    for cm in list.items {
+    for cm in reports {
         let cm_name = cm.name_any();
-        if !owned_by(&cm, &scan_ref.uid) || keep.contains_key(cm_name.as_str()) {
+        if keep.contains_key(cm_name.as_str()) {
             continue;
         }
         // Never touch a report of the version being written right now.
