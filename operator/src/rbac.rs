@@ -55,6 +55,9 @@ pub fn operator_rbac_rules() -> Vec<PolicyRule> {
             &["get", "create", "patch"],
         ),
         rule("events.k8s.io", &["events"], &["create", "patch"]),
+        // A crawler Job without pods: the Job controller's FailedCreate
+        // Events say why (a quota, Pod Security).
+        rule("", &["events"], &["list"]),
         // Leader election (kube-lease-manager reads, creates and patches
         // its Lease).
         rule(

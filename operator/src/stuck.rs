@@ -31,6 +31,10 @@ pub enum Cause {
     ClaimLost,
     /// The API server refused the Job as invalid (HTTP 422).
     JobRejected,
+    /// The Job controller cannot create the pod (a quota, Pod Security or
+    /// another admission refusal; its `FailedCreate` Event): the quota may
+    /// free up or the policy change.
+    PodRefused,
 }
 
 impl Cause {
@@ -44,6 +48,7 @@ impl Cause {
             Cause::ClaimPending => "CheckpointClaimPending",
             Cause::ClaimLost => "CheckpointClaimLost",
             Cause::JobRejected => "CrawlerJobRejected",
+            Cause::PodRefused => "CrawlerPodRefused",
         }
     }
 
@@ -57,6 +62,7 @@ impl Cause {
             Cause::ClaimPending,
             Cause::ClaimLost,
             Cause::JobRejected,
+            Cause::PodRefused,
         ]
         .into_iter()
         .find(|c| c.reason() == reason)
@@ -180,6 +186,30 @@ pub fn from_pods<'a>(
     })
 }
 
+/// The Job controller's latest refusal to create the crawler pod, from the
+/// Job's Events (their `reason`, a typed field, is `FailedCreate`), when
+/// the Job has no pod at all.
+pub fn from_job_events<'a>(
+    events: impl IntoIterator<Item = &'a k8s_openapi::api::core::v1::Event>,
+) -> Option<Stuck> {
+    events
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some(FAILED_CREATE))
+        .max_by_key(|e| {
+            e.last_timestamp
+                .as_ref()
+                .map(|t| t.0)
+                .or_else(|| e.event_time.as_ref().map(|t| t.0))
+        })
+        .map(|e| Stuck {
+            cause: Cause::PodRefused,
+            message: detail(FAILED_CREATE, e.message.as_deref().unwrap_or_default()),
+        })
+}
+
+/// The Job controller's Event reason for a pod it could not create.
+pub const FAILED_CREATE: &str = "FailedCreate";
+
 /// The API server's refusal of the Job, if it is one that says the Job
 /// itself is invalid (HTTP 422).
 pub fn from_rejected_job(code: u16, message: &str) -> Option<Stuck> {
@@ -217,8 +247,14 @@ pub struct Judge<'a> {
     pub holding_since: UtcTime,
     /// A crawler container of the Job runs.
     pub crawler_running: bool,
+    /// The Job should run but has no pod yet: a refused pod create shows
+    /// only in its Events, so look again soon.
+    pub awaiting_pod: bool,
     pub pending_timeout: Duration,
 }
+
+/// How soon a Job without a pod is looked at again.
+pub const AWAITING_POD: Duration = Duration::from_secs(5);
 
 fn human(d: Duration) -> String {
     let s = d.as_secs();
@@ -261,6 +297,9 @@ pub fn judge(mut d: Decision, j: &Judge<'_>) -> Decision {
     };
     let Some((cause, message)) = problem else {
         d.degraded = None;
+        if j.awaiting_pod {
+            d.requeue = Some(d.requeue.map_or(AWAITING_POD, |r| r.min(AWAITING_POD)));
+        }
         return d;
     };
     d.degraded = Some(Degraded {

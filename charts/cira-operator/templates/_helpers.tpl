@@ -185,6 +185,9 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["list"]
 {{- end }}
 
 {{/* The console's object names and pod labels. */}}

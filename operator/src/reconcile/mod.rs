@@ -15,8 +15,8 @@ use cira_crds::names;
 use cira_crds::progress::CrawlerProgress;
 use cira_crds::{CompanyScan, CompanyScanStatus};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::api::{Api, DeleteParams, PropagationPolicy};
+use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
+use kube::api::{Api, DeleteParams, ListParams, PropagationPolicy};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{EventType, Recorder};
 use kube::runtime::reflector::ObjectRef;
@@ -161,6 +161,7 @@ struct StuckContext {
     previous: Option<stuck::Previous>,
     holding_since: state::UtcTime,
     crawler_running: bool,
+    awaiting_pod: bool,
 }
 
 impl StuckContext {
@@ -176,6 +177,7 @@ impl StuckContext {
             previous: self.previous.as_ref(),
             holding_since: self.holding_since,
             crawler_running: self.crawler_running,
+            awaiting_pod: self.awaiting_pod,
             pending_timeout: timeout,
         }
     }
@@ -301,12 +303,29 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         } else {
             None
         };
-        stuck::from_pods(
+        let from_pods = stuck::from_pods(
             pods.iter().map(|p| p.as_ref()),
             claim
                 .as_ref()
                 .map(|(name, phase)| stuck::Claim { name, phase }),
-        )
+        );
+        match (&from_pods, job.as_ref().and_then(|j| j.uid())) {
+            // No pod at all: the Job controller may be refused its create
+            // (quota, Pod Security); only its Events say so.
+            (None, Some(job_uid)) if pods.is_empty() => {
+                let lp = ListParams::default().fields(&format!(
+                    "involvedObject.uid={job_uid},reason={}",
+                    stuck::FAILED_CREATE
+                ));
+                ctx.metrics.read("Event");
+                let events = Api::<Event>::namespaced(client.clone(), &namespace)
+                    .list(&lp)
+                    .await
+                    .map_err(Error::kube(format!("listing the Events of Job {job_name}")))?;
+                stuck::from_job_events(&events.items)
+            }
+            _ => from_pods,
+        }
     } else {
         None
     };
@@ -322,6 +341,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             .filter(|_| phase_now.is_active())
             .map_or_else(state::now, |(_, since)| since),
         crawler_running: pods_view.live > pods_view.starting,
+        awaiting_pod: job_state == (JobState::Running { suspended: false }) && pods.is_empty(),
     };
     let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
         let cm_name = names::progress_configmap_name(&name);

@@ -214,6 +214,42 @@ fn only_an_invalid_job_is_a_rejection() {
     }
 }
 
+fn event(reason: &str, message: &str, at: i64) -> k8s_openapi::api::core::v1::Event {
+    k8s_openapi::api::core::v1::Event {
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        last_timestamp: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            k8s_openapi::jiff::Timestamp::from_second(t(at).timestamp()).unwrap(),
+        )),
+        ..k8s_openapi::api::core::v1::Event::default()
+    }
+}
+
+#[test]
+fn the_newest_failed_create_is_the_refusal() {
+    let events = [
+        event(
+            "FailedCreate",
+            "pods \"a\" is forbidden: exceeded quota: q",
+            1,
+        ),
+        event("SuccessfulCreate", "Created pod: a", 3),
+        event(
+            "FailedCreate",
+            "pods \"b\" is forbidden: violates PodSecurity \"restricted:latest\".",
+            2,
+        ),
+    ];
+    let stuck = from_job_events(&events).expect("a refusal");
+    assert_eq!(stuck.cause, Cause::PodRefused);
+    assert_eq!(
+        stuck.message,
+        "FailedCreate: pods \"b\" is forbidden: violates PodSecurity \"restricted:latest\""
+    );
+    assert_eq!(from_job_events(&events[1..2]), None);
+    assert_eq!(from_job_events(&[]), None);
+}
+
 #[test]
 fn reasons_round_trip_and_say_whether_waiting_helps() {
     for (cause, heals) in [
@@ -224,6 +260,7 @@ fn reasons_round_trip_and_say_whether_waiting_helps() {
         (Cause::ClaimPending, true),
         (Cause::ClaimLost, false),
         (Cause::JobRejected, false),
+        (Cause::PodRefused, true),
     ] {
         assert_eq!(Cause::of_reason(cause.reason()), Some(cause));
         assert_eq!(cause.heals(), heals, "{cause:?}");
@@ -411,6 +448,7 @@ fn judge_table() {
                 previous: previous.as_ref(),
                 holding_since: t(r.holding_since),
                 crawler_running: r.crawler_running,
+                awaiting_pod: false,
                 pending_timeout: Duration::from_secs(600),
             },
         );
@@ -448,5 +486,27 @@ fn judge_table() {
             );
             assert!(d.requeue.is_some_and(|q| q <= Duration::from_secs(60)));
         }
+    }
+}
+
+#[test]
+fn a_job_without_a_pod_is_looked_at_again_soon() {
+    for (awaiting_pod, requeue) in [(true, AWAITING_POD), (false, Duration::from_secs(60))] {
+        let mut d = decision(ScanPhase::Crawling, JobAction::None);
+        d.requeue = Some(Duration::from_secs(60));
+        let d = judge(
+            d,
+            &Judge {
+                now: t(10),
+                observed: None,
+                previous: None,
+                holding_since: t(0),
+                crawler_running: false,
+                awaiting_pod,
+                pending_timeout: Duration::from_secs(600),
+            },
+        );
+        assert_eq!(d.degraded, None);
+        assert_eq!(d.requeue, Some(requeue), "awaiting_pod {awaiting_pod}");
     }
 }

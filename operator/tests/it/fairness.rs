@@ -208,3 +208,60 @@ async fn an_unschedulable_crawler_shows_degraded_with_the_schedulers_message() {
         .unwrap_or_default();
     assert!(message.contains("Unless it starts within"), "{message}");
 }
+
+/// A namespace whose quota allows no pod: the Job controller cannot create
+/// the crawler pod, which shows only in the Job's `FailedCreate` Events.
+/// The scan says so with the API server's refusal; once the quota is gone
+/// the pod starts and Degraded clears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawler_pod_the_quota_refuses_shows_degraded_with_the_refusal() {
+    use k8s_openapi::api::core::v1::ResourceQuota;
+    use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+
+    let (env, ns, client) = namespace("quota").await;
+    let quotas: Api<ResourceQuota> = Api::namespaced(client.clone(), &ns);
+    let quota: ResourceQuota = serde_json::from_value(json!({
+        "metadata": {"name": "no-pods"},
+        "spec": {"hard": {"pods": "0"}}
+    }))
+    .unwrap();
+    quotas.create(&PostParams::default(), &quota).await.unwrap();
+    // No resource-quota controller runs here: write the usage it would.
+    quotas
+        .patch_status(
+            "no-pods",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"hard": {"pods": "0"}, "used": {"pods": "0"}}})),
+        )
+        .await
+        .unwrap();
+    let _op = Operator::start(env, config(&ns)).await;
+    create(&client, &ns, &scan("acme", json!({}))).await;
+    let s = wait_scan(
+        &client,
+        &ns,
+        "acme",
+        "the scan to show its crawler pod is refused",
+        WAIT,
+        |s| degraded_reason(s).as_deref() == Some("CrawlerPodRefused"),
+    )
+    .await;
+    assert_eq!(phase(&s), Some(ScanPhase::Crawling));
+    let degraded = condition(&s, "Degraded").expect("Degraded");
+    assert!(
+        degraded.message.starts_with("FailedCreate: ")
+            && degraded.message.contains("exceeded quota: no-pods"),
+        "the message is the API server's: {}",
+        degraded.message
+    );
+
+    quotas
+        .delete("no-pods", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_active_pods(&client, &ns, &cira_crds::names::job_name("acme", 1), 1).await;
+    wait_scan(&client, &ns, "acme", "Degraded to clear", WAIT, |s| {
+        degraded_reason(s).is_none()
+    })
+    .await;
+}

@@ -523,6 +523,7 @@ const OPERATOR_RULES: &[(&str, &[&str], &[&str])] = &[
         &["get", "create", "patch"],
     ),
     ("events.k8s.io", &["events"], &["create", "patch"]),
+    ("", &["events"], &["list"]),
 ];
 
 /// The leader-election Role's rules, in the release namespace only.
