@@ -31,8 +31,7 @@ fn engine(site: &Site, dir: &std::path::Path) -> (Engine, watch::Receiver<Crawle
 }
 
 fn report_pages(dir: &std::path::Path) -> u64 {
-    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
-    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let report = report_json(dir);
     report["pagesCrawled"]
         .as_u64()
         .or_else(|| report["meta"]["pagesCrawled"].as_u64())

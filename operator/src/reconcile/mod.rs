@@ -286,7 +286,10 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
     let phase_now = status.phase.unwrap_or_default();
     // A crawler that should run but cannot start: from the cached pods; the
     // checkpoint claim is read only when a pod waits to be scheduled.
-    let stuck_seen = if job_state == (JobState::Running { suspended: false }) {
+    let crawler_should_run = job_state == (JobState::Running { suspended: false });
+    // The Job should run and has no pod: its Events may say why.
+    let awaiting_pod = crawler_should_run && pods.is_empty();
+    let stuck_seen = if crawler_should_run {
         let claim = if stuck::unschedulable(pods.iter().map(|p| p.as_ref()))
             && resources::checkpoint_pvc(&scan_ref, &scan.spec).is_some()
         {
@@ -312,7 +315,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
         match (&from_pods, job.as_ref().and_then(|j| j.uid())) {
             // No pod at all: the Job controller may be refused its create
             // (quota, Pod Security); only its Events say so.
-            (None, Some(job_uid)) if pods.is_empty() => {
+            (None, Some(job_uid)) if awaiting_pod => {
                 let lp = ListParams::default().fields(&format!(
                     "involvedObject.uid={job_uid},reason={}",
                     stuck::FAILED_CREATE
@@ -341,7 +344,7 @@ async fn reconcile_scan(scan: &CompanyScan, ctx: &Context) -> Result<Action> {
             .filter(|_| phase_now.is_active())
             .map_or_else(state::now, |(_, since)| since),
         crawler_running: pods_view.live > pods_view.starting,
-        awaiting_pod: job_state == (JobState::Running { suspended: false }) && pods.is_empty(),
+        awaiting_pod,
     };
     let progress = if job.is_some() || status.started_at.is_some() || phase_now.is_active() {
         let cm_name = names::progress_configmap_name(&name);
