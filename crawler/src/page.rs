@@ -41,6 +41,11 @@ pub struct PageScan {
     /// Visible text; block elements and `<br>` become line breaks, runs of
     /// spaces collapse to one.
     pub text: String,
+    /// Byte offsets in `text` where a repeated layout item begins: an
+    /// element with the tag and `class` of its previous sibling, which held
+    /// block elements (the next card of a team grid, the next entry of a
+    /// list of blocks). Lines on either side belong to different items.
+    pub card_breaks: Vec<usize>,
     /// Headings `h1`..`h3` as (level, text).
     pub headings: Vec<(u8, String)>,
     /// True if any element carries `itemscope` (microdata needs a DOM parse).

@@ -171,13 +171,22 @@ impl Extractor {
         // and in team sections of other pages.
         let mut people_found = structured.people.clone();
         if kind.is_people_page() {
-            people_found.extend(people::from_text(&scan.text, &scan.headings));
+            people_found.extend(people::from_text(
+                &scan.text,
+                &scan.headings,
+                &scan.card_breaks,
+            ));
             if let Some(dom) = &dom {
                 people_found.extend(people::from_tables(dom));
             }
-        } else if let Some(section) = people::team_section(&scan.text, &scan.headings) {
+        } else if let Some((at, section)) = people::team_section(&scan.text, &scan.headings) {
             // A team section on another page ("Our team" on the home page).
-            people_found.extend(people::from_text(&section, &scan.headings));
+            let breaks: Vec<usize> = scan
+                .card_breaks
+                .iter()
+                .filter_map(|b| b.checked_sub(at))
+                .collect();
+            people_found.extend(people::from_text(section, &scan.headings, &breaks));
         }
         out.people = people::dedupe(people_found);
 

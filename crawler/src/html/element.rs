@@ -37,6 +37,7 @@ pub(super) struct Attrs<'a> {
     pub(super) src: Option<&'a str>,
     pub(super) type_: Option<&'a str>,
     pub(super) hreflang: Option<&'a str>,
+    pub(super) class: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -65,6 +66,7 @@ impl<'a> Attrs<'a> {
                 "src" => &mut attrs.src,
                 "type" => &mut attrs.type_,
                 "hreflang" => &mut attrs.hreflang,
+                "class" => &mut attrs.class,
                 _ => continue,
             };
             if slot.is_none() {
@@ -73,6 +75,17 @@ impl<'a> Attrs<'a> {
         }
         attrs
     }
+}
+
+/// An element's tag name and `class` value, hashed (FNV-1a): equal for
+/// siblings of one repeated layout item.
+pub(super) fn element_kind(name: &str, class: Option<&str>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = name.bytes().chain([0]).chain(class.unwrap_or("").bytes());
+    for b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 pub(super) fn decoded(v: Option<&str>) -> Option<String> {

@@ -54,6 +54,13 @@ struct Open<'a> {
     /// The name as written.
     name: &'a str,
     closing: Closing,
+    /// Tag name and `class`, hashed: siblings alike in both are repeated
+    /// items of one layout (cards of a grid, entries of a list).
+    kind: u64,
+    /// Whether a block element was opened inside it.
+    holds_blocks: bool,
+    /// The last child element closed in it: its `kind` and `holds_blocks`.
+    last_child: Option<(u64, bool)>,
 }
 
 /// The pass: page state plus the stack of open elements.
@@ -64,6 +71,9 @@ struct Pass<'a> {
     /// end tags under a deep stack would otherwise cost depth x tags; once
     /// spent, end tags close nothing.
     search_budget: usize,
+    /// `last_child` of the document itself (a fragment, or a page whose
+    /// `<body>` was closed early).
+    top_last_child: Option<(u64, bool)>,
 }
 
 impl<'a> Sink<'a> for Pass<'a> {
@@ -76,11 +86,27 @@ impl<'a> Sink<'a> for Pass<'a> {
             !is_void(name)
         };
         let attrs = Attrs::read(tag);
+        let kind = element_kind(name, attrs.class);
+        let last_sibling = match self.open.last_mut() {
+            Some(parent) => {
+                parent.holds_blocks |= is_block(name);
+                parent.last_child
+            }
+            None => self.top_last_child,
+        };
+        // A sibling like the last one, which held blocks of its own: the
+        // next card begins, and its lines are not the last card's.
+        if has_content && last_sibling == Some((kind, true)) {
+            self.st.scan.card_breaks.push(self.st.text.out.len());
+        }
         let closing = on_element_with(&mut self.st, name, &attrs, has_content);
         if has_content && self.open.len() < MAX_OPEN {
             self.open.push(Open {
                 name: tag.name,
                 closing,
+                kind,
+                holds_blocks: false,
+                last_child: None,
             });
         }
     }
@@ -100,8 +126,14 @@ impl<'a> Sink<'a> for Pass<'a> {
         let Some(at) = found else {
             return;
         };
+        let mut closed = None;
         for open in self.open.drain(at..) {
+            closed.get_or_insert((open.kind, open.holds_blocks));
             self.st.close(open.closing);
+        }
+        match self.open.last_mut() {
+            Some(parent) => parent.last_child = closed,
+            None => self.top_last_child = closed,
         }
     }
 
@@ -133,6 +165,7 @@ fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
         // Far more than any real page needs: a few open elements looked
         // through per byte.
         search_budget: html.len().saturating_mul(4).max(1 << 16),
+        top_last_child: None,
     };
     tokenize(html, &mut pass);
     let mut st = pass.st;
@@ -151,6 +184,42 @@ fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn card_breaks_fall_between_repeated_items_that_hold_blocks() {
+        let breaks_before = |html: &str| -> Vec<String> {
+            let scan = scan_html(html);
+            scan.card_breaks
+                .iter()
+                .map(|&b| {
+                    scan.text[b..]
+                        .trim()
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        };
+        // A grid of cards: a break before every card but the first.
+        assert_eq!(
+            breaks_before(
+                r#"<div class="team"><div class="card"><h3>A</h3><p>x</p></div>
+                <div class="card"><h3>B</h3></div><div class="card"><p>y</p></div></div>"#
+            ),
+            ["B", "y"]
+        );
+        // Other classes, leaf paragraphs and inline elements are no cards.
+        assert!(
+            breaks_before(r#"<div class="a"><h3>A</h3></div><div class="b"><h3>B</h3></div>"#)
+                .is_empty()
+        );
+        assert!(
+            breaks_before("<p>A</p><p>B</p><span><b>C</b></span><span><b>D</b></span>").is_empty()
+        );
+        // A sibling of another kind in between resets the run.
+        assert!(breaks_before(r#"<div class="c"><p>A</p></div><hr><section></section><div class="c"><p>B</p></div>"#).is_empty());
+    }
     use super::*;
 
     #[test]

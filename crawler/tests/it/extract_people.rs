@@ -182,6 +182,43 @@ fn cards_never_borrow_another_cards_title_or_a_bio_sentence() {
 }
 
 #[test]
+fn a_card_without_a_title_never_takes_the_next_cards() {
+    // Page builders' grids (Elementor, Divi, Bootstrap columns): one
+    // element per card, the same tag and class each time. Tom's card has no
+    // title; "VP Sales" is the only line of the card after his. The order
+    // of the page (name, then title) would pair them if the card's
+    // boundary were not seen.
+    let grid = r#"<h1>Leadership</h1>
+        <div class="member"><h3>Jane Doe</h3><p class="role">Chief Executive Officer</p></div>
+        <div class="member"><h3>Tom Baker</h3></div>
+        <div class="member"><p class="role">VP Sales</p></div>
+        <div class="member"><h3>Rosa Diaz</h3><p class="role">Chief Financial Officer</p></div>"#;
+    let want = pairs(&[
+        ("Jane Doe", "Chief Executive Officer"),
+        ("Rosa Diaz", "Chief Financial Officer"),
+    ]);
+    assert_eq!(people_on("https://acme.com/leadership", grid), want);
+    // Cards nested in columns, and a team section of a home page.
+    let columns = grid
+        .replace(
+            r#"<div class="member">"#,
+            r#"<div class="col-md-4"><div class="member">"#,
+        )
+        .replace("</p></div>", "</p></div></div>")
+        .replace("</h3></div>", "</h3></div></div>");
+    assert_eq!(people_on("https://acme.com/leadership", &columns), want);
+    let home = grid.replace("<h1>Leadership</h1>", "<h1>Acme</h1><h2>Our team</h2>");
+    assert_eq!(people_on("https://acme.com/", &home), want);
+    // Flat layouts have no card elements: the order still pairs them.
+    let flat = "<h2>Team</h2><h3>Jane Doe</h3><p>Chief Executive Officer</p>\
+        <h3>Rosa Diaz</h3><p>Chief Financial Officer</p>";
+    assert_eq!(people_on("https://acme.com/team", flat), want);
+    let paragraphs = "<h2>Board</h2><p><b>Jane Doe</b><br>Chief Executive Officer</p>\
+        <p><b>Rosa Diaz</b><br>Chief Financial Officer</p>";
+    assert_eq!(people_on("https://acme.com/team", paragraphs), want);
+}
+
+#[test]
 fn title_words_are_whole_words() {
     let html = "<h2>Team</h2><h3>Gina Hall</h3><p>Leads partnerships</p>\
         <h3>Hugo Ito</h3><p>Team Lead</p>";

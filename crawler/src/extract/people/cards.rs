@@ -18,9 +18,11 @@ pub(super) fn is_card_furniture(w: &str) -> bool {
 /// a name only in that order, and a name with titles on both sides takes
 /// the one the order says. Without an order such names stay unpaired: a
 /// name paired with another card's title is worse than a miss. Section
-/// headings (h1, h2, or a team heading) are never a card's title.
+/// headings (h1, h2, or a team heading) are never a card's title, nor is
+/// a line of another layout item (`card[i]` numbers the item of line `i`).
 pub(super) fn cards(
     lines: &[&str],
+    card: &[usize],
     headings: &[(u8, String)],
     used: &mut [bool],
     out: &mut Vec<Person>,
@@ -64,9 +66,14 @@ pub(super) fn cards(
             Side::After => (i + 1, i.checked_add(2)),
             Side::Before => (i.checked_sub(1)?, i.checked_sub(2)),
         };
+        if card.get(j) != card.get(i) {
+            return None;
+        }
         let t = title_at(used, j)?;
         let contested = far.is_some_and(|f| {
-            is_name.get(f).copied().unwrap_or(false) && !used.get(f).copied().unwrap_or(true)
+            card.get(f) == card.get(j)
+                && is_name.get(f).copied().unwrap_or(false)
+                && !used.get(f).copied().unwrap_or(true)
         });
         Some((t, j, contested))
     };

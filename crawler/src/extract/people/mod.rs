@@ -210,20 +210,28 @@ fn name_then_title(line: &str) -> Option<Person> {
 }
 
 /// People from the visible text of a team-like page; `headings` are the
-/// page's h1-h3 (level, text), which tell sections from cards.
-pub fn from_text(text: &str, headings: &[(u8, String)]) -> Vec<Person> {
-    let normalised: Vec<std::borrow::Cow<'_, str>> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            if l.bytes().any(|b| matches!(b, b'*' | b':' | b'_')) {
-                GENDER_MARK.replace_all(l, "$1*$2")
-            } else {
-                std::borrow::Cow::Borrowed(l)
-            }
-        })
-        .collect();
+/// page's h1-h3 (level, text), which tell sections from cards, and
+/// `card_breaks` the offsets in `text` where a repeated layout item begins
+/// ([`crate::page::PageScan::card_breaks`]): a name and a title line with
+/// a break between them are never paired.
+pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -> Vec<Person> {
+    let mut normalised: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+    let mut card: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        card.push(card_breaks.partition_point(|&b| b <= start));
+        normalised.push(if l.bytes().any(|b| matches!(b, b'*' | b':' | b'_')) {
+            GENDER_MARK.replace_all(l, "$1*$2")
+        } else {
+            std::borrow::Cow::Borrowed(l)
+        });
+    }
     let lines: Vec<&str> = normalised.iter().map(|l| l.as_ref()).collect();
     let mut out = Vec::new();
     let mut used = vec![false; lines.len()];
@@ -276,13 +284,14 @@ pub fn from_text(text: &str, headings: &[(u8, String)]) -> Vec<Person> {
         let beside_a_name = [i.checked_sub(1), Some(i + 1)]
             .into_iter()
             .flatten()
+            .filter(|&j| card.get(j) == Some(&card[i]))
             .any(|j| lines.get(j).is_some_and(|l| clean_name(l).is_some()));
         if !beside_a_name && let Some(p) = name_then_title(line) {
             out.push(p);
             used[i] = true;
         }
     }
-    cards(&lines, headings, &mut used, &mut out);
+    cards(&lines, &card, headings, &mut used, &mut out);
     out
 }
 
@@ -291,10 +300,10 @@ fn is_team_heading(h: &str) -> bool {
     TEAM_HEADINGS.contains(&h.as_str())
 }
 
-/// The lines of the page's team section: from a heading in
-/// `TEAM_HEADINGS` to the next heading of its level or above. `None` when
-/// the page has no such heading.
-pub fn team_section(text: &str, headings: &[(u8, String)]) -> Option<String> {
+/// The page's team section: the bytes of `text` from the line after a
+/// heading in `TEAM_HEADINGS` to the next heading of its level or above,
+/// as their offset and text. `None` when the page has no such heading.
+pub fn team_section<'t>(text: &'t str, headings: &[(u8, String)]) -> Option<(usize, &'t str)> {
     let (at, (level, heading)) = headings
         .iter()
         .enumerate()
@@ -305,17 +314,20 @@ pub fn team_section(text: &str, headings: &[(u8, String)]) -> Option<String> {
         .iter()
         .find(|(l, _)| l <= level)
         .map(|(_, h)| h.trim());
-    let mut lines = text.lines().map(str::trim);
-    lines.by_ref().find(|l| *l == heading.trim())?;
-    let mut section = String::new();
-    for line in lines {
-        if Some(line) == end_heading {
-            break;
+    let mut offset = 0;
+    let mut start = None;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        match start {
+            None if raw.trim() == heading.trim() => start = Some(offset),
+            Some(s) if Some(raw.trim()) == end_heading => {
+                return Some((s, &text[s..line_start]));
+            }
+            _ => {}
         }
-        section.push_str(line);
-        section.push('\n');
     }
-    Some(section)
+    start.map(|s| (s, &text[s..]))
 }
 
 fn represented_title(label: &str) -> String {
@@ -411,6 +423,7 @@ mod tests {
             "Unser Team\nDI Julia Gruber, MSc\nLeiterin Entwicklung\nIng. Peter Wagner\n\
              Projektleiter\nMag. Stefan Huber\nVertriebsleiterin\nSarah Lee, PhD\nSoftwareentwicklerin",
             &[],
+            &[],
         );
         let pairs = pairs(&got);
         assert_eq!(
@@ -435,6 +448,7 @@ mod tests {
              Vertreten durch: Dr. Anna Becker (Geschäftsführerin), Lars Petersen\n\
              Kontakt",
             &[],
+            &[],
         );
         let pairs = pairs(&got);
         assert_eq!(
@@ -455,6 +469,7 @@ mod tests {
             "Meet the team\nJane Doe\nChief Executive Officer\nCTO\nJohn Smith\n\
              Anna Schmidt, Geschäftsführerin\nGeschäftsführer: Max Muster, Erika Beispiel\n\
              Pierre Martin – Directeur technique",
+            &[],
             &[],
         );
         let pairs = pairs(&got);
