@@ -255,8 +255,17 @@ fn at_most(m: Option<regex::Match<'_>>, chars: usize) -> bool {
 }
 
 /// City line after a street; fills postcode, locality, region and country.
+/// A footer often runs on after the city in the same part ("London EC1A
+/// 1BB. VAT Reg No. …"): the first sentence is tried when the whole fails.
 fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
-    let line = line.trim().trim_end_matches(',');
+    let line = line.trim().trim_end_matches([',', '.']);
+    city_exact(line, style, hint, a)
+        || line
+            .split_once(". ")
+            .is_some_and(|(head, _)| city_exact(head, style, hint, a))
+}
+
+fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
     if let Some(c) = US_CITY.captures(line)
         && at_most(c.get(1), 41)
         && US_STATES.contains(&&c[2])
@@ -524,6 +533,26 @@ mod tests {
         // An unknown town with no hint stays open rather than guessed.
         let open = from_text("Dorfstrasse 1\n3999 Irgendwo", None);
         assert_eq!(open[0].country, None);
+    }
+
+    #[test]
+    fn a_footer_line_running_on_after_the_city() {
+        let uk = from_text(
+            "Acme Widgets Ltd, Registered in England and Wales, Company No. 01234567. \
+             Registered office: 1 High Street, London EC1A 1BB. VAT Reg No. GB 123 4567 89",
+            None,
+        );
+        assert_eq!(uk.len(), 1, "{uk:?}");
+        assert_eq!(uk[0].street.as_deref(), Some("1 High Street"));
+        assert_eq!(uk[0].postal_code.as_deref(), Some("EC1A 1BB"));
+        assert_eq!(uk[0].locality.as_deref(), Some("London"));
+        let de = from_text(
+            "Muster GmbH · Hauptstr. 5 · 10115 Berlin. Alle Rechte vorbehalten.",
+            None,
+        );
+        assert_eq!(de.len(), 1, "{de:?}");
+        assert_eq!(de[0].locality.as_deref(), Some("Berlin"));
+        assert_eq!(de[0].street.as_deref(), Some("Hauptstr. 5"));
     }
 
     #[test]
