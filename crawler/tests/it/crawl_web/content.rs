@@ -1,0 +1,171 @@
+//! What a page is: legacy charsets and compressed bodies, company pages
+//! before bulk pages, files as documents.
+
+use std::io::Write as _;
+
+use cira_crawler::state::CrawlState;
+
+use super::{crawl_site, html, raw};
+use crate::common::{Reply, Site, spec};
+
+fn title_of(state: &CrawlState, path_end: &str) -> Option<String> {
+    state
+        .entities
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with(path_end))
+        .and_then(|p| p.title.clone())
+}
+
+fn deflate_raw(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_charsets_and_raw_deflate_decode_as_in_a_browser() {
+    let site = Site::start(|path: &str| match path {
+        // No charset anywhere, windows-1252 bytes.
+        "/" => raw(
+            200,
+            vec![("content-type", "text/html".into())],
+            b"<html><head><title>J\xfcrgen M\xfcller GmbH</title></head><body>\
+              <a href=\"/late\">late</a> <a href=\"/deflated\">deflated</a></body></html>"
+                .to_vec(),
+        ),
+        // The declaration comes after 4 KiB of inline style.
+        "/late" => {
+            let mut body = b"<html><head><style>".to_vec();
+            body.extend(std::iter::repeat_n(b' ', 4096));
+            body.extend(b"</style><meta charset=\"iso-8859-15\"><title>\xa4 J\xfcrgen</title></head></html>");
+            raw(200, vec![("content-type", "text/html".into())], body)
+        }
+        // Raw deflate without the zlib header, as some servers send it.
+        "/deflated" => raw(
+            200,
+            vec![
+                ("content-type", "text/html; charset=utf-8".into()),
+                ("content-encoding", "deflate".into()),
+            ],
+            deflate_raw(
+                "<html><head><title>Müller deflated</title></head><body><a href=\"/after\">x</a></body></html>"
+                    .as_bytes(),
+            ),
+        ),
+        "/after" => html("<p>after</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(title_of(&state, "/").as_deref(), Some("Jürgen Müller GmbH"));
+    assert_eq!(title_of(&state, "/late").as_deref(), Some("€ Jürgen"));
+    assert_eq!(
+        title_of(&state, "/deflated").as_deref(),
+        Some("Müller deflated")
+    );
+    assert_eq!(site.hits("/after"), 1, "the inflated page's links are read");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn company_fact_pages_come_before_bulk_pages() {
+    // A blog-heavy site: with a budget of 10 pages, the imprint and team
+    // page linked (last) from the home page are fetched, not blog posts.
+    let site = Site::start(|path: &str| {
+        let blog: String = (0..30)
+            .map(|i| format!("<url><loc>/blog/post-{i}</loc></url>"))
+            .collect();
+        match path {
+            "/" => {
+                let posts: String = (0..3)
+                    .map(|i| format!(r#"<a href="/blog/post-{i}">Post {i}</a> "#))
+                    .collect();
+                html(&format!(
+                    r#"{posts}<a href="/impressum">Impressum</a> <a href="/ueber-uns/team">Team</a> <a href="/ueber-uns">Über uns</a>"#
+                ))
+            }
+            "/sitemap.xml" => raw(
+                200,
+                vec![("content-type", "application/xml".into())],
+                format!("<urlset>{blog}</urlset>"),
+            ),
+            "/impressum" | "/ueber-uns/team" => html("<p>facts</p>"),
+            // Linked from the home page: its own links (depth 2) come
+            // before sitemap-only posts.
+            "/ueber-uns" => html(r#"<a href="/ueber-uns/vorstand">Vorstand</a>"#),
+            "/ueber-uns/vorstand" => html("<p>board</p>"),
+            p if p.starts_with("/blog/post-") => html("<p>post</p>"),
+            _ => Reply::NotFound,
+        }
+    })
+    .await;
+    let mut s = spec();
+    s.max_pages = 10;
+    s.concurrency = 1;
+    crawl_site(&site, "/", s).await;
+    assert_eq!(site.hits("/impressum"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/ueber-uns/team"), 1, "{:?}", site.page_hits());
+    assert_eq!(
+        site.hits("/ueber-uns/vorstand"),
+        1,
+        "{:?}",
+        site.page_hits()
+    );
+    assert_eq!(site.total_page_hits(), 10);
+    // Home, three fact pages, three linked posts and the board page (a
+    // link at depth 2) leave two for posts only the sitemap lists.
+    let posts = (0..30)
+        .filter(|i| site.hits(&format!("/blog/post-{i}")) == 1)
+        .count();
+    assert_eq!(posts, 5, "{:?}", site.page_hits());
+    for i in 0..3 {
+        assert_eq!(
+            site.hits(&format!("/blog/post-{i}")),
+            1,
+            "{:?}",
+            site.page_hits()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_documents_not_pages() {
+    let site = Site::start(|path: &str| match path {
+        "/" => html(
+            r#"<a href="/files/Brochure.PDF">Brochure</a> <img src="/logo.png"><a href="/logo.png">Logo</a>
+            <a href="/download?id=7">Price list</a> <a href="/about">About</a>
+            <a href="/catalog.ZIP">Catalog</a> <a href="/products">Products</a>"#,
+        ),
+        // A file behind a URL without an extension: fetched, not a page.
+        "/download?id=7" => raw(
+            200,
+            vec![("content-type", "application/pdf".into())],
+            b"%PDF-1.4".to_vec(),
+        ),
+        "/about" | "/products" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let mut s = spec();
+    // Room for the three pages only: files must not use it up.
+    s.max_pages = 3;
+    let state = crawl_site(&site, "/", s).await;
+    for file in ["/files/Brochure.PDF", "/logo.png", "/catalog.ZIP"] {
+        assert_eq!(site.hits(file), 0, "{file}");
+    }
+    assert_eq!(site.hits("/download?id=7"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/about"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/products"), 1, "{:?}", site.page_hits());
+    assert_eq!(state.pages_crawled, 3);
+    assert_eq!(state.pages_failed, 0);
+    let documents: Vec<&str> = state.documents.iter().map(String::as_str).collect();
+    assert_eq!(
+        documents,
+        [
+            site.url("/catalog.ZIP"),
+            site.url("/download?id=7"),
+            site.url("/files/Brochure.PDF"),
+            site.url("/logo.png")
+        ]
+    );
+}
