@@ -20,7 +20,7 @@ use super::memo::Memo;
 
 use super::checksum::{digits, luhn};
 pub use vat::vat_from_structured;
-use vat::{VAT, VAT_LABEL, vat_id};
+use vat::{VAT, VAT_LABEL, national_vat, vat_id};
 
 /// What an identifier identifies. Serialised as the lower-case word
 /// (`"registration"`, `"tax"`, `"vat"`), in report.json and in checkpoints;
@@ -369,6 +369,13 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             out.extend(vat_id(m.as_str()));
         }
     }
+    if vat_context {
+        for id in national_vat(line) {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
     let handelsregister: Vec<regex::Captures<'_>> = if gate_hr && line.contains("HR") {
         HANDELSREGISTER.captures_iter(line).collect()
     } else {
@@ -543,6 +550,48 @@ mod tests {
         assert!(vat_checksum_ok("FR", "40303265045"));
         assert!(vat_checksum_ok("IT", "00743110157"));
         assert!(vat_checksum_ok("GB", "980780684"));
+        assert!(vat_checksum_ok("ES", "B12345674"));
+        assert!(vat_checksum_ok("ES", "Q2826000H"));
+        assert!(!vat_checksum_ok("ES", "B12345675"));
+        assert!(vat_checksum_ok("PT", "501234560"));
+        assert!(!vat_checksum_ok("PT", "501234561"));
+    }
+
+    #[test]
+    fn national_vat_numbers_without_their_prefix() {
+        let values = |text: &str| -> Vec<(String, Option<String>)> {
+            from_text(text)
+                .into_iter()
+                .filter(|i| i.kind == LegalKind::Vat)
+                .map(|i| (i.value, i.country))
+                .collect()
+        };
+        let it = |v: &str| vec![(v.to_string(), Some("IT".to_string()))];
+        assert_eq!(
+            values(
+                "Rossi S.r.l. – Via Roma 12, 20121 Milano – P.IVA 01234567897 – Tel. 02 1234 5678"
+            ),
+            it("IT01234567897")
+        );
+        assert_eq!(
+            values("Codice fiscale e Partita IVA: 01234567897"),
+            it("IT01234567897")
+        );
+        assert_eq!(values("P.IVA/C.F. 01234567897"), it("IT01234567897"));
+        assert_eq!(values("P. IVA IT01234567897"), it("IT01234567897"));
+        assert_eq!(
+            values("Acme Ibérica S.L. · CIF: B-12345674 · Calle Mayor 5"),
+            vec![("ESB12345674".to_string(), Some("ES".to_string()))]
+        );
+        assert_eq!(
+            values("NIPC 501234560"),
+            vec![("PT501234560".to_string(), Some("PT".to_string()))]
+        );
+        // A wrong check digit, or a number that is no VAT number.
+        assert!(values("P.IVA 01234567890").is_empty());
+        assert!(values("CIF: B12345670").is_empty());
+        assert!(values("NIF 501234561").is_empty());
+        assert!(values("Partita IVA: chiedi al telefono 02123456789").is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::{EIN_UNUSED_PREFIXES, LegalId, LegalKind};
 
 pub(super) static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -24,6 +24,40 @@ pub(super) static VAT: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// National VAT numbers written without their country prefix after a
+/// label that names the country's scheme: Italy's `P.IVA 01234567897`
+/// (every Italian site's footer), Spain's `CIF: B-12345674`, Portugal's
+/// `NIF 501234560`. The prefix is added and the national checksum must
+/// hold, so a phone or order number after the label is not taken.
+static NATIONAL_VAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:(p\.?\s?iva|partita\s+iva)|(c\.?i\.?f\.?|n\.?i\.?f\.?|nipc|contribuinte))(?-u:\b)[^0-9A-Za-z\n]{0,3}(?:[A-Za-z][A-Za-z.]{0,11}[^0-9A-Za-z\n]{1,3}){0,3}([0-9]{11}|[A-HJNPQRSUVW][\s\-]?[0-9]{7}[0-9A-J]|[0-9]{9})(?-u:\b)",
+    )
+    .expect("static regex")
+});
+
+/// VAT numbers of [`NATIONAL_VAT`] in `line`.
+pub(super) fn national_vat(line: &str) -> Vec<LegalId> {
+    NATIONAL_VAT
+        .captures_iter(line)
+        .filter_map(|c| {
+            let number: String = c[3]
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase();
+            let italian = c.get(1).is_some();
+            let country = match (italian, number.len()) {
+                (true, 11) if number.bytes().all(|b| b.is_ascii_digit()) => "IT",
+                (false, 9) if number.bytes().all(|b| b.is_ascii_digit()) => "PT",
+                (false, 9) => "ES",
+                _ => return None,
+            };
+            vat_id(&format!("{country}{number}"))
+        })
+        .collect()
+}
 
 /// Country checksum where one is cheap; true where none is known.
 pub(super) fn vat_checksum_ok(country: &str, number: &str) -> bool {
@@ -87,6 +121,36 @@ pub(super) fn vat_checksum_ok(country: &str, number: &str) -> bool {
                 .sum::<i64>()
                 + i64::from(d[7] * 10 + d[8]);
             s % 97 == 0 || (s + 55) % 97 == 0
+        }
+        // Companies' CIF: a letter, seven digits and a control digit or
+        // letter from the doubled odd and the plain even digits.
+        "ES" if number.len() == 9 && number.as_bytes()[0].is_ascii_uppercase() => {
+            let body = &number.as_bytes()[1..8];
+            if !body.iter().all(u8::is_ascii_digit) {
+                return true; // a person's NIF or NIE: another scheme
+            }
+            let sum: u32 = body
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let x = u32::from(b - b'0');
+                    if i % 2 == 0 {
+                        let y = x * 2;
+                        y / 10 + y % 10
+                    } else {
+                        x
+                    }
+                })
+                .sum();
+            let check = (10 - sum % 10) % 10;
+            let control = number.as_bytes()[8];
+            control == b'0' + check as u8 || control == b"JABCDEFGHI"[check as usize]
+        }
+        "PT" if d.len() == 9 => {
+            let w = [9, 8, 7, 6, 5, 4, 3, 2];
+            let r = weighted(&d[..8], &w) % 11;
+            let check = if r < 2 { 0 } else { 11 - r };
+            check == d[8]
         }
         "CH" if d.len() == 9 => {
             let w = [5, 4, 3, 2, 7, 6, 5, 4];
