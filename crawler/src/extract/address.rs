@@ -166,10 +166,21 @@ static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// Italian, Spanish and Portuguese: the street's kind first, the number
+/// last: "Via Roma 12", "Corso Vittorio Emanuele II 15", "C/ Mayor, 5",
+/// "Paseo de la Castellana 259", "Rua Augusta 25". The kind's word says the
+/// country (see [`romance_country`]).
+static STREET_ROMANCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^((?:(?i:via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|calle|avenida|avda\.|paseo|plaza|pza\.|carrer|camino|carretera|ronda|rambla|travesía|rua|travessa|praça|alameda)\s+|(?i:c/)\s*)[\p{L}0-9][\p{L}0-9\.'\-]*(?:\s+[\p{L}0-9\.'\-]+)*?),?\s+(?:(?i:n\.?º|nº|n°|n\.|núm\.|no\.)\s?)?([0-9]{1,4}[a-zA-Z]?(?:\s?(?:bis|ter))?(?:/[0-9A-Za-z]{1,4})?)$",
+    )
+    .expect("static regex")
+});
+
 /// "10115 Berlin", "D-80331 München", "1010 Wien", "75002 Paris Cedex 02", "1012 AB Amsterdam".
 static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL)[\-\s])?([0-9]{4,5}|[0-9]{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|Cedex|[0-9]{1,2}))*)$",
+        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL|I|IT|E|ES|P|PT)[\-\s])?([0-9]{4}-[0-9]{3}|[0-9]{4,5}|[0-9]{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|del|di|do|da|Cedex|[0-9]{1,2}))*)(?:\s*\([\p{Lu}][\p{L}\s\.]*\))?$",
     )
     .expect("static regex")
 });
@@ -198,6 +209,8 @@ enum StreetStyle {
     German,
     French,
     English,
+    /// The country its kind's word names, if only one.
+    Romance(Option<&'static str>),
 }
 
 fn street(line: &str) -> Option<(String, StreetStyle)> {
@@ -243,7 +256,35 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
             return Some((c[1].trim().to_string(), StreetStyle::English));
         }
     }
+    if first.is_alphabetic()
+        && STREET_ROMANCE.is_match(line)
+        && let Some(c) = STREET_ROMANCE.captures(line)
+        && at_most(c.get(1), 60)
+    {
+        let name = c[1].trim();
+        let style = StreetStyle::Romance(romance_country(name));
+        return Some((format!("{name} {}", &c[2]), style));
+    }
     None
+}
+
+/// The country a Romance street's kind names: Italian `Via`, Spanish
+/// `Calle`, Portuguese `Rua`; `Avenida` and the like are shared.
+fn romance_country(street: &str) -> Option<&'static str> {
+    let kind = street
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    match kind.as_str() {
+        "via" | "viale" | "piazza" | "piazzale" | "corso" | "vicolo" | "strada" | "contrada" => {
+            Some("IT")
+        }
+        "c" | "calle" | "avda." | "paseo" | "pza." | "carrer" | "carretera" | "rambla"
+        | "travesía" => Some("ES"),
+        "rua" | "travessa" | "praça" => Some("PT"),
+        _ => None,
+    }
 }
 
 /// Whether a captured name is at most `chars` characters long. The patterns
@@ -300,6 +341,15 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
                 // Austria or Switzerland: a well-known city says which,
                 // else trust the site, else leave it open.
                 alpine_country(&c[2]).or(hint.filter(|h| *h == "AT" || *h == "CH"))
+            }
+            _ if code.contains('-') => Some("PT"),
+            "I" | "IT" => Some("IT"),
+            "E" | "ES" => Some("ES"),
+            "P" | "PT" => Some("PT"),
+            _ if digits == 5
+                && let StreetStyle::Romance(Some(country)) = style =>
+            {
+                Some(country)
             }
             _ if digits == 4 && style == StreetStyle::French => {
                 hint.filter(|h| matches!(*h, "BE" | "CH" | "LU"))
@@ -376,8 +426,10 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
         // repeat across a site's pages. Only a line with a street goes on
         // to the city and country lines around it.
         let has_street = LINE_MEMO.with(|m| {
-            m.borrow_mut()
-                .get_or(line, || line_parts(line).any(|p| street(p).is_some()))
+            m.borrow_mut().get_or(line, || {
+                let parts: Vec<&str> = line_parts(line).collect();
+                (0..parts.len()).any(|j| street_at(&parts, j).is_some())
+            })
         });
         if has_street {
             out.extend(line_address(&lines, i, hint));
@@ -409,25 +461,52 @@ fn line_parts(line: &str) -> impl Iterator<Item = &str> {
     line.split([',', '·', '|', '•']).map(str::trim)
 }
 
+/// The street that starts at part `j` of a line, and the part where its
+/// city may start. "Via Roma, 12": the number may be a part of its own.
+fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)> {
+    let part = parts.get(j)?;
+    if let Some(found) = street(part) {
+        return Some((found, j + 1));
+    }
+    let number = parts.get(j + 1)?;
+    let is_number = number.len() <= 8
+        && number.starts_with(|c: char| c.is_ascii_digit())
+        && !number.contains(' ');
+    if !is_number {
+        return None;
+    }
+    let found = street(&format!("{part} {number}"))?;
+    // Only the kinds that put the number last write it after a comma.
+    matches!(found.1, StreetStyle::Romance(_)).then_some((found, j + 2))
+}
+
 /// The address whose street is on line `i`, if any.
 fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address> {
     let line = lines.get(i)?;
     // Same line: "Musterstraße 12, 10115 Berlin, Germany".
     let parts: Vec<&str> = line_parts(line).collect();
     for j in 0..parts.len() {
-        let Some((s, style)) = street(parts[j]) else {
+        let (found, city_from) = match street_at(&parts, j) {
+            Some((found, city_from)) => (Some(found), city_from),
+            None => (None, j + 1),
+        };
+        let Some((s, style)) = found else {
             continue;
         };
         let mut a = Address {
             street: Some(s),
             ..Address::default()
         };
-        if find_city(&parts[j + 1..], lines.get(i + 1), style, hint, &mut a)
-            || lines.get(i + 1).is_some_and(|next| {
-                let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
-                find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
-            })
-        {
+        if find_city(
+            parts.get(city_from..).unwrap_or_default(),
+            lines.get(i + 1),
+            style,
+            hint,
+            &mut a,
+        ) || lines.get(i + 1).is_some_and(|next| {
+            let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
+            find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
+        }) {
             if a.country.is_none() {
                 a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
             }
@@ -553,6 +632,47 @@ mod tests {
         assert_eq!(de.len(), 1, "{de:?}");
         assert_eq!(de[0].locality.as_deref(), Some("Berlin"));
         assert_eq!(de[0].street.as_deref(), Some("Hauptstr. 5"));
+    }
+
+    #[test]
+    fn italian_spanish_and_portuguese_streets() {
+        let one = |text: &str| {
+            let got = from_text(text, None);
+            assert_eq!(got.len(), 1, "{text}: {got:?}");
+            let a = &got[0];
+            (
+                a.street.clone().unwrap_or_default(),
+                a.postal_code.clone().unwrap_or_default(),
+                a.locality.clone().unwrap_or_default(),
+                a.country.clone().unwrap_or_default(),
+            )
+        };
+        let want = |s: &str, p: &str, l: &str, c: &str| {
+            (s.to_string(), p.to_string(), l.to_string(), c.to_string())
+        };
+        assert_eq!(
+            one("Rossi S.r.l. – Sede legale: Via Roma 12, 20121 Milano (MI)"),
+            want("Via Roma 12", "20121", "Milano", "IT")
+        );
+        assert_eq!(
+            one("Corso Vittorio Emanuele II, 15\n00186 Roma"),
+            want("Corso Vittorio Emanuele II 15", "00186", "Roma", "IT")
+        );
+        assert_eq!(
+            one("C/ Mayor, 5 · 28013 Madrid"),
+            want("C/ Mayor 5", "28013", "Madrid", "ES")
+        );
+        assert_eq!(
+            one("Paseo de la Castellana 259, 28046 Madrid, España"),
+            want("Paseo de la Castellana 259", "28046", "Madrid", "ES")
+        );
+        assert_eq!(
+            one("Avenida da Liberdade 110, 1250-146 Lisboa"),
+            want("Avenida da Liberdade 110", "1250-146", "Lisboa", "PT")
+        );
+        // Prose with a kind's word and a number is no street.
+        assert!(from_text("Via email 24 hours a day", None).is_empty());
+        assert!(from_text("Corso di formazione 2024\n12 partecipanti", None).is_empty());
     }
 
     #[test]

@@ -179,14 +179,16 @@ impl Extractor {
             if let Some(dom) = &dom {
                 people_found.extend(people::from_tables(dom));
             }
-        } else if let Some((at, section)) = people::team_section(&scan.text, &scan.headings) {
-            // A team section on another page ("Our team" on the home page).
-            let breaks: Vec<usize> = scan
-                .card_breaks
-                .iter()
-                .filter_map(|b| b.checked_sub(at))
-                .collect();
-            people_found.extend(people::from_text(section, &scan.headings, &breaks));
+        } else {
+            // Team sections on another page ("Our team" on the home page).
+            for (at, section) in people::team_sections(&scan.text, &scan.headings) {
+                let breaks: Vec<usize> = scan
+                    .card_breaks
+                    .iter()
+                    .filter_map(|b| b.checked_sub(at))
+                    .collect();
+                people_found.extend(people::from_text(section, &scan.headings, &breaks));
+            }
         }
         out.people = people::dedupe(people_found);
 

@@ -66,6 +66,20 @@ const TEAM_WORDS: &[&str] = &[
     "staff",
     "mitarbeiter",
     "ansprechpartner",
+    "equipo",
+    "nuestro-equipo",
+    "el-equipo",
+    "equipa",
+    "a-nossa-equipa",
+    "il-team",
+    "il-nostro-team",
+    "squadra",
+    "direzione",
+    "direccion",
+    "dirección",
+    "directie",
+    "het-team",
+    "ons-team",
 ];
 const ABOUT_WORDS: &[&str] = &[
     "about",
@@ -83,7 +97,12 @@ const ABOUT_WORDS: &[&str] = &[
     "wir",
     "over-ons",
     "chi-siamo",
+    "azienda",
     "sobre-nosotros",
+    "quienes-somos",
+    "empresa",
+    "quem-somos",
+    "sobre-nos",
 ];
 const CONTACT_WORDS: &[&str] = &[
     "contact",
@@ -92,6 +111,10 @@ const CONTACT_WORDS: &[&str] = &[
     "kontakt",
     "contacto",
     "contatti",
+    "contattaci",
+    "contactos",
+    "contato",
+    "contacten",
     "get-in-touch",
 ];
 const IMPRINT_WORDS: &[&str] = &[
@@ -103,6 +126,11 @@ const IMPRINT_WORDS: &[&str] = &[
     "mentions-legales",
     "mentions-légales",
     "colofon",
+    "note-legali",
+    "informazioni-legali",
+    "aviso-legal",
+    "nota-legal",
+    "informacion-legal",
     "privacy",
     "datenschutz",
     "terms",
@@ -216,7 +244,17 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     };
     if has(&["impressum", "imprint"]) || label.contains("mentions légales") {
         PageKind::Imprint
-    } else if has(&["team", "leadership", "équipe", "equipe", "founders"]) {
+    } else if has(&[
+        "team",
+        "leadership",
+        "équipe",
+        "equipe",
+        "founders",
+        "equipo",
+        "equipa",
+        "squadra",
+        "directie",
+    ]) {
         PageKind::Team
     } else if has(&["kontakt", "contact"]) {
         PageKind::Contact

@@ -219,6 +219,52 @@ fn a_card_without_a_title_never_takes_the_next_cards() {
 }
 
 #[test]
+fn italian_spanish_dutch_and_portuguese_titles() {
+    let html = r#"<h2>Il nostro team</h2>
+        <div class="membro"><h3>Marco Rossi</h3><p>Amministratore Delegato</p></div>
+        <div class="membro"><h3>Giulia Bianchi</h3><p>Direttrice Commerciale</p></div>
+        <div class="membro"><h3>Luca Verdi</h3><p>Responsabile Marketing</p></div>
+        <div class="membro"><h3>Paola Neri</h3><p>Lei è la nostra esperta di logistica</p></div>"#;
+    assert_eq!(
+        people_on("https://rossi.it/chi-siamo", html),
+        pairs(&[
+            ("Giulia Bianchi", "Direttrice Commerciale"),
+            ("Luca Verdi", "Responsabile Marketing"),
+            ("Marco Rossi", "Amministratore Delegato"),
+        ])
+    );
+    let html = "<h2>Equipo directivo</h2><h3>Ana García</h3><p>Consejera Delegada</p>\
+        <h3>Jordi Puig</h3><p>Director Financiero</p>\
+        <h2>Directie</h2><h3>Sanne de Vries</h3><p>Algemeen directeur</p>";
+    assert_eq!(
+        people_on("https://acme.es/equipo", html),
+        pairs(&[
+            ("Ana García", "Consejera Delegada"),
+            ("Jordi Puig", "Director Financiero"),
+            ("Sanne de Vries", "Algemeen directeur"),
+        ])
+    );
+}
+
+#[test]
+fn every_team_section_of_a_page_counts() {
+    let home = "<h1>Acme</h1><p>We make anvils.</p>\
+        <h2>Management</h2><h3>Ivy Jones</h3><p>Managing Director</p>\
+        <h2>Supervisory board</h2><h3>Karl Lang</h3><p>Chairman</p>\
+        <h2>News</h2><h3>Lea Maier</h3><p>Chief Executive Officer</p>\
+        <h2>Our team</h2><h3>Max Roth</h3><p>Head of Sales</p>";
+    assert_eq!(
+        people_on("https://acme.com/", home),
+        pairs(&[
+            ("Ivy Jones", "Managing Director"),
+            ("Karl Lang", "Chairman"),
+            ("Max Roth", "Head of Sales")
+        ]),
+        "each team section counts, a news teaser between them does not"
+    );
+}
+
+#[test]
 fn title_words_are_whole_words() {
     let html = "<h2>Team</h2><h3>Gina Hall</h3><p>Leads partnerships</p>\
         <h3>Hugo Ito</h3><p>Team Lead</p>";

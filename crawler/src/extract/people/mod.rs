@@ -37,7 +37,7 @@ static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         // German, with the gendered forms written out or in parentheses.
         r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
         // French, Spanish, Dutch, Italian.
-        r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|eigenaar|directeur-eigenaar|amministratore\s+delegato|fondatore|presidente",
+        r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
         r")\b",
     ))
     .expect("static regex")
@@ -69,7 +69,7 @@ static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 
 static LEADERSHIP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale)\b",
+        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale|director(?:a)? general|direttore generale|amministratore delegato|amministratore unico|consejer[oa] delegad[oa]|fondat(?:ore|rice)|titolare|oprichter|eigenaar|algemeen directeur|presidente)\b",
     )
     .expect("static regex")
 });
@@ -300,34 +300,50 @@ fn is_team_heading(h: &str) -> bool {
     TEAM_HEADINGS.contains(&h.as_str())
 }
 
-/// The page's team section: the bytes of `text` from the line after a
+/// The page's team sections: the bytes of `text` from the line after each
 /// heading in `TEAM_HEADINGS` to the next heading of its level or above,
-/// as their offset and text. `None` when the page has no such heading.
-pub fn team_section<'t>(text: &'t str, headings: &[(u8, String)]) -> Option<(usize, &'t str)> {
-    let (at, (level, heading)) = headings
-        .iter()
-        .enumerate()
-        .find(|(_, (_, h))| is_team_heading(h))?;
-    let end_heading = headings
-        .get(at + 1..)
-        .unwrap_or_default()
-        .iter()
-        .find(|(l, _)| l <= level)
-        .map(|(_, h)| h.trim());
+/// as their offset and text ("Management", then "Supervisory board").
+/// Empty when the page has no such heading.
+pub fn team_sections<'t>(text: &'t str, headings: &[(u8, String)]) -> Vec<(usize, &'t str)> {
+    let mut out = Vec::new();
     let mut offset = 0;
-    let mut start = None;
+    // The open section: where it starts and the heading that ends it.
+    let mut open: Option<(usize, Option<&str>)> = None;
+    let mut next_heading = 0;
     for raw in text.split_inclusive('\n') {
         let line_start = offset;
         offset += raw.len();
-        match start {
-            None if raw.trim() == heading.trim() => start = Some(offset),
-            Some(s) if Some(raw.trim()) == end_heading => {
-                return Some((s, &text[s..line_start]));
-            }
-            _ => {}
+        let line = raw.trim();
+        // Headings appear in the text in order; find this line's.
+        let Some(at) = headings
+            .get(next_heading..)
+            .unwrap_or_default()
+            .iter()
+            .position(|(_, h)| h.trim() == line)
+            .map(|k| next_heading + k)
+        else {
+            continue;
+        };
+        next_heading = at + 1;
+        if let Some((start, end)) = open
+            && (end == Some(line) || is_team_heading(line))
+        {
+            out.push((start, &text[start..line_start]));
+            open = None;
+        }
+        if is_team_heading(line) {
+            let level = headings[at].0;
+            let end = headings[at + 1..]
+                .iter()
+                .find(|(l, _)| *l <= level)
+                .map(|(_, h)| h.trim());
+            open = Some((offset, end));
         }
     }
-    start.map(|s| (s, &text[s..]))
+    if let Some((start, _)) = open {
+        out.push((start, &text[start..]));
+    }
+    out
 }
 
 fn represented_title(label: &str) -> String {

@@ -194,7 +194,8 @@ pub(super) const SENTENCE_WORDS: &[&str] = &[
     "are", "was", "were", "has", "have", "had", "joined", "joins", "brings", "will", "would",
     "can", "since", "years", "who", "er", "sie", "ist", "war", "hat", "wird", "seit", "uns",
     "unser", "unsere", "ihr", "ihre", "sein", "seine", "il", "elle", "ils", "elles", "est",
-    "était", "sont", "notre", "nos", "depuis", "hij", "zij", "heeft", "lui", "lei",
+    "était", "sont", "notre", "nos", "depuis", "hij", "zij", "heeft", "lui", "lei", "è", "ha",
+    "nostro", "nostra", "es", "nuestro", "nuestra", "ele", "ela", "é",
 ];
 
 /// Words that start a title written after a name without a separator
@@ -277,6 +278,9 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "executive team",
     "executive board",
     "board of directors",
+    "supervisory board",
+    "advisory board",
+    "executive committee",
     "our board",
     "the board",
     "founders",
@@ -301,5 +305,16 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "comité de direction",
     "ons team",
     "il nostro team",
+    "il team",
+    "la direzione",
+    "consiglio di amministrazione",
     "nuestro equipo",
+    "el equipo",
+    "equipo directivo",
+    "consejo de administración",
+    "a nossa equipa",
+    "a nossa equipe",
+    "het team",
+    "directie",
+    "de directie",
 ];
