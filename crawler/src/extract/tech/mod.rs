@@ -5,9 +5,11 @@
 //! `build.rs` compiles the JSON into a compact form (`compile/`) that is
 //! decoded at first use. Every signal that is a string to search (HTML,
 //! visible text, inline scripts, script URLs, the page URL) is searched once
-//! with one Aho-Corasick automaton over the literals the patterns require;
+//! with one literal filter over the literals the patterns require (`grams.rs`);
 //! a pattern's regex is compiled the first time its literal is found, and
-//! runs only then. Headers, cookies and meta tags are looked up by name.
+//! runs only then, and where its matches reach a bounded distance around the
+//! literal (by length, or up to a byte they cannot contain: `[^>]*` ends
+//! before a `>`), only in windows around the literal's occurrences. Headers, cookies and meta tags are looked up by name.
 //! `dom` selectors and `css` patterns take a second tokenizer pass, only on
 //! pages that contain one of their literals.
 //!
@@ -23,16 +25,22 @@ mod grams;
 pub(crate) mod model;
 mod resolve;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
-use regex::bytes::{Regex, RegexBuilder};
+#[cfg(test)]
+use regex::bytes::RegexBuilder;
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind};
 
 use super::Technology;
 use crate::page::FetchedPage;
-use model::{Db, DomPart, Pattern, Signal};
+use model::{Db, DomPart, Pattern, Signal, Stretch};
 #[cfg(test)]
 use resolve::{Found, better_version};
 use resolve::{Hits, resolve, resolve_version};
@@ -52,6 +60,33 @@ thread_local! {
 
 /// Bound on one compiled pattern; a pattern over it never matches.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
+
+/// A pattern runs over the whole haystack instead of windows around its
+/// literal when the windows would cover more than this share of it (in
+/// eighths), or when there are more than [`MAX_WINDOWS`]: the result is
+/// the same either way, only the cost differs.
+const WINDOW_SHARE_EIGHTHS: usize = 4;
+const MAX_WINDOWS: usize = 256;
+
+/// A haystack and, once a windowed pattern needs it, its ASCII lower-cased
+/// copy, in which the patterns' (lower-case) literals are looked for.
+struct Hay<'h> {
+    bytes: &'h [u8],
+    lower: OnceCell<Vec<u8>>,
+}
+
+impl<'h> Hay<'h> {
+    fn new(bytes: &'h [u8]) -> Self {
+        Self {
+            bytes,
+            lower: OnceCell::new(),
+        }
+    }
+
+    fn lower(&self) -> &[u8] {
+        self.lower.get_or_init(|| self.bytes.to_ascii_lowercase())
+    }
+}
 
 /// The database and its prefilters, built once per process.
 pub struct Engine {
@@ -263,11 +298,24 @@ impl Engine {
             .get(p as usize)?
             .get_or_init(|| {
                 self.compiled.fetch_add(1, Ordering::Relaxed);
-                match RegexBuilder::new(&pattern.regex)
-                    .unicode(false)
-                    .case_insensitive(true)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
+                // What `regex::bytes::RegexBuilder` builds with Unicode off
+                // and case folded, from the engine under it, whose searches
+                // can be limited to a window that still sees the bytes
+                // around it (for `^`, `$` and `\b`).
+                match meta::Builder::new()
+                    .configure(
+                        meta::Config::new()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .utf8_empty(false)
+                            .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+                    )
+                    .syntax(
+                        syntax::Config::new()
+                            .unicode(false)
+                            .utf8(false)
+                            .case_insensitive(true),
+                    )
+                    .build(&pattern.regex)
                 {
                     Ok(r) => Some(r),
                     Err(e) => {
@@ -282,6 +330,72 @@ impl Engine {
 
     /// Runs pattern `p` on `value`: `Some(version)` (maybe empty) on a match.
     fn test(&self, p: u32, value: &[u8]) -> Option<String> {
+        self.test_in(p, value, std::iter::once(0..value.len()))
+    }
+
+    /// Runs pattern `p` on `hay`, only near its literal's occurrences when
+    /// the pattern's matches reach a bounded distance around the literal:
+    /// every match contains one, so it lies in the window around one, and
+    /// the first window with a match holds the haystack's first match.
+    fn test_near(&self, p: u32, hay: &Hay<'_>) -> Option<String> {
+        match self.windows(p, hay) {
+            Some(windows) => self.test_in(p, hay.bytes, windows.into_iter()),
+            None => self.test(p, hay.bytes),
+        }
+    }
+
+    /// The windows in which pattern `p`'s matches in `hay` lie, disjoint and
+    /// in order; `None` when the whole haystack should be searched.
+    fn windows(&self, p: u32, hay: &Hay<'_>) -> Option<Vec<Range<usize>>> {
+        #[cfg(test)]
+        if EXHAUSTIVE.get() {
+            return None;
+        }
+        let pattern = self.pattern(p)?;
+        if pattern.literals.is_empty() || (pattern.before.is_none() && pattern.after.is_none()) {
+            return None;
+        }
+        let len = hay.bytes.len();
+        let mut found: Vec<Range<usize>> = Vec::new();
+        for lit in &pattern.literals {
+            for at in memchr::memmem::find_iter(hay.lower(), lit.as_bytes()) {
+                let from = pattern
+                    .before
+                    .as_ref()
+                    .map_or(0, |side| reach_back(hay.bytes, at, side));
+                let to = pattern.after.as_ref().map_or(len, |side| {
+                    reach_on(hay.bytes, at.saturating_add(lit.len()), side)
+                });
+                found.push(from..to.min(len));
+                if found.len() > MAX_WINDOWS * 4 {
+                    return None;
+                }
+            }
+        }
+        found.sort_unstable_by_key(|w| w.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
+        for w in found {
+            match merged.last_mut() {
+                Some(last) if w.start < last.end => last.end = last.end.max(w.end),
+                _ => merged.push(w),
+            }
+        }
+        let covered: usize = merged.iter().map(ExactSizeIterator::len).sum();
+        if merged.len() > MAX_WINDOWS || covered * 8 > len * WINDOW_SHARE_EIGHTHS {
+            return None;
+        }
+        Some(merged)
+    }
+
+    /// Runs pattern `p` on the `windows` of `hay`, in order, up to the
+    /// first match; the regex sees the bytes around a window for its
+    /// look-around (`^`, `$`, `\b`), so a match there is one in `hay`.
+    fn test_in(
+        &self,
+        p: u32,
+        hay: &[u8],
+        mut windows: impl Iterator<Item = Range<usize>>,
+    ) -> Option<String> {
         let pattern = self.pattern(p)?;
         if pattern.regex.is_empty() {
             // Wappalyzer's empty pattern matches anything, and a version
@@ -290,11 +404,21 @@ impl Engine {
         }
         let re = self.regex(p)?;
         if pattern.version.is_empty() {
-            return re.is_match(value).then(String::new);
+            return windows
+                .any(|w| re.is_match(Input::new(hay).range(w)))
+                .then(String::new);
         }
-        let caps = re.captures(value)?;
-        let groups: Vec<Option<&[u8]>> = caps.iter().map(|m| m.map(|m| m.as_bytes())).collect();
-        Some(resolve_version(&pattern.version, &groups))
+        let mut caps = re.create_captures();
+        for w in windows {
+            re.search_captures(&Input::new(hay).range(w), &mut caps);
+            if caps.is_match() {
+                let groups: Vec<Option<&[u8]>> = (0..caps.group_len())
+                    .map(|i| caps.get_group(i).and_then(|s| hay.get(s.range())))
+                    .collect();
+                return Some(resolve_version(&pattern.version, &groups));
+            }
+        }
+        None
     }
 
     /// Keyed patterns (meta, headers, cookies): a cheap literal check on the
@@ -313,6 +437,50 @@ impl Engine {
         }
         self.test(p, value.as_bytes())
     }
+}
+
+/// Where a match that has the literal ending at `at` can end at the
+/// latest: each stretch ends within its length and before its first stop
+/// byte.
+fn reach_on(hay: &[u8], mut at: usize, side: &[Stretch]) -> usize {
+    for st in side {
+        let rest = hay.get(at..).unwrap_or_default();
+        let by_stop = match st.stops.as_slice() {
+            [a] => Some(memchr::memchr(*a, rest).unwrap_or(rest.len())),
+            [a, b] => Some(memchr::memchr2(*a, *b, rest).unwrap_or(rest.len())),
+            [a, b, c, ..] => Some(memchr::memchr3(*a, *b, *c, rest).unwrap_or(rest.len())),
+            [] => None,
+        };
+        let by_len = st.max.and_then(|m| usize::try_from(m).ok());
+        match by_stop.into_iter().chain(by_len).min() {
+            Some(n) => at = at.saturating_add(n),
+            None => return hay.len(),
+        }
+    }
+    at
+}
+
+/// Where a match that has the literal starting at `at` can start at the
+/// earliest (see [`reach_on`]).
+fn reach_back(hay: &[u8], mut at: usize, side: &[Stretch]) -> usize {
+    for st in side {
+        let before = hay.get(..at).unwrap_or_default();
+        let by_stop = match st.stops.as_slice() {
+            [a] => Some(memchr::memrchr(*a, before).map_or(0, |i| i + 1)),
+            [a, b] => Some(memchr::memrchr2(*a, *b, before).map_or(0, |i| i + 1)),
+            [a, b, c, ..] => Some(memchr::memrchr3(*a, *b, *c, before).map_or(0, |i| i + 1)),
+            [] => None,
+        };
+        let by_len = st
+            .max
+            .and_then(|m| usize::try_from(m).ok())
+            .map(|m| at.saturating_sub(m));
+        match by_stop.into_iter().chain(by_len).max() {
+            Some(n) => at = n,
+            None => return 0,
+        }
+    }
+    at
 }
 
 /// `(lower-case name, value)` of each cookie the response sets.
@@ -372,12 +540,13 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
     // The raw page: HTML patterns now, CSS and DOM ones in a second pass.
     cand.clear();
     e.body.candidates(page.body.as_bytes(), &mut cand);
+    let body = Hay::new(page.body.as_bytes());
     let mut dom_patterns = Vec::new();
     let mut css_patterns = Vec::new();
     for &p in &cand {
         match e.pattern(p).map(|p| p.signal) {
             Some(Signal::Html) => {
-                if let Some(v) = e.test(p, page.body.as_bytes()) {
+                if let Some(v) = e.test_near(p, &body) {
                     hits.add(e, p, v);
                 }
             }
@@ -401,8 +570,9 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
 fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &mut Vec<u32>) {
     cand.clear();
     pre.candidates(hay, cand);
+    let hay = Hay::new(hay);
     for &p in cand.iter() {
-        if let Some(v) = e.test(p, hay) {
+        if let Some(v) = e.test_near(p, &hay) {
             hits.add(e, p, v);
         }
     }
@@ -479,8 +649,9 @@ fn second_pass(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &
         }
     }
     if !facts.css.is_empty() {
+        let hay = Hay::new(facts.css.as_bytes());
         for &p in css {
-            if let Some(v) = e.test(p, facts.css.as_bytes()) {
+            if let Some(v) = e.test_near(p, &hay) {
                 hits.add(e, p, v);
             }
         }
@@ -507,3 +678,6 @@ pub fn knows(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_window;

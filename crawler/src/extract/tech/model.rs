@@ -121,9 +121,24 @@ pub struct Pattern {
     /// One of these (ASCII case-insensitive) occurs in every match; empty
     /// when no literal is required, and then the regex always runs.
     pub literals: Vec<String>,
+    /// How far a match reaches before its literal, and after it, outward
+    /// from it (`None`: no bound): the regex then needs to run only near
+    /// the literal's occurrences.
+    pub before: Option<Vec<Stretch>>,
+    pub after: Option<Vec<Stretch>>,
     /// Wappalyzer's version template (`\1`, `\1?a:b`), or empty.
     pub version: String,
     pub confidence: u8,
+}
+
+/// One stretch of a match beside its literal.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Stretch {
+    /// At most this many bytes (`None`: no bound by length).
+    pub max: Option<u32>,
+    /// Bytes it never contains (at most three): it ends before the
+    /// nearest of them.
+    pub stops: Vec<u8>,
 }
 
 /// One compound CSS selector: `tag#id.class[attr op value]`.

@@ -18,7 +18,9 @@ use serde_json::Value;
 
 use super::model::{Category, Db, DomTest, Implied, Pattern, Signal, Skipped, Tech};
 
+#[cfg(test)]
 pub use literals::literals;
+pub use literals::{Literals, literals_around};
 use selector::add_dom;
 pub use translate::translate;
 
@@ -256,9 +258,16 @@ fn add_pattern(
         format!("{}:{key}", signal.name())
     };
     let (regex, literals) = if value.is_empty() {
-        (String::new(), Vec::new())
+        (
+            String::new(),
+            Literals {
+                set: Vec::new(),
+                before: None,
+                after: None,
+            },
+        )
     } else {
-        match translate(&value).and_then(|r| literals(&r).map(|l| (r, l))) {
+        match translate(&value).and_then(|r| literals_around(&r).map(|l| (r, l))) {
             Ok(ok) => ok,
             Err(reason) => {
                 db.skipped.push(skip(name, &label, &value, &reason));
@@ -272,7 +281,9 @@ fn add_pattern(
         key: key.to_string(),
         dom,
         regex,
-        literals,
+        literals: literals.set,
+        before: literals.before,
+        after: literals.after,
         version: attrs.version,
         confidence: attrs.confidence,
     });

@@ -117,6 +117,8 @@ pub(super) fn add_dom(db: &mut Db, name: &str, tech: u32, dom: &Value) {
             let worst = |l: &[String]| l.iter().map(|x| rarity(x.as_bytes())).min().unwrap_or(0);
             if p.literals.is_empty() || worst(&p.literals) < worst(&lits) {
                 p.literals = lits;
+                p.before = None;
+                p.after = None;
             }
         }
     }
