@@ -40,7 +40,7 @@ use regex_automata::{Input, MatchKind};
 
 use super::Technology;
 use crate::page::FetchedPage;
-use model::{Db, DomPart, Pattern, Signal, Stretch};
+use model::{Db, DomPart, Pattern, Reach, Signal, Stretch};
 #[cfg(test)]
 use resolve::{Found, better_version};
 use resolve::{Hits, resolve, resolve_version};
@@ -356,14 +356,15 @@ impl Engine {
             return None;
         }
         let len = hay.bytes.len();
+        let (before, after) = (
+            self.stretches(pattern.before),
+            self.stretches(pattern.after),
+        );
         let mut found: Vec<Range<usize>> = Vec::new();
         for lit in &pattern.literals {
             for at in memchr::memmem::find_iter(hay.lower(), lit.as_bytes()) {
-                let from = pattern
-                    .before
-                    .as_ref()
-                    .map_or(0, |side| reach_back(hay.bytes, at, side));
-                let to = pattern.after.as_ref().map_or(len, |side| {
+                let from = before.map_or(0, |side| reach_back(hay.bytes, at, side));
+                let to = after.map_or(len, |side| {
                     reach_on(hay.bytes, at.saturating_add(lit.len()), side)
                 });
                 found.push(from..to.min(len));
@@ -385,6 +386,14 @@ impl Engine {
             return None;
         }
         Some(merged)
+    }
+
+    /// A side's stretches; `None` for a side without a reach.
+    fn stretches(&self, side: Option<Reach>) -> Option<&[Stretch]> {
+        let r = side?;
+        let from = usize::try_from(r.from).ok()?;
+        let len = usize::try_from(r.len).ok()?;
+        self.db.stretches.get(from..from.checked_add(len)?)
     }
 
     /// Runs pattern `p` on the `windows` of `hay`, in order, up to the
@@ -445,11 +454,11 @@ impl Engine {
 fn reach_on(hay: &[u8], mut at: usize, side: &[Stretch]) -> usize {
     for st in side {
         let rest = hay.get(at..).unwrap_or_default();
-        let by_stop = match st.stops.as_slice() {
-            [a] => Some(memchr::memchr(*a, rest).unwrap_or(rest.len())),
-            [a, b] => Some(memchr::memchr2(*a, *b, rest).unwrap_or(rest.len())),
-            [a, b, c, ..] => Some(memchr::memchr3(*a, *b, *c, rest).unwrap_or(rest.len())),
-            [] => None,
+        let by_stop = match st.stops {
+            [0, ..] => None,
+            [a, 0, _] => Some(memchr::memchr(a, rest).unwrap_or(rest.len())),
+            [a, b, 0] => Some(memchr::memchr2(a, b, rest).unwrap_or(rest.len())),
+            [a, b, c] => Some(memchr::memchr3(a, b, c, rest).unwrap_or(rest.len())),
         };
         let by_len = st.max.and_then(|m| usize::try_from(m).ok());
         match by_stop.into_iter().chain(by_len).min() {
@@ -465,11 +474,11 @@ fn reach_on(hay: &[u8], mut at: usize, side: &[Stretch]) -> usize {
 fn reach_back(hay: &[u8], mut at: usize, side: &[Stretch]) -> usize {
     for st in side {
         let before = hay.get(..at).unwrap_or_default();
-        let by_stop = match st.stops.as_slice() {
-            [a] => Some(memchr::memrchr(*a, before).map_or(0, |i| i + 1)),
-            [a, b] => Some(memchr::memrchr2(*a, *b, before).map_or(0, |i| i + 1)),
-            [a, b, c, ..] => Some(memchr::memrchr3(*a, *b, *c, before).map_or(0, |i| i + 1)),
-            [] => None,
+        let by_stop = match st.stops {
+            [0, ..] => None,
+            [a, 0, _] => Some(memchr::memrchr(a, before).map_or(0, |i| i + 1)),
+            [a, b, 0] => Some(memchr::memrchr2(a, b, before).map_or(0, |i| i + 1)),
+            [a, b, c] => Some(memchr::memrchr3(a, b, c, before).map_or(0, |i| i + 1)),
         };
         let by_len = st
             .max

@@ -62,6 +62,8 @@ pub struct Db {
     pub techs: Vec<Tech>,
     pub patterns: Vec<Pattern>,
     pub selectors: Vec<Selector>,
+    /// The stretches of every pattern's reach (see `Pattern::before`).
+    pub stretches: Vec<Stretch>,
     /// Patterns left out, with the reason (kept for docs and tests).
     pub skipped: Vec<Skipped>,
 }
@@ -124,11 +126,19 @@ pub struct Pattern {
     /// How far a match reaches before its literal, and after it, outward
     /// from it (`None`: no bound): the regex then needs to run only near
     /// the literal's occurrences.
-    pub before: Option<Vec<Stretch>>,
-    pub after: Option<Vec<Stretch>>,
+    pub before: Option<Reach>,
+    pub after: Option<Reach>,
     /// Wappalyzer's version template (`\1`, `\1?a:b`), or empty.
     pub version: String,
     pub confidence: u8,
+}
+
+/// A side's stretches, outward from the literal: `Db::stretches[from..][..len]`
+/// (one array for all, so decoding allocates nothing per pattern).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    pub from: u32,
+    pub len: u32,
 }
 
 /// One stretch of a match beside its literal.
@@ -136,9 +146,10 @@ pub struct Pattern {
 pub struct Stretch {
     /// At most this many bytes (`None`: no bound by length).
     pub max: Option<u32>,
-    /// Bytes it never contains (at most three): it ends before the
+    /// Bytes it never contains, at most three (zeros after the last; a
+    /// fixed array so decoding allocates nothing): it ends before the
     /// nearest of them.
-    pub stops: Vec<u8>,
+    pub stops: [u8; 3],
 }
 
 /// One compound CSS selector: `tag#id.class[attr op value]`.

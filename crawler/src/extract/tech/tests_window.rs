@@ -227,8 +227,8 @@ fn windows_find_what_the_whole_haystack_finds() {
         // The reach itself, on strings the regex matches end to end.
         let lits = Literals {
             set: p.literals.clone(),
-            before: p.before.clone(),
-            after: p.after.clone(),
+            before: e.stretches(p.before).map(<[Stretch]>::to_vec),
+            after: e.stretches(p.after).map(<[Stretch]>::to_vec),
         };
         for _ in 0..4 {
             let mut m = Vec::new();
@@ -269,9 +269,12 @@ fn the_reach_around_a_literal_is_bounded_where_the_regex_is() {
         (l.set, l.before, l.after)
     };
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let st = |max: Option<u32>, stops: &str| Stretch {
-        max,
-        stops: stops.as_bytes().to_vec(),
+    let st = |max: Option<u32>, stops: &str| {
+        let mut s = [0; 3];
+        for (slot, b) in s.iter_mut().zip(stops.bytes()) {
+            *slot = b;
+        }
+        Stretch { max, stops: s }
     };
     // The literal is the whole match.
     assert_eq!(

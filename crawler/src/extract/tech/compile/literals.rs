@@ -96,14 +96,15 @@ fn stretches(side: Vec<Part>) -> Option<Vec<Stretch>> {
         .into_iter()
         .filter(|p| p.max != Some(0))
         .map(|p| {
-            let stops: Vec<u8> = STOPS
-                .iter()
-                .copied()
-                .filter(|&b| !p.bytes.has(b))
-                .take(3)
-                .collect();
+            let mut stops = [0u8; 3];
+            for (slot, b) in stops
+                .iter_mut()
+                .zip(STOPS.iter().copied().filter(|&b| !p.bytes.has(b)))
+            {
+                *slot = b;
+            }
             let max = p.max.and_then(|m| u32::try_from(m).ok());
-            (max.is_some() || !stops.is_empty()).then_some(Stretch { max, stops })
+            (max.is_some() || stops[0] != 0).then_some(Stretch { max, stops })
         })
         .collect()
 }

@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::model::{Category, Db, DomTest, Implied, Pattern, Signal, Skipped, Tech};
+use super::model::{
+    Category, Db, DomTest, Implied, Pattern, Reach, Signal, Skipped, Stretch, Tech,
+};
 
 #[cfg(test)]
 pub use literals::literals;
@@ -242,6 +244,14 @@ pub fn split_attrs(raw: &str) -> (String, Attrs) {
     (value, attrs)
 }
 
+/// Files a side's stretches in the database's one array.
+fn reach(all: &mut Vec<Stretch>, side: Vec<Stretch>) -> Reach {
+    let from = u32::try_from(all.len()).unwrap_or(u32::MAX);
+    let len = u32::try_from(side.len()).unwrap_or(0);
+    all.extend(side);
+    Reach { from, len }
+}
+
 fn add_pattern(
     db: &mut Db,
     name: &str,
@@ -282,8 +292,8 @@ fn add_pattern(
         dom,
         regex,
         literals: literals.set,
-        before: literals.before,
-        after: literals.after,
+        before: literals.before.map(|side| reach(&mut db.stretches, side)),
+        after: literals.after.map(|side| reach(&mut db.stretches, side)),
         version: attrs.version,
         confidence: attrs.confidence,
     });
