@@ -64,6 +64,11 @@ pub enum Trap {
     QueryTooLong,
     RepeatedParameter,
     TooManyParameters,
+    /// A link that acts instead of showing a page (log out, add to cart,
+    /// check out, reply to a comment, share) or a machine endpoint (feeds,
+    /// the WordPress REST API and login): fetching it changes state or
+    /// yields no page of the site.
+    Action,
 }
 
 impl std::fmt::Display for Trap {
@@ -74,6 +79,7 @@ impl std::fmt::Display for Trap {
             Trap::QueryTooLong => "query string too long",
             Trap::RepeatedParameter => "query parameter repeated",
             Trap::TooManyParameters => "too many query parameters",
+            Trap::Action => "an action or machine endpoint, not a page",
         })
     }
 }
@@ -337,6 +343,65 @@ fn repeated<'a>(items: impl Iterator<Item = &'a str>) -> bool {
     false
 }
 
+/// Path segments of links that act or serve machines, in the languages of
+/// shop and CMS software: log out, log in to the back office, the cart,
+/// the checkout, the customer account, feeds and API endpoints.
+const ACTION_SEGMENTS: &[&str] = &[
+    "logout",
+    "log-out",
+    "signout",
+    "sign-out",
+    "abmelden",
+    "wp-login.php",
+    "wp-admin",
+    "wp-json",
+    "xmlrpc.php",
+    "feed",
+    "trackback",
+    "cart",
+    "checkout",
+    "basket",
+    "warenkorb",
+    "kasse",
+    "panier",
+    "carrello",
+    "carrito",
+    "my-account",
+    "mein-konto",
+    "mon-compte",
+];
+
+/// Query parameters that make a link act: WooCommerce's cart and wishlist
+/// links, WordPress's comment replies, sharing redirects and feed switches,
+/// and `action=` with a verb that changes or leaves a session.
+fn is_action_parameter(pair: &str) -> bool {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    const NAMES: &[&str] = &[
+        "add-to-cart",
+        "add_to_cart",
+        "add-to-wishlist",
+        "add_to_wishlist",
+        "remove_item",
+        "replytocom",
+        "share",
+        "wc-ajax",
+        "feed",
+        "logout",
+    ];
+    const ACTION_VERBS: &[&str] = &[
+        "logout",
+        "log-out",
+        "delete",
+        "edit",
+        "lostpassword",
+        "register",
+    ];
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+        || (name.eq_ignore_ascii_case("action")
+            && ACTION_VERBS.iter().any(|v| value.eq_ignore_ascii_case(v)))
+        || (name.eq_ignore_ascii_case("format") && value.eq_ignore_ascii_case("feed"))
+}
+
 /// Why a URL looks like a crawler trap, judged on the URL alone.
 pub fn trap_reason(url: &Url) -> Option<Trap> {
     if url.as_str().len() > MAX_URL_LEN {
@@ -345,7 +410,17 @@ pub fn trap_reason(url: &Url) -> Option<Trap> {
     if repeated(url.path().split('/').filter(|s| !s.is_empty())) {
         return Some(Trap::RepeatedSegment);
     }
+    if url
+        .path()
+        .split('/')
+        .any(|s| ACTION_SEGMENTS.iter().any(|a| s.eq_ignore_ascii_case(a)))
+    {
+        return Some(Trap::Action);
+    }
     if let Some(q) = url.query() {
+        if q.split('&').any(is_action_parameter) {
+            return Some(Trap::Action);
+        }
         if q.len() > MAX_QUERY_LEN {
             return Some(Trap::QueryTooLong);
         }
@@ -500,6 +575,42 @@ mod tests {
         let long = format!("https://a.com/?q={}", "x".repeat(2000));
         assert!(trap_reason(&u(&long)).is_some());
         assert!(trap_reason(&u("https://a.com/products/item-42?color=red")).is_none());
+    }
+
+    #[test]
+    fn links_that_act_are_not_pages() {
+        for url in [
+            "https://a.com/logout",
+            "https://a.com/account/Sign-Out/",
+            "https://a.com/wp-login.php?redirect_to=x",
+            "https://a.com/wp-admin/",
+            "https://a.com/wp-json/wp/v2/pages",
+            "https://a.com/feed/",
+            "https://a.com/blog/post/feed/",
+            "https://a.com/cart/",
+            "https://a.com/de/warenkorb",
+            "https://a.com/checkout/",
+            "https://a.com/my-account/",
+            "https://a.com/shop/?add-to-cart=42",
+            "https://a.com/?add_to_wishlist=7&x=1",
+            "https://a.com/blog/post/?replytocom=3#respond",
+            "https://a.com/blog/post/?share=twitter",
+            "https://a.com/index.php?action=logout",
+            "https://a.com/?format=feed&type=rss",
+        ] {
+            assert_eq!(trap_reason(&u(url)), Some(Trap::Action), "{url}");
+        }
+        for url in [
+            "https://a.com/",
+            "https://a.com/shop/",
+            "https://a.com/products/cart-systems",
+            "https://a.com/feedback",
+            "https://a.com/blog/post/?page=2",
+            "https://a.com/index.php?action=view",
+            "https://a.com/login-info",
+        ] {
+            assert_eq!(trap_reason(&u(url)), None, "{url}");
+        }
     }
 
     #[test]

@@ -113,6 +113,35 @@ async fn session_ids_cookie_checks_and_spellings_are_one_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_that_act_are_never_fetched() {
+    // A WordPress shop's home page: logging out, the cart, comment replies
+    // and feeds are links too, and a GET of one changes state or yields no
+    // page.
+    let site = Site::start(|path: &str| match path {
+        "/" => html(
+            r#"<a href="/about/">About</a> <a href="/blog/hello/">Blog</a>
+            <a href="/wp-login.php">Log in</a> <a href="/my-account/">Account</a>
+            <a href="/?add-to-cart=42">Buy</a> <a href="/cart/">Cart</a>
+            <a href="/checkout/">Checkout</a> <a href="/feed/">RSS</a>
+            <a href="/account/logout">Log out</a>"#,
+        ),
+        "/about/" => html("<p>About us</p>"),
+        "/blog/hello/" => html(
+            r#"<p>Hello</p><a href="/blog/hello/?replytocom=3#respond">Reply</a>
+            <a href="/blog/hello/?share=twitter">Share</a> <a href="/blog/hello/feed/">Comments feed</a>"#,
+        ),
+        _ => html("<p>should not be fetched</p>"),
+    })
+    .await;
+    crawl_site(&site, "/", spec()).await;
+    let hits = site.page_hits();
+    for path in ["/", "/about/", "/blog/hello/"] {
+        assert_eq!(hits.get(path), Some(&1), "{path}: {hits:?}");
+    }
+    assert_eq!(site.total_page_hits(), 3, "{hits:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_port_is_another_site() {
     let admin = Site::start(|_: &str| html("<p>admin console</p>")).await;
     let admin_url = admin.url("/admin");
