@@ -441,6 +441,13 @@ fn platform_label(p: &str) -> &str {
         "xing" => "XING",
         "tiktok" => "TikTok",
         "mastodon" => "Mastodon",
+        "bluesky" => "Bluesky",
+        "threads" => "Threads",
+        "pinterest" => "Pinterest",
+        "telegram" => "Telegram",
+        "vimeo" => "Vimeo",
+        "crunchbase" => "Crunchbase",
+        "kununu" => "kununu",
         other => other,
     }
 }

@@ -24,6 +24,14 @@ static PLATFORM_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
             "youtube.",
             "xing.",
             "tiktok.",
+            "bsky.app",
+            "threads.",
+            "pinterest.",
+            "t.me",
+            "telegram.me",
+            "vimeo.",
+            "crunchbase.",
+            "kununu.",
         ])
         .unwrap_or_else(|_| AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"))
 });
@@ -126,6 +134,12 @@ const INSTAGRAM_RESERVED: &[&str] = &[
     "developer",
 ];
 const TIKTOK_RESERVED: &[&str] = &["embed", "share", "tag", "music", "discover", "legal"];
+/// First path segments on Pinterest that are features, not accounts.
+const PINTEREST_RESERVED: &[&str] = &[
+    "pin", "search", "ideas", "today", "business", "login", "settings", "_", "explore",
+];
+/// First path segments of t.me that are features, not channels or users.
+const TELEGRAM_RESERVED: &[&str] = &["share", "joinchat", "addstickers", "proxy", "socks", "s"];
 
 fn clean_handle(s: &str) -> Option<String> {
     let s = s.trim().trim_start_matches('@');
@@ -155,6 +169,12 @@ const PLATFORM_DOMAINS: &[&str] = &[
     "youtube.com",
     "xing.com",
     "tiktok.com",
+    "threads.net",
+    "threads.com",
+    "pinterest.com",
+    "vimeo.com",
+    "crunchbase.com",
+    "kununu.com",
 ];
 const FRONT_END_LABELS: &[&str] = &["www", "m", "mobile", "web", "touch", "mbasic"];
 
@@ -374,6 +394,76 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
                 format!("https://www.tiktok.com/@{}", h.to_lowercase()),
             )
         }
+        "bsky.app" => {
+            if first? != "profile" || segs.len() != 2 {
+                return None;
+            }
+            let h = clean_handle(seg(1)?)?;
+            profile(
+                "bluesky",
+                format!("https://bsky.app/profile/{}", h.to_lowercase()),
+            )
+        }
+        "threads.net" | "threads.com" => {
+            if segs.len() != 1 {
+                return None;
+            }
+            let h = clean_handle(seg(0)?.strip_prefix('@')?)?;
+            profile(
+                "threads",
+                format!("https://www.threads.net/@{}", h.to_lowercase()),
+            )
+        }
+        "pinterest.com" => {
+            let h = first?;
+            if PINTEREST_RESERVED.contains(&h) || segs.len() > 1 {
+                return None;
+            }
+            let h = clean_handle(h)?;
+            profile("pinterest", format!("https://www.pinterest.com/{h}"))
+        }
+        "t.me" | "telegram.me" => {
+            let h = first?;
+            if TELEGRAM_RESERVED.contains(&h) || h.starts_with('+') || segs.len() > 1 {
+                return None;
+            }
+            let h = clean_handle(h)?;
+            profile("telegram", format!("https://t.me/{h}"))
+        }
+        "vimeo.com" => {
+            // A number is a video; a name is an account.
+            let h = seg(0)?;
+            if segs.len() > 1 || h.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let h = clean_handle(h)?;
+            profile("vimeo", format!("https://vimeo.com/{}", h.to_lowercase()))
+        }
+        "crunchbase.com" => {
+            if first? != "organization" {
+                return None;
+            }
+            let slug = clean_handle(seg(1)?)?;
+            profile(
+                "crunchbase",
+                format!(
+                    "https://www.crunchbase.com/organization/{}",
+                    slug.to_lowercase()
+                ),
+            )
+        }
+        "kununu.com" => {
+            // kununu.com/<country>/<company>: the employer's profile.
+            let country = first?;
+            if country.len() != 2 || segs.len() < 2 {
+                return None;
+            }
+            let slug = clean_handle(seg(1)?)?;
+            profile(
+                "kununu",
+                format!("https://www.kununu.com/{country}/{}", slug.to_lowercase()),
+            )
+        }
         h => {
             // Mastodon: https://instance/@user, on a known instance or
             // marked rel=me (the fediverse's own verification convention).
@@ -421,6 +511,50 @@ mod tests {
     }
 
     #[test]
+    fn newer_networks_and_company_profiles() {
+        for (href, platform, url) in [
+            (
+                "https://bsky.app/profile/Acme.bsky.social",
+                "bluesky",
+                "https://bsky.app/profile/acme.bsky.social",
+            ),
+            (
+                "https://www.threads.net/@AcmeCorp",
+                "threads",
+                "https://www.threads.net/@acmecorp",
+            ),
+            (
+                "https://www.threads.com/@acmecorp",
+                "threads",
+                "https://www.threads.net/@acmecorp",
+            ),
+            (
+                "https://www.pinterest.com/acmecorp/",
+                "pinterest",
+                "https://www.pinterest.com/acmecorp",
+            ),
+            ("https://t.me/acmecorp", "telegram", "https://t.me/acmecorp"),
+            (
+                "https://vimeo.com/AcmeFilms",
+                "vimeo",
+                "https://vimeo.com/acmefilms",
+            ),
+            (
+                "https://www.crunchbase.com/organization/acme-corp",
+                "crunchbase",
+                "https://www.crunchbase.com/organization/acme-corp",
+            ),
+            (
+                "https://www.kununu.com/de/acme-gmbh/kommentare",
+                "kununu",
+                "https://www.kununu.com/de/acme-gmbh",
+            ),
+        ] {
+            assert_eq!(canon(href), Some((platform.into(), url.into())), "{href}");
+        }
+    }
+
+    #[test]
     fn share_buttons_are_not_profiles() {
         for href in [
             "https://twitter.com/intent/tweet?url=x",
@@ -434,6 +568,12 @@ mod tests {
             "https://www.youtube.com/watch?v=abc",
             "https://x.com/acme/status/123",
             "https://www.tiktok.com/embed/123",
+            "https://www.pinterest.com/pin/create/button/?url=x",
+            "https://t.me/share/url?url=x",
+            "https://t.me/+AbCdEf",
+            "https://vimeo.com/123456789",
+            "https://bsky.app/intent/compose?text=x",
+            "https://www.threads.net/intent/post?text=x",
         ] {
             assert_eq!(canon(href), None, "{href}");
         }
