@@ -117,6 +117,14 @@ fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(String, Cow<'_, str>)])
         let Some(v) = get(&t.name) else {
             return false;
         };
+        // `value` is lower-case already when the selector folds case.
+        let folded;
+        let v = if t.fold {
+            folded = v.to_ascii_lowercase();
+            folded.as_str()
+        } else {
+            v
+        };
         let want = t.value.as_str();
         match t.op {
             AttrOp::Exists => true,

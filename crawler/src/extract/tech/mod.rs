@@ -690,3 +690,6 @@ mod tests;
 
 #[cfg(test)]
 mod tests_window;
+
+#[cfg(test)]
+mod tests_selector;

@@ -168,6 +168,9 @@ pub struct AttrTest {
     pub name: String,
     pub op: AttrOp,
     pub value: String,
+    /// `[attr op 'value' i]`: compared ASCII case-insensitively (`value`
+    /// is then lower-case).
+    pub fold: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

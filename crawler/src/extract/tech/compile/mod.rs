@@ -24,6 +24,8 @@ use super::model::{
 pub use literals::literals;
 pub use literals::{Literals, literals_around};
 use selector::add_dom;
+#[cfg(test)]
+pub use selector::parse_selector;
 pub use translate::translate;
 
 /// Shortest literal worth a prefilter: shorter ones hit nearly every page.

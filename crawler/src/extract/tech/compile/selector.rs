@@ -162,6 +162,7 @@ pub fn parse_selector(s: &str) -> Result<Selector, String> {
                     .ok_or("unclosed attribute selector")?;
                 let inner = &s[i + 1..end];
                 i = end + 1;
+                let mut fold = false;
                 let (name, op, value) = match inner.find('=') {
                     None => (inner.trim(), AttrOp::Exists, ""),
                     Some(eq) => {
@@ -174,6 +175,19 @@ pub fn parse_selector(s: &str) -> Result<Selector, String> {
                             _ => (&inner[..eq], AttrOp::Equals),
                         };
                         let v = inner[eq + 1..].trim();
+                        // A closing ` i` or ` s` after a quoted value asks
+                        // for case-insensitive or -sensitive comparison.
+                        let flagged = |flag: char| {
+                            let rest = v.strip_suffix(flag)?.trim_end();
+                            rest.ends_with(['\'', '"']).then_some(rest)
+                        };
+                        let (v, folded) =
+                            match (flagged('i').or(flagged('I')), flagged('s').or(flagged('S'))) {
+                                (Some(rest), _) => (rest, true),
+                                (None, Some(rest)) => (rest, false),
+                                (None, None) => (v, false),
+                            };
+                        fold = folded;
                         let v = v
                             .strip_prefix('\'')
                             .and_then(|v| v.strip_suffix('\''))
@@ -188,7 +202,12 @@ pub fn parse_selector(s: &str) -> Result<Selector, String> {
                 sel.attrs.push(AttrTest {
                     name: name.to_ascii_lowercase(),
                     op,
-                    value: value.to_string(),
+                    value: if fold {
+                        value.to_ascii_lowercase()
+                    } else {
+                        value.to_string()
+                    },
+                    fold,
                 });
             }
             _ => return Err("combinator or pseudo-class".into()),
