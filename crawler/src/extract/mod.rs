@@ -16,6 +16,7 @@ mod checksum;
 mod email;
 mod entities;
 mod legal;
+mod legal_name;
 mod literals;
 mod memo;
 pub(crate) mod numbering;
@@ -215,6 +216,9 @@ impl Extractor {
             if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase()) {
                 facts.push(("language".into(), primary.to_string()));
             }
+        }
+        for name in legal_name::from_text(&scan.text, kind == PageKind::Imprint) {
+            facts.push(("legalName".into(), name));
         }
         if kind == PageKind::Home
             && let Some(name) = scan
