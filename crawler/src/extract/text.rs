@@ -296,7 +296,7 @@ pub fn summary(page: &FetchedPage, kind: PageKind) -> Option<PageSummary> {
         .text
         .lines()
         .map(str::trim)
-        .find(|l| l.len() >= 80 && l.split_whitespace().count() >= 12 && !l.contains('@'))
+        .find(|l| is_lead(l))
         .map(|l| shorten(l, 300));
     Some(PageSummary {
         url: page.url.to_string(),
@@ -306,6 +306,40 @@ pub fn summary(page: &FetchedPage, kind: PageKind) -> Option<PageSummary> {
         description,
         lead,
     })
+}
+
+/// Words of a footer's legal line or a consent banner: such a line is never
+/// what a page says about the company.
+const BOILERPLATE: &[&str] = &[
+    "©",
+    "copyright",
+    "all rights reserved",
+    "alle rechte",
+    "tous droits",
+    "cookie",
+    "javascript",
+    "registered in",
+    "registered office",
+    "company no",
+    "company number",
+    "handelsregister",
+    "registergericht",
+    "privacy",
+    "datenschutz",
+];
+
+/// A line that can stand for what a page says: a sentence of some length,
+/// not an address list, a legal footer or a cookie banner.
+fn is_lead(line: &str) -> bool {
+    if line.len() < 80 || line.split_whitespace().count() < 12 || line.contains('@') {
+        return false;
+    }
+    // Registration numbers, postcodes and phone numbers.
+    if line.bytes().filter(u8::is_ascii_digit).count() >= 8 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    !BOILERPLATE.iter().any(|w| lower.contains(w))
 }
 
 /// Headings that are navigation or boilerplate, never product names.
@@ -390,4 +424,25 @@ pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_lead;
+
+    #[test]
+    fn leads_are_sentences_not_footers_or_banners() {
+        assert!(is_lead(
+            "Northwind Robotics builds autonomous mobile robots for warehouses and factories across Europe."
+        ));
+        for line in [
+            "Acme Widgets Ltd, Registered in England and Wales, Company No. 01234567. Registered office: 1 High Street, London",
+            "We use cookies to give you the best experience on our website. By continuing you agree to our use of cookies.",
+            "© 2024 Acme Widgets Ltd. All rights reserved. Terms of use, privacy policy and the imprint of this website.",
+            "Muster GmbH · Musterstraße 1 · 80331 München · Telefon +49 89 123456 · Telefax +49 89 123457 · Amtsgericht",
+            "Short line.",
+        ] {
+            assert!(!is_lead(line), "{line}");
+        }
+    }
 }
