@@ -79,22 +79,40 @@ impl Address {
         pick(&mut self.country, &other.country);
     }
 
-    /// One line, for the Markdown report.
+    /// One line, for the Markdown report, in the country's own order:
+    /// `10115 Berlin` in most of Europe, `Springfield, IL 62701` in the US
+    /// and Canada, `London EC1A 1BB` in the UK and Ireland.
     pub fn one_line(&self) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.street {
             parts.push(s.clone());
         }
-        let city = [self.postal_code.as_deref(), self.locality.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !city.is_empty() {
-            parts.push(city);
-        }
-        if let Some(r) = &self.region {
-            parts.push(r.clone());
+        let code = self.postal_code.as_deref();
+        let locality = self.locality.as_deref();
+        match self.country.as_deref() {
+            Some("US" | "CA" | "AU") => {
+                parts.extend(locality.map(str::to_string));
+                let region_code = [self.region.as_deref(), code]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !region_code.is_empty() {
+                    parts.push(region_code);
+                }
+            }
+            country => {
+                let city = if matches!(country, Some("GB" | "IE")) {
+                    [locality, code]
+                } else {
+                    [code, locality]
+                };
+                let city = city.into_iter().flatten().collect::<Vec<_>>().join(" ");
+                if !city.is_empty() {
+                    parts.push(city);
+                }
+                parts.extend(self.region.clone());
+            }
         }
         if let Some(c) = &self.country {
             parts.push(c.clone());
@@ -673,6 +691,23 @@ mod tests {
         // Prose with a kind's word and a number is no street.
         assert!(from_text("Via email 24 hours a day", None).is_empty());
         assert!(from_text("Corso di formazione 2024\n12 partecipanti", None).is_empty());
+    }
+
+    #[test]
+    fn one_line_in_the_countrys_order() {
+        let line = |text: &str| from_text(text, None)[0].one_line();
+        assert_eq!(
+            line("500 Market Street, San Francisco, CA 94105"),
+            "500 Market Street, San Francisco, CA 94105, US"
+        );
+        assert_eq!(
+            line("1 High Street\nLondon EC1A 1BB"),
+            "1 High Street, London EC1A 1BB, GB"
+        );
+        assert_eq!(
+            line("Musterstraße 1, 80331 München"),
+            "Musterstraße 1, 80331 München, DE"
+        );
     }
 
     #[test]
