@@ -128,6 +128,13 @@ fn thread_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
+/// The process's resident memory in KiB, from /proc (Linux).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// (CPU, wall) time per call: the best of several rounds, each repeating `f`
 /// for at least `budget`. The minimum is what the code costs; the other
 /// rounds measure the neighbours' load.
@@ -199,7 +206,9 @@ fn main() {
     });
 
     let seed = Url::parse("https://www.example-corp.com/").unwrap_or_else(|_| unreachable!());
+    let rss_before = rss_kib();
     let extractor = Extractor::new(&seed, "Example Corp");
+    let rss_loaded = rss_kib();
     let tech = cira_crawler::extract::technology_db_stats();
     println!(
         "technology database {}: {} technologies, {} patterns, loaded in {:.1} ms (wall clock)\n",
@@ -207,6 +216,11 @@ fn main() {
         tech.technologies,
         tech.patterns,
         tech.load_time.as_secs_f64() * 1e3
+    );
+    println!(
+        "resident memory (VmRSS): {} KiB before Extractor::new, {} KiB after it\n",
+        rss_before.unwrap_or(0),
+        rss_loaded.unwrap_or(0)
     );
     if let Some(calls) = std::env::var("EXTRACT_BENCH_CALLS")
         .ok()
@@ -240,6 +254,10 @@ fn main() {
             measured_extract(&extractor, &pages, calls);
             println!("{}: {calls} calls measured", case.name);
         }
+        println!(
+            "resident memory (VmRSS) after the cases: {} KiB",
+            rss_kib().unwrap_or(0)
+        );
         return;
     }
     let budget = Duration::from_millis(150);

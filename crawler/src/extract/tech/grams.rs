@@ -28,6 +28,9 @@ const FOLD: [u8; 256] = {
 };
 
 const HASH_BITS: u32 = 16;
+/// Hashes per bucket of the entry index, as a shift: 16 hashes share one
+/// range of entries, which the probe tells apart by their window.
+const BUCKET_SHIFT: u32 = 4;
 
 fn hash(window: u32) -> usize {
     (window.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
@@ -59,7 +62,9 @@ pub struct Grams {
     /// four through the first alone).
     mids: Box<[u64; 1 << (16 - 6)]>,
     bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
-    /// Entries filed under each hash, as ranges of `entries`.
+    /// Entries filed under each bucket of hashes (`hash >> BUCKET_SHIFT`),
+    /// as ranges of `entries`: an index per hash would take 256 KiB per
+    /// filter, for a few hundred to a few thousand entries.
     start: Vec<u32>,
     entries: Vec<Entry>,
     /// Lower-cased literals.
@@ -193,11 +198,11 @@ impl Grams {
                 },
             ));
         }
-        // A counting sort by hash: start[h]..start[h + 1] are the entries
-        // filed under hash h.
-        let mut start = vec![0u32; (1 << HASH_BITS) + 1];
+        // A counting sort by bucket: start[b]..start[b + 1] are the
+        // entries filed under a hash of bucket b.
+        let mut start = vec![0u32; (1 << (HASH_BITS - BUCKET_SHIFT)) + 1];
         for (h, _) in &filed {
-            if let Some(c) = start.get_mut(*h) {
+            if let Some(c) = start.get_mut(*h >> BUCKET_SHIFT) {
                 *c += 1;
             }
         }
@@ -210,7 +215,7 @@ impl Grams {
         let mut next = start.clone();
         let mut slots: Vec<Option<Entry>> = (0..filed.len()).map(|_| None).collect();
         for (h, e) in filed {
-            if let Some(at) = next.get_mut(h) {
+            if let Some(at) = next.get_mut(h >> BUCKET_SHIFT) {
                 if let Some(slot) = slots.get_mut(*at as usize) {
                     *slot = Some(e);
                 }
@@ -305,7 +310,8 @@ impl Grams {
         h: usize,
         f: &mut Found<'_, F>,
     ) {
-        let (Some(&from), Some(&to)) = (self.start.get(h), self.start.get(h + 1)) else {
+        let b = h >> BUCKET_SHIFT;
+        let (Some(&from), Some(&to)) = (self.start.get(b), self.start.get(b + 1)) else {
             return;
         };
         for e in self
