@@ -327,7 +327,7 @@ fn the_reach_around_a_literal_is_bounded_where_the_regex_is() {
     assert_eq!(
         reach(r"(?:ab?cdef|gh\d{0,4}ijkl)"),
         (
-            s(&["cdef", "ijkl"]),
+            s(&["abcdef", "acdef", "ijkl"]),
             Some(vec![st(Some(6), "><\"")]),
             Some(vec![])
         )
@@ -336,6 +336,13 @@ fn the_reach_around_a_literal_is_bounded_where_the_regex_is() {
     assert_eq!(
         reach(r"jquery(?:.|\n)*end"),
         (s(&["jquery"]), Some(vec![]), None)
+    );
+    // An optional part joins the literal in both forms; an end tag is
+    // as common as its start tag, so a rarer literal is chosen.
+    assert_eq!(reach(r"wss?://x").0, s(&["ws://x", "wss://x"]));
+    assert_eq!(
+        reach(r"<title>XAMPP(?: Version ([\d\.]+))?</title>").0,
+        s(&["<title>xampp"])
     );
     // No literal: no reach either.
     assert_eq!(reach(r"^\d+$"), (Vec::new(), None, None));

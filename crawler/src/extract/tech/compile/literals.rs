@@ -402,6 +402,12 @@ pub fn rarity(literal: &[u8]) -> usize {
     let mut rest = String::from_utf8_lossy(literal).to_ascii_lowercase();
     for c in COMMON {
         rest = rest.replace(c, " ");
+        // A tag's end tag is as common as its start (`</title>`).
+        if let Some(tag) = c.strip_prefix('<')
+            && tag.starts_with(|ch: char| ch.is_ascii_alphabetic())
+        {
+            rest = rest.replace(&format!("</{tag}"), " ");
+        }
     }
     let rare = rest
         .bytes()
@@ -421,6 +427,13 @@ pub(super) fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             _ => None,
         },
         HirKind::Repetition(r) if r.min == 1 && r.max == Some(1) => exact(&r.sub),
+        // `s?`: the part's strings, or nothing (`wss?://` is `ws://` or
+        // `wss://`).
+        HirKind::Repetition(r) if r.min == 0 && r.max == Some(1) => {
+            let mut set = exact(&r.sub)?;
+            set.push(Vec::new());
+            (set.len() <= MAX_LITERALS).then_some(set)
+        }
         HirKind::Concat(subs) => subs
             .iter()
             .try_fold(vec![Vec::new()], |acc, sub| cross(&acc, &exact(sub)?)),
