@@ -306,6 +306,10 @@ fn is_team_heading(h: &str) -> bool {
 /// Empty when the page has no such heading.
 pub fn team_sections<'t>(text: &'t str, headings: &[(u8, String)]) -> Vec<(usize, &'t str)> {
     let mut out = Vec::new();
+    // Most pages have none: no walk over their lines.
+    if !headings.iter().any(|(_, h)| is_team_heading(h)) {
+        return out;
+    }
     let mut offset = 0;
     // The open section: where it starts and the heading that ends it.
     let mut open: Option<(usize, Option<&str>)> = None;
