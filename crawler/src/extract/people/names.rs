@@ -75,14 +75,16 @@ pub fn clean_name(raw: &str) -> Option<String> {
     while words.len() > 2 && words.last().is_some_and(|w| is_suffix_word(w)) {
         words.pop();
     }
+    // The word count first: most lines are longer than a name, and the
+    // suffix test lower-cases every word.
+    let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
+    if !(2..=4).contains(&capitalised) || words.len() > 6 {
+        return None;
+    }
     if words
         .iter()
         .any(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()) || CAPS_SUFFIXES.contains(w))
     {
-        return None;
-    }
-    let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
-    if !(2..=4).contains(&capitalised) || words.len() > 6 {
         return None;
     }
     let caps = words.iter().filter(|w| is_all_caps(w)).count();
