@@ -504,11 +504,7 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
     // Same line: "Musterstraße 12, 10115 Berlin, Germany".
     let parts: Vec<&str> = line_parts(line).collect();
     for j in 0..parts.len() {
-        let (found, city_from) = match street_at(&parts, j) {
-            Some((found, city_from)) => (Some(found), city_from),
-            None => (None, j + 1),
-        };
-        let Some((s, style)) = found else {
+        let Some(((s, style), city_from)) = street_at(&parts, j) else {
             continue;
         };
         let mut a = Address {

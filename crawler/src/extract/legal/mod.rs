@@ -370,11 +370,8 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         }
     }
     if vat_context {
-        for id in national_vat(line) {
-            if !out.contains(&id) {
-                out.push(id);
-            }
-        }
+        // A number written both ways ("P. IVA IT0123…") is merged by `dedupe`.
+        out.extend(national_vat(line));
     }
     let handelsregister: Vec<regex::Captures<'_>> = if gate_hr && line.contains("HR") {
         HANDELSREGISTER.captures_iter(line).collect()

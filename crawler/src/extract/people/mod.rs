@@ -209,6 +209,17 @@ fn name_then_title(line: &str) -> Option<Person> {
     found
 }
 
+/// The lines of `text` with the offset each starts at (the line break
+/// kept at its end), so a line can be placed against byte offsets such as
+/// `card_breaks`.
+fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, raw| {
+        let start = *offset;
+        *offset += raw.len();
+        Some((start, raw))
+    })
+}
+
 /// People from the visible text of a team-like page; `headings` are the
 /// page's h1-h3 (level, text), which tell sections from cards, and
 /// `card_breaks` the offsets in `text` where a repeated layout item begins
@@ -217,10 +228,7 @@ fn name_then_title(line: &str) -> Option<Person> {
 pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -> Vec<Person> {
     let mut normalised: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     let mut card: Vec<usize> = Vec::new();
-    let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw.len();
+    for (start, raw) in lines_at(text) {
         let l = raw.trim();
         if l.is_empty() {
             continue;
@@ -310,13 +318,10 @@ pub fn team_sections<'t>(text: &'t str, headings: &[(u8, String)]) -> Vec<(usize
     if !headings.iter().any(|(_, h)| is_team_heading(h)) {
         return out;
     }
-    let mut offset = 0;
     // The open section: where it starts and the heading that ends it.
     let mut open: Option<(usize, Option<&str>)> = None;
     let mut next_heading = 0;
-    for raw in text.split_inclusive('\n') {
-        let line_start = offset;
-        offset += raw.len();
+    for (line_start, raw) in lines_at(text) {
         let line = raw.trim();
         // Headings appear in the text in order; find this line's.
         let Some(at) = headings
@@ -341,7 +346,7 @@ pub fn team_sections<'t>(text: &'t str, headings: &[(u8, String)]) -> Vec<(usize
                 .iter()
                 .find(|(l, _)| *l <= level)
                 .map(|(_, h)| h.trim());
-            open = Some((offset, end));
+            open = Some((line_start + raw.len(), end));
         }
     }
     if let Some((start, _)) = open {
