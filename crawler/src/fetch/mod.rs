@@ -247,8 +247,7 @@ impl Fetcher {
             let Some(target) = resp
                 .headers()
                 .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|loc| crate::url_norm::resolve(&url, loc))
+                .and_then(|loc| crate::url_norm::resolve(&url, &header_text(loc.as_bytes())))
             else {
                 return Hop::Response(url, resp);
             };
@@ -494,6 +493,17 @@ pub fn retry_after(resp: &Response) -> Option<Duration> {
     delta.to_std().ok().or(Some(Duration::ZERO))
 }
 
+/// A header value as text. Servers write a non-ASCII `Location`
+/// (`/über-uns`) as raw UTF-8 bytes, which browsers follow; bytes that are
+/// not UTF-8 are read one byte a character (the Fetch standard's isomorphic
+/// decoding). `HeaderValue::to_str` refuses both.
+fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
 fn header_pairs(resp: &Response) -> Vec<(String, String)> {
     resp.headers()
         .iter()
@@ -582,6 +592,14 @@ mod tests {
                 "{status} {pairs:?}"
             );
         }
+    }
+
+    #[test]
+    fn header_text_reads_utf8_and_single_bytes() {
+        assert_eq!(header_text(b"/ueber-uns"), "/ueber-uns");
+        assert_eq!(header_text("/über uns/".as_bytes()), "/über uns/");
+        // Latin-1 bytes are not UTF-8: one byte, one character.
+        assert_eq!(header_text(b"/\xfcber"), "/über");
     }
 
     #[test]

@@ -228,3 +228,27 @@ async fn refresh_and_link_headers_are_followed_like_their_elements() {
     assert_eq!(site.hits("/en/"), 1, "{:?}", site.page_hits());
     assert_eq!(site.hits("/s.css"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_to_non_ascii_locations_are_followed() {
+    // PHP's `header("Location: /über uns/")` and many CMS send the path as
+    // raw UTF-8 bytes, spaces included; browsers follow it, percent-encoded.
+    let site = Site::start(|path: &str| match path {
+        "/" => html(r#"<a href="/about">About</a> <a href="/team">Team</a>"#),
+        "/about" => redirect(301, "/über uns/"),
+        "/team" => redirect(302, "team-ü?name=Jürgen Müller"),
+        "/%C3%BCber%20uns/" | "/team-%C3%BC?name=J%C3%BCrgen%20M%C3%BCller" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(state.pages_failed, 0);
+    assert!(state.skipped.is_empty(), "{:?}", state.skipped);
+    assert_eq!(site.hits("/%C3%BCber%20uns/"), 1, "{:?}", site.page_hits());
+    assert_eq!(
+        site.hits("/team-%C3%BC?name=J%C3%BCrgen%20M%C3%BCller"),
+        1,
+        "{:?}",
+        site.page_hits()
+    );
+}
