@@ -80,9 +80,149 @@ pub fn agent_token(user_agent: &str) -> String {
         .to_string()
 }
 
+/// What a page asks of crawlers in its robots `<meta>` tags and
+/// `X-Robots-Tag` headers. `noindex` concerns search indexes, which the
+/// crawler is not: a noindex imprint is read like any page. `nofollow` asks
+/// not to follow the page's links, which the crawler honours as it honours
+/// robots.txt.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PageDirectives {
+    pub noindex: bool,
+    pub nofollow: bool,
+}
+
+/// Directives written `name: value`: a header value that starts with another
+/// name and a colon names the user agent it is for (`googlebot: nofollow`).
+const VALUED_DIRECTIVES: &[&str] = &[
+    "max-snippet",
+    "max-image-preview",
+    "max-video-preview",
+    "unavailable_after",
+];
+
+impl PageDirectives {
+    /// Reads a comma-separated directive list by whole tokens:
+    /// `max-image-preview:none` is no `none`, and `none` is noindex and
+    /// nofollow.
+    pub fn add_list(&mut self, list: &str) {
+        for token in list.split(',').map(str::trim) {
+            let none = token.eq_ignore_ascii_case("none");
+            self.noindex |= none || token.eq_ignore_ascii_case("noindex");
+            self.nofollow |= none || token.eq_ignore_ascii_case("nofollow");
+        }
+    }
+
+    /// The directives of a page for the crawler whose robots.txt product
+    /// token is `agent`: `<meta name=robots>` and `<meta name=<agent>>`
+    /// (`meta` keys lower-cased), and every `X-Robots-Tag` header, which
+    /// stands for the tag, unless it names another user agent.
+    pub fn of_page<'a>(
+        meta: impl IntoIterator<Item = (&'a str, &'a str)>,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        agent: &str,
+    ) -> Self {
+        let mut d = Self::default();
+        for (name, content) in meta {
+            if name == "robots" || name.eq_ignore_ascii_case(agent) {
+                d.add_list(content);
+            }
+        }
+        for (name, value) in headers {
+            if !name.eq_ignore_ascii_case("x-robots-tag") {
+                continue;
+            }
+            match value.split_once(':') {
+                Some((scope, rest)) if is_agent_scope(scope) => {
+                    if scope.trim().eq_ignore_ascii_case(agent) {
+                        d.add_list(rest);
+                    }
+                }
+                _ => d.add_list(value),
+            }
+        }
+        d
+    }
+}
+
+/// `googlebot` in `googlebot: nofollow`: one word before the colon that is
+/// no directive of its own.
+fn is_agent_scope(scope: &str) -> bool {
+    let scope = scope.trim();
+    !scope.is_empty()
+        && !scope.contains([',', ' '])
+        && !VALUED_DIRECTIVES
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(scope))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_directives_by_whole_tokens_and_agent() {
+        let d = |meta: &[(&str, &str)], headers: &[(&str, &str)]| {
+            let d = PageDirectives::of_page(
+                meta.iter().copied(),
+                headers.iter().copied(),
+                "CIRA-crawler",
+            );
+            (d.noindex, d.nofollow)
+        };
+        type Pairs = &'static [(&'static str, &'static str)];
+        let table: &[(Pairs, Pairs, (bool, bool))] = &[
+            (&[("robots", "noindex, nofollow")], &[], (true, true)),
+            (&[("robots", "NONE")], &[], (true, true)),
+            (&[("robots", "noindex,follow")], &[], (true, false)),
+            // Yoast's defaults and image previews turned off are no `none`.
+            (
+                &[(
+                    "robots",
+                    "index, follow, max-image-preview:none, max-snippet:-1",
+                )],
+                &[],
+                (false, false),
+            ),
+            (
+                &[("robots", "noimageindex, nosnippet")],
+                &[],
+                (false, false),
+            ),
+            // Another crawler's tag is not ours; ours is.
+            (&[("googlebot", "nofollow")], &[], (false, false)),
+            (&[("cira-crawler", "nofollow")], &[], (false, true)),
+            // The header stands for the tag.
+            (&[], &[("x-robots-tag", "nofollow")], (false, true)),
+            (&[], &[("X-Robots-Tag", "none")], (true, true)),
+            (
+                &[],
+                &[("x-robots-tag", "googlebot: nofollow")],
+                (false, false),
+            ),
+            (
+                &[],
+                &[("x-robots-tag", "CIRA-crawler: noindex, nofollow")],
+                (true, true),
+            ),
+            (
+                &[],
+                &[(
+                    "x-robots-tag",
+                    "unavailable_after: 25 Jun 2030 15:00:00 PST",
+                )],
+                (false, false),
+            ),
+            (
+                &[],
+                &[("x-robots-tag", "noindex, max-snippet: 20")],
+                (true, false),
+            ),
+            (&[], &[("link", "</x>; rel=nofollow")], (false, false)),
+        ];
+        for (meta, headers, want) in table {
+            assert_eq!(d(meta, headers), *want, "{meta:?} {headers:?}");
+        }
+    }
 
     const TXT: &[u8] = b"User-agent: *\nDisallow: /private\nAllow: /private/ok\n\n\
         User-agent: CIRA-crawler\nDisallow: /no-cira\nCrawl-delay: 2\n\

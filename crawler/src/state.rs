@@ -73,6 +73,10 @@ pub struct CrawlState {
     /// a script renders.
     #[serde(default)]
     pub pages_without_links: u64,
+    /// Pages whose links were not followed because they asked so (robots
+    /// `nofollow` in a meta tag or `X-Robots-Tag`).
+    #[serde(default)]
+    pub pages_nofollow: u64,
     /// The port of the adopted domain when it is not the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_port: Option<u16>,
@@ -146,6 +150,8 @@ pub struct StateDelta {
     #[serde(default)]
     pub pages_without_links: u64,
     #[serde(default)]
+    pub pages_nofollow: u64,
+    #[serde(default)]
     pub links_dropped: u64,
     #[serde(default)]
     pub queue_dropped: u64,
@@ -191,6 +197,7 @@ impl CrawlState {
             external_links: BTreeSet::new(),
             documents: BTreeSet::new(),
             pages_without_links: 0,
+            pages_nofollow: 0,
             adopted_port: None,
             current_depth: 0,
             pattern_counts: BTreeMap::new(),
@@ -379,6 +386,7 @@ impl CrawlState {
             pages_failed: self.pages_failed,
             skipped: self.skipped.clone(),
             pages_without_links: self.pages_without_links,
+            pages_nofollow: self.pages_nofollow,
             links_dropped: self.links_dropped,
             queue_dropped: self.queue_dropped,
             adopted_port: self.adopted_port,
@@ -415,6 +423,7 @@ impl CrawlState {
         self.pages_failed = delta.pages_failed;
         self.skipped = delta.skipped;
         self.pages_without_links = delta.pages_without_links;
+        self.pages_nofollow = delta.pages_nofollow;
         self.links_dropped = delta.links_dropped;
         self.queue_dropped = delta.queue_dropped;
         self.adopted_port = delta.adopted_port;

@@ -320,6 +320,7 @@ impl Engine {
                 external,
                 documents,
                 app_shell,
+                nofollow,
                 entities,
                 links_dropped,
             } => {
@@ -330,6 +331,9 @@ impl Engine {
                 }
                 if app_shell {
                     run.state.pages_without_links += 1;
+                }
+                if nofollow {
+                    run.state.pages_nofollow += 1;
                 }
                 let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
                 run.seen.insert(final_key.clone());

@@ -173,6 +173,7 @@ impl Engine {
         let politeness = Politeness::new(cfg.requests_per_second);
         Ok(Self {
             shared: Arc::new(Shared {
+                robots_agent: crate::robots::agent_token(&cfg.crawl.user_agent),
                 cfg,
                 fetcher,
                 scope,
@@ -368,6 +369,7 @@ impl Engine {
             external_links: run.state.external_links.iter().cloned().collect(),
             documents: run.state.documents.iter().cloned().collect(),
             pages_without_links: run.state.pages_without_links,
+            pages_nofollow: run.state.pages_nofollow,
             links_dropped: run.state.links_dropped,
             queue_dropped: run.state.queue_dropped,
             stopped_with_queued: (self.crawl_end(run) == CrawlEnd::StoppedOnRequest)

@@ -102,6 +102,9 @@ pub(super) enum PageResult {
         documents: Vec<String>,
         /// The page has no link at all, only scripts (an app shell).
         app_shell: bool,
+        /// The page asked crawlers not to follow its links (robots
+        /// `nofollow`), and they were not.
+        nofollow: bool,
         entities: Option<Box<PageEntities>>,
         /// Links left out for `maxLinksPerPage` (in-scope, external and
         /// document links past the cap).
@@ -136,6 +139,8 @@ pub(super) struct Shared {
     pub(super) extractor: Extractor,
     pub(super) politeness: Politeness,
     pub(super) robots: Mutex<HashMap<String, Arc<OnceCell<Arc<RobotsRules>>>>>,
+    /// The product token robots rules name this crawler by.
+    pub(super) robots_agent: String,
 }
 
 impl Shared {
@@ -290,7 +295,16 @@ impl Shared {
         let mut internal = LinkCap::new(max_links);
         let mut external = Vec::new();
         let mut other_dropped = 0u64;
-        let follow = !scan.robots_nofollow && !external_page;
+        // A page's `nofollow` (meta tag or `X-Robots-Tag`) is honoured as
+        // robots.txt is; `noindex` is for search indexes and changes nothing.
+        let nofollow = self.cfg.crawl.respect_robots_txt
+            && crate::robots::PageDirectives::of_page(
+                scan.meta.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                body.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &self.robots_agent,
+            )
+            .nofollow;
+        let follow = !nofollow && !external_page;
         // `<meta http-equiv=refresh>` and the HTTP `Refresh` header it
         // stands for: browsers follow both.
         let refresh = scan
@@ -387,6 +401,7 @@ impl Shared {
             external,
             documents,
             app_shell,
+            nofollow: nofollow && !external_page,
             entities,
             links_dropped: internal_dropped + other_dropped,
         }

@@ -193,13 +193,13 @@ pub(super) fn on_element_with(
             if let (Some(key), Some(content)) = (key, decoded(attrs.content)) {
                 let key = decode_attribute(key).trim().to_ascii_lowercase();
                 if key == "robots" {
-                    let c = content.to_ascii_lowercase();
-                    if c.contains("noindex") || c.contains("none") {
-                        st.scan.robots_noindex = true;
-                    }
-                    if c.contains("nofollow") || c.contains("none") {
-                        st.scan.robots_nofollow = true;
-                    }
+                    let mut d = crate::robots::PageDirectives {
+                        noindex: st.scan.robots_noindex,
+                        nofollow: st.scan.robots_nofollow,
+                    };
+                    d.add_list(&content);
+                    st.scan.robots_noindex = d.noindex;
+                    st.scan.robots_nofollow = d.nofollow;
                 }
                 st.scan.meta.push((key, content));
             }

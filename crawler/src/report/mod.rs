@@ -39,6 +39,10 @@ pub struct ReportMeta {
     pub documents: Vec<String>,
     /// HTML pages that had no link at all, only scripts.
     pub pages_without_links: u64,
+    /// Pages whose links were not followed because they asked so (robots
+    /// `nofollow`).
+    #[serde(default)]
+    pub pages_nofollow: u64,
     /// In-scope links not taken because their page had too many.
     #[serde(default)]
     pub links_dropped: u64,
@@ -280,6 +284,14 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
             "The site renders its content with JavaScript; {} page{} had no links, so the crawl may have missed pages a browser would show.",
             meta.pages_without_links,
             if meta.pages_without_links == 1 { "" } else { "s" }
+        ));
+    }
+    if meta.pages_nofollow > 0 {
+        out.push(format!(
+            "{} page{} asked crawlers not to follow {} links (robots nofollow in a meta tag or X-Robots-Tag header); they were not followed, so the crawl may have missed pages.",
+            meta.pages_nofollow,
+            if meta.pages_nofollow == 1 { "" } else { "s" },
+            if meta.pages_nofollow == 1 { "its" } else { "their" }
         ));
     }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::RobotsUnavailable) {

@@ -185,6 +185,7 @@ fn report_says_which_emails_are_on_the_companys_own_domain() {
         external_links: vec![],
         documents: vec![],
         pages_without_links: 0,
+        pages_nofollow: 0,
         links_dropped: 0,
         queue_dropped: 0,
         stopped_with_queued: None,

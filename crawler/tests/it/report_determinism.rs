@@ -35,6 +35,7 @@ fn meta() -> ReportMeta {
         ],
         documents: vec!["https://northwind.example/files/brochure.pdf".into()],
         pages_without_links: 0,
+        pages_nofollow: 0,
         links_dropped: 0,
         queue_dropped: 0,
         stopped_with_queued: None,

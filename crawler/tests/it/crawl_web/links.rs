@@ -252,3 +252,61 @@ async fn redirects_to_non_ascii_locations_are_followed() {
         site.page_hits()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_nofollow_is_read_by_whole_tokens_and_from_the_header_too() {
+    let site = Site::start(|path: &str| match path {
+        "/" => html(
+            r#"<a href="/a">A</a> <a href="/b">B</a> <a href="/c">C</a> <a href="/impressum">Impressum</a>"#,
+        ),
+        // Yoast's robots tag with image previews off: no `none`, so links
+        // are followed.
+        "/a" => Reply::Html(
+            r#"<html><head><meta name="robots" content="index, follow, max-image-preview:none, max-snippet:-1"></head>
+            <body><a href="/a-child">more</a></body></html>"#
+                .into(),
+        ),
+        // The header stands for the tag.
+        "/b" => raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                ("x-robots-tag", "noindex, nofollow".into()),
+            ],
+            br#"<a href="/b-child">more</a>"#.to_vec(),
+        ),
+        // Meant for another crawler.
+        "/c" => raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                ("x-robots-tag", "googlebot: nofollow".into()),
+            ],
+            br#"<a href="/c-child">more</a>"#.to_vec(),
+        ),
+        // German imprints are often kept out of search indexes; the
+        // crawler is no index and reads them.
+        "/impressum" => Reply::Html(
+            r#"<html><head><meta name="robots" content="noindex, follow"></head>
+            <body><p>Kontakt: impressum@acme.example</p></body></html>"#
+                .into(),
+        ),
+        "/a-child" | "/b-child" | "/c-child" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/a-child"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/b-child"), 0, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/c-child"), 1, "{:?}", site.page_hits());
+    assert_eq!(state.pages_nofollow, 1);
+    assert!(
+        state
+            .entities
+            .emails
+            .keys()
+            .any(|e| e == "impressum@acme.example"),
+        "{:?}",
+        state.entities.emails.keys().collect::<Vec<_>>()
+    );
+}
