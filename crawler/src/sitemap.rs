@@ -21,11 +21,16 @@ pub fn gunzip_if_gzipped(body: Vec<u8>, max: u64) -> Option<Vec<u8>> {
 /// directly inside `<url>` or `<sitemap>` names a page (or a sitemap); the
 /// `<loc>` of an image, video or other extension element names a file.
 /// `<xhtml:link rel="alternate" href>` inside `<url>` names the page's
-/// other language versions, which are pages too.
+/// other language versions, which are pages too. A `<loc>` may be written
+/// as CDATA. A file that is not XML is a text sitemap (one absolute URL a
+/// line, which the sitemaps protocol allows beside XML).
 pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
     use quick_xml::events::Event;
     /// Deeper nesting than any sitemap has: a hostile file stops here.
     const MAX_DEPTH: usize = 64;
+    if let Some(text) = text_sitemap(xml) {
+        return (text, false);
+    }
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut locs = Vec::new();
     let mut is_index = false;
@@ -87,6 +92,11 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
                     l.push_str(raw);
                 }
             }
+            Ok(Event::CData(t)) => {
+                if let Some(l) = &mut loc {
+                    l.push_str(&t.into_inner());
+                }
+            }
             Ok(Event::GeneralRef(r)) => {
                 if let Some(l) = &mut loc {
                     let raw: &str = r.as_ref();
@@ -108,11 +118,38 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
             _ => {}
         }
         buf.clear();
-        if locs.len() > 100_000 {
+        if locs.len() > MAX_LOCS {
             break;
         }
     }
     (locs, is_index)
+}
+
+/// Most URLs read from one sitemap file.
+const MAX_LOCS: usize = 100_000;
+
+/// The URLs of a text sitemap: a file whose first character (after a BOM
+/// and blanks) is no `<`, read line by line; lines that are not absolute
+/// http(s) URLs are skipped. `None` for XML.
+fn text_sitemap(body: &[u8]) -> Option<Vec<String>> {
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first == b'<' {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body);
+    Some(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| {
+                ["http://", "https://"]
+                    .iter()
+                    .any(|p| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))
+            })
+            .take(MAX_LOCS)
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -133,6 +170,27 @@ mod tests {
         assert_eq!(locs, ["https://acme.test/s1.xml"]);
         assert!(idx);
         assert!(parse_sitemap(b"\xff\xfe garbage <<<").0.is_empty());
+    }
+
+    #[test]
+    fn cdata_locs_and_text_sitemaps() {
+        let (locs, _) = parse_sitemap(
+            br#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+            <url><loc><![CDATA[ https://acme.test/a?x=1&y=2 ]]></loc></url></urlset>"#,
+        );
+        assert_eq!(locs, ["https://acme.test/a?x=1&y=2"]);
+        let (locs, idx) = parse_sitemap(
+            b"\xef\xbb\xbfhttps://acme.test/\r\n  HTTP://acme.test/team  \n# comment\n/relative\nmailto:x@acme.test\n\n",
+        );
+        assert_eq!(locs, ["https://acme.test/", "HTTP://acme.test/team"]);
+        assert!(!idx);
+        // An HTML page where a sitemap was expected (a catch-all route) is
+        // no text sitemap.
+        assert!(
+            parse_sitemap(b"  <!doctype html><a href='https://acme.test/x'>x</a>")
+                .0
+                .is_empty()
+        );
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -167,3 +167,50 @@ async fn a_seed_that_redirects_to_another_domain_is_crawled_there() {
         state.external_links
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cdata_and_text_sitemaps_seed_the_crawl() {
+    // robots.txt names a text sitemap (one URL a line, as the sitemaps
+    // protocol allows and some shop systems write) and an XML one whose
+    // `<loc>` is CDATA.
+    let site = Site::start_with_headers("127.0.0.1", |path, headers| {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let text = |body: String| common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "text/plain".into())],
+            body: body.into_bytes(),
+        };
+        match path {
+            "/" => common::Reply::Html("<p>no links here</p>".into()),
+            "/robots.txt" => text(format!(
+                "User-agent: *\nAllow: /\nSitemap: http://{host}/sitemap.txt\nSitemap: http://{host}/pages.xml\n"
+            )),
+            "/sitemap.txt" => text(format!(
+                "\u{feff}http://{host}/from-text-a\r\nhttp://{host}/from-text-b\n\n"
+            )),
+            "/pages.xml" => common::Reply::Raw {
+                status: 200,
+                headers: vec![("content-type", "application/xml".into())],
+                body: format!(
+                    r#"<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc><![CDATA[http://{host}/from-cdata?a=1&b=2]]></loc></url></urlset>"#
+                )
+                .into_bytes(),
+            },
+            "/from-text-a" | "/from-text-b" | "/from-cdata?a=1&b=2" => {
+                common::Reply::Html("<p>listed only in a sitemap</p>".into())
+            }
+            _ => common::Reply::NotFound,
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, _) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    for path in ["/from-text-a", "/from-text-b", "/from-cdata?a=1&b=2"] {
+        assert_eq!(site.hits(path), 1, "{path}: {:?}", site.page_hits());
+    }
+}
