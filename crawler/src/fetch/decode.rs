@@ -3,27 +3,64 @@
 
 use super::*;
 
-pub(super) fn media_type(resp: &Response) -> String {
-    resp.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
+/// The response's media type (lower-case, empty when none is given) and
+/// charset parameter.
+pub(super) fn content_type(resp: &Response) -> (String, Option<String>) {
+    extract_mime_type(
+        resp.headers()
+            .get_all(CONTENT_TYPE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes())),
+    )
 }
 
-pub(super) fn charset_param(resp: &Response) -> Option<String> {
-    let v = resp.headers().get(CONTENT_TYPE)?.to_str().ok()?;
-    v.split(';').skip(1).find_map(|p| {
-        let (k, val) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| val.trim().trim_matches(['"', '\'']).to_string())
+/// The Fetch standard's "extract a MIME type": every `Content-Type` value
+/// (a server or proxy may send two, or one joined by commas), split at
+/// commas outside quotes; the last one that parses wins (`*/*` does not),
+/// with its charset, or the charset of the one before when both name the
+/// same type. So `text/html, text/html; charset=utf-8` is HTML in UTF-8.
+pub(super) fn extract_mime_type<S: AsRef<str>>(
+    values: impl Iterator<Item = S>,
+) -> (String, Option<String>) {
+    let mut essence = String::new();
+    let mut charset: Option<String> = None;
+    for value in values {
+        for item in split_outside_quotes(value.as_ref(), ',') {
+            let mut parts = split_outside_quotes(item, ';');
+            let e = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let valid = e.split_once('/').is_some_and(|(t, s)| {
+                !t.is_empty() && !s.is_empty() && !e.contains(char::is_whitespace)
+            });
+            if !valid || e == "*/*" {
+                continue;
+            }
+            let own = parts.find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| v.trim().trim_matches(['"', '\'']).to_string())
+                    .filter(|v| !v.is_empty())
+            });
+            if e != essence {
+                charset = None;
+            }
+            if own.is_some() {
+                charset = own;
+            }
+            essence = e;
+        }
+    }
+    (essence, charset)
+}
+
+/// `s` split at `sep` where it is not inside double quotes.
+fn split_outside_quotes(s: &str, sep: char) -> impl Iterator<Item = &str> {
+    let mut quoted = false;
+    s.split(move |c: char| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        c == sep && !quoted
     })
 }
 
@@ -161,6 +198,47 @@ pub fn inflate(body: &[u8], max: usize) -> Option<(Vec<u8>, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_types_as_the_fetch_standard_extracts_them() {
+        let mime = |values: &[&str]| {
+            let (e, c) = extract_mime_type(values.iter());
+            (e, c.unwrap_or_default())
+        };
+        let table: &[(&[&str], &str, &str)] = &[
+            (&["text/html"], "text/html", ""),
+            (&["Text/HTML; Charset=\"UTF-8\""], "text/html", "UTF-8"),
+            (&["text/html;charset=ISO-8859-1"], "text/html", "ISO-8859-1"),
+            // One header joined by a proxy, or two header lines.
+            (
+                &["text/html, text/html; charset=utf-8"],
+                "text/html",
+                "utf-8",
+            ),
+            (
+                &["text/html; charset=windows-1252", "text/html"],
+                "text/html",
+                "windows-1252",
+            ),
+            (&["text/plain; charset=utf-8", "text/html"], "text/html", ""),
+            (
+                &["application/xhtml+xml", "*/*"],
+                "application/xhtml+xml",
+                "",
+            ),
+            (&["text/html; charset=\"a,b\""], "text/html", "a,b"),
+            // Nothing that parses: no type, as when the header is missing.
+            (&["html"], "", ""),
+            (&[], "", ""),
+        ];
+        for (values, essence, charset) in table {
+            assert_eq!(
+                mime(values),
+                (essence.to_string(), charset.to_string()),
+                "{values:?}"
+            );
+        }
+    }
 
     #[test]
     fn charset_decoding() {

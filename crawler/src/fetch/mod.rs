@@ -145,7 +145,7 @@ impl Fetcher {
         };
         let status = resp.status().as_u16();
         let headers = header_pairs(&resp);
-        let content_type = media_type(&resp);
+        let (content_type, charset) = content_type(&resp);
         if let Some(by) = bot_challenge(status, resp.headers()) {
             return FetchOutcome::Answered {
                 final_url,
@@ -173,7 +173,6 @@ impl Fetcher {
                 reason: SkipReason::NotHtml { content_type },
             };
         }
-        let charset = charset_param(&resp);
         let (bytes, truncated) = match self.read_body(&mut resp, self.config.max_page_bytes).await {
             Ok(b) => b,
             Err(reason) => return FetchOutcome::NotFetched(reason),

@@ -169,3 +169,41 @@ async fn files_are_documents_not_pages() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_type_lists_and_repeated_headers_are_read_as_browsers_do() {
+    // A PHP page behind a proxy: the header arrives twice, or joined by a
+    // comma; the last type counts, with the charset said for it.
+    let latin1 = |path: &str| -> Vec<u8> {
+        let mut b = format!(r#"<p>Team</p><a href="{path}"#).into_bytes();
+        b.extend_from_slice(b"/m\xfcller\">M\xfcller</a>");
+        b
+    };
+    let site = Site::start(move |path: &str| match path {
+        "/" => html(r#"<a href="/joined">A</a> <a href="/twice">B</a>"#),
+        "/joined" => raw(
+            200,
+            vec![(
+                "content-type",
+                "text/html, text/html; charset=iso-8859-1".into(),
+            )],
+            latin1("/joined"),
+        ),
+        "/twice" => raw(
+            200,
+            vec![
+                ("content-type", "text/html; charset=windows-1252".into()),
+                ("content-type", "text/html".into()),
+            ],
+            latin1("/twice"),
+        ),
+        "/joined/m%C3%BCller" | "/twice/m%C3%BCller" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert!(state.skipped.is_empty(), "{:?}", state.skipped);
+    assert!(state.documents.is_empty(), "{:?}", state.documents);
+    assert_eq!(site.hits("/joined/m%C3%BCller"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/twice/m%C3%BCller"), 1, "{:?}", site.page_hits());
+}
