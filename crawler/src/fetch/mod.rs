@@ -173,7 +173,10 @@ impl Fetcher {
                 reason: SkipReason::NotHtml { content_type },
             };
         }
-        let (bytes, truncated) = match self.read_body(&mut resp, self.config.max_page_bytes).await {
+        let read = self
+            .read_body(&mut resp, self.config.max_page_bytes, Partial::Keep)
+            .await;
+        let (bytes, truncated) = match read {
             Ok(b) => b,
             Err(reason) => return FetchOutcome::NotFetched(reason),
         };
@@ -204,7 +207,9 @@ impl Fetcher {
         match self.follow(url, None).await {
             Hop::Response(_, mut resp) => {
                 let status = resp.status().as_u16();
-                let (bytes, _) = self.read_body(&mut resp, max_bytes).await?;
+                let (bytes, _) = self
+                    .read_body(&mut resp, max_bytes, Partial::Refuse)
+                    .await?;
                 Ok((status, bytes))
             }
             Hop::Done(FetchOutcome::NotFetched(reason) | FetchOutcome::Answered { reason, .. }) => {
@@ -349,6 +354,7 @@ impl Fetcher {
         &self,
         resp: &mut Response,
         max: u64,
+        partial: Partial,
     ) -> Result<(Vec<u8>, bool), SkipReason> {
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         let deflated = resp
@@ -356,7 +362,7 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("deflate"));
-        let (bytes, truncated) = self.read_raw_body(resp, max).await?;
+        let (bytes, truncated) = self.read_raw_body(resp, max, partial).await?;
         if !deflated {
             return Ok((bytes, truncated));
         }
@@ -372,6 +378,7 @@ impl Fetcher {
         &self,
         resp: &mut Response,
         max: usize,
+        partial: Partial,
     ) -> Result<(Vec<u8>, bool), SkipReason> {
         let mut buf = Vec::with_capacity(
             resp.content_length()
@@ -388,6 +395,14 @@ impl Fetcher {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok((buf, false)),
+                // The connection closed before the body was whole (a proxy
+                // or app server dying mid-page, a Content-Length that
+                // lied): browsers show what arrived, and so the page is
+                // read as far as it came, like one cut at `maxPageBytes`.
+                Err(e) if partial == Partial::Keep && !buf.is_empty() && !e.is_timeout() => {
+                    tracing::info!(url = %resp.url(), bytes = buf.len(), error = %error_chain(&e), "the body was cut short; reading the part that arrived");
+                    return Ok((buf, true));
+                }
                 Err(e) => {
                     let detail = format!("reading the body: {}", error_chain(&e));
                     return Err(if e.is_timeout() {
@@ -399,6 +414,15 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// Whether a body cut short by the connection is used as far as it came
+/// (a page) or refused (robots.txt and sitemaps, where a missing end could
+/// drop rules or read a half URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Partial {
+    Keep,
+    Refuse,
 }
 
 fn install_crypto_provider() {

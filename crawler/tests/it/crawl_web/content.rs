@@ -204,6 +204,115 @@ async fn content_type_lists_and_repeated_headers_are_read_as_browsers_do() {
     let state = crawl_site(&site, "/", spec()).await;
     assert!(state.skipped.is_empty(), "{:?}", state.skipped);
     assert!(state.documents.is_empty(), "{:?}", state.documents);
-    assert_eq!(site.hits("/joined/m%C3%BCller"), 1, "{:?}", site.page_hits());
+    assert_eq!(
+        site.hits("/joined/m%C3%BCller"),
+        1,
+        "{:?}",
+        site.page_hits()
+    );
     assert_eq!(site.hits("/twice/m%C3%BCller"), 1, "{:?}", site.page_hits());
+}
+
+/// A server that writes each answer as given, byte for byte, then closes
+/// the connection: bodies shorter than their `Content-Length` cannot be
+/// sent through a well-behaved HTTP library. Answers by request path.
+async fn raw_server(
+    answers: Vec<(&'static str, Vec<u8>)>,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answers = std::sync::Arc::new(answers);
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let answers = std::sync::Arc::clone(&answers);
+            tokio::spawn(async move {
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&req);
+                let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                let answer = answers
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, a)| a.clone())
+                    .unwrap_or_else(|| {
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            .to_vec()
+                    });
+                let _ = sock.write_all(&answer).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_cut_short_is_read_as_far_as_it_came() {
+    // An app server dying mid-page, or a proxy whose Content-Length lies:
+    // the connection closes before the body is whole. Browsers show what
+    // arrived; its links and text are used.
+    let page = |body: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let cut = b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 50000\r\nconnection: close\r\n\r\n<html><body><p>Impressum</p><a href=\"/after-cut\">Team</a><p>Acme GmbH, Musterstr"
+        .to_vec();
+    // A gzip stream cut in the middle, with a length that matches the cut.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(
+        format!(
+            "<html><body><a href=\"/after-gz-cut\">Jobs</a>{}</body></html>",
+            "<p>lorem ipsum dolor sit amet</p>".repeat(2000)
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let gz = gz.finish().unwrap();
+    let half = &gz[..gz.len() / 2];
+    let mut gz_cut = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        half.len()
+    )
+    .into_bytes();
+    gz_cut.extend_from_slice(half);
+    let (addr, task) = raw_server(vec![
+        (
+            "/",
+            page(r#"<a href="/cut">Impressum</a> <a href="/gz-cut">Jobs</a>"#),
+        ),
+        ("/cut", cut),
+        ("/gz-cut", gz_cut),
+        ("/after-cut", page("<p>team</p>")),
+        ("/after-gz-cut", page("<p>jobs</p>")),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::common::config(&format!("http://{addr}/"), spec(), &[addr.ip()]);
+    let (outcome, state) = crate::common::crawl(cfg, dir.path()).await;
+    task.abort();
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let state = state.unwrap();
+    assert_eq!(state.pages_failed, 0, "{:?}", state.skipped);
+    // The pages cut short were read, and the links in the part that
+    // arrived were followed (`/after-*` are linked from nowhere else).
+    assert_eq!(state.pages_crawled, 5, "{:?}", state.visited);
+    for path in ["/after-cut", "/after-gz-cut"] {
+        let url = url::Url::parse(&format!("http://{addr}{path}")).unwrap();
+        let key = cira_crawler::url_norm::dedup_key(&url);
+        assert!(
+            state.visited.0.contains(&key),
+            "{path}: {:?}",
+            state.visited
+        );
+    }
 }
