@@ -48,6 +48,10 @@ pub struct PageScan {
     pub card_breaks: Vec<usize>,
     /// Headings `h1`..`h3` as (level, text).
     pub headings: Vec<(u8, String)>,
+    /// Byte offset in `text` where each heading of `headings` starts, so a
+    /// section is found by place rather than by matching its words (a nav
+    /// link "Products" is not the heading "Products").
+    pub heading_at: Vec<usize>,
     /// True if any element carries `itemscope` (microdata needs a DOM parse).
     pub has_microdata: bool,
     /// `data-cfemail` values: addresses hidden by Cloudflare's email

@@ -315,13 +315,16 @@ fn at_most(m: Option<regex::Match<'_>>, chars: usize) -> bool {
 
 /// City line after a street; fills postcode, locality, region and country.
 /// A footer often runs on after the city in the same part ("London EC1A
-/// 1BB. VAT Reg No. …"): the first sentence is tried when the whole fails.
+/// 1BB. VAT Reg No. …", "69007 Lyon – Tél. …"): the part up to the first
+/// sentence end or dash is tried when the whole fails.
 fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
     let line = line.trim().trim_end_matches([',', '.']);
     city_exact(line, style, hint, a)
-        || line
-            .split_once(". ")
-            .is_some_and(|(head, _)| city_exact(head, style, hint, a))
+        || [". ", " – ", " — ", " - ", " | "]
+            .iter()
+            .filter_map(|sep| line.find(sep))
+            .min()
+            .is_some_and(|end| city_exact(&line[..end], style, hint, a))
 }
 
 fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
@@ -486,16 +489,28 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
     if let Some(found) = street(part) {
         return Some((found, j + 1));
     }
-    let number = parts.get(j + 1)?;
-    let is_number = number.len() <= 8
-        && number.starts_with(|c: char| c.is_ascii_digit())
-        && !number.contains(' ');
-    if !is_number {
+    let next = parts.get(j + 1)?;
+    let is_number = |s: &str| {
+        s.len() <= 8
+            && s.starts_with(|c: char| c.is_ascii_digit())
+            && (!s.contains(' ') || s.ends_with(" bis") || s.ends_with(" ter"))
+    };
+    // "12, rue de la Paix": a French number may stand before a comma.
+    if is_number(label_free(part)) {
+        let found = street(&format!("{} {next}", label_free(part)))?;
+        return (found.1 == StreetStyle::French).then_some((found, j + 2));
+    }
+    if !is_number(next) {
         return None;
     }
-    let found = street(&format!("{part} {number}"))?;
+    let found = street(&format!("{part} {next}"))?;
     // Only the kinds that put the number last write it after a comma.
     matches!(found.1, StreetStyle::Romance(_)).then_some((found, j + 2))
+}
+
+/// A line part without its label ("Adresse : 12" -> "12").
+fn label_free(part: &str) -> &str {
+    part.rsplit(':').next().unwrap_or(part).trim()
 }
 
 /// The address whose street is on line `i`, if any.
@@ -646,6 +661,36 @@ mod tests {
         assert_eq!(de.len(), 1, "{de:?}");
         assert_eq!(de[0].locality.as_deref(), Some("Berlin"));
         assert_eq!(de[0].street.as_deref(), Some("Hauptstr. 5"));
+    }
+
+    #[test]
+    fn a_french_number_before_a_comma_and_a_city_before_a_dash() {
+        for text in [
+            "12, rue de la Paix\n75002 Paris\nFrance",
+            "Adresse : 12, rue de la Paix, 75002 Paris",
+            "12 bis, rue de la Paix, 75002 Paris",
+        ] {
+            let got = from_text(text, None);
+            assert_eq!(got.len(), 1, "{text}: {got:?}");
+            assert!(
+                got[0]
+                    .street
+                    .as_deref()
+                    .is_some_and(|s| s.ends_with("rue de la Paix")),
+                "{text}: {got:?}"
+            );
+            assert_eq!(got[0].postal_code.as_deref(), Some("75002"), "{text}");
+            assert_eq!(got[0].country.as_deref(), Some("FR"), "{text}");
+        }
+        let lyon = from_text(
+            "Agence de Lyon : 45 avenue Jean Jaurès, 69007 Lyon – Tél. 04 78 12 34 56",
+            None,
+        );
+        assert_eq!(lyon.len(), 1, "{lyon:?}");
+        assert_eq!(lyon[0].locality.as_deref(), Some("Lyon"));
+        // A number before a comma is a French street's only: "12, Main
+        // Street" is no English one, and a price list is no address.
+        assert!(from_text("Order 12, 4500 items, 10115 Berlin", None).is_empty());
     }
 
     #[test]

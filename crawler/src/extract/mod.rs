@@ -20,6 +20,7 @@ mod legal_name;
 mod literals;
 mod memo;
 pub(crate) mod numbering;
+mod parties;
 mod people;
 mod phone;
 mod region;
@@ -109,8 +110,11 @@ impl Extractor {
         }
 
         // Addresses (structured and from text) give a country for phones.
+        // Addresses, phones and legal ids of the host, the site's makers and
+        // a privacy policy's processors are not the company's.
+        let own_text = parties::own_text(&scan.text, &scan.headings, &scan.heading_at, kind);
         let mut addresses: Vec<Address> = structured.addresses.clone();
-        addresses.extend(address::from_text(&scan.text, self.site_country.as_deref()));
+        addresses.extend(address::from_text(&own_text, self.site_country.as_deref()));
         let address_country = addresses.iter().find_map(|a| a.country.clone());
         let region = region::phone_region(
             self.site_country.as_deref(),
@@ -137,7 +141,7 @@ impl Extractor {
 
         // Phones.
         let mut phones = BTreeMap::new();
-        phone::from_text(&scan.text, region, &mut phones);
+        phone::from_text(&own_text, region, &mut phones);
         for link in &scan.links {
             phone::from_link(link, region, &mut phones);
         }
@@ -182,7 +186,8 @@ impl Extractor {
             }
         } else {
             // Team sections on another page ("Our team" on the home page).
-            for (at, section) in people::team_sections(&scan.text, &scan.headings) {
+            for (at, section) in people::team_sections(&scan.text, &scan.headings, &scan.heading_at)
+            {
                 let breaks: Vec<usize> = scan
                     .card_breaks
                     .iter()
@@ -204,9 +209,9 @@ impl Extractor {
         out.addresses = address::dedupe(addresses);
 
         let mut legal_ids = structured.legal.clone();
-        let lower = scan.text.to_ascii_lowercase();
-        legal_ids.extend(legal::from_text_lowered(&scan.text, &lower));
-        legal_ids.extend(registers::from_text(&scan.text, &lower));
+        let lower = own_text.to_ascii_lowercase();
+        legal_ids.extend(legal::from_text_lowered(&own_text, &lower));
+        legal_ids.extend(registers::from_text(&own_text, &lower));
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;
@@ -217,7 +222,7 @@ impl Extractor {
                 facts.push(("language".into(), primary.to_string()));
             }
         }
-        for name in legal_name::from_text(&scan.text, kind == PageKind::Imprint) {
+        for name in legal_name::from_text(&own_text, kind == PageKind::Imprint) {
             facts.push(("legalName".into(), name));
         }
         if kind == PageKind::Home

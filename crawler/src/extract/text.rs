@@ -16,6 +16,9 @@ pub enum PageKind {
     About,
     Contact,
     Imprint,
+    /// A privacy or cookie policy: it names the company as controller and
+    /// many other companies as processors (see `parties`).
+    Privacy,
     Products,
     #[default]
     Other,
@@ -37,6 +40,7 @@ impl PageKind {
             PageKind::About => "about",
             PageKind::Contact => "contact",
             PageKind::Imprint => "imprint",
+            PageKind::Privacy => "privacy",
             PageKind::Products => "products",
             PageKind::Other => "other",
         }
@@ -131,13 +135,71 @@ const IMPRINT_WORDS: &[&str] = &[
     "aviso-legal",
     "nota-legal",
     "informacion-legal",
-    "privacy",
-    "datenschutz",
     "terms",
     "agb",
     "cgv",
     "disclaimer",
 ];
+/// Words of a path segment, alone or in a compound (`/privacy-policy`,
+/// `/politique-de-confidentialite`), that make a privacy policy.
+const PRIVACY_WORDS: &[&str] = &[
+    "privacy",
+    "datenschutz",
+    "datenschutzerklaerung",
+    "datenschutzerklärung",
+    "datenschutzhinweise",
+    "confidentialite",
+    "confidentialité",
+    "privacidad",
+    "privacidade",
+    "riservatezza",
+    "privacybeleid",
+    "privacyverklaring",
+    "gdpr",
+    "dsgvo",
+    "rgpd",
+];
+
+/// Words of a compound segment that make a cookie policy with "cookie"
+/// (`/cookie-policy`, `/cookie-richtlinie`; `/cookies` alone may sell them).
+const COOKIE_POLICY_WORDS: &[&str] = &[
+    "policy",
+    "richtlinie",
+    "richtlinien",
+    "hinweise",
+    "erklaerung",
+    "politique",
+    "politica",
+    "notice",
+];
+
+/// Titles of privacy policies.
+const PRIVACY_TITLES: &[&str] = &[
+    "privacy policy",
+    "privacy notice",
+    "privacy statement",
+    "cookie policy",
+    "datenschutzerklärung",
+    "datenschutzhinweise",
+    "datenschutz",
+    "politique de confidentialité",
+    "política de privacidad",
+    "informativa sulla privacy",
+    "informativa privacy",
+    "privacyverklaring",
+    "privacybeleid",
+];
+
+/// A path segment naming a privacy or cookie policy.
+fn privacy_segment(segment: &str) -> bool {
+    let words = || segment.split(['-', '_', '.']);
+    let cookie = segment.contains("cookie");
+    // `/impressum-datenschutz` holds the imprint too: it is read as one.
+    !words().any(|w| w == "impressum" || w == "imprint")
+        && words()
+            .any(|w| PRIVACY_WORDS.contains(&w) || (cookie && COOKIE_POLICY_WORDS.contains(&w)))
+}
+
 const PRODUCT_WORDS: &[&str] = &[
     "products",
     "product",
@@ -215,6 +277,10 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     if by_segment(TEAM_WORDS) || segments.iter().any(|s| team_compound(s)) {
         return PageKind::Team;
     }
+    // Before the imprint's words: `/legal/privacy-policy` is a privacy policy.
+    if segments.iter().any(|s| privacy_segment(s)) {
+        return PageKind::Privacy;
+    }
     if by_segment(IMPRINT_WORDS) {
         return PageKind::Imprint;
     }
@@ -244,6 +310,8 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     };
     if has(&["impressum", "imprint"]) || label.contains("mentions légales") {
         PageKind::Imprint
+    } else if PRIVACY_TITLES.iter().any(|t| label.contains(t)) {
+        PageKind::Privacy
     } else if has(&[
         "team",
         "leadership",
@@ -264,6 +332,17 @@ pub fn classify(page: &FetchedPage) -> PageKind {
     } else {
         PageKind::Other
     }
+}
+
+/// The lines of `text` with the offset each starts at (the line break
+/// kept at its end), so a line can be placed against byte offsets such as
+/// `card_breaks`.
+pub(crate) fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, raw| {
+        let start = *offset;
+        *offset += raw.len();
+        Some((start, raw))
+    })
 }
 
 /// Shortens `s` to at most `max` characters on a word boundary.

@@ -226,6 +226,7 @@ pub(super) fn on_element_with(
             st.close_heading();
             let level = tag.as_bytes()[1] - b'0';
             st.heading = Some((level, String::new()));
+            st.heading_from = st.text.out.len();
             return closing | CLOSE_HEADING;
         }
         "script" => {

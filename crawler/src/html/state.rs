@@ -22,6 +22,8 @@ pub(super) struct State {
     pub(super) title: Option<String>,
     pub(super) link: Option<usize>,
     pub(super) heading: Option<(u8, String)>,
+    /// Length of the page text when the open heading began.
+    pub(super) heading_from: usize,
     pub(super) script: Option<(ScriptKind, String)>,
     /// The raw text of an open `<noscript>`/`<noframes>`, read for links
     /// when it closes (`None` in a nested scan of such text).
@@ -144,6 +146,12 @@ impl State {
             let text = text.trim().to_string();
             if !text.is_empty() {
                 self.scan.headings.push((level, text));
+                // Where its words start: past the block break and space
+                // written before the first of them.
+                let out = &self.text.out;
+                let from = self.heading_from.min(out.len());
+                let skipped = out[from..].len() - out[from..].trim_start_matches(['\n', ' ']).len();
+                self.scan.heading_at.push(from + skipped);
             }
         }
     }

@@ -250,6 +250,14 @@ fn french_rcs_with_dots_and_prose() {
             "<p>Société immatriculée au RCS de Paris sous le numéro 812 345 676</p>",
             "RCS Paris",
         ),
+        (
+            "<p>Nuvalis SAS, immatriculée au Registre du Commerce et des Sociétés de Paris sous le numéro 812 345 676.</p>",
+            "RCS Paris",
+        ),
+        (
+            "<p>Registre du commerce et des sociétés de Lyon n° 812 345 676</p>",
+            "RCS Lyon",
+        ),
     ] {
         let got = page_ids("https://acme.fr/mentions-legales", html);
         assert_eq!(

@@ -15,6 +15,7 @@ mod crawl_technologies;
 mod crawl_web;
 mod extract_contact;
 mod extract_legal;
+mod extract_parties;
 mod extract_people;
 mod extract_schema;
 mod extract_social;

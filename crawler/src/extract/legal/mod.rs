@@ -134,10 +134,11 @@ static OTHER_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// SIREN and SIRET, labelled by themselves or by the trade register:
 /// `RCS Paris B 812 345 676`, `R.C.S. Lyon 812 345 676`, `immatriculée au
-/// RCS de Paris sous le numéro 812 345 676`.
+/// RCS de Paris sous le numéro 812 345 676`, `immatriculée au Registre du
+/// Commerce et des Sociétés de Paris sous le numéro 812 345 676`.
 static SIREN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(SIRET|SIREN|R\.?\s?C\.?\s?S\.?(?:\s+(?:de\s+|d['’]\s?)?[\p{Lu}][\p{L}\-]+){0,2})(?:\s+sous\s+le)?(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:[0-9][\s.]?){8,13}[0-9])(?-u:\b)",
+        r"(?i)(?-u:\b)(SIRET|SIREN|(?:R\.?\s?C\.?\s?S\.?|Registre\s+du\s+commerce\s+et\s+des\s+soci[ée]t[ée]s)(?:\s+(?:de\s+|d['’]\s?)?[\p{Lu}][\p{L}\-]+){0,2})(?:\s+sous\s+le)?(?:\s*(?:n°|no\.?|nr\.?|number|numéro))?\s*:?\s*(?:[AB]\s+)?((?:[0-9][\s.]?){8,13}[0-9])(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -163,7 +164,7 @@ static KVK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that must occur somewhere on a page before the per-line search
 /// for a scheme runs; indices are used by `from_text`.
-const GATE_WORDS: [&str; 22] = [
+const GATE_WORDS: [&str; 23] = [
     "company number",
     "company no",
     "company registration",
@@ -189,6 +190,8 @@ const GATE_WORDS: [&str; 22] = [
     // 20, 21: the US EIN's long labels.
     "employer identification",
     "tax id",
+    // 22: the French trade register written out.
+    "registre du commerce",
 ];
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
 /// prefilter, a case-insensitive one walks every byte.
@@ -249,7 +252,7 @@ pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
         hr: text.contains("HRA") || text.contains("HRB"),
         fn_: text.contains("FN"),
         ch: any(0..5) || text.contains("CRN"),
-        fr: any(5..8) || seen[19],
+        fr: any(5..8) || seen[19] || seen[22],
         kvk: any(8..13),
         reg: any(13..19),
         ein: text.contains("EIN") || any(20..22),
@@ -447,12 +450,12 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             ));
         }
     }
-    let siren: Vec<regex::Captures<'_>> = if gate_fr && (has("sire") || has("rcs") || has("r.c.s"))
-    {
-        SIREN.captures_iter(line).collect()
-    } else {
-        Vec::new()
-    };
+    let siren: Vec<regex::Captures<'_>> =
+        if gate_fr && (has("sire") || has("rcs") || has("r.c.s") || has("registre du commerce")) {
+            SIREN.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
     for c in siren {
         let d: String = c[2].chars().filter(char::is_ascii_digit).collect();
         let label = c[1].to_string();
@@ -512,6 +515,14 @@ fn rcs_authority(label: &str) -> Option<String> {
     let first = words.next()?;
     if !first.starts_with(['R', 'r']) {
         return None;
+    }
+    // The written-out register: its city comes after "Sociétés".
+    if first.eq_ignore_ascii_case("registre") {
+        for w in words.by_ref() {
+            if w.to_lowercase().starts_with("soci") {
+                break;
+            }
+        }
     }
     let mut city = Vec::new();
     for w in words {

@@ -21,6 +21,7 @@ use names::*;
 use words::*;
 
 use super::Person;
+use super::text::lines_at;
 
 /// Job title vocabulary, several languages. Matched as whole words,
 /// case-insensitively (acronyms in upper case only, see `ACRONYMS`). Only
@@ -37,7 +38,7 @@ static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         // German, with the gendered forms written out or in parentheses.
         r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
         // French, Spanish, Dutch, Italian.
-        r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
+        r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
         r")\b",
     ))
     .expect("static regex")
@@ -209,17 +210,6 @@ fn name_then_title(line: &str) -> Option<Person> {
     found
 }
 
-/// The lines of `text` with the offset each starts at (the line break
-/// kept at its end), so a line can be placed against byte offsets such as
-/// `card_breaks`.
-fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_inclusive('\n').scan(0, |offset, raw| {
-        let start = *offset;
-        *offset += raw.len();
-        Some((start, raw))
-    })
-}
-
 /// People from the visible text of a team-like page; `headings` are the
 /// page's h1-h3 (level, text), which tell sections from cards, and
 /// `card_breaks` the offsets in `text` where a repeated layout item begins
@@ -312,45 +302,44 @@ fn is_team_heading(h: &str) -> bool {
 /// heading in `TEAM_HEADINGS` to the next heading of its level or above,
 /// as their offset and text ("Management", then "Supervisory board").
 /// Empty when the page has no such heading.
-pub fn team_sections<'t>(text: &'t str, headings: &[(u8, String)]) -> Vec<(usize, &'t str)> {
+pub fn team_sections<'t>(
+    text: &'t str,
+    headings: &[(u8, String)],
+    heading_at: &[usize],
+) -> Vec<(usize, &'t str)> {
     let mut out = Vec::new();
     // Most pages have none: no walk over their lines.
     if !headings.iter().any(|(_, h)| is_team_heading(h)) {
         return out;
     }
-    // The open section: where it starts and the heading that ends it.
-    let mut open: Option<(usize, Option<&str>)> = None;
-    let mut next_heading = 0;
-    for (line_start, raw) in lines_at(text) {
-        let line = raw.trim();
-        // Headings appear in the text in order; find this line's.
-        let Some(at) = headings
-            .get(next_heading..)
-            .unwrap_or_default()
-            .iter()
-            .position(|(_, h)| h.trim() == line)
-            .map(|k| next_heading + k)
+    // Each heading's line: from the heading's start to the end of its line.
+    let line_end = |at: usize| {
+        text.get(at..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |n| at + n + 1)
+    };
+    // The open section: where it starts and the level that ends it.
+    let mut open: Option<(usize, u8)> = None;
+    for ((level, h), &at) in headings.iter().zip(heading_at) {
+        let Some(line_start) = text
+            .get(..at.min(text.len()))
+            .map(|before| before.rfind('\n').map_or(0, |n| n + 1))
         else {
             continue;
         };
-        next_heading = at + 1;
-        if let Some((start, end)) = open
-            && (end == Some(line) || is_team_heading(line))
+        let team = is_team_heading(h);
+        if let Some((start, end_level)) = open
+            && (*level <= end_level || team)
         {
-            out.push((start, &text[start..line_start]));
+            out.push((start, &text[start..line_start.max(start)]));
             open = None;
         }
-        if is_team_heading(line) {
-            let level = headings[at].0;
-            let end = headings[at + 1..]
-                .iter()
-                .find(|(l, _)| *l <= level)
-                .map(|(_, h)| h.trim());
-            open = Some((line_start + raw.len(), end));
+        if team {
+            open = Some((line_end(at), *level));
         }
     }
     if let Some((start, _)) = open {
-        out.push((start, &text[start..]));
+        out.push((start, text.get(start..).unwrap_or_default()));
     }
     out
 }
@@ -493,7 +482,7 @@ mod tests {
         let got = from_text(
             "Meet the team\nJane Doe\nChief Executive Officer\nCTO\nJohn Smith\n\
              Anna Schmidt, Geschäftsführerin\nGeschäftsführer: Max Muster, Erika Beispiel\n\
-             Pierre Martin – Directeur technique",
+             Pierre Martin – Directeur technique\nLéa Petit – Cheffe de projet",
             &[],
             &[],
         );
@@ -519,6 +508,10 @@ mod tests {
             pairs.contains(&("Pierre Martin", "Directeur technique")),
             "{pairs:?}"
         );
-        assert_eq!(pairs.len(), 6, "{pairs:?}");
+        assert!(
+            pairs.contains(&("Léa Petit", "Cheffe de projet")),
+            "{pairs:?}"
+        );
+        assert_eq!(pairs.len(), 7, "{pairs:?}");
     }
 }
