@@ -10,7 +10,7 @@ use url::Url;
 
 use super::EngineConfig;
 use crate::extract::{Extractor, PageEntities};
-use crate::fetch::{FetchOutcome, Fetcher, HtmlBody};
+use crate::fetch::{FetchOutcome, Fetcher, HopCheck, HtmlBody};
 use crate::frontier::QueuedUrl;
 use crate::page::FetchedPage;
 use crate::politeness::Politeness;
@@ -237,16 +237,7 @@ impl Shared {
         if self.cfg.crawl.respect_robots_txt {
             let rules = self.robots_for(&url).await;
             if !rules.allowed(url.as_str()) {
-                return PageResult::skipped(match &*rules {
-                    RobotsRules::DisallowAll { reason } => SkipReason::RobotsUnavailable {
-                        detail: reason.clone(),
-                    },
-                    // The reason robots.txt could not be read is the
-                    // reason the page cannot be: it decides whether a
-                    // seed leaves the site unreachable.
-                    RobotsRules::Unreachable(reason) => reason.clone(),
-                    _ => SkipReason::RobotsDisallowed,
-                });
+                return PageResult::skipped(robots_refusal(&rules));
             }
             crawl_delay = rules.crawl_delay();
         }
@@ -255,7 +246,12 @@ impl Shared {
             .await;
         let outcome = self
             .fetcher
-            .fetch_page(&url, &self.scope, self.cfg.crawl.follow_external_links)
+            .fetch_page(
+                &url,
+                &self.scope,
+                self.cfg.crawl.follow_external_links,
+                self.as_ref(),
+            )
             .await;
         match outcome {
             FetchOutcome::Html(body) => {
@@ -404,6 +400,35 @@ impl Shared {
             nofollow: nofollow && !external_page,
             entities,
             links_dropped: internal_dropped + other_dropped,
+        }
+    }
+}
+
+/// Why robots.txt keeps a URL from being fetched.
+fn robots_refusal(rules: &RobotsRules) -> SkipReason {
+    match rules {
+        RobotsRules::DisallowAll { reason } => SkipReason::RobotsUnavailable {
+            detail: reason.clone(),
+        },
+        // The reason robots.txt could not be read is the reason the page
+        // cannot be: it decides whether a seed leaves the site unreachable.
+        RobotsRules::Unreachable(reason) => reason.clone(),
+        _ => SkipReason::RobotsDisallowed,
+    }
+}
+
+/// Each redirect's target is judged by robots.txt of its host, as the URL
+/// a link names is.
+impl HopCheck for Shared {
+    async fn check(&self, url: &Url) -> Result<(), SkipReason> {
+        if !self.cfg.crawl.respect_robots_txt {
+            return Ok(());
+        }
+        let rules = self.robots_for(url).await;
+        if rules.allowed(url.as_str()) {
+            Ok(())
+        } else {
+            Err(robots_refusal(&rules))
         }
     }
 }

@@ -88,6 +88,21 @@ pub struct Fetcher {
     config: Arc<FetchConfig>,
 }
 
+/// Asked before a redirect's target is requested (robots.txt rules, which
+/// the engine holds).
+pub trait HopCheck: Sync {
+    fn check(&self, url: &Url) -> impl std::future::Future<Output = Result<(), SkipReason>> + Send;
+}
+
+/// No check: robots.txt and sitemap requests.
+struct NoHopCheck;
+
+impl HopCheck for NoHopCheck {
+    async fn check(&self, _: &Url) -> Result<(), SkipReason> {
+        Ok(())
+    }
+}
+
 enum Hop {
     Response(Url, Response),
     Done(FetchOutcome),
@@ -132,17 +147,20 @@ impl Fetcher {
         &self.guard
     }
 
-    /// Fetches a page, following redirects inside `scope`.
+    /// Fetches a page, following redirects inside `scope`; every hop's
+    /// target must pass `hops` (robots.txt) before it is requested.
     pub async fn fetch_page(
         &self,
         url: &Url,
         scope: &Scope,
         follow_external: bool,
+        hops: &impl HopCheck,
     ) -> FetchOutcome {
-        let (final_url, mut resp) = match self.follow(url, Some((scope, follow_external))).await {
-            Hop::Response(u, r) => (u, r),
-            Hop::Done(outcome) => return outcome,
-        };
+        let (final_url, mut resp) =
+            match self.follow(url, Some((scope, follow_external, hops))).await {
+                Hop::Response(u, r) => (u, r),
+                Hop::Done(outcome) => return outcome,
+            };
         let status = resp.status().as_u16();
         let headers = header_pairs(&resp);
         let (content_type, charset) = content_type(&resp);
@@ -204,7 +222,7 @@ impl Fetcher {
     /// Fetches a small resource (robots.txt, sitemap) without a scope check;
     /// the guard still applies. Returns the status and at most `max_bytes`.
     pub async fn fetch_raw(&self, url: &Url, max_bytes: u64) -> Result<(u16, Vec<u8>), SkipReason> {
-        match self.follow(url, None).await {
+        match self.follow::<NoHopCheck>(url, None).await {
             Hop::Response(_, mut resp) => {
                 let status = resp.status().as_u16();
                 let (bytes, _) = self
@@ -226,7 +244,7 @@ impl Fetcher {
     }
 
     /// Sends the request, with retries, following redirects.
-    async fn follow(&self, start: &Url, scope: Option<(&Scope, bool)>) -> Hop {
+    async fn follow<H: HopCheck>(&self, start: &Url, scope: Option<(&Scope, bool, &H)>) -> Hop {
         let mut url = start.clone();
         let mut chain = RedirectChain::new(&url);
         for _ in 0..=self.config.max_redirects {
@@ -256,12 +274,13 @@ impl Fetcher {
                 return Hop::Response(url, resp);
             };
             let sets_cookie = resp.headers().contains_key(reqwest::header::SET_COOKIE);
+            drop(resp);
             if !chain.step(&target, sets_cookie) {
                 return Hop::Done(FetchOutcome::NotFetched(SkipReason::RedirectLoop {
                     at: Box::new(target),
                 }));
             }
-            if let Some((scope, follow_external)) = scope {
+            if let Some((scope, follow_external, hops)) = scope {
                 match scope.classify(&target) {
                     Verdict::Internal => {}
                     Verdict::External if follow_external => {}
@@ -277,6 +296,11 @@ impl Fetcher {
                             refusal,
                         }));
                     }
+                }
+                // A redirect does not lead past robots.txt: `/account` ->
+                // `/login?next=...` where `/login` is disallowed.
+                if let Err(reason) = hops.check(&target).await {
+                    return Hop::Done(FetchOutcome::NotFetched(reason));
                 }
             }
             url = target;

@@ -373,3 +373,42 @@ async fn a_paused_host_shows_in_the_progress() {
     assert!(paused.is_some(), "{activities:?}");
     assert_eq!(site.hits("/busy"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_do_not_lead_past_robots_txt() {
+    // A shop's `/account` sends visitors to `/login?next=...`, a short link
+    // to a disallowed folder: the targets are judged by robots.txt as
+    // links to them would be.
+    let site = Site::start(|path: &str| match path {
+        "/robots.txt" => raw(
+            200,
+            vec![("content-type", "text/plain".into())],
+            b"User-agent: *\nDisallow: /private\nDisallow: /login\n".to_vec(),
+        ),
+        "/" => {
+            html(r#"<a href="/go">Go</a> <a href="/account">Account</a> <a href="/old">Old</a>"#)
+        }
+        "/go" => super::redirect(302, "/private/report"),
+        "/account" => super::redirect(302, "/login?next=/account"),
+        "/old" => super::redirect(301, "/new"),
+        _ => html("<p>page</p>"),
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/private/report"), 0, "{:?}", site.page_hits());
+    assert_eq!(
+        site.hits("/login?next=/account"),
+        0,
+        "{:?}",
+        site.page_hits()
+    );
+    assert_eq!(site.hits("/new"), 1, "{:?}", site.page_hits());
+    assert_eq!(
+        state
+            .skipped
+            .get(&cira_crawler::skip::SkipKind::RobotsDisallowed),
+        Some(&2),
+        "{:?}",
+        state.skipped
+    );
+}
