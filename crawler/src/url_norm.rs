@@ -121,9 +121,16 @@ pub fn is_tracking_param(name: &str) -> bool {
 
 /// Parses and checks a seed URL.
 pub fn parse_seed(raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim()).map_err(|e| Error::InvalidSeed {
+    let trimmed = raw.trim();
+    let url = Url::parse(trimmed).map_err(|e| Error::InvalidSeed {
         url: raw.to_string(),
-        reason: e.to_string(),
+        // `acme.example` as typed in a browser's address bar: say what is
+        // missing rather than "relative URL without a base".
+        reason: if e == url::ParseError::RelativeUrlWithoutBase {
+            format!("it has no scheme; write it as https://{trimmed} (or http://)")
+        } else {
+            e.to_string()
+        },
     })?;
     normalize(url).ok_or_else(|| Error::InvalidSeed {
         url: raw.to_string(),
@@ -423,6 +430,27 @@ pub fn non_page_extension(url: &Url) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeds_without_a_scheme_say_so() {
+        let err = parse_seed(" acme.example/de ").unwrap_err().to_string();
+        assert!(
+            err.contains("it has no scheme; write it as https://acme.example/de"),
+            "{err}"
+        );
+        assert_eq!(
+            parse_seed("  https://Acme.Example:443/de  ")
+                .unwrap()
+                .as_str(),
+            "https://acme.example/de"
+        );
+        assert!(
+            parse_seed("ftp://acme.example")
+                .unwrap_err()
+                .to_string()
+                .contains("http:// or https://")
+        );
+    }
 
     fn norm(s: &str) -> String {
         normalize(Url::parse(s).unwrap()).unwrap().to_string()
