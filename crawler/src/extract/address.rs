@@ -186,11 +186,24 @@ static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Italian, Spanish and Portuguese: the street's kind first, the number
 /// last: "Via Roma 12", "Corso Vittorio Emanuele II 15", "C/ Mayor, 5",
-/// "Paseo de la Castellana 259", "Rua Augusta 25". The kind's word says the
-/// country (see [`romance_country`]).
+/// "Paseo de la Castellana 259", "Rua Augusta 25"; Polish streets are
+/// written the same way ("ul. Marszałkowska 10", "al. Jerozolimskie 65").
+/// The kind's word says the country (see [`romance_country`]).
 static STREET_ROMANCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:(?i:via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|calle|avenida|avda\.|paseo|plaza|pza\.|carrer|camino|carretera|ronda|rambla|travesía|rua|travessa|praça|alameda)\s+|(?i:c/)\s*)[\p{L}0-9][\p{L}0-9\.'\-]*(?:\s+[\p{L}0-9\.'\-]+)*?),?\s+(?:(?i:n\.?º|nº|n°|n\.|núm\.|no\.)\s?)?([0-9]{1,4}[a-zA-Z]?(?:\s?(?:bis|ter))?(?:/[0-9A-Za-z]{1,4})?)$",
+        r"^((?:(?i:via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|calle|avenida|avda\.|paseo|plaza|pza\.|carrer|camino|carretera|ronda|rambla|travesía|rua|travessa|praça|alameda|ul\.|al\.|ulica|aleja|plac)\s+|(?i:c/)\s*)[\p{L}0-9][\p{L}0-9\.'\-]*(?:\s+[\p{L}0-9\.'\-]+)*?),?\s+(?:(?i:n\.?º|nº|n°|n\.|núm\.|no\.)\s?)?([0-9]{1,4}[a-zA-Z]?(?:\s?(?:bis|ter))?(?:/[0-9A-Za-z]{1,4})?)$",
+    )
+    .expect("static regex")
+});
+
+/// Dutch, Flemish and Nordic streets: one compound word (or words) ending
+/// in the street's kind, then the number: "Keizersgracht 123", "Coolsingel
+/// 42", "Kerkstraat 12 bus 3", "Drottninggatan 5", "Karl Johans gate 22",
+/// "Vesterbrogade 10", "Mannerheimintie 12 A". The kind says the country
+/// (see [`northern_country`]).
+static STREET_NORTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^((?:[\p{Lu}][\p{L}\.'\-]*\s+){0,3}[\p{L}\.'\-]*(?i:straat|gracht|kade|laan|plein|singel|steeg|dreef|dijk|burgwal|weg|gatan|vägen|väg|torget|gata|gate|gaten|veien|vei|vegen|gade|vej|tie|katu|kuja|tori))\s+([0-9]{1,5}\s?[a-zA-Z]?(?:\s?-\s?[0-9]{1,4}[a-zA-Z]?)?(?:\s+(?:bus|hs|huis)\s+[0-9A-Za-z]{1,4})?)$",
     )
     .expect("static regex")
 });
@@ -198,7 +211,7 @@ static STREET_ROMANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// "10115 Berlin", "D-80331 München", "1010 Wien", "75002 Paris Cedex 02", "1012 AB Amsterdam".
 static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL|I|IT|E|ES|P|PT)[\-\s])?([0-9]{4}-[0-9]{3}|[0-9]{4,5}|[0-9]{4}\s?[A-Z]{2})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|del|di|do|da|Cedex|[0-9]{1,2}))*)(?:\s*\([\p{Lu}][\p{L}\s\.]*\))?$",
+        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL|I|IT|E|ES|P|PT|SE|DK|FI|NO|PL)[\-\s])?([0-9]{4}\s?[A-Z]{2}|[0-9]{4}-[0-9]{3}|[0-9]{2}-[0-9]{3}|[0-9]{3}\s[0-9]{2}|[0-9]{4,5})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|del|di|do|da|Cedex|[0-9]{1,2}))*)(?:\s*\([\p{Lu}][\p{L}\s\.]*\))?$",
     )
     .expect("static regex")
 });
@@ -229,6 +242,8 @@ enum StreetStyle {
     English,
     /// The country its kind's word names, if only one.
     Romance(Option<&'static str>),
+    /// Dutch, Flemish or Nordic; the country its kind's word names.
+    Northern(Option<&'static str>),
 }
 
 fn street(line: &str) -> Option<(String, StreetStyle)> {
@@ -275,6 +290,15 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
         }
     }
     if first.is_alphabetic()
+        && STREET_NORTH.is_match(line)
+        && let Some(c) = STREET_NORTH.captures(line)
+        && at_most(c.get(1), 60)
+    {
+        let name = c[1].trim();
+        let style = StreetStyle::Northern(northern_country(name));
+        return Some((format!("{name} {}", &c[2]), style));
+    }
+    if first.is_alphabetic()
         && STREET_ROMANCE.is_match(line)
         && let Some(c) = STREET_ROMANCE.captures(line)
         && at_most(c.get(1), 60)
@@ -301,7 +325,31 @@ fn romance_country(street: &str) -> Option<&'static str> {
         "c" | "calle" | "avda." | "paseo" | "pza." | "carrer" | "carretera" | "rambla"
         | "travesía" => Some("ES"),
         "rua" | "travessa" | "praça" => Some("PT"),
+        "ul." | "al." | "ulica" | "aleja" | "plac" => Some("PL"),
         _ => None,
+    }
+}
+
+/// The country a Dutch or Nordic street's kind names: `-straat` is Dutch
+/// (the Netherlands or Flanders; the postcode tells), `-gatan` Swedish,
+/// `gate`/`veien` Norwegian, `-gade`/`-vej` Danish, `-tie`/`-katu` Finnish.
+fn northern_country(street: &str) -> Option<&'static str> {
+    let last = street.rsplit(' ').next().unwrap_or("").to_lowercase();
+    let ends = |kinds: &[&str]| kinds.iter().any(|k| last.ends_with(k));
+    if ends(&["gatan", "vägen", "väg", "torget"]) {
+        Some("SE")
+    } else if ends(&["gade", "vej"]) {
+        Some("DK")
+    } else if ends(&["tie", "katu", "kuja", "tori"]) {
+        Some("FI")
+    } else if ends(&["gate", "gaten", "gata", "veien", "vei", "vegen"]) {
+        Some("NO")
+    } else if ends(&[
+        "straat", "gracht", "kade", "laan", "plein", "singel", "steeg", "dreef", "dijk", "burgwal",
+    ]) {
+        Some("NL")
+    } else {
+        None
     }
 }
 
@@ -355,7 +403,20 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
             "B" | "BE" => Some("BE"),
             "L" | "LU" => Some("LU"),
             "NL" => Some("NL"),
+            "SE" => Some("SE"),
+            "DK" => Some("DK"),
+            "FI" => Some("FI"),
+            "NO" => Some("NO"),
+            "PL" => Some("PL"),
             _ if dutch => Some("NL"),
+            // A Dutch street with a postcode of four digits only: Flanders.
+            _ if digits == 4 && style == StreetStyle::Northern(Some("NL")) => Some("BE"),
+            _ if code.contains(' ') && digits == 5 => Some("SE"),
+            _ if let StreetStyle::Northern(Some(country)) = style
+                && matches!((country, digits), ("DK" | "NO", 4) | ("FI", 5)) =>
+            {
+                Some(country)
+            }
             _ if digits == 5 && style == StreetStyle::French => Some("FR"),
             _ if digits == 5 && style == StreetStyle::German => Some("DE"),
             _ if digits == 4 && style == StreetStyle::German => {
@@ -363,7 +424,8 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
                 // else trust the site, else leave it open.
                 alpine_country(&c[2]).or(hint.filter(|h| *h == "AT" || *h == "CH"))
             }
-            _ if code.contains('-') => Some("PT"),
+            _ if code.contains('-') && code.len() == 8 => Some("PT"),
+            _ if code.contains('-') => Some("PL"),
             "I" | "IT" => Some("IT"),
             "E" | "ES" => Some("ES"),
             "P" | "PT" => Some("PT"),
@@ -433,7 +495,10 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     let mut out = Vec::new();
     // Cheap gate: an address needs a run of 4+ digits (or a UK postcode).
-    if !has_digit_run(text.as_bytes(), 4) && !text.contains(" Street") {
+    if !has_digit_run(text.as_bytes(), 4)
+        && !text.contains(" Street")
+        && !has_split_postcode(text.as_bytes())
+    {
         return out;
     }
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
@@ -470,6 +535,16 @@ fn has_digit_run(bytes: &[u8], n: usize) -> bool {
         }
     }
     false
+}
+
+/// True when `bytes` holds a postcode split in two without four digits in
+/// a row: Swedish "111 51" or Polish "00-697".
+fn has_split_postcode(bytes: &[u8]) -> bool {
+    let digits = |w: &[u8]| w.iter().all(u8::is_ascii_digit);
+    bytes.windows(6).any(|w| {
+        (w[3] == b' ' && digits(&w[..3]) && digits(&w[4..]))
+            || (w[2] == b'-' && digits(&w[..2]) && digits(&w[3..]))
+    })
 }
 
 thread_local! {
@@ -661,6 +736,56 @@ mod tests {
         assert_eq!(de.len(), 1, "{de:?}");
         assert_eq!(de[0].locality.as_deref(), Some("Berlin"));
         assert_eq!(de[0].street.as_deref(), Some("Hauptstr. 5"));
+    }
+
+    #[test]
+    fn dutch_flemish_and_nordic_streets() {
+        let one = |text: &str| {
+            let got = from_text(text, None);
+            assert_eq!(got.len(), 1, "{text}: {got:?}");
+            let a = &got[0];
+            (
+                a.street.clone().unwrap_or_default(),
+                a.postal_code.clone().unwrap_or_default(),
+                a.locality.clone().unwrap_or_default(),
+                a.country.clone().unwrap_or_default(),
+            )
+        };
+        let want = |s: &str, p: &str, l: &str, c: &str| {
+            (s.to_string(), p.to_string(), l.to_string(), c.to_string())
+        };
+        assert_eq!(
+            one("Keizersgracht 123\n1015 CJ Amsterdam"),
+            want("Keizersgracht 123", "1015 CJ", "Amsterdam", "NL")
+        );
+        assert_eq!(
+            one("Vestiging Rotterdam: Coolsingel 42, 3011 AD Rotterdam"),
+            want("Coolsingel 42", "3011 AD", "Rotterdam", "NL")
+        );
+        assert_eq!(
+            one("Kerkstraat 12 bus 3, 2000 Antwerpen"),
+            want("Kerkstraat 12 bus 3", "2000", "Antwerpen", "BE")
+        );
+        assert_eq!(
+            one("Drottninggatan 5\n111 51 Stockholm"),
+            want("Drottninggatan 5", "111 51", "Stockholm", "SE")
+        );
+        assert_eq!(
+            one("Karl Johans gate 22, 0159 Oslo"),
+            want("Karl Johans gate 22", "0159", "Oslo", "NO")
+        );
+        assert_eq!(
+            one("Vesterbrogade 10, 1620 København V"),
+            want("Vesterbrogade 10", "1620", "København V", "DK")
+        );
+        assert_eq!(
+            one("Mannerheimintie 12 A\n00100 Helsinki"),
+            want("Mannerheimintie 12 A", "00100", "Helsinki", "FI")
+        );
+        assert_eq!(
+            one("Al. Jerozolimskie 65, PL-00-697 Warszawa"),
+            want("Al. Jerozolimskie 65", "00-697", "Warszawa", "PL")
+        )
     }
 
     #[test]
