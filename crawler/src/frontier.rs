@@ -151,10 +151,27 @@ const FACT_SEGMENTS: &[&str] = &[
 /// (a blog post title such as `/blog/meet-the-new-team-lead`) only counts as
 /// a whole-segment match.
 pub fn is_company_fact_page(url: &str) -> bool {
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
-    let path = path.split(['?', '#']).next().unwrap_or("");
+    is_company_fact_path(path_of(url))
+}
+
+/// The path of a URL string, without query and fragment. Queued URLs are
+/// absolute `http(s)://`; this runs for every URL queued, so the scheme is
+/// stripped by prefix rather than by a substring search.
+fn path_of(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .or_else(|| url.split_once("://").map(|(_, rest)| rest));
+    let path = match rest {
+        Some(rest) => memchr::memchr(b'/', rest.as_bytes()).map_or("", |i| &rest[i..]),
+        None => url,
+    };
+    memchr::memchr2(b'?', b'#', path.as_bytes()).map_or(path, |i| &path[..i])
+}
+
+/// [`is_company_fact_page`] for a parsed URL's path (`Url::path`, without
+/// query and fragment): what the workers call with the link they resolved.
+pub fn is_company_fact_path(path: &str) -> bool {
     path.split('/')
         .filter(|s| !s.is_empty())
         .take(4)
@@ -198,17 +215,20 @@ fn segment_is_fact(segment: &str) -> bool {
 
 /// [`FACT_WORDS`] and [`FACT_SEGMENTS`] as sets: every link of every page
 /// is ranked, and comparing each token with every word in turn was about
-/// 2.5 % of a crawl's CPU (docs/bench-crawler.md).
-static FACT_WORD_SET: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| FACT_WORDS.iter().copied().collect());
-static FACT_SEGMENT_SET: LazyLock<HashSet<&'static str>> =
+/// 2.5 % of a crawl's CPU (docs/bench-crawler.md). Hashed with Fx, not
+/// SipHash (a third of the lookup's cost): the sets are fixed word lists
+/// built at start, and a page's paths only query them, so no input can
+/// choose colliding keys that are ever inserted.
+type WordSet = HashSet<&'static str, rustc_hash::FxBuildHasher>;
+static FACT_WORD_SET: LazyLock<WordSet> = LazyLock::new(|| FACT_WORDS.iter().copied().collect());
+static FACT_SEGMENT_SET: LazyLock<WordSet> =
     LazyLock::new(|| FACT_SEGMENTS.iter().copied().collect());
 /// Longer than any word or segment of the lists.
 const MAX_FACT_NAME: usize = 32;
 
 /// Whether `name` is in `set` ignoring ASCII case, as `eq_ignore_ascii_case`
 /// with each (lower-case) entry would say, without allocating.
-fn in_set(set: &HashSet<&'static str>, name: &str) -> bool {
+fn in_set(set: &WordSet, name: &str) -> bool {
     if name.len() > MAX_FACT_NAME {
         return false;
     }
@@ -598,6 +618,9 @@ mod tests {
             "https://a.test/%c3%a9quipe",
         ] {
             assert!(is_company_fact_page(yes), "{yes}");
+            // Workers rank the parsed URL's path: the same answer.
+            let parsed = url::Url::parse(yes).unwrap();
+            assert!(is_company_fact_path(parsed.path()), "{yes}");
         }
         for no in [
             "https://a.test/",
@@ -605,9 +628,18 @@ mod tests {
             "https://a.test/products/anvil",
             "https://a.test/steam",
             "https://a.test/p?page=contact",
+            "https://a.test/p#contact",
+            "http://a.test/x/y/z/w/contact",
         ] {
             assert!(!is_company_fact_page(no), "{no}");
+            let parsed = url::Url::parse(no).unwrap();
+            assert!(!is_company_fact_path(parsed.path()), "{no}");
         }
+        // Scheme, host and query are never read as path segments.
+        assert_eq!(path_of("HTTPS://a.test/Team?x=/kontakt"), "/Team");
+        assert_eq!(path_of("http://a.test"), "");
+        assert_eq!(path_of("ftp://a.test/impressum#x"), "/impressum");
+        assert!(is_company_fact_page("http://a.test/team"));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub(super) struct Link {
     pub(super) url: String,
     pub(super) key: String,
     pub(super) pattern: String,
+    /// It names a company-fact page (ranked from the parsed path).
+    pub(super) fact: bool,
 }
 
 impl Link {
@@ -33,6 +35,7 @@ impl Link {
         Self {
             key: dedup_key(&url),
             pattern: url_pattern(&url),
+            fact: crate::frontier::is_company_fact_path(url.path()),
             url: url.into(),
         }
     }
@@ -66,7 +69,7 @@ impl LinkCap {
         if self.keys.contains(&link.key) {
             return;
         }
-        let fact = crate::frontier::is_company_fact_page(&link.url);
+        let fact = link.fact;
         if self.links.len() < self.max {
             if !fact {
                 self.others.push(self.links.len());

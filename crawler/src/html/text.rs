@@ -142,6 +142,10 @@ pub(super) fn push_collapsed(buf: &mut String, text: &str, max: usize) {
     if pending_space {
         buf.pop();
     }
+    // The output is at most the text and a space: one allocation instead of
+    // growing a character at a time (this runs for every text run of every
+    // link and heading).
+    buf.reserve(text.len().min(max.saturating_sub(count).saturating_mul(4)) + 1);
     for c in text.chars() {
         if count >= max {
             return;
