@@ -68,7 +68,18 @@ pub fn is_html_type(t: &str) -> bool {
     matches!(t, "text/html" | "application/xhtml+xml")
 }
 
+/// Whether a body sent without a Content-Type is markup: its first
+/// character after blanks is `<`. A byte order mark before it (editors
+/// save one) is read past, in UTF-8 and in UTF-16, whose `<` is two bytes.
 pub(super) fn looks_like_html(bytes: &[u8]) -> bool {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes)
+        && encoding != encoding_rs::UTF_8
+    {
+        let (text, _) =
+            encoding.decode_without_bom_handling(&bytes[bom..bytes.len().min(bom + 1024)]);
+        return text.trim_start().starts_with('<');
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -317,5 +328,10 @@ mod tests {
     fn html_sniffing() {
         assert!(looks_like_html(b"  \n<!doctype html>"));
         assert!(!looks_like_html(b"%PDF-1.4"));
+        assert!(looks_like_html(b"\xef\xbb\xbf\r\n<html>"));
+        assert!(looks_like_html(b"\xff\xfe<\0h\0"));
+        assert!(looks_like_html(b"\xfe\xff\0 \0<\0h"));
+        assert!(!looks_like_html(b"\xef\xbb\xbfplain text"));
+        assert!(!looks_like_html(b""));
     }
 }

@@ -179,7 +179,13 @@ impl Fetcher {
                 },
             };
         }
-        if !resp.status().is_success() {
+        // 204 and 205 have no body by definition: no page, and no file.
+        if !resp.status().is_success()
+            || matches!(
+                resp.status(),
+                StatusCode::NO_CONTENT | StatusCode::RESET_CONTENT
+            )
+        {
             return FetchOutcome::Answered {
                 final_url,
                 reason: SkipReason::HttpStatus(status),

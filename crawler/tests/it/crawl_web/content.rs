@@ -316,3 +316,34 @@ async fn a_body_cut_short_is_read_as_far_as_it_came() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlabelled_pages_with_a_bom_are_pages_and_no_content_is_no_document() {
+    // A static page saved by an editor with a byte order mark, served
+    // without a Content-Type; and a 204 answer, which has no body at all.
+    let mut bom_page = b"\xef\xbb\xbf\r\n".to_vec();
+    bom_page.extend_from_slice(br#"<html><body><a href="/from-bom">Team</a></body></html>"#);
+    let mut utf16_page = vec![0xff, 0xfe];
+    for unit in r#"<html><body><a href="/from-utf16">Jobs</a></body></html>"#.encode_utf16() {
+        utf16_page.extend_from_slice(&unit.to_le_bytes());
+    }
+    let site = Site::start(move |path: &str| match path {
+        "/" => html(r#"<a href="/bom">A</a> <a href="/utf16">B</a> <a href="/ping">C</a>"#),
+        "/bom" => raw(200, vec![], bom_page.clone()),
+        "/utf16" => raw(200, vec![], utf16_page.clone()),
+        "/ping" => raw(204, vec![], Vec::new()),
+        "/from-bom" | "/from-utf16" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/from-bom"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/from-utf16"), 1, "{:?}", site.page_hits());
+    assert!(state.documents.is_empty(), "{:?}", state.documents);
+    assert_eq!(
+        state.skipped.get(&cira_crawler::skip::SkipKind::HttpStatus),
+        Some(&1),
+        "{:?}",
+        state.skipped
+    );
+}
