@@ -123,6 +123,9 @@ impl Engine {
                 && !cancel.is_cancelled()
                 && !stop.is_cancelled()
             {
+                if let Some(site) = run.adopted_sitemaps.take() {
+                    self.read_sitemaps(run, &site).await;
+                }
                 let Some(item) = run.state.dequeue() else {
                     break;
                 };
@@ -397,6 +400,15 @@ impl Engine {
                         tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
                         run.state.adopted_domain = Some(domain);
                         run.state.adopted_port = self.shared.scope.adopted_port();
+                        // Its sitemaps were out of scope when the seed's
+                        // were read: read them now, before the new seed's
+                        // page is done and pending sitemap URLs are queued.
+                        if !run.state.sitemaps_seeded
+                            && cfg.seed_sitemaps
+                            && cfg.crawl.max_depth > 0
+                        {
+                            run.adopted_sitemaps = Some(t.clone());
+                        }
                         self.enqueue(run, Link::new(t), 0);
                         return Ok(());
                     }
@@ -491,19 +503,27 @@ impl Engine {
             run.state.sitemaps_seeded = true;
             return;
         }
-        run.activity = "reading sitemaps".into();
+        self.read_sitemaps(run, &cfg.seed).await;
+    }
+
+    /// Reads the sitemaps of `site` (those its robots.txt names, and
+    /// `/sitemap.xml`) into `pending_sitemap`: the seed's before the crawl,
+    /// and the adopted domain's when the seed redirected to another one.
+    pub(super) async fn read_sitemaps(&self, run: &mut Run, site: &Url) {
+        let cfg = self.cfg();
+        let previous = std::mem::replace(&mut run.activity, "reading sitemaps".into());
         let mut todo: VecDeque<Url> = VecDeque::new();
         if cfg.crawl.respect_robots_txt {
-            let rules = self.shared.robots_for(&cfg.seed).await;
+            let rules = self.shared.robots_for(site).await;
             // Absolute by the standard, yet relative ones are seen too.
             todo.extend(
                 rules
                     .sitemaps()
                     .iter()
-                    .filter_map(|s| cfg.seed.join(s.trim()).ok()),
+                    .filter_map(|s| site.join(s.trim()).ok()),
             );
         }
-        if let Ok(u) = cfg.seed.join("/sitemap.xml") {
+        if let Ok(u) = site.join("/sitemap.xml") {
             todo.push_back(u);
         }
         let mut read = HashSet::new();
@@ -540,7 +560,10 @@ impl Engine {
             }
         }
         if added > 0 {
-            tracing::info!(urls = added, "read sitemaps");
+            tracing::info!(%site, urls = added, "read sitemaps");
+        }
+        if previous != "reading sitemaps" {
+            run.activity = previous;
         }
     }
 }

@@ -142,6 +142,9 @@ struct Run {
     /// Sitemap URLs read before the seed's page; they are queued once the
     /// seed's own links are, so those come first.
     pending_sitemap: Vec<Url>,
+    /// Where the seed redirected to another domain, whose sitemaps are
+    /// still to be read.
+    adopted_sitemaps: Option<Url>,
     /// The crawl phase ran to its own end in this run (budget, depth or
     /// site exhausted), not cut short by a stop request.
     crawl_ran_out: bool,
@@ -269,6 +272,7 @@ impl Engine {
             activity: "starting".into(),
             throttled: HashMap::new(),
             pending_sitemap: Vec::new(),
+            adopted_sitemaps: None,
             crawl_ran_out: false,
         };
         self.publish(&run);

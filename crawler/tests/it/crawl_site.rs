@@ -136,7 +136,23 @@ async fn a_seed_that_redirects_to_another_domain_is_crawled_there() {
         "/en/" => common::Reply::Html(
             r#"<a href="/en/team">Team</a> <a href="https://partner.example/">Partner</a>"#.into(),
         ),
-        "/en/team" => common::Reply::Html("<p>team</p>".into()),
+        "/en/team" | "/en/imprint" | "/en/history" => common::Reply::Html("<p>page</p>".into()),
+        // The group's sitemaps list pages no link reaches.
+        "/robots.txt" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "text/plain".into())],
+            body: b"User-agent: *\nAllow: /\nSitemap: /group-map.xml\n".to_vec(),
+        },
+        "/group-map.xml" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "application/xml".into())],
+            body: br#"<urlset><url><loc>/en/imprint</loc></url></urlset>"#.to_vec(),
+        },
+        "/sitemap.xml" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "application/xml".into())],
+            body: br#"<urlset><url><loc>/en/history</loc></url></urlset>"#.to_vec(),
+        },
         _ => common::Reply::NotFound,
     })
     .await;
@@ -158,6 +174,9 @@ async fn a_seed_that_redirects_to_another_domain_is_crawled_there() {
         1,
         "pages of the adopted domain are crawled"
     );
+    // So are its sitemaps, out of scope when the brand's were read.
+    assert_eq!(group.hits("/en/imprint"), 1, "{:?}", group.page_hits());
+    assert_eq!(group.hits("/en/history"), 1, "{:?}", group.page_hits());
     assert!(
         state
             .external_links
