@@ -177,10 +177,11 @@ static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-/// English: "1600 Main Street", "10 Downing St, Suite 4".
+/// English: "1600 Main Street", "10 Downing St, Suite 4", "20-22 Wenlock
+/// Road" (a building over several numbers).
 static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^([0-9]{1,6}[A-Za-z]?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
+        r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
     )
     .expect("static regex")
 });
@@ -226,6 +227,12 @@ static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:([\p{Lu}][\p{L}\- ]+),?\s+)?([A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2})(?:,?\s+([\p{Lu}][\p{L}\- ]+))?$",
     )
     .expect("static regex")
+});
+
+/// A UK postcode anywhere (the address gate of a page without four digits
+/// in a row: "20-22 Wenlock Road, London N1 7GU").
+static UK_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}(?-u:\b)").expect("static regex")
 });
 
 const US_STATES: &[&str] = &[
@@ -494,10 +501,11 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
 /// Addresses written in visible text.
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     let mut out = Vec::new();
-    // Cheap gate: an address needs a run of 4+ digits (or a UK postcode).
+    // Cheap gate: an address needs a run of 4+ digits, a postcode split in
+    // two or a UK postcode.
     if !has_digit_run(text.as_bytes(), 4)
-        && !text.contains(" Street")
         && !has_split_postcode(text.as_bytes())
+        && !UK_POSTCODE.is_match(text)
     {
         return out;
     }
@@ -736,6 +744,18 @@ mod tests {
         assert_eq!(de.len(), 1, "{de:?}");
         assert_eq!(de[0].locality.as_deref(), Some("Berlin"));
         assert_eq!(de[0].street.as_deref(), Some("Hauptstr. 5"));
+    }
+
+    #[test]
+    fn an_english_street_over_several_numbers() {
+        let got = from_text(
+            "Brightline Analytics Ltd\n20-22 Wenlock Road\nLondon N1 7GU\nUnited Kingdom",
+            None,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].street.as_deref(), Some("20-22 Wenlock Road"));
+        assert_eq!(got[0].postal_code.as_deref(), Some("N1 7GU"));
+        assert_eq!(got[0].country.as_deref(), Some("GB"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// blind to accented letters) would let "T" end inside "Tél.". Single
 /// letters ("T", "M", "P", "F") need a colon, a dot or a space after them,
 /// and words that are ordinary words elsewhere ("Main", "Standard",
-/// "Office") a colon.
+/// "Office", the desks "Support", "Sales", "Kundenservice") a colon.
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?:",
@@ -46,7 +46,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
         // Single letters: "T: 030 …", "T. 030 …", "T 030 …"; "M" likewise.
         r"|(?-u:\b)[tm](?:\s*[:.]|\s)\s*",
         // Ordinary words, labels only with a colon.
-        r"|(?-u:\b)(?:main(?:\s+(?:line|number|office))?|standard|p|office|direct|dd|accueil)\.?\s*(?:\([^)]{0,20}\))?\s*:",
+        r"|(?-u:\b)(?:main(?:\s+(?:line|number|office))?|standard|p|office|direct|dd|accueil|support|sales|service|customer\s+(?:service|support|care)|kundenservice|kundendienst|vertrieb|verkauf|service\s+client|assistance|assistenza|atención\s+al\s+cliente)\.?\s*(?:\([^)]{0,20}\))?\s*:",
         // Fax.
         r"|(?-u:\b)(?:telefax|fax|télécopie)(?-u:\b)\.?\s*[:.]?|(?-u:\b)f\s*[:.]",
         r")",

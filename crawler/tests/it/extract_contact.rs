@@ -360,6 +360,13 @@ fn phone_labels_of_switchboards_hotlines_and_short_forms() {
         ("Durchwahl: 030 1234567", vec![("+49301234567", Phone)]),
         ("Rufnummer 030 1234567", vec![("+49301234567", Phone)]),
         ("Tél. : 030 1234567", vec![("+49301234567", Phone)]),
+        ("Support: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Sales: 030 1234567", vec![("+49301234567", Phone)]),
+        ("Kundenservice: 030 1234567", vec![("+49301234567", Phone)]),
+        (
+            "Customer service: 030 1234567",
+            vec![("+49301234567", Phone)],
+        ),
     ] {
         let html = format!("<p>{line}</p>");
         assert_eq!(
@@ -378,6 +385,8 @@ fn phone_labels_of_switchboards_hotlines_and_short_forms() {
         "Office hours 030 1234567",
         "Item 030 1234567",
         "Ref. P 030 1234567",
+        "Support 030 1234567 tickets",
+        "Sales 2024 1234567",
     ] {
         let html = format!("<p>{line}</p>");
         assert_eq!(
