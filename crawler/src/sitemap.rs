@@ -32,6 +32,13 @@ pub fn parse_sitemap(xml: &[u8]) -> (Vec<String>, bool) {
         return (text, false);
     }
     let mut reader = quick_xml::Reader::from_reader(xml);
+    // Sitemaps are often written by hand or by plugins that do not escape:
+    // a bare `&` in a URL or an end tag in other case must not end the
+    // reading (and lose every URL after it), as XML's rules would.
+    let config = reader.config_mut();
+    config.allow_dangling_amp = true;
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
     let mut locs = Vec::new();
     let mut is_index = false;
     let mut loc: Option<String> = None;
@@ -170,6 +177,23 @@ mod tests {
         assert_eq!(locs, ["https://acme.test/s1.xml"]);
         assert!(idx);
         assert!(parse_sitemap(b"\xff\xfe garbage <<<").0.is_empty());
+    }
+
+    #[test]
+    fn sloppy_sitemaps_keep_their_urls() {
+        let (locs, _) = parse_sitemap(
+            b"<urlset><url><loc>https://acme.test/p?a=1&b=2</loc></url>\
+              <url><loc>https://acme.test/AT&T & co</loc></uRL></url>\
+              <url><loc>https://acme.test/after</loc></url></urlset>",
+        );
+        assert_eq!(
+            locs,
+            [
+                "https://acme.test/p?a=1&b=2",
+                "https://acme.test/AT&T & co",
+                "https://acme.test/after"
+            ]
+        );
     }
 
     #[test]
