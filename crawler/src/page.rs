@@ -60,6 +60,10 @@ pub struct PageScan {
     /// `<meta name=robots>` says noindex / nofollow.
     pub robots_noindex: bool,
     pub robots_nofollow: bool,
+    /// The page's tokens as offsets into it, so that technology detection
+    /// answers `dom` selectors and reads `<style>` text without a second
+    /// tokenizer pass (`None` when not made by `scan_html`; then it does).
+    pub tokens: Option<crate::html::TokenLog>,
 }
 
 /// One link found on a page.

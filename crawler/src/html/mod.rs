@@ -17,6 +17,7 @@ mod state;
 mod targets;
 mod text;
 pub mod tokenizer;
+mod tokens;
 
 use charref::{decode_attribute, decode_text};
 use element::*;
@@ -25,6 +26,8 @@ use state::*;
 pub use targets::{link_header_targets, meta_refresh_target};
 use text::*;
 use tokenizer::{Sink, StartTag, TextKind, tokenize};
+use tokens::Recorder;
+pub use tokens::TokenLog;
 
 use crate::page::{Link, PageScan};
 
@@ -74,10 +77,16 @@ struct Pass<'a> {
     /// `last_child` of the document itself (a fragment, or a page whose
     /// `<body>` was closed early).
     top_last_child: Option<(u64, bool)>,
+    /// The page's tokens, for readers of its elements after this pass
+    /// (`None` in a nested scan of `<noscript>` text).
+    rec: Option<Recorder>,
 }
 
 impl<'a> Sink<'a> for Pass<'a> {
     fn start_tag(&mut self, tag: &StartTag<'a>) {
+        if let Some(rec) = &mut self.rec {
+            rec.start_tag(tag);
+        }
         let mut buf = [0u8; MAX_NAME];
         let name = lower_name(tag.name.as_bytes(), &mut buf).unwrap_or("");
         let has_content = if tag.foreign {
@@ -112,6 +121,9 @@ impl<'a> Sink<'a> for Pass<'a> {
     }
 
     fn end_tag(&mut self, name: &'a str) {
+        if let Some(rec) = &mut self.rec {
+            rec.end_tag(name);
+        }
         let mut found = None;
         for (i, open) in self.open.iter().enumerate().rev() {
             if self.search_budget == 0 {
@@ -138,6 +150,9 @@ impl<'a> Sink<'a> for Pass<'a> {
     }
 
     fn text(&mut self, text: &'a str, kind: TextKind) {
+        if let Some(rec) = &mut self.rec {
+            rec.text(text, kind);
+        }
         self.st.on_text(text, kind);
     }
 }
@@ -166,8 +181,10 @@ fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
         // through per byte.
         search_budget: html.len().saturating_mul(4).max(1 << 16),
         top_last_child: None,
+        rec: read_fallbacks.then(|| Recorder::new(html)),
     };
     tokenize(html, &mut pass);
+    let tokens = pass.rec.take().map(|r| r.log);
     let mut st = pass.st;
     st.close_link();
     st.close_heading();
@@ -179,6 +196,7 @@ fn scan_markup(html: &str, read_fallbacks: bool) -> PageScan {
     let text = std::mem::take(&mut st.text).finish();
     let mut scan = std::mem::take(&mut st.scan);
     scan.text = text;
+    scan.tokens = tokens;
     scan
 }
 

@@ -48,6 +48,27 @@ pub struct StartTag<'a> {
 }
 
 impl<'a> StartTag<'a> {
+    /// A tag as the tokenizer read it, from its name and the raw text
+    /// between the name and the closing `>` (for replaying a recorded page).
+    pub(crate) fn from_raw(
+        name: &'a str,
+        attributes: &'a str,
+        self_closing: bool,
+        foreign: bool,
+    ) -> Self {
+        Self {
+            name,
+            attributes,
+            self_closing,
+            foreign,
+        }
+    }
+
+    /// The raw text between the name and the closing `>`.
+    pub(crate) fn raw_attributes(&self) -> &'a str {
+        self.attributes
+    }
+
     /// `(name, value)` pairs as written: names not lower-cased, values
     /// without their quotes and with character references still encoded.
     pub fn attributes(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {

@@ -1,10 +1,13 @@
-//! Answers `dom` selectors and collects `<style>` text in one pass of the
-//! crawler's own tokenizer. It runs only on pages where a selector's or a
-//! CSS pattern's literal occurs, so most pages never take it.
+//! Answers `dom` selectors and collects `<style>` text from the tokens the
+//! crawler's streaming pass recorded (`PageScan::tokens`), replayed without
+//! tokenizing the page again (a page whose tokens were not recorded is
+//! tokenized). It runs only on pages where a selector's or a CSS pattern's
+//! literal occurs, so most pages never take it.
 
 use std::borrow::Cow;
 
 use super::model::{AttrOp, Selector};
+use crate::html::TokenLog;
 use crate::html::tokenizer::{Sink, StartTag, TextKind, tokenize};
 
 /// Most texts kept per selector (Wappalyzer stops at 50 nodes too).
@@ -20,7 +23,7 @@ pub struct Wanted<'s> {
 }
 
 /// What the page says about each wanted selector.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, PartialEq)]
 pub struct Answer {
     pub exists: bool,
     pub texts: Vec<String>,
@@ -28,14 +31,21 @@ pub struct Answer {
     pub attributes: Vec<(String, String)>,
 }
 
+#[derive(Debug, PartialEq)]
 pub struct Facts {
     pub answers: Vec<Answer>,
     /// `<style>` contents, for `css` patterns.
     pub css: String,
 }
 
-/// Runs the selectors in `wanted` over `html`.
-pub fn evaluate(html: &str, wanted: &[Wanted<'_>], want_css: bool) -> Facts {
+/// Runs the selectors in `wanted` over `html`, from its recorded `tokens`
+/// when they are a record of it.
+pub fn evaluate(
+    html: &str,
+    tokens: Option<&TokenLog>,
+    wanted: &[Wanted<'_>],
+    want_css: bool,
+) -> Facts {
     let mut sink = DomSink {
         wanted,
         answers: wanted.iter().map(|_| Answer::default()).collect(),
@@ -44,7 +54,9 @@ pub fn evaluate(html: &str, wanted: &[Wanted<'_>], want_css: bool) -> Facts {
         want_css,
         css: String::new(),
     };
-    tokenize(html, &mut sink);
+    if !tokens.is_some_and(|log| log.replay(html, &mut sink)) {
+        tokenize(html, &mut sink);
+    }
     for open in sink.open.drain(..) {
         finish(&mut sink.answers, open);
     }

@@ -10,8 +10,9 @@
 //! runs only then, and where its matches reach a bounded distance around the
 //! literal (by length, or up to a byte they cannot contain: `[^>]*` ends
 //! before a `>`), only in windows around the literal's occurrences. Headers, cookies and meta tags are looked up by name.
-//! `dom` selectors and `css` patterns take a second tokenizer pass, only on
-//! pages that contain one of their literals.
+//! `dom` selectors and `css` patterns replay the tokens the streaming pass
+//! recorded (no second tokenizer pass), only on pages that contain one of
+//! their literals.
 //!
 //! Then, as Wappalyzer resolves (`resolve.rs`): confidences add up (to 100), the longest
 //! plausible version wins, `excludes` removes, `implies` adds (marked as
@@ -546,7 +547,7 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
         one_to_one(e, &e.script_src, src.as_bytes(), &mut hits, &mut cand);
     }
 
-    // The raw page: HTML patterns now, CSS and DOM ones in a second pass.
+    // The raw page: HTML patterns now, CSS and DOM ones from its tokens.
     cand.clear();
     e.body.candidates(page.body.as_bytes(), &mut cand);
     let body = Hay::new(page.body.as_bytes());
@@ -565,7 +566,7 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
         }
     }
     if !dom_patterns.is_empty() || !css_patterns.is_empty() {
-        second_pass(e, page, &dom_patterns, &css_patterns, &mut hits);
+        dom_and_css(e, page, &dom_patterns, &css_patterns, &mut hits);
     }
 
     keyed(e, &e.meta, &scan.meta, &mut hits);
@@ -601,7 +602,7 @@ fn keyed(e: &Engine, map: &HashMap<String, Vec<u32>>, items: &[(String, String)]
 }
 
 /// `dom` selectors and `css` patterns whose literal occurs in the page.
-fn second_pass(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &mut Hits) {
+fn dom_and_css(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &mut Hits) {
     // Each distinct selector once, with the parts its patterns ask for.
     let mut wanted: Vec<dom::Wanted<'_>> = Vec::new();
     let mut slot: HashMap<u32, usize> = HashMap::new();
@@ -630,7 +631,12 @@ fn second_pass(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &
             }
         }
     }
-    let facts = dom::evaluate(&page.body, &wanted, !css.is_empty());
+    let facts = dom::evaluate(
+        &page.body,
+        page.scan.tokens.as_ref(),
+        &wanted,
+        !css.is_empty(),
+    );
     for &p in dom {
         let Some(test) = e.pattern(p).and_then(|p| p.dom.as_ref()) else {
             continue;

@@ -495,3 +495,123 @@ fn the_filters_find_what_running_every_pattern_finds() {
         pages.len()
     );
 }
+
+/// Every selector of the database, asking for its elements' text and
+/// every attribute any `dom` pattern reads.
+fn every_selector(e: &Engine) -> Vec<crate::extract::tech::dom::Wanted<'_>> {
+    let mut names: Vec<&str> =
+        e.db.patterns
+            .iter()
+            .filter_map(|p| match p.dom.as_ref().map(|d| &d.part) {
+                Some(DomPart::Attribute(a)) => Some(a.as_str()),
+                _ => None,
+            })
+            .collect();
+    names.sort_unstable();
+    names.dedup();
+    e.db.selectors
+        .iter()
+        .map(|selector| crate::extract::tech::dom::Wanted {
+            selector,
+            text: true,
+            attributes: names.clone(),
+        })
+        .collect()
+}
+
+/// `dom` selectors and `<style>` text answered from the tokens the
+/// streaming pass recorded are what a second tokenizer pass over the page
+/// answers: every selector of the database, on the fixtures, on pages built
+/// from every `dom` and `css` pattern, and on markup whose tokens are easy
+/// to get wrong.
+#[test]
+fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
+    let e = &*ENGINE;
+    let wanted = every_selector(e);
+    let mut bodies: Vec<String> = Vec::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    for dir in std::fs::read_dir(fixtures).expect("fixtures") {
+        let dir = dir.expect("entry").path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).expect("fixture dir") {
+                let f = f.expect("entry").path();
+                if f.extension().is_some_and(|x| x == "html") {
+                    bodies.push(std::fs::read_to_string(&f).expect("fixture"));
+                }
+            }
+        }
+    }
+    let mut batch = Vec::new();
+    for p in &e.db.patterns {
+        if !matches!(p.signal, Signal::Dom | Signal::Css) {
+            continue;
+        }
+        if let Some((g, _)) = page_for(e, p) {
+            bodies.push(g.body.clone());
+            batch.push(g.body);
+            if batch.len() == 40 {
+                bodies.push(batch.join("\n"));
+                batch.clear();
+            }
+        }
+    }
+    bodies.push(batch.join("\n"));
+    bodies.extend(
+        [
+            // Nested elements of one name, text across them, entities.
+            "<div class='x'>a <div>b &amp; c</div> d</div><div>e</div>",
+            // `<noscript>` and `<noframes>` are raw text; `<style>` is CSS.
+            "<noscript><a href='https://x.test/' class='y'>n</a></noscript><style>.a{b:c}</style><STYLE>d{}</STYLE>",
+            // SVG with CDATA and a self-closing element, MathML.
+            "<svg><style>s{}</style><text><![CDATA[cd]]></text><a href='/s'/></svg><math><mi>x</mi></math>",
+            // Title and textarea as RCDATA, script text, a comment.
+            "<title>T &lt; U</title><textarea><b>no</b></textarea><script>var a='<div id=q>';</script><!-- <img src=x> -->",
+            // Unclosed elements and stray end tags, upper case.
+            "<P CLASS=z>open<SPAN>s</span></div></P><a href=/b>b",
+            // A tag cut off by the end of the page.
+            "<div id='k'>k</div><img src='/x.png' alt=\"cut",
+            // `<plaintext>` swallows the rest.
+            "<p>a</p><plaintext><div class=x>not a tag",
+        ]
+        .map(String::from),
+    );
+    let mut answered = 0;
+    for body in &bodies {
+        let scan = scan_html(body);
+        let log = scan
+            .tokens
+            .as_ref()
+            .expect("the streaming pass records its tokens");
+        let replayed = crate::extract::tech::dom::evaluate(body, Some(log), &wanted, true);
+        let tokenized = crate::extract::tech::dom::evaluate(body, None, &wanted, true);
+        assert_eq!(replayed, tokenized, "{body}");
+        answered += replayed.answers.iter().filter(|a| a.exists).count();
+    }
+    // The comparison saw selectors that matched, not only empty answers.
+    assert!(answered > 500, "{answered} selectors matched");
+
+    // A page with more tokens than are recorded is tokenized again.
+    let big = "<p class=a>x</p>".repeat(40_000);
+    let scan = scan_html(&big);
+    let log = scan.tokens.as_ref().expect("a log");
+    struct Count(usize);
+    impl<'a> crate::html::tokenizer::Sink<'a> for Count {
+        fn start_tag(&mut self, _: &crate::html::tokenizer::StartTag<'a>) {
+            self.0 += 1;
+        }
+        fn end_tag(&mut self, _: &'a str) {}
+        fn text(&mut self, _: &'a str, _: crate::html::tokenizer::TextKind) {}
+    }
+    assert!(
+        !log.replay(&big, &mut Count(0)),
+        "an incomplete log is not replayed"
+    );
+    let replayed = crate::extract::tech::dom::evaluate(&big, Some(log), &wanted, true);
+    let tokenized = crate::extract::tech::dom::evaluate(&big, None, &wanted, true);
+    assert_eq!(replayed, tokenized);
+    // A log is never replayed over another page.
+    let small = scan_html("<p class=a>x</p>");
+    let mut n = Count(0);
+    assert!(!small.tokens.expect("a log").replay(&big, &mut n));
+    assert_eq!(n.0, 0);
+}
