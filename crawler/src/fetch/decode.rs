@@ -96,9 +96,22 @@ pub(super) const META_SNIFF_BYTES: usize = 8 * 1024;
 /// windows-1252 (the WHATWG default for unlabelled legacy pages).
 /// Malformed bytes become U+FFFD rather than failing the page.
 pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
-    let declared = header_charset
-        .and_then(|c| Encoding::for_label(c.trim().as_bytes()))
-        .or_else(|| sniff_meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)]));
+    let meta = || sniff_meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)]);
+    let declared = match header_charset.and_then(|c| Encoding::for_label(c.trim().as_bytes())) {
+        // A server's default `charset=utf-8` over a legacy page that says
+        // in its own `<meta>` what it is (`iso-8859-1`) and whose bytes are
+        // not UTF-8: the page knows better. Browsers follow the header and
+        // show "J�rgen M�ller"; the crawler reads the names.
+        Some(header)
+            if header == encoding_rs::UTF_8
+                && Encoding::for_bom(bytes).is_none()
+                && std::str::from_utf8(bytes).is_err_and(|e| e.error_len().is_some()) =>
+        {
+            meta().filter(|m| *m != encoding_rs::UTF_8).or(Some(header))
+        }
+        Some(header) => Some(header),
+        None => meta(),
+    };
     let encoding = match declared {
         Some(e) => e,
         None if Encoding::for_bom(bytes).is_some() => encoding_rs::UTF_8,
@@ -295,6 +308,23 @@ mod tests {
         // UTF-16 named in a meta tag means UTF-8 (WHATWG prescan).
         let utf16 = "<meta charset=utf-16><p>Müller</p>".as_bytes();
         assert!(decode_html(utf16, None).contains("Müller"));
+    }
+
+    #[test]
+    fn a_server_default_utf8_yields_to_the_page_own_legacy_charset() {
+        let legacy = b"<meta charset=iso-8859-1><p>J\xfcrgen M\xfcller</p>";
+        assert!(decode_html(legacy, Some("utf-8")).contains("Jürgen Müller"));
+        let http_equiv = b"<meta http-equiv=Content-Type content='text/html; charset=windows-1252'><p>M\xfcller \x80</p>";
+        assert!(decode_html(http_equiv, Some("UTF-8")).contains("Müller €"));
+        // Valid UTF-8 keeps the header's word, whatever the meta says.
+        let fine = "<meta charset=iso-8859-1><p>Müller</p>".as_bytes();
+        assert!(decode_html(fine, Some("utf-8")).contains("<p>Müller</p>"));
+        // No meta to yield to: U+FFFD as before, not a guess.
+        let bare = b"<p>M\xfcller</p>";
+        assert_eq!(decode_html(bare, Some("utf-8")), "<p>M\u{fffd}ller</p>");
+        // A header naming a legacy charset is not overridden.
+        let named = b"<meta charset=utf-8><p>M\xfcller</p>";
+        assert!(decode_html(named, Some("iso-8859-1")).contains("Müller"));
     }
 
     #[test]

@@ -347,3 +347,24 @@ async fn unlabelled_pages_with_a_bom_are_pages_and_no_content_is_no_document() {
         state.skipped
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_page_under_a_server_default_utf8_header_is_read_in_its_own_charset() {
+    // Apache's `AddDefaultCharset UTF-8` over an old page saved in
+    // ISO-8859-1 that says so in its `<meta>`.
+    let mut legacy = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"><title>Team</title></head><body>".to_vec();
+    legacy.extend_from_slice(b"<a href=\"/team/m\xfcller\">J\xfcrgen M\xfcller</a></body></html>");
+    let site = Site::start(move |path: &str| match path {
+        "/" => raw(
+            200,
+            vec![("content-type", "text/html; charset=utf-8".into())],
+            legacy.clone(),
+        ),
+        "/team/m%C3%BCller" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/team/m%C3%BCller"), 1, "{:?}", site.page_hits());
+    assert!(state.skipped.is_empty(), "{:?}", state.skipped);
+}
