@@ -4,10 +4,12 @@
 //! URLs found by links before URLs only a sitemap lists. Plus compact
 //! serialisation of URL lists.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::wordset::WordSet;
 
 /// A URL waiting to be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,7 +200,7 @@ fn segment_is_fact(segment: &str) -> bool {
                 .any(|e| e.eq_ignore_ascii_case(ext))
         })
         .map_or(segment, |(stem, _)| stem);
-    if in_set(&FACT_SEGMENT_SET, stem) {
+    if FACT_SEGMENT_SET.contains_ignore_ascii_case(stem) {
         return true;
     }
     let mut words = 0;
@@ -208,42 +210,16 @@ fn segment_is_fact(segment: &str) -> bool {
         if words > 3 {
             return false;
         }
-        hit |= in_set(&FACT_WORD_SET, token);
+        hit |= FACT_WORD_SET.contains_ignore_ascii_case(token);
     }
     hit
 }
 
 /// [`FACT_WORDS`] and [`FACT_SEGMENTS`] as sets: every link of every page
 /// is ranked, and comparing each token with every word in turn was about
-/// 2.5 % of a crawl's CPU (docs/bench-crawler.md). Hashed with Fx, not
-/// SipHash (a third of the lookup's cost): the sets are fixed word lists
-/// built at start, and a page's paths only query them, so no input can
-/// choose colliding keys that are ever inserted.
-type WordSet = HashSet<&'static str, rustc_hash::FxBuildHasher>;
-static FACT_WORD_SET: LazyLock<WordSet> = LazyLock::new(|| FACT_WORDS.iter().copied().collect());
-static FACT_SEGMENT_SET: LazyLock<WordSet> =
-    LazyLock::new(|| FACT_SEGMENTS.iter().copied().collect());
-/// Longer than any word or segment of the lists.
-const MAX_FACT_NAME: usize = 32;
-
-/// Whether `name` is in `set` ignoring ASCII case, as `eq_ignore_ascii_case`
-/// with each (lower-case) entry would say, without allocating.
-fn in_set(set: &WordSet, name: &str) -> bool {
-    if name.len() > MAX_FACT_NAME {
-        return false;
-    }
-    if !name.bytes().any(|b| b.is_ascii_uppercase()) {
-        return set.contains(name);
-    }
-    let mut buf = [0u8; MAX_FACT_NAME];
-    let Some(lower) = buf.get_mut(..name.len()) else {
-        return false;
-    };
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    // ASCII lower-casing keeps UTF-8 valid.
-    std::str::from_utf8(lower).is_ok_and(|l| set.contains(l))
-}
+/// 2.5 % of a crawl's CPU (docs/bench-crawler.md).
+static FACT_WORD_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FACT_WORDS));
+static FACT_SEGMENT_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FACT_SEGMENTS));
 
 /// A path segment percent-decoded (invalid UTF-8 replaced) and lower-cased.
 fn percent_decoded_lower(segment: &str) -> String {
@@ -644,12 +620,11 @@ mod tests {
 
     #[test]
     fn fact_lists_fit_the_set_lookup() {
-        // `in_set` lower-cases ASCII only and skips names longer than
-        // MAX_FACT_NAME: every entry must be lower-case and shorter.
+        // The sets fold ASCII case only: every entry must be lower-case.
         for w in FACT_WORDS.iter().chain(FACT_SEGMENTS) {
             assert_eq!(*w, w.to_lowercase(), "{w}");
-            assert!(w.len() <= MAX_FACT_NAME, "{w}");
         }
+        assert!(WordSet::fits(FACT_WORDS) && WordSet::fits(FACT_SEGMENTS));
         assert!(segment_is_fact("Contact-US"));
         assert!(segment_is_fact("Geschaeftsfuehrung.HTML"));
         assert!(!segment_is_fact("Contacts-and-more-words"));

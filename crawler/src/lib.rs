@@ -22,5 +22,6 @@ pub mod sitemap;
 pub mod skip;
 pub mod state;
 pub mod url_norm;
+mod wordset;
 
 pub use error::{Error, Result};

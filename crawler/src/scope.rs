@@ -371,6 +371,10 @@ const ACTION_SEGMENTS: &[&str] = &[
     "mon-compte",
 ];
 
+/// [`ACTION_SEGMENTS`] as a set: every link's every segment is looked up.
+static ACTION_SEGMENT_SET: std::sync::LazyLock<crate::wordset::WordSet> =
+    std::sync::LazyLock::new(|| crate::wordset::WordSet::new(ACTION_SEGMENTS));
+
 /// Query parameters that make a link act: WooCommerce's cart and wishlist
 /// links, WordPress's comment replies, sharing redirects and feed switches,
 /// and `action=` with a verb that changes or leaves a session.
@@ -413,7 +417,7 @@ pub fn trap_reason(url: &Url) -> Option<Trap> {
     if url
         .path()
         .split('/')
-        .any(|s| ACTION_SEGMENTS.iter().any(|a| s.eq_ignore_ascii_case(a)))
+        .any(|s| ACTION_SEGMENT_SET.contains_ignore_ascii_case(s))
     {
         return Some(Trap::Action);
     }
@@ -475,6 +479,16 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn action_segments_fit_the_set_lookup() {
+        assert!(crate::wordset::WordSet::fits(ACTION_SEGMENTS));
+        assert_eq!(
+            trap_reason(&u("https://a.test/shop/Warenkorb/")),
+            Some(Trap::Action)
+        );
+        assert_eq!(trap_reason(&u("https://a.test/shop/warenkorbs/")), None);
     }
 
     #[test]

@@ -418,27 +418,17 @@ const NON_PAGE_EXTENSIONS: &[&str] = &[
 pub fn non_page_extension(url: &Url) -> Option<&'static str> {
     let last = url.path().rsplit('/').next()?;
     let (stem, ext) = last.rsplit_once('.')?;
-    if stem.is_empty() || ext.len() > MAX_EXTENSION {
+    if stem.is_empty() {
         return None;
     }
-    // Every link of every page is asked: one lower-cased copy on the stack
-    // and a set lookup instead of 70 case-insensitive comparisons.
-    let mut buf = [0u8; MAX_EXTENSION];
-    let lower = buf.get_mut(..ext.len())?;
-    lower.copy_from_slice(ext.as_bytes());
-    lower.make_ascii_lowercase();
-    // ASCII lower-casing keeps UTF-8 valid.
-    let lower = std::str::from_utf8(lower).ok()?;
-    NON_PAGE_EXTENSION_SET.get(lower).copied()
+    // Every link of every page is asked: a set lookup instead of 70
+    // case-insensitive comparisons.
+    NON_PAGE_EXTENSION_SET.get_ignore_ascii_case(ext)
 }
 
-/// The longest of [`NON_PAGE_EXTENSIONS`].
-const MAX_EXTENSION: usize = 5;
-/// [`NON_PAGE_EXTENSIONS`] as a set (a fixed list that links only query, so
-/// Fx hashing is safe, see `frontier::FACT_WORD_SET`).
-static NON_PAGE_EXTENSION_SET: std::sync::LazyLock<
-    std::collections::HashSet<&'static str, rustc_hash::FxBuildHasher>,
-> = std::sync::LazyLock::new(|| NON_PAGE_EXTENSIONS.iter().copied().collect());
+/// [`NON_PAGE_EXTENSIONS`] as a set.
+static NON_PAGE_EXTENSION_SET: std::sync::LazyLock<crate::wordset::WordSet> =
+    std::sync::LazyLock::new(|| crate::wordset::WordSet::new(NON_PAGE_EXTENSIONS));
 
 #[cfg(test)]
 mod tests {
@@ -611,7 +601,7 @@ mod tests {
 
     #[test]
     fn non_page_files_by_extension() {
-        assert!(NON_PAGE_EXTENSIONS.iter().all(|e| e.len() <= MAX_EXTENSION));
+        assert!(crate::wordset::WordSet::fits(NON_PAGE_EXTENSIONS));
         let e = |s: &str| non_page_extension(&Url::parse(s).unwrap());
         assert_eq!(e("https://a.test/files/Brochure.PDF"), Some("pdf"));
         assert_eq!(e("https://a.test/img/logo.png?v=3"), Some("png"));
