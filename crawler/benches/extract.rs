@@ -7,12 +7,22 @@
 //! `Extractor::extract` N times per selected case inside `measured_extract`,
 //! for instruction counts that a busy machine does not disturb:
 //! `valgrind --tool=callgrind --toggle-collect='extract::measured_extract' ...`.
+//!
+//! With `EXTRACT_BENCH_FILTER=N` set, it compares the technology filter over
+//! the raw page (the literals of `html`, `css` and `dom` patterns) with
+//! Aho-Corasick automata over the same literals on the generated typical
+//! page: that all find the same literals, what building each costs and
+//! holds, CPU time per search, and N searches of each inside
+//! `measured_grams`, `measured_dfa` and `measured_nfa` for callgrind.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cira_crawler::extract::Extractor;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use cira_crawler::extract::{
+    Extractor, technology_body_filter_found, technology_body_filter_literals,
+};
 use cira_crawler::html::scan_html;
 use cira_crawler::page::FetchedPage;
 use url::Url;
@@ -171,10 +181,123 @@ fn measured_extract(extractor: &Extractor, pages: &[FetchedPage], calls: usize) 
     }
 }
 
+/// N searches of the raw page's technology filter.
+#[inline(never)]
+fn measured_grams(hay: &[u8], calls: usize) -> usize {
+    (0..calls)
+        .map(|_| technology_body_filter_found(black_box(hay)).len())
+        .sum()
+}
+
+/// Which literals `ac` finds in `hay`, each once, in the order found (what
+/// the filter reports).
+fn ac_found(ac: &AhoCorasick, seen: &mut [u64], hay: &[u8]) -> Vec<usize> {
+    seen.fill(0);
+    let mut found = Vec::new();
+    for m in ac.find_overlapping_iter(hay) {
+        let l = m.pattern().as_usize();
+        if let Some(w) = seen.get_mut(l / 64)
+            && *w & (1 << (l % 64)) == 0
+        {
+            *w |= 1 << (l % 64);
+            found.push(l);
+        }
+    }
+    found
+}
+
+#[inline(never)]
+fn measured_dfa(ac: &AhoCorasick, hay: &[u8], calls: usize) -> usize {
+    let mut seen = vec![0u64; ac.patterns_len().div_ceil(64)];
+    (0..calls)
+        .map(|_| ac_found(ac, &mut seen, black_box(hay)).len())
+        .sum()
+}
+
+#[inline(never)]
+fn measured_nfa(ac: &AhoCorasick, hay: &[u8], calls: usize) -> usize {
+    let mut seen = vec![0u64; ac.patterns_len().div_ceil(64)];
+    (0..calls)
+        .map(|_| ac_found(ac, &mut seen, black_box(hay)).len())
+        .sum()
+}
+
+#[inline(never)]
+fn build_automaton(lits: &[Vec<u8>], kind: AhoCorasickKind) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .byte_classes(true)
+        .kind(Some(kind))
+        .build(lits)
+        .unwrap_or_else(|e| panic!("automaton: {e}"))
+}
+
+/// The comparison `EXTRACT_BENCH_FILTER=N` asks for (see the module comment).
+fn compare_filters(calls: usize) {
+    let page = typical_page(12);
+    let hay = page.as_bytes();
+    let lits = technology_body_filter_literals();
+    let sorted = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        v
+    };
+    let want = sorted(technology_body_filter_found(hay));
+    println!(
+        "raw page filter: {} literals; typical page {} bytes, {} literals found",
+        lits.len(),
+        hay.len(),
+        want.len()
+    );
+    let mut automata = Vec::new();
+    for (name, kind) in [
+        ("contiguous NFA", AhoCorasickKind::ContiguousNFA),
+        ("DFA", AhoCorasickKind::DFA),
+    ] {
+        let rss = rss_kib().unwrap_or(0);
+        let start = Instant::now();
+        let ac = build_automaton(&lits, kind);
+        let built = start.elapsed();
+        let mut seen = vec![0u64; lits.len().div_ceil(64)];
+        let got = sorted(ac_found(&ac, &mut seen, hay));
+        assert_eq!(got, want, "{name} finds other literals than the filter");
+        println!(
+            "{name}: built in {:.1} ms (wall clock), holds {} KiB (memory_usage), resident +{} KiB",
+            built.as_secs_f64() * 1e3,
+            ac.memory_usage() / 1024,
+            rss_kib().unwrap_or(0).saturating_sub(rss)
+        );
+        automata.push((name, ac));
+    }
+    let budget = Duration::from_millis(150);
+    let (cpu, _) = time_per_call(budget, || {
+        black_box(measured_grams(hay, 1));
+    });
+    println!("filter: {:.1} µs CPU per search", cpu.as_secs_f64() * 1e6);
+    for (name, ac) in &automata {
+        let (cpu, _) = time_per_call(budget, || {
+            black_box(measured_dfa(ac, hay, 1));
+        });
+        println!("{name}: {:.1} µs CPU per search", cpu.as_secs_f64() * 1e6);
+    }
+    black_box(measured_grams(hay, calls));
+    if let [(_, nfa), (_, dfa)] = automata.as_slice() {
+        black_box(measured_nfa(nfa, hay, calls));
+        black_box(measured_dfa(dfa, hay, calls));
+    }
+}
+
 /// Measurement rounds per case.
 const ROUNDS: usize = 7;
 
 fn main() {
+    if let Some(calls) = std::env::var("EXTRACT_BENCH_FILTER")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        compare_filters(calls);
+        return;
+    }
     // `cargo bench` passes "--bench"; a filter argument selects cases.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut cases = fixtures();

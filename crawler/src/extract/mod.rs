@@ -45,7 +45,9 @@ pub use entities::{
 };
 pub use legal::{LegalId, LegalKind};
 pub use tech::{
-    DbStats, knows as knows_technology, stats as technology_db_stats, warm_up as load_technologies,
+    DbStats, body_filter_found as technology_body_filter_found,
+    body_filter_literals as technology_body_filter_literals, knows as knows_technology,
+    stats as technology_db_stats, warm_up as load_technologies,
 };
 pub use text::PageKind;
 

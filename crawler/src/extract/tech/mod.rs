@@ -673,6 +673,23 @@ fn dom_and_css(e: &Engine, page: &FetchedPage, dom: &[u32], css: &[u32], hits: &
     }
 }
 
+/// The lower-cased literals of the raw page's filter (`html`, `css` and
+/// `dom` patterns), for the extraction bench's comparison with an
+/// Aho-Corasick automaton over the same literals.
+#[doc(hidden)]
+pub fn body_filter_literals() -> Vec<Vec<u8>> {
+    ENGINE.body.grams.literals().to_vec()
+}
+
+/// Indices (into [`body_filter_literals`]) of the literals occurring in
+/// `hay`, as the raw page's filter finds them, in the order found.
+#[doc(hidden)]
+pub fn body_filter_found(hay: &[u8]) -> Vec<usize> {
+    let mut found = Vec::new();
+    ENGINE.body.grams.for_each(hay, |l| found.push(l));
+    found
+}
+
 /// The technology names in the database (the overlay's included).
 #[cfg(test)]
 pub fn names() -> Vec<String> {
