@@ -327,18 +327,21 @@ impl Shared {
             .iter()
             .filter(|(key, _)| key.eq_ignore_ascii_case("link"))
             .flat_map(|(_, value)| crate::html::link_header_targets(value));
+        // Markup resolves against the page's base (`<base href>`); a
+        // `Link` header against the URL that answered (RFC 8288 §3.2), as
+        // it is no part of the document.
         let hrefs = scan
             .links
             .iter()
             .map(|l| l.href.as_str())
             .chain(refresh)
             .chain(scan.more_links.iter().map(String::as_str))
-            .chain(link_headers)
-            .map(|h| (h, false))
-            .chain(embedded.iter().map(|h| (h.as_str(), true)));
+            .map(|h| (h, false, &base))
+            .chain(link_headers.map(|h| (h, false, &body.final_url)))
+            .chain(embedded.iter().map(|h| (h.as_str(), true, &base)));
         let mut documents = Vec::new();
-        for (href, only_internal) in hrefs {
-            let Some(u) = resolve(&base, href) else {
+        for (href, only_internal, base) in hrefs {
+            let Some(u) = resolve(base, href) else {
                 continue;
             };
             match self.scope.classify(&u) {

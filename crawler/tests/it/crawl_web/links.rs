@@ -310,3 +310,28 @@ async fn robots_nofollow_is_read_by_whole_tokens_and_from_the_header_too() {
         state.entities.emails.keys().collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_headers_resolve_against_the_response_not_the_base_element() {
+    // A page whose `<base href>` points at its asset folder: its anchors
+    // resolve there, a `Link` header's relative target does not (it is no
+    // part of the document, RFC 8288).
+    let site = Site::start(|path: &str| match path {
+        "/" => raw(
+            200,
+            vec![
+                ("content-type", "text/html".into()),
+                ("link", r#"<en/>; rel="alternate"; hreflang="en""#.into()),
+            ],
+            br#"<html><head><base href="/static/"></head><body><a href="kontakt">Kontakt</a></body></html>"#
+                .to_vec(),
+        ),
+        "/en/" | "/static/kontakt" => html("<p>page</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    crawl_site(&site, "/", spec()).await;
+    assert_eq!(site.hits("/static/kontakt"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/en/"), 1, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/static/en/"), 0, "{:?}", site.page_hits());
+}
