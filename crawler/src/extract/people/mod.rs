@@ -36,7 +36,7 @@ static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         // English.
         r"|chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer",
         // German, with the gendered forms written out or in parentheses.
-        r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
+        r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|verwaltungsrat(?:spräsident(?:in)?|smitglied)?|verwaltungsrätin|\w*präsident(?:in)?|mitglied\s+des\s+(?:verwaltungsrat|aufsichtsrat|vorstand|beirat)\w*|beirat(?:smitglied|svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
         // French, Spanish, Dutch, Italian.
         r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
         r")\b",
@@ -475,6 +475,25 @@ mod tests {
         );
         assert_eq!(clean_name("Registergericht: Amtsgericht Hamburg"), None);
         assert_eq!(clean_name("Amtsgericht Hamburg"), None);
+    }
+
+    #[test]
+    fn swiss_and_german_boards() {
+        let got = from_text(
+            "Verwaltungsrat\nHans-Peter Keller\nPräsident des Verwaltungsrates\n\
+             Dr. iur. Monika Frei\nMitglied des Verwaltungsrates\nBeirat\nKarl Huber\nBeiratsvorsitzender",
+            &[(2, "Verwaltungsrat".into()), (2, "Beirat".into())],
+            &[],
+        );
+        let pairs = pairs(&got);
+        assert_eq!(
+            pairs,
+            [
+                ("Hans-Peter Keller", "Präsident des Verwaltungsrates"),
+                ("Monika Frei", "Mitglied des Verwaltungsrates"),
+                ("Karl Huber", "Beiratsvorsitzender")
+            ]
+        );
     }
 
     #[test]
