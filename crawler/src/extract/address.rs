@@ -229,6 +229,19 @@ static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A British unit on an estate or business park, which has no street
+/// number of its own: "Unit 5" then "Riverside Business Park".
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:Unit|Units|Suite|Building|Block|Office)\s+[0-9][0-9A-Za-z\-/]{0,5}$")
+        .expect("static regex")
+});
+static ESTATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:[\p{Lu}][\p{L}'\-]*\s+){1,4}(?:Business Park|Industrial Estate|Trading Estate|Enterprise Park|Science Park|Technology Park|Business Centre|Enterprise Centre|Park|Estate|Centre|House|Court|Works|Mill|Quay|Wharf)$",
+    )
+    .expect("static regex")
+});
+
 /// A UK postcode anywhere (the address gate of a page without four digits
 /// in a row: "20-22 Wenlock Road, London N1 7GU").
 static UK_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
@@ -573,6 +586,11 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
         return Some((found, j + 1));
     }
     let next = parts.get(j + 1)?;
+    // "Unit 5, Riverside Business Park, Manchester M1 2AB".
+    let unit = label_free(part);
+    if UNIT.is_match(unit) && ESTATE.is_match(next) && at_most_len(next, 60) {
+        return Some(((format!("{unit}, {next}"), StreetStyle::English), j + 2));
+    }
     let is_number = |s: &str| {
         s.len() <= 8
             && s.starts_with(|c: char| c.is_ascii_digit())
@@ -589,6 +607,10 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
     let found = street(&format!("{part} {next}"))?;
     // Only the kinds that put the number last write it after a comma.
     matches!(found.1, StreetStyle::Romance(_)).then_some((found, j + 2))
+}
+
+fn at_most_len(s: &str, chars: usize) -> bool {
+    s.chars().count() <= chars
 }
 
 /// A line part without its label ("Adresse : 12" -> "12").
@@ -756,6 +778,24 @@ mod tests {
         assert_eq!(got[0].street.as_deref(), Some("20-22 Wenlock Road"));
         assert_eq!(got[0].postal_code.as_deref(), Some("N1 7GU"));
         assert_eq!(got[0].country.as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn a_unit_on_a_british_business_park() {
+        let got = from_text(
+            "Harbour & Pike Consulting Ltd · Unit 5, Riverside Business Park, Manchester M1 2AB",
+            None,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0].street.as_deref(),
+            Some("Unit 5, Riverside Business Park")
+        );
+        assert_eq!(got[0].locality.as_deref(), Some("Manchester"));
+        assert_eq!(got[0].postal_code.as_deref(), Some("M1 2AB"));
+        assert_eq!(got[0].country.as_deref(), Some("GB"));
+        // A unit with no estate after it is no address.
+        assert!(from_text("Unit 5, Manchester M1 2AB", None).is_empty());
     }
 
     #[test]
