@@ -698,6 +698,30 @@ pub fn dedupe(mut addresses: Vec<Address>) -> Vec<Address> {
 mod tests {
     use super::*;
 
+    type Parts = (String, String, String, String);
+
+    /// The one address in `text` as (street, postcode, locality, country).
+    fn one(text: &str) -> Parts {
+        let got = from_text(text, None);
+        assert_eq!(got.len(), 1, "{text}: {got:?}");
+        let a = &got[0];
+        (
+            a.street.clone().unwrap_or_default(),
+            a.postal_code.clone().unwrap_or_default(),
+            a.locality.clone().unwrap_or_default(),
+            a.country.clone().unwrap_or_default(),
+        )
+    }
+
+    fn want(street: &str, code: &str, locality: &str, country: &str) -> Parts {
+        (
+            street.to_string(),
+            code.to_string(),
+            locality.to_string(),
+            country.to_string(),
+        )
+    }
+
     #[test]
     fn german_two_lines() {
         let got = from_text(
@@ -800,20 +824,6 @@ mod tests {
 
     #[test]
     fn dutch_flemish_and_nordic_streets() {
-        let one = |text: &str| {
-            let got = from_text(text, None);
-            assert_eq!(got.len(), 1, "{text}: {got:?}");
-            let a = &got[0];
-            (
-                a.street.clone().unwrap_or_default(),
-                a.postal_code.clone().unwrap_or_default(),
-                a.locality.clone().unwrap_or_default(),
-                a.country.clone().unwrap_or_default(),
-            )
-        };
-        let want = |s: &str, p: &str, l: &str, c: &str| {
-            (s.to_string(), p.to_string(), l.to_string(), c.to_string())
-        };
         assert_eq!(
             one("Keizersgracht 123\n1015 CJ Amsterdam"),
             want("Keizersgracht 123", "1015 CJ", "Amsterdam", "NL")
@@ -880,20 +890,6 @@ mod tests {
 
     #[test]
     fn italian_spanish_and_portuguese_streets() {
-        let one = |text: &str| {
-            let got = from_text(text, None);
-            assert_eq!(got.len(), 1, "{text}: {got:?}");
-            let a = &got[0];
-            (
-                a.street.clone().unwrap_or_default(),
-                a.postal_code.clone().unwrap_or_default(),
-                a.locality.clone().unwrap_or_default(),
-                a.country.clone().unwrap_or_default(),
-            )
-        };
-        let want = |s: &str, p: &str, l: &str, c: &str| {
-            (s.to_string(), p.to_string(), l.to_string(), c.to_string())
-        };
         assert_eq!(
             one("Rossi S.r.l. – Sede legale: Via Roma 12, 20121 Milano (MI)"),
             want("Via Roma 12", "20121", "Milano", "IT")

@@ -420,19 +420,10 @@ mod tests {
 fn the_filters_find_what_aho_corasick_finds() {
     use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
     let e = &*super::ENGINE;
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    let mut hays: Vec<Vec<u8>> = Vec::new();
-    for dir in std::fs::read_dir(fixtures).expect("fixtures") {
-        let dir = dir.expect("entry").path();
-        if dir.is_dir() {
-            for f in std::fs::read_dir(&dir).expect("fixture dir") {
-                let f = f.expect("entry").path();
-                if f.extension().is_some_and(|x| x == "html") {
-                    hays.push(std::fs::read(&f).expect("fixture"));
-                }
-            }
-        }
-    }
+    let hays: Vec<Vec<u8>> = crate::extract::tech::tests::fixture_pages()
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
     let mut found_any = 0;
     for pre in [&e.url, &e.body, &e.text, &e.scripts, &e.script_src] {
         let lits = pre.grams.literals();

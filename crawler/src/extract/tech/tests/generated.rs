@@ -528,19 +528,7 @@ fn every_selector(e: &Engine) -> Vec<crate::extract::tech::dom::Wanted<'_>> {
 fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
     let e = &*ENGINE;
     let wanted = every_selector(e);
-    let mut bodies: Vec<String> = Vec::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    for dir in std::fs::read_dir(fixtures).expect("fixtures") {
-        let dir = dir.expect("entry").path();
-        if dir.is_dir() {
-            for f in std::fs::read_dir(&dir).expect("fixture dir") {
-                let f = f.expect("entry").path();
-                if f.extension().is_some_and(|x| x == "html") {
-                    bodies.push(std::fs::read_to_string(&f).expect("fixture"));
-                }
-            }
-        }
-    }
+    let mut bodies: Vec<String> = super::fixture_pages();
     let mut batch = Vec::new();
     for p in &e.db.patterns {
         if !matches!(p.signal, Signal::Dom | Signal::Css) {

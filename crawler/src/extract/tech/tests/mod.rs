@@ -7,6 +7,24 @@ use crate::html::scan_html;
 
 mod generated;
 
+/// Every HTML fixture page of the crawler's tests.
+pub(super) fn fixture_pages() -> Vec<String> {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut pages = Vec::new();
+    for dir in std::fs::read_dir(fixtures).expect("fixtures") {
+        let dir = dir.expect("entry").path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).expect("fixture dir") {
+                let f = f.expect("entry").path();
+                if f.extension().is_some_and(|x| x == "html") {
+                    pages.push(std::fs::read_to_string(&f).expect("fixture"));
+                }
+            }
+        }
+    }
+    pages
+}
+
 use generated::generate;
 
 fn page(url: &str, html: &str, headers: &[(&str, &str)]) -> FetchedPage {
