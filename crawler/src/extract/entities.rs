@@ -60,7 +60,7 @@ pub struct PersonEntry {
 
 impl PersonEntry {
     /// The most informative title: a leadership title over a generic one
-    /// ("CTO" over "Directors"), then the longest, ties by ordering.
+    /// ("CTO" over "Director"), then the longest, ties by ordering.
     pub fn best_title(&self) -> &str {
         self.titles
             .iter()

@@ -249,7 +249,7 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
                     let title = if represented {
                         represented_title(&lower)
                     } else {
-                        label.to_string()
+                        singular(label).to_string()
                     };
                     for (n, own) in names {
                         out.push(person(n, own.unwrap_or_else(|| title.clone())));
@@ -342,6 +342,30 @@ pub fn team_sections<'t>(
         out.push((start, text.get(start..).unwrap_or_default()));
     }
     out
+}
+
+/// A list's label names each person in the singular: "Directors: J.
+/// Smith, A. Jones" makes each a "Director".
+fn singular(label: &str) -> &str {
+    const PLURALS: &[&str] = &[
+        "directors",
+        "founders",
+        "managers",
+        "officers",
+        "owners",
+        "executives",
+        "members",
+        "advisors",
+        "advisers",
+        "partners",
+        "presidents",
+    ];
+    let lower = label.to_ascii_lowercase();
+    if PLURALS.iter().any(|p| lower.ends_with(p)) {
+        &label[..label.len() - 1]
+    } else {
+        label
+    }
 }
 
 fn represented_title(label: &str) -> String {
@@ -475,6 +499,23 @@ mod tests {
         );
         assert_eq!(clean_name("Registergericht: Amtsgericht Hamburg"), None);
         assert_eq!(clean_name("Amtsgericht Hamburg"), None);
+    }
+
+    #[test]
+    fn a_plural_label_names_each_in_the_singular() {
+        let got = from_text(
+            "Directors: James Smith, Alison Jones\nManaging Directors: Tom Baker",
+            &[],
+            &[],
+        );
+        assert_eq!(
+            pairs(&got),
+            [
+                ("James Smith", "Director"),
+                ("Alison Jones", "Director"),
+                ("Tom Baker", "Managing Director")
+            ]
+        );
     }
 
     #[test]
