@@ -198,6 +198,7 @@ impl Extractor {
                 people_found.extend(people::from_text(section, &scan.headings, &breaks));
             }
         }
+        people_found.extend(people::founders(&scan.text));
         out.people = people::dedupe(people_found);
 
         // Products and services.

@@ -5,7 +5,8 @@
 //!   (either order, adjacent lines),
 //! - one line: "Jane Doe, CEO", "Jane Doe – Gründerin", "CEO: Jane Doe",
 //! - imprint style: "Geschäftsführer: Max Muster, Erika Beispiel",
-//! - tables: a row with a name cell and a title cell (DOM).
+//! - tables: a row with a name cell and a title cell (DOM),
+//! - founders named in a sentence, on any page (`founders`).
 
 use std::sync::LazyLock;
 
@@ -13,10 +14,12 @@ use regex::Regex;
 use scraper::{Html, Selector};
 
 mod cards;
+mod founders;
 mod names;
 mod words;
 
 use cards::*;
+pub use founders::founders;
 use names::*;
 use words::*;
 

@@ -1,0 +1,186 @@
+//! Founders named in a sentence: "Founded in 2017 by Jane Smith and Raj
+//! Patel", "2009 von Max Muster und Erika Beispiel gegründet", "fondée en
+//! 2012 par Claire Martin". About and home pages tell a company's story
+//! this way and often list no founder anywhere else.
+
+use std::sync::LazyLock;
+
+use memchr::memmem;
+use regex::Regex;
+
+use super::{Person, clean_name, person};
+
+/// The verb, in each language with its title, and the words that lead to
+/// the names ("by", "par", "von" before them; German puts the verb last).
+static FOUNDED_BY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:(?P<en>(?:[Cc]o-?)?[Ff]ounded)(?:\s+in\s+[0-9]{4})?(?:\s+in\s+[\p{Lu}][\p{L}]+)?\s+by",
+        r"|(?P<fr>[Ff]ond[ée]e?s?)(?:\s+en\s+[0-9]{4})?(?:\s+[àa]\s+[\p{Lu}][\p{L}\-]+)?\s+par",
+        r"|(?P<es>[Ff]undad[ao]s?)(?:\s+en\s+[0-9]{4})?(?:\s+en\s+[\p{Lu}][\p{L}]+)?\s+por",
+        r"|(?P<it>[Ff]ondat[ao])(?:\s+nel\s+[0-9]{4})?(?:\s+a\s+[\p{Lu}][\p{L}]+)?\s+da",
+        r"|(?P<nl>[Oo]pgericht)(?:\s+in\s+[0-9]{4})?(?:\s+in\s+[\p{Lu}][\p{L}]+)?\s+door",
+        r"|(?P<de>[Gg]egründet)(?:\s+[0-9]{4})?(?:\s+in\s+[\p{Lu}][\p{L}]+)?\s+von",
+        r")\s+(?P<names>[^;:!?()]{4,160})",
+    ))
+    .expect("static regex")
+});
+
+/// German's usual order: "… 2009 von Max Muster und Erika Beispiel gegründet".
+static VON_GEGRUENDET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bvon\s+(?P<names>[^.;:!?()]{4,120}?)\s+gegründet").expect("static regex")
+});
+
+/// Stems of the verbs, searched before any regex runs: most pages tell
+/// no founding story.
+const STEMS: &[&str] = &["ounded", "ondé", "undad", "ondat", "pgericht", "egründet"];
+
+/// The founders a page names in a sentence.
+pub fn founders(text: &str) -> Vec<Person> {
+    let mut out = Vec::new();
+    if !STEMS
+        .iter()
+        .any(|s| memmem::find(text.as_bytes(), s.as_bytes()).is_some())
+    {
+        return out;
+    }
+    for c in FOUNDED_BY.captures_iter(text) {
+        let title = if let Some(en) = c.name("en") {
+            if en.as_str().to_lowercase().starts_with("co") {
+                "Co-Founder"
+            } else {
+                "Founder"
+            }
+        } else if c.name("fr").is_some() {
+            "Fondateur"
+        } else if c.name("es").is_some() {
+            "Fundador"
+        } else if c.name("it").is_some() {
+            "Fondatore"
+        } else if c.name("nl").is_some() {
+            "Oprichter"
+        } else {
+            "Gründer"
+        };
+        push_names(&c["names"], title, &mut out);
+    }
+    if memmem::find(text.as_bytes(), "gegründet".as_bytes()).is_some() {
+        for c in VON_GEGRUENDET.captures_iter(text) {
+            push_names(&c["names"], "Gründer", &mut out);
+        }
+    }
+    out
+}
+
+/// The names at the start of `list` ("Jane Smith and Raj Patel, Brightline
+/// is backed by …"), up to the first part that is not a name.
+fn push_names(list: &str, title: &str, out: &mut Vec<Person>) {
+    let parts = first_sentence(list)
+        .split([',', '&'])
+        .flat_map(|p| {
+            p.split(" and ")
+                .flat_map(|q| q.split(" und "))
+                .flat_map(|q| q.split(" et "))
+                .flat_map(|q| q.split(" y "))
+                .flat_map(|q| q.split(" e "))
+                .flat_map(|q| q.split(" en "))
+        })
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    for part in parts.take(6) {
+        // A name stands alone in its part: "Jane Smith in her garage" is
+        // the end of the list.
+        match clean_name(part) {
+            Some(name) => out.push(person(name, title.to_string())),
+            None => break,
+        }
+    }
+}
+
+/// `text` up to its first sentence end: a dot after a word of five or
+/// more letters ("Patel. Today …"); shorter ones are abbreviations ("Dr.",
+/// "Prof.", "med.").
+fn first_sentence(text: &str) -> &str {
+    for (at, _) in text.match_indices('.') {
+        let word = text[..at]
+            .rsplit(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("");
+        if word.chars().count() >= 5 {
+            return &text[..at];
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, String)> {
+        founders(text)
+            .into_iter()
+            .map(|p| (p.name, p.title))
+            .collect()
+    }
+
+    fn want(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn founders_in_a_sentence() {
+        for (text, expected) in [
+            (
+                "Founded in 2017 by Jane Smith and Raj Patel, Brightline is backed by Sequoia.",
+                want(&[("Jane Smith", "Founder"), ("Raj Patel", "Founder")]),
+            ),
+            (
+                "The company was co-founded by Dr. Anna Berger, Jonas Keller and Mia Wolf in 2014.",
+                want(&[
+                    ("Anna Berger", "Co-Founder"),
+                    ("Jonas Keller", "Co-Founder"),
+                ]),
+            ),
+            (
+                "Die Firma wurde 1962 von Karl Brandt gegründet und ist bis heute in Familienhand.",
+                want(&[("Karl Brandt", "Gründer")]),
+            ),
+            (
+                "Gegründet 2009 von Max Muster und Erika Beispiel.",
+                want(&[("Max Muster", "Gründer"), ("Erika Beispiel", "Gründer")]),
+            ),
+            (
+                "Fondée en 2009 à Paris par Claire Martin et Julien Lefèvre, Nuvalis compte 45 collaborateurs.",
+                want(&[
+                    ("Claire Martin", "Fondateur"),
+                    ("Julien Lefèvre", "Fondateur"),
+                ]),
+            ),
+            (
+                "Tulpdata werd in 2015 opgericht door Pieter de Vries en Sanne Jansen.",
+                want(&[
+                    ("Pieter de Vries", "Oprichter"),
+                    ("Sanne Jansen", "Oprichter"),
+                ]),
+            ),
+        ] {
+            assert_eq!(found(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn no_founders_where_none_are_named() {
+        for text in [
+            "Founded by two engineers from Munich, the company grew fast.",
+            "Founded in 1998, we serve 300 customers.",
+            "We were founded by the Fraunhofer Institute for Applied Research.",
+            "Our founders believe in open source.",
+            "The product was founded on three principles.",
+            "",
+        ] {
+            assert_eq!(found(text), Vec::new(), "{text}");
+        }
+    }
+}
