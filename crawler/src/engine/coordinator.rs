@@ -512,7 +512,11 @@ impl Engine {
     pub(super) async fn read_sitemaps(&self, run: &mut Run, site: &Url) {
         let cfg = self.cfg();
         let previous = std::mem::replace(&mut run.activity, "reading sitemaps".into());
-        let mut todo: VecDeque<Url> = VecDeque::new();
+        // Each sitemap with whether the site named it in its robots.txt:
+        // those may stand on another host (a CDN, the CMS's domain), as the
+        // sitemaps protocol allows for sitemaps a robots.txt names; the
+        // pages they list must still be the site's.
+        let mut todo: VecDeque<(Url, bool)> = VecDeque::new();
         if cfg.crawl.respect_robots_txt {
             let rules = self.shared.robots_for(site).await;
             // Absolute by the standard, yet relative ones are seen too.
@@ -520,19 +524,21 @@ impl Engine {
                 rules
                     .sitemaps()
                     .iter()
-                    .filter_map(|s| site.join(s.trim()).ok()),
+                    .filter_map(|s| site.join(s.trim()).ok())
+                    .map(|u| (u, true)),
             );
         }
         if let Ok(u) = site.join("/sitemap.xml") {
-            todo.push_back(u);
+            todo.push_back((u, false));
         }
         let mut read = HashSet::new();
         let mut added = 0u64;
-        while let Some(sm) = todo.pop_front() {
+        while let Some((sm, named)) = todo.pop_front() {
             if read.len() >= MAX_SITEMAP_FILES || !read.insert(sm.to_string()) {
                 continue;
             }
-            if self.shared.scope.classify(&sm) != Verdict::Internal {
+            let http = matches!(sm.scheme(), "http" | "https");
+            if !http || (!named && self.shared.scope.classify(&sm) != Verdict::Internal) {
                 continue;
             }
             let Ok((200, body)) = self.shared.fetcher.fetch_raw(&sm, MAX_SITEMAP_BYTES).await
@@ -549,7 +555,8 @@ impl Engine {
                     continue;
                 };
                 if is_index {
-                    todo.push_back(u);
+                    // An index's sitemaps are as trusted as the index.
+                    todo.push_back((u, named));
                 } else if self.shared.scope.classify(&u) != Verdict::Internal {
                 } else if crate::url_norm::non_page_extension(&u).is_some() {
                     run.state.add_document(u.to_string());

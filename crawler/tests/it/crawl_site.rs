@@ -3,6 +3,7 @@
 use crate::common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use cira_crawler::engine::RunOutcome;
 use common::{Site, config, crawl, page_path, spec, tree_site};
@@ -238,4 +239,72 @@ async fn cdata_text_and_sloppy_sitemaps_seed_the_crawl() {
     ] {
         assert_eq!(site.hits(path), 1, "{path}: {:?}", site.page_hits());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sitemap_robots_txt_names_on_another_host_is_read() {
+    // The site keeps its sitemaps on a CDN (another host: here another
+    // port), and names them in robots.txt; a sitemap index there points to
+    // a second file. The pages they list are the site's own.
+    let site_host: Arc<std::sync::OnceLock<String>> = Arc::default();
+    let for_cdn = Arc::clone(&site_host);
+    let cdn = Site::start_with_headers("127.0.0.1", move |path, headers| {
+        let cdn_host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let site = for_cdn.get().cloned().unwrap_or_default();
+        let xml = |body: String| common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "application/xml".into())],
+            body: body.into_bytes(),
+        };
+        match path {
+            "/acme/sitemap_index.xml" => xml(format!(
+                r#"<sitemapindex><sitemap><loc>http://{cdn_host}/acme/pages.xml</loc></sitemap></sitemapindex>"#
+            )),
+            "/acme/pages.xml" => xml(format!(
+                r#"<urlset><url><loc>http://{site}/only-in-the-cdn-sitemap</loc></url><url><loc>http://{cdn_host}/not-the-sites-page</loc></url></urlset>"#
+            )),
+            _ => common::Reply::NotFound,
+        }
+    })
+    .await;
+    let cdn_base = cdn.url("");
+    let site = Site::start(move |path: &str| match path {
+        "/" => common::Reply::Html("<p>no links here</p>".into()),
+        "/robots.txt" => common::Reply::Raw {
+            status: 200,
+            headers: vec![("content-type", "text/plain".into())],
+            body: format!("User-agent: *\nAllow: /\nSitemap: {cdn_base}/acme/sitemap_index.xml\n")
+                .into_bytes(),
+        },
+        "/only-in-the-cdn-sitemap" => common::Reply::Html("<p>listed on the CDN</p>".into()),
+        _ => common::Reply::NotFound,
+    })
+    .await;
+    site_host
+        .set(
+            site.url("")
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, _) = crawl(config(&site.url("/"), spec(), &[site.ip()]), dir.path()).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(
+        site.hits("/only-in-the-cdn-sitemap"),
+        1,
+        "{:?}",
+        site.page_hits()
+    );
+    assert_eq!(cdn.hits("/acme/sitemap_index.xml"), 1);
+    assert_eq!(cdn.hits("/acme/pages.xml"), 1);
+    // The CDN's own pages are not the site's, and a sitemap at the CDN's
+    // root that robots.txt does not name is not read.
+    assert_eq!(cdn.hits("/not-the-sites-page"), 0);
+    assert_eq!(cdn.hits("/sitemap.xml"), 0);
 }
