@@ -27,7 +27,7 @@ impl RobotsRules {
     /// Rules from a fetched robots.txt response.
     pub fn from_response(user_agent: &str, status: u16, body: &[u8]) -> Self {
         match status {
-            200..=299 => match Robot::new(&agent_token(user_agent), body) {
+            200..=299 => match Robot::new(&agent_token(user_agent), &agent_lines_as_tokens(body)) {
                 Ok(robot) => RobotsRules::Parsed(Box::new(robot)),
                 // A file that does not parse is treated as no rules, as the
                 // major crawlers do.
@@ -68,6 +68,56 @@ impl RobotsRules {
             _ => &[],
         }
     }
+}
+
+/// `User-agent:` lines cut to their product token, as Google's parser
+/// reads them: `User-agent: CIRA-crawler/0.1` names the group of
+/// `CIRA-crawler` (RFC 9309 matches product tokens, and sites copy the
+/// whole User-Agent string into the line). Other lines are left alone; a
+/// file without such a line is not copied.
+fn agent_lines_as_tokens(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    fn agent_value(line: &[u8]) -> Option<usize> {
+        let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+        let rest = &line[start..];
+        let key = b"user-agent";
+        (rest.len() > key.len() && rest[..key.len()].eq_ignore_ascii_case(key))
+            .then(|| rest[key.len()..].iter().position(|b| *b == b':'))
+            .flatten()
+            .filter(|colon| {
+                rest[key.len()..key.len() + colon]
+                    .iter()
+                    .all(u8::is_ascii_whitespace)
+            })
+            .map(|colon| start + key.len() + colon + 1)
+    }
+    let is_token = |b: &u8| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'*');
+    let needs_cut = body.split(|b| *b == b'\n').any(|line| {
+        agent_value(line).is_some_and(|at| {
+            let value = line[at..].trim_ascii();
+            let token = value.iter().take_while(|b| is_token(b)).count();
+            token > 0 && token < value.len() && !value.starts_with(b"#")
+        })
+    });
+    if !needs_cut {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        match agent_value(line) {
+            Some(at) => {
+                let value = line[at..].trim_ascii();
+                let token = value.iter().take_while(|b| is_token(b)).count();
+                out.extend_from_slice(&line[..at]);
+                out.push(b' ');
+                out.extend_from_slice(if token > 0 { &value[..token] } else { value });
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The product token of a User-Agent (`CIRA-crawler/0.1 (+url)` ->
@@ -158,6 +208,29 @@ fn is_agent_scope(scope: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_lines_with_a_version_name_the_product() {
+        let ua = "CIRA-crawler/0.1 (+https://example.org/bot)";
+        for body in [
+            "User-agent: CIRA-crawler/0.1\nDisallow: /private\n",
+            "User-agent: cira-crawler/0.1 (+https://example.org/bot)\nDisallow: /private\n",
+            "user-agent:CIRA-crawler/2.0\r\nDisallow: /private\r\n",
+            "User-agent: *\nAllow: /\n\nUser-agent: CIRA-crawler/0.1\nDisallow: /private\n",
+        ] {
+            let rules = RobotsRules::from_response(ua, 200, body.as_bytes());
+            assert!(!rules.allowed("http://acme.test/private/x"), "{body:?}");
+            assert!(rules.allowed("http://acme.test/public"), "{body:?}");
+        }
+        // Another crawler's versioned group is still another's.
+        let rules = RobotsRules::from_response(ua, 200, b"User-agent: OtherBot/1.0\nDisallow: /\n");
+        assert!(rules.allowed("http://acme.test/x"));
+        // A file with plain tokens is read as it is.
+        assert!(matches!(
+            agent_lines_as_tokens(b"User-agent: *\nDisallow: /a\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn page_directives_by_whole_tokens_and_agent() {
