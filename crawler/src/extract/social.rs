@@ -268,6 +268,19 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
         }
         "twitter.com" | "x.com" => {
             let handle = first?;
+            // A follow button names the profile it follows:
+            // `/intent/follow?screen_name=acme`, `/intent/user?screen_name=`.
+            if handle == "intent"
+                && matches!(seg(1), Some("follow" | "user"))
+                && let Some((_, name)) = url.query_pairs().find(|(k, _)| k == "screen_name")
+            {
+                let name = clean_handle(&name)?;
+                let valid =
+                    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && name.len() <= 15;
+                return valid
+                    .then(|| profile("x", format!("https://x.com/{}", name.to_lowercase())))
+                    .flatten();
+            }
             if X_RESERVED.contains(&handle)
                 || segs.len() > 1
                 || url.query().is_some_and(|q| q.contains("text="))
@@ -548,6 +561,16 @@ mod tests {
                 "https://www.kununu.com/de/acme-gmbh/kommentare",
                 "kununu",
                 "https://www.kununu.com/de/acme-gmbh",
+            ),
+            (
+                "https://twitter.com/intent/follow?screen_name=Acme_HQ",
+                "x",
+                "https://x.com/acme_hq",
+            ),
+            (
+                "https://x.com/intent/user?screen_name=acme_hq",
+                "x",
+                "https://x.com/acme_hq",
             ),
         ] {
             assert_eq!(canon(href), Some((platform.into(), url.into())), "{href}");
