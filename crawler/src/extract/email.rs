@@ -360,10 +360,23 @@ pub fn from_href(href: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
     else {
         return;
     };
-    let addresses = rest.split('?').next().unwrap_or("");
+    let (addresses, query) = rest.split_once('?').unwrap_or((rest, ""));
     let decoded = percent_decode(addresses);
     for a in decoded.split([',', ';']) {
         push_candidate(a, own, out);
+    }
+    // RFC 6068: `mailto:?to=press@acme.de` and `&cc=`, `&bcc=` name
+    // recipients too (a subject or body does not).
+    for pair in query.split('&') {
+        if let Some((key, value)) = pair.split_once('=')
+            && ["to", "cc", "bcc"]
+                .iter()
+                .any(|k| key.eq_ignore_ascii_case(k))
+        {
+            for a in percent_decode(value).split([',', ';']) {
+                push_candidate(a, own, out);
+            }
+        }
     }
 }
 
@@ -484,9 +497,20 @@ mod tests {
         let mut out = BTreeSet::new();
         from_href("mailto:Sales@Acme.com?subject=Hi", None, &mut out);
         from_href("MAILTO:a@acme.com,b@acme.com", None, &mut out);
+        from_href(
+            "mailto:?to=press%40acme.com&cc=c@acme.com&subject=x@y.com",
+            None,
+            &mut out,
+        );
         assert_eq!(
             out.into_iter().collect::<Vec<_>>(),
-            vec!["a@acme.com", "b@acme.com", "sales@acme.com"]
+            vec![
+                "a@acme.com",
+                "b@acme.com",
+                "c@acme.com",
+                "press@acme.com",
+                "sales@acme.com"
+            ]
         );
     }
 }
