@@ -221,6 +221,9 @@ fn line_numbers(
     region: PhoneRegion,
 ) -> LineNumbers {
     let mut out = Vec::new();
+    // The last number written with an extension ("089 123456-0"): its base
+    // and where it ends, for a later "Fax -99".
+    let mut base: Option<(&str, usize)> = None;
     for m in CANDIDATE.find_iter(line) {
         let raw = m.as_str().trim_end_matches([')', '(', '-', '.', '/', ' ']);
         let international = raw.starts_with('+') || raw.starts_with("00");
@@ -252,10 +255,33 @@ fn line_numbers(
         }
         if let Some(e164) = normalise(raw, region) {
             out.push((e164, kind.unwrap_or(PhoneKind::Phone)));
+            base = raw
+                .rsplit_once('-')
+                .filter(|(_, ext)| (1..=4).contains(&ext.len()))
+                .filter(|(_, ext)| ext.bytes().all(|b| b.is_ascii_digit()))
+                .map(|(head, _)| (head, m.end()));
+        }
+    }
+    // "Tel. 089 123456-0, Fax -99": an extension alone after a label is
+    // dialled on the base of the number before it.
+    if let Some((head, end)) = base {
+        for c in EXTENSION.captures_iter(&line[end..]) {
+            let kind = kind_of(&c[1]);
+            if let Some(e164) = normalise(&format!("{head}-{}", &c[2]), region) {
+                out.push((e164, kind));
+            }
         }
     }
     out
 }
+
+/// A label and an extension alone: "Fax -99", "Durchwahl: -12".
+static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(telefax|fax|telefon|tel|durchwahl|phone)\.?\s*:?\s*[-–]\s?([0-9]{1,4})(?-u:\b)",
+    )
+    .expect("static regex")
+});
 
 /// Words that may stand between a label and its number ("Call us on …",
 /// "phone us at …", "Hotline: gerne unter …").

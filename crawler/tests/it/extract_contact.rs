@@ -360,6 +360,18 @@ fn phone_labels_of_switchboards_hotlines_and_short_forms() {
         ("Durchwahl: 030 1234567", vec![("+49301234567", Phone)]),
         ("Rufnummer 030 1234567", vec![("+49301234567", Phone)]),
         ("Tél. : 030 1234567", vec![("+49301234567", Phone)]),
+        (
+            "Tel. 089 123456-0, Fax -99",
+            vec![("+49891234560", Phone), ("+498912345699", Fax)],
+        ),
+        (
+            "Telefon: +49 (0)711 / 12 34 56-0 · Telefax: -99 · Durchwahl -12",
+            vec![
+                ("+497111234560", Phone),
+                ("+4971112345699", Fax),
+                ("+4971112345612", Phone),
+            ],
+        ),
         ("Support: 030 1234567", vec![("+49301234567", Phone)]),
         ("Sales: 030 1234567", vec![("+49301234567", Phone)]),
         ("Kundenservice: 030 1234567", vec![("+49301234567", Phone)]),
