@@ -640,7 +640,8 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         ) || lines.get(i + 1).is_some_and(|next| {
             let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
             find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
-        }) {
+        }) || (style == StreetStyle::English && uk_town_then_postcode(lines, i + 1, &mut a))
+        {
             if a.country.is_none() {
                 a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
             }
@@ -648,6 +649,33 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         }
     }
     None
+}
+
+/// A British town and its postcode on lines of their own ("Manchester" /
+/// "M1 2AB"), as contact pages list them; a country may follow.
+fn uk_town_then_postcode(lines: &[&str], at: usize, a: &mut Address) -> bool {
+    let (Some(town), Some(code)) = (lines.get(at), lines.get(at + 1)) else {
+        return false;
+    };
+    let town = town.trim().trim_end_matches(',');
+    let one_town = town.chars().count() <= 40
+        && town.chars().next().is_some_and(char::is_uppercase)
+        && town
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-');
+    if !(one_town
+        && UK_POSTCODE.is_match(code)
+        && city(
+            &format!("{town} {}", code.trim()),
+            StreetStyle::English,
+            None,
+            a,
+        ))
+    {
+        return false;
+    }
+    country_after(&[], lines.get(at + 2), a);
+    true
 }
 
 /// Looks for the city among `parts` (the rest of a line); a US city line
@@ -818,6 +846,14 @@ mod tests {
         assert_eq!(got[0].locality.as_deref(), Some("Manchester"));
         assert_eq!(got[0].postal_code.as_deref(), Some("M1 2AB"));
         assert_eq!(got[0].country.as_deref(), Some("GB"));
+        // On lines of their own, as a contact page lists them.
+        let got = from_text(
+            "Harbour & Pike Consulting Ltd\nUnit 5, Riverside Business Park\nManchester\nM1 2AB\nUnited Kingdom",
+            None,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].locality.as_deref(), Some("Manchester"));
+        assert_eq!(got[0].postal_code.as_deref(), Some("M1 2AB"));
         // A unit with no estate after it is no address.
         assert!(from_text("Unit 5, Manchester M1 2AB", None).is_empty());
     }
