@@ -163,10 +163,11 @@ pub fn country_code(raw: &str) -> Option<String> {
 }
 
 /// German/Austrian/Swiss street: "Musterstraße 12a", "Am Markt 3", "Hauptstr. 5",
+/// "Gewerbepark Süd 3" (an estate's part after the kind),
 /// "Mariahilfer Straße 1/3/12" (Austrian stair and door numbers).
 static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)\s+([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?[0-9]{1,4}[a-zA-Z]?){0,2})$",
+        r"^((?:(?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)(?:\s+(?:Nord|Süd|Ost|West|Mitte))?)\s+([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?[0-9]{1,4}[a-zA-Z]?){0,2})$",
     )
     .expect("static regex")
 });
@@ -792,6 +793,10 @@ mod tests {
         // Or the line's label does.
         let ch = from_text("Schweiz: Alpenblick AG, Seestrasse 4, 8810 Horgen", None);
         assert_eq!(ch[0].country.as_deref(), Some("CH"));
+        // An estate's part after the street's kind.
+        let de = from_text("Gewerbepark Süd 3, 73447 Oberkochen", None);
+        assert_eq!(de[0].street.as_deref(), Some("Gewerbepark Süd 3"));
+        assert_eq!(de[0].country.as_deref(), Some("DE"));
         let de = from_text("Frankfurter Allee 77\n10247 Berlin", None);
         assert_eq!(de[0].street.as_deref(), Some("Frankfurter Allee 77"));
         assert_eq!(de[0].country.as_deref(), Some("DE"));
