@@ -76,48 +76,50 @@ impl RobotsRules {
 /// whole User-Agent string into the line). Other lines are left alone; a
 /// file without such a line is not copied.
 fn agent_lines_as_tokens(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    fn agent_value(line: &[u8]) -> Option<usize> {
-        let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
-        let rest = &line[start..];
-        let key = b"user-agent";
-        (rest.len() > key.len() && rest[..key.len()].eq_ignore_ascii_case(key))
-            .then(|| rest[key.len()..].iter().position(|b| *b == b':'))
-            .flatten()
-            .filter(|colon| {
-                rest[key.len()..key.len() + colon]
-                    .iter()
-                    .all(u8::is_ascii_whitespace)
-            })
-            .map(|colon| start + key.len() + colon + 1)
-    }
-    let is_token = |b: &u8| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'*');
-    let needs_cut = body.split(|b| *b == b'\n').any(|line| {
-        agent_value(line).is_some_and(|at| {
-            let value = line[at..].trim_ascii();
-            let token = value.iter().take_while(|b| is_token(b)).count();
-            token > 0 && token < value.len() && !value.starts_with(b"#")
-        })
-    });
-    if !needs_cut {
+    let lines = || body.split(|b| *b == b'\n');
+    if !lines().any(|line| cut_agent_line(line).is_some()) {
         return std::borrow::Cow::Borrowed(body);
     }
     let mut out = Vec::with_capacity(body.len());
-    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+    for (i, line) in lines().enumerate() {
         if i > 0 {
             out.push(b'\n');
         }
-        match agent_value(line) {
-            Some(at) => {
-                let value = line[at..].trim_ascii();
-                let token = value.iter().take_while(|b| is_token(b)).count();
-                out.extend_from_slice(&line[..at]);
+        match cut_agent_line(line) {
+            Some((head, token)) => {
+                out.extend_from_slice(head);
                 out.push(b' ');
-                out.extend_from_slice(if token > 0 { &value[..token] } else { value });
+                out.extend_from_slice(token);
             }
             None => out.extend_from_slice(line),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// A `User-agent:` line whose value runs on past its product token: the
+/// line up to its colon, and the token.
+fn cut_agent_line(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &line[start..];
+    let key = b"user-agent";
+    if rest.len() <= key.len() || !rest[..key.len()].eq_ignore_ascii_case(key) {
+        return None;
+    }
+    let colon = rest[key.len()..].iter().position(|b| *b == b':')?;
+    if !rest[key.len()..key.len() + colon]
+        .iter()
+        .all(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    let at = start + key.len() + colon + 1;
+    let value = line[at..].trim_ascii();
+    let token = value
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'*'))
+        .count();
+    (token > 0 && token < value.len()).then(|| (&line[..at], &value[..token]))
 }
 
 /// The product token of a User-Agent (`CIRA-crawler/0.1 (+url)` ->

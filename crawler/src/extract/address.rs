@@ -269,8 +269,7 @@ enum StreetStyle {
 
 fn street(line: &str) -> Option<(String, StreetStyle)> {
     // Drop a label such as "Adresse:" or "Siège :".
-    let line = line.rsplit(':').next().unwrap_or(line);
-    let line = line.trim().trim_end_matches(',');
+    let line = label_free(line).trim_end_matches(',');
     // Cheap checks first: this runs on every short line of every page.
     if line.len() > 120 || line.chars().count() > 80 || !line.bytes().any(|b| b.is_ascii_digit()) {
         return None;
@@ -587,10 +586,10 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
         return Some((found, j + 1));
     }
     let next = parts.get(j + 1)?;
+    let bare = label_free(part);
     // "Unit 5, Riverside Business Park, Manchester M1 2AB".
-    let unit = label_free(part);
-    if UNIT.is_match(unit) && ESTATE.is_match(next) && at_most_len(next, 60) {
-        return Some(((format!("{unit}, {next}"), StreetStyle::English), j + 2));
+    if UNIT.is_match(bare) && next.chars().count() <= 60 && ESTATE.is_match(next) {
+        return Some(((format!("{bare}, {next}"), StreetStyle::English), j + 2));
     }
     let is_number = |s: &str| {
         s.len() <= 8
@@ -598,8 +597,8 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
             && (!s.contains(' ') || s.ends_with(" bis") || s.ends_with(" ter"))
     };
     // "12, rue de la Paix": a French number may stand before a comma.
-    if is_number(label_free(part)) {
-        let found = street(&format!("{} {next}", label_free(part)))?;
+    if is_number(bare) {
+        let found = street(&format!("{bare} {next}"))?;
         return (found.1 == StreetStyle::French).then_some((found, j + 2));
     }
     if !is_number(next) {
@@ -610,11 +609,7 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
     matches!(found.1, StreetStyle::Romance(_)).then_some((found, j + 2))
 }
 
-fn at_most_len(s: &str, chars: usize) -> bool {
-    s.chars().count() <= chars
-}
-
-/// A line part without its label ("Adresse : 12" -> "12").
+/// A line or part without its label ("Adresse : 12" -> "12"), trimmed.
 fn label_free(part: &str) -> &str {
     part.rsplit(':').next().unwrap_or(part).trim()
 }
