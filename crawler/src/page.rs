@@ -20,10 +20,14 @@ pub struct PageScan {
     /// `mailto:` and `tel:` links), not yet resolved or normalised.
     pub links: Vec<Link>,
     /// Raw URLs to crawl found outside `<a>`/`<area>`: `<link rel=alternate
-    /// hreflang>`, `<frame src>`, and `<a>`/`<area>` inside `<noscript>` or
-    /// `<noframes>` (raw text to the tokenizer, as to a browser running
-    /// scripts, so they are not in `links`).
+    /// hreflang>`, `<link rel=next|prev>`, and `<a>`/`<area>` inside
+    /// `<noscript>` or `<noframes>` (raw text to the tokenizer, as to a
+    /// browser running scripts, so they are not in `links`).
     pub more_links: Vec<String>,
+    /// Raw `src` of `<frame>` and `<iframe>`: pages shown inside this one
+    /// (a frameset's parts, an embedded team or imprint page). Only those
+    /// of the site are pages to crawl; others are embeds (videos, maps).
+    pub frame_srcs: Vec<String>,
     /// Bodies of `<script type="application/json">`: framework page data
     /// such as Next.js `__NEXT_DATA__` or Nuxt `__NUXT_DATA__` (bounded).
     pub json_data: Vec<String>,

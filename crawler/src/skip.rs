@@ -52,10 +52,58 @@ pub enum SkipReason {
     TooManyRedirects { max: usize },
     /// The request timed out (after retries).
     Timeout { detail: String },
+    /// The TLS handshake failed: the server's certificate was refused, or
+    /// the two sides found no common protocol. Decided by the TLS
+    /// library's error type; never retried, as asking again gets the same
+    /// certificate.
+    Tls { problem: TlsProblem, detail: String },
     /// Connecting, sending or reading failed (after retries).
     Network { detail: String },
     /// Processing the page failed inside the crawler (a panic caught).
     Internal { detail: String },
+}
+
+/// What was wrong with a server's TLS, from the TLS library's error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// Signed by no authority the crawler trusts: self-signed, or issued
+    /// by a private CA (a certificate of its own is no different).
+    UntrustedIssuer,
+    Expired,
+    NotYetValid,
+    /// Issued for other host names than the one asked for.
+    WrongHost,
+    Revoked,
+    /// Another fault of the certificate (unparsable, a bad signature, not
+    /// for server authentication, an unsupported algorithm).
+    BadCertificate,
+    /// No certificate fault: the handshake itself failed (no common
+    /// protocol version or cipher, an alert from the server, a server
+    /// that does not speak TLS on that port).
+    Handshake,
+}
+
+impl TlsProblem {
+    /// Whether the certificate (rather than the handshake) was refused.
+    pub fn is_certificate(self) -> bool {
+        self != TlsProblem::Handshake
+    }
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsProblem::UntrustedIssuer => {
+                "the certificate is not signed by a trusted certificate authority (self-signed or a private CA)"
+            }
+            TlsProblem::Expired => "the certificate has expired",
+            TlsProblem::NotYetValid => "the certificate is not valid yet",
+            TlsProblem::WrongHost => "the certificate is for another host name",
+            TlsProblem::Revoked => "the certificate has been revoked",
+            TlsProblem::BadCertificate => "the certificate is invalid",
+            TlsProblem::Handshake => "the TLS handshake failed",
+        })
+    }
 }
 
 /// The kind of a [`SkipReason`], without its details: the key of the
@@ -77,6 +125,8 @@ pub enum SkipKind {
     RedirectLoop,
     TooManyRedirects,
     Timeout,
+    /// A TLS certificate refused or a failed TLS handshake.
+    Tls,
     Network,
     Internal,
 }
@@ -112,6 +162,7 @@ impl SkipReason {
             SkipReason::RedirectLoop { .. } => SkipKind::RedirectLoop,
             SkipReason::TooManyRedirects { .. } => SkipKind::TooManyRedirects,
             SkipReason::Timeout { .. } => SkipKind::Timeout,
+            SkipReason::Tls { .. } => SkipKind::Tls,
             SkipReason::Network { .. } => SkipKind::Network,
             SkipReason::Internal { .. } => SkipKind::Internal,
         }
@@ -134,6 +185,7 @@ impl SkipReason {
             | SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
             | SkipKind::Timeout
+            | SkipKind::Tls
             | SkipKind::Network
             | SkipKind::Internal => true,
             SkipKind::RobotsDisallowed
@@ -158,6 +210,7 @@ impl SkipKind {
             SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
             | SkipKind::Timeout
+            | SkipKind::Tls
             | SkipKind::Network
             | SkipKind::Internal => Attempt::Failed,
             SkipKind::UnparsableUrl
@@ -184,6 +237,7 @@ impl SkipKind {
             SkipKind::RedirectLoop => "redirect loop",
             SkipKind::TooManyRedirects => "too many redirects",
             SkipKind::Timeout => "timed out",
+            SkipKind::Tls => "TLS certificate refused or TLS handshake failed",
             SkipKind::Network => "network error",
             SkipKind::Internal => "crawler error",
         }
@@ -226,6 +280,10 @@ impl fmt::Display for SkipReason {
             SkipReason::RedirectLoop { at } => write!(f, "redirect loop at {at}"),
             SkipReason::TooManyRedirects { max } => write!(f, "more than {max} redirects"),
             SkipReason::Timeout { detail } => write!(f, "timed out: {detail}"),
+            SkipReason::Tls { problem, detail } if problem.is_certificate() => {
+                write!(f, "TLS certificate problem: {problem} ({detail})")
+            }
+            SkipReason::Tls { detail, .. } => write!(f, "the TLS handshake failed: {detail}"),
             SkipReason::Network { detail } => f.write_str(detail),
             SkipReason::Internal { detail } => write!(f, "crawler error: {detail}"),
         }
@@ -271,6 +329,10 @@ mod tests {
             SkipReason::Timeout {
                 detail: "30s".into(),
             },
+            SkipReason::Tls {
+                problem: TlsProblem::Expired,
+                detail: "expired".into(),
+            },
             SkipReason::Network {
                 detail: "connection refused".into(),
             },
@@ -297,6 +359,7 @@ mod tests {
             (SkipKind::RedirectLoop, true, Failed),
             (SkipKind::TooManyRedirects, true, Failed),
             (SkipKind::Timeout, true, Failed),
+            (SkipKind::Tls, true, Failed),
             (SkipKind::Network, true, Failed),
             (SkipKind::Internal, true, Failed),
         ];

@@ -80,6 +80,10 @@ pub struct CrawlState {
     /// The port of the adopted domain when it is not the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_port: Option<u16>,
+    /// Hosts whose robots.txt asked for a longer `Crawl-delay` than the
+    /// crawler honours, with the delays asked and used (seconds).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub crawl_delays_capped: BTreeMap<String, (f64, f64)>,
     pub current_depth: u32,
     /// URLs queued per URL pattern (trap budgets), at most the pattern
     /// limit given to [`CrawlState::count_pattern`].
@@ -161,6 +165,8 @@ pub struct StateDelta {
     pub adopted_domain: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub crawl_delays_capped: BTreeMap<String, (f64, f64)>,
     pub report_location: Option<String>,
     pub sections: Vec<SectionResult>,
     pub in_flight: Vec<QueuedUrl>,
@@ -199,6 +205,7 @@ impl CrawlState {
             pages_without_links: 0,
             pages_nofollow: 0,
             adopted_port: None,
+            crawl_delays_capped: BTreeMap::new(),
             current_depth: 0,
             pattern_counts: BTreeMap::new(),
             links_dropped: 0,
@@ -390,6 +397,7 @@ impl CrawlState {
             links_dropped: self.links_dropped,
             queue_dropped: self.queue_dropped,
             adopted_port: self.adopted_port,
+            crawl_delays_capped: self.crawl_delays_capped.clone(),
             current_depth: self.current_depth,
             sitemaps_seeded: self.sitemaps_seeded,
             adopted_domain: self.adopted_domain.clone(),
@@ -427,6 +435,7 @@ impl CrawlState {
         self.links_dropped = delta.links_dropped;
         self.queue_dropped = delta.queue_dropped;
         self.adopted_port = delta.adopted_port;
+        self.crawl_delays_capped = delta.crawl_delays_capped;
         self.current_depth = delta.current_depth;
         self.sitemaps_seeded = delta.sitemaps_seeded;
         self.adopted_domain = delta.adopted_domain;

@@ -309,6 +309,17 @@ impl Engine {
 
     fn record_result(&self, run: &mut Run, item: QueuedUrl, result: PageResult) -> Result<()> {
         let cfg = self.cfg();
+        // Crawl-delays cut while robots.txt files were read, for the
+        // report's warnings.
+        for (host, asked) in self
+            .shared
+            .capped_delays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            run.state.crawl_delays_capped.insert(host, asked);
+        }
         let item_depth = item.depth;
         let key = Url::parse(&item.url)
             .map(|u| dedup_key(&u))
@@ -391,27 +402,11 @@ impl Engine {
             }
             PageResult::RedirectedOut { target } => {
                 run.state.pages_crawled += 1;
-                if item.depth == 0 && run.state.adopted_domain.is_none() {
-                    // The seed lives elsewhere now (a brand domain sending
-                    // visitors to the group's site): crawl it there.
-                    if let Ok(t) = Url::parse(&target)
-                        && let Some(domain) = self.shared.scope.adopt_redirect_target(&t)
-                    {
-                        tracing::info!(seed = %item.url, %target, %domain, "the seed redirects to another domain; crawling it there");
-                        run.state.adopted_domain = Some(domain);
-                        run.state.adopted_port = self.shared.scope.adopted_port();
-                        // Its sitemaps were out of scope when the seed's
-                        // were read: read them now, before the new seed's
-                        // page is done and pending sitemap URLs are queued.
-                        if !run.state.sitemaps_seeded
-                            && cfg.seed_sitemaps
-                            && cfg.crawl.max_depth > 0
-                        {
-                            run.adopted_sitemaps = Some(t.clone());
-                        }
-                        self.enqueue(run, Link::new(t), 0);
-                        return Ok(());
-                    }
+                if item.depth == 0
+                    && let Ok(t) = Url::parse(&target)
+                    && self.adopt_seed_target(run, &item.url, t)
+                {
+                    return Ok(());
                 }
                 run.state.add_external_link(target);
             }
@@ -430,6 +425,31 @@ impl Engine {
             run.rate.pop_front();
         }
         Ok(())
+    }
+
+    /// The seed sends visitors to `target` on another domain (a brand
+    /// domain sending them to the group's site): that domain is taken into
+    /// the scope, once, and `target` is crawled as the seed. False when
+    /// nothing was adopted.
+    fn adopt_seed_target(&self, run: &mut Run, seed: &str, target: Url) -> bool {
+        let cfg = self.cfg();
+        if run.state.adopted_domain.is_some() {
+            return false;
+        }
+        let Some(domain) = self.shared.scope.adopt_redirect_target(&target) else {
+            return false;
+        };
+        tracing::info!(%seed, %target, %domain, "the seed redirects to another domain; crawling it there");
+        run.state.adopted_domain = Some(domain);
+        run.state.adopted_port = self.shared.scope.adopted_port();
+        // Its sitemaps were out of scope when the seed's were read: read
+        // them now, before the new seed's page is done and pending sitemap
+        // URLs are queued.
+        if !run.state.sitemaps_seeded && cfg.seed_sitemaps && cfg.crawl.max_depth > 0 {
+            run.adopted_sitemaps = Some(target.clone());
+        }
+        self.enqueue(run, Link::new(target), 0);
+        true
     }
 
     fn enqueue(&self, run: &mut Run, link: Link, depth: u32) {
@@ -517,6 +537,7 @@ impl Engine {
         // sitemaps protocol allows for sitemaps a robots.txt names; the
         // pages they list must still be the site's.
         let mut todo: VecDeque<(Url, bool)> = VecDeque::new();
+        let mut guess_allowed = true;
         if cfg.crawl.respect_robots_txt {
             let rules = self.shared.robots_for(site).await;
             // Absolute by the standard, yet relative ones are seen too.
@@ -527,8 +548,15 @@ impl Engine {
                     .filter_map(|s| site.join(s.trim()).ok())
                     .map(|u| (u, true)),
             );
+            // `/sitemap.xml` is a guess, a URL like any other: not asked
+            // for where robots.txt disallows it, nor when robots.txt could
+            // not be read (everything is disallowed then, RFC 9309, and
+            // the host's server or certificate failed already).
+            guess_allowed = site
+                .join("/sitemap.xml")
+                .is_ok_and(|u| rules.allowed(u.as_str()));
         }
-        if let Ok(u) = site.join("/sitemap.xml") {
+        if guess_allowed && let Ok(u) = site.join("/sitemap.xml") {
             todo.push_back((u, false));
         }
         let mut read = HashSet::new();

@@ -56,6 +56,9 @@ pub struct EngineConfig {
     pub pattern_budget: u32,
     pub seed_sitemaps: bool,
     pub on_unusable: OnUnusable,
+    /// The longest robots.txt `Crawl-delay` honoured (see
+    /// [`crate::politeness::MAX_CRAWL_DELAY`]).
+    pub max_crawl_delay: Duration,
 }
 
 impl EngineConfig {
@@ -92,6 +95,7 @@ impl EngineConfig {
             fetch,
             seed_sitemaps: true,
             on_unusable: OnUnusable::Refuse,
+            max_crawl_delay: crate::politeness::MAX_CRAWL_DELAY,
         })
     }
 }
@@ -171,9 +175,16 @@ impl Engine {
             &cfg.crawl.include_patterns,
             &cfg.crawl.exclude_patterns,
         )?;
-        let fetcher = Fetcher::new(cfg.fetch.clone(), cfg.guard.clone())?;
+        let politeness = Arc::new(Politeness::new(
+            cfg.requests_per_second,
+            cfg.max_crawl_delay,
+        ));
+        let fetcher = Fetcher::new(
+            cfg.fetch.clone(),
+            cfg.guard.clone(),
+            Arc::clone(&politeness),
+        )?;
         let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
-        let politeness = Politeness::new(cfg.requests_per_second);
         Ok(Self {
             shared: Arc::new(Shared {
                 robots_agent: crate::robots::agent_token(&cfg.crawl.user_agent),
@@ -183,6 +194,7 @@ impl Engine {
                 extractor,
                 politeness,
                 robots: Mutex::default(),
+                capped_delays: Mutex::default(),
             }),
             store,
             progress,
@@ -376,6 +388,7 @@ impl Engine {
             pages_nofollow: run.state.pages_nofollow,
             links_dropped: run.state.links_dropped,
             queue_dropped: run.state.queue_dropped,
+            crawl_delays_capped: run.state.crawl_delays_capped.clone(),
             stopped_with_queued: (self.crawl_end(run) == CrawlEnd::StoppedOnRequest)
                 .then(|| run.state.queue.len() as u64),
             started_at: Some(run.state.started_at),

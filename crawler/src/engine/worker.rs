@@ -140,8 +140,12 @@ pub(super) struct Shared {
     pub(super) fetcher: Fetcher,
     pub(super) scope: Scope,
     pub(super) extractor: Extractor,
-    pub(super) politeness: Politeness,
+    pub(super) politeness: Arc<Politeness>,
     pub(super) robots: Mutex<HashMap<String, Arc<OnceCell<Arc<RobotsRules>>>>>,
+    /// Hosts whose robots.txt asked for a longer `Crawl-delay` than the
+    /// crawler honours, with the delays asked and used (seconds), not yet
+    /// taken into the crawl state.
+    pub(super) capped_delays: Mutex<Vec<(String, (f64, f64))>>,
     /// The product token robots rules name this crawler by.
     pub(super) robots_agent: String,
 }
@@ -160,10 +164,32 @@ impl Shared {
                     Err(_) => RobotsRules::AllowAll,
                 };
                 tracing::debug!(%origin, ?rules, "robots.txt");
+                if let (Some(asked), Some(host)) = (rules.crawl_delay(), url.host_str()) {
+                    self.note_crawl_delay(host, asked);
+                }
                 Arc::new(rules)
             })
             .await,
         )
+    }
+
+    /// Paces `host` by its robots.txt `Crawl-delay`; one longer than
+    /// `max_crawl_delay` is cut to it, logged at warn and noted for the
+    /// report's warnings.
+    fn note_crawl_delay(&self, host: &str, asked: f64) {
+        let used = self.politeness.set_crawl_delay(host, asked);
+        if asked > used.as_secs_f64() {
+            tracing::warn!(
+                host,
+                asked_s = asked,
+                used_s = used.as_secs_f64(),
+                "robots.txt asks for a Crawl-delay that would stall the scan; the host is paced at the longest delay the crawler honours"
+            );
+            self.capped_delays
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((host.to_string(), (asked, used.as_secs_f64())));
+        }
     }
 
     /// Reads robots.txt. A server error, 429 or no answer is tried again
@@ -236,17 +262,14 @@ impl Shared {
                 refusal,
             });
         }
-        let mut crawl_delay = None;
         if self.cfg.crawl.respect_robots_txt {
             let rules = self.robots_for(&url).await;
             if !rules.allowed(url.as_str()) {
                 return PageResult::skipped(robots_refusal(&rules));
             }
-            crawl_delay = rules.crawl_delay();
         }
-        self.politeness
-            .wait(url.host_str().unwrap_or(""), crawl_delay)
-            .await;
+        // The fetcher waits on the host's politeness limiter before each
+        // request it sends.
         let outcome = self
             .fetcher
             .fetch_page(
@@ -338,7 +361,10 @@ impl Shared {
             .chain(scan.more_links.iter().map(String::as_str))
             .map(|h| (h, false, &base))
             .chain(link_headers.map(|h| (h, false, &body.final_url)))
-            .chain(embedded.iter().map(|h| (h.as_str(), true, &base)));
+            .chain(embedded.iter().map(|h| (h.as_str(), true, &base)))
+            // A frame of the site is a page of it; one from elsewhere is an
+            // embed (a video, a map, a tag manager), not a link.
+            .chain(scan.frame_srcs.iter().map(|h| (h.as_str(), true, &base)));
         let mut documents = Vec::new();
         for (href, only_internal, base) in hrefs {
             let Some(u) = resolve(base, href) else {
@@ -355,8 +381,9 @@ impl Shared {
                 Verdict::Internal if follow => {
                     internal.offer(Link::new(self.scope.preferred_form(u)));
                 }
-                // Script data names addresses of the site itself; other
-                // URLs in it (images, partners) are not links.
+                // Script data and frames name addresses of the site
+                // itself; other URLs in them (images, partners, embedded
+                // videos and maps) are not links.
                 Verdict::External if only_internal => {}
                 Verdict::External => {
                     if follow && self.cfg.crawl.follow_external_links {
@@ -381,6 +408,7 @@ impl Shared {
         let final_key = dedup_key(&body.final_url);
         let app_shell = scan.links.is_empty()
             && scan.more_links.is_empty()
+            && scan.frame_srcs.is_empty()
             && (!scan.script_srcs.is_empty() || !scan.inline_script_sample.is_empty());
         let entities = if external_page {
             None

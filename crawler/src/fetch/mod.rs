@@ -1,7 +1,8 @@
 //! Fetching one URL: manual redirects (each hop re-checked against the scope
 //! and the network guard), retries with backoff for timeouts, 429 and 5xx
 //! (honouring Retry-After), a content-type filter, `maxPageBytes` enforced on
-//! the decompressed stream, and charset decoding.
+//! the decompressed stream, and charset decoding. Every request, each hop
+//! and retry included, first waits on its host's politeness limiter.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,8 +19,9 @@ pub use decode::{decode_html, inflate, is_html_type};
 
 use crate::error::{Error, Result};
 use crate::guard::{GuardedResolver, NetworkGuard, RefusedAddress};
+use crate::politeness::Politeness;
 use crate::scope::{Scope, Verdict};
-use crate::skip::SkipReason;
+use crate::skip::{SkipReason, TlsProblem};
 
 /// Longest Retry-After honoured; a server asking for more gets this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -86,6 +88,7 @@ pub struct Fetcher {
     client: Client,
     guard: NetworkGuard,
     config: Arc<FetchConfig>,
+    politeness: Arc<Politeness>,
 }
 
 /// Asked before a redirect's target is requested (robots.txt rules, which
@@ -109,7 +112,11 @@ enum Hop {
 }
 
 impl Fetcher {
-    pub fn new(config: FetchConfig, guard: NetworkGuard) -> Result<Self> {
+    pub fn new(
+        config: FetchConfig,
+        guard: NetworkGuard,
+        politeness: Arc<Politeness>,
+    ) -> Result<Self> {
         install_crypto_provider();
         let client = Client::builder()
             .user_agent(config.user_agent.clone())
@@ -136,6 +143,7 @@ impl Fetcher {
             client,
             guard,
             config: Arc::new(config),
+            politeness,
         })
     }
 
@@ -333,6 +341,9 @@ impl Fetcher {
     async fn send_with_retries(&self, url: &Url) -> Result<Response, FetchOutcome> {
         let mut attempt = 0;
         loop {
+            // Each attempt is a request to the host like any other: a
+            // redirect's hop or a retry waits its turn too.
+            self.politeness.wait(url.host_str().unwrap_or("")).await;
             let result = self
                 .client
                 .get(url.clone())
@@ -349,6 +360,16 @@ impl Fetcher {
                 return Err(FetchOutcome::NotFetched(SkipReason::Guard {
                     host: refused.host.clone(),
                     why: refused.reason,
+                }));
+            }
+            // A refused certificate or a failed handshake is not retried:
+            // the server shows the same certificate each time.
+            if let Err(e) = &result
+                && let Some(tls) = tls_error(e)
+            {
+                return Err(FetchOutcome::NotFetched(SkipReason::Tls {
+                    problem: tls_problem(tls),
+                    detail: format!("{url}: {tls}"),
                 }));
             }
             let retry_in = match &result {
@@ -519,6 +540,46 @@ fn guard_refusal(e: &reqwest::Error) -> Option<&RefusedAddress> {
         source = err.source();
     }
     None
+}
+
+/// The TLS library's (rustls') error among the causes of `e`, found by
+/// type. An `io::Error` hides the error it wraps from `source()` (it
+/// returns that error's own source), and the client wraps the handshake's
+/// `io::Error` in another, so each is looked into instead.
+fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        source = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner),
+            None => err.source(),
+        };
+    }
+    None
+}
+
+/// What a TLS error says was wrong, by its variant.
+fn tls_problem(e: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => TlsProblem::UntrustedIssuer,
+            C::Expired | C::ExpiredContext { .. } => TlsProblem::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => TlsProblem::NotYetValid,
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongHost,
+            C::Revoked => TlsProblem::Revoked,
+            _ => TlsProblem::BadCertificate,
+        },
+        rustls::Error::NoCertificatesPresented | rustls::Error::InvalidCertRevocationList(_) => {
+            TlsProblem::BadCertificate
+        }
+        _ => TlsProblem::Handshake,
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

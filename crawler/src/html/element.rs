@@ -174,9 +174,9 @@ pub(super) fn on_element_with(
                 }
             }
         }
-        "frame" => {
+        "frame" | "iframe" => {
             if let Some(src) = attrs.src {
-                st.add_more_link(src);
+                st.add_frame_src(src);
             }
         }
         "noscript" | "noframes" if has_content && st.read_fallbacks && st.fallback.is_none() => {

@@ -449,6 +449,9 @@ mod tests {
             <noscript><p>Enable JS</p><nav><a href="/impressum">Impressum</a>
             <map><area href="/kontakt"></map></nav></noscript>
             <frameset><frame src="menu.html"><noframes><a href="/noframes">x</a></noframes></frameset>
+            <iframe src="/widgets/team.html" title="Team">fallback</iframe>
+            <iframe srcdoc="<p>inline</p>"></iframe><iframe src=" "></iframe>
+            <noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X"></iframe></noscript>
             <a href="/visible">Visible</a></body></html>"#;
         let s = scan_html(html);
         assert_eq!(
@@ -460,8 +463,17 @@ mod tests {
                 "/team?page=0",
                 "/impressum",
                 "/kontakt",
-                "menu.html",
                 "/noframes"
+            ]
+        );
+        // Frames and inline frames, also those a `<noscript>` holds; the
+        // worker follows only those of the site.
+        assert_eq!(
+            s.frame_srcs,
+            [
+                "menu.html",
+                "/widgets/team.html",
+                "https://www.googletagmanager.com/ns.html?id=GTM-X"
             ]
         );
         // The anchors proper are what a browser's DOM has.

@@ -122,6 +122,18 @@ impl State {
                 .chain(inner.more_links)
                 .take(room),
         );
+        let room = MAX_MORE_LINKS.saturating_sub(self.scan.frame_srcs.len());
+        self.scan
+            .frame_srcs
+            .extend(inner.frame_srcs.into_iter().take(room));
+    }
+
+    pub(super) fn add_frame_src(&mut self, raw: &str) {
+        let src = decode_attribute(raw);
+        let src = src.trim();
+        if !src.is_empty() && self.scan.frame_srcs.len() < MAX_MORE_LINKS {
+            self.scan.frame_srcs.push(src.to_string());
+        }
     }
 
     pub(super) fn add_more_link(&mut self, raw: &str) {

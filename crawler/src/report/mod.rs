@@ -49,6 +49,10 @@ pub struct ReportMeta {
     /// URLs dropped because the crawl queue was full.
     #[serde(default)]
     pub queue_dropped: u64,
+    /// Hosts whose robots.txt `Crawl-delay` was longer than the crawler
+    /// honours, with the delays asked and used (seconds).
+    #[serde(default)]
+    pub crawl_delays_capped: BTreeMap<String, (f64, f64)>,
     /// Set when the crawl was stopped on request (`desiredState: Stopped`,
     /// or `scan --stop` locally): the URLs still queued then, never fetched.
     #[serde(default)]
@@ -294,6 +298,11 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
             if meta.pages_nofollow == 1 { "its" } else { "their" }
         ));
     }
+    for (host, (asked, used)) in &meta.crawl_delays_capped {
+        out.push(format!(
+            "robots.txt of {host} asks for a Crawl-delay of {asked} s, which would stall the scan; the crawler waits at most {used} s between requests to one host and paced {host} at that."
+        ));
+    }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::RobotsUnavailable) {
         out.push(format!(
             "robots.txt answered with a server error or could not be read after several attempts, so its host was treated as disallowed (RFC 9309); {n} URL{} were not fetched.",
@@ -309,6 +318,12 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
     if let Some(n) = meta.skipped_urls.get(&SkipKind::BotChallenge) {
         out.push(format!(
             "A bot defence answered with a challenge instead of the page at {n} URL{}, so their content is missing.",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(n) = meta.skipped_urls.get(&SkipKind::Tls) {
+        out.push(format!(
+            "{n} URL{} could not be fetched because their server's TLS certificate was refused (self-signed, expired, for another host) or the TLS handshake failed; the log names each.",
             if *n == 1 { "" } else { "s" }
         ));
     }

@@ -188,6 +188,7 @@ fn report_says_which_emails_are_on_the_companys_own_domain() {
         pages_nofollow: 0,
         links_dropped: 0,
         queue_dropped: 0,
+        crawl_delays_capped: Default::default(),
         stopped_with_queued: None,
         started_at: None,
         finished_at: None,

@@ -38,6 +38,7 @@ fn meta() -> ReportMeta {
         pages_nofollow: 0,
         links_dropped: 0,
         queue_dropped: 0,
+        crawl_delays_capped: Default::default(),
         stopped_with_queued: None,
         started_at: None,
         finished_at: None,

@@ -50,6 +50,8 @@ type Handler = dyn Fn(&str, &axum::http::HeaderMap) -> Reply + Send + Sync;
 pub struct Site {
     pub addr: SocketAddr,
     hits: Arc<Mutex<HashMap<String, u32>>>,
+    /// TLS handshakes begun (by [`Site::start_tls`] sites).
+    handshakes: Arc<std::sync::atomic::AtomicU32>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -73,6 +75,40 @@ impl Site {
         let listener = tokio::net::TcpListener::bind((ip, 0))
             .await
             .expect("bind test site");
+        Self::serve(listener, handler, Arc::default())
+    }
+
+    /// A site that speaks TLS with `tls` and plain HTTP on the same port,
+    /// told apart by the first byte a client sends (a TLS handshake starts
+    /// with 0x16): `url` and `https_url` name the same site, so a page over
+    /// HTTPS is in scope of a seed over HTTP.
+    pub async fn start_tls(
+        tls: Arc<rustls::ServerConfig>,
+        handler: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) -> Site {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind test site");
+        let handshakes = Arc::default();
+        Self::serve(
+            TlsOrPlain::new(
+                listener,
+                tokio_rustls::TlsAcceptor::from(tls),
+                Arc::clone(&handshakes),
+            ),
+            move |path, _| handler(path),
+            handshakes,
+        )
+    }
+
+    fn serve<L>(
+        listener: L,
+        handler: impl Fn(&str, &axum::http::HeaderMap) -> Reply + Send + Sync + 'static,
+        handshakes: Arc<std::sync::atomic::AtomicU32>,
+    ) -> Site
+    where
+        L: axum::serve::Listener<Addr = SocketAddr>,
+    {
         let addr = listener.local_addr().expect("local addr");
         let hits: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
         let handler: Arc<Handler> = Arc::new(handler);
@@ -101,8 +137,18 @@ impl Site {
         Site {
             addr,
             hits,
+            handshakes,
             stop: Some(tx),
         }
+    }
+
+    /// TLS handshakes clients began, whether or not they finished them.
+    pub fn tls_handshakes(&self) -> u32 {
+        self.handshakes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{}", self.addr, path)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -139,6 +185,151 @@ impl Drop for Site {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+type TlsIo = tokio_util::either::Either<
+    tokio::net::TcpStream,
+    tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+>;
+
+/// A listener for [`Site::start_tls`]: connections are accepted, and their
+/// TLS handshakes made, on tasks of their own, so a client that refuses the
+/// certificate (as the crawler must) holds up no other connection. The
+/// tasks end with the test's runtime.
+struct TlsOrPlain {
+    addr: SocketAddr,
+    ready: tokio::sync::mpsc::Receiver<(TlsIo, SocketAddr)>,
+}
+
+impl TlsOrPlain {
+    fn new(
+        listener: tokio::net::TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+        handshakes: Arc<std::sync::atomic::AtomicU32>,
+    ) -> Self {
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, ready) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            while let Ok((tcp, peer)) = listener.accept().await {
+                let (tx, acceptor, handshakes) =
+                    (tx.clone(), acceptor.clone(), Arc::clone(&handshakes));
+                tokio::spawn(async move {
+                    let mut first = [0u8; 1];
+                    let io = match tcp.peek(&mut first).await {
+                        Ok(1) if first[0] == 0x16 => {
+                            handshakes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            match acceptor.accept(tcp).await {
+                                Ok(tls) => tokio_util::either::Either::Right(tls),
+                                // The client refused the certificate.
+                                Err(_) => return,
+                            }
+                        }
+                        Ok(_) => tokio_util::either::Either::Left(tcp),
+                        Err(_) => return,
+                    };
+                    let _ = tx.send((io, peer)).await;
+                });
+            }
+        });
+        Self { addr, ready }
+    }
+}
+
+impl axum::serve::Listener for TlsOrPlain {
+    type Io = TlsIo;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(conn) => conn,
+            // The accept loop ended; no connection will come.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
+    }
+}
+
+/// Certificates made at test time: a CA, and server certificates it signs
+/// or that sign themselves.
+pub mod certs {
+    use std::sync::Arc;
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, date_time_ymd,
+    };
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    pub struct Ca {
+        issuer: CertifiedIssuer<'static, KeyPair>,
+    }
+
+    /// When a server certificate is valid.
+    #[derive(Clone, Copy)]
+    pub enum Validity {
+        Now,
+        Expired,
+    }
+
+    impl Ca {
+        pub fn generate() -> Ca {
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, "cira test CA");
+            Ca {
+                issuer: CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap(),
+            }
+        }
+
+        pub fn pem(&self) -> String {
+            self.issuer.pem()
+        }
+
+        /// A server configuration with a certificate for `names` this CA
+        /// signed.
+        pub fn server(&self, names: &[&str], validity: Validity) -> Arc<rustls::ServerConfig> {
+            let key = KeyPair::generate().unwrap();
+            let cert = params(names, validity)
+                .signed_by(&key, &*self.issuer)
+                .unwrap();
+            config(cert.der().clone(), &key)
+        }
+    }
+
+    /// A server configuration with a self-signed certificate for `names`.
+    pub fn self_signed(names: &[&str]) -> Arc<rustls::ServerConfig> {
+        let key = KeyPair::generate().unwrap();
+        let cert = params(names, Validity::Now).self_signed(&key).unwrap();
+        config(cert.der().clone(), &key)
+    }
+
+    fn params(names: &[&str], validity: Validity) -> CertificateParams {
+        let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+        if let Validity::Expired = validity {
+            p.not_before = date_time_ymd(2020, 1, 1);
+            p.not_after = date_time_ymd(2021, 1, 1);
+        }
+        p
+    }
+
+    fn config(cert: CertificateDer<'static>, key: &KeyPair) -> Arc<rustls::ServerConfig> {
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap(),
+        )
     }
 }
 

@@ -135,6 +135,8 @@ async fn a_blocked_or_unavailable_seed_fails_the_scan_with_the_status() {
     assert!(e.to_string().contains("503"), "{e}");
     assert_eq!(site.hits("/robots.txt"), 3);
     assert_eq!(site.hits("/"), 0);
+    // Nor is `/sitemap.xml` asked for: everything is disallowed.
+    assert_eq!(site.hits("/sitemap.xml"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -193,6 +193,64 @@ async fn links_outside_anchors_are_followed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_and_inline_frames_of_the_site_are_pages() {
+    // A frameset site (its navigation and content are frames), and a page
+    // that embeds its team list and imprint as inline frames beside a
+    // video and a map from elsewhere.
+    let video = Site::start(|_: &str| html("<p>player</p>")).await;
+    let video_url = video.url("/embed/x1");
+    let site = Site::start(move |path: &str| match path {
+        "/" => Reply::Html(
+            r#"<html><head><title>Acme</title></head><frameset cols="20%,80%">
+            <frame src="nav.html"><frame src="/start.html">
+            <noframes>Your browser does not show frames.</noframes></frameset></html>"#
+                .into(),
+        ),
+        "/nav.html" => html(r#"<a href="/about.html" target="main">About</a>"#),
+        "/start.html" => html("<p>Welcome</p>"),
+        "/about.html" => html(&format!(
+            r#"<h1>About</h1><iframe src="/widgets/team.html"></iframe>
+            <iframe src="impressum.html" title="Impressum"></iframe>
+            <iframe src="{video_url}"></iframe>
+            <iframe src="/files/brochure.pdf"></iframe><iframe src="about:blank"></iframe>
+            <iframe src="/private/admin.html"></iframe>"#
+        )),
+        "/widgets/team.html" | "/impressum.html" | "/private/admin.html" => html("<p>frame</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let mut s = spec();
+    // Frames follow the same scope rules as links.
+    s.exclude_patterns = vec!["/private/".into()];
+    let state = crawl_site(&site, "/", s).await;
+    for path in [
+        "/nav.html",
+        "/start.html",
+        "/about.html",
+        "/widgets/team.html",
+        "/impressum.html",
+    ] {
+        assert_eq!(site.hits(path), 1, "{path}: {:?}", site.page_hits());
+    }
+    assert_eq!(site.hits("/private/admin.html"), 0);
+    // A frame from elsewhere is an embed: neither fetched nor a link.
+    assert_eq!(video.total_page_hits(), 0);
+    assert!(
+        state.external_links.is_empty(),
+        "{:?}",
+        state.external_links
+    );
+    // A file in a frame is a document, as a link to it would be.
+    assert!(
+        state.documents.contains(&site.url("/files/brochure.pdf")),
+        "{:?}",
+        state.documents
+    );
+    // A frameset is no app shell.
+    assert_eq!(state.pages_without_links, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_and_link_headers_are_followed_like_their_elements() {
     // A language splash answering 200 with `Refresh: 0; url=/de/` and an
     // empty page, as some server configurations do.

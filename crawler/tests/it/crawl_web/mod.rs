@@ -12,6 +12,8 @@ use common::{Reply, Site, config, crawl};
 mod blocks;
 mod content;
 mod links;
+mod pacing;
+mod tls;
 
 fn html(body: &str) -> Reply {
     Reply::Html(format!(
