@@ -46,6 +46,10 @@ pub enum SkipReason {
     /// The response is not HTML; `content_type` is empty when none was
     /// given and the body did not look like HTML.
     NotHtml { content_type: String },
+    /// An HTML response sent as a download (`Content-Disposition:
+    /// attachment`): a browser saves it rather than shows it, so it is a
+    /// file of the site, not a page.
+    Download { content_type: String },
     /// A redirect came back to a URL already visited in the same chain.
     RedirectLoop { at: Box<Url> },
     /// More redirects than allowed.
@@ -122,6 +126,7 @@ pub enum SkipKind {
     Throttled,
     BotChallenge,
     NotHtml,
+    Download,
     RedirectLoop,
     TooManyRedirects,
     Timeout,
@@ -159,6 +164,7 @@ impl SkipReason {
             SkipReason::Throttled { .. } => SkipKind::Throttled,
             SkipReason::BotChallenge { .. } => SkipKind::BotChallenge,
             SkipReason::NotHtml { .. } => SkipKind::NotHtml,
+            SkipReason::Download { .. } => SkipKind::Download,
             SkipReason::RedirectLoop { .. } => SkipKind::RedirectLoop,
             SkipReason::TooManyRedirects { .. } => SkipKind::TooManyRedirects,
             SkipReason::Timeout { .. } => SkipKind::Timeout,
@@ -194,7 +200,8 @@ impl SkipReason {
             | SkipKind::AccessDenied
             | SkipKind::Throttled
             | SkipKind::BotChallenge
-            | SkipKind::NotHtml => false,
+            | SkipKind::NotHtml
+            | SkipKind::Download => false,
         }
     }
 }
@@ -206,7 +213,7 @@ impl SkipKind {
             | SkipKind::AccessDenied
             | SkipKind::Throttled
             | SkipKind::BotChallenge => Attempt::Answered,
-            SkipKind::NotHtml => Attempt::NotAPage,
+            SkipKind::NotHtml | SkipKind::Download => Attempt::NotAPage,
             SkipKind::RedirectLoop
             | SkipKind::TooManyRedirects
             | SkipKind::Timeout
@@ -234,6 +241,7 @@ impl SkipKind {
             SkipKind::Throttled => "rate-limited (429/503) on every attempt",
             SkipKind::BotChallenge => "bot challenge instead of the page",
             SkipKind::NotHtml => "not HTML",
+            SkipKind::Download => "a download (Content-Disposition: attachment)",
             SkipKind::RedirectLoop => "redirect loop",
             SkipKind::TooManyRedirects => "too many redirects",
             SkipKind::Timeout => "timed out",
@@ -277,6 +285,10 @@ impl fmt::Display for SkipReason {
                 f.write_str("no content type and not HTML")
             }
             SkipReason::NotHtml { content_type } => write!(f, "not HTML ({content_type})"),
+            SkipReason::Download { content_type } => write!(
+                f,
+                "a download ({content_type}, Content-Disposition: attachment), not a page"
+            ),
             SkipReason::RedirectLoop { at } => write!(f, "redirect loop at {at}"),
             SkipReason::TooManyRedirects { max } => write!(f, "more than {max} redirects"),
             SkipReason::Timeout { detail } => write!(f, "timed out: {detail}"),
@@ -324,6 +336,9 @@ mod tests {
             SkipReason::NotHtml {
                 content_type: "application/pdf".into(),
             },
+            SkipReason::Download {
+                content_type: "text/html".into(),
+            },
             SkipReason::RedirectLoop { at: Box::new(url) },
             SkipReason::TooManyRedirects { max: 10 },
             SkipReason::Timeout {
@@ -356,6 +371,7 @@ mod tests {
             (SkipKind::Throttled, false, Answered),
             (SkipKind::BotChallenge, false, Answered),
             (SkipKind::NotHtml, false, NotAPage),
+            (SkipKind::Download, false, NotAPage),
             (SkipKind::RedirectLoop, true, Failed),
             (SkipKind::TooManyRedirects, true, Failed),
             (SkipKind::Timeout, true, Failed),

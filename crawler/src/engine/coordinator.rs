@@ -337,6 +337,7 @@ impl Engine {
                 nofollow,
                 entities,
                 links_dropped,
+                redirects_to,
             } => {
                 run.state.pages_crawled += 1;
                 run.state.links_dropped += links_dropped;
@@ -372,6 +373,14 @@ impl Engine {
                         }
                     }
                 }
+                if let Some(target) = redirects_to {
+                    let adopted = item.depth == 0
+                        && Url::parse(&target)
+                            .is_ok_and(|t| self.adopt_seed_target(run, &item.url, t));
+                    if !adopted {
+                        run.state.add_external_link(target);
+                    }
+                }
             }
             PageResult::Skipped { final_key, reason } => {
                 run.state.count_skipped(reason.kind());
@@ -396,7 +405,7 @@ impl Engine {
                     // empty.
                     return Err(seed_failure(item.url, reason));
                 }
-                if reason.kind() == crate::skip::SkipKind::NotHtml {
+                if reason.attempt() == Attempt::NotAPage {
                     run.state.add_document(item.url.clone());
                 }
             }

@@ -112,6 +112,9 @@ pub(super) enum PageResult {
         /// Links left out for `maxLinksPerPage` (in-scope, external and
         /// document links past the cap).
         links_dropped: u64,
+        /// The seed's page sends the visitor to another domain (a refresh,
+        /// a script): where.
+        redirects_to: Option<String>,
     },
     /// A redirect left the scope.
     RedirectedOut { target: String },
@@ -338,10 +341,26 @@ impl Shared {
                     .iter()
                     .filter(|(key, _)| key.eq_ignore_ascii_case("refresh")),
             )
-            .filter_map(|(_, content)| crate::html::meta_refresh_target(content));
+            .filter_map(|(_, content)| crate::html::meta_refresh_target(content))
+            .collect::<Vec<_>>();
+        // A script that sends the visitor on (`location.href = "/de/"`):
+        // pages of the site only, as a script names many addresses.
+        let scripted = crate::html::script_redirect_targets(&scan.inline_script_sample);
+        let mut redirects_to = None;
         if depth == 0 && !external_page {
             // The seed's page shows which form of its host the site uses.
             self.scope.prefer_form_of(&body.final_url);
+            // A seed page that sends the visitor to another domain, by a
+            // refresh or (a page with no link of its own) by script, is a
+            // redirect there as an HTTP one is: a brand domain parked on
+            // the group's site.
+            let stub = scan.links.is_empty();
+            redirects_to = refresh
+                .iter()
+                .chain(scripted.iter().filter(|_| stub))
+                .filter_map(|t| resolve(&base, t))
+                .find(|u| self.scope.classify(u) == Verdict::External)
+                .map(String::from);
         }
         let embedded = crate::html::embedded_urls(&scan);
         // `Link` response headers stand for `<link>` elements.
@@ -357,11 +376,12 @@ impl Shared {
             .links
             .iter()
             .map(|l| l.href.as_str())
-            .chain(refresh)
+            .chain(refresh.iter().copied())
             .chain(scan.more_links.iter().map(String::as_str))
             .map(|h| (h, false, &base))
             .chain(link_headers.map(|h| (h, false, &body.final_url)))
             .chain(embedded.iter().map(|h| (h.as_str(), true, &base)))
+            .chain(scripted.iter().map(|h| (*h, true, &base)))
             // A frame of the site is a page of it; one from elsewhere is an
             // embed (a video, a map, a tag manager), not a link.
             .chain(scan.frame_srcs.iter().map(|h| (h.as_str(), true, &base)));
@@ -385,6 +405,9 @@ impl Shared {
                 // itself; other URLs in them (images, partners, embedded
                 // videos and maps) are not links.
                 Verdict::External if only_internal => {}
+                // Where the seed sends its visitors is the site, once
+                // adopted (the coordinator records it as external if not).
+                Verdict::External if redirects_to.as_deref() == Some(u.as_str()) => {}
                 Verdict::External => {
                     if follow && self.cfg.crawl.follow_external_links {
                         internal.offer(Link::new(u.clone()));
@@ -398,17 +421,26 @@ impl Shared {
                 _ => {}
             }
         }
+        // A canonical URL is taken as this page only when it differs from
+        // it in the query alone (`/team?ref=nav` -> `/team`): canonicals
+        // copied by templates or plugins often name another page (every
+        // page -> the home page, `/` -> `/de/`, `/team` -> `/about`), and
+        // trusting those would leave that page unfetched.
         let canonical_key = scan
             .canonical
             .as_deref()
             .and_then(|c| resolve(&base, c))
             .filter(|c| self.scope.classify(c) == Verdict::Internal)
+            .filter(|c| same_page_but_query(c, &body.final_url))
             .map(|c| dedup_key(&c));
         let (internal, internal_dropped) = internal.finish();
         let final_key = dedup_key(&body.final_url);
+        // A page whose script only sends the visitor on is a redirect, not
+        // an app that renders its content.
         let app_shell = scan.links.is_empty()
             && scan.more_links.is_empty()
             && scan.frame_srcs.is_empty()
+            && scripted.is_empty()
             && (!scan.script_srcs.is_empty() || !scan.inline_script_sample.is_empty());
         let entities = if external_page {
             None
@@ -434,8 +466,20 @@ impl Shared {
             nofollow: nofollow && !external_page,
             entities,
             links_dropped: internal_dropped + other_dropped,
+            redirects_to,
         }
     }
+}
+
+/// Whether two URLs name one page up to their queries (and what dedup keys
+/// ignore: scheme, `www.`, a trailing slash).
+fn same_page_but_query(a: &Url, b: &Url) -> bool {
+    let without_query = |u: &Url| {
+        let mut u = u.clone();
+        u.set_query(None);
+        dedup_key(&u)
+    };
+    without_query(a) == without_query(b)
 }
 
 /// Why robots.txt keeps a URL from being fetched.

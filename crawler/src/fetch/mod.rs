@@ -205,6 +205,18 @@ impl Fetcher {
                 reason: SkipReason::NotHtml { content_type },
             };
         }
+        if is_attachment(resp.headers()) {
+            return FetchOutcome::Answered {
+                final_url,
+                reason: SkipReason::Download {
+                    content_type: if content_type.is_empty() {
+                        "no content type".into()
+                    } else {
+                        content_type
+                    },
+                },
+            };
+        }
         let read = self
             .read_body(&mut resp, self.config.max_page_bytes, Partial::Keep)
             .await;
@@ -530,6 +542,17 @@ pub fn bot_challenge(status: u16, headers: &reqwest::header::HeaderMap) -> Optio
     (status == 999).then_some("HTTP 999, a crawler denial")
 }
 
+/// Whether the response is sent as a download: `Content-Disposition`
+/// whose disposition type (the token before any parameter) is
+/// `attachment` (RFC 6266). `inline` and unknown types are shown.
+fn is_attachment(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("attachment"))
+}
+
 /// The guard's refusal among the causes of `e`, found by type.
 fn guard_refusal(e: &reqwest::Error) -> Option<&RefusedAddress> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -706,6 +729,24 @@ mod tests {
                 "{status} {pairs:?}"
             );
         }
+    }
+
+    #[test]
+    fn downloads_are_told_by_their_disposition_type() {
+        use reqwest::header::{CONTENT_DISPOSITION, HeaderMap, HeaderValue};
+        for (value, want) in [
+            ("attachment", true),
+            ("Attachment; filename=\"brochure.html\"", true),
+            (" attachment ;filename*=UTF-8''b%C3%BCro.html", true),
+            ("inline", false),
+            ("inline; filename=\"attachment.html\"", false),
+            ("form-data; name=\"attachment\"", false),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_DISPOSITION, HeaderValue::from_str(value).unwrap());
+            assert_eq!(is_attachment(&h), want, "{value}");
+        }
+        assert!(!is_attachment(&HeaderMap::new()));
     }
 
     #[test]

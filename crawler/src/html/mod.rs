@@ -23,7 +23,7 @@ use charref::{decode_attribute, decode_text};
 use element::*;
 pub use embedded::embedded_urls;
 use state::*;
-pub use targets::{link_header_targets, meta_refresh_target};
+pub use targets::{link_header_targets, meta_refresh_target, script_redirect_targets};
 use text::*;
 use tokenizer::{Sink, StartTag, TextKind, tokenize};
 use tokens::Recorder;

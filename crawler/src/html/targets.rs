@@ -1,5 +1,5 @@
-//! Other pages named outside `<a>` elements: HTTP `Link` headers and
-//! `<meta http-equiv="refresh">` content.
+//! Other pages named outside `<a>` elements: HTTP `Link` headers,
+//! `<meta http-equiv="refresh">` content and script redirects.
 
 use super::*;
 
@@ -84,6 +84,34 @@ pub fn meta_refresh_target(content: &str) -> Option<&str> {
     (!target.is_empty()).then_some(target)
 }
 
+/// Most redirect targets taken from one page's scripts.
+const MAX_SCRIPT_REDIRECTS: usize = 8;
+
+/// Targets of the redirects an inline script makes by assigning a string
+/// to the location (`window.location.href = "/de/"`, `location =
+/// '/en/'`, `top.location.href="..."`) or by `location.replace("...")` /
+/// `location.assign("...")`: a home page that sends visitors on to a
+/// language or to the group's site in script names no other page. Only
+/// string literals are read; a URL built at run time is a browser's.
+pub fn script_redirect_targets(script: &str) -> Vec<&str> {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    if memchr::memmem::find(script.as_bytes(), b"location").is_none() {
+        return Vec::new();
+    }
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"\blocation(?:\.href)?\s*=\s*(?:"([^"\\\n]{1,2000})"|'([^'\\\n]{1,2000})')|\blocation\.(?:replace|assign)\(\s*(?:"([^"\\\n]{1,2000})"|'([^'\\\n]{1,2000})')\s*\)"#,
+        )
+        .expect("script redirect pattern")
+    });
+    re.captures_iter(script)
+        .filter_map(|c| (1..=4).find_map(|i| c.get(i)).map(|m| m.as_str().trim()))
+        .filter(|t| !t.is_empty())
+        .take(MAX_SCRIPT_REDIRECTS)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +133,30 @@ mod tests {
         assert_eq!(meta_refresh_target("30"), None);
         assert_eq!(meta_refresh_target("30; "), None);
         assert_eq!(meta_refresh_target(""), None);
+    }
+
+    #[test]
+    fn script_redirects() {
+        let table: &[(&str, &[&str])] = &[
+            (r#"window.location.href = "/de/";"#, &["/de/"]),
+            ("location='/en/start'", &["/en/start"]),
+            (
+                r#"var l = navigator.language; if (l.indexOf("de") == 0) { top.location.href = 'https://acme.test/de/'; } else { self.location.replace("/en/"); }"#,
+                &["https://acme.test/de/", "/en/"],
+            ),
+            (r#"document.location.assign( "/kontakt" )"#, &["/kontakt"]),
+            // Comparisons, string operations on the address and URLs built
+            // at run time name no page.
+            (r#"if (location.href == "/x") {}"#, &[]),
+            (r##"var p = location.href.replace("#", "");"##, &[]),
+            (r#"window.location.href = base + "/de/";"#, &[]),
+            (r#"mylocation = "/nope";"#, &[]),
+            (r#"location.href = "";"#, &[]),
+            ("no redirect here", &[]),
+        ];
+        for (script, want) in table {
+            assert_eq!(script_redirect_targets(script), *want, "{script}");
+        }
     }
 
     #[test]

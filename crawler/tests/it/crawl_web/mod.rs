@@ -13,6 +13,7 @@ mod blocks;
 mod content;
 mod links;
 mod pacing;
+mod probes;
 mod tls;
 
 fn html(body: &str) -> Reply {
