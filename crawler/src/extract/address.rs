@@ -163,11 +163,12 @@ pub fn country_code(raw: &str) -> Option<String> {
 }
 
 /// German/Austrian/Swiss street: "Musterstraße 12a", "Am Markt 3", "Hauptstr. 5",
-/// "Gewerbepark Süd 3" (an estate's part after the kind),
+/// "Gewerbepark Süd 3" (an estate's part after the kind), "Industriestraße
+/// 12–14" (a range, with a hyphen or, as typeset pages write it, an en dash),
 /// "Mariahilfer Straße 1/3/12" (Austrian stair and door numbers).
 static STREET_DE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:(?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)(?:\s+(?:Nord|Süd|Ost|West|Mitte))?)\s+([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[\-/]\s?[0-9]{1,4}[a-zA-Z]?){0,2})$",
+        r"^((?:(?:[\p{Lu}][\p{L}\-]*\s+){0,3}[\p{L}\-]*(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|markt|steig|pfad|hof|berg|feld|park|promenade|kai|brücke|graben|tor|wall|anger|stieg)|(?:Am|An der|Auf der|Im|In der|Zum|Zur|Unter den)\s+[\p{Lu}][\p{L}\-]+)(?:\s+(?:Nord|Süd|Ost|West|Mitte))?)\s+([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[\-–/]\s?[0-9]{1,4}[a-zA-Z]?){0,2})$",
     )
     .expect("static regex")
 });
@@ -205,7 +206,7 @@ static STREET_ROMANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// (see [`northern_country`]).
 static STREET_NORTH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^((?:[\p{Lu}][\p{L}\.'\-]*\s+){0,3}[\p{L}\.'\-]*(?i:straat|gracht|kade|laan|plein|singel|steeg|dreef|dijk|burgwal|weg|gatan|vägen|väg|torget|gata|gate|gaten|veien|vei|vegen|gade|vej|tie|katu|kuja|tori))\s+([0-9]{1,5}\s?[a-zA-Z]?(?:\s?-\s?[0-9]{1,4}[a-zA-Z]?)?(?:\s+(?:bus|hs|huis)\s+[0-9A-Za-z]{1,4})?)$",
+        r"^((?:[\p{Lu}][\p{L}\.'\-]*\s+){0,3}[\p{L}\.'\-]*(?i:straat|gracht|kade|laan|plein|singel|steeg|dreef|dijk|burgwal|weg|gatan|vägen|väg|torget|gata|gate|gaten|veien|vei|vegen|gade|vej|tie|katu|kuja|tori))\s+([0-9]{1,5}\s?[a-zA-Z]?(?:\s?[\-–]\s?[0-9]{1,4}[a-zA-Z]?)?(?:\s+(?:bus|hs|huis)\s+[0-9A-Za-z]{1,4})?)$",
     )
     .expect("static regex")
 });
@@ -221,6 +222,20 @@ static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
 static US_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2})\s+([0-9]{5}(?:-[0-9]{4})?)$")
         .expect("static regex")
+});
+/// "Melbourne VIC 3000", "Sydney, NSW 2000" (Australia: the state's
+/// abbreviation, then four digits).
+static AU_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+?),?\s+(NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+([0-9]{4})$")
+        .expect("static regex")
+});
+/// "Toronto, ON M5V 2T6", "Montréal (Québec) H3B 4W8" (Canada: the
+/// province's abbreviation or name, then the letter-digit postcode).
+static CA_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([\p{Lu}][\p{L}\.\-' ]+?),?\s+\(?(AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Ontario|Québec|Quebec|Alberta|British Columbia|Manitoba|Nova Scotia|New Brunswick|Saskatchewan)\)?,?\s+([A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9])$",
+    )
+    .expect("static regex")
 });
 /// "London EC1A 1BB" or "EC1A 1BB London" (UK).
 static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
@@ -247,6 +262,22 @@ static ESTATE: LazyLock<Regex> = LazyLock::new(|| {
 /// in a row: "20-22 Wenlock Road, London N1 7GU").
 static UK_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}(?-u:\b)").expect("static regex")
+});
+/// A UK or Canadian postcode anywhere: the same gate for both.
+static LETTER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u:\b)(?:[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}|[A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9])(?-u:\b)",
+    )
+    .expect("static regex")
+});
+/// A unit within a building, written as a part or line of its own between
+/// the street and the city ("Suite 300", "Level 5", "2. OG"): kept with
+/// the street.
+static UNIT_PART: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:Suite|Ste\.?|Floor|Fl\.|Level|Unit|Room|Rm\.?|Apt\.?|Building|Bldg\.?|Office|Etage|Stock|Büro|Bureau|Piso|Planta|Piano|Interno|Scala)\s*#?\s*[0-9A-Za-z][0-9A-Za-z\-]{0,5}|#\s?[0-9][0-9A-Za-z\-]{0,5}|[0-9]{1,2}(?:\.|st|nd|rd|th)\s?(?:Floor|OG|Etage|Stock|étage))$",
+    )
+    .expect("static regex")
 });
 
 const US_STATES: &[&str] = &[
@@ -467,6 +498,19 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         a.country = country.map(str::to_string);
         return true;
     }
+    if style == StreetStyle::English {
+        for (pattern, country) in [(&*AU_CITY, "AU"), (&*CA_CITY, "CA")] {
+            if let Some(c) = pattern.captures(line)
+                && at_most(c.get(1), 41)
+            {
+                a.locality = Some(c[1].trim().to_string());
+                a.region = Some(province_code(&c[2]).to_string());
+                a.postal_code = Some(c[3].to_string());
+                a.country = Some(country.into());
+                return true;
+            }
+        }
+    }
     if style == StreetStyle::English
         && let Some(c) = UK_CITY.captures(line)
         && (c.get(1).is_some() || c.get(3).is_some())
@@ -479,6 +523,21 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         return true;
     }
     false
+}
+
+/// A Canadian province written out, as its two-letter code; a code stays.
+fn province_code(name: &str) -> &str {
+    match name {
+        "Ontario" => "ON",
+        "Québec" | "Quebec" => "QC",
+        "Alberta" => "AB",
+        "British Columbia" => "BC",
+        "Manitoba" => "MB",
+        "Nova Scotia" => "NS",
+        "New Brunswick" => "NB",
+        "Saskatchewan" => "SK",
+        code => code,
+    }
 }
 
 /// Austria and Switzerland both use four-digit postcodes; their larger
@@ -518,7 +577,7 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     // two or a UK postcode.
     if !has_digit_run(text.as_bytes(), 4)
         && !has_split_postcode(text.as_bytes())
-        && !UK_POSTCODE.is_match(text)
+        && !LETTER_POSTCODE.is_match(text)
     {
         return out;
     }
@@ -627,17 +686,23 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
             street: Some(s),
             ..Address::default()
         };
-        if find_city(
-            parts.get(city_from..).unwrap_or_default(),
-            lines.get(i + 1),
-            style,
-            hint,
-            &mut a,
-        ) || lines.get(i + 1).is_some_and(|next| {
-            let next_parts: Vec<&str> = next.split(',').map(str::trim).collect();
-            find_city(&next_parts, lines.get(i + 2), style, hint, &mut a)
-        }) || (style == StreetStyle::English && uk_town_then_postcode(lines, i + 1, &mut a))
-        {
+        let rest = parts.get(city_from..).unwrap_or_default();
+        let same_line = find_city(rest, lines.get(i + 1), style, hint, &mut a);
+        let later = !same_line
+            && (city_on_line(lines, i + 1, style, hint, &mut a)
+                || (style == StreetStyle::English && uk_town_then_postcode(lines, i + 1, &mut a))
+                // A unit on a line of its own ("Suite 300") before the city.
+                || (lines.get(i + 1).is_some_and(|u| UNIT_PART.is_match(u))
+                    && city_on_line(lines, i + 2, style, hint, &mut a)
+                    && {
+                        keep_unit(lines[i + 1], &mut a);
+                        true
+                    }));
+        if later && let [unit] = rest {
+            // "1200 Harbor Blvd., Suite 300" with the city below.
+            keep_unit(unit, &mut a);
+        }
+        if same_line || later {
             if a.country.is_none() {
                 a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
             }
@@ -645,6 +710,20 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         }
     }
     None
+}
+
+/// The city on line `at`, read as the rest of a street's line is.
+fn city_on_line(
+    lines: &[&str],
+    at: usize,
+    style: StreetStyle,
+    hint: Option<&str>,
+    a: &mut Address,
+) -> bool {
+    lines.get(at).is_some_and(|line| {
+        let parts: Vec<&str> = line.split(',').map(str::trim).collect();
+        find_city(&parts, lines.get(at + 1), style, hint, a)
+    })
 }
 
 /// A British town and its postcode on lines of their own ("Manchester" /
@@ -683,18 +762,39 @@ fn find_city(
     hint: Option<&str>,
     a: &mut Address,
 ) -> bool {
-    // Skip at most one unit part such as "Suite 4" / "2. OG".
+    // Skip at most one part between street and city, such as "Suite 4" /
+    // "2. OG"; a unit is kept with the street.
     for k in 0..parts.len().min(2) {
-        if k + 1 < parts.len() && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a) {
+        let found = if k + 1 < parts.len()
+            && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a)
+        {
             country_after(&parts[k + 2..], next_line, a);
-            return true;
-        }
-        if city(parts[k], style, hint, a) {
+            true
+        } else if city(parts[k], style, hint, a) {
             country_after(&parts[k + 1..], next_line, a);
+            true
+        } else {
+            false
+        };
+        if found {
+            if k == 1 {
+                keep_unit(parts[0], a);
+            }
             return true;
         }
     }
     false
+}
+
+/// Adds a unit part ("Suite 300") to the street it followed.
+fn keep_unit(part: &str, a: &mut Address) {
+    let unit = part.trim();
+    if let Some(street) = &mut a.street
+        && UNIT_PART.is_match(unit)
+    {
+        street.push_str(", ");
+        street.push_str(unit);
+    }
 }
 
 /// A country written after the city ("…, Germany" or on the next line).
@@ -965,6 +1065,61 @@ mod tests {
         assert_eq!(
             line("Musterstraße 1, 80331 München"),
             "Musterstraße 1, 80331 München, DE"
+        );
+    }
+
+    #[test]
+    fn units_ranges_and_commonwealth_cities() {
+        // A unit between street and city stays with the street.
+        assert_eq!(
+            one("1200 Harbor Blvd., Suite 300, Weehawken, NJ 07086"),
+            want("1200 Harbor Blvd., Suite 300", "07086", "Weehawken", "US")
+        );
+        assert_eq!(
+            one("350 Fifth Avenue\nSuite 4100\nNew York, NY 10118"),
+            want("350 Fifth Avenue, Suite 4100", "10118", "New York", "US")
+        );
+        assert_eq!(
+            one("Northwind, Inc.\n1200 Harbor Blvd., Suite 300\nWeehawken, NJ 07086\nUSA"),
+            want("1200 Harbor Blvd., Suite 300", "07086", "Weehawken", "US")
+        );
+        // A part that is no unit is skipped, not kept.
+        assert_eq!(
+            one("10 Main Street, Riverside, Springfield, IL 62701").0,
+            "10 Main Street"
+        );
+        // A house number range with an en dash, as typeset imprints write it.
+        assert_eq!(
+            one("Müller GmbH\nIndustriestraße 12–14\nD-73430 Aalen"),
+            want("Industriestraße 12–14", "73430", "Aalen", "DE")
+        );
+        assert_eq!(
+            one("Keizersgracht 121–123, 1015 CJ Amsterdam"),
+            want("Keizersgracht 121–123", "1015 CJ", "Amsterdam", "NL")
+        );
+        // Australia and Canada: state or province, then the postcode.
+        let au = from_text("Level 5, 120 Collins Street, Melbourne VIC 3000", None);
+        assert_eq!(au.len(), 1, "{au:?}");
+        assert_eq!(
+            au[0].one_line(),
+            "120 Collins Street, Melbourne, VIC 3000, AU"
+        );
+        assert_eq!(
+            one("Unit 2, 45 George St\nSydney, NSW 2000\nAustralia"),
+            want("45 George St", "2000", "Sydney", "AU")
+        );
+        let ca = from_text(
+            "100 King Street West, Suite 5700\nToronto, ON M5X 1C7",
+            None,
+        );
+        assert_eq!(ca.len(), 1, "{ca:?}");
+        assert_eq!(
+            ca[0].one_line(),
+            "100 King Street West, Suite 5700, Toronto, ON M5X 1C7, CA"
+        );
+        assert_eq!(
+            one("1250 René-Lévesque Boulevard West\nMontréal (Québec) H3B 4W8").3,
+            "CA"
         );
     }
 

@@ -563,7 +563,8 @@ fn addresses_from_text_and_structured_data() {
     );
     assert!(
         lines.contains(&(
-            Some("500 Harbor Boulevard"),
+            // The suite between street and city stays with the street.
+            Some("500 Harbor Boulevard, Suite 210"),
             Some("94107"),
             Some("San Francisco"),
             Some("US")
