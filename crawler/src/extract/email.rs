@@ -51,6 +51,16 @@ static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// `press @ acme.com`: an at sign set off by spaces, as pages write it to
+/// fool harvesters (or by accident). Prose uses a lone "@" too ("email us
+/// @ acme.com", "@acme on X"), so a match counts only under the rule of
+/// [`spaced_is_address`].
+static SPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})(?:[ \t]+@[ \t]*|@[ \t]+)([a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)*\.[a-z]{2,24})(?-u:\b)",
+    )
+    .expect("static regex")
+});
 static SPELLED_DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+").expect("static regex")
 });
@@ -156,6 +166,17 @@ fn spelled_is_address(local: &str, at: &str, dots: &str, domain: &str, site: Opt
             .trim_matches(['.', '_', '-'])
             .contains(['.', '_', '-']);
     capitals || (own_domain && mailbox_like)
+}
+
+/// Whether a spaced match (`press @ acme.com`) is an address: a mailbox
+/// name that is no word of a sentence, on the site's own domain, or a role
+/// mailbox (`info`, `press`) on any domain.
+fn spaced_is_address(local: &str, domain: &str, site: Option<&str>) -> bool {
+    let local = local.to_ascii_lowercase();
+    if PROSE_WORDS.contains(&local.as_str()) {
+        return false;
+    }
+    site.is_some_and(|site| on_domain(domain, site)) || ROLE_MAILBOXES.contains(&local.as_str())
 }
 
 /// File extensions that make `logo@2x.png` look like an address.
@@ -278,6 +299,19 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
                 continue;
             }
             push_candidate(m.as_str(), own, out);
+        }
+    }
+    let spaced = |pair: &str| memchr::memmem::find(text.as_bytes(), pair.as_bytes()).is_some();
+    if spaced(" @") || spaced("@ ") || spaced("\t@") || spaced("@\t") {
+        let site = host.map(crate::scope::registrable_domain);
+        for caps in SPACED.captures_iter(text) {
+            let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let domain = domain.as_str().to_ascii_lowercase();
+            if spaced_is_address(local.as_str(), &domain, site.as_deref()) {
+                push_candidate(&format!("{}@{domain}", local.as_str()), own, out);
+            }
         }
     }
     let lower = text.to_ascii_lowercase();
@@ -444,6 +478,38 @@ mod tests {
         assert!(found_on("kontakt at acme dot de", None).is_empty());
         // A capitalised AT with a lower-case dot is not the deliberate form.
         assert!(found_on("info AT othergroup dot com", acme).is_empty());
+    }
+
+    #[test]
+    fn an_at_sign_set_off_by_spaces() {
+        let acme = Some("www.acme-robotics.com");
+        assert_eq!(
+            found_on("Press: press @ acme-robotics.com", acme),
+            ["press@acme-robotics.com"]
+        );
+        assert_eq!(
+            found_on("Anna Becker – anna.becker @acme-robotics.com", acme),
+            ["anna.becker@acme-robotics.com"]
+        );
+        assert_eq!(
+            found_on("jobs@ acme-robotics.com", acme),
+            ["jobs@acme-robotics.com"]
+        );
+        // A role mailbox on another domain is an address too.
+        assert_eq!(
+            found_on("info @ othergroup.co.uk", acme),
+            ["info@othergroup.co.uk"]
+        );
+        // Prose: a pronoun before the sign, a handle, another domain's
+        // non-role name.
+        assert!(found_on("Email us @ acme-robotics.com", acme).is_empty());
+        assert!(found_on("Follow @acmerobotics on X", acme).is_empty());
+        assert!(found_on("Tickets @ eventbrite.com", acme).is_empty());
+        // The plain form is read once.
+        assert_eq!(
+            found_on("info@acme-robotics.com", acme),
+            ["info@acme-robotics.com"]
+        );
     }
 
     #[test]
