@@ -25,9 +25,11 @@ static FOUNDED_BY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// German's usual order: "… 2009 von Max Muster und Erika Beispiel gegründet".
+/// German's usual order: "… 2009 von Max Muster und Erika Beispiel
+/// gegründet", also with the place or year after the names ("von Karl
+/// Müller in Aalen gegründet", "von Anna Weber 1998 gegründet").
 static VON_GEGRUENDET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bvon\s+(?P<names>[^.;:!?()]{4,120}?)\s+gegründet").expect("static regex")
+    Regex::new(r"\bvon\s+(?P<names>[^.;:!?()]{4,120}?)(?:\s+(?:in|im|bei|am|an der)\s+[\p{Lu}][\p{L}\-]+(?:\s+(?:am|an der)\s+[\p{Lu}][\p{L}\-]+)?)?(?:\s+(?:im\s+Jahr(?:e)?\s+)?[0-9]{4})?\s+gegründet").expect("static regex")
 });
 
 /// Stems of the verbs, searched before any regex runs: most pages tell
@@ -87,13 +89,40 @@ fn push_names(list: &str, title: &str, out: &mut Vec<Person>) {
         .map(str::trim)
         .filter(|p| !p.is_empty());
     for part in parts.take(6) {
-        // A name stands alone in its part: "Jane Smith in her garage" is
-        // the end of the list.
+        // A name stands alone in its part; one followed by a place or a
+        // time ("Mia Wolf in 2014", "Jane Smith in her garage") ends the
+        // list.
         match clean_name(part) {
             Some(name) => out.push(person(name, title.to_string())),
-            None => break,
+            None => {
+                if let Some(name) = before_adverbial(part).and_then(clean_name) {
+                    out.push(person(name, title.to_string()));
+                }
+                break;
+            }
         }
     }
+}
+
+/// The words of `part` before a preposition that starts a place or a
+/// time: "Mia Wolf" of "Mia Wolf in 2014".
+fn before_adverbial(part: &str) -> Option<&str> {
+    [
+        " in ",
+        " im ",
+        " at ",
+        " back in ",
+        " during ",
+        " à ",
+        " en ",
+        " nel ",
+        " a ",
+        " em ",
+    ]
+    .iter()
+    .filter_map(|p| part.find(p))
+    .min()
+    .map(|at| &part[..at])
 }
 
 /// `text` up to its first sentence end: a dot after a word of five or
@@ -141,7 +170,16 @@ mod tests {
                 want(&[
                     ("Anna Berger", "Co-Founder"),
                     ("Jonas Keller", "Co-Founder"),
+                    ("Mia Wolf", "Co-Founder"),
                 ]),
+            ),
+            (
+                "Das Familienunternehmen wurde 1962 von Karl Müller in Aalen gegründet.",
+                want(&[("Karl Müller", "Gründer")]),
+            ),
+            (
+                "Acme was founded by Jane Smith in her garage in Ohio.",
+                want(&[("Jane Smith", "Founder")]),
             ),
             (
                 "Die Firma wurde 1962 von Karl Brandt gegründet und ist bis heute in Familienhand.",
@@ -177,6 +215,7 @@ mod tests {
             "Founded in 1998, we serve 300 customers.",
             "We were founded by the Fraunhofer Institute for Applied Research.",
             "Our founders believe in open source.",
+            "Founded by a team in Berlin, Acme grew fast.",
             "The product was founded on three principles.",
             "",
         ] {

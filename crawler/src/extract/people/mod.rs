@@ -479,6 +479,30 @@ mod tests {
         // A degree alone does not make a name; a short surname is one.
         assert_eq!(clean_name("Lee MSc"), None);
         assert_eq!(clean_name("Jack Ma").as_deref(), Some("Jack Ma"));
+        assert_eq!(clean_name("JACK MA").as_deref(), Some("Jack Ma"));
+    }
+
+    #[test]
+    fn post_nominal_letters_are_not_part_of_the_name() {
+        let got = from_text(
+            "Our people\nJane Smith BSc (Hons) MRICS\nManaging Director\nRobert Jones FRICS\n\
+             Senior Partner\nDr Sam Patel MBA\nHead of Valuation\nSir John Doe KBE\nChairman\n\
+             Priya Raman, PhD, FREng\nChief Technology Officer",
+            &[],
+            &[],
+        );
+        assert_eq!(
+            pairs(&got),
+            [
+                ("Jane Smith", "Managing Director"),
+                ("Robert Jones", "Senior Partner"),
+                ("Sam Patel", "Head of Valuation"),
+                ("John Doe", "Chairman"),
+                ("Priya Raman", "Chief Technology Officer")
+            ]
+        );
+        // A surname in capitals, the French way, stays.
+        assert_eq!(clean_name("Jean DUPONT").as_deref(), Some("Jean Dupont"));
     }
 
     #[test]
