@@ -41,6 +41,9 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
         // Multi-letter words, longest first where one starts another.
         r"telefonzentrale|telefonnummer|telefoonnummer|telefoon|telefono|teléfono|telefon|téléphone|telephone|tél|tel\.?-nr|tel",
         r"|phone|ph|fon|mobile|mobil|mobiel|móvil|cellulare|cell|call|hotline|helpline|whatsapp|ring|switchboard|toll[\s\-]?free|freephone|freefone|direct\s+(?:line|dial)",
+        // Portuguese and Brazilian, Nordic ("Tlf.", "Tfn", "Puh."), Belgian
+        // and British mobile ("GSM", "Mob").
+        r"|telefone|fone|celular|telemóvel|telemovel|tlf|tfn|puhelin|puh|gsm|mob|cel",
         r"|zentrale|rufnummer|durchwahl|festnetz|handy|portable|numéro\s+vert|ligne\s+directe|centralino|numero\s+verde|centralita|centrale",
         r")(?-u:\b)|☎|📞|✆)\.?\s*(?:\([^)]{0,20}\))?\s*[:.]?",
         // Single letters: "T: 030 …", "T. 030 …", "T 030 …"; "M" likewise.
@@ -422,6 +425,40 @@ mod tests {
                 Some(Id::GB)
             ),
             vec![]
+        );
+    }
+
+    #[test]
+    fn labels_of_more_languages() {
+        assert_eq!(
+            found(
+                "Telefone: (11) 3456-7890 | WhatsApp: (11) 98765-4321",
+                Some(Id::BR)
+            ),
+            vec![
+                ("+551134567890".to_string(), PhoneKind::Phone),
+                ("+5511987654321".to_string(), PhoneKind::Phone),
+            ]
+        );
+        assert_eq!(
+            found("Tlf. 33 12 34 56 · CVR 12345678", Some(Id::DK)),
+            vec![("+4533123456".to_string(), PhoneKind::Phone)]
+        );
+        assert_eq!(
+            found("Tfn 08-123 456 78", Some(Id::SE)),
+            vec![("+46812345678".to_string(), PhoneKind::Phone)]
+        );
+        assert_eq!(
+            found("Puh. 09 1234 5678", Some(Id::FI)),
+            vec![("+35891234567".to_string() + "8", PhoneKind::Phone)]
+        );
+        assert_eq!(
+            found("GSM: 0475 12 34 56", Some(Id::BE)),
+            vec![("+32475123456".to_string(), PhoneKind::Phone)]
+        );
+        assert_eq!(
+            found("Mob: 07911 123456", Some(Id::GB)),
+            vec![("+447911123456".to_string(), PhoneKind::Phone)]
         );
     }
 
