@@ -471,6 +471,7 @@ fn legal(e: &Entities) -> String {
             (_, Some("siret")) => "SIRET".to_string(),
             (_, Some("kvk")) => "KvK".to_string(),
             (_, Some("uid")) => "UID".to_string(),
+            (_, Some(s)) if let Some(label) = crate::extract::scheme_label(s) => label.to_string(),
             (k, s) => format!("{k} {}", s.unwrap_or("")).trim().to_string(),
         };
         let registry = l.authorities.iter().cloned().collect::<Vec<_>>().join("; ");
@@ -485,4 +486,43 @@ fn legal(e: &Entities) -> String {
     }
     notes.finish(&mut body);
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{LegalEntry, LegalId};
+
+    #[test]
+    fn every_register_has_a_readable_name() {
+        let mut e = Entities::default();
+        for (scheme, value, country) in [
+            ("abn", "51 824 753 556", "AU"),
+            ("cnpj", "11.222.333/0001-81", "BR"),
+            ("handelsregister", "HRB 1", "DE"),
+        ] {
+            let mut seen = Seen::default();
+            seen.sources.insert("https://acme.example/".to_string());
+            seen.pages = 1;
+            e.legal.insert(
+                format!("{scheme}{value}"),
+                LegalEntry {
+                    id: LegalId {
+                        kind: LegalKind::Registration,
+                        scheme: Some(scheme.to_string()),
+                        value: value.to_string(),
+                        country: Some(country.to_string()),
+                        authority: None,
+                    },
+                    authorities: Default::default(),
+                    seen,
+                },
+            );
+        }
+        let table = legal(&e);
+        for label in ["| ABN |", "| CNPJ |", "| Commercial register |"] {
+            assert!(table.contains(label), "{label} in {table}");
+        }
+        assert!(!table.contains("registration"), "{table}");
+    }
 }

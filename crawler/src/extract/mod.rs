@@ -44,6 +44,7 @@ pub use entities::{
     SocialEntry, TechEntry,
 };
 pub use legal::{LegalId, LegalKind};
+pub use registers::scheme_label;
 pub use tech::{
     DbStats, body_filter_found as technology_body_filter_found,
     body_filter_literals as technology_body_filter_literals, knows as knows_technology,

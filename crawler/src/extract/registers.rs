@@ -15,6 +15,8 @@ use super::literals::LiteralSet;
 /// One national scheme.
 struct Register {
     scheme: &'static str,
+    /// The scheme's name for a reader of the report.
+    label: &'static str,
     country: &'static str,
     kind: LegalKind,
     /// Literals one of which must occur on the page: acronyms as written
@@ -223,6 +225,7 @@ macro_rules! after_label {
 static REGISTERS: &[Register] = &[
     Register {
         scheme: "kbo",
+        label: "Enterprise number (KBO/BCE)",
         country: "BE",
         kind: LegalKind::Registration,
         acronyms: &["KBO", "BCE", "RPR", "RPM"],
@@ -236,6 +239,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "cvr",
+        label: "CVR",
         country: "DK",
         kind: LegalKind::Registration,
         acronyms: &["CVR"],
@@ -249,6 +253,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "orgnr",
+        label: "Organisation number",
         country: "SE",
         kind: LegalKind::Registration,
         acronyms: &[],
@@ -264,6 +269,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "orgnr",
+        label: "Organisation number",
         country: "NO",
         kind: LegalKind::Registration,
         acronyms: &[],
@@ -279,6 +285,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "y-tunnus",
+        label: "Y-tunnus",
         country: "FI",
         kind: LegalKind::Registration,
         acronyms: &[],
@@ -288,6 +295,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "krs",
+        label: "KRS",
         country: "PL",
         kind: LegalKind::Registration,
         acronyms: &["KRS"],
@@ -297,6 +305,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "nip",
+        label: "NIP",
         country: "PL",
         kind: LegalKind::Tax,
         acronyms: &["NIP"],
@@ -310,6 +319,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "ico",
+        label: "IČO",
         country: "CZ",
         kind: LegalKind::Registration,
         acronyms: &["IČ"],
@@ -320,6 +330,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "rea",
+        label: "REA",
         country: "IT",
         kind: LegalKind::Registration,
         acronyms: &["REA", "R.E.A"],
@@ -333,6 +344,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "cro",
+        label: "CRO",
         country: "IE",
         kind: LegalKind::Registration,
         acronyms: &["CRO"],
@@ -349,6 +361,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "abn",
+        label: "ABN",
         country: "AU",
         kind: LegalKind::Registration,
         acronyms: &["ABN"],
@@ -358,6 +371,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "acn",
+        label: "ACN",
         country: "AU",
         kind: LegalKind::Registration,
         acronyms: &["ACN"],
@@ -367,6 +381,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "cin",
+        label: "CIN",
         country: "IN",
         kind: LegalKind::Registration,
         acronyms: &["CIN"],
@@ -379,6 +394,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "cnpj",
+        label: "CNPJ",
         country: "BR",
         kind: LegalKind::Registration,
         acronyms: &["CNPJ"],
@@ -388,6 +404,7 @@ static REGISTERS: &[Register] = &[
     },
     Register {
         scheme: "rcs",
+        label: "RCS Luxembourg",
         country: "LU",
         kind: LegalKind::Registration,
         acronyms: &[],
@@ -396,6 +413,14 @@ static REGISTERS: &[Register] = &[
         normalise: luxembourg,
     },
 ];
+
+/// The report's name for one of these schemes.
+pub fn scheme_label(scheme: &str) -> Option<&'static str> {
+    REGISTERS
+        .iter()
+        .find(|r| r.scheme == scheme)
+        .map(|r| r.label)
+}
 
 static COMPILED: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
     REGISTERS
