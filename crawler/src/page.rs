@@ -28,6 +28,10 @@ pub struct PageScan {
     /// (a frameset's parts, an embedded team or imprint page). Only those
     /// of the site are pages to crawl; others are embeds (videos, maps).
     pub frame_srcs: Vec<String>,
+    /// Addresses `onclick` handlers send the visitor to
+    /// (`onclick="location.href='/kontakt'"`), raw: pages of the site are
+    /// links; others are not.
+    pub script_links: Vec<String>,
     /// Bodies of `<script type="application/json">`: framework page data
     /// such as Next.js `__NEXT_DATA__` or Nuxt `__NUXT_DATA__` (bounded).
     pub json_data: Vec<String>,

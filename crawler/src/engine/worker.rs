@@ -382,6 +382,7 @@ impl Shared {
             .chain(link_headers.map(|h| (h, false, &body.final_url)))
             .chain(embedded.iter().map(|h| (h.as_str(), true, &base)))
             .chain(scripted.iter().map(|h| (*h, true, &base)))
+            .chain(scan.script_links.iter().map(|h| (h.as_str(), true, &base)))
             // A frame of the site is a page of it; one from elsewhere is an
             // embed (a video, a map, a tag manager), not a link.
             .chain(scan.frame_srcs.iter().map(|h| (h.as_str(), true, &base)));
@@ -440,6 +441,7 @@ impl Shared {
         let app_shell = scan.links.is_empty()
             && scan.more_links.is_empty()
             && scan.frame_srcs.is_empty()
+            && scan.script_links.is_empty()
             && scripted.is_empty()
             && (!scan.script_srcs.is_empty() || !scan.inline_script_sample.is_empty());
         let entities = if external_page {

@@ -38,6 +38,7 @@ pub(super) struct Attrs<'a> {
     pub(super) type_: Option<&'a str>,
     pub(super) hreflang: Option<&'a str>,
     pub(super) class: Option<&'a str>,
+    pub(super) onclick: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -67,6 +68,7 @@ impl<'a> Attrs<'a> {
                 "type" => &mut attrs.type_,
                 "hreflang" => &mut attrs.hreflang,
                 "class" => &mut attrs.class,
+                "onclick" => &mut attrs.onclick,
                 _ => continue,
             };
             if slot.is_none() {
@@ -141,6 +143,11 @@ pub(super) fn on_element_with(
         }
     } else if matches!(tag, "td" | "th" | "img" | "input" | "button") {
         st.text.push_space();
+    }
+    // A button or card that navigates by script (`onclick="location.href=
+    // '/kontakt'"`), as site builders make them: a link by other means.
+    if let Some(js) = attrs.onclick {
+        st.add_onclick_targets(js);
     }
     match tag {
         "html" if st.scan.lang.is_none() => {

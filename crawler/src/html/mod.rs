@@ -452,6 +452,9 @@ mod tests {
             <iframe src="/widgets/team.html" title="Team">fallback</iframe>
             <iframe srcdoc="<p>inline</p>"></iframe><iframe src=" "></iframe>
             <noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X"></iframe></noscript>
+            <button onclick="window.location.href='/angebot'">Angebot</button>
+            <div class="card" onclick="track(); location.assign(&quot;/team/jane&quot;)">Jane</div>
+            <button onclick="history.back()">Back</button>
             <a href="/visible">Visible</a></body></html>"#;
         let s = scan_html(html);
         assert_eq!(
@@ -466,6 +469,8 @@ mod tests {
                 "/noframes"
             ]
         );
+        // Where `onclick` handlers send the visitor.
+        assert_eq!(s.script_links, ["/angebot", "/team/jane"]);
         // Frames and inline frames, also those a `<noscript>` holds; the
         // worker follows only those of the site.
         assert_eq!(
@@ -480,7 +485,7 @@ mod tests {
         let hrefs: Vec<_> = s.links.iter().map(|l| l.href.as_str()).collect();
         assert_eq!(hrefs, ["/visible"]);
         // The text of a `<noscript>` stays out of the visible text.
-        assert_eq!(s.text, "Visible");
+        assert_eq!(s.text, "Angebot\nJane\nBack Visible");
         assert_eq!(s.json_data, [r#"{"props":{"href":"/team"}}"#]);
         assert_eq!(embedded_urls(&s), ["/team"]);
     }

@@ -126,6 +126,23 @@ impl State {
         self.scan
             .frame_srcs
             .extend(inner.frame_srcs.into_iter().take(room));
+        let room = MAX_MORE_LINKS.saturating_sub(self.scan.script_links.len());
+        self.scan
+            .script_links
+            .extend(inner.script_links.into_iter().take(room));
+    }
+
+    pub(super) fn add_onclick_targets(&mut self, raw: &str) {
+        if !raw.contains("location") {
+            return;
+        }
+        let js = decode_attribute(raw);
+        for target in script_redirect_targets(&js) {
+            if self.scan.script_links.len() >= MAX_MORE_LINKS {
+                return;
+            }
+            self.scan.script_links.push(target.to_string());
+        }
     }
 
     pub(super) fn add_frame_src(&mut self, raw: &str) {

@@ -86,6 +86,8 @@ pub fn meta_refresh_target(content: &str) -> Option<&str> {
 
 /// Most redirect targets taken from one page's scripts.
 const MAX_SCRIPT_REDIRECTS: usize = 8;
+/// Longest script redirect target read (bytes).
+const MAX_SCRIPT_URL: usize = 2000;
 
 /// Targets of the redirects an inline script makes by assigning a string
 /// to the location (`window.location.href = "/de/"`, `location =
@@ -93,23 +95,77 @@ const MAX_SCRIPT_REDIRECTS: usize = 8;
 /// `location.assign("...")`: a home page that sends visitors on to a
 /// language or to the group's site in script names no other page. Only
 /// string literals are read; a URL built at run time is a browser's.
+/// Each occurrence of `location` is looked at once, so the cost is a
+/// substring search over the script sample.
 pub fn script_redirect_targets(script: &str) -> Vec<&str> {
-    use std::sync::OnceLock;
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    if memchr::memmem::find(script.as_bytes(), b"location").is_none() {
-        return Vec::new();
+    let bytes = script.as_bytes();
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"location") {
+        if out.len() == MAX_SCRIPT_REDIRECTS {
+            break;
+        }
+        let word_start = at == 0 || !is_ident_byte(bytes[at - 1]);
+        if word_start && let Some(target) = location_target(script, at + "location".len()) {
+            out.push(target);
+        }
     }
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r#"\blocation(?:\.href)?\s*=\s*(?:"([^"\\\n]{1,2000})"|'([^'\\\n]{1,2000})')|\blocation\.(?:replace|assign)\(\s*(?:"([^"\\\n]{1,2000})"|'([^'\\\n]{1,2000})')\s*\)"#,
-        )
-        .expect("script redirect pattern")
-    });
-    re.captures_iter(script)
-        .filter_map(|c| (1..=4).find_map(|i| c.get(i)).map(|m| m.as_str().trim()))
+    out
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// What follows `location` at `i`: `= "..."`, `.href = "..."`,
+/// `.replace("...")` or `.assign("...")`; the string, if one.
+fn location_target(script: &str, mut i: usize) -> Option<&str> {
+    let bytes = script.as_bytes();
+    let rest = |i: usize| &bytes[i.min(bytes.len())..];
+    let skip_blanks = |mut i: usize| {
+        while bytes.get(i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            i += 1;
+        }
+        i
+    };
+    let call = if rest(i).starts_with(b".replace(") {
+        i += ".replace(".len();
+        true
+    } else if rest(i).starts_with(b".assign(") {
+        i += ".assign(".len();
+        true
+    } else {
+        if rest(i).starts_with(b".href") && !rest(i + 5).first().is_some_and(|b| is_ident_byte(*b))
+        {
+            i += ".href".len();
+        }
+        i = skip_blanks(i);
+        // `=` but not `==`.
+        if bytes.get(i) != Some(&b'=') || bytes.get(i + 1) == Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        false
+    };
+    i = skip_blanks(i);
+    let quote = *bytes.get(i).filter(|b| matches!(b, b'"' | b'\''))?;
+    let start = i + 1;
+    let len = rest(start)
+        .iter()
+        .take(MAX_SCRIPT_URL + 1)
+        .position(|b| *b == quote || matches!(b, b'\\' | b'\n' | b'\r'))?;
+    if len == 0 || bytes[start + len] != quote {
+        return None;
+    }
+    let end = start + len;
+    if call && bytes.get(skip_blanks(end + 1)) != Some(&b')') {
+        return None;
+    }
+    // The quote and the bytes around it are ASCII: `start..end` falls on
+    // character boundaries.
+    script
+        .get(start..end)
+        .map(str::trim)
         .filter(|t| !t.is_empty())
-        .take(MAX_SCRIPT_REDIRECTS)
-        .collect()
 }
 
 #[cfg(test)]
@@ -152,6 +208,12 @@ mod tests {
             (r#"window.location.href = base + "/de/";"#, &[]),
             (r#"mylocation = "/nope";"#, &[]),
             (r#"location.href = "";"#, &[]),
+            (r#"location.hrefs = "/nope";"#, &[]),
+            (r#"location.replace("/a" + x)"#, &[]),
+            (r#"location.href = "/esc\"aped";"#, &[]),
+            (r#"location.href = "/unterminated"#, &[]),
+            ("location.href = '/über-uns/'", &["/über-uns/"]),
+            ("location", &[]),
             ("no redirect here", &[]),
         ];
         for (script, want) in table {

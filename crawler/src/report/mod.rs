@@ -323,8 +323,9 @@ pub fn crawl_warnings(meta: &ReportMeta) -> Vec<String> {
     }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::Tls) {
         out.push(format!(
-            "{n} URL{} could not be fetched because their server's TLS certificate was refused (self-signed, expired, for another host) or the TLS handshake failed; the log names each.",
-            if *n == 1 { "" } else { "s" }
+            "{n} URL{} could not be fetched: the TLS certificate of {} server was refused (self-signed, expired, for another host) or the TLS handshake failed; the log names each.",
+            if *n == 1 { "" } else { "s" },
+            if *n == 1 { "its" } else { "their" }
         ));
     }
     if let Some(n) = meta.skipped_urls.get(&SkipKind::Throttled) {

@@ -16,16 +16,23 @@ async fn a_home_page_that_redirects_by_script_is_followed_not_an_app_shell() {
                 .into(),
         ),
         "/de/" => html(r#"<a href="/de/impressum">Impressum</a>"#),
-        "/en/" => html(r#"<a href="/en/imprint">Imprint</a>"#),
-        "/de/impressum" | "/en/imprint" => html("<p>Acme GmbH</p>"),
+        // A site builder's navigation: buttons that navigate by script.
+        "/en/" => html(
+            r#"<button onclick="window.location.href='/en/imprint'">Imprint</button>
+            <div class="card" onclick="location.assign(&quot;/en/team&quot;)">Team</div>"#,
+        ),
+        "/de/impressum" | "/en/imprint" | "/en/team" => html("<p>Acme GmbH</p>"),
         _ => Reply::NotFound,
     })
     .await;
     let state = crawl_site(&site, "/", spec()).await;
-    for path in ["/de/", "/en/", "/de/impressum", "/en/imprint"] {
+    for path in ["/de/", "/en/", "/de/impressum", "/en/imprint", "/en/team"] {
         assert_eq!(site.hits(path), 1, "{path}: {:?}", site.page_hits());
     }
-    assert_eq!(state.pages_without_links, 0, "a redirect is no app shell");
+    assert_eq!(
+        state.pages_without_links, 0,
+        "a redirect or script navigation is no app shell"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -96,7 +96,9 @@ async fn a_page_behind_a_refused_certificate_is_a_tls_skip_in_the_report() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.as_str().unwrap().contains("TLS certificate was refused")),
+            .any(|w| w.as_str().unwrap().contains(
+                "1 URL could not be fetched: the TLS certificate of its server was refused"
+            )),
         "{warnings:?}"
     );
 }
