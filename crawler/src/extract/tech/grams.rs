@@ -73,8 +73,8 @@ pub struct Grams {
     /// literal) sorted by window, tested in the same pass.
     bits3: Box<[u64; 1 << (HASH_BITS - 6)]>,
     three: Vec<(u32, u32)>,
-    /// Literals shorter than three bytes, compared at every position
-    /// (the callers have none).
+    /// Literals shorter than three bytes, each looked for on its own
+    /// (`occurs`).
     short: Vec<u32>,
 }
 
@@ -136,6 +136,20 @@ fn fold4(x: u32) -> u32 {
     let gt_z = low.wrapping_add((0x80 - u32::from(b'Z') - 1) * ONES);
     let upper = ge_a & !gt_z & !x & 0x8080_8080;
     x | (upper >> 2)
+}
+
+/// Whether a literal shorter than a window occurs in `hay`: its rarest
+/// byte, in either case, found by `memchr`, then the bytes around it.
+fn occurs(l: &[u8], hay: &[u8]) -> bool {
+    let Some(k) = (0..l.len()).min_by_key(|&k| commonness(l[k])) else {
+        return false;
+    };
+    let b = l[k];
+    memchr::memchr2_iter(b, b.to_ascii_uppercase(), hay).any(|at| {
+        at.checked_sub(k)
+            .and_then(|from| hay.get(from..from + l.len()))
+            .is_some_and(|x| x.eq_ignore_ascii_case(l))
+    })
 }
 
 fn window(b: &[u8]) -> u32 {
@@ -265,9 +279,7 @@ impl Grams {
         }
         for &s in &self.short {
             if let Some(l) = self.literals.get(s as usize)
-                && hay
-                    .windows(l.len().max(1))
-                    .any(|x| x.eq_ignore_ascii_case(l))
+                && occurs(l, hay)
             {
                 f.report(s as usize);
             }
@@ -391,6 +403,8 @@ mod tests {
             "zzz",
             "é-x",
             "<script",
+            "dx",
+            "x",
         ];
         for hay in [
             "",
@@ -402,6 +416,10 @@ mod tests {
             "zz! <A href",
             "zz",
             "bc",
+            "a DX b",
+            "dX",
+            "xd",
+            "d",
         ] {
             let mut got = Vec::new();
             Grams::new(&lits).for_each(hay.as_bytes(), |i| got.push(i));

@@ -6,7 +6,12 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::super::model::Stretch;
 
-use super::{MAX_LITERALS, MIN_LITERAL};
+use super::MAX_LITERALS;
+
+/// Shortest literal a pattern's regex waits for: two bytes still keep it
+/// off most pages (`\bDX\b` ran over the text of every page while `dx`
+/// was too short); a pattern without one runs on every page.
+const MIN_LITERAL: usize = 2;
 
 /// A pattern's literals and the reach of its matches around them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -223,7 +223,12 @@ fn literals_are_what_every_match_contains() {
             .expect("parses")
             .is_empty()
     );
-    assert!(compile::literals(r"js").expect("parses").is_empty());
+    assert!(compile::literals(r"\bj\b").expect("parses").is_empty());
+    // Two bytes are enough to keep a regex off most pages.
+    assert_eq!(
+        compile::literals(r"\bDX\b").expect("parses"),
+        vec!["dx".to_string()]
+    );
 }
 
 fn version(template: &str, re: &str, hay: &str) -> String {
