@@ -350,17 +350,32 @@ impl Engine {
                 if nofollow {
                     run.state.pages_nofollow += 1;
                 }
+                // A redirect to a page done already: nothing new.
                 let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
+                // A query variant of a page done already, by its own
+                // canonical link (`/team?ref=nav` -> `/team`): its findings
+                // are that page's, and merging them again would count each
+                // one as seen on one more page. Its links are still taken,
+                // as a paginated list may name its first page as canonical.
+                let variant = canonical_key.as_ref().is_some_and(|c| {
+                    *c != final_key && *c != key && run.state.visited.0.contains(c)
+                });
                 run.seen.insert(final_key.clone());
                 run.state.mark_visited(final_key);
                 if let Some(c) = canonical_key {
-                    run.seen.insert(c);
+                    // Fetched under this variant: the canonical URL itself
+                    // is not fetched again, even if queued already.
+                    run.seen.insert(c.clone());
+                    run.state.mark_visited(c);
+                }
+                if !duplicate
+                    && !variant
+                    && let Some(e) = entities
+                {
+                    run.state.pages_extracted += 1;
+                    run.state.merge_page(*e);
                 }
                 if !duplicate {
-                    if let Some(e) = entities {
-                        run.state.pages_extracted += 1;
-                        run.state.merge_page(*e);
-                    }
                     for link in external {
                         run.state.add_external_link(link);
                     }

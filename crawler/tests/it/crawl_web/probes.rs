@@ -169,3 +169,34 @@ async fn html_sent_as_a_download_is_a_document_not_a_page() {
     );
     assert_eq!(site.hits("/hidden"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_variants_of_one_page_count_once() {
+    // Navigation, footer and language switcher link one page with
+    // different queries; the page names its canonical URL.
+    let site = Site::start_with_headers("127.0.0.1", |path, _| {
+        match path.split_once('?').map_or(path, |(p, _)| p) {
+            "/" => html(
+                r#"<a href="/team?ref=nav">Team</a> <a href="/team?ref=footer">Team</a>
+                <a href="/team?lang=de">Team</a> <a href="/team">Team</a>"#,
+            ),
+            "/team" => Reply::Html(
+                r#"<html><head><link rel="canonical" href="/team"></head><body>
+                <p>Write to info@acme.example</p><a href="/jobs">Jobs</a></body></html>"#
+                    .into(),
+            ),
+            "/jobs" => html("<p>Jobs</p>"),
+            _ => Reply::NotFound,
+        }
+    })
+    .await;
+    let mut s = spec();
+    s.concurrency = 1;
+    let state = crawl_site(&site, "/", s).await;
+    // The bare URL is the page the first variant named: not fetched again.
+    assert_eq!(site.hits("/team"), 0, "{:?}", site.page_hits());
+    assert_eq!(site.hits("/jobs"), 1);
+    let seen = &state.entities.emails["info@acme.example"];
+    assert_eq!(seen.pages, 1, "{:?}", seen.sources);
+    assert_eq!(state.pages_extracted, 3, "home, one team page, jobs");
+}
