@@ -8,7 +8,9 @@
 //! time as a contiguous NFA, and a little more than it as a DFA
 //! that holds 10.9 MB and takes hundreds of milliseconds to build; this
 //! filter builds with the database's other indexes. Here each literal is
-//! filed under its rarest 4-byte window; one pass looks up the last two
+//! filed under one of its 4-byte windows, the one that would cost least
+//! on pages (`AnchorCost`: measured pair and window frequencies, and the
+//! pairs other anchors already took); one pass looks up the last two
 //! bytes of every window, as written, in a 64 Kibit table of the anchors'
 //! last two bytes (about 8 instructions a byte), and where that bit is set,
 //! the two bytes before the last in a second such table; only where both
@@ -36,8 +38,8 @@ fn hash(window: u32) -> usize {
     (window.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
-/// How common a byte is in web pages, roughly (higher = more common):
-/// the window with the lowest sum is the literal's anchor.
+/// How common a byte is in web pages, roughly (higher = more common): a
+/// literal shorter than a window is looked for by its rarest byte.
 fn commonness(b: u8) -> u32 {
     match b {
         b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 10,
@@ -111,6 +113,180 @@ struct Entry {
 /// Bytes per window.
 const W: usize = 4;
 
+/// Instructions the filter spends, roughly (measured with callgrind): a
+/// byte whose last two bytes are an anchor's takes the second pair test;
+/// one that passes both folds and hashes its window (`window_at`); a
+/// window whose hash bit is set is compared with its literals (`probe`).
+const COST_PAIR: f64 = 3.0;
+const COST_BOTH: f64 = 38.0;
+const COST_PROBE: f64 = 250.0;
+
+/// Picks each literal's anchor window by what it would cost on pages:
+/// byte pairs and 4-byte windows are as frequent as in the crawler's
+/// HTML fixtures (`freq.rs`), and a pair that another anchor already put
+/// into a pair table costs nothing more.
+struct AnchorCost {
+    /// Pair counts, `[a * 129 + b]`, plus a half for pairs never seen.
+    pairs: Vec<f64>,
+    /// Byte counts, as the first byte of a pair.
+    bytes: [f64; 129],
+    /// The pairs taken so far: as the last two bytes of a window, and as
+    /// its middle two.
+    last: Vec<bool>,
+    mid: Vec<bool>,
+    /// By byte `c`: the summed counts of taken last pairs `c?`, and of
+    /// taken middle pairs `?c`.
+    last_from: [f64; 129],
+    mid_to: [f64; 129],
+    /// The count of the rarest of `freq::QUADS`: a window not among them
+    /// is at most that frequent.
+    quad_floor: f64,
+    /// Hashes of `freq::QUADS`: most windows are not among them, and skip
+    /// the search.
+    quad_bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
+}
+
+/// Bytes from 0x80 up count as one.
+fn class(b: u8) -> usize {
+    usize::from(b.min(0x80))
+}
+
+impl AnchorCost {
+    fn new() -> Self {
+        let mut pairs = vec![0.5; 129 * 129];
+        let mut bytes = [0.5; 129];
+        for &(a, b, n) in super::freq::PAIRS {
+            if let Some(slot) = pairs.get_mut(class(a) * 129 + class(b)) {
+                *slot += f64::from(n);
+            }
+            if let Some(slot) = bytes.get_mut(class(a)) {
+                *slot += f64::from(n);
+            }
+        }
+        let mut quad_bits = Box::new([0u64; 1 << (HASH_BITS - 6)]);
+        for &(w, _) in super::freq::QUADS {
+            let h = hash(u32::from_be_bytes(w));
+            quad_bits[h >> 6] |= 1 << (h & 63);
+        }
+        let quad_floor = super::freq::QUADS
+            .iter()
+            .map(|&(_, n)| f64::from(n))
+            .fold(f64::INFINITY, f64::min);
+        Self {
+            pairs,
+            bytes,
+            last: vec![false; 129 * 129],
+            mid: vec![false; 129 * 129],
+            last_from: [0.0; 129],
+            mid_to: [0.0; 129],
+            quad_floor: if quad_floor.is_finite() {
+                quad_floor
+            } else {
+                0.5
+            },
+            quad_bits,
+        }
+    }
+
+    fn pair(&self, a: u8, b: u8) -> f64 {
+        self.pairs
+            .get(class(a) * 129 + class(b))
+            .copied()
+            .unwrap_or(0.5)
+    }
+
+    fn byte(&self, b: u8) -> f64 {
+        self.bytes.get(class(b)).copied().unwrap_or(0.5)
+    }
+
+    /// How often the (lower-cased) window occurs in a page's bytes.
+    fn quad(&self, w: [u8; 4]) -> f64 {
+        let q = super::freq::QUADS;
+        let h = hash(u32::from_be_bytes(w));
+        let listed = self.quad_bits[h >> 6] & (1 << (h & 63)) != 0;
+        let found = if listed {
+            q.binary_search_by_key(&w, |&(x, _)| x).ok()
+        } else {
+            None
+        };
+        match found {
+            Some(i) => q.get(i).map_or(0.5, |&(_, n)| f64::from(n)),
+            // A chain of pairs, capped: it misjudges markup words.
+            None => {
+                let [a, b, c, d] = w;
+                (self.pair(a, b) * self.pair(b, c) * self.pair(c, d)
+                    / (self.byte(b) * self.byte(c)))
+                .min(self.quad_floor)
+            }
+        }
+    }
+
+    /// What taking `l[k..k + 4]` as the anchor adds to the filter's cost.
+    fn of(&self, w: [u8; 4]) -> f64 {
+        let [_, b, c, d] = w;
+        let (bc, cd) = (class(b) * 129 + class(c), class(c) * 129 + class(d));
+        let mut cost = COST_PROBE * self.quad(w);
+        // Bytes a new last pair stops, and the windows it lets through
+        // where a taken middle pair comes before it.
+        let new_last = !self.last.get(cd).copied().unwrap_or(true);
+        let c_on = self.last_from.get(class(c)).copied().unwrap_or(0.0)
+            + if new_last { self.pair(c, d) } else { 0.0 };
+        if new_last {
+            cost += COST_PAIR * self.pair(c, d)
+                + COST_BOTH * self.pair(c, d) / self.byte(c)
+                    * self.mid_to.get(class(c)).copied().unwrap_or(0.0);
+        }
+        // Windows a new middle pair lets through before a taken last pair.
+        if !self.mid.get(bc).copied().unwrap_or(true) {
+            cost += COST_BOTH * self.pair(b, c) / self.byte(c) * c_on;
+        }
+        cost
+    }
+
+    /// The cheapest anchor of `l` (at least four bytes).
+    fn anchor(&self, l: &[u8]) -> usize {
+        let mut best = (f64::INFINITY, 0);
+        for (k, w) in l.windows(W).enumerate() {
+            let c = self.of([w[0], w[1], w[2], w[3]]);
+            if c < best.0 {
+                best = (c, k);
+            }
+        }
+        best.1
+    }
+
+    /// Notes the pairs of an anchor window, or of a three-byte literal
+    /// (its last two bytes and its first two).
+    fn take(&mut self, w: &[u8]) {
+        let n = w.len();
+        if n < 3 {
+            return;
+        }
+        let (a, b) = (w[n - 2], w[n - 1]);
+        let i = class(a) * 129 + class(b);
+        if let Some(t) = self.last.get_mut(i)
+            && !*t
+        {
+            *t = true;
+            let f = self.pair(a, b);
+            if let Some(s) = self.last_from.get_mut(class(a)) {
+                *s += f;
+            }
+        }
+        let (a, b) = (w[n - 3], w[n - 2]);
+        let i = class(a) * 129 + class(b);
+        if let Some(t) = self.mid.get_mut(i)
+            && !*t
+        {
+            *t = true;
+            let f = self.pair(a, b);
+            if let Some(s) = self.mid_to.get_mut(class(b)) {
+                *s += f;
+            }
+        }
+    }
+}
+
 /// Sets the bits of `two` bytes in every ASCII case.
 fn set_pair(pairs: &mut [u64; 1 << (16 - 6)], two: &[u8]) {
     let (Some(&a), Some(&b)) = (two.first(), two.get(1)) else {
@@ -173,7 +349,16 @@ impl Grams {
         let mut three = Vec::new();
         let mut pairs = Box::new([0u64; 1 << (16 - 6)]);
         let mut mids = Box::new([0u64; 1 << (16 - 6)]);
-        for (i, l) in literals.iter().enumerate() {
+        let mut cost = AnchorCost::new();
+        for l in literals.iter().filter(|l| l.len() == W - 1) {
+            cost.take(l);
+        }
+        // Short literals first: they have the fewest windows to choose
+        // from, the longer ones then pick around the pairs they took.
+        let mut order: Vec<usize> = (0..literals.len()).collect();
+        order.sort_by_key(|&i| literals.get(i).map_or(0, Vec::len));
+        for i in order {
+            let Some(l) = literals.get(i) else { continue };
             if l.len() == W - 1 {
                 let w = window(l);
                 let h = hash(w);
@@ -187,17 +372,8 @@ impl Grams {
                 short.push(i as u32);
                 continue;
             }
-            // The rarest window, its last two bytes (the first test every
-            // byte of a page takes) counting twice.
-            let offset = (0..=l.len() - W)
-                .min_by_key(|&k| {
-                    l[k..k + W]
-                        .iter()
-                        .chain(&l[k + W - 2..k + W])
-                        .map(|&b| commonness(b))
-                        .sum::<u32>()
-                })
-                .unwrap_or(0);
+            let offset = cost.anchor(l);
+            cost.take(&l[offset..offset + W]);
             let w = window(&l[offset..]);
             let h = hash(w);
             bits[h >> 6] |= 1 << (h & 63);
@@ -369,6 +545,90 @@ mod tests {
             .collect();
         out.sort_unstable();
         out
+    }
+
+    /// Writes `freq.rs` from the crawler's HTML fixtures (run it after
+    /// they change much):
+    /// `cargo test -p cira-crawler --lib tech::grams::tests::write_frequency_table -- --ignored`.
+    #[test]
+    #[ignore = "writes src/extract/tech/freq.rs"]
+    fn write_frequency_table() {
+        use std::collections::HashMap;
+        use std::fmt::Write;
+        let pages = crate::extract::tech::tests::fixture_pages();
+        let mut pairs: HashMap<(u8, u8), u32> = HashMap::new();
+        let mut quads: HashMap<[u8; 4], u32> = HashMap::new();
+        let mut total = 0;
+        for page in &pages {
+            let b = page.as_bytes().to_ascii_lowercase();
+            total += b.len();
+            for w in b.windows(2) {
+                *pairs.entry((w[0].min(0x80), w[1].min(0x80))).or_default() += 1;
+            }
+            for w in b.windows(4) {
+                *quads.entry([w[0], w[1], w[2], w[3]]).or_default() += 1;
+            }
+        }
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort_unstable();
+        let mut quads: Vec<_> = quads.into_iter().collect();
+        quads.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        quads.truncate(QUADS_KEPT);
+        quads.sort_unstable();
+        let esc = |b: &[u8]| -> String {
+            b.iter()
+                .flat_map(|&c| std::ascii::escape_default(c))
+                .map(char::from)
+                .collect()
+        };
+        let mut out = format!(
+            "//! How often byte pairs and 4-byte windows occur in web pages, counted\n\
+             //! over the crawler's HTML fixtures ({} pages, {total} bytes, ASCII\n\
+             //! lower-cased): the technology filter picks its anchors by them\n\
+             //! (`grams.rs`). Written by\n\
+             //! `cargo test -p cira-crawler --lib tech::grams::tests::write_frequency_table -- --ignored`;\n\
+             //! not edited by hand.\n\n\
+             /// (first byte, second byte, count); bytes from 0x80 up count as 0x80.\n\
+             #[rustfmt::skip]\n\
+             pub(super) const PAIRS: &[(u8, u8, u32)] = &[\n",
+            pages.len()
+        );
+        for row in pairs.chunks(6) {
+            out.push_str("   ");
+            for ((a, b), n) in row {
+                let _ = write!(out, " (b'{}', b'{}', {n}),", esc(&[*a]), esc(&[*b]));
+            }
+            out.push('\n');
+        }
+        let _ = write!(
+            out,
+            "];\n\n/// The {QUADS_KEPT} commonest windows, sorted: (window, count).\n\
+             #[rustfmt::skip]\n\
+             pub(super) const QUADS: &[([u8; 4], u32)] = &[\n"
+        );
+        for row in quads.chunks(5) {
+            out.push_str("   ");
+            for (w, n) in row {
+                let _ = write!(out, " (*b\"{}\", {n}),", esc(w));
+            }
+            out.push('\n');
+        }
+        out.push_str("];\n");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/extract/tech/freq.rs");
+        std::fs::write(path, out).expect("freq.rs written");
+    }
+
+    /// Windows kept in `freq::QUADS`.
+    const QUADS_KEPT: usize = 1024;
+
+    #[test]
+    fn the_window_table_is_sorted() {
+        assert!(
+            super::super::freq::QUADS
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0)
+        );
+        assert!(super::super::freq::PAIRS.len() > 500);
     }
 
     #[test]

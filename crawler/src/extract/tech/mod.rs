@@ -22,6 +22,7 @@
 #[cfg(test)]
 mod compile;
 mod dom;
+mod freq;
 mod grams;
 pub(crate) mod model;
 mod resolve;
