@@ -11,12 +11,13 @@
 //! filed under one of its 4-byte windows, the one that would cost least
 //! on pages (`AnchorCost`: measured pair and window frequencies, and the
 //! pairs other anchors already took); one pass looks up the last two
-//! bytes of every window, as written, in a 64 Kibit table of the anchors'
-//! last two bytes (about 8 instructions a byte), and where that bit is set,
-//! the two bytes before the last in a second such table; only where both
-//! are set is the window folded (one 4-byte fold) and hashed into a third
-//! bitmap, and only windows whose bit is set there are compared with the
-//! literals filed there.
+//! bytes of a window, as written, in a table of how far no anchor window
+//! can end (0 to 3 bytes, a Wu-Manber skip: about half the windows of a
+//! page are looked at), and where an anchor's last two bytes end it, the
+//! two bytes before the last in a 64 Kibit table; only where both match
+//! is the window folded (one 4-byte fold) and hashed into a bitmap, and
+//! only windows whose bit is set there are compared with the literals
+//! filed there.
 
 /// ASCII lower-casing table.
 const FOLD: [u8; 256] = {
@@ -53,15 +54,17 @@ fn commonness(b: u8) -> u32 {
 }
 
 pub struct Grams {
-    /// The last two bytes of every anchor window (and of every three-byte
-    /// literal), in each ASCII case, as written: most bytes of a page stop
-    /// at this bit.
-    pairs: Box<[u64; 1 << (16 - 6)]>,
+    /// How far the search may move on from a window whose last two bytes
+    /// are this pair (2 bits a pair, in each ASCII case, as written): 0
+    /// where they end an anchor window (or a three-byte literal), 1 where
+    /// they are its middle two bytes, 2 where its first two (or the byte
+    /// before a three-byte literal and its first), 3 elsewhere. Most
+    /// windows of a page are passed over at 2 or 3 (a Wu-Manber search).
+    shift: Box<[u64; 1 << (16 - 5)]>,
     /// The two bytes before the last of every anchor window (the first
-    /// two of a three-byte literal), likewise: a byte whose pair is set
-    /// above takes this second test before its window is folded (on a
-    /// typical page about one byte in seven gets through both, one in
-    /// four through the first alone).
+    /// two of a three-byte literal), in each ASCII case, as written: a
+    /// window whose shift is 0 takes this second test before it is folded
+    /// and hashed.
     mids: Box<[u64; 1 << (16 - 6)]>,
     bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
     /// Entries filed under each bucket of hashes (`hash >> BUCKET_SHIFT`),
@@ -287,6 +290,22 @@ impl AnchorCost {
     }
 }
 
+/// Lowers the shift of the pair `two` (in every ASCII case) to `d`.
+fn set_shift(shift: &mut [u64; 1 << (16 - 5)], two: [u8; 2], d: u64) {
+    let [a, b] = two;
+    for x in [a, a.to_ascii_uppercase()] {
+        for y in [b, b.to_ascii_uppercase()] {
+            let p = usize::from(u16::from(x) << 8 | u16::from(y));
+            let at = (p & 31) * 2;
+            if let Some(word) = shift.get_mut(p >> 5)
+                && (*word >> at) & 3 > d
+            {
+                *word = (*word & !(3 << at)) | (d << at);
+            }
+        }
+    }
+}
+
 /// Sets the bits of `two` bytes in every ASCII case.
 fn set_pair(pairs: &mut [u64; 1 << (16 - 6)], two: &[u8]) {
     let (Some(&a), Some(&b)) = (two.first(), two.get(1)) else {
@@ -297,6 +316,15 @@ fn set_pair(pairs: &mut [u64; 1 << (16 - 6)], two: &[u8]) {
             let p = usize::from(u16::from(x) << 8 | u16::from(y));
             pairs[p >> 6] |= 1 << (p & 63);
         }
+    }
+}
+
+/// The four bytes ending at `hay[i]`, as written (zeros before the start).
+fn quad_at(hay: &[u8], i: usize) -> u32 {
+    match hay.get(i.saturating_sub(3)..=i) {
+        Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+        Some(few) => few.iter().fold(0, |w, &c| (w << 8) | u32::from(c)),
+        None => 0,
     }
 }
 
@@ -347,7 +375,7 @@ impl Grams {
         let mut short = Vec::new();
         let mut bits3 = Box::new([0u64; 1 << (HASH_BITS - 6)]);
         let mut three = Vec::new();
-        let mut pairs = Box::new([0u64; 1 << (16 - 6)]);
+        let mut shift = Box::new([u64::MAX; 1 << (16 - 5)]);
         let mut mids = Box::new([0u64; 1 << (16 - 6)]);
         let mut cost = AnchorCost::new();
         for l in literals.iter().filter(|l| l.len() == W - 1) {
@@ -364,7 +392,12 @@ impl Grams {
                 let h = hash(w);
                 bits3[h >> 6] |= 1 << (h & 63);
                 three.push((w, i as u32));
-                set_pair(&mut pairs, &l[1..]);
+                set_shift(&mut shift, [l[1], l[2]], 0);
+                set_shift(&mut shift, [l[0], l[1]], 1);
+                // Any byte may stand before it.
+                for x in 0..=255 {
+                    set_shift(&mut shift, [x, l[0]], 2);
+                }
                 set_pair(&mut mids, l);
                 continue;
             }
@@ -377,7 +410,9 @@ impl Grams {
             let w = window(&l[offset..]);
             let h = hash(w);
             bits[h >> 6] |= 1 << (h & 63);
-            set_pair(&mut pairs, &l[offset + W - 2..offset + W]);
+            set_shift(&mut shift, [l[offset + 2], l[offset + 3]], 0);
+            set_shift(&mut shift, [l[offset + 1], l[offset + 2]], 1);
+            set_shift(&mut shift, [l[offset], l[offset + 1]], 2);
             set_pair(&mut mids, &l[offset + 1..offset + W - 1]);
             filed.push((
                 h,
@@ -415,7 +450,7 @@ impl Grams {
         let entries: Vec<Entry> = slots.into_iter().flatten().collect();
         three.sort_unstable();
         Self {
-            pairs,
+            shift,
             mids,
             bits,
             start,
@@ -441,17 +476,23 @@ impl Grams {
             f: &mut f,
         };
         let f = &mut found;
-        // The last four bytes read, as written (zeros before the start).
-        let mut quad: u32 = 0;
-        for (i, &b) in hay.iter().enumerate() {
-            quad = (quad << 8) | u32::from(b);
-            let p = (quad & 0xFFFF) as usize;
-            if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
-                let m = ((quad >> 8) & 0xFFFF) as usize;
+        // `i` is the last byte of the window looked at: no anchor window
+        // (nor three-byte literal) ends between it and `i + shift`.
+        let mut i = 1;
+        while i < hay.len() {
+            let p = usize::from(hay[i - 1]) << 8 | usize::from(hay[i]);
+            let s = (self.shift[p >> 5] >> ((p & 31) * 2)) & 3;
+            if s != 0 {
+                i += s as usize;
+                continue;
+            }
+            if i >= 2 {
+                let m = usize::from(hay[i - 2]) << 8 | usize::from(hay[i - 1]);
                 if self.mids[m >> 6] & (1 << (m & 63)) != 0 {
-                    self.window_at(hay, i, quad, f);
+                    self.window_at(hay, i, quad_at(hay, i), f);
                 }
             }
+            i += 1;
         }
         for &s in &self.short {
             if let Some(l) = self.literals.get(s as usize)
@@ -677,6 +718,14 @@ mod tests {
             "zz",
             "bc",
             "a DX b",
+            "abc",
+            "xabc",
+            "xxabc",
+            "zzz",
+            "xxxxxxzzz",
+            "xxxxxxxbcd",
+            "wp-content/",
+            "x<scripT",
             "dX",
             "xd",
             "d",
