@@ -121,6 +121,8 @@ const W: usize = 4;
 /// one that passes both folds and hashes its window (`window_at`); a
 /// window whose hash bit is set is compared with its literals (`probe`).
 const COST_PAIR: f64 = 3.0;
+/// A step of the skip loop, taken once every `shift` bytes (at least one).
+const COST_STEP: f64 = 12.0;
 const COST_BOTH: f64 = 38.0;
 const COST_PROBE: f64 = 250.0;
 
@@ -141,6 +143,8 @@ struct AnchorCost {
     /// taken middle pairs `?c`.
     last_from: [f64; 129],
     mid_to: [f64; 129],
+    /// The skip table's shift of each pair so far (see `Grams::shift`).
+    shifts: Vec<u8>,
     /// The count of the rarest of `freq::QUADS`: a window not among them
     /// is at most that frequent.
     quad_floor: f64,
@@ -182,6 +186,7 @@ impl AnchorCost {
             mid: vec![false; 129 * 129],
             last_from: [0.0; 129],
             mid_to: [0.0; 129],
+            shifts: vec![3; 129 * 129],
             quad_floor: if quad_floor.is_finite() {
                 quad_floor
             } else {
@@ -226,9 +231,21 @@ impl AnchorCost {
 
     /// What taking `l[k..k + 4]` as the anchor adds to the filter's cost.
     fn of(&self, w: [u8; 4]) -> f64 {
-        let [_, b, c, d] = w;
+        let [a, b, c, d] = w;
         let (bc, cd) = (class(b) * 129 + class(c), class(c) * 129 + class(d));
         let mut cost = COST_PROBE * self.quad(w);
+        // The skip loop's steps at the pairs whose shift the window lowers.
+        let rate = |s: u8| 1.0 / f64::from(s.max(1));
+        for (x, y, s) in [(a, b, 2), (b, c, 1), (c, d, 0)] {
+            let old = self
+                .shifts
+                .get(class(x) * 129 + class(y))
+                .copied()
+                .unwrap_or(0);
+            if s < old {
+                cost += COST_STEP * self.pair(x, y) * (rate(s) - rate(old));
+            }
+        }
         // Bytes a new last pair stops, and the windows it lets through
         // where a taken middle pair comes before it.
         let new_last = !self.last.get(cd).copied().unwrap_or(true);
@@ -264,6 +281,20 @@ impl AnchorCost {
         let n = w.len();
         if n < 3 {
             return;
+        }
+        let mut lower = |x: u8, y: u8, s: u8| {
+            if let Some(old) = self.shifts.get_mut(class(x) * 129 + class(y)) {
+                *old = (*old).min(s);
+            }
+        };
+        lower(w[n - 2], w[n - 1], 0);
+        lower(w[n - 3], w[n - 2], 1);
+        if n > 3 {
+            lower(w[n - 4], w[n - 3], 2);
+        } else {
+            for x in 0..=128 {
+                lower(x, w[0], 2);
+            }
         }
         let (a, b) = (w[n - 2], w[n - 1]);
         let i = class(a) * 129 + class(b);
