@@ -302,7 +302,7 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
     // Drop a label such as "Adresse:" or "Siège :".
     let line = label_free(line).trim_end_matches(',');
     // Cheap checks first: this runs on every short line of every page.
-    if line.len() > 120 || line.chars().count() > 80 || !line.bytes().any(|b| b.is_ascii_digit()) {
+    if line.len() > 120 || line.chars().count() > 80 || !super::digits::has_digit(line.as_bytes()) {
         return None;
     }
     // The same footer or contact address comes back on every page of a
@@ -584,7 +584,7 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     for (i, line) in lines.iter().enumerate() {
         // A street needs a house number; prose lines are too long to be one.
-        if line.len() > 240 || !line.bytes().any(|b| b.is_ascii_digit()) {
+        if line.len() > 240 || !super::digits::has_digit(line.as_bytes()) {
             continue;
         }
         // Most lines with a digit hold no street, and whether one does

@@ -51,16 +51,6 @@ static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-/// `press @ acme.com`: an at sign set off by spaces, as pages write it to
-/// fool harvesters (or by accident). Prose uses a lone "@" too ("email us
-/// @ acme.com", "@acme on X"), so a match counts only under the rule of
-/// [`spaced_is_address`].
-static SPACED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})(?:[ \t]+@[ \t]*|@[ \t]+)([a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)*\.[a-z]{2,24})(?-u:\b)",
-    )
-    .expect("static regex")
-});
 static SPELLED_DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+").expect("static regex")
 });
@@ -166,6 +156,47 @@ fn spelled_is_address(local: &str, at: &str, dots: &str, domain: &str, site: Opt
             .trim_matches(['.', '_', '-'])
             .contains(['.', '_', '-']);
     capitals || (own_domain && mailbox_like)
+}
+
+/// `press @ acme.com`: an at sign set off by spaces, as pages write it to
+/// fool harvesters (or by accident). Prose uses a lone "@" too ("email us
+/// @ acme.com", "@acme on X"), so one counts only under the rule of
+/// [`spaced_is_address`]. Read around each "@" rather than by a regex over
+/// the text: a pattern whose only literal is the "@" in its middle scanned
+/// every word of a page that had one.
+fn spaced_at_signs(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BTreeSet<String>) {
+    let is_local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let mut site = None;
+    for at in memchr::memchr_iter(b'@', text.as_bytes()) {
+        let before = &text[..at];
+        let after = &text[at + 1..];
+        let left = before.trim_end_matches([' ', '\t']);
+        let right = after.trim_start_matches([' ', '\t']);
+        // Not set off (the plain form is read above), or set off by more
+        // than a couple of spaces.
+        let gap = (before.len() - left.len()) + (after.len() - right.len());
+        if gap == 0 || gap > 4 {
+            continue;
+        }
+        let local = &left[left.rfind(|c: char| !is_local(c)).map_or(0, |i| i + 1)..];
+        let end = right
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .unwrap_or(right.len());
+        let domain = right[..end]
+            .trim_end_matches(['.', '-'])
+            .to_ascii_lowercase();
+        if local.is_empty() || domain.is_empty() {
+            continue;
+        }
+        let candidate = format!("{local}@{domain}");
+        let whole = EMAIL
+            .find(&candidate)
+            .is_some_and(|m| m.start() == 0 && m.end() == candidate.len());
+        let site = site.get_or_insert_with(|| host.map(crate::scope::registrable_domain));
+        if whole && spaced_is_address(local, &domain, site.as_deref()) {
+            push_candidate(&candidate, own, out);
+        }
+    }
 }
 
 /// Whether a spaced match (`press @ acme.com`) is an address: a mailbox
@@ -300,19 +331,7 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
             }
             push_candidate(m.as_str(), own, out);
         }
-    }
-    let spaced = |pair: &str| memchr::memmem::find(text.as_bytes(), pair.as_bytes()).is_some();
-    if spaced(" @") || spaced("@ ") || spaced("\t@") || spaced("@\t") {
-        let site = host.map(crate::scope::registrable_domain);
-        for caps in SPACED.captures_iter(text) {
-            let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
-                continue;
-            };
-            let domain = domain.as_str().to_ascii_lowercase();
-            if spaced_is_address(local.as_str(), &domain, site.as_deref()) {
-                push_candidate(&format!("{}@{domain}", local.as_str()), own, out);
-            }
-        }
+        spaced_at_signs(text, host, own, out);
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains(" at ")

@@ -13,6 +13,7 @@
 
 mod address;
 mod checksum;
+mod digits;
 mod email;
 mod entities;
 mod legal;

@@ -171,10 +171,13 @@ thread_local! {
 
 /// Numbers in visible text, next to a label or in international form.
 pub fn from_text(text: &str, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
-    let mut prev_line_label: Option<PhoneKind> = None;
+    let mut prev_line = "";
     for line in text.lines() {
-        let has_digits = line.bytes().filter(u8::is_ascii_digit).count() >= 7;
+        let has_digits = super::digits::at_least(line.as_bytes(), 7);
         if has_digits {
+            // Only asked where a number may follow: most short lines are
+            // not followed by one.
+            let prev_line_label = label_line(prev_line);
             // A line's numbers depend on the line, the label the line before
             // left open and the region; footers repeat them on every page.
             let found = LINE_MEMO.with(|m| {
@@ -195,17 +198,21 @@ pub fn from_text(text: &str, region: PhoneRegion, out: &mut BTreeMap<String, Pho
                 insert(out, e164, kind);
             }
         }
-        // A label on its own line ("Telefon" / "+49 ...") covers the next line.
-        let t = line.trim();
-        prev_line_label = if t.len() <= 24 {
-            LABEL
-                .find(t)
-                .filter(|m| m.start() == 0 && m.end() >= t.len().saturating_sub(1))
-                .map(|m| kind_of(m.as_str()))
-        } else {
-            None
-        };
+        prev_line = line;
     }
+}
+
+/// The kind a label on a line of its own names ("Telefon" / "+49 ..."):
+/// it covers the next line.
+fn label_line(line: &str) -> Option<PhoneKind> {
+    let t = line.trim();
+    if t.len() > 24 {
+        return None;
+    }
+    LABEL
+        .find(t)
+        .filter(|m| m.start() == 0 && m.end() >= t.len().saturating_sub(1))
+        .map(|m| kind_of(m.as_str()))
 }
 
 /// A line's numbers: E.164 and kind, in order.

@@ -476,7 +476,7 @@ pub fn from_text(text: &str, lower: &str) -> Vec<LegalId> {
         return out;
     }
     for line in text.lines() {
-        if !line.bytes().any(|b| b.is_ascii_digit()) {
+        if !super::digits::has_digit(line.as_bytes()) {
             continue;
         }
         for (i, register) in REGISTERS.iter().enumerate() {
