@@ -41,13 +41,15 @@ static TITLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         // German, with the gendered forms written out or in parentheses.
         r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|\w*leiter(?:in)?|\w*leitung|\w*manager(?:in)?|\w*entwickler(?:in)?|\w*berater(?:in)?|\w*referent(?:in)?|\w*ingenieur(?:in)?|\w*direktor(?:in)?|\w*beauftragte[rn]?|\w*koordinator(?:in)?|\w*architekt(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|verwaltungsrat(?:spräsident(?:in)?|smitglied)?|verwaltungsrätin|\w*präsident(?:in)?|mitglied\s+des\s+(?:verwaltungsrat|aufsichtsrat|vorstand|beirat)\w*|beirat(?:smitglied|svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
         // French, Spanish, Dutch, Italian.
+        // Swedish, Norwegian, Danish, Finnish, Polish, Czech.
+        r"|verkställande\s+direktör|vice\s+vd|styrelseordförande|styrelseledamot|ordförande|grundare|medgrundare|delägare|\w*chef|daglig\s+leder|administrerende\s+direktør|adm\.\s+direktør|direktør|styreleder|styremedlem|styreformand|bestyrelsesformand|bestyrelsesmedlem|stifter|medstifter|indehaver|\w*sjef|\w*johtaja|hallituksen\s+puheenjohtaja|puheenjohtaja|perustaja|osakas|prezes(?:\s+zarządu)?|wiceprezes(?:\s+zarządu)?|członek\s+zarządu|dyrektor|założyciel(?:ka)?|współzałożyciel(?:ka)?|kierownik|jednatel(?:ka)?|ředitel(?:ka)?|zakladatel(?:ka)?|předseda\s+představenstva",
         r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
         r")\b",
     ))
     .expect("static regex")
 });
 static ACRONYMS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|CRO|CSO|CISO|CHRO|CDO|VP|SVP|EVP|PDG|DG|MD|GF)\b")
+    Regex::new(r"\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|CRO|CSO|CISO|CHRO|CDO|VP|SVP|EVP|PDG|DG|MD|GF|VD|CEO/VD)\b")
         .expect("static regex")
 });
 
@@ -73,7 +75,7 @@ static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 
 static LEADERSHIP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale|director(?:a)? general|direttore generale|amministratore delegato|amministratore unico|consejer[oa] delegad[oa]|fondat(?:ore|rice)|titolare|oprichter|eigenaar|algemeen directeur|presidente)\b",
+        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale|director(?:a)? general|direttore generale|amministratore delegato|amministratore unico|consejer[oa] delegad[oa]|fondat(?:ore|rice)|titolare|oprichter|eigenaar|algemeen directeur|presidente|VD|verkställande direktör|grundare|daglig leder|administrerende direktør|adm\. direktør|toimitusjohtaja|perustaja|prezes zarządu|założyciel(?:ka)?|jednatel(?:ka)?|generální ředitel(?:ka)?)\b",
     )
     .expect("static regex")
 });
@@ -480,6 +482,33 @@ mod tests {
         assert_eq!(clean_name("Lee MSc"), None);
         assert_eq!(clean_name("Jack Ma").as_deref(), Some("Jack Ma"));
         assert_eq!(clean_name("JACK MA").as_deref(), Some("Jack Ma"));
+    }
+
+    #[test]
+    fn nordic_polish_and_czech_titles() {
+        let got = from_text(
+            "Ledning\nAnna Lindqvist\nVD\nErik Johansson\nTeknisk chef\nSara Nilsson\nEkonomichef\n\
+             Ole Hansen\nDaglig leder\nMette Jensen\nAdministrerende direktør\nMatti Virtanen\n\
+             Toimitusjohtaja\nPiotr Kowalski\nPrezes Zarządu\nJana Nováková\nJednatelka",
+            &[],
+            &[],
+        );
+        assert_eq!(
+            pairs(&got),
+            [
+                ("Anna Lindqvist", "VD"),
+                ("Erik Johansson", "Teknisk chef"),
+                ("Sara Nilsson", "Ekonomichef"),
+                ("Ole Hansen", "Daglig leder"),
+                ("Mette Jensen", "Administrerende direktør"),
+                ("Matti Virtanen", "Toimitusjohtaja"),
+                ("Piotr Kowalski", "Prezes Zarządu"),
+                ("Jana Nováková", "Jednatelka")
+            ]
+        );
+        assert!(is_leadership("VD"));
+        assert!(is_leadership("Toimitusjohtaja"));
+        assert!(!is_leadership("Ekonomichef"));
     }
 
     #[test]
