@@ -433,8 +433,8 @@ impl Engine {
     }
 
     /// Keyed patterns (meta, headers, cookies): a cheap literal check on the
-    /// lower-cased value before the regex is compiled or run.
-    fn test_keyed(&self, p: u32, value: &str, lower: &str) -> Option<String> {
+    /// value before the regex is compiled or run.
+    fn test_keyed(&self, p: u32, value: &str) -> Option<String> {
         let pattern = self.pattern(p)?;
         #[cfg(test)]
         let exhaustive = EXHAUSTIVE.get();
@@ -442,12 +442,27 @@ impl Engine {
         let exhaustive = false;
         if !exhaustive
             && !pattern.literals.is_empty()
-            && !pattern.literals.iter().any(|l| lower.contains(l))
+            && !pattern
+                .literals
+                .iter()
+                .any(|l| contains_folded(value.as_bytes(), l.as_bytes()))
         {
             return None;
         }
         self.test(p, value.as_bytes())
     }
+}
+
+/// Whether the lower-case literal `l` occurs in `hay`, ASCII
+/// case-insensitively. Keyed values are short (a header, a cookie, a meta
+/// tag's content) and each is checked against dozens of literals: a plain
+/// scan beats building a searcher or a lower-cased copy per value.
+fn contains_folded(hay: &[u8], l: &[u8]) -> bool {
+    let Some(&first) = l.first() else {
+        return true;
+    };
+    hay.windows(l.len())
+        .any(|w| w.first().map(u8::to_ascii_lowercase) == Some(first) && w.eq_ignore_ascii_case(l))
 }
 
 /// Where a match that has the literal ending at `at` can end at the
@@ -593,9 +608,8 @@ fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &m
 fn keyed(e: &Engine, map: &HashMap<String, Vec<u32>>, items: &[(String, String)], hits: &mut Hits) {
     for (name, value) in items {
         let Some(list) = map.get(name) else { continue };
-        let lower = value.to_lowercase();
         for &p in list {
-            if let Some(v) = e.test_keyed(p, value, &lower) {
+            if let Some(v) = e.test_keyed(p, value) {
                 hits.add(e, p, v);
             }
         }
