@@ -338,6 +338,7 @@ impl Engine {
                 entities,
                 links_dropped,
                 redirects_to,
+                seed_moves_to,
             } => {
                 run.state.pages_crawled += 1;
                 run.state.links_dropped += links_dropped;
@@ -374,6 +375,10 @@ impl Engine {
                 {
                     run.state.pages_extracted += 1;
                     run.state.merge_page(*e);
+                }
+                if let Some(link) = seed_moves_to.filter(|_| item.depth == 0) {
+                    // Before the page's links are queued one level deeper.
+                    self.enqueue(run, link, 0);
                 }
                 if !duplicate {
                     for link in external {

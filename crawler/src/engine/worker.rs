@@ -115,6 +115,9 @@ pub(super) enum PageResult {
         /// The seed's page sends the visitor to another domain (a refresh,
         /// a script): where.
         redirects_to: Option<String>,
+        /// The seed's page, with no link of its own, sends the visitor on
+        /// within the site: where (queued at the seed's depth).
+        seed_moves_to: Option<Link>,
     },
     /// A redirect left the scope.
     RedirectedOut { target: String },
@@ -347,6 +350,7 @@ impl Shared {
         // pages of the site only, as a script names many addresses.
         let scripted = crate::html::script_redirect_targets(&scan.inline_script_sample);
         let mut redirects_to = None;
+        let mut seed_moves_to = None;
         if depth == 0 && !external_page {
             // The seed's page shows which form of its host the site uses.
             self.scope.prefer_form_of(&body.final_url);
@@ -361,6 +365,21 @@ impl Shared {
                 .filter_map(|t| resolve(&base, t))
                 .find(|u| self.scope.classify(u) == Verdict::External)
                 .map(String::from);
+            // A seed page with no link of its own that sends the visitor
+            // on within the site (a language splash: `/` -> `/de/`) is a
+            // redirect too: its target is the seed's page, at the seed's
+            // depth, as after an HTTP redirect.
+            if stub && redirects_to.is_none() {
+                seed_moves_to = refresh
+                    .iter()
+                    .chain(scripted.iter())
+                    .filter_map(|t| resolve(&base, t))
+                    .find(|u| {
+                        self.scope.classify(u) == Verdict::Internal
+                            && crate::url_norm::non_page_extension(u).is_none()
+                    })
+                    .map(|u| Link::new(self.scope.preferred_form(u)));
+            }
         }
         let embedded = crate::html::embedded_urls(&scan);
         // `Link` response headers stand for `<link>` elements.
@@ -469,6 +488,7 @@ impl Shared {
             entities,
             links_dropped: internal_dropped + other_dropped,
             redirects_to,
+            seed_moves_to,
         }
     }
 }

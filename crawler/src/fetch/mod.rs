@@ -555,25 +555,23 @@ fn is_attachment(headers: &reqwest::header::HeaderMap) -> bool {
 
 /// The guard's refusal among the causes of `e`, found by type.
 fn guard_refusal(e: &reqwest::Error) -> Option<&RefusedAddress> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(refused) = err.downcast_ref::<RefusedAddress>() {
-            return Some(refused);
-        }
-        source = err.source();
-    }
-    None
+    cause::<RefusedAddress>(e)
 }
 
-/// The TLS library's (rustls') error among the causes of `e`, found by
-/// type. An `io::Error` hides the error it wraps from `source()` (it
-/// returns that error's own source), and the client wraps the handshake's
-/// `io::Error` in another, so each is looked into instead.
+/// The TLS library's (rustls') error among the causes of `e`.
 fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    cause::<rustls::Error>(e)
+}
+
+/// The first error of type `T` among the causes of `e`, found by type. An
+/// `io::Error` hides the error it wraps from `source()` (it returns that
+/// error's own source), and the client wraps a TLS handshake's `io::Error`
+/// in another, so each is looked into instead.
+fn cause<T: std::error::Error + 'static>(e: &reqwest::Error) -> Option<&T> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return Some(tls);
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
         }
         source = match err
             .downcast_ref::<std::io::Error>()

@@ -200,3 +200,34 @@ async fn query_variants_of_one_page_count_once() {
     assert_eq!(seen.pages, 1, "{:?}", seen.sources);
     assert_eq!(state.pages_extracted, 3, "home, one team page, jobs");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_language_splash_home_page_is_a_redirect_at_the_seeds_depth() {
+    // `/` only refreshes to `/de/` (or picks a language by script): `/de/`
+    // is the seed's page, so with `maxDepth: 1` the pages it links to are
+    // crawled, as after an HTTP redirect.
+    let splashes = [
+        r#"<html><head><meta http-equiv="refresh" content="0; url=/de/"></head><body></body></html>"#,
+        r#"<html><body><script>location.replace("/de/");</script></body></html>"#,
+    ];
+    for splash in splashes {
+        let site = Site::start(move |path: &str| match path {
+            "/" => Reply::Html(splash.into()),
+            "/de/" => html(r#"<a href="/de/impressum">Impressum</a>"#),
+            "/de/impressum" => html(r#"<p>Acme GmbH</p><a href="/de/deeper">x</a>"#),
+            "/de/deeper" => html("<p>deeper</p>"),
+            _ => Reply::NotFound,
+        })
+        .await;
+        let mut s = spec();
+        s.max_depth = 1;
+        crawl_site(&site, "/", s).await;
+        assert_eq!(
+            site.hits("/de/impressum"),
+            1,
+            "{splash}: {:?}",
+            site.page_hits()
+        );
+        assert_eq!(site.hits("/de/deeper"), 0, "{splash}: depth 2");
+    }
+}
