@@ -28,7 +28,7 @@ pub struct PageScan {
     /// (a frameset's parts, an embedded team or imprint page). Only those
     /// of the site are pages to crawl; others are embeds (videos, maps).
     pub frame_srcs: Vec<String>,
-    /// Addresses `onclick` handlers send the visitor to
+    /// Addresses `onclick` and `onload` handlers send the visitor to
     /// (`onclick="location.href='/kontakt'"`), raw: pages of the site are
     /// links; others are not.
     pub script_links: Vec<String>,

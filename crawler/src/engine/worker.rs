@@ -361,7 +361,14 @@ impl Shared {
             let stub = scan.links.is_empty();
             redirects_to = refresh
                 .iter()
-                .chain(scripted.iter().filter(|_| stub))
+                .copied()
+                .chain(scripted.iter().copied().filter(|_| stub))
+                .chain(
+                    scan.script_links
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|_| stub),
+                )
                 .filter_map(|t| resolve(&base, t))
                 .find(|u| self.scope.classify(u) == Verdict::External)
                 .map(String::from);
@@ -372,7 +379,9 @@ impl Shared {
             if stub && redirects_to.is_none() {
                 seed_moves_to = refresh
                     .iter()
-                    .chain(scripted.iter())
+                    .copied()
+                    .chain(scripted.iter().copied())
+                    .chain(scan.script_links.iter().map(String::as_str))
                     .filter_map(|t| resolve(&base, t))
                     .find(|u| {
                         self.scope.classify(u) == Verdict::Internal

@@ -39,6 +39,7 @@ pub(super) struct Attrs<'a> {
     pub(super) hreflang: Option<&'a str>,
     pub(super) class: Option<&'a str>,
     pub(super) onclick: Option<&'a str>,
+    pub(super) onload: Option<&'a str>,
 }
 
 impl<'a> Attrs<'a> {
@@ -69,6 +70,7 @@ impl<'a> Attrs<'a> {
                 "hreflang" => &mut attrs.hreflang,
                 "class" => &mut attrs.class,
                 "onclick" => &mut attrs.onclick,
+                "onload" => &mut attrs.onload,
                 _ => continue,
             };
             if slot.is_none() {
@@ -145,8 +147,10 @@ pub(super) fn on_element_with(
         st.text.push_space();
     }
     // A button or card that navigates by script (`onclick="location.href=
-    // '/kontakt'"`), as site builders make them: a link by other means.
-    if let Some(js) = attrs.onclick {
+    // '/kontakt'"`), as site builders make them, and a page that moves on
+    // once loaded (`<body onload="location.href='start.html'">`): links by
+    // other means.
+    for js in [attrs.onclick, attrs.onload].into_iter().flatten() {
         st.add_onclick_targets(js);
     }
     match tag {

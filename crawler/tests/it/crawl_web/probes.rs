@@ -209,6 +209,7 @@ async fn a_language_splash_home_page_is_a_redirect_at_the_seeds_depth() {
     let splashes = [
         r#"<html><head><meta http-equiv="refresh" content="0; url=/de/"></head><body></body></html>"#,
         r#"<html><body><script>location.replace("/de/");</script></body></html>"#,
+        r#"<html><body onLoad="window.location.href='/de/'"><p>Bitte warten ...</p></body></html>"#,
     ];
     for splash in splashes {
         let site = Site::start(move |path: &str| match path {
