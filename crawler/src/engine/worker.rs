@@ -354,35 +354,36 @@ impl Shared {
         if depth == 0 && !external_page {
             // The seed's page shows which form of its host the site uses.
             self.scope.prefer_form_of(&body.final_url);
-            // A seed page that sends the visitor to another domain, by a
-            // refresh or (a page with no link of its own) by script, is a
-            // redirect there as an HTTP one is: a brand domain parked on
-            // the group's site.
-            let stub = scan.links.is_empty();
-            redirects_to = refresh
+            // Where the page sends the visitor: its refresh, then what its
+            // scripts and handlers name.
+            let moves: Vec<(Url, bool)> = refresh
                 .iter()
-                .copied()
-                .chain(scripted.iter().copied().filter(|_| stub))
-                .chain(
-                    scan.script_links
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|_| stub),
-                )
-                .filter_map(|t| resolve(&base, t))
-                .find(|u| self.scope.classify(u) == Verdict::External)
-                .map(String::from);
-            // A seed page with no link of its own that sends the visitor
-            // on within the site (a language splash: `/` -> `/de/`) is a
-            // redirect too: its target is the seed's page, at the seed's
-            // depth, as after an HTTP redirect.
+                .map(|t| (*t, true))
+                .chain(scripted.iter().map(|t| (*t, false)))
+                .chain(scan.script_links.iter().map(|t| (t.as_str(), false)))
+                .filter_map(|(t, refresh)| resolve(&base, t).map(|u| (u, refresh)))
+                .collect();
+            // A stub: no link of its own but to where it sends the visitor
+            // ("not redirected? click here").
+            let stub = !moves.is_empty()
+                && scan.links.iter().all(|l| {
+                    resolve(&base, &l.href).is_none_or(|u| moves.iter().any(|(m, _)| *m == u))
+                });
+            // A seed page that sends the visitor to another domain, by a
+            // refresh or (a stub) by script, is a redirect there as an
+            // HTTP one is: a brand domain parked on the group's site.
+            redirects_to = moves
+                .iter()
+                .filter(|(_, refresh)| *refresh || stub)
+                .find(|(u, _)| self.scope.classify(u) == Verdict::External)
+                .map(|(u, _)| u.to_string());
+            // A stub that sends the visitor on within the site (a language
+            // splash: `/` -> `/de/`) is a redirect too: its target is the
+            // seed's page, at the seed's depth, as after an HTTP redirect.
             if stub && redirects_to.is_none() {
-                seed_moves_to = refresh
-                    .iter()
-                    .copied()
-                    .chain(scripted.iter().copied())
-                    .chain(scan.script_links.iter().map(String::as_str))
-                    .filter_map(|t| resolve(&base, t))
+                seed_moves_to = moves
+                    .into_iter()
+                    .map(|(u, _)| u)
                     .find(|u| {
                         self.scope.classify(u) == Verdict::Internal
                             && crate::url_norm::non_page_extension(u).is_none()

@@ -210,6 +210,10 @@ async fn a_language_splash_home_page_is_a_redirect_at_the_seeds_depth() {
         r#"<html><head><meta http-equiv="refresh" content="0; url=/de/"></head><body></body></html>"#,
         r#"<html><body><script>location.replace("/de/");</script></body></html>"#,
         r#"<html><body onLoad="window.location.href='/de/'"><p>Bitte warten ...</p></body></html>"#,
+        // With the usual way out for browsers that do not move on.
+        r#"<html><head><meta http-equiv="refresh" content="3;URL=/de/"></head><body>
+        <p>Nicht weitergeleitet? <a href="/de/">Hier klicken</a> oder
+        <a href="mailto:info@acme.example">schreiben</a>.</p></body></html>"#,
     ];
     for splash in splashes {
         let site = Site::start(move |path: &str| match path {
