@@ -451,9 +451,14 @@ fn is_lead(line: &str) -> bool {
             return false;
         }
     }
-    let lower = line.to_lowercase();
-    !BOILERPLATE.iter().any(|w| lower.contains(w))
+    // The words are ASCII (or caseless, "©"): ASCII lowering finds them,
+    // one multi-literal pass over the line.
+    let lower = line.to_ascii_lowercase();
+    !BOILERPLATE_SET.is_match(lower.as_bytes())
 }
+
+static BOILERPLATE_SET: std::sync::LazyLock<super::literals::LiteralSet> =
+    std::sync::LazyLock::new(|| super::literals::LiteralSet::new(BOILERPLATE, true));
 
 /// Headings that are navigation or boilerplate, never product names.
 const GENERIC_HEADINGS: &[&str] = &[
@@ -557,6 +562,8 @@ mod tests {
             "© 2024 Acme Widgets Ltd. All rights reserved. Terms of use, privacy policy and the imprint of this website.",
             "Muster GmbH · Musterstraße 1 · 80331 München · Telefon +49 89 1234567 · Telefax +49 89 1234568 · Sitz München",
             "Short line.",
+            "COPYRIGHT 2024 ACME WIDGETS LTD, A COMPANY THAT MAKES WIDGETS FOR THE WHOLE WORLD AND MORE",
+            "Diese Seite verwendet JavaScript und speichert Daten gemäß unserer Datenschutzerklärung auf Ihrem Gerät.",
         ] {
             assert!(!is_lead(line), "{line}");
         }

@@ -15,17 +15,6 @@ pub(super) static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// [`VAT_LABEL`] for ASCII-lowercased text, as the page gate: without
-/// `(?i)` the regex finds its literals with a SIMD prefilter, where the
-/// case-insensitive pattern stepped through every byte of the page.
-/// ASCII lowering leaves "Č" as it is.
-pub(super) static VAT_LABEL_LOWER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|alv|dic|i[čČ] dph|uid|tax id|vat reg)(?-u:\b)",
-    )
-    .expect("static regex")
-});
-
 /// EU and Swiss VAT numbers. Digits are spelled `[0-9]`: `\d` means the
 /// digits of every script, and its hundred copies here took about 9 ms to
 /// compile on a crawl's first page.
