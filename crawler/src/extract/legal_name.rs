@@ -4,9 +4,12 @@
 //! Only a name that ends in a legal form counts: a bare "© 2024 Acme" or a
 //! heading could be anything.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use super::memo::Memo;
 
 /// Legal forms, longest first where one is a prefix of another.
 const FORMS: &str = r"GmbH\s&\sCo\.\sKG|GmbH\s&\sCo\.\sKGaA|gGmbH|GmbH|AG\s&\sCo\.\sKG|AG|UG\s\(haftungsbeschränkt\)|UG|KGaA|KG|OHG|GbR|PartG\smbB|e\.\s?K\.|e\.\s?V\.|SE|Ltd\.?|Limited|LLP|LLC|L\.L\.C\.|Inc\.?|Incorporated|Corp\.?|Corporation|plc|PLC|S\.A\.S\.|SAS|S\.A\.|SA|SARL|S\.à\sr\.l\.|S\.r\.l\.|Srl|S\.p\.A\.|SpA|B\.V\.|BV|N\.V\.|NV|S\.L\.|SL|Lda\.?|AB|A/S|ApS|AS|Oy|Sp\.\sz\so\.o\.|s\.r\.o\.|Pty\sLtd\.?|GesmbH|Ges\.m\.b\.H\.";
@@ -58,11 +61,7 @@ pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
         || text.contains("(c)")
         || text.contains("(C)")
     {
-        for c in COPYRIGHT.captures_iter(text) {
-            if let Some(n) = clean(&c[1]) {
-                out.push(n);
-            }
-        }
+        copyright_names(text, &mut out);
     }
     if imprint
         && let Some(n) = text
@@ -78,6 +77,51 @@ pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
     out
 }
 
+thread_local! {
+    /// Names per copyright line and the line after it (see `copyright_names`).
+    static LINE_MEMO: RefCell<Memo<Vec<String>>> = RefCell::new(Memo::default());
+}
+
+/// The names of the copyright notices that start on a line of `text`. A
+/// notice is read from its line and the next one (a name may wrap after the
+/// year); the footer's notice is the same on every page of a site, so each
+/// line's names are computed once per worker thread: capturing them with
+/// the pattern's letter classes cost about 20 k instructions a page.
+fn copyright_names(text: &str, out: &mut Vec<String>) {
+    // The lines where a notice starts, found by the pattern's own search
+    // (a literal prefilter and a DFA, cheap); only the captures, the
+    // costly part, are memoised. Testing every line for the markers, or
+    // searching the text for each marker, cost more than they saved.
+    let bytes = text.as_bytes();
+    let mut starts: Vec<usize> = COPYRIGHT
+        .find_iter(text)
+        .map(|m| memchr::memrchr(b'\n', &bytes[..m.start()]).map_or(0, |i| i + 1))
+        .collect();
+    starts.dedup();
+    for start in starts {
+        let rest = &text[start..];
+        let line_end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+        let window_end = match rest.get(line_end + 1..) {
+            Some(after) => {
+                line_end + 1 + memchr::memchr(b'\n', after.as_bytes()).unwrap_or(after.len())
+            }
+            None => line_end,
+        };
+        let window = &rest[..window_end];
+        let names = LINE_MEMO.with(|m| {
+            m.borrow_mut().get_or(window, || {
+                COPYRIGHT
+                    .captures_iter(window)
+                    // A notice that starts on the next line is that line's.
+                    .filter(|c| c.get(0).is_some_and(|m| m.start() < line_end))
+                    .filter_map(|c| clean(&c[1]))
+                    .collect()
+            })
+        });
+        out.extend(names);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +129,7 @@ mod tests {
     #[test]
     fn copyright_lines() {
         for (text, want) in [
+            ("News\n© 2021\nNordlicht GmbH\nImpressum", "Nordlicht GmbH"),
             (
                 "© 2024 Acme Widgets Ltd. All rights reserved.",
                 "Acme Widgets Ltd.",

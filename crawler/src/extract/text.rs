@@ -377,13 +377,15 @@ pub(crate) fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Shortens `s` to at most `max` characters on a word boundary.
 pub fn shorten(s: &str, max: usize) -> String {
     let s = s.trim();
-    if s.chars().count() <= max {
+    // The byte where the `max`-th character ends, found in one pass
+    // without copying the characters one by one.
+    let Some((end, _)) = s.char_indices().nth(max) else {
         return s.to_string();
-    }
-    let cut: String = s.chars().take(max).collect();
+    };
+    let cut = &s[..end];
     let cut = match cut.rfind(' ') {
         Some(i) if i > max / 2 => &cut[..i],
-        _ => cut.as_str(),
+        _ => cut,
     };
     format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
 }
