@@ -427,6 +427,16 @@ pub fn config(seed: &str, crawl: CrawlSpec, allowed: &[IpAddr]) -> EngineConfig 
 }
 
 /// Runs a crawl in-process to the end; returns the outcome and final state.
+/// [`crawl`] that must complete; its final state.
+pub async fn crawl_completed(cfg: EngineConfig, dir: &std::path::Path) -> CrawlState {
+    let (outcome, state) = crawl(cfg, dir).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    state.expect("a completed crawl leaves its state")
+}
+
 pub async fn crawl(
     cfg: EngineConfig,
     dir: &std::path::Path,

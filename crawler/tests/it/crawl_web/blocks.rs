@@ -5,7 +5,7 @@
 use cira_crawler::engine::RunOutcome;
 
 use super::{crawl_site, html, raw};
-use crate::common::{self, Reply, Site, config, crawl, spec};
+use crate::common::{self, Reply, Site, config, crawl, crawl_completed, spec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn servers_asking_to_slow_down_get_a_paused_host_and_more_attempts() {
@@ -249,12 +249,7 @@ async fn a_bot_challenge_is_a_block_not_a_slow_down() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&site.url("/"), spec(), &[site.ip()]);
-    let (outcome, state) = crawl(cfg, dir.path()).await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed { .. })),
-        "{outcome:?}"
-    );
-    let state = state.unwrap();
+    let state = crawl_completed(cfg, dir.path()).await;
     assert_eq!(state.skipped.get(&SkipKind::BotChallenge), Some(&1));
     assert_eq!(state.pages_extracted, 2, "the challenge page is not a page");
     assert_eq!(site.hits("/trap"), 0);
@@ -288,12 +283,7 @@ async fn pages_the_site_refuses_are_counted_and_named_in_the_report() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&site.url("/"), spec(), &[site.ip()]);
-    let (outcome, state) = crawl(cfg, dir.path()).await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed { .. })),
-        "{outcome:?}"
-    );
-    let state = state.unwrap();
+    let state = crawl_completed(cfg, dir.path()).await;
     assert_eq!(
         state.skipped.get(&SkipKind::AccessDenied),
         Some(&3),

@@ -2,14 +2,13 @@
 //! wrong-host certificate at the seed fails the scan with a reason that
 //! names the problem; on another page it is a skip reason of its own.
 
-use cira_crawler::engine::RunOutcome;
 use cira_crawler::error::Error;
 use cira_crawler::skip::{SkipKind, SkipReason, TlsProblem};
 use cira_crds::progress::FailureKind;
 
 use super::html;
 use crate::common::certs::{self, Validity};
-use crate::common::{Crawler, Reply, Site, config, crawl, spec};
+use crate::common::{Crawler, Reply, Site, config, crawl, crawl_completed, spec};
 
 fn home(path: &str) -> Reply {
     match path {
@@ -75,12 +74,7 @@ async fn a_page_behind_a_refused_certificate_is_a_tls_skip_in_the_report() {
     secure.set(site.https_url("/secure/kontakt")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&site.url("/"), spec(), &[site.ip()]);
-    let (outcome, state) = crawl(cfg, dir.path()).await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed { .. })),
-        "{outcome:?}"
-    );
-    let state = state.unwrap();
+    let state = crawl_completed(cfg, dir.path()).await;
     assert_eq!(
         state.skipped.get(&SkipKind::Tls),
         Some(&1),
