@@ -80,8 +80,8 @@ impl Address {
     }
 
     /// One line, for the Markdown report, in the country's own order:
-    /// `10115 Berlin` in most of Europe, `Springfield, IL 62701` in the US
-    /// and Canada, `London EC1A 1BB` in the UK and Ireland.
+    /// `10115 Berlin` in most of Europe, `Springfield, IL 62701` in the US,
+    /// Canada, Australia and Brazil, `London EC1A 1BB` in the UK and Ireland.
     pub fn one_line(&self) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.street {
@@ -90,7 +90,7 @@ impl Address {
         let code = self.postal_code.as_deref();
         let locality = self.locality.as_deref();
         match self.country.as_deref() {
-            Some("US" | "CA" | "AU") => {
+            Some("US" | "CA" | "AU" | "BR") => {
                 parts.extend(locality.map(str::to_string));
                 let region_code = [self.region.as_deref(), code]
                     .into_iter()
@@ -270,6 +270,54 @@ static LETTER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// A Brazilian address, on one line or run on over two: the street's kind
+/// and name, a comma and the number, then the neighbourhood, the city and
+/// the state after dashes or a slash, and the CEP: "Av. Paulista, 1578 -
+/// Bela Vista, São Paulo - SP, 01310-200", "Rua das Flores, 123 - Centro -
+/// Curitiba/PR - CEP 80010-000".
+static BR_ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^((?:Rua|R\.|Avenida|Av\.|Alameda|Al\.|Travessa|Tv\.|Praça|Rodovia|Rod\.|Estrada|Largo)\s[^,\n]+?,\s*(?:n[º°o]\.?\s*)?[0-9]{1,5}[A-Za-z]?)(?:,?\s+[^\-–\n]{1,40}?)?\s*[\-–,\n]\s*(?:(?:Bairro\s+)?[\p{Lu}][^,\-–/\n]{1,40}?\s*[,\-–\n]\s*)?([\p{Lu}][\p{L}\s'.]{1,40}?)\s*[\-–/]\s*(AC|AL|AP|AM|BA|CE|DF|ES|GO|MA|MT|MS|MG|PA|PB|PR|PE|PI|RJ|RN|RS|RO|RR|SC|SP|SE|TO)(?-u:\b)(?:\s*[,\-–\n]?\s*(?:CEP:?\s*)?([0-9]{5})-?([0-9]{3}))?",
+    )
+    .expect("static regex")
+});
+/// The street kinds a Brazilian address starts with ([`BR_ADDRESS`]).
+const BR_STREET_KINDS: &[&str] = &[
+    "Rua ",
+    "R. ",
+    "Avenida ",
+    "Av. ",
+    "Alameda ",
+    "Al. ",
+    "Travessa ",
+    "Tv. ",
+    "Praça ",
+    "Rodovia ",
+    "Rod. ",
+    "Estrada ",
+    "Largo ",
+];
+
+/// The Brazilian address that starts on line `i`, if any.
+fn brazilian_address(lines: &[&str], i: usize) -> Option<Address> {
+    let line = lines.get(i)?;
+    let text = match lines.get(i + 1) {
+        Some(next) => format!("{line}\n{next}"),
+        None => (*line).to_string(),
+    };
+    let c = BR_ADDRESS.captures(&text)?;
+    Some(Address {
+        street: Some(c[1].trim().to_string()),
+        locality: Some(c[2].trim().to_string()),
+        postal_code: c
+            .get(4)
+            .zip(c.get(5))
+            .map(|(a, b)| format!("{}-{}", a.as_str(), b.as_str())),
+        region: Some(c[3].to_string()),
+        country: Some("BR".into()),
+    })
+}
+
 /// A unit within a building, written as a part or line of its own between
 /// the street and the city ("Suite 300", "Level 5", "2. OG"): kept with
 /// the street.
@@ -585,6 +633,12 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     for (i, line) in lines.iter().enumerate() {
         // A street needs a house number; prose lines are too long to be one.
         if line.len() > 240 || !super::digits::has_digit(line.as_bytes()) {
+            continue;
+        }
+        if BR_STREET_KINDS.iter().any(|k| line.starts_with(k))
+            && let Some(a) = brazilian_address(&lines, i)
+        {
+            out.push(a);
             continue;
         }
         // Most lines with a digit hold no street, and whether one does
@@ -1121,6 +1175,38 @@ mod tests {
             one("1250 René-Lévesque Boulevard West\nMontréal (Québec) H3B 4W8").3,
             "CA"
         );
+    }
+
+    #[test]
+    fn brazilian_addresses() {
+        assert_eq!(
+            one("Av. Paulista, 1578 - Bela Vista, São Paulo - SP, 01310-200"),
+            want("Av. Paulista, 1578", "01310-200", "São Paulo", "BR")
+        );
+        assert_eq!(
+            one("Rua das Flores, 123 - Centro - Curitiba/PR - CEP 80010-000"),
+            want("Rua das Flores, 123", "80010-000", "Curitiba", "BR")
+        );
+        assert_eq!(
+            one("Rua Augusta, 1500, 5º andar - Consolação\nSão Paulo/SP - CEP: 01304-001"),
+            want("Rua Augusta, 1500", "01304-001", "São Paulo", "BR")
+        );
+        assert_eq!(
+            one("Avenida Rio Branco, 1560 - Rio de Janeiro - RJ"),
+            want("Avenida Rio Branco, 1560", "", "Rio de Janeiro", "BR")
+        );
+        assert_eq!(
+            from_text(
+                "Av. Paulista, 1578 - Bela Vista, São Paulo - SP, 01310-200",
+                None
+            )[0]
+            .one_line(),
+            "Av. Paulista, 1578, São Paulo, SP 01310-200, BR"
+        );
+        // Portugal's "Rua Augusta 25, 1100-048 Lisboa" is still Portuguese.
+        assert_eq!(one("Rua Augusta 25, 1100-048 Lisboa").3, "PT");
+        // A street without a state is no Brazilian address.
+        assert!(from_text("Rua nova, 2024 - lançamento em breve", None).is_empty());
     }
 
     #[test]
