@@ -11,8 +11,10 @@ use regex::Regex;
 
 use super::memo::Memo;
 
-/// Legal forms, longest first where one is a prefix of another.
-const FORMS: &str = r"GmbH\s&\sCo\.\sKG|GmbH\s&\sCo\.\sKGaA|gGmbH|GmbH|AG\s&\sCo\.\sKG|AG|UG\s\(haftungsbeschränkt\)|UG|KGaA|KG|OHG|GbR|PartG\smbB|e\.\s?K\.|e\.\s?V\.|SE|Ltd\.?|Limited|LLP|LLC|L\.L\.C\.|Inc\.?|Incorporated|Corp\.?|Corporation|plc|PLC|S\.A\.S\.|SAS|S\.A\.|SA|SARL|S\.à\sr\.l\.|S\.r\.l\.|Srl|S\.p\.A\.|SpA|B\.V\.|BV|N\.V\.|NV|S\.L\.|SL|Lda\.?|AB|A/S|ApS|AS|Oy|Sp\.\sz\so\.o\.|s\.r\.o\.|Pty\sLtd\.?|GesmbH|Ges\.m\.b\.H\.";
+/// Legal forms, longest first where one is a prefix of another; the
+/// English ones and GmbH also in capitals, as footers set in capitals
+/// write them ("© 2024 ACME WIDGETS LTD").
+const FORMS: &str = r"GmbH\s&\sCo\.\sKG|GmbH\s&\sCo\.\sKGaA|gGmbH|GmbH|AG\s&\sCo\.\sKG|AG|UG\s\(haftungsbeschränkt\)|UG|KGaA|KG|OHG|GbR|PartG\smbB|e\.\s?K\.|e\.\s?V\.|SE|Ltd\.?|Limited|LLP|LLC|L\.L\.C\.|Inc\.?|Incorporated|Corp\.?|Corporation|plc|PLC|S\.A\.S\.|SAS|S\.A\.|SA|SARL|S\.à\sr\.l\.|S\.r\.l\.|Srl|S\.p\.A\.|SpA|B\.V\.|BV|N\.V\.|NV|S\.L\.|SL|Lda\.?|AB|A/S|ApS|AS|Oy|Sp\.\sz\so\.o\.|s\.r\.o\.|Pty\sLtd\.?|GesmbH|Ges\.m\.b\.H\.|PTY\sLTD\.?|LTD\.?|LIMITED|INC\.?|INCORPORATED|CORP\.?|CORPORATION|GMBH";
 
 /// A whole line that is a name ending in a legal form.
 static NAME_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -58,6 +60,7 @@ pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
     let mut out = Vec::new();
     if text.contains('©')
         || text.contains("opyright")
+        || text.contains("OPYRIGHT")
         || text.contains("(c)")
         || text.contains("(C)")
     {
@@ -129,6 +132,14 @@ mod tests {
     #[test]
     fn copyright_lines() {
         for (text, want) in [
+            (
+                "COPYRIGHT © 2024 ACME WIDGETS LTD. ALL RIGHTS RESERVED.",
+                "ACME WIDGETS LTD.",
+            ),
+            (
+                "© 2025 NORTHWIND ROBOTICS, INC.",
+                "NORTHWIND ROBOTICS, INC.",
+            ),
             ("News\n© 2021\nNordlicht GmbH\nImpressum", "Nordlicht GmbH"),
             (
                 "© 2024 Acme Widgets Ltd. All rights reserved.",
