@@ -270,6 +270,15 @@ static LETTER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// A post office box in place of a street: "Postbus 1234", "Postfach 10 01
+/// 23", "P.O. Box 1234", "BP 123", "Apartado 123", "Casella postale 45".
+/// Imprints and footers give it with the postcode and city of the box.
+static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?i:(postbus|postfach|p\.\s?o\.\s?box|po\s?box|post\s+office\s+box|boîte\s+postale|bp|b\.p\.|apartado(?:\s+de\s+correos)?|casella\s+postale|c\.p\.))\s+[0-9](?:[0-9 ]{0,8}[0-9])?$",
+    )
+    .expect("static regex")
+});
 /// A Brazilian address, on one line or run on over two: the street's kind
 /// and name, a comma and the number, then the neighbourhood, the city and
 /// the state after dashes or a slash, and the CEP: "Av. Paulista, 1578 -
@@ -369,6 +378,20 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
     // English one with its house number: one regex in three can match, and
     // a quick `is_match` spares the capture work on the many lines that fail.
     let first = line.chars().next()?;
+    if first.is_alphabetic()
+        && let Some(c) = PO_BOX.captures(line)
+    {
+        // The box's word says how the city line is written.
+        let style = match c[1].to_lowercase().as_str() {
+            "postbus" => StreetStyle::Northern(Some("NL")),
+            "postfach" => StreetStyle::German,
+            "boîte postale" | "bp" | "b.p." => StreetStyle::French,
+            "apartado" | "apartado de correos" => StreetStyle::Romance(Some("ES")),
+            "casella postale" | "c.p." => StreetStyle::Romance(Some("IT")),
+            _ => StreetStyle::English,
+        };
+        return Some((line.trim().to_string(), style));
+    }
     if (first.is_alphabetic() || first == '-')
         && STREET_DE.is_match(line)
         && let Some(c) = STREET_DE.captures(line)
@@ -688,7 +711,11 @@ thread_local! {
 
 /// The comma- or dot-separated parts of a line, where a street may stand.
 fn line_parts(line: &str) -> impl Iterator<Item = &str> {
-    line.split([',', '·', '|', '•']).map(str::trim)
+    // A dash set off by spaces separates too ("Rossi S.r.l. – Via Roma, 45 –
+    // 20121 Milano"); a hyphen does not, as ranges use it ("12 - 14").
+    line.split([',', '·', '|', '•'])
+        .flat_map(|p| p.split(" – ").flat_map(|q| q.split(" — ")))
+        .map(str::trim)
 }
 
 /// The street that starts at part `j` of a line, and the part where its
@@ -1175,6 +1202,33 @@ mod tests {
             one("1250 René-Lévesque Boulevard West\nMontréal (Québec) H3B 4W8").3,
             "CA"
         );
+    }
+
+    #[test]
+    fn post_office_boxes_and_dashes_between_parts() {
+        assert_eq!(
+            one("Van Dijk B.V.\nPostbus 1234\n3500 AA Utrecht"),
+            want("Postbus 1234", "3500 AA", "Utrecht", "NL")
+        );
+        assert_eq!(
+            one("Postfach 10 01 23\n80001 München"),
+            want("Postfach 10 01 23", "80001", "München", "DE")
+        );
+        assert_eq!(
+            one("P.O. Box 1234, Springfield, IL 62701"),
+            want("P.O. Box 1234", "62701", "Springfield", "US")
+        );
+        assert_eq!(
+            one("BP 123, 69002 Lyon"),
+            want("BP 123", "69002", "Lyon", "FR")
+        );
+        assert_eq!(
+            one("Rossi Arredamenti S.r.l. – Via Giuseppe Garibaldi, 45 – 20121 Milano (MI)"),
+            want("Via Giuseppe Garibaldi 45", "20121", "Milano", "IT")
+        );
+        // A box number alone, or prose with the word, is no address.
+        assert!(from_text("Postbus 1234", None).is_empty());
+        assert!(from_text("Put it in the PO box 2024 edition", None).is_empty());
     }
 
     #[test]
