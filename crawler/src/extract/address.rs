@@ -712,10 +712,39 @@ thread_local! {
 /// The comma- or dot-separated parts of a line, where a street may stand.
 fn line_parts(line: &str) -> impl Iterator<Item = &str> {
     // A dash set off by spaces separates too ("Rossi S.r.l. – Via Roma, 45 –
-    // 20121 Milano"); a hyphen does not, as ranges use it ("12 - 14").
+    // 20121 Milano", "C/ Mayor, 5 - 28013 Madrid"), except in a range of
+    // house numbers ("12 - 14").
     line.split([',', '·', '|', '•'])
         .flat_map(|p| p.split(" – ").flat_map(|q| q.split(" — ")))
+        .flat_map(split_spaced_hyphens)
         .map(str::trim)
+}
+
+/// `part` split at each " - " that is not a range of house numbers (a
+/// digit before it and a bare number of up to four digits after it).
+fn split_spaced_hyphens(part: &str) -> impl Iterator<Item = &str> {
+    let bare_number = |s: &str| {
+        let s = s.trim();
+        let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        (1..=4).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && s.len() - digits.len() <= 1
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(at) = part[from..].find(" - ").map(|i| i + from) {
+        let after = &part[at + 3..];
+        let next = after.find(" - ").map_or(after, |i| &after[..i]);
+        let range = part[..at].ends_with(|c: char| c.is_ascii_digit()) && bare_number(next);
+        if !range {
+            pieces.push(&part[start..at]);
+            start = at + 3;
+        }
+        from = at + 3;
+    }
+    pieces.push(&part[start..]);
+    pieces.into_iter()
 }
 
 /// The street that starts at part `j` of a line, and the part where its
@@ -1225,6 +1254,14 @@ mod tests {
         assert_eq!(
             one("Rossi Arredamenti S.r.l. – Via Giuseppe Garibaldi, 45 – 20121 Milano (MI)"),
             want("Via Giuseppe Garibaldi 45", "20121", "Milano", "IT")
+        );
+        assert_eq!(
+            one("C/ Mayor, 5 - 28013 Madrid - Tel. 91 123 45 67"),
+            want("C/ Mayor 5", "28013", "Madrid", "ES")
+        );
+        assert_eq!(
+            one("Hauptstraße 12 - 14 - 10115 Berlin"),
+            want("Hauptstraße 12 - 14", "10115", "Berlin", "DE")
         );
         // A box number alone, or prose with the word, is no address.
         assert!(from_text("Postbus 1234", None).is_empty());
