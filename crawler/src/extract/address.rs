@@ -279,6 +279,30 @@ static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// Whether `line` starts with a word of [`PO_BOX`]: most lines do not, and
+/// a case-insensitive regex per line cost more than the rest of the street
+/// test.
+fn po_box_word(line: &str) -> bool {
+    let first = line.split([' ', '\u{a0}']).next().unwrap_or("");
+    first.len() <= 8
+        && matches!(
+            first.to_ascii_lowercase().as_str(),
+            "postbus"
+                | "postfach"
+                | "p.o."
+                | "p.o.box"
+                | "po"
+                | "pobox"
+                | "post"
+                | "boîte"
+                | "bp"
+                | "b.p."
+                | "apartado"
+                | "casella"
+                | "c.p."
+        )
+}
+
 /// A Brazilian address, on one line or run on over two: the street's kind
 /// and name, a comma and the number, then the neighbourhood, the city and
 /// the state after dashes or a slash, and the CEP: "Av. Paulista, 1578 -
@@ -378,7 +402,7 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
     // English one with its house number: one regex in three can match, and
     // a quick `is_match` spares the capture work on the many lines that fail.
     let first = line.chars().next()?;
-    if first.is_alphabetic()
+    if po_box_word(line)
         && let Some(c) = PO_BOX.captures(line)
     {
         // The box's word says how the city line is written.
@@ -715,36 +739,82 @@ fn line_parts(line: &str) -> impl Iterator<Item = &str> {
     // 20121 Milano", "C/ Mayor, 5 - 28013 Madrid"), except in a range of
     // house numbers ("12 - 14").
     line.split([',', '·', '|', '•'])
-        .flat_map(|p| p.split(" – ").flat_map(|q| q.split(" — ")))
         .flat_map(split_spaced_hyphens)
         .map(str::trim)
 }
 
-/// `part` split at each " - " that is not a range of house numbers (a
-/// digit before it and a bare number of up to four digits after it).
-fn split_spaced_hyphens(part: &str) -> impl Iterator<Item = &str> {
-    let bare_number = |s: &str| {
-        let s = s.trim();
-        let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        (1..=4).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && s.len() - digits.len() <= 1
-    };
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut from = 0;
-    while let Some(at) = part[from..].find(" - ").map(|i| i + from) {
-        let after = &part[at + 3..];
-        let next = after.find(" - ").map_or(after, |i| &after[..i]);
-        let range = part[..at].ends_with(|c: char| c.is_ascii_digit()) && bare_number(next);
-        if !range {
-            pieces.push(&part[start..at]);
-            start = at + 3;
-        }
-        from = at + 3;
+/// `part` split at each dash set off by spaces (" - ", " – ", " — ") that
+/// is not in a range of house numbers (a digit before it and a bare number
+/// of up to four digits after it).
+fn split_spaced_hyphens(part: &str) -> SpacedHyphens<'_> {
+    SpacedHyphens {
+        part,
+        start: 0,
+        from: 0,
+        done: false,
     }
-    pieces.push(&part[start..]);
-    pieces.into_iter()
+}
+
+/// The pieces of [`split_spaced_hyphens`], found as they are asked for.
+/// Dashes are found by a byte search (a hyphen, or the lead byte of an en
+/// or em dash): a substring search per separator and part cost more than
+/// the rest of the address test.
+struct SpacedHyphens<'a> {
+    part: &'a str,
+    start: usize,
+    from: usize,
+    done: bool,
+}
+
+/// The next dash set off by spaces at or after `from`: where its leading
+/// space starts and where the text after its trailing space starts.
+fn next_spaced_dash(s: &str, mut from: usize) -> Option<(usize, usize)> {
+    let bytes = s.as_bytes();
+    while let Some(i) = memchr::memchr2(b'-', 0xE2, bytes.get(from..)?).map(|i| i + from) {
+        let len = match bytes.get(i..i + 3) {
+            Some([0xE2, 0x80, 0x93 | 0x94]) => 3,
+            _ if bytes[i] == b'-' => 1,
+            _ => 0,
+        };
+        if len > 0 && i > 0 && bytes[i - 1] == b' ' && bytes.get(i + len) == Some(&b' ') {
+            return Some((i - 1, i + len + 1));
+        }
+        from = i + 1;
+    }
+    None
+}
+
+impl<'a> Iterator for SpacedHyphens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.done {
+            return None;
+        }
+        let part = self.part;
+        while let Some((at, after_at)) = next_spaced_dash(part, self.from) {
+            let after = &part[after_at..];
+            let next = next_spaced_dash(after, 0).map_or(after, |(i, _)| &after[..i]);
+            let range = part[..at].ends_with(|c: char| c.is_ascii_digit()) && bare_number(next);
+            self.from = after_at;
+            if !range {
+                let piece = &part[self.start..at];
+                self.start = after_at;
+                return Some(piece);
+            }
+        }
+        self.done = true;
+        part.get(self.start..)
+    }
+}
+
+/// A house number alone: up to four digits and at most one letter.
+fn bare_number(s: &str) -> bool {
+    let s = s.trim();
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    (1..=4).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && s.len() - digits.len() <= 1
 }
 
 /// The street that starts at part `j` of a line, and the part where its
