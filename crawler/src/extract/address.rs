@@ -258,16 +258,25 @@ static ESTATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// The shape of a UK postcode, shared by the patterns below.
+macro_rules! uk_postcode {
+    () => {
+        r"[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}"
+    };
+}
+
 /// A UK postcode anywhere (the address gate of a page without four digits
 /// in a row: "20-22 Wenlock Road, London N1 7GU").
 static UK_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}(?-u:\b)").expect("static regex")
+    Regex::new(concat!(r"(?-u:\b)", uk_postcode!(), r"(?-u:\b)")).expect("static regex")
 });
 /// A UK or Canadian postcode anywhere: the same gate for both.
 static LETTER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?-u:\b)(?:[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}|[A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9])(?-u:\b)",
-    )
+    Regex::new(concat!(
+        r"(?-u:\b)(?:",
+        uk_postcode!(),
+        r"|[A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9])(?-u:\b)"
+    ))
     .expect("static regex")
 });
 /// A post office box in place of a street: "Postbus 1234", "Postfach 10 01

@@ -145,12 +145,7 @@ fn spelled_is_address(local: &str, at: &str, dots: &str, domain: &str, site: Opt
         return false;
     }
     let capitals = at == "AT" && !dots.contains("dot") && dots.contains("DOT");
-    let own_domain = site.is_some_and(|site| {
-        domain == site
-            || domain
-                .strip_suffix(site)
-                .is_some_and(|sub| sub.ends_with('.'))
-    });
+    let own_domain = site.is_some_and(|site| on_domain(domain, site));
     let mailbox_like = ROLE_MAILBOXES.contains(&local.as_str())
         || local
             .trim_matches(['.', '_', '-'])
