@@ -105,12 +105,11 @@ impl Extractor {
         for body in &scan.json_ld {
             schema::from_json_ld(body, &mut structured);
         }
-        let needs_dom = scan.has_microdata || kind.is_people_page();
-        let dom = needs_dom.then(|| scraper::Html::parse_document(&page.body));
-        if let Some(dom) = &dom
-            && scan.has_microdata
-        {
-            schema::from_microdata(dom, &mut structured);
+        // Only microdata needs a DOM; people pages' tables are read from
+        // the streaming pass's tokens.
+        if scan.has_microdata {
+            let dom = scraper::Html::parse_document(&page.body);
+            schema::from_microdata(&dom, &mut structured);
         }
 
         // Addresses (structured and from text) give a country for phones.
@@ -185,9 +184,8 @@ impl Extractor {
                 &scan.headings,
                 &scan.card_breaks,
             ));
-            if let Some(dom) = &dom {
-                people_found.extend(people::from_tables(dom));
-            }
+            let rows = people::table_rows(&page.body, scan.tokens.as_ref());
+            people_found.extend(people::from_tables(&rows));
         } else {
             // Team sections on another page ("Our team" on the home page).
             for (at, section) in people::team_sections(&scan.text, &scan.headings, &scan.heading_at)

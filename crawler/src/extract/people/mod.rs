@@ -11,16 +11,17 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scraper::{Html, Selector};
 
 mod cards;
 mod founders;
 mod names;
+mod tables;
 mod words;
 
 use cards::*;
 pub use founders::founders;
 use names::*;
+pub use tables::table_rows;
 use words::*;
 
 use super::Person;
@@ -389,19 +390,10 @@ fn represented_title(label: &str) -> String {
     }
 }
 
-static ROWS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("tr").expect("static selector"));
-static CELLS: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("td, th").expect("static selector"));
-
-/// Table rows with a name cell and a title cell.
-pub fn from_tables(dom: &Html) -> Vec<Person> {
+/// Table rows with a name cell and a title cell (`tables::table_rows`).
+pub fn from_tables(rows: &[Vec<String>]) -> Vec<Person> {
     let mut out = Vec::new();
-    for row in dom.select(&ROWS) {
-        let cells: Vec<String> = row
-            .select(&CELLS)
-            .map(|c| c.text().collect::<Vec<_>>().join(" "))
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
+    for cells in rows {
         let name = cells.iter().find_map(|c| clean_name(c));
         let title = cells.iter().find_map(|c| title_line(c));
         if let (Some(n), Some(t)) = (name, title) {
