@@ -316,7 +316,7 @@ fn main() {
     }
     let html = typical_page(12);
     cases.push(Case {
-        name: "generated team page (DOM parse)".into(),
+        name: "generated team page (people rules, tables from tokens)".into(),
         url: "https://www.example-corp.com/about/team".into(),
         pages: vec![html],
         headers: vec![],
