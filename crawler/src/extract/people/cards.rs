@@ -5,8 +5,7 @@ use super::*;
 
 pub(super) fn is_card_furniture(w: &str) -> bool {
     let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '.');
-    let w = w.trim_end_matches(':').to_lowercase();
-    CARD_FURNITURE.contains(&w.as_str())
+    FURNITURE.has_lower(w.trim_end_matches(':'))
 }
 
 /// Cards: a name line next to a title line. A card lists its name and
@@ -40,19 +39,26 @@ pub(super) fn cards(
             None => false,
         })
         .collect();
+    // Each line's name, read once: the tests below ask for it up to three
+    // times a line.
+    let line_names: Vec<Option<String>> = lines.iter().map(|l| clean_name(l)).collect();
+    let is_name: Vec<bool> = line_names.iter().map(Option::is_some).collect();
     let title_at = |used: &[bool], j: usize| -> Option<String> {
         if used.get(j).copied().unwrap_or(true) || not_title.get(j).copied().unwrap_or(true) {
             return None;
         }
         let line = lines.get(j)?;
-        let t = title_line(line)?;
         // A name line is not a title line (two names in a row).
-        clean_name(line).is_none().then_some(t)
+        if is_name.get(j).copied().unwrap_or(true) {
+            return None;
+        }
+        title_line(line)
     };
-    let is_name: Vec<bool> = lines.iter().map(|l| clean_name(l).is_some()).collect();
-    let names: Vec<(usize, String)> = (0..lines.len())
-        .filter(|&i| !used[i])
-        .filter_map(|i| clean_name(lines[i]).map(|n| (i, n)))
+    let names: Vec<(usize, String)> = line_names
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| !used[i])
+        .filter_map(|(i, n)| n.map(|n| (i, n)))
         .collect();
     #[derive(PartialEq, Clone, Copy)]
     enum Side {

@@ -102,7 +102,7 @@ fn is_sentence(t: &str) -> bool {
     }
     t.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
-        .any(|w| SENTENCE_WORDS.contains(&w.to_lowercase().as_str()))
+        .any(|w| SENTENCE.has_lower(w))
 }
 
 /// A title without the degrees written before it in the same cell or line
@@ -178,7 +178,7 @@ fn name_then_title(line: &str) -> Option<Person> {
     if words.len() < 3
         || words.len() > 16
         || !capital(words[0])
-        || !(capital(words[1]) || PARTICLES.contains(&words[1]))
+        || !(capital(words[1]) || PARTICLE.has(words[1]))
         || !is_title(line)
     {
         return None;
@@ -195,13 +195,9 @@ fn name_then_title(line: &str) -> Option<Person> {
         let first = words[k].trim_matches(|c: char| !c.is_alphanumeric());
         let starts = ACRONYMS.find(&title).is_some_and(|m| m.start() == 0)
             || TITLE_WORDS.find(&title).is_some_and(|m| m.start() == 0)
-            || TITLE_STARTS.contains(&first.to_lowercase().as_str());
+            || TITLE_START.has_lower(first);
         // "Lisa Berg Senior" is not a name with "Engineer" after it.
-        if !starts
-            || words[..k]
-                .iter()
-                .any(|w| TITLE_STARTS.contains(&w.to_lowercase().as_str()))
-        {
+        if !starts || words[..k].iter().any(|w| TITLE_START.has_lower(w)) {
             continue;
         }
         let (Some(name), Some(title)) = (clean_name(&words[..k].join(" ")), title_line(&title))

@@ -7,8 +7,7 @@ use super::*;
 /// "Univ.-Prof.", "h.c."), and parenthesised qualifiers ("(FH)", "(TU)").
 /// A first name never ends in a dot unless it is an initial ("J.").
 pub(super) fn is_prefix_word(w: &str) -> bool {
-    let lower = w.to_lowercase();
-    if NAME_PREFIXES.contains(&lower.as_str()) {
+    if PREFIX.has_lower(w) {
         return true;
     }
     if w.starts_with('(') && w.ends_with(')') {
@@ -20,11 +19,29 @@ pub(super) fn is_prefix_word(w: &str) -> bool {
 /// Degrees and certifications after a name: the list, dotted abbreviations
 /// ("Ph.D.", "Dipl.-Ing."), capitals ("MBA") and parenthesised ones.
 pub(super) fn is_suffix_word(w: &str) -> bool {
-    let lower = w.to_lowercase();
-    NAME_SUFFIXES.contains(&lower.as_str())
-        || CAPS_SUFFIXES.contains(&w)
+    SUFFIX.has_lower(w)
+        || CAPS_SUFFIX.has(w)
         || (w.starts_with('(') && w.ends_with(')'))
         || (w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+}
+
+/// Most words of a line that can still be a name with its prefixes and
+/// degrees ("Univ.-Prof. Dr. med. Dr. h.c. Jane Doe, MBA, PhD, FRICS" has
+/// 11): at most six words are left of a name once those are stripped.
+const MAX_NAME_LINE_WORDS: usize = 23;
+
+/// Whether `s` has more than `n` words, counting only ASCII whitespace
+/// between them: a lower bound of `split_whitespace`'s count (other
+/// Unicode spaces only join words here), so a `true` is certain.
+pub(super) fn more_words_than(s: &str, n: usize) -> bool {
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in s.as_bytes() {
+        let space = b.is_ascii_whitespace();
+        words += usize::from(!space & !in_word);
+        in_word = !space;
+    }
+    words > n
 }
 
 /// "JEAN-PIERRE" as "Jean-Pierre", "O'NEIL" as "O'Neil".
@@ -64,6 +81,11 @@ pub fn clean_name(raw: &str) -> Option<String> {
     if raw.trim_end().trim_end_matches(':').contains(':') {
         return None;
     }
+    // Most lines given are sentences: refused by a byte count of their
+    // words before any word is split out, lower-cased or copied.
+    if more_words_than(raw, MAX_NAME_LINE_WORDS) {
+        return None;
+    }
     let mut words: Vec<&str> = raw
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| c == ',' || c == ';' || c == ':'))
@@ -77,13 +99,13 @@ pub fn clean_name(raw: &str) -> Option<String> {
     }
     // The word count first: most lines are longer than a name, and the
     // suffix test lower-cases every word.
-    let capitalised = words.iter().filter(|w| !PARTICLES.contains(w)).count();
+    let capitalised = words.iter().filter(|w| !PARTICLE.has(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
         return None;
     }
     if words
         .iter()
-        .any(|w| NAME_SUFFIXES.contains(&w.to_lowercase().as_str()) || CAPS_SUFFIXES.contains(w))
+        .any(|w| SUFFIX.has_lower(w) || CAPS_SUFFIX.has(w))
     {
         return None;
     }
@@ -91,26 +113,25 @@ pub fn clean_name(raw: &str) -> Option<String> {
     let all_caps = caps == words.len();
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     for w in &words {
-        if PARTICLES.contains(w) {
+        if PARTICLE.has(w) {
             out.push((*w).to_string());
             continue;
         }
-        let lower = w.to_lowercase();
-        if NOT_NAME_WORDS.contains(&lower.as_str()) {
+        if NOT_NAME.has_lower(w) {
             return None;
         }
         let word = if is_all_caps(w) {
             // Capitals: the whole name ("JANE DOE"), or a surname in the
             // French way ("Jean DUPONT"); anything else is a heading or an
             // acronym. Particles in capitals ("VON") are particles.
-            if all_caps && COMMON_CAPS_WORDS.contains(&lower.as_str()) {
+            if all_caps && COMMON_CAPS.has_lower(w) {
                 return None;
             }
             if !all_caps && (caps > 1 || ACRONYMS.is_match(w)) {
                 return None;
             }
-            if PARTICLES.contains(&lower.as_str()) {
-                out.push(lower);
+            if PARTICLE.has_lower(w) {
+                out.push(w.to_lowercase());
                 continue;
             }
             title_case(w)

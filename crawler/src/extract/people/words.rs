@@ -461,3 +461,121 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "vedení společnosti",
     "náš tým",
 ];
+
+/// A fixed word list as a hash set: the lists are looked up for every
+/// word of every line of people pages, where a scan of a slice compared
+/// each entry in turn (`NOT_NAME_WORDS` has over a hundred).
+///
+/// Hashed with Fx, like `crate::wordset`: the lists are fixed, and page
+/// input only queries them.
+pub(super) struct Lookup {
+    set: rustc_hash::FxHashSet<&'static str>,
+    max_len: usize,
+}
+
+/// Longest word lower-cased on the stack.
+const MAX_LOOKUP: usize = 64;
+
+impl Lookup {
+    fn new(list: &[&'static str]) -> Self {
+        Self {
+            set: list.iter().copied().collect(),
+            max_len: list.iter().map(|w| w.len()).max().unwrap_or(0),
+        }
+    }
+
+    /// `list.contains(&w)`.
+    pub(super) fn has(&self, w: &str) -> bool {
+        self.set.contains(w)
+    }
+
+    /// `list.contains(&w.to_lowercase().as_str())`, with ASCII words
+    /// lower-cased on the stack instead of in a new `String`.
+    pub(super) fn has_lower(&self, w: &str) -> bool {
+        if !w.is_ascii() {
+            return self.set.contains(w.to_lowercase().as_str());
+        }
+        if w.len() > self.max_len || w.len() > MAX_LOOKUP {
+            return false;
+        }
+        if !w.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.set.contains(w);
+        }
+        let mut buf = [0u8; MAX_LOOKUP];
+        let Some(lower) = buf.get_mut(..w.len()) else {
+            return false;
+        };
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower).is_ok_and(|l| self.set.contains(l))
+    }
+}
+
+macro_rules! lookups {
+    ($($set:ident = $list:ident;)*) => {
+        $(
+            pub(super) static $set: std::sync::LazyLock<Lookup> =
+                std::sync::LazyLock::new(|| Lookup::new($list));
+        )*
+        #[cfg(test)]
+        const ALL_LOOKUPS: &[(&std::sync::LazyLock<Lookup>, &[&str])] = &[$((&$set, $list)),*];
+    };
+}
+
+lookups! {
+    NOT_NAME = NOT_NAME_WORDS;
+    PREFIX = NAME_PREFIXES;
+    SUFFIX = NAME_SUFFIXES;
+    PARTICLE = PARTICLES;
+    CAPS_SUFFIX = CAPS_SUFFIXES;
+    COMMON_CAPS = COMMON_CAPS_WORDS;
+    SENTENCE = SENTENCE_WORDS;
+    TITLE_START = TITLE_STARTS;
+    FURNITURE = CARD_FURNITURE;
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    /// Each set answers as the slice's `contains` did, on every entry as
+    /// written, lower-cased, upper-cased and capitalised, and on words
+    /// outside the lists (non-ASCII capitals among them).
+    #[test]
+    fn sets_answer_as_the_lists_did() {
+        let others = [
+            "",
+            "Jane",
+            "ÉQUIPE",
+            "Équipe",
+            "GESCHÄFTSFÜHRER",
+            "Straße",
+            "İstanbul",
+            "x".repeat(80).leak(),
+        ];
+        for (set, list) in ALL_LOOKUPS {
+            let mut words: Vec<String> = others.iter().map(|w| w.to_string()).collect();
+            for w in *list {
+                let mut cap = w.chars();
+                let capitalised = cap
+                    .next()
+                    .map(|c| c.to_uppercase().chain(cap).collect::<String>())
+                    .unwrap_or_default();
+                words.extend([
+                    w.to_string(),
+                    w.to_lowercase(),
+                    w.to_uppercase(),
+                    capitalised,
+                ]);
+            }
+            for w in &words {
+                assert_eq!(set.has(w), list.contains(&w.as_str()), "{w}");
+                assert_eq!(
+                    set.has_lower(w),
+                    list.contains(&w.to_lowercase().as_str()),
+                    "{w}"
+                );
+            }
+        }
+    }
+}
