@@ -30,6 +30,7 @@ mod schema;
 mod social;
 mod tech;
 mod text;
+mod word_count;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::page::FetchedPage;
+use word_count::count_words;
 
 pub use address::Address;
 pub use email::on_domain;
@@ -246,30 +248,6 @@ impl Extractor {
     }
 }
 
-/// `text.split_whitespace().count()`, deciding ASCII bytes without decoding
-/// them (visible text is mostly ASCII).
-fn count_words(text: &str) -> u64 {
-    let bytes = text.as_bytes();
-    let mut words = 0;
-    let mut in_word = false;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let (space, len) = if b < 0x80 {
-            // Branch-free: word starts are too irregular to predict.
-            ((b == b' ') | (b.wrapping_sub(b'\t') < 5), 1)
-        } else {
-            match text.get(i..).and_then(|rest| rest.chars().next()) {
-                Some(c) => (c.is_whitespace(), c.len_utf8()),
-                None => (false, 1),
-            }
-        };
-        words += u64::from(!space & !in_word);
-        in_word = !space;
-        i += len;
-    }
-    words
-}
-
 fn dedupe_products(mut products: Vec<Product>) -> Vec<Product> {
     products.retain(|p| {
         let n = p.name.trim();
@@ -377,29 +355,4 @@ pub struct PageEntities {
     /// Organisation facts: (key, value), e.g. ("name", "ACME GmbH").
     pub facts: Vec<(String, String)>,
     pub summary: Option<PageSummary>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count_words;
-
-    #[test]
-    fn words_counted_like_split_whitespace() {
-        for text in [
-            "",
-            " ",
-            "one",
-            "  two  words ",
-            "a\nb\tc\r\nd\u{0b}e\u{0c}f",
-            "First\u{a0}para\u{2003}wide\u{3000}gap",
-            "Zürich · © 2026 — naïve",
-            "\u{85}x\u{1680}y\u{2028}z\u{202f}w",
-        ] {
-            assert_eq!(
-                count_words(text),
-                text.split_whitespace().count() as u64,
-                "{text:?}"
-            );
-        }
-    }
 }
