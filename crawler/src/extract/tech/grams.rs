@@ -13,8 +13,8 @@
 //! 4-byte windows of it, the pair that would cost least on pages
 //! (`AnchorCost`: measured window frequencies): wherever the literal
 //! occurs, one of the two starts at an even offset of the haystack. So one
-//! pass reads only the windows at even offsets, four of them from each ten
-//! bytes read as two words, folds them coarsely (each byte ORed with 0x20:
+//! pass reads only the windows at even offsets, eight of them from each
+//! eighteen bytes read as three words, folds them coarsely (each byte ORed with 0x20:
 //! letters to lower case, a few other bytes onto others, which the
 //! comparison sorts out), and tests each window's hash in a 256 Kibit
 //! bitmap; only where a bit is set are the literals filed there compared.
@@ -44,6 +44,11 @@ fn hash(key: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
+/// A second hash, of 16 bits, independent of the first.
+fn hash2(key: u32) -> usize {
+    (key.wrapping_mul(0x85EB_CA77) >> 16) as usize
+}
+
 /// The folded key of four bytes as the pass reads them.
 fn key(b: &[u8]) -> u32 {
     match b.first_chunk::<4>() {
@@ -70,6 +75,10 @@ pub struct Grams {
     /// Hashes of the anchor windows' keys: most even offsets of a page
     /// stop at this bit.
     bits: Box<[u64; 1 << (HASH_BITS - 6)]>,
+    /// The same windows by another hash, 64 Kibit: a window through the
+    /// first bitmap is compared only if its bit is set here too (about
+    /// half of those through the first are in no literal).
+    bits2: Box<[u64; 1 << (16 - 6)]>,
     /// Entries filed under each bucket of hashes (`hash >> BUCKET_SHIFT`),
     /// as ranges of `entries`: an index per hash would take 256 KiB per
     /// filter, for a few hundred to a few thousand entries.
@@ -249,12 +258,15 @@ impl Grams {
             .map(|l| l.as_ref().as_bytes().to_ascii_lowercase())
             .collect();
         let mut bits = Box::new([0u64; 1 << (HASH_BITS - 6)]);
+        let mut bits2 = Box::new([0u64; 1 << (16 - 6)]);
         // (hash, entry), sorted by hash below: one allocation, not one
         // per hash value.
         let mut filed: Vec<(usize, Entry)> = Vec::with_capacity(literals.len() * 2);
         let mut file = |k: u32, literal: usize, offset: i32| {
             let h = hash(k);
             bits[h >> 6] |= 1 << (h & 63);
+            let h2 = hash2(k);
+            bits2[h2 >> 6] |= 1 << (h2 & 63);
             filed.push((
                 h,
                 Entry {
@@ -334,6 +346,7 @@ impl Grams {
         let entries: Vec<Entry> = slots.into_iter().flatten().collect();
         Self {
             bits,
+            bits2,
             start,
             entries,
             literals,
@@ -367,14 +380,29 @@ impl Grams {
     /// Every window at an even offset.
     fn pass<F: FnMut(usize)>(&self, hay: &[u8], f: &mut Found<'_, F>) {
         let mut at = 0;
-        // Four windows from ten bytes, one branch for the four.
-        while let Some(ten) = hay.get(at..).and_then(|r| r.first_chunk::<10>()) {
-            let (Some(&eight), Some(&two)) = (ten.first_chunk::<8>(), ten.last_chunk::<2>()) else {
+        // Eight windows from eighteen bytes, one branch for the eight.
+        while let Some(bytes) = hay.get(at..).and_then(|r| r.first_chunk::<18>()) {
+            let (Some(&a), Some(&b), Some(&c)) = (
+                bytes.first_chunk::<8>(),
+                bytes.get(8..).and_then(|r| r.first_chunk::<8>()),
+                bytes.last_chunk::<2>(),
+            ) else {
                 break;
             };
-            let lo = u64::from_le_bytes(eight) | u64::from(CASE) << 32 | u64::from(CASE);
-            let hi = (lo >> 48) as u32 | (u32::from(u16::from_le_bytes(two)) << 16 | CASE);
-            let keys = [lo as u32, (lo >> 16) as u32, (lo >> 32) as u32, hi];
+            let fold = u64::from(CASE) << 32 | u64::from(CASE);
+            let a = u64::from_le_bytes(a) | fold;
+            let b = u64::from_le_bytes(b) | fold;
+            let c = u64::from(u16::from_le_bytes(c)) | 0x2020;
+            let keys = [
+                a as u32,
+                (a >> 16) as u32,
+                (a >> 32) as u32,
+                (a >> 48 | b << 16) as u32,
+                b as u32,
+                (b >> 16) as u32,
+                (b >> 32) as u32,
+                (b >> 48 | c << 16) as u32,
+            ];
             let mut hit = 0;
             for k in keys {
                 let h = hash(k);
@@ -383,7 +411,7 @@ impl Grams {
             if hit & 1 != 0 {
                 self.windows_at(hay, at, keys, f);
             }
-            at += 8;
+            at += 16;
         }
         // The last windows, the ones past the end zero-padded: every
         // comparison is bounded by the haystack.
@@ -408,8 +436,10 @@ impl Grams {
         f: &mut Found<'_, F>,
     ) {
         for (j, k) in keys.into_iter().enumerate() {
-            let h = hash(k);
-            if self.bits[h >> 6] & (1 << (h & 63)) != 0 {
+            let (h, h2) = (hash(k), hash2(k));
+            if self.bits[h >> 6] & (1 << (h & 63)) != 0
+                && self.bits2[h2 >> 6] & (1 << (h2 & 63)) != 0
+            {
                 self.probe(hay, at + 2 * j, k, h, f);
             }
         }
@@ -555,7 +585,7 @@ mod tests {
     /// five and more bytes; a four-byte literal filed by its first three
     /// bytes, `zing`, and by its last three, `ingz`), at every offset, odd
     /// and even, at the start and at the very end of haystacks of odd and
-    /// even length (the pass reads ten bytes at a time, then the last
+    /// even length (the pass reads eighteen bytes at a time, then the last
     /// windows on their own), in either case; and bytes that the pass's
     /// coarse fold puts onto a literal's (`_` and DEL, `@` and a backtick,
     /// `[` and `{`, a tab and `)`), which must not be reported.
@@ -591,7 +621,7 @@ mod tests {
                     c => char::from(c),
                 })
                 .collect();
-            for before in 0..13 {
+            for before in 0..21 {
                 for after in 0..4 {
                     for upper in [false, true] {
                         let lit = if upper {
@@ -614,7 +644,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, lits.len() * 13 * 4 * 2 * 2);
+        assert_eq!(checked, lits.len() * 21 * 4 * 2 * 2);
     }
 
     #[test]
