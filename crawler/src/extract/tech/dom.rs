@@ -98,7 +98,7 @@ fn decoded(v: &str) -> Cow<'_, str> {
 }
 
 /// Does the start tag match the compound selector?
-fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(String, Cow<'_, str>)]) -> bool {
+fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(Cow<'_, str>, Cow<'_, str>)]) -> bool {
     if let Some(name) = &sel.tag
         && !tag.name.eq_ignore_ascii_case(name)
     {
@@ -171,9 +171,17 @@ impl<'a> Sink<'a> for DomSink<'_, '_> {
         }) {
             return;
         }
-        let attrs: Vec<(String, Cow<'_, str>)> = tag
+        // Names are copied only when they have an upper-case letter.
+        let attrs: Vec<(Cow<'_, str>, Cow<'_, str>)> = tag
             .attributes()
-            .map(|(n, v)| (n.to_ascii_lowercase(), decoded(v.unwrap_or_default())))
+            .map(|(n, v)| {
+                let name = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(n.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(n)
+                };
+                (name, decoded(v.unwrap_or_default()))
+            })
             .collect();
         for (i, w) in self.wanted.iter().enumerate() {
             if !matches(w.selector, tag, &attrs) {
@@ -187,7 +195,7 @@ impl<'a> Sink<'a> for DomSink<'_, '_> {
                 if answer.attributes.len() < MAX_NODES
                     && let Some((n, v)) = attrs.iter().find(|(n, _)| n == want)
                 {
-                    answer.attributes.push((n.clone(), v.to_string()));
+                    answer.attributes.push((n.to_string(), v.to_string()));
                 }
             }
             if w.text && !tag.self_closing {

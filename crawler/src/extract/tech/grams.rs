@@ -471,10 +471,13 @@ impl Grams {
             let Some(begin) = at.checked_add_signed(-(e.offset as isize)) else {
                 continue;
             };
-            if hay
-                .get(begin..begin + l.len())
-                .is_some_and(|x| x.eq_ignore_ascii_case(l))
-            {
+            // The last byte first: a window that occurs in the page
+            // without its literal mostly differs there, and a long
+            // literal's comparison runs to its end.
+            if hay.get(begin..begin + l.len()).is_some_and(|x| {
+                x.last().map(u8::to_ascii_lowercase) == l.last().copied()
+                    && x.eq_ignore_ascii_case(l)
+            }) {
                 f.report(e.literal as usize);
             }
         }

@@ -528,6 +528,58 @@ fn cookies(page: &FetchedPage) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A script's `src` resolved against the page's URL, as `Url::join`
+/// writes it. Most are a path from the root or an absolute URL that
+/// parsing would leave as written; those are taken as they are (or put
+/// after the page's origin), which spares a URL parse per script.
+fn script_url<'s>(page: &url::Url, raw: &'s str) -> std::borrow::Cow<'s, str> {
+    use std::borrow::Cow;
+    let src = raw.trim();
+    // Bytes the parser keeps as they are in a path and a query: not `\`,
+    // which it reads as `/`, nor `#`, `'`, space and the like, which it
+    // escapes, nor `%` (`%2e` is a dot); and no dot segments, which it
+    // removes.
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~/?=&:;,+!$*@".contains(&b))
+            && !s.contains("/.")
+    };
+    if let Some(rest) = src.strip_prefix('/')
+        && !rest.starts_with('/')
+        && plain(src)
+        && page.has_host()
+    {
+        return Cow::Owned(format!("{}{src}", &page[..url::Position::BeforePath]));
+    }
+    for scheme in ["https://", "http://"] {
+        let Some(rest) = src.strip_prefix(scheme) else {
+            continue;
+        };
+        // A host of lower-case labels, the last one a name (not a number
+        // the parser would rewrite as an IPv4 address), then a path.
+        let Some((host, _)) = rest.split_once('/') else {
+            break;
+        };
+        let last = host.rsplit('.').next().unwrap_or_default();
+        if !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && last.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && !host.split('.').any(str::is_empty)
+            && !host.contains("xn--")
+            && plain(rest)
+        {
+            return Cow::Borrowed(src);
+        }
+        break;
+    }
+    match page.join(src) {
+        Ok(u) => Cow::Owned(u.into()),
+        Err(_) => Cow::Borrowed(raw),
+    }
+}
+
 /// Technologies one page shows, sorted by name.
 pub fn detect(page: &FetchedPage) -> Vec<Technology> {
     detect_with(&ENGINE, page)
@@ -558,8 +610,7 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
             continue;
         }
         // Wappalyzer sees the resolved URL.
-        let abs = page.url.join(src.trim());
-        let src = abs.as_ref().map_or(src.as_str(), |u| u.as_str());
+        let src = script_url(&page.url, src);
         one_to_one(e, &e.script_src, src.as_bytes(), &mut hits, &mut cand);
     }
 

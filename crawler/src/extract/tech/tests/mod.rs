@@ -395,3 +395,76 @@ fn prose_mentions_are_not_detections() {
     // list of names contains; everything else stays silent.
     assert!(got.len() <= 10, "{names:?}");
 }
+
+/// A script's URL taken as written or put after the page's origin is the
+/// one `Url::join` gives, for sources of every kind the shortcut takes or
+/// leaves to the parser.
+#[test]
+fn script_urls_are_what_joining_gives() {
+    let pages = [
+        "https://www.example-corp.com/solutions/logistics",
+        "http://user:pw@acme.test:8080/a/b/?q=1#top",
+        "https://acme.test",
+    ];
+    let srcs = [
+        "/_next/static/chunks/main-0ecb9ccfcb6c9b24.js",
+        "https://www.googletagmanager.com/gtag/js?id=G-12345",
+        "http://cdn.example.com/x.js",
+        "  /padded.js ",
+        "/",
+        "//cdn.example.com/x.js",
+        "relative/x.js",
+        "./x.js",
+        "../x.js",
+        "/a/./b.js",
+        "/a/../b.js",
+        "/a/%2e%2e/b.js",
+        "/a/%2E./b.js",
+        "/a b.js",
+        "/a\\b.js",
+        "/a.js#frag",
+        "/a.js?x='y'",
+        "/a.js?x=<y>",
+        "/é.js",
+        "/a.js?x=1&y=2;z=3,4+5!$*@:~",
+        "https://WWW.Example.COM/x.js",
+        "https://example.com",
+        "https://example.com?x=/y",
+        "https://example.com:443/x.js",
+        "https://example.com:8443/x.js",
+        "https://user@example.com/x.js",
+        "https://127.1/x.js",
+        "https://0x7f.1/x.js",
+        "https://example.123/x.js",
+        "https://example.com./x.js",
+        "https://exa..mple.com/x.js",
+        "https://xn--bcher-kva.example/x.js",
+        "https://xn--a.example/x.js",
+        "https://b\u{fc}cher.example/x.js",
+        "https://ex_ample.com/x.js",
+        "https://-example-.com/x.js",
+        "https:///x.js",
+        "HTTPS://example.com/x.js",
+        "https://example.com/a/../b.js",
+        "https://example.com/a\tb.js",
+        "http://[::1]/x.js",
+        "javascript:void(0)",
+        "",
+    ];
+    for base in pages {
+        let base = Url::parse(base).expect("page URL");
+        for src in srcs {
+            let want = base
+                .join(src.trim())
+                .map_or_else(|_| src.to_string(), String::from);
+            assert_eq!(script_url(&base, src), want, "{src:?} on {base}");
+        }
+        // Taken as written, without a parse.
+        for src in [srcs[1], srcs[2]] {
+            assert!(matches!(
+                script_url(&base, src),
+                std::borrow::Cow::Borrowed(_)
+            ));
+        }
+    }
+}
