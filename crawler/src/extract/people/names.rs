@@ -38,10 +38,15 @@ pub(super) fn more_words_than(s: &str, n: usize) -> bool {
     let mut in_word = false;
     for &b in s.as_bytes() {
         let space = b.is_ascii_whitespace();
-        words += usize::from(!space & !in_word);
+        if !space && !in_word {
+            words += 1;
+            if words > n {
+                return true;
+            }
+        }
         in_word = !space;
     }
-    words > n
+    false
 }
 
 /// "JEAN-PIERRE" as "Jean-Pierre", "O'NEIL" as "O'Neil".
@@ -101,6 +106,15 @@ pub fn clean_name(raw: &str) -> Option<String> {
     // suffix test lower-cases every word.
     let capitalised = words.iter().filter(|w| !PARTICLE.has(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
+        return None;
+    }
+    // Every word but a particle must begin with a capital (the loop below
+    // refuses it otherwise): most short lines fail here, before any word
+    // is looked up or copied.
+    if !words
+        .iter()
+        .all(|w| PARTICLE.has(w) || w.chars().next().is_some_and(char::is_uppercase))
+    {
         return None;
     }
     if words
