@@ -40,7 +40,11 @@ pub(super) fn count_words(text: &str) -> u64 {
                 // A word starts at a byte that is not a space after one
                 // that is (bytes in memory order: the lowest byte first).
                 let before = (space << 8) | (HIGH & (u64::from(after_space) << 7));
-                words += u64::from((!space & before & HIGH).count_ones());
+                // One bit per byte: their sum lands in the top byte
+                // (`count_ones` is a dozen instructions without a
+                // `popcnt` target feature).
+                let starts = (!space & before & HIGH) >> 7;
+                words += starts.wrapping_mul(LOW) >> 56;
                 after_space = space >> 63 != 0;
                 i += 8;
                 continue;
