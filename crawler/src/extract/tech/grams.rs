@@ -31,14 +31,14 @@
 /// to the comparison, never keeps one from it.
 const CASE: u32 = 0x2020_2020;
 
-/// Bits of the anchors' bitmap (32 KiB): the largest filter files about
+/// Bits of the anchors' bitmap (64 KiB): the largest filter files about
 /// 6,200 windows (two per long literal, 128 per place of a short one), so
-/// about one window in 40 that is none of them gets through to a
-/// comparison.
-const HASH_BITS: u32 = 18;
-/// Hashes per bucket of the entry index, as a shift: 64 hashes share one
+/// about one window in 80 that is none of them gets through to the second
+/// bitmap.
+const HASH_BITS: u32 = 19;
+/// Hashes per bucket of the entry index, as a shift: 128 hashes share one
 /// range of entries, which the probe tells apart by their window.
-const BUCKET_SHIFT: u32 = 6;
+const BUCKET_SHIFT: u32 = 7;
 
 fn hash(key: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize

@@ -434,7 +434,8 @@ impl Engine {
 
     /// Keyed patterns (meta, headers, cookies): a cheap literal check on the
     /// value before the regex is compiled or run.
-    fn test_keyed(&self, p: u32, value: &str) -> Option<String> {
+    /// `bytes` is the value's [`ByteSet`].
+    fn test_keyed(&self, p: u32, value: &str, bytes: &ByteSet) -> Option<String> {
         let pattern = self.pattern(p)?;
         #[cfg(test)]
         let exhaustive = EXHAUSTIVE.get();
@@ -442,14 +443,43 @@ impl Engine {
         let exhaustive = false;
         if !exhaustive
             && !pattern.literals.is_empty()
-            && !pattern
-                .literals
-                .iter()
-                .any(|l| contains_folded(value.as_bytes(), l.as_bytes()))
+            && !pattern.literals.iter().any(|l| {
+                l.len() <= value.len()
+                    && bytes.has_all(l.as_bytes())
+                    && contains_folded(value.as_bytes(), l.as_bytes())
+            })
         {
             return None;
         }
         self.test(p, value.as_bytes())
+    }
+}
+
+/// The bytes of a keyed value, ASCII lower-cased: a key such as `server`
+/// has a hundred patterns, and most of their literals have a byte the
+/// value does not, which this tells without a scan of the value per
+/// literal.
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn of(value: &[u8]) -> Self {
+        let mut set = [0u64; 4];
+        for &b in value {
+            let b = b.to_ascii_lowercase();
+            if let Some(w) = set.get_mut(usize::from(b >> 6)) {
+                *w |= 1 << (b & 63);
+            }
+        }
+        Self(set)
+    }
+
+    /// Whether every byte of the lower-case `l` is in the set.
+    fn has_all(&self, l: &[u8]) -> bool {
+        l.iter().all(|&b| {
+            self.0
+                .get(usize::from(b >> 6))
+                .is_some_and(|w| w & (1 << (b & 63)) != 0)
+        })
     }
 }
 
@@ -659,8 +689,9 @@ fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &m
 fn keyed(e: &Engine, map: &HashMap<String, Vec<u32>>, items: &[(String, String)], hits: &mut Hits) {
     for (name, value) in items {
         let Some(list) = map.get(name) else { continue };
+        let bytes = ByteSet::of(value.as_bytes());
         for &p in list {
-            if let Some(v) = e.test_keyed(p, value) {
+            if let Some(v) = e.test_keyed(p, value, &bytes) {
                 hits.add(e, p, v);
             }
         }

@@ -468,3 +468,17 @@ fn script_urls_are_what_joining_gives() {
         }
     }
 }
+
+/// A keyed value's byte set rules out a literal only when the value lacks
+/// one of its bytes, in either case.
+#[test]
+fn a_byte_set_rules_out_only_literals_the_value_cannot_hold() {
+    let set = ByteSet::of(b"CloudFlare-nginx/1.2");
+    for l in ["cloudflare", "nginx", "/1.2", "flare-n", "", "ccc"] {
+        assert!(set.has_all(l.as_bytes()), "{l}");
+    }
+    for l in ["apache", "iis", "nginx 1", "\u{e9}"] {
+        assert!(!set.has_all(l.as_bytes()), "{l}");
+    }
+    assert!(ByteSet::of("Caf\u{e9}".as_bytes()).has_all("caf\u{e9}".as_bytes()));
+}
