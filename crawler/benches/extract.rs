@@ -6,7 +6,9 @@
 //! With `EXTRACT_BENCH_CALLS=N` set, it instead warms up, then calls
 //! `Extractor::extract` N times per selected case inside `measured_extract`,
 //! for instruction counts that a busy machine does not disturb:
-//! `valgrind --tool=callgrind --toggle-collect='extract::measured_extract' ...`.
+//! `valgrind --tool=callgrind --toggle-collect='extract::measured_extract' ...`;
+//! it then prints the technologies found on each case's first page, so two
+//! builds' detection can be compared.
 //!
 //! With `EXTRACT_BENCH_FILTER=N` set, it compares the technology filter over
 //! the raw page (the literals of `html`, `css` and `dom` patterns) with
@@ -376,6 +378,16 @@ fn main() {
             }
             measured_extract(&extractor, &pages, calls);
             println!("{}: {calls} calls measured", case.name);
+            // What detection found on the first page, to compare builds by.
+            if let Some(page) = pages.first() {
+                let found: Vec<String> = extractor
+                    .extract(page)
+                    .technologies
+                    .iter()
+                    .map(|t| format!("{} {:?} {}", t.name, t.version, t.confidence))
+                    .collect();
+                println!("  technologies: {}", found.join(", "));
+            }
         }
         println!(
             "resident memory (VmRSS) after the cases: {} KiB",

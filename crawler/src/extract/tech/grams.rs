@@ -87,7 +87,7 @@ pub struct Grams {
     /// Lower-cased literals.
     literals: Vec<Vec<u8>>,
     /// Literals shorter than three bytes, each looked for on its own
-    /// (`occurs`).
+    /// (`occurrences`).
     tiny: Vec<u32>,
 }
 
@@ -95,6 +95,37 @@ pub struct Grams {
 struct Found<'f, F> {
     bits: Vec<u64>,
     f: &'f mut F,
+}
+
+/// What the pass does with the literals it finds.
+trait Report {
+    /// Whether literal `l` needs no more comparing.
+    fn done(&self, l: usize) -> bool;
+    /// Literal `l` occurs at `at`.
+    fn found(&mut self, l: usize, at: usize);
+}
+
+impl<F: FnMut(usize)> Report for Found<'_, F> {
+    fn done(&self, l: usize) -> bool {
+        self.has(l)
+    }
+
+    fn found(&mut self, l: usize, _: usize) {
+        self.report(l);
+    }
+}
+
+/// Every occurrence of every literal ([`Grams::for_each_occurrence`]).
+struct Every<F>(F);
+
+impl<F: FnMut(usize, usize)> Report for Every<F> {
+    fn done(&self, _: usize) -> bool {
+        false
+    }
+
+    fn found(&mut self, l: usize, at: usize) {
+        (self.0)(l, at);
+    }
 }
 
 impl<F: FnMut(usize)> Found<'_, F> {
@@ -237,18 +268,19 @@ impl AnchorCost {
     }
 }
 
-/// Whether a literal shorter than three bytes occurs in `hay`: its rarest
+/// Where a literal shorter than three bytes occurs in `hay`: its rarest
 /// byte, in either case, found by `memchr`, then the bytes around it.
-fn occurs(l: &[u8], hay: &[u8]) -> bool {
-    let Some(k) = (0..l.len()).min_by_key(|&k| commonness(l[k])) else {
-        return false;
-    };
-    let b = l[k];
-    memchr::memchr2_iter(b, b.to_ascii_uppercase(), hay).any(|at| {
-        at.checked_sub(k)
-            .and_then(|from| hay.get(from..from + l.len()))
-            .is_some_and(|x| x.eq_ignore_ascii_case(l))
-    })
+fn occurrences<'a>(l: &'a [u8], hay: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let k = (0..l.len()).min_by_key(|&k| commonness(l[k])).unwrap_or(0);
+    let b = l.get(k).copied().unwrap_or(0);
+    memchr::memchr2_iter(b, b.to_ascii_uppercase(), hay)
+        .filter(move |_| !l.is_empty())
+        .filter_map(move |at| {
+            let from = at.checked_sub(k)?;
+            hay.get(from..from + l.len())
+                .is_some_and(|x| x.eq_ignore_ascii_case(l))
+                .then_some(from)
+        })
 }
 
 impl Grams {
@@ -370,15 +402,29 @@ impl Grams {
         self.pass(hay, &mut found);
         for &s in &self.tiny {
             if let Some(l) = self.literals.get(s as usize)
-                && occurs(l, hay)
+                && occurrences(l, hay).next().is_some()
             {
                 found.report(s as usize);
             }
         }
     }
 
+    /// Calls `f(literal, start)` for every occurrence of every literal in
+    /// `hay`, overlapping ones too, each once, in no particular order.
+    pub fn for_each_occurrence(&self, hay: &[u8], f: impl FnMut(usize, usize)) {
+        let mut every = Every(f);
+        self.pass(hay, &mut every);
+        for &s in &self.tiny {
+            if let Some(l) = self.literals.get(s as usize) {
+                for at in occurrences(l, hay) {
+                    every.found(s as usize, at);
+                }
+            }
+        }
+    }
+
     /// Every window at an even offset.
-    fn pass<F: FnMut(usize)>(&self, hay: &[u8], f: &mut Found<'_, F>) {
+    fn pass<R: Report>(&self, hay: &[u8], f: &mut R) {
         let mut at = 0;
         // Eight windows from eighteen bytes, one branch for the eight.
         while let Some(bytes) = hay.get(at..).and_then(|r| r.first_chunk::<18>()) {
@@ -428,12 +474,12 @@ impl Grams {
     /// The windows at `at`, `at + 2`, ... whose folded keys are `keys`.
     #[cold]
     #[inline(never)]
-    fn windows_at<const N: usize, F: FnMut(usize)>(
+    fn windows_at<const N: usize, R: Report>(
         &self,
         hay: &[u8],
         at: usize,
         keys: [u32; N],
-        f: &mut Found<'_, F>,
+        f: &mut R,
     ) {
         for (j, k) in keys.into_iter().enumerate() {
             let (h, h2) = (hash(k), hash2(k));
@@ -445,14 +491,7 @@ impl Grams {
         }
     }
 
-    fn probe<F: FnMut(usize)>(
-        &self,
-        hay: &[u8],
-        at: usize,
-        k: u32,
-        h: usize,
-        f: &mut Found<'_, F>,
-    ) {
+    fn probe<R: Report>(&self, hay: &[u8], at: usize, k: u32, h: usize, f: &mut R) {
         let b = h >> BUCKET_SHIFT;
         let (Some(&from), Some(&to)) = (self.start.get(b), self.start.get(b + 1)) else {
             return;
@@ -462,7 +501,7 @@ impl Grams {
             .get(from as usize..to as usize)
             .unwrap_or_default()
         {
-            if e.key != k || f.has(e.literal as usize) {
+            if e.key != k || f.done(e.literal as usize) {
                 continue;
             }
             let Some(l) = self.literals.get(e.literal as usize) else {
@@ -478,7 +517,7 @@ impl Grams {
                 x.last().map(u8::to_ascii_lowercase) == l.last().copied()
                     && x.eq_ignore_ascii_case(l)
             }) {
-                f.report(e.literal as usize);
+                f.found(e.literal as usize, begin);
             }
         }
     }
@@ -487,6 +526,24 @@ impl Grams {
 #[cfg(test)]
 mod tests {
     use super::Grams;
+
+    /// (literal, start) of every occurrence, sorted.
+    fn naive_every(lits: &[&str], hay: &str) -> Vec<(usize, usize)> {
+        let hay = hay.as_bytes();
+        let mut out = Vec::new();
+        for (i, l) in lits.iter().enumerate() {
+            for at in 0..hay.len() {
+                if hay
+                    .get(at..at + l.len())
+                    .is_some_and(|x| x.eq_ignore_ascii_case(l.as_bytes()))
+                {
+                    out.push((i, at));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
 
     fn naive(lits: &[&str], hay: &str) -> Vec<usize> {
         let hay = hay.to_ascii_lowercase();
@@ -641,6 +698,11 @@ mod tests {
                             if word == lit {
                                 assert!(got.contains(&li), "{hay:?}");
                             }
+                            // Every occurrence, each once.
+                            let mut every = Vec::new();
+                            grams.for_each_occurrence(hay.as_bytes(), |i, at| every.push((i, at)));
+                            every.sort_unstable();
+                            assert_eq!(every, naive_every(&lits, &hay), "{hay:?}");
                             checked += 1;
                         }
                     }
@@ -684,11 +746,16 @@ mod tests {
             "xd",
             "d",
         ] {
+            let grams = Grams::new(&lits);
             let mut got = Vec::new();
-            Grams::new(&lits).for_each(hay.as_bytes(), |i| got.push(i));
+            grams.for_each(hay.as_bytes(), |i| got.push(i));
             got.sort_unstable();
             got.dedup();
             assert_eq!(got, naive(&lits, hay), "{hay}");
+            let mut every = Vec::new();
+            grams.for_each_occurrence(hay.as_bytes(), |i, at| every.push((i, at)));
+            every.sort_unstable();
+            assert_eq!(every, naive_every(&lits, hay), "{hay}");
         }
     }
 }

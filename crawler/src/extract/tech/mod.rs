@@ -70,11 +70,19 @@ const REGEX_SIZE_LIMIT: usize = 2 << 20;
 const WINDOW_SHARE_EIGHTHS: usize = 4;
 const MAX_WINDOWS: usize = 256;
 
+/// Most literal occurrences a haystack's filter records for the windowed
+/// patterns; past it they search a lower-cased copy themselves.
+const MAX_RECORDED: usize = 4096;
+
 /// A haystack and, once a windowed pattern needs it, its ASCII lower-cased
-/// copy, in which the patterns' (lower-case) literals are looked for.
+/// copy, in which the patterns' (lower-case) literals are looked for,
+/// unless the filter recorded where they occur.
 struct Hay<'h> {
     bytes: &'h [u8],
     lower: OnceCell<Vec<u8>>,
+    /// Every occurrence of the filter's literals, `(literal, start)`,
+    /// sorted, and which filter's (`Prefilter::id`).
+    found: Option<(u8, Vec<(u32, usize)>)>,
 }
 
 impl<'h> Hay<'h> {
@@ -82,7 +90,26 @@ impl<'h> Hay<'h> {
         Self {
             bytes,
             lower: OnceCell::new(),
+            found: None,
         }
+    }
+
+    /// Where literal `id` of filter `filter` occurs, if the filter
+    /// recorded it.
+    fn occurrences(&self, filter: u8, id: u32) -> Option<impl Iterator<Item = usize> + '_> {
+        let (by, found) = self.found.as_ref()?;
+        if *by != filter {
+            return None;
+        }
+        let from = found.partition_point(|&(l, _)| l < id);
+        Some(
+            found
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(move |&&(l, _)| l == id)
+                .map(|&(_, at)| at),
+        )
     }
 
     fn lower(&self) -> &[u8] {
@@ -94,6 +121,8 @@ impl<'h> Hay<'h> {
 pub struct Engine {
     db: Db,
     regexes: Vec<OnceLock<Option<Regex>>>,
+    /// Per pattern: its filter's id and its literals' ids in that filter.
+    lit_ids: Vec<(u8, Vec<u32>)>,
     url: Prefilter,
     /// HTML, CSS and `dom` literals: all searched for in the raw page.
     body: Prefilter,
@@ -114,6 +143,8 @@ pub struct Engine {
 
 /// The literals of a signal's patterns, searched for together.
 struct Prefilter {
+    /// Which filter of the engine this is.
+    id: u8,
     grams: grams::Grams,
     /// Patterns per literal.
     owners: Vec<Vec<u32>>,
@@ -126,7 +157,8 @@ struct Prefilter {
 }
 
 impl Prefilter {
-    fn build(db: &Db, signals: &[Signal]) -> Self {
+    /// `lit_ids` gets, for each pattern of `signals`, its literals' ids.
+    fn build(db: &Db, id: u8, signals: &[Signal], lit_ids: &mut [(u8, Vec<u32>)]) -> Self {
         let mut lits: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut owners: Vec<Vec<u32>> = Vec::new();
@@ -151,9 +183,14 @@ impl Prefilter {
                 if let Some(o) = owners.get_mut(at) {
                     o.push(i as u32);
                 }
+                if let Some((by, ids)) = lit_ids.get_mut(i) {
+                    *by = id;
+                    ids.push(at as u32);
+                }
             }
         }
         Self {
+            id,
             grams: grams::Grams::new(&lits),
             owners,
             always,
@@ -163,17 +200,33 @@ impl Prefilter {
     }
 
     /// Patterns whose literal occurs in `hay`, and those without one;
-    /// sorted, each once.
-    fn candidates(&self, hay: &[u8], out: &mut Vec<u32>) {
+    /// sorted, each once. Where the literals occur is kept in `hay` for
+    /// the windowed patterns, which then need neither a lower-cased copy
+    /// nor a search of their own.
+    fn candidates(&self, hay: &mut Hay<'_>, out: &mut Vec<u32>) {
         #[cfg(test)]
         if EXHAUSTIVE.get() {
             out.extend_from_slice(&self.every);
             return;
         }
         out.extend_from_slice(&self.always);
-        self.grams.for_each(hay, |l| {
-            out.extend(self.owners.get(l).into_iter().flatten());
+        let mut seen = vec![0u64; self.owners.len().div_ceil(64)];
+        let mut found = Vec::new();
+        self.grams.for_each_occurrence(hay.bytes, |l, at| {
+            if found.len() <= MAX_RECORDED {
+                found.push((l as u32, at));
+            }
+            if let Some(w) = seen.get_mut(l / 64)
+                && *w & (1 << (l % 64)) == 0
+            {
+                *w |= 1 << (l % 64);
+                out.extend(self.owners.get(l).into_iter().flatten());
+            }
         });
+        if found.len() <= MAX_RECORDED {
+            found.sort_unstable();
+            hay.found = Some((self.id, found));
+        }
         out.sort_unstable();
         out.dedup();
     }
@@ -236,11 +289,17 @@ impl Engine {
                 Db::default()
             }
         };
-        let url = Prefilter::build(&db, &[Signal::Url]);
-        let text = Prefilter::build(&db, &[Signal::Text]);
-        let scripts = Prefilter::build(&db, &[Signal::Scripts]);
-        let script_src = Prefilter::build(&db, &[Signal::ScriptSrc]);
-        let body = Prefilter::build(&db, &[Signal::Html, Signal::Css, Signal::Dom]);
+        let mut lit_ids = vec![(0, Vec::new()); db.patterns.len()];
+        let url = Prefilter::build(&db, 0, &[Signal::Url], &mut lit_ids);
+        let text = Prefilter::build(&db, 1, &[Signal::Text], &mut lit_ids);
+        let scripts = Prefilter::build(&db, 2, &[Signal::Scripts], &mut lit_ids);
+        let script_src = Prefilter::build(&db, 3, &[Signal::ScriptSrc], &mut lit_ids);
+        let body = Prefilter::build(
+            &db,
+            4,
+            &[Signal::Html, Signal::Css, Signal::Dom],
+            &mut lit_ids,
+        );
         let mut meta: HashMap<String, Vec<u32>> = HashMap::new();
         let mut headers: HashMap<String, Vec<u32>> = HashMap::new();
         let mut cookies: HashMap<String, Vec<u32>> = HashMap::new();
@@ -264,6 +323,7 @@ impl Engine {
         let mut engine = Engine {
             db,
             regexes,
+            lit_ids,
             url,
             body,
             text,
@@ -363,8 +423,18 @@ impl Engine {
             self.stretches(pattern.after),
         );
         let mut found: Vec<Range<usize>> = Vec::new();
-        for lit in &pattern.literals {
-            for at in memchr::memmem::find_iter(hay.lower(), lit.as_bytes()) {
+        let (filter, ids) = self.lit_ids.get(p as usize)?;
+        for (k, lit) in pattern.literals.iter().enumerate() {
+            let recorded = ids.get(k).and_then(|&id| hay.occurrences(*filter, id));
+            let searched = match recorded {
+                Some(_) => None,
+                None => Some(memchr::memmem::find_iter(hay.lower(), lit.as_bytes())),
+            };
+            for at in recorded
+                .into_iter()
+                .flatten()
+                .chain(searched.into_iter().flatten())
+            {
                 let from = before.map_or(0, |side| reach_back(hay.bytes, at, side));
                 let to = after.map_or(len, |side| {
                     reach_on(hay.bytes, at.saturating_add(lit.len()), side)
@@ -646,8 +716,8 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
 
     // The raw page: HTML patterns now, CSS and DOM ones from its tokens.
     cand.clear();
-    e.body.candidates(page.body.as_bytes(), &mut cand);
-    let body = Hay::new(page.body.as_bytes());
+    let mut body = Hay::new(page.body.as_bytes());
+    e.body.candidates(&mut body, &mut cand);
     let mut dom_patterns = Vec::new();
     let mut css_patterns = Vec::new();
     for &p in &cand {
@@ -676,8 +746,8 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
 /// Runs the candidates among `pre`'s patterns on one haystack.
 fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &mut Vec<u32>) {
     cand.clear();
-    pre.candidates(hay, cand);
-    let hay = Hay::new(hay);
+    let mut hay = Hay::new(hay);
+    pre.candidates(&mut hay, cand);
     for &p in cand.iter() {
         if let Some(v) = e.test_near(p, &hay) {
             hits.add(e, p, v);
