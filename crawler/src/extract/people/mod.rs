@@ -79,6 +79,14 @@ static GENDER_MARK: LazyLock<Regex> =
 static NAME_WITH_OWN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<name>[^()]+?)\s*\((?P<title>[^()]+)\)$").expect("static regex")
 });
+/// Whether `line` holds a separator `NAME_SEP_TITLE` needs: a comma, an
+/// opening parenthesis, or a hyphen, bar or dash (the dashes' UTF-8 begins
+/// with 0xE2).
+fn may_separate(line: &str) -> bool {
+    line.bytes()
+        .any(|b| matches!(b, b',' | b'(' | b'-' | b'|' | 0xE2))
+}
+
 /// "Name, Title" / "Name – Title" / "Name | Title" / "Name (Title)".
 static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<a>[^,–—|()]+?)\s*(?P<sep>,|\s[–—\-|]\s|\()\s*(?P<b>[^()]+?)\)?$")
@@ -252,7 +260,14 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             continue;
         }
         // "Geschäftsführer: Max Muster, Erika Beispiel"
-        if let Some(c) = LABELLED.captures(line) {
+        // The byte tests are what each regex needs to match at all (a
+        // colon; a comma, parenthesis, dash or bar): most lines have none,
+        // and a capture search costs thousands of instructions a line.
+        if let Some(c) = line
+            .contains(':')
+            .then(|| LABELLED.captures(line))
+            .flatten()
+        {
             let label = c["title"].trim();
             let lower = label.to_lowercase();
             let represented = REPRESENTED_BY.iter().any(|r| lower.starts_with(r));
@@ -273,7 +288,10 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             }
         }
         // "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
-        if let Some(c) = NAME_SEP_TITLE.captures(line) {
+        if let Some(c) = may_separate(line)
+            .then(|| NAME_SEP_TITLE.captures(line))
+            .flatten()
+        {
             let (a, b) = (c["a"].trim(), c["b"].trim());
             if let (Some(n), Some(t)) = (clean_name(a), title_line(b)) {
                 out.push(person(n, t));
