@@ -9,7 +9,9 @@
 //! a pattern's regex is compiled the first time its literal is found, and
 //! runs only then, and where its matches reach a bounded distance around the
 //! literal (by length, or up to a byte they cannot contain: `[^>]*` ends
-//! before a `>`), only in windows around the literal's occurrences. Headers, cookies and meta tags are looked up by name.
+//! before a `>`), only in windows around the literal's occurrences, which
+//! the filter's pass records. Headers, cookies and meta tags are looked up
+//! by name.
 //! `dom` selectors and `css` patterns replay the tokens the streaming pass
 //! recorded (no second tokenizer pass), only on pages that contain one of
 //! their literals.
