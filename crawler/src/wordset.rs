@@ -1,5 +1,6 @@
 //! Fixed word lists looked up ignoring ASCII case, for checks that run on
-//! every link of every page (ranking, traps, file extensions).
+//! every link of every page (ranking, traps, file extensions) and every
+//! word of people pages (names, titles).
 
 use std::collections::HashSet;
 
@@ -19,8 +20,8 @@ pub(crate) struct WordSet {
 }
 
 impl WordSet {
-    /// The set of `words`; each must be lower-case and at most 64 bytes
-    /// (the tests of each list check that).
+    /// The set of `words`; for the case-insensitive lookups each must be
+    /// lower-case and at most 64 bytes (the tests of each list check that).
     pub(crate) fn new(words: &[&'static str]) -> Self {
         Self {
             set: words.iter().copied().collect(),
@@ -45,6 +46,21 @@ impl WordSet {
         lower.make_ascii_lowercase();
         // ASCII lower-casing keeps UTF-8 valid.
         std::str::from_utf8(lower).is_ok_and(|l| self.set.contains(l))
+    }
+
+    /// Whether `name` is in the set as written.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    /// `words.contains(&name.to_lowercase().as_str())`: a non-ASCII name is
+    /// lower-cased by Unicode's rules, an ASCII one on the stack.
+    pub(crate) fn contains_lowercased(&self, name: &str) -> bool {
+        if name.is_ascii() {
+            self.contains_ignore_ascii_case(name)
+        } else {
+            self.set.contains(name.to_lowercase().as_str())
+        }
     }
 
     /// The entry `name` matches ignoring ASCII case.
@@ -86,6 +102,10 @@ mod tests {
         assert!(!set.contains_ignore_ascii_case("teams"));
         assert!(!set.contains_ignore_ascii_case(&"a".repeat(200)));
         assert_eq!(set.get_ignore_ascii_case("TEAM"), Some("team"));
+        assert!(set.contains("team") && !set.contains("Team"));
+        // Unicode lower-casing for a non-ASCII name, as `to_lowercase` does.
+        assert!(set.contains_lowercased("ÉQUIPE") && set.contains_lowercased("TEAM"));
+        assert!(!set.contains_lowercased("teams"));
         assert_eq!(set.get_ignore_ascii_case("tea"), None);
         assert!(WordSet::fits(&["team", "équipe"]));
         assert!(!WordSet::fits(&["Team"]));

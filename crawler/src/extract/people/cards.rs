@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) fn is_card_furniture(w: &str) -> bool {
     let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '.');
-    FURNITURE.has_lower(w.trim_end_matches(':'))
+    FURNITURE.contains_lowercased(w.trim_end_matches(':'))
 }
 
 /// Cards: a name line next to a title line. A card lists its name and

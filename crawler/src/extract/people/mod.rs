@@ -121,7 +121,7 @@ fn is_sentence(t: &str) -> bool {
     }
     t.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
-        .any(|w| SENTENCE.has_lower(w))
+        .any(|w| SENTENCE.contains_lowercased(w))
 }
 
 /// A title without the degrees written before it in the same cell or line
@@ -197,7 +197,7 @@ fn name_then_title(line: &str) -> Option<Person> {
     if words.len() < 3
         || words.len() > 16
         || !capital(words[0])
-        || !(capital(words[1]) || PARTICLE.has(words[1]))
+        || !(capital(words[1]) || PARTICLE.contains(words[1]))
         || !is_title(line)
     {
         return None;
@@ -214,9 +214,13 @@ fn name_then_title(line: &str) -> Option<Person> {
         let first = words[k].trim_matches(|c: char| !c.is_alphanumeric());
         let starts = ACRONYMS.find(&title).is_some_and(|m| m.start() == 0)
             || TITLE_AT_START.is_match(&title)
-            || TITLE_START.has_lower(first);
+            || TITLE_START.contains_lowercased(first);
         // "Lisa Berg Senior" is not a name with "Engineer" after it.
-        if !starts || words[..k].iter().any(|w| TITLE_START.has_lower(w)) {
+        if !starts
+            || words[..k]
+                .iter()
+                .any(|w| TITLE_START.contains_lowercased(w))
+        {
             continue;
         }
         let (Some(name), Some(title)) = (clean_name(&words[..k].join(" ")), title_line(&title))

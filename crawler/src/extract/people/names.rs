@@ -7,7 +7,7 @@ use super::*;
 /// "Univ.-Prof.", "h.c."), and parenthesised qualifiers ("(FH)", "(TU)").
 /// A first name never ends in a dot unless it is an initial ("J.").
 pub(super) fn is_prefix_word(w: &str) -> bool {
-    if PREFIX.has_lower(w) {
+    if PREFIX.contains_lowercased(w) {
         return true;
     }
     if w.starts_with('(') && w.ends_with(')') {
@@ -19,8 +19,8 @@ pub(super) fn is_prefix_word(w: &str) -> bool {
 /// Degrees and certifications after a name: the list, dotted abbreviations
 /// ("Ph.D.", "Dipl.-Ing."), capitals ("MBA") and parenthesised ones.
 pub(super) fn is_suffix_word(w: &str) -> bool {
-    SUFFIX.has_lower(w)
-        || CAPS_SUFFIX.has(w)
+    SUFFIX.contains_lowercased(w)
+        || CAPS_SUFFIX.contains(w)
         || (w.starts_with('(') && w.ends_with(')'))
         || (w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
 }
@@ -104,7 +104,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
     }
     // The word count first: most lines are longer than a name, and the
     // suffix test lower-cases every word.
-    let capitalised = words.iter().filter(|w| !PARTICLE.has(w)).count();
+    let capitalised = words.iter().filter(|w| !PARTICLE.contains(w)).count();
     if !(2..=4).contains(&capitalised) || words.len() > 6 {
         return None;
     }
@@ -113,13 +113,13 @@ pub fn clean_name(raw: &str) -> Option<String> {
     // is looked up or copied.
     if !words
         .iter()
-        .all(|w| PARTICLE.has(w) || w.chars().next().is_some_and(char::is_uppercase))
+        .all(|w| PARTICLE.contains(w) || w.chars().next().is_some_and(char::is_uppercase))
     {
         return None;
     }
     if words
         .iter()
-        .any(|w| SUFFIX.has_lower(w) || CAPS_SUFFIX.has(w))
+        .any(|w| SUFFIX.contains_lowercased(w) || CAPS_SUFFIX.contains(w))
     {
         return None;
     }
@@ -127,24 +127,24 @@ pub fn clean_name(raw: &str) -> Option<String> {
     let all_caps = caps == words.len();
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     for w in &words {
-        if PARTICLE.has(w) {
+        if PARTICLE.contains(w) {
             out.push((*w).to_string());
             continue;
         }
-        if NOT_NAME.has_lower(w) {
+        if NOT_NAME.contains_lowercased(w) {
             return None;
         }
         let word = if is_all_caps(w) {
             // Capitals: the whole name ("JANE DOE"), or a surname in the
             // French way ("Jean DUPONT"); anything else is a heading or an
             // acronym. Particles in capitals ("VON") are particles.
-            if all_caps && COMMON_CAPS.has_lower(w) {
+            if all_caps && COMMON_CAPS.contains_lowercased(w) {
                 return None;
             }
             if !all_caps && (caps > 1 || ACRONYMS.is_match(w)) {
                 return None;
             }
-            if PARTICLE.has_lower(w) {
+            if PARTICLE.contains_lowercased(w) {
                 out.push(w.to_lowercase());
                 continue;
             }

@@ -1,6 +1,8 @@
 //! Word lists: what is not a name, name prefixes and suffixes, sentence
 //! words, title starts, card furniture and team headings.
 
+use crate::wordset::WordSet;
+
 /// Imprint labels that introduce people but are not job titles themselves.
 pub(super) const REPRESENTED_BY: &[&str] = &[
     "vertreten durch",
@@ -462,63 +464,18 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "náš tým",
 ];
 
-/// A fixed word list as a hash set: the lists are looked up for every
-/// word of every line of people pages, where a scan of a slice compared
-/// each entry in turn (`NOT_NAME_WORDS` has over a hundred).
-///
-/// Hashed with Fx, like `crate::wordset`: the lists are fixed, and page
-/// input only queries them.
-pub(super) struct Lookup {
-    set: rustc_hash::FxHashSet<&'static str>,
-    max_len: usize,
-}
-
-/// Longest word lower-cased on the stack.
-const MAX_LOOKUP: usize = 64;
-
-impl Lookup {
-    fn new(list: &[&'static str]) -> Self {
-        Self {
-            set: list.iter().copied().collect(),
-            max_len: list.iter().map(|w| w.len()).max().unwrap_or(0),
-        }
-    }
-
-    /// `list.contains(&w)`.
-    pub(super) fn has(&self, w: &str) -> bool {
-        self.set.contains(w)
-    }
-
-    /// `list.contains(&w.to_lowercase().as_str())`, with ASCII words
-    /// lower-cased on the stack instead of in a new `String`.
-    pub(super) fn has_lower(&self, w: &str) -> bool {
-        if !w.is_ascii() {
-            return self.set.contains(w.to_lowercase().as_str());
-        }
-        if w.len() > self.max_len || w.len() > MAX_LOOKUP {
-            return false;
-        }
-        if !w.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.set.contains(w);
-        }
-        let mut buf = [0u8; MAX_LOOKUP];
-        let Some(lower) = buf.get_mut(..w.len()) else {
-            return false;
-        };
-        lower.copy_from_slice(w.as_bytes());
-        lower.make_ascii_lowercase();
-        std::str::from_utf8(lower).is_ok_and(|l| self.set.contains(l))
-    }
-}
-
+/// The lists as hash sets (`crate::wordset::WordSet`): they are looked
+/// up for every word of every line of people pages, where a scan of a
+/// slice compared each entry in turn (`NOT_NAME_WORDS` has over a
+/// hundred) after lower-casing the word into a new `String`.
 macro_rules! lookups {
     ($($set:ident = $list:ident;)*) => {
         $(
-            pub(super) static $set: std::sync::LazyLock<Lookup> =
-                std::sync::LazyLock::new(|| Lookup::new($list));
+            pub(super) static $set: std::sync::LazyLock<WordSet> =
+                std::sync::LazyLock::new(|| WordSet::new($list));
         )*
         #[cfg(test)]
-        const ALL_LOOKUPS: &[(&std::sync::LazyLock<Lookup>, &[&str])] = &[$((&$set, $list)),*];
+        const ALL_LOOKUPS: &[(&std::sync::LazyLock<WordSet>, &[&str])] = &[$((&$set, $list)),*];
     };
 }
 
@@ -569,9 +526,9 @@ mod lookup_tests {
                 ]);
             }
             for w in &words {
-                assert_eq!(set.has(w), list.contains(&w.as_str()), "{w}");
+                assert_eq!(set.contains(w), list.contains(&w.as_str()), "{w}");
                 assert_eq!(
-                    set.has_lower(w),
+                    set.contains_lowercased(w),
                     list.contains(&w.to_lowercase().as_str()),
                     "{w}"
                 );
