@@ -22,11 +22,26 @@ use crate::html::tokenizer::{Sink, StartTag, TextKind, tokenize};
 /// hostile page cannot make extraction hold more.
 const MAX_ROWS: usize = 2_000;
 const MAX_CELL: usize = 4 * 1024;
+/// Most rows open at once (tables nested in cells), and most cells kept
+/// per row: each cell is also a cell of the rows around it, so without
+/// these a page of nested tables would make work and memory grow with the
+/// square of its length. A people table is one or two levels deep and a
+/// few cells wide.
+const MAX_OPEN_ROWS: usize = 8;
+const MAX_CELLS: usize = 256;
+/// Most bytes of cell text kept from one page, all cells together.
+const MAX_TEXT: usize = 256 * 1024;
 
 /// The rows of every table of `html` in document order, each as the text
 /// of its cells, whitespace-collapsed.
 pub fn table_rows(html: &str, tokens: Option<&TokenLog>) -> Vec<Vec<String>> {
-    let mut sink = Rows::default();
+    let mut sink = Rows {
+        budget: MAX_TEXT,
+        depth: 0,
+        sections: Vec::new(),
+        open: Vec::new(),
+        out: Vec::new(),
+    };
     if !tokens.is_some_and(|log| log.replay(html, &mut sink)) {
         tokenize(html, &mut sink);
     }
@@ -62,8 +77,9 @@ struct Cell {
     text: String,
 }
 
-#[derive(Default)]
 struct Rows {
+    /// Bytes of cell text still allowed (`MAX_TEXT`).
+    budget: usize,
     /// Open tables.
     depth: usize,
     /// The open section (`tbody`, `thead`, `tfoot`) of each open table,
@@ -114,7 +130,7 @@ impl Rows {
         if let Some(open @ None) = self.sections.last_mut() {
             *open = Some("tbody");
         }
-        if self.out.len() >= MAX_ROWS {
+        if self.out.len() >= MAX_ROWS || self.open.len() >= MAX_OPEN_ROWS {
             return;
         }
         self.open.push(Row {
@@ -132,7 +148,7 @@ impl Rows {
             self.start_row();
         }
         let depth = self.depth;
-        for row in &mut self.open {
+        for row in self.open.iter_mut().filter(|r| r.cells.len() < MAX_CELLS) {
             row.cells.push(Cell {
                 depth,
                 open: true,
@@ -208,11 +224,14 @@ impl<'a> Sink<'a> for Rows {
         } else {
             decode_text(text)
         };
+        let budget = &mut self.budget;
         for row in &mut self.open {
             for cell in row.cells.iter_mut().filter(|c| c.open) {
                 // Text nodes are joined with a space, as the DOM version
                 // joined them.
-                let room = MAX_CELL.saturating_sub(cell.text.len() + 1);
+                let room = MAX_CELL
+                    .saturating_sub(cell.text.len() + 1)
+                    .min(budget.saturating_sub(1));
                 if room > 0 {
                     let mut end = text.len().min(room);
                     while !text.is_char_boundary(end) {
@@ -220,6 +239,7 @@ impl<'a> Sink<'a> for Rows {
                     }
                     cell.text.push(' ');
                     cell.text.push_str(&text[..end]);
+                    *budget -= end + 1;
                 }
             }
         }
@@ -405,6 +425,26 @@ mod tests {
         );
         let rows = table_rows(&html, None);
         assert_eq!(rows.len(), MAX_ROWS);
+        // Tables nested in cells, thousands deep and wide: bounded.
+        let nested = format!(
+            "{}{}",
+            "<table><tr><td>x".repeat(5_000),
+            "<td>y".repeat(5_000)
+        );
+        let rows = table_rows(&nested, None);
+        assert!(rows.len() <= MAX_OPEN_ROWS, "{}", rows.len());
+        assert!(rows.iter().all(|r| r.len() <= MAX_CELLS));
+        // Much text in many cells: a quarter of a MiB in all.
+        let wide = format!(
+            "<table><tr>{}</tr></table>",
+            format!("<td>{}", "z".repeat(4_000)).repeat(200)
+        );
+        let total: usize = table_rows(&wide, None)
+            .iter()
+            .flatten()
+            .map(String::len)
+            .sum();
+        assert!(total <= MAX_TEXT, "{total}");
         let big = table_rows(
             &format!("<table><tr><td>{}</td></tr></table>", "y ".repeat(MAX_CELL)),
             None,
