@@ -115,16 +115,41 @@ impl<F: FnMut(usize)> Report for Found<'_, F> {
     }
 }
 
-/// Every occurrence of every literal ([`Grams::for_each_occurrence`]).
-struct Every<F>(F);
+/// Every occurrence of every literal, up to a limit; past it, as
+/// [`Found`], the first of each ([`Grams::for_each_occurrence`]).
+struct Every<F> {
+    f: F,
+    seen: Vec<u64>,
+    left: usize,
+    full: bool,
+}
 
-impl<F: FnMut(usize, usize)> Report for Every<F> {
-    fn done(&self, _: usize) -> bool {
-        false
+impl<F> Every<F> {
+    fn seen(&self, l: usize) -> bool {
+        self.seen
+            .get(l / 64)
+            .is_some_and(|w| w & (1 << (l % 64)) != 0)
+    }
+}
+
+impl<F: FnMut(usize, usize, bool)> Report for Every<F> {
+    fn done(&self, l: usize) -> bool {
+        self.full && self.seen(l)
     }
 
     fn found(&mut self, l: usize, at: usize) {
-        (self.0)(l, at);
+        if self.left == 0 {
+            self.full = true;
+        }
+        let first = !self.seen(l);
+        if self.full && !first {
+            return;
+        }
+        self.left = self.left.saturating_sub(1);
+        if first && let Some(w) = self.seen.get_mut(l / 64) {
+            *w |= 1 << (l % 64);
+        }
+        (self.f)(l, at, first);
     }
 }
 
@@ -409,18 +434,36 @@ impl Grams {
         }
     }
 
-    /// Calls `f(literal, start)` for every occurrence of every literal in
-    /// `hay`, overlapping ones too, each once, in no particular order.
-    pub fn for_each_occurrence(&self, hay: &[u8], f: impl FnMut(usize, usize)) {
-        let mut every = Every(f);
+    /// Calls `f(literal, start, first)` for every occurrence of every
+    /// literal in `hay`, overlapping ones too, each once, in no particular
+    /// order (`first` for the first call with that literal), up to `limit`
+    /// calls; past them only for the first occurrence of each literal not
+    /// yet reported, which costs no more than [`Self::for_each`] on a page
+    /// made of one literal. Whether every occurrence was reported.
+    pub fn for_each_occurrence(
+        &self,
+        hay: &[u8],
+        limit: usize,
+        f: impl FnMut(usize, usize, bool),
+    ) -> bool {
+        let mut every = Every {
+            f,
+            seen: vec![0u64; self.literals.len().div_ceil(64)],
+            left: limit,
+            full: false,
+        };
         self.pass(hay, &mut every);
         for &s in &self.tiny {
             if let Some(l) = self.literals.get(s as usize) {
                 for at in occurrences(l, hay) {
+                    if every.done(s as usize) {
+                        break;
+                    }
                     every.found(s as usize, at);
                 }
             }
         }
+        !every.full
     }
 
     /// Every window at an even offset.
@@ -700,7 +743,11 @@ mod tests {
                             }
                             // Every occurrence, each once.
                             let mut every = Vec::new();
-                            grams.for_each_occurrence(hay.as_bytes(), |i, at| every.push((i, at)));
+                            assert!(grams.for_each_occurrence(
+                                hay.as_bytes(),
+                                usize::MAX,
+                                |i, at, _| every.push((i, at))
+                            ));
                             every.sort_unstable();
                             assert_eq!(every, naive_every(&lits, &hay), "{hay:?}");
                             checked += 1;
@@ -710,6 +757,25 @@ mod tests {
             }
         }
         assert_eq!(checked, lits.len() * 21 * 4 * 2 * 2);
+    }
+
+    /// Past its limit the search reports each literal once more at most,
+    /// and says it stopped recording.
+    #[test]
+    fn occurrences_past_the_limit_are_literals_once() {
+        let lits = ["wp-content", "jquery", "xy"];
+        let grams = Grams::new(&lits);
+        let hay = "wp-content ".repeat(50) + "jQuery xy xy";
+        let mut got = Vec::new();
+        assert!(!grams.for_each_occurrence(hay.as_bytes(), 10, |l, at, _| got.push((l, at))));
+        assert_eq!(got.iter().filter(|&&(l, _)| l == 0).count(), 10);
+        assert_eq!(got.iter().filter(|&&(l, _)| l == 1).count(), 1);
+        assert_eq!(got.iter().filter(|&&(l, _)| l == 2).count(), 1);
+        // 50, 1 and 2 occurrences: all within a limit of 53, not of 52.
+        let mut all = Vec::new();
+        assert!(grams.for_each_occurrence(hay.as_bytes(), 53, |l, at, _| all.push((l, at))));
+        assert_eq!(all.len(), 53);
+        assert!(!grams.for_each_occurrence(hay.as_bytes(), 52, |_, _, _| {}));
     }
 
     #[test]
@@ -753,7 +819,10 @@ mod tests {
             got.dedup();
             assert_eq!(got, naive(&lits, hay), "{hay}");
             let mut every = Vec::new();
-            grams.for_each_occurrence(hay.as_bytes(), |i, at| every.push((i, at)));
+            assert!(
+                grams.for_each_occurrence(hay.as_bytes(), usize::MAX, |i, at, _| every
+                    .push((i, at)))
+            );
             every.sort_unstable();
             assert_eq!(every, naive_every(&lits, hay), "{hay}");
         }

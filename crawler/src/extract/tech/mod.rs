@@ -212,20 +212,16 @@ impl Prefilter {
             return;
         }
         out.extend_from_slice(&self.always);
-        let mut seen = vec![0u64; self.owners.len().div_ceil(64)];
         let mut found = Vec::new();
-        self.grams.for_each_occurrence(hay.bytes, |l, at| {
-            if found.len() <= MAX_RECORDED {
+        let complete = self
+            .grams
+            .for_each_occurrence(hay.bytes, MAX_RECORDED, |l, at, first| {
                 found.push((l as u32, at));
-            }
-            if let Some(w) = seen.get_mut(l / 64)
-                && *w & (1 << (l % 64)) == 0
-            {
-                *w |= 1 << (l % 64);
-                out.extend(self.owners.get(l).into_iter().flatten());
-            }
-        });
-        if found.len() <= MAX_RECORDED {
+                if first {
+                    out.extend(self.owners.get(l).into_iter().flatten());
+                }
+            });
+        if complete {
             found.sort_unstable();
             hay.found = Some((self.id, found));
         }
