@@ -91,6 +91,22 @@ pub fn clean_name(raw: &str) -> Option<String> {
     if more_words_than(raw, MAX_NAME_LINE_WORDS) {
         return None;
     }
+    // A name keeps at least two words that begin with a capital (the tests
+    // below): most short lines (menu items, table cells) have fewer, and
+    // are refused before their words are collected.
+    let capitalised_words = raw
+        .split_whitespace()
+        .filter(|w| {
+            w.trim_start_matches([',', ';', ':'])
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+        })
+        .take(2)
+        .count();
+    if capitalised_words < 2 {
+        return None;
+    }
     let mut words: Vec<&str> = raw
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| c == ',' || c == ';' || c == ':'))
