@@ -193,6 +193,12 @@ const GATE_WORDS: [&str; 23] = [
     // 22: the French trade register written out.
     "registre du commerce",
 ];
+/// Markers of the gates written in capitals, searched in the text as it
+/// is: a Swiss UID (`CHE`), German register parts (`HRA`, `HRB`), the
+/// Austrian Firmenbuch (`FN`), a UK `CRN`, a US `EIN`.
+const CASED_WORDS: [&str; 6] = ["CHE", "HRA", "HRB", "FN", "CRN", "EIN"];
+static CASED_GATES: LazyLock<LiteralSet> = LazyLock::new(|| LiteralSet::new(&CASED_WORDS, false));
+
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
 /// prefilter, a case-insensitive one walks every byte.
 static GATES: LazyLock<LiteralSet> = LazyLock::new(|| LiteralSet::new(&GATE_WORDS, true));
@@ -247,15 +253,23 @@ pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
         }
     });
     let any = |range: std::ops::Range<usize>| seen[range].iter().any(|b| *b);
+    // The case-sensitive markers in one pass over the text, not six.
+    let mut cased = [false; CASED_WORDS.len()];
+    CASED_GATES.for_each(text.as_bytes(), |p| {
+        if let Some(c) = cased.get_mut(p) {
+            *c = true;
+        }
+    });
+    let [che, hra, hrb, fn_, crn, ein] = cased;
     let gates = Gates {
-        vat: text.contains("CHE") || VAT_LABEL.is_match(text),
-        hr: text.contains("HRA") || text.contains("HRB"),
-        fn_: text.contains("FN"),
-        ch: any(0..5) || text.contains("CRN"),
+        vat: che || VAT_LABEL.is_match(text),
+        hr: hra || hrb,
+        fn_,
+        ch: any(0..5) || crn,
         fr: any(5..8) || seen[19] || seen[22],
         kvk: any(8..13),
         reg: any(13..19),
-        ein: text.contains("EIN") || any(20..22),
+        ein: ein || any(20..22),
     };
     if !gates.any() {
         return out;
@@ -548,6 +562,28 @@ pub fn dedupe(mut ids: Vec<LegalId>) -> Vec<LegalId> {
 
 #[cfg(test)]
 mod tests {
+    /// The one-pass markers say what a `contains` of each said.
+    #[test]
+    fn cased_markers_as_contains_finds_them() {
+        for text in [
+            "",
+            "CHE-123.456.789 MWST",
+            "Amtsgericht München HRB 12345",
+            "HRA 1 and FN 123456 a",
+            "Company CRN: 01234567",
+            "EIN 12-3456789",
+            "che hrb fn crn ein",
+            "HR B, CH E, F N",
+            "FNCHEHRAHRBCRNEIN",
+        ] {
+            let mut found = [false; super::CASED_WORDS.len()];
+            super::CASED_GATES.for_each(text.as_bytes(), |p| found[p] = true);
+            for (i, w) in super::CASED_WORDS.iter().enumerate() {
+                assert_eq!(found[i], text.contains(w), "{text:?} {w}");
+            }
+        }
+    }
+
     use super::vat::vat_checksum_ok;
     use super::*;
 
