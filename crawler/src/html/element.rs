@@ -47,30 +47,35 @@ impl<'a> Attrs<'a> {
     pub(super) fn read(tag: &StartTag<'a>) -> Self {
         let mut attrs = Attrs::default();
         for (raw_name, value) in tag.attributes() {
+            // Matched as bytes: the names sought are ASCII, and checking
+            // each name for UTF-8 cost more than the match.
             let mut buf = [0u8; MAX_NAME];
-            let Some(name) = lower_name(raw_name.as_bytes(), &mut buf) else {
+            let Some(name) = buf.get_mut(..raw_name.len()) else {
                 continue;
             };
-            let slot = match name {
-                "itemscope" => {
+            for (o, b) in name.iter_mut().zip(raw_name.bytes()) {
+                *o = b.to_ascii_lowercase();
+            }
+            let slot = match &*name {
+                b"itemscope" => {
                     attrs.itemscope = true;
                     continue;
                 }
-                "data-cfemail" => &mut attrs.cfemail,
-                "href" => &mut attrs.href,
-                "rel" => &mut attrs.rel,
-                "lang" => &mut attrs.lang,
-                "name" => &mut attrs.name,
-                "property" => &mut attrs.property,
-                "http-equiv" => &mut attrs.http_equiv,
-                "itemprop" => &mut attrs.itemprop,
-                "content" => &mut attrs.content,
-                "src" => &mut attrs.src,
-                "type" => &mut attrs.type_,
-                "hreflang" => &mut attrs.hreflang,
-                "class" => &mut attrs.class,
-                "onclick" => &mut attrs.onclick,
-                "onload" => &mut attrs.onload,
+                b"data-cfemail" => &mut attrs.cfemail,
+                b"href" => &mut attrs.href,
+                b"rel" => &mut attrs.rel,
+                b"lang" => &mut attrs.lang,
+                b"name" => &mut attrs.name,
+                b"property" => &mut attrs.property,
+                b"http-equiv" => &mut attrs.http_equiv,
+                b"itemprop" => &mut attrs.itemprop,
+                b"content" => &mut attrs.content,
+                b"src" => &mut attrs.src,
+                b"type" => &mut attrs.type_,
+                b"hreflang" => &mut attrs.hreflang,
+                b"class" => &mut attrs.class,
+                b"onclick" => &mut attrs.onclick,
+                b"onload" => &mut attrs.onload,
                 _ => continue,
             };
             if slot.is_none() {

@@ -45,6 +45,52 @@ pub struct StartTag<'a> {
     pub self_closing: bool,
     /// Whether the element is in SVG or MathML content.
     pub foreign: bool,
+    /// The attributes as the tokenizer read them while finding the tag's
+    /// end, so that sinks do not read them a second time.
+    spans: Spans,
+}
+
+/// How many attributes a tag carries as read; a tag with more (rare) is
+/// read again when asked, which keeps a start tag small.
+const SPANS: usize = 8;
+
+/// `Span::value.0` of an attribute without a value.
+const NO_VALUE: u32 = u32::MAX;
+
+/// One attribute's byte ranges within [`StartTag::attributes`].
+#[derive(Clone, Copy, Default)]
+struct Span {
+    name: (u32, u32),
+    value: (u32, u32),
+}
+
+/// A tag's attributes as read by [`tag_end`]; `len` is `None` when they
+/// were not all recorded (too many, or a tag replayed from a record).
+#[derive(Clone, Copy, Default)]
+struct Spans {
+    list: [Span; SPANS],
+    len: Option<u8>,
+}
+
+impl Spans {
+    /// Records `attr`, read at `base` + its ranges; gives up (for good)
+    /// once the list is full. Only used on pages shorter than `NO_VALUE`,
+    /// so that every offset fits.
+    fn push(&mut self, attr: &Attr, base: usize) {
+        let Some(len) = self.len else {
+            return;
+        };
+        let Some(slot) = self.list.get_mut(usize::from(len)) else {
+            self.len = None;
+            return;
+        };
+        let off = |i: usize| (i - base) as u32;
+        slot.name = (off(attr.name.0), off(attr.name.1));
+        slot.value = attr
+            .value
+            .map_or((NO_VALUE, NO_VALUE), |(from, to)| (off(from), off(to)));
+        self.len = Some(len + 1);
+    }
 }
 
 impl<'a> StartTag<'a> {
@@ -61,6 +107,7 @@ impl<'a> StartTag<'a> {
             attributes,
             self_closing,
             foreign,
+            spans: Spans::default(),
         }
     }
 
@@ -71,16 +118,53 @@ impl<'a> StartTag<'a> {
 
     /// `(name, value)` pairs as written: names not lower-cased, values
     /// without their quotes and with character references still encoded.
-    pub fn attributes(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
-        let src = self.attributes;
-        let mut at = 0;
-        std::iter::from_fn(move || {
-            let (attr, next) = next_attribute(src.as_bytes(), at)?;
-            at = next;
-            let name = src.get(attr.name.0..attr.name.1)?;
-            let value = attr.value.and_then(|(s, e)| src.get(s..e));
-            Some((name, value))
-        })
+    pub fn attributes(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + '_ {
+        Attributes {
+            src: self.attributes,
+            spans: self
+                .spans
+                .len
+                .and_then(|len| self.spans.list.get(..usize::from(len)))
+                .map(<[Span]>::iter),
+            at: 0,
+        }
+    }
+}
+
+/// The iterator of [`StartTag::attributes`]: over the recorded attributes,
+/// or reading them from the raw text when there are none.
+struct Attributes<'a, 't> {
+    src: &'a str,
+    spans: Option<std::slice::Iter<'t, Span>>,
+    /// Where reading the raw text goes on.
+    at: usize,
+}
+
+impl<'a> Iterator for Attributes<'a, '_> {
+    type Item = (&'a str, Option<&'a str>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let src = self.src;
+        match &mut self.spans {
+            Some(spans) => {
+                let span = spans.next()?;
+                let range = |(from, to): (u32, u32)| src.get(from as usize..to as usize);
+                let value = if span.value.0 == NO_VALUE {
+                    None
+                } else {
+                    range(span.value)
+                };
+                Some((range(span.name)?, value))
+            }
+            None => {
+                let (attr, next) = next_attribute(src.as_bytes(), self.at)?;
+                self.at = next;
+                let name = src.get(attr.name.0..attr.name.1)?;
+                let value = attr.value.and_then(|(s, e)| src.get(s..e));
+                Some((name, value))
+            }
+        }
     }
 }
 
@@ -175,8 +259,9 @@ fn name_end(s: &[u8], from: usize) -> usize {
 
 /// From just after a tag's name: where its attributes end, whether it is
 /// self-closing and where the text after it starts. `None` when the page
-/// ends inside the tag.
-fn tag_end(s: &[u8], mut at: usize) -> Option<(usize, bool, usize)> {
+/// ends inside the tag. The attributes read on the way go to `spans`.
+fn tag_end(s: &[u8], mut at: usize, spans: &mut Spans) -> Option<(usize, bool, usize)> {
+    let base = at;
     // A '/' right before the '>' marks a self-closing tag; one that ends an
     // unquoted value (`href=/>`) is part of the value.
     let mut slash = false;
@@ -193,11 +278,12 @@ fn tag_end(s: &[u8], mut at: usize) -> Option<(usize, bool, usize)> {
             }
             _ => {
                 slash = false;
-                let (_, next) = next_attribute(s, at)?;
+                let (attr, next) = next_attribute(s, at)?;
                 // An attribute running to the end of the page (an open quote).
                 if next >= s.len() {
                     return None;
                 }
+                spans.push(&attr, base);
                 at = next;
             }
         }
@@ -520,6 +606,9 @@ pub fn tokenize<'a>(html: &'a str, sink: &mut impl Sink<'a>) {
     let mut ns = Namespaces {
         stack: vec![Ns::Html],
     };
+    // Attribute offsets are kept as `u32`: on a (never seen) page longer
+    // than that, sinks read the attributes again instead.
+    let record = (s.len() < NO_VALUE as usize).then_some(0);
     // Start of the text not yet handed out, and where to look for '<'.
     let mut text_from = 0;
     let mut at = 0;
@@ -530,16 +619,23 @@ pub fn tokenize<'a>(html: &'a str, sink: &mut impl Sink<'a>) {
                 let name_from = i + 1;
                 let name_to = name_end(s, name_from);
                 emit(html, sink, text_from, i, TextKind::Data);
-                let Some((attrs_to, self_closing, after)) = tag_end(s, name_to) else {
+                let mut tag = StartTag {
+                    name: html.get(name_from..name_to).unwrap_or_default(),
+                    attributes: "",
+                    self_closing: false,
+                    foreign: false,
+                    spans: Spans {
+                        len: record,
+                        ..Spans::default()
+                    },
+                };
+                let Some((attrs_to, self_closing, after)) = tag_end(s, name_to, &mut tag.spans)
+                else {
                     // Cut off inside the tag: the tag and the rest are lost.
                     return;
                 };
-                let mut tag = StartTag {
-                    name: html.get(name_from..name_to).unwrap_or_default(),
-                    attributes: html.get(name_to..attrs_to).unwrap_or_default(),
-                    self_closing,
-                    foreign: false,
-                };
+                tag.attributes = html.get(name_to..attrs_to).unwrap_or_default();
+                tag.self_closing = self_closing;
                 let (foreign, switch) = ns.start(&tag);
                 tag.foreign = foreign;
                 sink.start_tag(&tag);
@@ -582,7 +678,8 @@ pub fn tokenize<'a>(html: &'a str, sink: &mut impl Sink<'a>) {
                     let name_from = i + 2;
                     let name_to = name_end(s, name_from);
                     emit(html, sink, text_from, i, TextKind::Data);
-                    let Some((_, _, after)) = tag_end(s, name_to) else {
+                    // An end tag's attributes are not kept.
+                    let Some((_, _, after)) = tag_end(s, name_to, &mut Spans::default()) else {
                         return;
                     };
                     let name = html.get(name_from..name_to).unwrap_or_default();
@@ -989,6 +1086,52 @@ mod tests {
         assert_eq!(
             tokens("a<!-- x --- y -- z ---->b<!-- --!>c"),
             vec![r#"data:"abc""#]
+        );
+    }
+
+    #[test]
+    fn recorded_attributes_read_as_the_raw_text_does() {
+        // The attributes the tokenizer records while finding a tag's end
+        // are the ones a replayed tag reads from its raw text, for every
+        // form of quoting and for tags with more than are recorded.
+        #[derive(Default)]
+        struct Both(Vec<(String, bool)>);
+        type Pairs<'a> = Vec<(&'a str, Option<&'a str>)>;
+        impl<'a> Sink<'a> for Both {
+            fn start_tag(&mut self, tag: &StartTag<'a>) {
+                let recorded: Pairs<'a> = tag.attributes().collect();
+                let raw = StartTag::from_raw(
+                    tag.name,
+                    tag.raw_attributes(),
+                    tag.self_closing,
+                    tag.foreign,
+                );
+                let reread: Pairs<'a> = raw.attributes().collect();
+                assert_eq!(recorded, reread, "<{}{}>", tag.name, tag.raw_attributes());
+                self.0.push((tag.name.to_string(), tag.spans.len.is_some()));
+            }
+            fn end_tag(&mut self, _: &'a str) {}
+            fn text(&mut self, _: &'a str, _: TextKind) {}
+        }
+        let many: String = (0..SPANS + 1).map(|i| format!(" a{i}=v{i}")).collect();
+        let html = format!(
+            "<a href=\"x>y\" b='q\"' c=d/ e f = g =h/><br/><p\tclass=a=b>\
+             <i x=>t</i foo=\"bar\"><img src=/> <div{many}> <b é=\"ü\" / >"
+        );
+        let mut both = Both::default();
+        tokenize(&html, &mut both);
+        let names: Vec<_> = both.0.iter().map(|(n, r)| (n.as_str(), *r)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("a", true),
+                ("br", true),
+                ("p", true),
+                ("i", true),
+                ("img", true),
+                ("div", false),
+                ("b", true)
+            ]
         );
     }
 }
