@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::EngineConfig;
+use crate::extract::memo::Memo;
 use crate::extract::{Extractor, PageEntities};
 use crate::fetch::{FetchOutcome, Fetcher, HopCheck, HtmlBody};
 use crate::frontier::QueuedUrl;
@@ -30,12 +31,30 @@ pub(super) struct Link {
     pub(super) fact: bool,
 }
 
+thread_local! {
+    /// Each link's dedup key, trap pattern and rank, by its URL: they
+    /// depend on the URL alone, and a site's menu and footer links come
+    /// back on every page (about 3 k instructions a link to work out
+    /// again, a hash and a compare from the memo).
+    static LINK_MEMO: std::cell::RefCell<Memo<(String, String, bool)>> =
+        std::cell::RefCell::new(Memo::default());
+}
+
 impl Link {
     pub(super) fn new(url: Url) -> Self {
+        let (key, pattern, fact) = LINK_MEMO.with(|memo| {
+            memo.borrow_mut().get_or(url.as_str(), || {
+                (
+                    dedup_key(&url),
+                    url_pattern(&url),
+                    crate::frontier::is_company_fact_path(url.path()),
+                )
+            })
+        });
         Self {
-            key: dedup_key(&url),
-            pattern: url_pattern(&url),
-            fact: crate::frontier::is_company_fact_path(url.path()),
+            key,
+            pattern,
+            fact,
             url: url.into(),
         }
     }
@@ -549,6 +568,33 @@ mod tests {
 
     fn link(path: &str) -> Link {
         Link::new(Url::parse(&format!("https://a.test{path}")).unwrap())
+    }
+
+    /// A link seen again (from the memo) carries what working it out
+    /// gives, for links that differ only where the key or rank would.
+    #[test]
+    fn links_from_the_memo_are_worked_out_alike() {
+        let paths = [
+            "/impressum",
+            "/Impressum",
+            "/products/page-3.html",
+            "/team?ref=nav",
+            "/team#x",
+        ];
+        for round in 0..4 {
+            for path in paths {
+                let url = Url::parse(&format!("https://a.test{path}")).unwrap();
+                let got = Link::new(url.clone());
+                assert_eq!(got.key, dedup_key(&url), "{path} round {round}");
+                assert_eq!(got.pattern, url_pattern(&url), "{path} round {round}");
+                assert_eq!(
+                    got.fact,
+                    crate::frontier::is_company_fact_path(url.path()),
+                    "{path} round {round}"
+                );
+                assert_eq!(got.url, url.as_str());
+            }
+        }
     }
 
     fn paths(links: &[Link]) -> Vec<String> {

@@ -1,5 +1,5 @@
-//! Per-thread memo of extraction results for text that repeats across a
-//! site's pages.
+//! Per-thread memo of results for text that repeats across a site's pages
+//! (extraction lines; link URLs, in `engine::worker`).
 //!
 //! Headers, navigation and footers (address, phone, legal lines) come back
 //! on every page of a site, so each worker thread keeps what a line yielded

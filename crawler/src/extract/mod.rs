@@ -19,7 +19,7 @@ mod entities;
 mod legal;
 mod legal_name;
 mod literals;
-mod memo;
+pub(crate) mod memo;
 pub(crate) mod numbering;
 mod parties;
 mod people;
