@@ -54,6 +54,16 @@ async fn confirm_action(browser: &Browser, s: &Setup, name: &str, action: &str, 
         .click()
         .await
         .expect("click");
+    // The click submits a form: a step that navigates before the request
+    // has reached the console would cancel it, so wait until the scan
+    // holds the new desired state.
+    let applied = wait_for(&format!("the {action} to reach {name}"), REACT, || async {
+        (s.scan(name)["spec"]["desiredState"] != "Running").then_some(())
+    })
+    .await;
+    if let Err(e) = applied {
+        panic!("{e}\n{}", browser.source().await.unwrap_or_default());
+    }
 }
 
 pub(super) async fn stop_yields_a_report_of_the_pages_so_far(browser: &Browser, s: &Setup) {
