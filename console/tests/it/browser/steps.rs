@@ -76,12 +76,25 @@ pub(super) async fn stop_yields_a_report_of_the_pages_so_far(browser: &Browser, 
         "from the pages crawled so far",
     )
     .await;
+    // A stop can finish before the page after the request is drawn: the
+    // page then opens on a completed scan and stays, as it does for any
+    // finished scan (the move to the report is for a scan completing
+    // while its page is open), and the report is its link away.
+    let report = format!("{}/report", s.scan_url("stopme"));
     let reached = wait_for(
         "the stopped scan's page to move to its report",
         Duration::from_secs(300),
         || async {
             let url = browser.current_url().await.ok()?;
-            url.split('?').next()?.ends_with("/report").then_some(())
+            if url.split('?').next()?.ends_with("/report") {
+                return Some(());
+            }
+            let phase = browser.find("#scan-live .phase .badge").await.ok()?;
+            if phase.text().await.ok()? == "Completed" {
+                browser.find("a[href$='/report']").await.ok()?;
+                browser.goto(&report).await.ok()?;
+            }
+            None
         },
     )
     .await;
