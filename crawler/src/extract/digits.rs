@@ -3,10 +3,12 @@
 //! The line-based extractors (addresses, phones, legal and register
 //! numbers) skip every line without a digit, and that test runs over every
 //! byte of every page; most lines have none. A byte-at-a-time `any` cost
-//! about three instructions a byte, once per extractor.
+//! about three instructions a byte, once per extractor. The byte-range
+//! test and the count of marked bytes are shared with the word count
+//! (`word_count.rs`).
 
 const LOW: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+pub(super) const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// True if some byte of `word` is an ASCII digit. XOR with '0' maps the
 /// digits to 0..=9; a byte below 10 borrows into its high bit when 10 is
@@ -31,15 +33,23 @@ pub(super) fn has_digit(bytes: &[u8]) -> bool {
     chunks.remainder().iter().any(u8::is_ascii_digit)
 }
 
-/// The high bit of each byte of `word` that is an ASCII digit, exactly:
-/// on the bytes' low seven bits, adding `0x80 - '0'` sets it from '0' up
-/// and adding `0x80 - '9' - 1` from above '9' (no sum carries into the
-/// next byte), and bytes with the high bit set are dropped.
-fn digit_bits(word: u64) -> u64 {
+/// The high bit of each byte of `word` that lies in `lo..=hi` (both
+/// below 0x80), exactly: on the bytes' low seven bits, adding `0x80 - lo`
+/// sets it from `lo` up and adding `0x80 - hi - 1` from above `hi` (no sum
+/// carries into the next byte), and bytes with the high bit set are
+/// dropped.
+pub(super) fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
     let low = word & !HIGH;
-    let ge_0 = low.wrapping_add(LOW * u64::from(0x80 - b'0'));
-    let gt_9 = low.wrapping_add(LOW * u64::from(0x80 - b'9' - 1));
-    ge_0 & !gt_9 & !word & HIGH
+    let ge_lo = low.wrapping_add(LOW * u64::from(0x80 - lo));
+    let gt_hi = low.wrapping_add(LOW * u64::from(0x80 - hi - 1));
+    ge_lo & !gt_hi & !word & HIGH
+}
+
+/// How many bytes of `mask` (high bits only, as `in_range` gives) are
+/// set: their sum lands in the top byte (`count_ones` is a dozen
+/// instructions without a `popcnt` target feature).
+pub(super) fn count_marked(mask: u64) -> u64 {
+    (mask >> 7).wrapping_mul(LOW) >> 56
 }
 
 /// True if `bytes` holds at least `n` ASCII digits: counted eight bytes at
@@ -52,9 +62,7 @@ pub(super) fn at_least(bytes: &[u8], n: usize) -> bool {
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        // One bit per digit: their sum lands in the top byte.
-        let ones = digit_bits(u64::from_le_bytes(word)) >> 7;
-        count += (ones.wrapping_mul(LOW) >> 56) as usize;
+        count += count_marked(in_range(u64::from_le_bytes(word), b'0', b'9')) as usize;
         if count >= n {
             return true;
         }

@@ -3,18 +3,7 @@
 //! time cost about fifteen instructions a byte (185 k a typical 20 KB
 //! page, measured in a release build; docs/bench-extraction.md).
 
-const LOW: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `word` (all ASCII) that lies in
-/// `lo..=hi`: adding `0x80 - lo` sets it from `lo` up, adding
-/// `0x80 - hi - 1` from above `hi`; no byte carries into the next, since
-/// every byte is below 0x80 and each sum stays below 0x100.
-fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
-    let ge_lo = word.wrapping_add(LOW * u64::from(0x80 - lo));
-    let gt_hi = word.wrapping_add(LOW * u64::from(0x80 - hi - 1));
-    ge_lo & !gt_hi & HIGH
-}
+use super::digits::{HIGH, count_marked, in_range};
 
 /// The high bit of each whitespace byte of `word` (all ASCII): tab, line
 /// feed, vertical tab, form feed, carriage return and space, as
@@ -40,11 +29,7 @@ pub(super) fn count_words(text: &str) -> u64 {
                 // A word starts at a byte that is not a space after one
                 // that is (bytes in memory order: the lowest byte first).
                 let before = (space << 8) | (HIGH & (u64::from(after_space) << 7));
-                // One bit per byte: their sum lands in the top byte
-                // (`count_ones` is a dozen instructions without a
-                // `popcnt` target feature).
-                let starts = (!space & before & HIGH) >> 7;
-                words += starts.wrapping_mul(LOW) >> 56;
+                words += count_marked(!space & before & HIGH);
                 after_space = space >> 63 != 0;
                 i += 8;
                 continue;

@@ -168,11 +168,9 @@ pub fn clean_name(raw: &str) -> Option<String> {
         } else {
             (*w).to_string()
         };
+        // Its first letter is a capital (checked before the loop).
         let mut chars = word.chars();
-        let first = chars.next()?;
-        if !first.is_uppercase() {
-            return None;
-        }
+        chars.next()?;
         // "J." initials are fine; otherwise letters, apostrophes, hyphens.
         let rest: Vec<char> = chars.collect();
         let initial = rest == ['.'];
