@@ -268,13 +268,18 @@ impl Scope {
 
     /// Judges a normalised URL.
     pub fn classify(&self, url: &Url) -> Verdict {
+        self.classify_judged(url, trap_reason(url))
+    }
+
+    /// [`Scope::classify`] with the URL's [`trap_reason`] already known.
+    pub fn classify_judged(&self, url: &Url, trap: Option<Trap>) -> Verdict {
         let Some(host) = url.host_str() else {
             return Verdict::Refused(ScopeRefusal::NoHost);
         };
         if !self.host_in_scope(host) || !self.port_in_scope(url.port()) {
             return Verdict::External;
         }
-        if let Some(trap) = trap_reason(url) {
+        if let Some(trap) = trap {
             return Verdict::Refused(ScopeRefusal::Trap(trap));
         }
         // The seed is exempt from the patterns; its dedup key (a String per

@@ -16,9 +16,9 @@ use crate::frontier::QueuedUrl;
 use crate::page::FetchedPage;
 use crate::politeness::Politeness;
 use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
-use crate::scope::{Scope, ScopeRefusal, Verdict, url_pattern};
+use crate::scope::{Scope, ScopeRefusal, Trap, Verdict, trap_reason, url_pattern};
 use crate::skip::SkipReason;
-use crate::url_norm::{dedup_key, resolve};
+use crate::url_norm::{dedup_key, resolution_base, resolve};
 
 /// A link to queue, with its dedup key and trap pattern worked out on the
 /// worker (both cores) so the coordinator never parses it again.
@@ -38,6 +38,46 @@ thread_local! {
     /// again, a hash and a compare from the memo).
     static LINK_MEMO: std::cell::RefCell<Memo<(String, String, bool)>> =
         std::cell::RefCell::new(Memo::default());
+}
+
+/// A link's target as far as it depends on the page's base and the href
+/// alone: the normalised URL, whether it looks like a trap, whether it names
+/// a file rather than a page.
+#[derive(Clone)]
+struct Resolved {
+    url: Url,
+    trap: Option<Trap>,
+    document: bool,
+}
+
+thread_local! {
+    /// [`Resolved`] by the part of the base it depends on and the href: a
+    /// site's menu and footer links come back on every page, and resolving,
+    /// normalising and judging one costs about 4 k instructions.
+    static RESOLVE_MEMO: std::cell::RefCell<(Memo<Option<Resolved>>, String)> =
+        std::cell::RefCell::new((Memo::default(), String::new()));
+}
+
+fn resolve_link(base: &Url, href: &str) -> Option<Resolved> {
+    let compute = || {
+        resolve(base, href).map(|url| Resolved {
+            trap: trap_reason(&url),
+            document: crate::url_norm::non_page_extension(&url).is_some(),
+            url,
+        })
+    };
+    let Some(part) = resolution_base(base, href) else {
+        return compute();
+    };
+    RESOLVE_MEMO.with(|cell| {
+        let (memo, key) = &mut *cell.borrow_mut();
+        // A URL never holds a raw newline, so the first one ends the base.
+        key.clear();
+        key.push_str(part);
+        key.push('\n');
+        key.push_str(href);
+        memo.get_or(key, compute)
+    })
 }
 
 impl Link {
@@ -436,11 +476,16 @@ impl Shared {
             .chain(scan.frame_srcs.iter().map(|h| (h.as_str(), true, &base)));
         let mut documents = Vec::new();
         for (href, only_internal, base) in hrefs {
-            let Some(u) = resolve(base, href) else {
+            let Some(Resolved {
+                url: u,
+                trap,
+                document,
+            }) = resolve_link(base, href)
+            else {
                 continue;
             };
-            match self.scope.classify(&u) {
-                Verdict::Internal if crate::url_norm::non_page_extension(&u).is_some() => {
+            match self.scope.classify_judged(&u, trap) {
+                Verdict::Internal if document => {
                     if documents.len() < max_links {
                         documents.push(u.to_string());
                     } else {
