@@ -49,6 +49,7 @@ pub fn evaluate(
     let mut sink = DomSink {
         wanted,
         answers: wanted.iter().map(|_| Answer::default()).collect(),
+        attrs: Vec::new(),
         open: Vec::new(),
         in_style: false,
         want_css,
@@ -74,9 +75,13 @@ struct Open {
     text: String,
 }
 
-struct DomSink<'w, 's> {
+struct DomSink<'a, 'w, 's> {
     wanted: &'w [Wanted<'s>],
     answers: Vec<Answer>,
+    /// The element's attributes as written (name, raw value), reused from
+    /// one element to the next; values are decoded only when a selector
+    /// reads them.
+    attrs: Vec<(&'a str, &'a str)>,
     open: Vec<Open>,
     in_style: bool,
     want_css: bool,
@@ -97,26 +102,39 @@ fn decoded(v: &str) -> Cow<'_, str> {
     html_escape::decode_html_entities(v)
 }
 
+/// Whether an attribute named `name` as written is `wanted` (lower-case as
+/// the selector compiler leaves it): HTML attribute names fold case.
+fn is_named(name: &str, wanted: &str) -> bool {
+    name.len() == wanted.len()
+        && name
+            .bytes()
+            .zip(wanted.bytes())
+            .all(|(n, w)| n.to_ascii_lowercase() == w)
+}
+
+/// The decoded value of the first attribute named `name` (as parsers keep
+/// the first of a repeated attribute).
+fn value<'v>(attrs: &[(&'v str, &'v str)], name: &str) -> Option<Cow<'v, str>> {
+    attrs
+        .iter()
+        .find(|(n, _)| is_named(n, name))
+        .map(|(_, v)| decoded(v))
+}
+
 /// Does the start tag match the compound selector?
-fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(Cow<'_, str>, Cow<'_, str>)]) -> bool {
+fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(&str, &str)]) -> bool {
     if let Some(name) = &sel.tag
         && !tag.name.eq_ignore_ascii_case(name)
     {
         return false;
     }
-    let get = |name: &str| {
-        attrs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
-    };
     if let Some(id) = &sel.id
-        && get("id") != Some(id.as_str())
+        && value(attrs, "id").as_deref() != Some(id.as_str())
     {
         return false;
     }
     if !sel.classes.is_empty() {
-        let class = get("class").unwrap_or_default();
+        let class = value(attrs, "class").unwrap_or_default();
         if !sel
             .classes
             .iter()
@@ -126,9 +144,10 @@ fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(Cow<'_, str>, Cow<'_, s
         }
     }
     sel.attrs.iter().all(|t| {
-        let Some(v) = get(&t.name) else {
+        let Some(v) = value(attrs, &t.name) else {
             return false;
         };
+        let v = v.as_ref();
         // `value` is lower-case already when the selector folds case.
         let folded;
         let v = if t.fold {
@@ -152,7 +171,7 @@ fn matches(sel: &Selector, tag: &StartTag<'_>, attrs: &[(Cow<'_, str>, Cow<'_, s
     })
 }
 
-impl<'a> Sink<'a> for DomSink<'_, '_> {
+impl<'a> Sink<'a> for DomSink<'a, '_, '_> {
     fn start_tag(&mut self, tag: &StartTag<'a>) {
         if tag.name.eq_ignore_ascii_case("style") {
             self.in_style = true;
@@ -171,20 +190,11 @@ impl<'a> Sink<'a> for DomSink<'_, '_> {
         }) {
             return;
         }
-        // Names are copied only when they have an upper-case letter.
-        let attrs: Vec<(Cow<'_, str>, Cow<'_, str>)> = tag
-            .attributes()
-            .map(|(n, v)| {
-                let name = if n.bytes().any(|b| b.is_ascii_uppercase()) {
-                    Cow::Owned(n.to_ascii_lowercase())
-                } else {
-                    Cow::Borrowed(n)
-                };
-                (name, decoded(v.unwrap_or_default()))
-            })
-            .collect();
+        self.attrs.clear();
+        self.attrs
+            .extend(tag.attributes().map(|(n, v)| (n, v.unwrap_or_default())));
         for (i, w) in self.wanted.iter().enumerate() {
-            if !matches(w.selector, tag, &attrs) {
+            if !matches(w.selector, tag, &self.attrs) {
                 continue;
             }
             let Some(answer) = self.answers.get_mut(i) else {
@@ -193,9 +203,11 @@ impl<'a> Sink<'a> for DomSink<'_, '_> {
             answer.exists = true;
             for want in &w.attributes {
                 if answer.attributes.len() < MAX_NODES
-                    && let Some((n, v)) = attrs.iter().find(|(n, _)| n == want)
+                    && let Some(v) = value(&self.attrs, want)
                 {
-                    answer.attributes.push((n.to_string(), v.to_string()));
+                    answer
+                        .attributes
+                        .push(((*want).to_string(), v.into_owned()));
                 }
             }
             if w.text && !tag.self_closing {

@@ -61,6 +61,12 @@ fn an_attribute_selector_with_a_case_flag_compares_as_it_says() {
         "<html><body><img alt=\"Pay with PAYPAL\" src=\"/p.png\"></body></html>",
     ));
     assert!(found.iter().any(|t| t.name == "PayPal"), "{found:?}");
+    // Attribute names fold case, and values are read with their
+    // references decoded.
+    let found = detect(&page(
+        "<html><body><IMG ALT=\"Tap&amp;go with PAYPAL\" SRC=\"/p.png\"></body></html>",
+    ));
+    assert!(found.iter().any(|t| t.name == "PayPal"), "{found:?}");
     let found = detect(&page(
         "<html><body><img alt=\"A photo\" src=\"/s.png\"></body></html>",
     ));
