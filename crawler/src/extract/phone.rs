@@ -349,13 +349,18 @@ fn insert(out: &mut BTreeMap<String, PhoneKind>, e164: String, kind: PhoneKind) 
 /// A `tel:` / `callto:` / `fax:` link.
 pub fn from_link(link: &Link, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
     let href = link.href.trim();
-    let lower = href.get(..7).unwrap_or(href).to_ascii_lowercase();
-    let (rest, mut kind) = if lower.starts_with("tel:") {
-        (&href[4..], PhoneKind::Phone)
-    } else if lower.starts_with("callto:") {
-        (&href[7..], PhoneKind::Phone)
-    } else if lower.starts_with("fax:") {
-        (&href[4..], PhoneKind::Fax)
+    // Every link of a page comes here: the scheme is compared in place.
+    let after = |scheme: &str| {
+        href.get(..scheme.len())
+            .filter(|p| p.eq_ignore_ascii_case(scheme))
+            .map(|_| &href[scheme.len()..])
+    };
+    let (rest, mut kind) = if let Some(rest) = after("tel:") {
+        (rest, PhoneKind::Phone)
+    } else if let Some(rest) = after("callto:") {
+        (rest, PhoneKind::Phone)
+    } else if let Some(rest) = after("fax:") {
+        (rest, PhoneKind::Fax)
     } else {
         return;
     };

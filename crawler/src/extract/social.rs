@@ -33,6 +33,13 @@ const PLATFORM_HINTS: &[(&str, &str)] = &[
     ("kununu", ""),
 ];
 
+/// Whether `href` has a `/@` (a Mastodon-style handle): found at its `@`s,
+/// which few links have, without a substring searcher per link.
+fn has_handle_path(href: &str) -> bool {
+    let b = href.as_bytes();
+    memchr::memchr_iter(b'@', b).any(|at| at > 0 && b[at - 1] == b'/')
+}
+
 /// Whether `href` contains one of `PLATFORM_HINTS`.
 fn names_platform(href: &str) -> bool {
     let b = href.as_bytes();
@@ -246,7 +253,7 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
     // Most links point elsewhere; skip URL parsing unless the raw href can
     // name a platform (or is a rel=me / Mastodon-style link).
     let rel_me = rel.is_some_and(|r| r.split_whitespace().any(|t| t == "me"));
-    if !rel_me && !href.contains("/@") && !names_platform(href) {
+    if !rel_me && !has_handle_path(href) && !names_platform(href) {
         return None;
     }
     let url = base.join(href).ok()?;
@@ -509,6 +516,31 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_handle_path_is_what_contains_finds() {
+        for href in [
+            "",
+            "@",
+            "/@",
+            "@/",
+            "a/@b",
+            "@@",
+            "/x@y",
+            "\u{e9}@x",
+            "/\u{e9}/@x",
+            "https://m.test/@jo",
+            "mailto:jo@acme.test",
+            "//@",
+            "@/@",
+        ] {
+            assert_eq!(
+                super::has_handle_path(href),
+                href.contains("/@"),
+                "{href:?}"
+            );
+        }
+    }
+
     /// `names_platform` answers as the case-insensitive Aho-Corasick search
     /// of the hints it replaced, on hrefs with every hint in every position
     /// and case, cut short, and among other dots.

@@ -1,6 +1,8 @@
 //! Response bodies: media types, charset detection and decoding, and
 //! the content encodings a page may arrive in.
 
+use std::borrow::Cow;
+
 use super::*;
 
 /// The response's media type (lower-case, empty when none is given) and
@@ -95,7 +97,24 @@ pub(super) const META_SNIFF_BYTES: usize = 8 * 1024;
 /// charset in the first 8 KiB, then UTF-8 when the bytes are UTF-8, else
 /// windows-1252 (the WHATWG default for unlabelled legacy pages).
 /// Malformed bytes become U+FFFD rather than failing the page.
+/// [`decode_html`] of a body the caller gives up: UTF-8 text keeps its
+/// buffer instead of being copied.
+pub fn decode_html_owned(bytes: Vec<u8>, header_charset: Option<&str>) -> String {
+    let skip = match decode_html_cow(&bytes, header_charset) {
+        Cow::Owned(text) => return text,
+        // Borrowed text is the bytes' tail (a byte order mark left off).
+        Cow::Borrowed(text) => bytes.len() - text.len(),
+    };
+    let mut bytes = bytes;
+    bytes.drain(..skip);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
+    decode_html_cow(bytes, header_charset).into_owned()
+}
+
+fn decode_html_cow<'b>(bytes: &'b [u8], header_charset: Option<&str>) -> Cow<'b, str> {
     let meta = || sniff_meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)]);
     let declared = match header_charset.and_then(|c| Encoding::for_label(c.trim().as_bytes())) {
         // A server's default `charset=utf-8` over a legacy page that says
@@ -116,7 +135,7 @@ pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
         Some(e) => e,
         None if Encoding::for_bom(bytes).is_some() => encoding_rs::UTF_8,
         None => match std::str::from_utf8(bytes) {
-            Ok(text) => return text.to_owned(),
+            Ok(text) => return Cow::Borrowed(text),
             // Cut inside a character at `maxPageBytes`: still UTF-8.
             Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
             Err(_) => encoding_rs::WINDOWS_1252,
@@ -124,7 +143,7 @@ pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
     };
     // `decode` lets a BOM override the label, as browsers do.
     let (text, _, _) = encoding.decode(bytes);
-    text.into_owned()
+    text
 }
 
 /// The encoding a `<meta charset=…>` or `<meta http-equiv=Content-Type
@@ -261,6 +280,36 @@ mod tests {
                 (essence.to_string(), charset.to_string()),
                 "{values:?}"
             );
+        }
+    }
+
+    #[test]
+    fn an_owned_body_decodes_as_a_borrowed_one() {
+        let inputs: [&[u8]; 9] = [
+            b"<p>plain</p>",
+            "<p>J\u{fc}rgen M\u{fc}ller</p>".as_bytes(),
+            b"\xef\xbb\xbf<p>bom</p>",
+            b"\xff\xfe<\x00p\x00>\x00",
+            b"<html><body>Z\xfcrich</body></html>",
+            b"<meta charset=\"windows-1252\"><p>caf\xe9</p>",
+            b"<p>ok \xff\xfe broken</p>",
+            b"<p>M\xc3\xbc\xc3",
+            b"",
+        ];
+        for bytes in inputs {
+            for charset in [
+                None,
+                Some("utf-8"),
+                Some("iso-8859-1"),
+                Some("shift_jis"),
+                Some("x"),
+            ] {
+                assert_eq!(
+                    decode_html_owned(bytes.to_vec(), charset),
+                    decode_html(bytes, charset),
+                    "{bytes:?} {charset:?}"
+                );
+            }
         }
     }
 

@@ -230,7 +230,7 @@ impl Fetcher {
                 reason: SkipReason::NotHtml { content_type },
             };
         }
-        let body = decode_html(&bytes, charset.as_deref());
+        let body = decode_html_owned(bytes, charset.as_deref());
         FetchOutcome::Html(HtmlBody {
             final_url,
             status,
@@ -444,8 +444,11 @@ impl Fetcher {
         partial: Partial,
     ) -> Result<(Vec<u8>, bool), SkipReason> {
         let mut buf = Vec::with_capacity(
+            // Without a length, room for a typical company page (20-60
+            // KB) so that it is not copied while it grows.
             resp.content_length()
-                .map_or(16 * 1024, |l| (l as usize).min(max).min(1 << 20)),
+                .map_or(64 * 1024, |l| (l as usize).min(max).min(1 << 20))
+                .min(max),
         );
         loop {
             match resp.chunk().await {
