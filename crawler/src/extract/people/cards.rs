@@ -19,8 +19,10 @@ pub(super) fn is_card_furniture(w: &str) -> bool {
 /// name paired with another card's title is worse than a miss. Section
 /// headings (h1, h2, or a team heading) are never a card's title, nor is
 /// a line of another layout item (`card[i]` numbers the item of line `i`).
+/// `line_names[i]` is `clean_name(lines[i])`.
 pub(super) fn cards(
     lines: &[&str],
+    line_names: Vec<Option<String>>,
     card: &[usize],
     headings: &[(u8, String)],
     used: &mut [bool],
@@ -39,9 +41,6 @@ pub(super) fn cards(
             None => false,
         })
         .collect();
-    // Each line's name, read once: the tests below ask for it up to three
-    // times a line.
-    let line_names: Vec<Option<String>> = lines.iter().map(|l| clean_name(l)).collect();
     let is_name: Vec<bool> = line_names.iter().map(Option::is_some).collect();
     let title_at = |used: &[bool], j: usize| -> Option<String> {
         if used.get(j).copied().unwrap_or(true) || not_title.get(j).copied().unwrap_or(true) {

@@ -15,6 +15,7 @@ use regex::Regex;
 mod cards;
 mod founders;
 mod names;
+mod separated;
 mod tables;
 mod words;
 
@@ -79,19 +80,13 @@ static GENDER_MARK: LazyLock<Regex> =
 static NAME_WITH_OWN_TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?P<name>[^()]+?)\s*\((?P<title>[^()]+)\)$").expect("static regex")
 });
-/// Whether `line` holds a separator `NAME_SEP_TITLE` needs: a comma, an
+/// Whether `line` holds a separator `separated::split` needs: a comma, an
 /// opening parenthesis, or a hyphen, bar or dash (the dashes' UTF-8 begins
 /// with 0xE2).
 fn may_separate(line: &str) -> bool {
     line.bytes()
         .any(|b| matches!(b, b',' | b'(' | b'-' | b'|' | 0xE2))
 }
-
-/// "Name, Title" / "Name – Title" / "Name | Title" / "Name (Title)".
-static NAME_SEP_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<a>[^,–—|()]+?)\s*(?P<sep>,|\s[–—\-|]\s|\()\s*(?P<b>[^()]+?)\)?$")
-        .expect("static regex")
-});
 
 static LEADERSHIP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -256,6 +251,9 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
         });
     }
     let lines: Vec<&str> = normalised.iter().map(|l| l.as_ref()).collect();
+    // Each line's name, read once: the neighbour test below and the cards
+    // ask for it up to three times a line.
+    let line_names: Vec<Option<String>> = lines.iter().map(|l| clean_name(l)).collect();
     let mut out = Vec::new();
     let mut used = vec![false; lines.len()];
     for i in 0..lines.len() {
@@ -292,18 +290,15 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             }
         }
         // "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
-        if let Some(c) = may_separate(line)
-            .then(|| NAME_SEP_TITLE.captures(line))
-            .flatten()
-        {
-            let (a, b) = (c["a"].trim(), c["b"].trim());
+        if let Some(c) = may_separate(line).then(|| separated::split(line)).flatten() {
+            let (a, b) = (c.a.trim(), c.b.trim());
             if let (Some(n), Some(t)) = (clean_name(a), title_line(b)) {
                 out.push(person(n, t));
                 used[i] = true;
                 continue;
             }
             // "CEO – Jane Doe"; with a comma the order is too ambiguous.
-            if c["sep"].trim() != ","
+            if c.sep.trim() != ","
                 && let (Some(t), Some(n)) = (title_line(a), clean_name(b))
             {
                 out.push(person(n, t));
@@ -318,13 +313,13 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             .into_iter()
             .flatten()
             .filter(|&j| card.get(j) == Some(&card[i]))
-            .any(|j| lines.get(j).is_some_and(|l| clean_name(l).is_some()));
+            .any(|j| line_names.get(j).is_some_and(Option::is_some));
         if !beside_a_name && let Some(p) = name_then_title(line) {
             out.push(p);
             used[i] = true;
         }
     }
-    cards(&lines, &card, headings, &mut used, &mut out);
+    cards(&lines, line_names, &card, headings, &mut used, &mut out);
     out
 }
 
