@@ -18,11 +18,13 @@ fn main() -> ExitCode {
     // Pages are parsed and extracted on the blocking pool. Tokio's default
     // of up to 512 threads lets every in-flight page run at once: on a small
     // pod that is context switches, a malloc arena per thread and regex
-    // caches taken on their slow path. Two per core keeps both cores busy
-    // (figures in docs/bench-crawler.md).
+    // caches taken on their slow path. One per core keeps both cores busy
+    // as two per core did, and every thread that extracts keeps its own
+    // regex caches and allocator cache: a 2k-page crawl peaks about 10 MiB
+    // lower (figures in docs/bench-crawler.md, "Session 14: memory").
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(cores * 2)
+        .max_blocking_threads(cores)
         .enable_all()
         .build()
     {
