@@ -444,11 +444,8 @@ impl Fetcher {
         partial: Partial,
     ) -> Result<(Vec<u8>, bool), SkipReason> {
         let mut buf = Vec::with_capacity(
-            // Without a length, room for a typical company page (20-60
-            // KB) so that it is not copied while it grows.
             resp.content_length()
-                .map_or(64 * 1024, |l| (l as usize).min(max).min(1 << 20))
-                .min(max),
+                .map_or(16 * 1024, |l| (l as usize).min(max).min(1 << 20)),
         );
         loop {
             match resp.chunk().await {
