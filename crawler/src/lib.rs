@@ -21,6 +21,8 @@ pub mod scope;
 pub mod sitemap;
 pub mod skip;
 pub mod state;
+#[cfg(test)]
+mod testgen;
 pub mod url_norm;
 mod wordset;
 

@@ -600,18 +600,12 @@ mod tests {
         let alphabet = [
             '/', '\\', '.', '?', '#', ':', ';', '%', '2', 'e', ' ', '\t', '\u{1}', 'a', '@', 'h',
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..3000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 9) as usize;
-            hrefs.push(
-                (0..len)
-                    .map(|i| alphabet[((seed >> (6 + 4 * i)) % alphabet.len() as u64) as usize])
-                    .collect(),
-            );
-        }
+        hrefs.extend(crate::testgen::strings(
+            &alphabet,
+            3000,
+            8,
+            0x9e37_79b9_7f4a_7c15,
+        ));
         let mut compared = 0;
         for href in &hrefs {
             let mut by_part: HashMap<&str, Option<Url>> = HashMap::new();

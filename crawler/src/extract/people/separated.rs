@@ -148,26 +148,12 @@ mod tests {
         let alphabet = [
             'J', 'a', ' ', '\u{a0}', '\t', ',', '–', '—', '-', '|', '(', ')', 'é', '.',
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..40_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 13) as usize;
-            let mut s = String::new();
-            let mut bits = seed >> 4;
-            for i in 0..len {
-                if i % 15 == 14 {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    bits = seed;
-                }
-                s.push(alphabet[(bits % alphabet.len() as u64) as usize]);
-                bits /= alphabet.len() as u64;
-            }
-            lines.push(s);
-        }
+        lines.extend(crate::testgen::strings(
+            &alphabet,
+            40_000,
+            12,
+            0x2545_f491_4f6c_dd1d,
+        ));
         let mut matched = 0;
         for line in &lines {
             let want = by_regex(line);
