@@ -185,11 +185,11 @@ pub fn resolution_base<'a>(base: &'a Url, href: &str) -> Option<&'a str> {
         b'?' | b'#' => None,
         // `\` is `/` in http(s) URLs.
         b'/' | b'\\' => Some(&base[..url::Position::BeforePath]),
+        // An http(s) URL's path starts with `/`, so the last one is the
+        // path's.
         _ => {
             let upto_path = &base[..url::Position::AfterPath];
-            let folder = upto_path.rfind('/')?;
-            // The `/` must be the path's, not the scheme's `//`.
-            (folder + 1 > base[..url::Position::BeforePath].len()).then(|| &upto_path[..=folder])
+            Some(&upto_path[..=upto_path.rfind('/')?])
         }
     }
 }

@@ -27,9 +27,9 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Refuse to inflate a payload beyond this, whatever the header claims.
 pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 /// zstd level: the fastest of the regular levels. A crawl saves a journal
-/// record every page or two at full speed; level 1 compresses one a
-/// quarter faster than level 3 for a payload about 2 % larger (measured on
-/// a realistic crawl's records and snapshots, docs/bench-crawler.md).
+/// record every page or two at full speed; at level 1 the saves' encoding
+/// costs about a tenth less than at level 3, for snapshots 2-4.5 % larger
+/// (a realistic crawl, docs/bench-crawler.md, "Session 14: CPU").
 const COMPRESSION_LEVEL: i32 = 1;
 
 /// Which scan a checkpoint belongs to.

@@ -97,6 +97,10 @@ pub(super) const META_SNIFF_BYTES: usize = 8 * 1024;
 /// charset in the first 8 KiB, then UTF-8 when the bytes are UTF-8, else
 /// windows-1252 (the WHATWG default for unlabelled legacy pages).
 /// Malformed bytes become U+FFFD rather than failing the page.
+pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
+    decode_html_cow(bytes, header_charset).into_owned()
+}
+
 /// [`decode_html`] of a body the caller gives up: UTF-8 text keeps its
 /// buffer instead of being copied.
 pub fn decode_html_owned(bytes: Vec<u8>, header_charset: Option<&str>) -> String {
@@ -110,10 +114,7 @@ pub fn decode_html_owned(bytes: Vec<u8>, header_charset: Option<&str>) -> String
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
-    decode_html_cow(bytes, header_charset).into_owned()
-}
-
+/// [`decode_html`], borrowing the bytes where they are the text.
 fn decode_html_cow<'b>(bytes: &'b [u8], header_charset: Option<&str>) -> Cow<'b, str> {
     let meta = || sniff_meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)]);
     let declared = match header_charset.and_then(|c| Encoding::for_label(c.trim().as_bytes())) {

@@ -12,11 +12,17 @@ pub(super) fn tokens_contain(value: &str, token: &str) -> bool {
 /// ASCII-lowercases `name` into `buf`; `None` when it is longer than any
 /// name this pass looks for.
 pub(super) fn lower_name<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b str> {
+    std::str::from_utf8(lower_bytes(name, buf)?).ok()
+}
+
+/// [`lower_name`] as bytes, for names matched against ASCII ones, where
+/// checking each for UTF-8 costs more than the match.
+fn lower_bytes<'b>(name: &[u8], buf: &'b mut [u8; MAX_NAME]) -> Option<&'b [u8]> {
     let out = buf.get_mut(..name.len())?;
     for (o, b) in out.iter_mut().zip(name) {
         *o = b.to_ascii_lowercase();
     }
-    std::str::from_utf8(out).ok()
+    Some(out)
 }
 
 /// The attributes this pass reads, raw (entities still encoded). The first
@@ -47,16 +53,11 @@ impl<'a> Attrs<'a> {
     pub(super) fn read(tag: &StartTag<'a>) -> Self {
         let mut attrs = Attrs::default();
         for (raw_name, value) in tag.attributes() {
-            // Matched as bytes: the names sought are ASCII, and checking
-            // each name for UTF-8 cost more than the match.
             let mut buf = [0u8; MAX_NAME];
-            let Some(name) = buf.get_mut(..raw_name.len()) else {
+            let Some(name) = lower_bytes(raw_name.as_bytes(), &mut buf) else {
                 continue;
             };
-            for (o, b) in name.iter_mut().zip(raw_name.bytes()) {
-                *o = b.to_ascii_lowercase();
-            }
-            let slot = match &*name {
+            let slot = match name {
                 b"itemscope" => {
                     attrs.itemscope = true;
                     continue;
