@@ -26,6 +26,7 @@ pub use tables::table_rows;
 use words::*;
 
 use super::Person;
+use super::memo::Memo;
 use super::text::lines_at;
 
 /// Job title vocabulary, several languages, as alternatives of a regex
@@ -236,6 +237,92 @@ fn name_then_title(line: &str) -> Option<Person> {
     found
 }
 
+/// What one line of a team-like page yields on its own; the neighbour and
+/// card rules in [`from_text`] decide the rest.
+#[derive(Clone)]
+struct LineFacts {
+    /// The line as a bare name (a card's name line).
+    name: Option<String>,
+    /// People the line names with their titles: "Geschäftsführer: Max
+    /// Muster, Erika Beispiel", "Jane Doe, CEO", "CEO – Jane Doe".
+    own: Option<Vec<Person>>,
+    /// "Jane Doe CEO": taken unless the line sits beside a name line.
+    name_then_title: Option<Person>,
+}
+
+thread_local! {
+    /// Per worker thread: lines repeat across a site's pages.
+    static LINE_MEMO: std::cell::RefCell<Memo<LineFacts>> =
+        std::cell::RefCell::new(Memo::default());
+}
+
+fn line_facts(line: &str) -> LineFacts {
+    let mut facts = LineFacts {
+        name: clean_name(line),
+        own: None,
+        name_then_title: None,
+    };
+    if line.chars().count() > 200 {
+        return facts;
+    }
+    facts.own = labelled(line).or_else(|| separated_pair(line).map(|p| vec![p]));
+    if facts.own.is_none() {
+        facts.name_then_title = name_then_title(line);
+    }
+    facts
+}
+
+/// "Geschäftsführer: Max Muster, Erika Beispiel"
+fn labelled(line: &str) -> Option<Vec<Person>> {
+    // The byte tests are what each regex needs to match at all (a colon; a
+    // comma, parenthesis, dash or bar): most lines have none, and a
+    // capture search costs thousands of instructions a line.
+    if !line.contains(':') {
+        return None;
+    }
+    let c = LABELLED.captures(line)?;
+    let label = c["title"].trim();
+    let lower = label.to_lowercase();
+    let represented = REPRESENTED_BY.iter().any(|r| lower.starts_with(r));
+    if !represented && title_line(label).is_none() {
+        return None;
+    }
+    let names = split_names(&c["names"]);
+    if names.is_empty() {
+        return None;
+    }
+    let title = if represented {
+        represented_title(&lower)
+    } else {
+        singular(label).to_string()
+    };
+    Some(
+        names
+            .into_iter()
+            .map(|(n, own)| person(n, own.unwrap_or_else(|| title.clone())))
+            .collect(),
+    )
+}
+
+/// "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
+fn separated_pair(line: &str) -> Option<Person> {
+    if !may_separate(line) {
+        return None;
+    }
+    let c = separated::split(line)?;
+    let (a, b) = (c.a.trim(), c.b.trim());
+    if let (Some(n), Some(t)) = (clean_name(a), title_line(b)) {
+        return Some(person(n, t));
+    }
+    // "CEO – Jane Doe"; with a comma the order is too ambiguous.
+    if c.sep.trim() != ","
+        && let (Some(t), Some(n)) = (title_line(a), clean_name(b))
+    {
+        return Some(person(n, t));
+    }
+    None
+}
+
 /// People from the visible text of a team-like page; `headings` are the
 /// page's h1-h3 (level, text), which tell sections from cards, and
 /// `card_breaks` the offsets in `text` where a repeated layout item begins
@@ -257,74 +344,37 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
         });
     }
     let lines: Vec<&str> = normalised.iter().map(|l| l.as_ref()).collect();
-    // Each line's name, read once: the neighbour test below and the cards
-    // ask for it up to three times a line.
-    let line_names: Vec<Option<String>> = lines.iter().map(|l| clean_name(l)).collect();
+    // What each line says on its own, from the memo when the line was seen
+    // before: navigation, footer and card furniture repeat on every page.
+    let facts: Vec<LineFacts> = LINE_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        lines
+            .iter()
+            .map(|l| m.get_or(l, || line_facts(l)))
+            .collect()
+    });
     let mut out = Vec::new();
     let mut used = vec![false; lines.len()];
-    for i in 0..lines.len() {
-        let line = lines[i];
-        if line.chars().count() > 200 {
-            continue;
-        }
-        // "Geschäftsführer: Max Muster, Erika Beispiel"
-        // The byte tests are what each regex needs to match at all (a
-        // colon; a comma, parenthesis, dash or bar): most lines have none,
-        // and a capture search costs thousands of instructions a line.
-        if let Some(c) = line
-            .contains(':')
-            .then(|| LABELLED.captures(line))
-            .flatten()
-        {
-            let label = c["title"].trim();
-            let lower = label.to_lowercase();
-            let represented = REPRESENTED_BY.iter().any(|r| lower.starts_with(r));
-            if represented || title_line(label).is_some() {
-                let names = split_names(&c["names"]);
-                if !names.is_empty() {
-                    let title = if represented {
-                        represented_title(&lower)
-                    } else {
-                        singular(label).to_string()
-                    };
-                    for (n, own) in names {
-                        out.push(person(n, own.unwrap_or_else(|| title.clone())));
-                    }
-                    used[i] = true;
-                    continue;
-                }
-            }
-        }
-        // "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
-        if let Some(c) = may_separate(line).then(|| separated::split(line)).flatten() {
-            let (a, b) = (c.a.trim(), c.b.trim());
-            if let (Some(n), Some(t)) = (clean_name(a), title_line(b)) {
-                out.push(person(n, t));
-                used[i] = true;
-                continue;
-            }
-            // "CEO – Jane Doe"; with a comma the order is too ambiguous.
-            if c.sep.trim() != ","
-                && let (Some(t), Some(n)) = (title_line(a), clean_name(b))
-            {
-                out.push(person(n, t));
-                used[i] = true;
-                continue;
-            }
-        }
-        // A line right after or before a bare name is that card's title
-        // line ("Jakob Peters" / "Embedded Software Developer"), not a name
-        // and a title of its own.
-        let beside_a_name = [i.checked_sub(1), Some(i + 1)]
-            .into_iter()
-            .flatten()
-            .filter(|&j| card.get(j) == Some(&card[i]))
-            .any(|j| line_names.get(j).is_some_and(Option::is_some));
-        if !beside_a_name && let Some(p) = name_then_title(line) {
-            out.push(p);
+    for (i, f) in facts.iter().enumerate() {
+        if let Some(people) = &f.own {
+            out.extend(people.iter().cloned());
             used[i] = true;
+        } else if let Some(p) = &f.name_then_title {
+            // A line right after or before a bare name is that card's title
+            // line ("Jakob Peters" / "Embedded Software Developer"), not a
+            // name and a title of its own.
+            let beside_a_name = [i.checked_sub(1), Some(i + 1)]
+                .into_iter()
+                .flatten()
+                .filter(|&j| card.get(j) == Some(&card[i]))
+                .any(|j| facts.get(j).is_some_and(|f| f.name.is_some()));
+            if !beside_a_name {
+                out.push(p.clone());
+                used[i] = true;
+            }
         }
     }
+    let line_names = facts.into_iter().map(|f| f.name).collect();
     cards(&lines, line_names, &card, headings, &mut used, &mut out);
     out
 }
