@@ -46,8 +46,29 @@ pub fn evaluate(
     wanted: &[Wanted<'_>],
     want_css: bool,
 ) -> Facts {
+    evaluate_with(html, tokens, wanted, want_css, true)
+}
+
+/// [`evaluate`], with the raw-text check of [`needle`] on or off (off only
+/// in the test that compares the two).
+pub(super) fn evaluate_with(
+    html: &str,
+    tokens: Option<&TokenLog>,
+    wanted: &[Wanted<'_>],
+    want_css: bool,
+    raw_check: bool,
+) -> Facts {
     let mut sink = DomSink {
         wanted,
+        needles: wanted
+            .iter()
+            .map(|w| {
+                raw_check
+                    .then(|| needle(w.selector))
+                    .flatten()
+                    .map(memchr::memmem::Finder::new)
+            })
+            .collect(),
         answers: wanted.iter().map(|_| Answer::default()).collect(),
         attrs: Vec::new(),
         open: Vec::new(),
@@ -77,6 +98,8 @@ struct Open {
 
 struct DomSink<'a, 'w, 's> {
     wanted: &'w [Wanted<'s>],
+    /// Per wanted selector, text its element's raw attributes must contain.
+    needles: Vec<Option<memchr::memmem::Finder<'s>>>,
     answers: Vec<Answer>,
     /// The element's attributes as written (name, raw value), reused from
     /// one element to the next; values are decoded only when a selector
@@ -119,6 +142,34 @@ fn value<'v>(attrs: &[(&'v str, &'v str)], name: &str) -> Option<Cow<'v, str>> {
         .iter()
         .find(|(n, _)| is_named(n, name))
         .map(|(_, v)| decoded(v))
+}
+
+/// Text that the raw attributes of every element the selector matches
+/// contain, when their values hold no character reference: the longest of
+/// the id, the classes and the values its tests compare exactly. Most
+/// elements of a page lack it, and finding that out costs a substring
+/// search instead of reading and decoding every attribute.
+fn needle(sel: &Selector) -> Option<&[u8]> {
+    let exact = sel.attrs.iter().filter_map(|t| match t.op {
+        // A folded test compares a lower-cased value: the raw one may
+        // differ in case.
+        _ if t.fold => None,
+        AttrOp::Exists => None,
+        AttrOp::Equals
+        | AttrOp::Contains
+        | AttrOp::Prefix
+        | AttrOp::Suffix
+        | AttrOp::Word
+        | AttrOp::DashPrefix => Some(t.value.as_str()),
+    });
+    sel.id
+        .as_deref()
+        .into_iter()
+        .chain(sel.classes.iter().map(String::as_str))
+        .chain(exact)
+        .filter(|v| !v.is_empty())
+        .max_by_key(|v| v.len())
+        .map(str::as_bytes)
 }
 
 /// Does the start tag match the compound selector?
@@ -181,20 +232,31 @@ impl<'a> Sink<'a> for DomSink<'a, '_, '_> {
                 open.depth += 1;
             }
         }
-        // Attributes are decoded only for elements some selector can match.
-        if !self.wanted.iter().any(|w| {
+        // Attributes are read only for elements some selector can match:
+        // of the right name, and holding the selector's needle (or a
+        // character reference, which could spell it).
+        let raw = tag.raw_attributes().as_bytes();
+        let encoded = memchr::memchr(b'&', raw).is_some();
+        let candidate = |i: usize, w: &Wanted<'_>| {
             w.selector
                 .tag
                 .as_deref()
                 .is_none_or(|t| tag.name.eq_ignore_ascii_case(t))
-        }) {
+                && (encoded
+                    || self
+                        .needles
+                        .get(i)
+                        .and_then(Option::as_ref)
+                        .is_none_or(|n| n.find(raw).is_some()))
+        };
+        if !self.wanted.iter().enumerate().any(|(i, w)| candidate(i, w)) {
             return;
         }
         self.attrs.clear();
         self.attrs
             .extend(tag.attributes().map(|(n, v)| (n, v.unwrap_or_default())));
         for (i, w) in self.wanted.iter().enumerate() {
-            if !matches(w.selector, tag, &self.attrs) {
+            if !candidate(i, w) || !matches(w.selector, tag, &self.attrs) {
                 continue;
             }
             let Some(answer) = self.answers.get_mut(i) else {

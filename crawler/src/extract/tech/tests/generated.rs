@@ -524,10 +524,10 @@ fn every_selector(e: &Engine) -> Vec<crate::extract::tech::dom::Wanted<'_>> {
 /// answers: every selector of the database, on the fixtures, on pages built
 /// from every `dom` and `css` pattern, and on markup whose tokens are easy
 /// to get wrong.
-#[test]
-fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
-    let e = &*ENGINE;
-    let wanted = every_selector(e);
+/// Pages for the selector tests: the fixtures, pages built from every
+/// `dom` and `css` pattern (alone and forty to a page) and markup whose
+/// tokens are easy to get wrong.
+fn selector_pages(e: &Engine) -> Vec<String> {
     let mut bodies: Vec<String> = super::fixture_pages();
     let mut batch = Vec::new();
     for p in &e.db.patterns {
@@ -563,6 +563,14 @@ fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
         ]
         .map(String::from),
     );
+    bodies
+}
+
+#[test]
+fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
+    let e = &*ENGINE;
+    let wanted = every_selector(e);
+    let bodies = selector_pages(e);
     let mut answered = 0;
     for body in &bodies {
         let scan = scan_html(body);
@@ -602,4 +610,34 @@ fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
     let mut n = Count(0);
     assert!(!small.tokens.expect("a log").replay(&big, &mut n));
     assert_eq!(n.0, 0);
+}
+
+/// The check of a selector's needle in an element's raw attributes only
+/// skips elements the selector cannot match: every selector answers alike
+/// with and without it, on the selector pages as written, with their dots,
+/// hyphens, slashes and colons written as character references (which the
+/// check must see through), and upper-cased (which folded tests and names
+/// must see through).
+#[test]
+fn the_raw_needle_check_skips_only_elements_that_cannot_match() {
+    let e = &*ENGINE;
+    let wanted = every_selector(e);
+    let mut answered = 0;
+    for body in selector_pages(e) {
+        let encoded = body
+            .replace('.', "&#46;")
+            .replace('-', "&#x2D;")
+            .replace('/', "&sol;")
+            .replace(':', "&#58;");
+        let upper = body.to_uppercase();
+        for body in [body, encoded, upper] {
+            let checked =
+                crate::extract::tech::dom::evaluate_with(&body, None, &wanted, true, true);
+            let exhaustive =
+                crate::extract::tech::dom::evaluate_with(&body, None, &wanted, true, false);
+            assert_eq!(checked, exhaustive, "{body}");
+            answered += checked.answers.iter().filter(|a| a.exists).count();
+        }
+    }
+    assert!(answered > 1500, "{answered} selectors matched");
 }
