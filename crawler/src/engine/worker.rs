@@ -107,7 +107,10 @@ impl Link {
 pub(super) struct LinkCap {
     max: usize,
     links: Vec<Link>,
-    keys: HashSet<String>,
+    /// foldhash rather than SipHash: it runs for every link of every page.
+    /// Its seed is random per process, so a page cannot choose colliding
+    /// keys ahead of time.
+    keys: HashSet<String, foldhash::fast::RandomState>,
     /// Indices in `links` of links to other pages, oldest first.
     others: Vec<usize>,
     dropped: u64,
@@ -118,7 +121,11 @@ impl LinkCap {
         Self {
             max: max.max(1),
             links: Vec::new(),
-            keys: HashSet::new(),
+            // A typical page's links without regrowing.
+            keys: HashSet::with_capacity_and_hasher(
+                max.clamp(1, 128),
+                foldhash::fast::RandomState::default(),
+            ),
             others: Vec::new(),
             dropped: 0,
         }

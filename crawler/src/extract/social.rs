@@ -2,9 +2,13 @@
 //! `https://x.com/acme`, ...). Share and intent buttons, tracking pixels,
 //! posts and videos are not profiles and are dropped.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use url::Url;
 
 use super::SocialProfile;
+use super::memo::Memo;
 
 /// What a link naming a platform contains, ASCII case-insensitively, as
 /// (the label before a dot, what follows the dot): `linkedin.`, `x.com`,
@@ -256,7 +260,35 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
     if !rel_me && !has_handle_path(href) && !names_platform(href) {
         return None;
     }
-    let url = base.join(href).ok()?;
+    // An absolute link resolves alike on every page: footers repeat the
+    // same few profile links on each.
+    let absolute = href
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+        || href
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if !absolute {
+        return from_url(&base.join(href).ok()?, rel_me);
+    }
+    let key = if rel_me {
+        Cow::Owned(format!("{href}\nme"))
+    } else {
+        Cow::Borrowed(href)
+    };
+    MEMO.with(|m| {
+        m.borrow_mut()
+            .get_or(&key, || from_url(&Url::parse(href).ok()?, rel_me))
+    })
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo<Option<SocialProfile>>> = RefCell::new(Memo::default());
+}
+
+/// The canonical profile `url` names, if any; `rel_me` when its link was
+/// marked `rel="me"`.
+fn from_url(url: &Url, rel_me: bool) -> Option<SocialProfile> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
@@ -503,7 +535,6 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
         h => {
             // Mastodon: https://instance/@user, on a known instance or
             // marked rel=me (the fediverse's own verification convention).
-            let rel_me = rel.is_some_and(|r| r.split_whitespace().any(|t| t == "me"));
             let known = MASTODON_HOSTS.contains(&h);
             if (rel_me || known) && segs.len() == 1 {
                 let user = clean_handle(seg(0)?.strip_prefix('@')?)?;
@@ -516,6 +547,49 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Absolute links are answered from the per-thread memo once seen
+    /// twice: the answer stays what resolving gives, whatever the page,
+    /// and a `rel="me"` link is not answered with its plain twin's result.
+    #[test]
+    fn remembered_links_answer_as_resolving_does() {
+        let bases = [
+            "https://acme.example/",
+            "https://acme.example/a/b/c.html",
+            "http://other.example/x?y",
+        ]
+        .map(|b| Url::parse(b).expect("base"));
+        let hrefs = [
+            "https://www.linkedin.com/company/Acme-GmbH/",
+            "https://x.com/acme?lang=de",
+            "https://social.example/@jane",
+            "HTTPS://WWW.FACEBOOK.COM/acme",
+            "http://github.com/acme",
+            "https://www.youtube.com/@acme",
+        ];
+        for round in 0..4 {
+            for base in &bases {
+                for href in hrefs {
+                    for rel in [None, Some("me"), Some("noopener me")] {
+                        let rel_me = rel.is_some();
+                        let fresh = from_url(&base.join(href).expect("join"), rel_me);
+                        assert_eq!(
+                            from_href(base, href, rel),
+                            fresh,
+                            "round {round}, {href} on {base}, rel {rel:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // The memo's key tells the two apart: a Mastodon-style link on an
+        // unknown instance is a profile only when marked.
+        let base = &bases[0];
+        assert!(from_href(base, "https://social.example/@jane", Some("me")).is_some());
+        assert_eq!(from_href(base, "https://social.example/@jane", None), None);
+    }
+
     #[test]
     fn a_handle_path_is_what_contains_finds() {
         for href in [
@@ -587,8 +661,6 @@ mod tests {
             assert_eq!(super::names_platform(h), ac.is_match(h), "{h:?}");
         }
     }
-
-    use super::*;
 
     fn canon(href: &str) -> Option<(String, String)> {
         let base = Url::parse("https://acme.example/").unwrap();
