@@ -37,14 +37,22 @@ impl Address {
     /// "Hauptstraße 1" in 10115 are one address).
     pub fn key(&self) -> String {
         let norm = |s: &Option<String>| {
-            s.as_deref()
-                .unwrap_or("")
-                .to_lowercase()
-                .replace("straße", "str")
-                .replace("strasse", "str")
-                .replace("str.", "str")
-                .replace("street", "st")
-                .replace("st.", "st")
+            let lower = s.as_deref().unwrap_or("").to_lowercase();
+            // Every spelling replaced begins with "st": without one, the
+            // replacements change nothing (and cost a search each).
+            let short = if lower.contains("st") {
+                std::borrow::Cow::Owned(
+                    lower
+                        .replace("straße", "str")
+                        .replace("strasse", "str")
+                        .replace("str.", "str")
+                        .replace("street", "st")
+                        .replace("st.", "st"),
+                )
+            } else {
+                std::borrow::Cow::Borrowed(lower.as_str())
+            };
+            short
                 .chars()
                 .filter(|c| c.is_alphanumeric())
                 .collect::<String>()
@@ -995,16 +1003,18 @@ fn country_after(rest: &[&str], next_line: Option<&&str>, a: &mut Address) {
 }
 
 /// Drops repeats within one page.
-pub fn dedupe(mut addresses: Vec<Address>) -> Vec<Address> {
-    addresses.sort_by_key(Address::key);
-    let mut out: Vec<Address> = Vec::new();
-    for a in addresses {
+pub fn dedupe(addresses: Vec<Address>) -> Vec<Address> {
+    // Each key once: `sort_by_key` would make it at every comparison.
+    let mut keyed: Vec<(String, Address)> = addresses.into_iter().map(|a| (a.key(), a)).collect();
+    keyed.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut out: Vec<(String, Address)> = Vec::new();
+    for (key, a) in keyed {
         match out.last_mut() {
-            Some(last) if last.key() == a.key() => last.absorb(&a),
-            _ => out.push(a),
+            Some((last_key, last)) if *last_key == key => last.absorb(&a),
+            _ => out.push((key, a)),
         }
     }
-    out
+    out.into_iter().map(|(_, a)| a).collect()
 }
 
 #[cfg(test)]
