@@ -30,6 +30,16 @@ enum Token {
     },
 }
 
+impl Token {
+    /// Where the token's text begins in the page.
+    fn start(&self) -> u32 {
+        match *self {
+            Token::Start { name, .. } => name,
+            Token::End { from, .. } | Token::Text { from, .. } => from,
+        }
+    }
+}
+
 /// The tokens of one page, in order. Script and `<plaintext>` text is left
 /// out (nothing that replays the log reads it).
 #[derive(Clone, Default, PartialEq)]
@@ -59,6 +69,59 @@ impl TokenLog {
             tokens: Vec::with_capacity((page.len() / 24).min(MAX_TOKENS)),
             complete: true,
         }
+    }
+
+    /// Hands `sink` only the start tags of `page` whose attributes (as
+    /// written, between the name and the `>`) take in one of the byte
+    /// ranges `hits`, in page order, each once; false (and nothing handed)
+    /// when this log is not a whole record of `page`. For readers that look
+    /// at nothing but start tags' attributes and know where what they look
+    /// for lies.
+    pub fn replay_start_tags_at<'a>(
+        &self,
+        page: &'a str,
+        hits: impl IntoIterator<Item = std::ops::Range<usize>>,
+        sink: &mut impl Sink<'a>,
+    ) -> bool {
+        if !self.complete || page.len() != self.page_len {
+            return false;
+        }
+        let mut chosen: Vec<usize> = hits
+            .into_iter()
+            .filter_map(|hit| {
+                // The last token starting at or before the hit (tokens
+                // are in page order, each a slice after the one before).
+                let i = self
+                    .tokens
+                    .partition_point(|t| t.start() as usize <= hit.start)
+                    .checked_sub(1)?;
+                match self.tokens.get(i)? {
+                    Token::Start { attrs, end, .. }
+                        if *attrs as usize <= hit.start && hit.end <= *end as usize =>
+                    {
+                        Some(i)
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        let at = |from: u32, to: u32| page.get(from as usize..to as usize);
+        for i in chosen {
+            if let Some(&Token::Start {
+                name,
+                attrs,
+                end,
+                self_closing,
+                foreign,
+            }) = self.tokens.get(i)
+                && let (Some(n), Some(a)) = (at(name, attrs), at(attrs, end))
+            {
+                sink.start_tag(&StartTag::from_raw(n, a, self_closing, foreign));
+            }
+        }
+        true
     }
 
     /// Hands the recorded tokens of `page` to `sink` as the tokenizer did;

@@ -5,6 +5,7 @@
 //! literal occurs, so most pages never take it.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::model::{AttrOp, Selector};
 use crate::html::TokenLog;
@@ -76,7 +77,20 @@ pub(super) fn evaluate_with(
         want_css,
         css: String::new(),
     };
-    if !tokens.is_some_and(|log| log.replay(html, &mut sink)) {
+    // Selectors that read only attributes, each with a needle, can match
+    // only where a needle or a character reference lies in a start tag:
+    // the log hands over just those tags instead of every token.
+    let by_place =
+        !want_css && wanted.iter().all(|w| !w.text) && sink.needles.iter().all(Option::is_some);
+    let replayed = tokens.is_some_and(|log| {
+        if by_place {
+            let hits = needle_hits(html.as_bytes(), &sink.needles);
+            log.replay_start_tags_at(html, hits, &mut sink)
+        } else {
+            log.replay(html, &mut sink)
+        }
+    });
+    if !replayed {
         tokenize(html, &mut sink);
     }
     for open in sink.open.drain(..) {
@@ -86,6 +100,33 @@ pub(super) fn evaluate_with(
         answers: sink.answers,
         css: sink.css,
     }
+}
+
+/// Every place in `page` where a needle occurs (overlapping ones too) and
+/// every `&`, as byte ranges.
+fn needle_hits(page: &[u8], needles: &[Option<memchr::memmem::Finder<'_>>]) -> Vec<Range<usize>> {
+    let mut hits: Vec<Range<usize>> = memchr::memchr_iter(b'&', page)
+        .map(|at| at..at + 1)
+        .collect();
+    for (i, finder) in needles.iter().enumerate() {
+        let Some(finder) = finder else { continue };
+        let len = finder.needle().len();
+        // Selectors of several patterns often share one.
+        let earlier = needles.get(..i).unwrap_or_default();
+        if earlier
+            .iter()
+            .flatten()
+            .any(|f| f.needle() == finder.needle())
+        {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(at) = page.get(from..).and_then(|rest| finder.find(rest)) {
+            hits.push(from + at..from + at + len);
+            from += at + 1;
+        }
+    }
+    hits
 }
 
 /// An element whose text is being collected.
@@ -149,7 +190,7 @@ fn value<'v>(attrs: &[(&'v str, &'v str)], name: &str) -> Option<Cow<'v, str>> {
 /// the id, the classes and the values its tests compare exactly. Most
 /// elements of a page lack it, and finding that out costs a substring
 /// search instead of reading and decoding every attribute.
-fn needle(sel: &Selector) -> Option<&[u8]> {
+pub(super) fn needle(sel: &Selector) -> Option<&[u8]> {
     let exact = sel.attrs.iter().filter_map(|t| match t.op {
         // A folded test compares a lower-cased value: the raw one may
         // differ in case.

@@ -617,12 +617,18 @@ fn recorded_tokens_answer_selectors_as_a_second_pass_does() {
 /// with and without it, on the selector pages as written, with their dots,
 /// hyphens, slashes and colons written as character references (which the
 /// check must see through), and upper-cased (which folded tests and names
-/// must see through).
+/// must see through); and, for selectors that read only attributes, alike
+/// from just the start tags where a needle or a character reference lies.
 #[test]
 fn the_raw_needle_check_skips_only_elements_that_cannot_match() {
     let e = &*ENGINE;
     let wanted = every_selector(e);
-    let mut answered = 0;
+    let attributes_only: Vec<_> = every_selector(e)
+        .into_iter()
+        .filter(|w| crate::extract::tech::dom::needle(w.selector).is_some())
+        .map(|w| crate::extract::tech::dom::Wanted { text: false, ..w })
+        .collect();
+    let (mut answered, mut answered_by_place) = (0, 0);
     for body in selector_pages(e) {
         let encoded = body
             .replace('.', "&#46;")
@@ -637,7 +643,30 @@ fn the_raw_needle_check_skips_only_elements_that_cannot_match() {
                 crate::extract::tech::dom::evaluate_with(&body, None, &wanted, true, false);
             assert_eq!(checked, exhaustive, "{body}");
             answered += checked.answers.iter().filter(|a| a.exists).count();
+            // Selectors that read only attributes and have a needle are
+            // answered from the start tags where a needle or a `&` lies.
+            let log = scan_html(&body).tokens.expect("a log");
+            let by_place = crate::extract::tech::dom::evaluate_with(
+                &body,
+                Some(&log),
+                &attributes_only,
+                false,
+                true,
+            );
+            let every_tag = crate::extract::tech::dom::evaluate_with(
+                &body,
+                None,
+                &attributes_only,
+                false,
+                false,
+            );
+            assert_eq!(by_place, every_tag, "{body}");
+            answered_by_place += by_place.answers.iter().filter(|a| a.exists).count();
         }
     }
     assert!(answered > 1500, "{answered} selectors matched");
+    assert!(
+        answered_by_place > 1000,
+        "{answered_by_place} selectors matched by place"
+    );
 }
