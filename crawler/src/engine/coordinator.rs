@@ -325,7 +325,7 @@ impl Engine {
             .map(|u| dedup_key(&u))
             .unwrap_or_default();
         run.unsaved += 1;
-        run.state.mark_visited(key.clone());
+        run.mark_done(key.clone());
         match result {
             PageResult::Fetched {
                 final_key,
@@ -361,13 +361,11 @@ impl Engine {
                 let variant = canonical_key.as_ref().is_some_and(|c| {
                     *c != final_key && *c != key && run.state.visited.0.contains(c)
                 });
-                run.seen.insert(final_key.clone());
-                run.state.mark_visited(final_key);
+                run.mark_done(final_key);
                 if let Some(c) = canonical_key {
                     // Fetched under this variant: the canonical URL itself
                     // is not fetched again, even if queued already.
-                    run.seen.insert(c.clone());
-                    run.state.mark_visited(c);
+                    run.mark_done(c);
                 }
                 if !duplicate
                     && !variant
@@ -413,8 +411,7 @@ impl Engine {
                     }
                 }
                 if let Some(final_key) = final_key {
-                    run.seen.insert(final_key.clone());
-                    run.state.mark_visited(final_key);
+                    run.mark_done(final_key);
                 }
                 let others_known = !run.state.queue.is_empty() || !run.pending_sitemap.is_empty();
                 if item.depth == 0
@@ -487,14 +484,14 @@ impl Engine {
 
     fn enqueue_from(&self, run: &mut Run, link: Link, depth: u32, from_sitemap: bool) {
         let cfg = self.cfg();
-        if run.seen.contains(&link.key)
+        if run.is_known(&link.key)
             || !run
                 .state
                 .count_pattern(link.pattern, cfg.pattern_budget, max_patterns(cfg))
         {
             return;
         }
-        run.seen.insert(link.key);
+        run.queued_keys.insert(link.key);
         run.state.enqueue_item(QueuedUrl {
             url: link.url,
             depth,
@@ -504,15 +501,13 @@ impl Engine {
     }
 
     /// Keeps the queue within its cap, dropping the lowest-priority URLs.
-    /// Their keys are forgotten, so `seen` stays as bounded as the queue: a
-    /// dropped URL linked again later competes for a place again.
+    /// Their keys are forgotten, so the queued keys stay as bounded as the
+    /// queue: a dropped URL linked again later competes for a place again.
     pub(super) fn drop_overflow(&self, run: &mut Run) {
         for dropped in run.state.drop_overflow(self.cfg().crawl.queue_cap()) {
             if let Ok(u) = Url::parse(&dropped.url) {
-                let key = dedup_key(&u);
-                if !run.state.visited.0.contains(&key) {
-                    run.seen.remove(&key);
-                }
+                // A done URL's key is in the visited set only, and stays.
+                run.queued_keys.remove(&dedup_key(&u));
             }
         }
     }

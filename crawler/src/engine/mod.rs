@@ -125,7 +125,10 @@ pub struct Engine {
 
 struct Run {
     state: CrawlState,
-    seen: HashSet<String>,
+    /// Dedup keys of the URLs queued or in flight and not done yet. With
+    /// the done ones in `state.visited`, every URL known; each key is held
+    /// once, in one of the two (a large crawl's keys were in both).
+    queued_keys: HashSet<String>,
     generation: u64,
     cursor: Cursor,
     /// Pages being fetched and processed, with when each was dispatched.
@@ -159,6 +162,26 @@ impl Run {
     /// flight and those finished but not yet on storage.
     fn at_risk(&self) -> usize {
         self.in_flight.len() + self.unsaved + self.writing
+    }
+
+    /// Whether a URL with this dedup key is done, queued or in flight.
+    fn is_known(&self, key: &str) -> bool {
+        self.state.visited.0.contains(key) || self.queued_keys.contains(key)
+    }
+
+    /// Records a URL as done: its key moves from the queued keys (if there)
+    /// to the visited set.
+    fn mark_done(&mut self, key: String) {
+        if self.queued_keys.remove(&key) {
+            // The queue drains toward the end of a crawl: give back the
+            // table's room once it is under a quarter full (each shrink
+            // follows at least as many removals as keys are left).
+            let capacity = self.queued_keys.capacity();
+            if capacity > 1024 && self.queued_keys.len() < capacity / 4 {
+                self.queued_keys.shrink_to_fit();
+            }
+        }
+        self.state.mark_visited(key);
     }
 }
 
@@ -261,11 +284,11 @@ impl Engine {
             );
             state.drop_overflow(cfg.crawl.queue_cap());
         }
-        let seen = state.seen_keys();
+        let queued_keys = state.queued_keys();
         let mut run = Run {
             active_base: state.active_seconds,
             state,
-            seen,
+            queued_keys,
             generation,
             cursor,
             in_flight: HashMap::new(),
