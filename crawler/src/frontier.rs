@@ -369,18 +369,25 @@ impl Serialize for Frontier {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // Order inside one level is not significant for a breadth-first
         // crawl, so each level is stored sorted and front-coded, under a
-        // key holding its depth and rank.
-        let levels: BTreeMap<u32, String> = self
-            .levels
-            .iter()
-            .map(|((d, r), urls)| {
-                (
-                    d.saturating_mul(RANKS) + u32::from(*r),
-                    front_code(urls.iter().map(String::as_str)),
-                )
-            })
-            .collect();
-        levels.serialize(s)
+        // key holding its depth and rank. The levels are in key order
+        // already, and each is coded as it is written, one at a time.
+        let key = |(d, r): &Level| d.saturating_mul(RANKS) + u32::from(*r);
+        if self.levels.keys().any(|(d, _)| *d >= u32::MAX / RANKS) {
+            // Depths this deep share saturated keys, of which a map keeps
+            // the last.
+            let levels: BTreeMap<u32, String> = self
+                .levels
+                .iter()
+                .map(|(level, urls)| (key(level), front_code(urls.iter().map(String::as_str))))
+                .collect();
+            return levels.serialize(s);
+        }
+        s.collect_map(self.levels.iter().map(|(level, urls)| {
+            (
+                key(level),
+                SortedLevel(sorted_unique(urls.iter().map(String::as_str))),
+            )
+        }))
     }
 }
 
@@ -409,29 +416,73 @@ impl<'de> Deserialize<'de> for Frontier {
 /// by spaces. Sorted URLs share long prefixes, so this is several times
 /// smaller than the plain list before compression, and compresses better.
 pub fn front_code<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let sorted = sorted_unique(items);
+    let mut out = String::with_capacity(sorted.iter().map(|s| s.len() / 3 + 4).sum());
+    // Writing into a String cannot fail.
+    let _ = write_front_coded(&mut out, sorted.iter().copied());
+    out
+}
+
+fn sorted_unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut sorted: Vec<&str> = items.collect();
     sorted.sort_unstable();
     sorted.dedup();
-    let mut out = String::with_capacity(sorted.iter().map(|s| s.len() / 3 + 4).sum());
-    let mut prev = "";
+    sorted
+}
+
+/// Writes [`front_code`]'s encoding of `sorted`, which must be sorted and
+/// free of duplicates already.
+pub fn write_front_coded<'a>(
+    out: &mut impl std::fmt::Write,
+    sorted: impl Iterator<Item = &'a str>,
+) -> std::fmt::Result {
+    let mut prev = None;
     for item in sorted {
-        let mut shared = prev
-            .bytes()
-            .zip(item.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
+        let mut shared = prev.map_or(0, |prev: &str| {
+            prev.bytes()
+                .zip(item.bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
+        });
         while !item.is_char_boundary(shared) {
             shared -= 1;
         }
-        if !out.is_empty() {
-            out.push(' ');
+        if prev.is_some() {
+            out.write_char(' ')?;
         }
-        out.push_str(&shared.to_string());
-        out.push(' ');
-        out.push_str(&item[shared..]);
-        prev = item;
+        write!(out, "{shared} {}", &item[shared..])?;
+        prev = Some(item);
     }
-    out
+    Ok(())
+}
+
+/// Serialises as the string [`front_code`] makes of `.0` (sorted and
+/// unique), written straight into the serialiser's output: a snapshot of a
+/// large crawl holds neither the list nor the coded string.
+pub struct FrontCoded<'a, I>(pub &'a I);
+
+impl<'a, I> std::fmt::Display for FrontCoded<'a, I>
+where
+    &'a I: IntoIterator<Item = &'a String>,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_front_coded(f, self.0.into_iter().map(String::as_str))
+    }
+}
+
+/// One level's URLs, sorted, for [`FrontCoded`].
+struct SortedLevel<'a>(Vec<&'a str>);
+
+impl std::fmt::Display for SortedLevel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_front_coded(f, self.0.iter().copied())
+    }
+}
+
+impl Serialize for SortedLevel<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Decodes [`front_code`] output.
@@ -542,6 +593,52 @@ mod tests {
         let back: Frontier = serde_json::from_str(&json).unwrap();
         assert_eq!(back.len(), 50);
         assert_eq!(back.min_depth(), Some(0));
+    }
+
+    /// The levels coded as they are written give the JSON the map of
+    /// coded strings gave (checkpoints of either kind load alike).
+    #[test]
+    fn frontier_json_is_the_map_of_front_coded_levels() {
+        let mut f = Frontier::default();
+        let odd = [
+            "https://acme.test/\"q\"",
+            "https://acme.test/a\\b\u{1}",
+            "https://acme.test/über",
+        ];
+        for (i, url) in odd.iter().enumerate() {
+            f.push((*url).to_string(), i as u32);
+        }
+        for i in 0..300u32 {
+            let url = format!(
+                "https://acme.test/{}/p{}",
+                ["team", "blog", "contact"][i as usize % 3],
+                i % 170
+            );
+            f.push_item(QueuedUrl {
+                url,
+                depth: i % 4,
+                from_sitemap: i % 5 == 0,
+            });
+        }
+        let expected = |f: &Frontier| {
+            let levels: BTreeMap<u32, String> = f
+                .levels
+                .iter()
+                .map(|((d, r), urls)| {
+                    (
+                        d.saturating_mul(RANKS) + u32::from(*r),
+                        front_code(urls.iter().map(String::as_str)),
+                    )
+                })
+                .collect();
+            serde_json::to_string(&levels).unwrap()
+        };
+        assert_eq!(serde_json::to_string(&f).unwrap(), expected(&f));
+        // The deepest keys, and one past them (the map of strings again).
+        f.push("https://acme.test/deep".into(), u32::MAX / RANKS - 1);
+        assert_eq!(serde_json::to_string(&f).unwrap(), expected(&f));
+        f.push("https://acme.test/deeper".into(), u32::MAX / RANKS);
+        assert_eq!(serde_json::to_string(&f).unwrap(), expected(&f));
     }
 
     fn sitemap(url: &str, depth: u32) -> QueuedUrl {

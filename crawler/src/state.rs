@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::SectionResult;
 use crate::extract::{Entities, PageEntities};
-use crate::frontier::{Frontier, QueuedUrl, front_code, front_decode};
+use crate::frontier::{FrontCoded, Frontier, QueuedUrl, front_decode};
 use crate::skip::{Attempt, SkipKind};
 
 /// The layout of [`CrawlState`]; raised when a field changes meaning
@@ -24,7 +24,8 @@ pub struct KeySet(pub BTreeSet<String>);
 
 impl Serialize for KeySet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        front_code(self.0.iter().map(String::as_str)).serialize(s)
+        // Sorted and unique already: coded as it is written.
+        s.collect_str(&FrontCoded(&self.0))
     }
 }
 
@@ -486,6 +487,27 @@ impl CrawlState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontier::front_code;
+
+    #[test]
+    fn key_set_json_is_its_front_coded_string() {
+        let keys = [
+            "acme.test/b",
+            "acme.test/a",
+            "acme.test/\"x\"\\",
+            "acme.test/ü",
+            "",
+        ];
+        let set = KeySet(keys.iter().map(|k| k.to_string()).collect());
+        let coded = front_code(keys.iter().copied());
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            serde_json::to_string(&coded).unwrap()
+        );
+        let back: KeySet = serde_json::from_str(&serde_json::to_string(&set).unwrap()).unwrap();
+        assert_eq!(back, set);
+        assert_eq!(serde_json::to_string(&KeySet::default()).unwrap(), "\"\"");
+    }
 
     #[test]
     fn round_trip_with_in_flight() {

@@ -63,7 +63,22 @@ pub struct CheckpointHeader {
     pub sha256: String,
 }
 
+/// zstd window for checkpoints: 64 KiB. A streaming context holds a window
+/// of input and buffers for a block (as large as the window, up to 128 KiB):
+/// with 128 KiB it took about 1 MB, as much as the JSON it spares. The
+/// state's repeats (URL prefixes, field names) lie near each other: snapshots
+/// of realistic crawls come out 4-7 % larger than with zstd's default window
+/// (docs/bench-crawler.md, "Session 15: memory").
+const WINDOW_LOG: u32 = 16;
+/// What serde_json's many small writes are gathered into before each call
+/// into zstd.
+const WRITE_BUFFER: usize = 32 * 1024;
+
 /// Serialises and compresses `payload` into a checkpoint blob.
+///
+/// The JSON goes straight into the compressor as it is written, never
+/// whole in memory: a full snapshot of a large crawl is a megabyte or more
+/// of JSON, and only its compressed form (a tenth of it or less) is kept.
 pub fn encode<T: Serialize>(
     scan: &ScanIdentity,
     generation: u64,
@@ -71,47 +86,93 @@ pub fn encode<T: Serialize>(
     saved_at: DateTime<Utc>,
     payload: &T,
 ) -> Result<(CheckpointHeader, Vec<u8>), Error> {
-    let raw = serde_json::to_vec(payload).map_err(Error::CheckpointSerialize)?;
-    let compressed = compress(&raw)?;
+    let (raw_bytes, mut blob) = compress_json(payload)?;
     let header = CheckpointHeader {
         format_version: FORMAT_VERSION,
         scan: scan.clone(),
         generation,
         saved_at,
         pages_visited,
-        payload_bytes: compressed.len() as u64,
-        raw_bytes: raw.len() as u64,
-        sha256: hex_sha256(&compressed),
+        payload_bytes: blob.len() as u64,
+        raw_bytes,
+        sha256: hex_sha256(&blob),
     };
     let header_json = serde_json::to_vec(&header).map_err(Error::CheckpointSerialize)?;
-    let mut blob = Vec::with_capacity(MAGIC.len() + 4 + header_json.len() + compressed.len());
-    blob.extend_from_slice(MAGIC);
+    let mut prefix = Vec::with_capacity(MAGIC.len() + 4 + header_json.len());
+    prefix.extend_from_slice(MAGIC);
     // The header is a few hundred bytes; it always fits a u32.
-    blob.extend_from_slice(&(header_json.len() as u32).to_be_bytes());
-    blob.extend_from_slice(&header_json);
-    blob.extend_from_slice(&compressed);
+    prefix.extend_from_slice(&(header_json.len() as u32).to_be_bytes());
+    prefix.extend_from_slice(&header_json);
+    // In front of the compressed payload, in its own buffer: no second copy
+    // of the payload.
+    blob.splice(0..0, prefix);
     Ok((header, blob))
 }
 
-/// zstd at [`COMPRESSION_LEVEL`], with one compression context per thread: a
-/// crawl saves small journal records often, and a fresh context costs more
-/// than compressing one of them.
-fn compress(raw: &[u8]) -> Result<Vec<u8>, Error> {
+/// `payload` as JSON, compressed with zstd at [`COMPRESSION_LEVEL`] as it is
+/// serialised; returns the JSON's length and the compressed bytes. One
+/// compression context per thread: a crawl saves small journal records
+/// often, and a fresh context costs more than compressing one of them.
+fn compress_json<T: Serialize>(payload: &T) -> Result<(u64, Vec<u8>), Error> {
     thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        static CONTEXT: std::cell::RefCell<Option<zstd::zstd_safe::CCtx<'static>>> =
             const { std::cell::RefCell::new(None) };
     }
-    COMPRESSOR.with(|cell| {
+    CONTEXT.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let compressor = match slot.as_mut() {
+        let context = match slot.as_mut() {
             Some(c) => c,
-            None => slot.insert(
-                zstd::bulk::Compressor::new(COMPRESSION_LEVEL)
-                    .map_err(Error::CheckpointCompress)?,
-            ),
+            None => slot.insert(new_context()?),
         };
-        compressor.compress(raw).map_err(Error::CheckpointCompress)
+        let encoder = zstd::stream::write::Encoder::with_context(Vec::new(), context);
+        let mut json = std::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            Counting {
+                inner: encoder,
+                bytes: 0,
+            },
+        );
+        serde_json::to_writer(&mut json, payload).map_err(Error::CheckpointSerialize)?;
+        let counting = json
+            .into_inner()
+            .map_err(|e| Error::CheckpointCompress(e.into_error()))?;
+        let compressed = counting.inner.finish().map_err(Error::CheckpointCompress)?;
+        Ok((counting.bytes, compressed))
     })
+}
+
+fn new_context() -> Result<zstd::zstd_safe::CCtx<'static>, Error> {
+    use zstd::zstd_safe::CParameter;
+    let mut context = zstd::zstd_safe::CCtx::create();
+    for parameter in [
+        CParameter::CompressionLevel(COMPRESSION_LEVEL),
+        CParameter::WindowLog(WINDOW_LOG),
+    ] {
+        context.set_parameter(parameter).map_err(|code| {
+            Error::CheckpointCompress(std::io::Error::other(
+                zstd::zstd_safe::get_error_name(code).to_string(),
+            ))
+        })?;
+    }
+    Ok(context)
+}
+
+/// Counts the bytes written through it (the payload's uncompressed length).
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Reads and checks the header of a checkpoint blob, without decompressing.
@@ -225,9 +286,28 @@ mod tests {
         let (scan, payload) = sample();
         let (header, blob) = encode(&scan, 7, 1000, Utc::now(), &payload).unwrap();
         assert!(blob.len() < header.raw_bytes as usize, "compressed");
+        assert_eq!(
+            header.raw_bytes,
+            serde_json::to_vec(&payload).unwrap().len() as u64
+        );
         let (h2, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();
         assert_eq!(h2, header);
         assert_eq!(back, payload);
+    }
+
+    /// Larger than the write buffer and the window: several blocks, and the
+    /// thread's context reused from the encode before.
+    #[test]
+    fn large_payload_round_trips_after_a_small_one() {
+        let (scan, small) = sample();
+        encode(&scan, 1, 1, Utc::now(), &small).unwrap();
+        let large: BTreeMap<String, u32> = (0..40_000)
+            .map(|i| (format!("https://acme.test/{}/{i}", i % 97), i))
+            .collect();
+        let (header, blob) = encode(&scan, 2, 2, Utc::now(), &large).unwrap();
+        assert!(header.raw_bytes > 1_000_000, "{}", header.raw_bytes);
+        let (_, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();
+        assert_eq!(back, large);
     }
 
     #[test]
