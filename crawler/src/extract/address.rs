@@ -9,6 +9,7 @@
 //! A postcode line counts only right after (or on the same line as) a street
 //! line, so years and prices followed by a capitalised word do not.
 
+use super::lines::Lines;
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
@@ -683,7 +684,13 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
 }
 
 /// Addresses written in visible text.
+#[cfg(test)]
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
+    from_lines(text, &Lines::of(text), hint)
+}
+
+/// Addresses in `text`, whose lines are `shared`.
+pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> Vec<Address> {
     let mut out = Vec::new();
     // Cheap gate: an address needs a run of 4+ digits, a postcode split in
     // two or a UK postcode.
@@ -693,10 +700,10 @@ pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
     {
         return out;
     }
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let lines: Vec<&str> = shared.all().iter().map(|l| l.trim()).collect();
     for (i, line) in lines.iter().enumerate() {
         // A street needs a house number; prose lines are too long to be one.
-        if line.len() > 240 || !super::digits::has_digit(line.as_bytes()) {
+        if line.len() > 240 || !shared.has_digit(i) {
             continue;
         }
         if BR_STREET_KINDS.iter().any(|k| line.starts_with(k))

@@ -18,6 +18,7 @@ mod email;
 mod entities;
 mod legal;
 mod legal_name;
+mod lines;
 mod literals;
 pub(crate) mod memo;
 pub(crate) mod numbering;
@@ -119,7 +120,13 @@ impl Extractor {
         // a privacy policy's processors are not the company's.
         let own_text = parties::own_text(&scan.text, &scan.headings, &scan.heading_at, kind);
         let mut addresses: Vec<Address> = structured.addresses.clone();
-        addresses.extend(address::from_text(&own_text, self.site_country.as_deref()));
+        // Split once for every extractor that reads the text line by line.
+        let own_lines = lines::Lines::of(&own_text);
+        addresses.extend(address::from_lines(
+            &own_text,
+            &own_lines,
+            self.site_country.as_deref(),
+        ));
         let address_country = addresses.iter().find_map(|a| a.country.clone());
         let region = region::phone_region(
             self.site_country.as_deref(),
@@ -146,7 +153,7 @@ impl Extractor {
 
         // Phones.
         let mut phones = BTreeMap::new();
-        phone::from_text(&own_text, region, &mut phones);
+        phone::from_lines(&own_lines, region, &mut phones);
         for link in &scan.links {
             phone::from_link(link, region, &mut phones);
         }
@@ -215,8 +222,8 @@ impl Extractor {
 
         let mut legal_ids = structured.legal.clone();
         let lower = own_text.to_ascii_lowercase();
-        legal_ids.extend(legal::from_text_lowered(&own_text, &lower));
-        legal_ids.extend(registers::from_text(&own_text, &lower));
+        legal_ids.extend(legal::from_lines_lowered(&own_text, &lower, &own_lines));
+        legal_ids.extend(registers::from_lines(&own_text, &lower, &own_lines));
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;

@@ -7,6 +7,7 @@
 //! library says it is a valid number for its region (see `region.rs` for
 //! where a national number is read).
 
+use super::lines::Lines;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -170,10 +171,20 @@ thread_local! {
 }
 
 /// Numbers in visible text, next to a label or in international form.
+#[cfg(test)]
 pub fn from_text(text: &str, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
+    from_lines(&Lines::of(text), region, out);
+}
+
+/// [`from_text`] over a text's `lines`.
+pub(crate) fn from_lines(
+    lines: &Lines<'_>,
+    region: PhoneRegion,
+    out: &mut BTreeMap<String, PhoneKind>,
+) {
     let mut prev_line = "";
-    for line in text.lines() {
-        let has_digits = super::digits::at_least(line.as_bytes(), 7);
+    for (i, &line) in lines.all().iter().enumerate() {
+        let has_digits = lines.has_digit(i) && super::digits::at_least(line.as_bytes(), 7);
         if has_digits {
             // Only asked where a number may follow: most short lines are
             // not followed by one.

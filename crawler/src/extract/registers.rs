@@ -4,6 +4,7 @@
 //! scheme has one, with a valid check digit. A page that names none of the
 //! labels (most pages) costs one literal search.
 
+use super::lines::Lines;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -466,8 +467,8 @@ static ACRONYM_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(false, |r| r
 static WORD_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(true, |r| r.words));
 
 /// Register and tax numbers of the schemes above in visible text; `lower`
-/// is the text ASCII-lowercased.
-pub fn from_text(text: &str, lower: &str) -> Vec<LegalId> {
+/// is the text ASCII-lowercased and `shared` its lines.
+pub(crate) fn from_lines(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<LegalId> {
     let mut on_page = vec![false; REGISTERS.len()];
     ACRONYM_GATES.mark(text.as_bytes(), &mut on_page);
     WORD_GATES.mark(lower.as_bytes(), &mut on_page);
@@ -475,8 +476,8 @@ pub fn from_text(text: &str, lower: &str) -> Vec<LegalId> {
     if !on_page.contains(&true) {
         return out;
     }
-    for line in text.lines() {
-        if !super::digits::has_digit(line.as_bytes()) {
+    for (i, line) in shared.all().iter().enumerate() {
+        if !shared.has_digit(i) {
             continue;
         }
         for (i, register) in REGISTERS.iter().enumerate() {

@@ -9,6 +9,7 @@
 
 mod vat;
 
+use super::lines::Lines;
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
@@ -242,7 +243,13 @@ pub fn from_text(text: &str) -> Vec<LegalId> {
 
 /// Identifiers written in visible text; `lower` is the text
 /// ASCII-lowercased, which the caller shares with other extractors.
+#[cfg(test)]
 pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
+    from_lines_lowered(text, lower, &Lines::of(text))
+}
+
+/// [`from_text_lowered`] with the text's lines split already.
+pub(crate) fn from_lines_lowered(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<LegalId> {
     let mut out = Vec::new();
     // Page-level gates: most pages name no identifier at all, and then the
     // per-line work below is skipped entirely.
@@ -274,9 +281,9 @@ pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
     if !gates.any() {
         return out;
     }
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = shared.all();
     for (i, line) in lines.iter().enumerate() {
-        if !super::digits::has_digit(line.as_bytes()) {
+        if !shared.has_digit(i) {
             continue;
         }
         // A line's identifiers depend on the page's gates, the line before
@@ -312,7 +319,7 @@ pub fn from_text_lowered(text: &str, lower: &str) -> Vec<LegalId> {
                 key.push('\n');
                 key.push_str(l);
             }
-            memo.get_or(key, || line_ids(&lines, i, gates))
+            memo.get_or(key, || line_ids(lines, i, gates))
         });
         out.extend(found);
     }
