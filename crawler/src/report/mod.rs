@@ -489,9 +489,22 @@ impl Report {
     }
 
     pub fn to_json(&self) -> String {
+        // Sized by a first pass that only counts: the report of a large
+        // crawl is hundreds of KB of JSON, written when the crawl's memory
+        // peaks, and a buffer grown by doubling would hold up to twice that
+        // (plus the copies it outgrew).
+        let mut counted = ByteCount(0);
         // Serialising plain data (strings, numbers, maps with string keys)
-        // cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        // into memory cannot fail.
+        if serde_json::to_writer_pretty(&mut counted, self).is_err() {
+            return String::new();
+        }
+        let mut json = Vec::with_capacity(counted.0);
+        if serde_json::to_writer_pretty(&mut json, self).is_err() {
+            return String::new();
+        }
+        // serde_json writes UTF-8 only.
+        String::from_utf8(json).unwrap_or_default()
     }
 
     /// The report without `timing`: equal for a resumed and an
@@ -615,4 +628,18 @@ fn anchor(title: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A writer that only counts the bytes written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
