@@ -262,7 +262,9 @@ type Level = (u32, u8);
 /// Queued URLs by depth and rank.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frontier {
-    levels: BTreeMap<Level, VecDeque<String>>,
+    /// Boxed: a queue of a large site holds tens of thousands of URLs,
+    /// and a `String`'s capacity word is 8 bytes more a URL.
+    levels: BTreeMap<Level, VecDeque<Box<str>>>,
     len: usize,
 }
 
@@ -274,14 +276,20 @@ impl Frontier {
 
     pub fn push_item(&mut self, item: QueuedUrl) {
         let level = (item.depth, rank(&item.url, item.from_sitemap));
-        self.levels.entry(level).or_default().push_back(item.url);
+        self.levels
+            .entry(level)
+            .or_default()
+            .push_back(item.url.into_boxed_str());
         self.len += 1;
     }
 
     /// Puts a URL back at the front of its level (an interrupted fetch).
     pub fn push_front(&mut self, item: QueuedUrl) {
         let level = (item.depth, rank(&item.url, item.from_sitemap));
-        self.levels.entry(level).or_default().push_front(item.url);
+        self.levels
+            .entry(level)
+            .or_default()
+            .push_front(item.url.into_boxed_str());
         self.len += 1;
     }
 
@@ -312,7 +320,7 @@ impl Frontier {
         let url = url?;
         self.len -= 1;
         Some(QueuedUrl {
-            url,
+            url: url.into_string(),
             depth,
             from_sitemap: rank % 2 == 1,
         })
@@ -337,7 +345,7 @@ impl Frontier {
             return;
         }
         for level in self.levels.values_mut() {
-            level.retain(|u| !urls.contains(u));
+            level.retain(|u| !urls.contains(&**u));
         }
         self.levels.retain(|_, level| !level.is_empty());
         self.len = self.levels.values().map(VecDeque::len).sum();
@@ -347,14 +355,14 @@ impl Frontier {
     pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
         self.levels
             .iter()
-            .flat_map(|((d, _), urls)| urls.iter().map(move |u| (u.as_str(), *d)))
+            .flat_map(|((d, _), urls)| urls.iter().map(move |u| (&**u, *d)))
     }
 
     /// The queued URLs in the order they would be handed out.
     pub fn items(&self) -> impl Iterator<Item = QueuedUrl> + '_ {
         self.levels.iter().flat_map(|((depth, rank), urls)| {
             urls.iter().map(move |u| QueuedUrl {
-                url: u.clone(),
+                url: u.to_string(),
                 depth: *depth,
                 from_sitemap: rank % 2 == 1,
             })
@@ -378,14 +386,14 @@ impl Serialize for Frontier {
             let levels: BTreeMap<u32, String> = self
                 .levels
                 .iter()
-                .map(|(level, urls)| (key(level), front_code(urls.iter().map(String::as_str))))
+                .map(|(level, urls)| (key(level), front_code(urls.iter().map(|u| &**u))))
                 .collect();
             return levels.serialize(s);
         }
         s.collect_map(self.levels.iter().map(|(level, urls)| {
             (
                 key(level),
-                SortedLevel(sorted_unique(urls.iter().map(String::as_str))),
+                SortedLevel(sorted_unique(urls.iter().map(|u| &**u))),
             )
         }))
     }
@@ -627,7 +635,7 @@ mod tests {
                 .map(|((d, r), urls)| {
                     (
                         d.saturating_mul(RANKS) + u32::from(*r),
-                        front_code(urls.iter().map(String::as_str)),
+                        front_code(urls.iter().map(|u| &**u)),
                     )
                 })
                 .collect();

@@ -472,7 +472,7 @@ impl CrawlState {
 
     /// Keys of the URLs queued or in flight that are not done: with
     /// `visited`, everything already known.
-    pub fn queued_keys(&self) -> HashSet<String> {
+    pub fn queued_keys(&self) -> HashSet<Box<str>> {
         let queued = self.queue.iter().map(|(url, _)| url);
         let in_flight = self.in_flight.iter().map(|q| q.url.as_str());
         queued
@@ -480,6 +480,7 @@ impl CrawlState {
             .filter_map(|url| url::Url::parse(url).ok())
             .map(|u| crate::url_norm::dedup_key(&u))
             .filter(|key| !self.visited.0.contains(key))
+            .map(String::into_boxed_str)
             .collect()
     }
 }
@@ -523,7 +524,7 @@ mod tests {
         assert_eq!(back.visited, s.visited);
         let queued = back.queued_keys();
         assert_eq!(queued.len(), 2, "{queued:?}");
-        assert!(queued.iter().all(|k| !back.visited.0.contains(k)));
+        assert!(queued.iter().all(|k| !back.visited.0.contains(&**k)));
         back.requeue_in_flight();
         assert_eq!(back.queue.pop().unwrap().url, "https://acme.test/a");
         assert_eq!(back.queue.pop().unwrap().url, "https://acme.test/b");

@@ -491,7 +491,7 @@ impl Engine {
         {
             return;
         }
-        run.queued_keys.insert(link.key);
+        run.queued_keys.insert(link.key.into_boxed_str());
         run.state.enqueue_item(QueuedUrl {
             url: link.url,
             depth,
@@ -507,7 +507,7 @@ impl Engine {
         for dropped in run.state.drop_overflow(self.cfg().crawl.queue_cap()) {
             if let Ok(u) = Url::parse(&dropped.url) {
                 // A done URL's key is in the visited set only, and stays.
-                run.queued_keys.remove(&dedup_key(&u));
+                run.queued_keys.remove(dedup_key(&u).as_str());
             }
         }
     }

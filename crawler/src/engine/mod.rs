@@ -128,7 +128,7 @@ struct Run {
     /// Dedup keys of the URLs queued or in flight and not done yet. With
     /// the done ones in `state.visited`, every URL known; each key is held
     /// once, in one of the two (a large crawl's keys were in both).
-    queued_keys: HashSet<String>,
+    queued_keys: HashSet<Box<str>>,
     generation: u64,
     cursor: Cursor,
     /// Pages being fetched and processed, with when each was dispatched.
@@ -172,7 +172,7 @@ impl Run {
     /// Records a URL as done: its key moves from the queued keys (if there)
     /// to the visited set.
     fn mark_done(&mut self, key: String) {
-        if self.queued_keys.remove(&key) {
+        if self.queued_keys.remove(key.as_str()) {
             // The queue drains toward the end of a crawl: give back the
             // table's room once it is under a quarter full (each shrink
             // follows at least as many removals as keys are left).
