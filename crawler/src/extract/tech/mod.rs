@@ -43,6 +43,7 @@ use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
 
 use super::Technology;
+use super::memo::Memo;
 use crate::page::FetchedPage;
 use model::{Db, DomPart, Pattern, Reach, Signal, Stretch};
 #[cfg(test)]
@@ -709,7 +710,9 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
         }
         // Wappalyzer sees the resolved URL.
         let src = script_url(&page.url, src);
-        one_to_one(e, &e.script_src, src.as_bytes(), &mut hits, &mut cand);
+        remembered("script\n", &src, &mut hits, e, |found| {
+            found_in(e, &e.script_src, src.as_bytes(), &mut cand, found);
+        });
     }
 
     // The raw page: HTML patterns now, CSS and DOM ones from its tokens.
@@ -734,35 +737,103 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
         dom_and_css(e, page, &dom_patterns, &css_patterns, &mut hits);
     }
 
-    keyed(e, &e.meta, &scan.meta, &mut hits);
-    keyed(e, &e.headers, &page.headers, &mut hits);
-    keyed(e, &e.cookies, &cookies(page), &mut hits);
+    keyed(e, "meta\n", &e.meta, &scan.meta, &mut hits);
+    keyed(e, "header\n", &e.headers, &page.headers, &mut hits);
+    keyed(e, "cookie\n", &e.cookies, &cookies(page), &mut hits);
 
     resolve(e, hits)
 }
 
 /// Runs the candidates among `pre`'s patterns on one haystack.
 fn one_to_one(e: &Engine, pre: &Prefilter, hay: &[u8], hits: &mut Hits, cand: &mut Vec<u32>) {
+    let mut found = Vec::new();
+    found_in(e, pre, hay, cand, &mut found);
+    for (p, v) in found {
+        hits.add(e, p, v);
+    }
+}
+
+/// [`one_to_one`]'s (pattern, version) pairs, in its order.
+fn found_in(e: &Engine, pre: &Prefilter, hay: &[u8], cand: &mut Vec<u32>, found: &mut PatternHits) {
     cand.clear();
     let mut hay = Hay::new(hay);
     pre.candidates(&mut hay, cand);
     for &p in cand.iter() {
         if let Some(v) = e.test_near(p, &hay) {
-            hits.add(e, p, v);
+            found.push((p, v));
         }
     }
 }
 
-/// Runs the patterns filed under each (name, value)'s name.
-fn keyed(e: &Engine, map: &HashMap<String, Vec<u32>>, items: &[(String, String)], hits: &mut Hits) {
+/// Runs the patterns filed under each (name, value)'s name; `kind` (a
+/// word and a newline) tells the memo's keys of headers, cookies and meta
+/// tags apart.
+fn keyed(
+    e: &Engine,
+    kind: &str,
+    map: &HashMap<String, Vec<u32>>,
+    items: &[(String, String)],
+    hits: &mut Hits,
+) {
     for (name, value) in items {
         let Some(list) = map.get(name) else { continue };
-        let bytes = ByteSet::of(value.as_bytes());
-        for &p in list {
-            if let Some(v) = e.test_keyed(p, value, &bytes) {
-                hits.add(e, p, v);
+        // A name never holds a newline (a header's cannot; a meta tag's
+        // would only make two keys alike that hold the same text).
+        remembered(kind, &format!("{name}\n{value}"), hits, e, |found| {
+            let bytes = ByteSet::of(value.as_bytes());
+            for &p in list {
+                if let Some(v) = e.test_keyed(p, value, &bytes) {
+                    found.push((p, v));
+                }
             }
+        });
+    }
+}
+
+/// (pattern, version) pairs, in the order a haystack's patterns found them.
+type PatternHits = Vec<(u32, String)>;
+
+thread_local! {
+    /// What a script URL, header, cookie or meta tag yielded, per worker
+    /// thread: a site's pages load the same scripts and send the same
+    /// headers and tags, and running their patterns again cost about 10 k
+    /// instructions a script.
+    static HITS_MEMO: std::cell::RefCell<(Memo<PatternHits>, String)> =
+        std::cell::RefCell::new((Memo::default(), String::new()));
+}
+
+/// Adds to `hits` the (pattern, version) pairs `compute` finds for `text`,
+/// from the memo when `text` under `prefix` was seen before.
+fn remembered(
+    prefix: &str,
+    text: &str,
+    hits: &mut Hits,
+    e: &Engine,
+    compute: impl FnOnce(&mut PatternHits),
+) {
+    #[cfg(test)]
+    if EXHAUSTIVE.get() {
+        // The exhaustive comparison must run every pattern.
+        let mut found = Vec::new();
+        compute(&mut found);
+        for (p, v) in found {
+            hits.add(e, p, v);
         }
+        return;
+    }
+    let found = HITS_MEMO.with(|m| {
+        let (memo, key) = &mut *m.borrow_mut();
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(text);
+        memo.get_or(key, || {
+            let mut found = Vec::new();
+            compute(&mut found);
+            found
+        })
+    });
+    for (p, v) in found {
+        hits.add(e, p, v);
     }
 }
 

@@ -397,7 +397,7 @@ fn generated_pages_show_their_technology() {
 
 /// Detection with every pattern a candidate: what the literal filters must
 /// never change.
-fn detect_exhaustive(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
+pub(super) fn detect_exhaustive(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
     EXHAUSTIVE.set(true);
     let got = detect_with(e, page);
     EXHAUSTIVE.set(false);

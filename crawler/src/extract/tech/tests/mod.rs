@@ -482,3 +482,42 @@ fn a_byte_set_rules_out_only_literals_the_value_cannot_hold() {
     }
     assert!(ByteSet::of("Caf\u{e9}".as_bytes()).has_all("caf\u{e9}".as_bytes()));
 }
+
+/// Script URLs, headers, cookies and meta tags answered from the per-thread
+/// memo (from their second sighting on) give what running their patterns
+/// gives: every fixture page detected three times over, in turn with the
+/// others, with its headers given as meta tags too (a header and a tag of
+/// one name and value must not share an answer).
+#[test]
+fn remembered_signals_detect_as_running_them_does() {
+    let pages: Vec<FetchedPage> = fixture_pages()
+        .iter()
+        .enumerate()
+        .map(|(i, html)| {
+            let mut p = page(
+                &format!("https://site{i}.example/p"),
+                html,
+                &[("server", "nginx/1.25.3"), ("x-powered-by", "PHP/8.2.1")],
+            );
+            p.scan
+                .meta
+                .push(("x-powered-by".into(), "PHP/8.2.1".into()));
+            p
+        })
+        .collect();
+    let first: Vec<Vec<Technology>> = pages.iter().map(detect).collect();
+    assert!(first.iter().any(|t| t.iter().any(|t| t.name == "PHP")));
+    for round in 0..2 {
+        for (p, want) in pages.iter().zip(&first) {
+            assert_eq!(&detect(p), want, "round {round}: {}", p.url);
+        }
+    }
+    for (p, want) in pages.iter().zip(&first) {
+        assert_eq!(
+            &generated::detect_exhaustive(&ENGINE, p),
+            want,
+            "{}",
+            p.url
+        );
+    }
+}
