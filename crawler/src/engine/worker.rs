@@ -37,7 +37,7 @@ thread_local! {
     /// back on every page (about 3 k instructions a link to work out
     /// again, a hash and a compare from the memo).
     static LINK_MEMO: std::cell::RefCell<Memo<(String, String, bool)>> =
-        std::cell::RefCell::new(Memo::default());
+        std::cell::RefCell::new(Memo::new(crate::extract::memo::LINKS));
 }
 
 /// A link's target as far as it depends on the page's base and the href
@@ -55,7 +55,7 @@ thread_local! {
     /// site's menu and footer links come back on every page, and resolving,
     /// normalising and judging one costs about 4 k instructions.
     static RESOLVE_MEMO: std::cell::RefCell<(Memo<Option<Resolved>>, String)> =
-        std::cell::RefCell::new((Memo::default(), String::new()));
+        std::cell::RefCell::new((Memo::new(crate::extract::memo::LINKS), String::new()));
 }
 
 fn resolve_link(base: &Url, href: &str) -> Option<Resolved> {

@@ -412,7 +412,7 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
 thread_local! {
     /// What `street_uncached` found in a line.
     static STREET_MEMO: RefCell<Memo<Option<(String, StreetStyle)>>> =
-        RefCell::new(Memo::default());
+        RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
@@ -754,7 +754,7 @@ fn has_split_postcode(bytes: &[u8]) -> bool {
 
 thread_local! {
     /// Whether a text line holds a street (see `from_text`).
-    static LINE_MEMO: RefCell<Memo<bool>> = RefCell::new(Memo::default());
+    static LINE_MEMO: RefCell<Memo<bool>> = RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 /// The comma- or dot-separated parts of a line, where a street may stand.

@@ -82,7 +82,7 @@ pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
 
 thread_local! {
     /// Names per copyright line and the line after it (see `copyright_names`).
-    static LINE_MEMO: RefCell<Memo<Vec<String>>> = RefCell::new(Memo::default());
+    static LINE_MEMO: RefCell<Memo<Vec<String>>> = RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 /// The names of the copyright notices that start on a line of `text`. A

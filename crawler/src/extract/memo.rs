@@ -20,10 +20,21 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Results kept per generation (so at most twice this per memo).
-const ENTRIES: usize = 256;
-/// Hashes of lines seen once, waiting for a second sighting.
-const SEEN: usize = 4096;
+/// Results kept per generation (so at most twice this per memo) by the
+/// memos of text: the navigation, footer and card lines of a page that
+/// reach one extractor are a few dozen. On the realistic bench site, 64
+/// instead of 256 cost the extractors no instructions
+/// (docs/bench-crawler.md, session 15).
+pub const LINES: usize = 64;
+/// Results kept per generation by the memos of links: a site's menus and
+/// footers repeat a hundred links on every page. On the bench site 128
+/// instead of 256 cost the worker under 1 % more instructions, 64 about 8 %.
+pub const LINKS: usize = 128;
+/// Hashes of keys seen once, waiting for a second sighting, per entry: a
+/// key that comes back on every page is seen again long before the set is
+/// full and cleared. Together with the sizes above, these memos' share of
+/// a 20k crawl's peak fell by about 2 MiB.
+const SEEN_PER_ENTRY: usize = 4;
 /// Longer keys are computed every time: a site repeating large blocks on
 /// every page must not make each memo hold hundreds of them per thread.
 const MAX_KEY_BYTES: usize = 2048;
@@ -76,14 +87,19 @@ pub struct Memo<V> {
     young: Table<V>,
     old: Table<V>,
     seen: HashSet<u64, IdBuild>,
+    /// Results kept per generation.
+    entries: usize,
 }
 
-impl<V> Default for Memo<V> {
-    fn default() -> Self {
+impl<V> Memo<V> {
+    /// A memo keeping `entries` results per generation ([`LINES`] or
+    /// [`LINKS`]).
+    pub fn new(entries: usize) -> Self {
         Self {
             young: HashMap::default(),
             old: HashMap::default(),
             seen: HashSet::default(),
+            entries: entries.max(1),
         }
     }
 }
@@ -112,7 +128,7 @@ impl<V: Clone> Memo<V> {
         }
         let v = compute();
         if self.seen.insert(h) {
-            if self.seen.len() > SEEN {
+            if self.seen.len() > self.entries * SEEN_PER_ENTRY {
                 self.seen.clear();
             }
         } else {
@@ -122,7 +138,7 @@ impl<V: Clone> Memo<V> {
     }
 
     fn store(&mut self, h: u64, entry: (Box<str>, V)) {
-        if self.young.len() >= ENTRIES {
+        if self.young.len() >= self.entries {
             self.old = std::mem::take(&mut self.young);
         }
         self.young.insert(h, entry);
@@ -135,7 +151,7 @@ mod tests {
 
     #[test]
     fn stores_on_second_sighting_and_compares_keys() {
-        let mut m: Memo<u32> = Memo::default();
+        let mut m: Memo<u32> = Memo::new(LINES);
         let mut calls = 0;
         for _ in 0..3 {
             let v = m.get_or("Tel. 030 1234567", || {
@@ -151,9 +167,9 @@ mod tests {
 
     #[test]
     fn a_line_hit_on_every_page_survives_churn() {
-        let mut m: Memo<usize> = Memo::default();
+        let mut m: Memo<usize> = Memo::new(LINES);
         let mut footer_computed = 0;
-        for page in 0..10 * ENTRIES {
+        for page in 0..10 * LINES {
             m.get_or("footer", || {
                 footer_computed += 1;
                 0
@@ -169,14 +185,14 @@ mod tests {
 
     #[test]
     fn bounded() {
-        let mut m: Memo<usize> = Memo::default();
+        let mut m: Memo<usize> = Memo::new(LINES);
         for round in 0..2 {
-            for i in 0..3 * ENTRIES {
+            for i in 0..3 * LINES {
                 assert_eq!(m.get_or(&format!("line {i}"), || i), i, "round {round}");
             }
         }
-        assert!(m.young.len() <= ENTRIES && m.old.len() <= ENTRIES);
-        assert!(m.seen.len() <= SEEN);
+        assert!(m.young.len() <= LINES && m.old.len() <= LINES);
+        assert!(m.seen.len() <= LINES * SEEN_PER_ENTRY);
         // A long block is computed every time and never held.
         let long = "x".repeat(MAX_KEY_BYTES + 1);
         let mut calls = 0;

@@ -167,7 +167,7 @@ thread_local! {
     /// E.164 per raw number (international prefix normalised) and region,
     /// with a reusable key buffer.
     static NUMBER_MEMO: RefCell<(Memo<Option<String>>, String)> =
-        RefCell::new((Memo::default(), String::new()));
+        RefCell::new((Memo::new(crate::extract::memo::LINES), String::new()));
 }
 
 /// Numbers in visible text, next to a label or in international form.
@@ -232,7 +232,7 @@ type LineNumbers = Vec<(String, PhoneKind)>;
 thread_local! {
     /// Numbers per text line (see `from_text`), with a reusable key buffer.
     static LINE_MEMO: RefCell<(Memo<LineNumbers>, String)> =
-        RefCell::new((Memo::default(), String::new()));
+        RefCell::new((Memo::new(crate::extract::memo::LINES), String::new()));
 }
 
 /// The numbers on one line, in order, with their kinds.

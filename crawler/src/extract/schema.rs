@@ -135,7 +135,7 @@ pub fn from_json_ld(body: &str, out: &mut Structured) {
 }
 
 thread_local! {
-    static JSON_LD_MEMO: RefCell<Memo<Structured>> = RefCell::new(Memo::default());
+    static JSON_LD_MEMO: RefCell<Memo<Structured>> = RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 impl Structured {

@@ -283,7 +283,7 @@ pub fn from_href(base: &Url, href: &str, rel: Option<&str>) -> Option<SocialProf
 }
 
 thread_local! {
-    static MEMO: RefCell<Memo<Option<SocialProfile>>> = RefCell::new(Memo::default());
+    static MEMO: RefCell<Memo<Option<SocialProfile>>> = RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 /// The canonical profile `url` names, if any; `rel_me` when its link was

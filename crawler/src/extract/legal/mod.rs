@@ -349,7 +349,7 @@ impl Gates {
 thread_local! {
     /// Identifiers per text line (see `from_text`), with a reusable key buffer.
     static LINE_MEMO: RefCell<(Memo<Vec<LegalId>>, String)> =
-        RefCell::new((Memo::default(), String::new()));
+        RefCell::new((Memo::new(crate::extract::memo::LINES), String::new()));
 }
 
 /// The identifiers on line `i`, in order.

@@ -253,7 +253,7 @@ struct LineFacts {
 thread_local! {
     /// Per worker thread: lines repeat across a site's pages.
     static LINE_MEMO: std::cell::RefCell<Memo<LineFacts>> =
-        std::cell::RefCell::new(Memo::default());
+        std::cell::RefCell::new(Memo::new(crate::extract::memo::LINES));
 }
 
 fn line_facts(line: &str) -> LineFacts {

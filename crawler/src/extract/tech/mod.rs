@@ -799,7 +799,7 @@ thread_local! {
     /// headers and tags, and running their patterns again cost about 10 k
     /// instructions a script.
     static HITS_MEMO: std::cell::RefCell<(Memo<PatternHits>, String)> =
-        std::cell::RefCell::new((Memo::default(), String::new()));
+        std::cell::RefCell::new((Memo::new(crate::extract::memo::LINES), String::new()));
 }
 
 /// Adds to `hits` the (pattern, version) pairs `compute` finds for `text`,

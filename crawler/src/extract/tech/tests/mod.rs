@@ -513,11 +513,6 @@ fn remembered_signals_detect_as_running_them_does() {
         }
     }
     for (p, want) in pages.iter().zip(&first) {
-        assert_eq!(
-            &generated::detect_exhaustive(&ENGINE, p),
-            want,
-            "{}",
-            p.url
-        );
+        assert_eq!(&generated::detect_exhaustive(&ENGINE, p), want, "{}", p.url);
     }
 }
