@@ -777,8 +777,8 @@ fn keyed(
 ) {
     for (name, value) in items {
         let Some(list) = map.get(name) else { continue };
-        // A name never holds a newline (a header's cannot; a meta tag's
-        // would only make two keys alike that hold the same text).
+        // Only names filed in the database reach here, and none holds a
+        // newline: the first one in the key ends the name.
         remembered(kind, &format!("{name}\n{value}"), hits, e, |found| {
             let bytes = ByteSet::of(value.as_bytes());
             for &p in list {
