@@ -9,13 +9,13 @@
 //! A postcode line counts only right after (or on the same line as) a street
 //! line, so years and prices followed by a capitalised word do not.
 
-use super::lines::Lines;
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::lines::Lines;
 use super::memo::Memo;
 
 /// A postal address; `country` is ISO 3166 alpha-2.

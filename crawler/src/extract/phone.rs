@@ -7,7 +7,6 @@
 //! library says it is a valid number for its region (see `region.rs` for
 //! where a national number is read).
 
-use super::lines::Lines;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -16,6 +15,7 @@ use phonenumber::country::Id;
 use regex::Regex;
 
 use super::PhoneKind;
+use super::lines::Lines;
 use super::memo::Memo;
 use super::numbering;
 use super::region::PhoneRegion;

@@ -4,13 +4,13 @@
 //! scheme has one, with a valid check digit. A page that names none of the
 //! labels (most pages) costs one literal search.
 
-use super::lines::Lines;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::checksum::{digits, luhn, weighted};
 use super::legal::{LegalId, LegalKind};
+use super::lines::Lines;
 use super::literals::LiteralSet;
 
 /// One national scheme.

@@ -9,13 +9,13 @@
 
 mod vat;
 
-use super::lines::Lines;
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::lines::Lines;
 use super::literals::LiteralSet;
 use super::memo::Memo;
 

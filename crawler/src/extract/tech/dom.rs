@@ -71,6 +71,7 @@ pub(super) fn evaluate_with(
             })
             .collect(),
         answers: wanted.iter().map(|_| Answer::default()).collect(),
+        candidates: Vec::with_capacity(wanted.len()),
         attrs: Vec::new(),
         open: Vec::new(),
         in_style: false,
@@ -141,6 +142,8 @@ struct DomSink<'a, 'w, 's> {
     wanted: &'w [Wanted<'s>],
     /// Per wanted selector, text its element's raw attributes must contain.
     needles: Vec<Option<memchr::memmem::Finder<'s>>>,
+    /// Per wanted selector, whether the current element can match it.
+    candidates: Vec<bool>,
     answers: Vec<Answer>,
     /// The element's attributes as written (name, raw value), reused from
     /// one element to the next; values are decoded only when a selector
@@ -276,28 +279,26 @@ impl<'a> Sink<'a> for DomSink<'a, '_, '_> {
         // Attributes are read only for elements some selector can match:
         // of the right name, and holding the selector's needle (or a
         // character reference, which could spell it).
+        // Each selector's test once per element, kept for the loop below.
         let raw = tag.raw_attributes().as_bytes();
         let encoded = memchr::memchr(b'&', raw).is_some();
-        let candidate = |i: usize, w: &Wanted<'_>| {
-            w.selector
-                .tag
-                .as_deref()
-                .is_none_or(|t| tag.name.eq_ignore_ascii_case(t))
-                && (encoded
-                    || self
-                        .needles
-                        .get(i)
-                        .and_then(Option::as_ref)
-                        .is_none_or(|n| n.find(raw).is_some()))
-        };
-        if !self.wanted.iter().enumerate().any(|(i, w)| candidate(i, w)) {
+        self.candidates.clear();
+        self.candidates
+            .extend(self.wanted.iter().zip(&self.needles).map(|(w, needle)| {
+                w.selector
+                    .tag
+                    .as_deref()
+                    .is_none_or(|t| tag.name.eq_ignore_ascii_case(t))
+                    && (encoded || needle.as_ref().is_none_or(|n| n.find(raw).is_some()))
+            }));
+        if !self.candidates.contains(&true) {
             return;
         }
         self.attrs.clear();
         self.attrs
             .extend(tag.attributes().map(|(n, v)| (n, v.unwrap_or_default())));
         for (i, w) in self.wanted.iter().enumerate() {
-            if !candidate(i, w) || !matches(w.selector, tag, &self.attrs) {
+            if self.candidates.get(i) != Some(&true) || !matches(w.selector, tag, &self.attrs) {
                 continue;
             }
             let Some(answer) = self.answers.get_mut(i) else {

@@ -710,7 +710,7 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
         }
         // Wappalyzer sees the resolved URL.
         let src = script_url(&page.url, src);
-        remembered("script\n", &src, &mut hits, e, |found| {
+        remembered(&["script\n", &src], &mut hits, e, |found| {
             found_in(e, &e.script_src, src.as_bytes(), &mut cand, found);
         });
     }
@@ -779,7 +779,7 @@ fn keyed(
         let Some(list) = map.get(name) else { continue };
         // Only names filed in the database reach here, and none holds a
         // newline: the first one in the key ends the name.
-        remembered(kind, &format!("{name}\n{value}"), hits, e, |found| {
+        remembered(&[kind, name, "\n", value], hits, e, |found| {
             let bytes = ByteSet::of(value.as_bytes());
             for &p in list {
                 if let Some(v) = e.test_keyed(p, value, &bytes) {
@@ -802,15 +802,9 @@ thread_local! {
         std::cell::RefCell::new((Memo::new(crate::extract::memo::LINES), String::new()));
 }
 
-/// Adds to `hits` the (pattern, version) pairs `compute` finds for `text`,
-/// from the memo when `text` under `prefix` was seen before.
-fn remembered(
-    prefix: &str,
-    text: &str,
-    hits: &mut Hits,
-    e: &Engine,
-    compute: impl FnOnce(&mut PatternHits),
-) {
+/// Adds to `hits` the (pattern, version) pairs `compute` finds, from the
+/// memo when the key `parts` spell (a kind, then the text) was seen before.
+fn remembered(parts: &[&str], hits: &mut Hits, e: &Engine, compute: impl FnOnce(&mut PatternHits)) {
     #[cfg(test)]
     if EXHAUSTIVE.get() {
         // The exhaustive comparison must run every pattern.
@@ -824,8 +818,7 @@ fn remembered(
     let found = HITS_MEMO.with(|m| {
         let (memo, key) = &mut *m.borrow_mut();
         key.clear();
-        key.push_str(prefix);
-        key.push_str(text);
+        key.extend(parts.iter().copied());
         memo.get_or(key, || {
             let mut found = Vec::new();
             compute(&mut found);
