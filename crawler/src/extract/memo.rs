@@ -30,6 +30,13 @@ pub const LINES: usize = 64;
 /// footers repeat a hundred links on every page. On the bench site 128
 /// instead of 256 cost the worker under 1 % more instructions, 64 about 8 %.
 pub const LINKS: usize = 128;
+/// Results kept per generation by the memo of a page's raw lines (the
+/// technology filter's): a site's head, menu and footer come back as
+/// dozens to a few hundred lines on every page.
+pub const PAGE_LINES: usize = 256;
+/// The longest raw line that memo keeps: a mega-menu's column or a
+/// JSON-LD block is often a line of one to a few KB.
+pub const PAGE_LINE_BYTES: usize = 4096;
 /// Hashes of keys seen once, waiting for a second sighting, per entry: a
 /// key that comes back on every page is seen again long before the set is
 /// full and cleared. Together with the sizes above, these memos' share of
@@ -89,6 +96,8 @@ pub struct Memo<V> {
     seen: HashSet<u64, IdBuild>,
     /// Results kept per generation.
     entries: usize,
+    /// Longer keys are computed every time.
+    max_key: usize,
 }
 
 impl<V> Memo<V> {
@@ -100,6 +109,16 @@ impl<V> Memo<V> {
             old: HashMap::default(),
             seen: HashSet::default(),
             entries: entries.max(1),
+            max_key: MAX_KEY_BYTES,
+        }
+    }
+
+    /// A memo of keys up to `max_key` bytes long instead of
+    /// [`MAX_KEY_BYTES`].
+    pub fn with_max_key(entries: usize, max_key: usize) -> Self {
+        Self {
+            max_key,
+            ..Self::new(entries)
         }
     }
 }
@@ -108,7 +127,7 @@ impl<V: Clone> Memo<V> {
     /// The result for `key`: from the memo when this exact key was stored,
     /// else `compute()` (stored if the key was seen before).
     pub fn get_or(&mut self, key: &str, compute: impl FnOnce() -> V) -> V {
-        if key.len() > MAX_KEY_BYTES {
+        if key.len() > self.max_key {
             return compute();
         }
         let h = hash(key.as_bytes());

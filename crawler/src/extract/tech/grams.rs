@@ -26,6 +26,10 @@
 //! (128 each, one per folded fourth byte). Literals of two bytes are found
 //! by `memchr` on their rarer byte.
 
+use std::rc::Rc;
+
+use crate::extract::memo::Memo;
+
 /// Every byte of a word ORed with 0x20: ASCII letters to lower case, and
 /// `@[\]^_` and control bytes onto others, which only lets a window through
 /// to the comparison, never keeps one from it.
@@ -89,6 +93,9 @@ pub struct Grams {
     /// Literals shorter than three bytes, each looked for on its own
     /// (`occurrences`).
     tiny: Vec<u32>,
+    /// Literals of three bytes or more that hold a line break: the pass a
+    /// line at a time leaves them to a search of their own.
+    spanning: Vec<u32>,
 }
 
 /// The literals found so far in one haystack, and whom to tell.
@@ -167,6 +174,46 @@ impl<F: FnMut(usize)> Found<'_, F> {
             *word |= 1 << (l % 64);
             (self.f)(l);
         }
+    }
+}
+
+/// The occurrences of the literals of three bytes or more in one line,
+/// `(literal, start in the line)`, as the pass found them; `None` for none.
+pub type LineHits = Option<Rc<[(u32, u32)]>>;
+
+/// Every occurrence in a line but of the literals in `skip`, for the line
+/// memo.
+struct Collect<'s> {
+    all: Vec<(u32, u32)>,
+    skip: &'s [u32],
+}
+
+impl Report for Collect<'_> {
+    fn done(&self, l: usize) -> bool {
+        self.skip.contains(&(l as u32))
+    }
+
+    fn found(&mut self, l: usize, at: usize) {
+        // Lines memoised are at most `memo::PAGE_LINE_BYTES` long.
+        self.all.push((l as u32, at as u32));
+    }
+}
+
+/// Reports to `inner` with starts moved by `base` (a line's pass reports
+/// where in the page), but not the literals in `skip`.
+struct Shifted<'r, 's, R> {
+    inner: &'r mut R,
+    base: usize,
+    skip: &'s [u32],
+}
+
+impl<R: Report> Report for Shifted<'_, '_, R> {
+    fn done(&self, l: usize) -> bool {
+        self.skip.contains(&(l as u32)) || self.inner.done(l)
+    }
+
+    fn found(&mut self, l: usize, at: usize) {
+        self.inner.found(l, self.base + at);
     }
 }
 
@@ -406,6 +453,13 @@ impl Grams {
             bits2,
             start,
             entries,
+            spanning: (0..literals.len() as u32)
+                .filter(|&i| {
+                    literals
+                        .get(i as usize)
+                        .is_some_and(|l| l.len() >= 3 && l.contains(&b'\n'))
+                })
+                .collect(),
             literals,
             tiny,
         }
@@ -446,14 +500,88 @@ impl Grams {
         limit: usize,
         f: impl FnMut(usize, usize, bool),
     ) -> bool {
+        self.occurrences_with(hay, limit, f, |every| self.pass(hay, every))
+    }
+
+    /// [`Self::for_each_occurrence`] over `text`, a line at a time, with
+    /// what each line of a few hundred bytes held kept in `memo`: a site's
+    /// head, menu and footer lines come back on every page, and a repeat
+    /// costs a hash and a compare instead of the pass over its bytes.
+    /// An occurrence of a literal without a line break lies within one
+    /// line; the few literals with one (a CMS's comment over two lines)
+    /// are searched for on their own. So the calls are the same as the
+    /// whole-text pass's, in another order.
+    pub fn for_each_occurrence_by_line(
+        &self,
+        text: &str,
+        limit: usize,
+        memo: &mut Memo<LineHits>,
+        f: impl FnMut(usize, usize, bool),
+    ) -> bool {
+        let hay = text.as_bytes();
+        let skip = &self.spanning;
+        self.occurrences_with(hay, limit, f, |every| {
+            let mut base = 0;
+            while base < text.len() {
+                // Line by line, each with its line break: a run of text
+                // that is a segment of the page.
+                let end = memchr::memchr(b'\n', &hay[base..]).map_or(hay.len(), |i| base + i + 1);
+                let Some(line) = text.get(base..end) else {
+                    break;
+                };
+                // Longer lines are passed over every time: a page of one
+                // long line (minified markup) would fill the memo with a
+                // copy of itself.
+                if line.len() > crate::extract::memo::PAGE_LINE_BYTES {
+                    let mut shifted = Shifted {
+                        inner: &mut *every,
+                        base,
+                        skip,
+                    };
+                    self.pass(line.as_bytes(), &mut shifted);
+                } else {
+                    let hits = memo.get_or(line, || {
+                        let mut all = Collect {
+                            all: Vec::new(),
+                            skip,
+                        };
+                        self.pass(line.as_bytes(), &mut all);
+                        (!all.all.is_empty()).then(|| Rc::from(all.all))
+                    });
+                    for &(l, at) in hits.iter().flat_map(|h| h.iter()) {
+                        let l = l as usize;
+                        if !every.done(l) {
+                            every.found(l, base + at as usize);
+                        }
+                    }
+                }
+                base = end;
+            }
+            self.report_each(skip, hay, every);
+        })
+    }
+
+    fn occurrences_with<F: FnMut(usize, usize, bool)>(
+        &self,
+        hay: &[u8],
+        limit: usize,
+        f: F,
+        pass: impl FnOnce(&mut Every<F>),
+    ) -> bool {
         let mut every = Every {
             f,
             seen: vec![0u64; self.literals.len().div_ceil(64)],
             left: limit,
             full: false,
         };
-        self.pass(hay, &mut every);
-        for &s in &self.tiny {
+        pass(&mut every);
+        self.report_each(&self.tiny, hay, &mut every);
+        !every.full
+    }
+
+    /// Searches `hay` for each of `literals` on its own.
+    fn report_each<R: Report>(&self, literals: &[u32], hay: &[u8], every: &mut R) {
+        for &s in literals {
             if let Some(l) = self.literals.get(s as usize) {
                 for at in occurrences(l, hay) {
                     if every.done(s as usize) {
@@ -463,7 +591,6 @@ impl Grams {
                 }
             }
         }
-        !every.full
     }
 
     /// Every window at an even offset.
@@ -893,4 +1020,76 @@ fn the_filters_find_what_aho_corasick_finds() {
         }
     }
     assert!(found_any > 2000, "{found_any}");
+}
+
+/// The pass a line at a time, with its memo, makes the same calls as the
+/// pass over the whole text: on the fixtures as they are, with CRLF line
+/// ends, as one long line, upper-cased, joined (lines seen before, so the
+/// memo answers), with lines longer than the memo keeps, and past the limit.
+#[cfg(test)]
+#[test]
+fn by_line_reports_what_the_whole_pass_reports() {
+    type Calls = (bool, Vec<(usize, usize)>, Vec<usize>);
+    fn calls(run: impl FnOnce(&mut dyn FnMut(usize, usize, bool)) -> bool) -> Calls {
+        let (mut all, mut firsts) = (Vec::new(), Vec::new());
+        let complete = run(&mut |l, at, first| {
+            all.push((l, at));
+            if first {
+                firsts.push(l);
+            }
+        });
+        all.sort_unstable();
+        firsts.sort_unstable();
+        (complete, all, firsts)
+    }
+    let grams = &super::ENGINE.body.grams;
+    // TYPO3's comment spans two lines.
+    assert_eq!(grams.spanning.len(), 1);
+    let pages = crate::extract::tech::tests::fixture_pages();
+    let mut hays: Vec<String> = Vec::new();
+    for p in &pages {
+        hays.push(p.clone());
+        hays.push(p.replace('\n', "\r\n"));
+        hays.push(p.replace('\n', " "));
+        hays.push(p.to_ascii_uppercase());
+        hays.push(format!("{p}\n{p}"));
+        hays.push(p.replace("\n<", "<"));
+    }
+    let mut memo = Memo::with_max_key(
+        crate::extract::memo::PAGE_LINES,
+        crate::extract::memo::PAGE_LINE_BYTES,
+    );
+    let mut hits = 0;
+    for round in 0..3 {
+        for hay in &hays {
+            for limit in [usize::MAX, super::MAX_RECORDED, 40] {
+                let whole = calls(|f| grams.for_each_occurrence(hay.as_bytes(), limit, f));
+                let by_line =
+                    calls(|f| grams.for_each_occurrence_by_line(hay, limit, &mut memo, f));
+                assert_eq!(whole.0, by_line.0, "round {round}, limit {limit}");
+                assert_eq!(whole.2, by_line.2, "round {round}, limit {limit}");
+                if whole.0 {
+                    assert_eq!(whole.1, by_line.1, "round {round}, limit {limit}");
+                    hits += whole.1.len();
+                }
+            }
+        }
+    }
+    assert!(hits > 1000, "{hits}");
+    // A literal across a line break: the whole-text pass finds it.
+    // Literals across a line break, or ending with one (which a line's
+    // own pass would find too), found once each.
+    let grams = Grams::new(&["foo\nbar", "abc", "arc\n"]);
+    assert_eq!(grams.spanning, [0, 2]);
+    let hay = "x FOO\nbar abc\nabc\nfoo\nbarc\n";
+    let mut memo = Memo::with_max_key(
+        crate::extract::memo::PAGE_LINES,
+        crate::extract::memo::PAGE_LINE_BYTES,
+    );
+    for _ in 0..3 {
+        let whole = calls(|f| grams.for_each_occurrence(hay.as_bytes(), usize::MAX, f));
+        let by_line = calls(|f| grams.for_each_occurrence_by_line(hay, usize::MAX, &mut memo, f));
+        assert_eq!(whole, by_line);
+        assert_eq!(by_line.1, [(0, 2), (0, 18), (1, 10), (1, 14), (2, 23)]);
+    }
 }

@@ -207,6 +207,17 @@ impl Prefilter {
     /// the windowed patterns, which then need neither a lower-cased copy
     /// nor a search of their own.
     fn candidates(&self, hay: &mut Hay<'_>, out: &mut Vec<u32>) {
+        self.candidates_in(hay, None, out);
+    }
+
+    /// [`Self::candidates`] in `page`, whose bytes `hay` holds, a line at
+    /// a time: lines that come back on a site's pages are passed over once
+    /// per worker thread ([`Grams::for_each_occurrence_by_line`]).
+    fn candidates_by_line(&self, page: &str, hay: &mut Hay<'_>, out: &mut Vec<u32>) {
+        self.candidates_in(hay, Some(page), out);
+    }
+
+    fn candidates_in(&self, hay: &mut Hay<'_>, page: Option<&str>, out: &mut Vec<u32>) {
         #[cfg(test)]
         if EXHAUSTIVE.get() {
             out.extend_from_slice(&self.every);
@@ -214,14 +225,19 @@ impl Prefilter {
         }
         out.extend_from_slice(&self.always);
         let mut found = Vec::new();
-        let complete = self
-            .grams
-            .for_each_occurrence(hay.bytes, MAX_RECORDED, |l, at, first| {
-                found.push((l as u32, at));
-                if first {
-                    out.extend(self.owners.get(l).into_iter().flatten());
-                }
-            });
+        let f = |l: usize, at: usize, first: bool| {
+            found.push((l as u32, at));
+            if first {
+                out.extend(self.owners.get(l).into_iter().flatten());
+            }
+        };
+        let complete = match page {
+            Some(page) => LINE_MEMO.with_borrow_mut(|memo| {
+                self.grams
+                    .for_each_occurrence_by_line(page, MAX_RECORDED, memo, f)
+            }),
+            None => self.grams.for_each_occurrence(hay.bytes, MAX_RECORDED, f),
+        };
         if complete {
             found.sort_unstable();
             hay.found = Some((self.id, found));
@@ -718,7 +734,7 @@ fn detect_with(e: &Engine, page: &FetchedPage) -> Vec<Technology> {
     // The raw page: HTML patterns now, CSS and DOM ones from its tokens.
     cand.clear();
     let mut body = Hay::new(page.body.as_bytes());
-    e.body.candidates(&mut body, &mut cand);
+    e.body.candidates_by_line(&page.body, &mut body, &mut cand);
     let mut dom_patterns = Vec::new();
     let mut css_patterns = Vec::new();
     for &p in &cand {
@@ -794,6 +810,13 @@ fn keyed(
 type PatternHits = Vec<(u32, String)>;
 
 thread_local! {
+    /// Where the raw-page filter's literals lie in each line of a page,
+    /// per worker thread (only the raw page's filter uses it).
+    static LINE_MEMO: std::cell::RefCell<Memo<grams::LineHits>> =
+        std::cell::RefCell::new(Memo::with_max_key(
+            crate::extract::memo::PAGE_LINES,
+            crate::extract::memo::PAGE_LINE_BYTES,
+        ));
     /// What a script URL, header, cookie or meta tag yielded, per worker
     /// thread: a site's pages load the same scripts and send the same
     /// headers and tags, and running their patterns again cost about 10 k
