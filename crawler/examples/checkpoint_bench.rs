@@ -33,7 +33,7 @@ fn state(visited: usize) -> CrawlState {
         "Acme",
     );
     for i in 0..visited {
-        s.visited.0.insert(url(i));
+        s.visited.insert(url(i));
         // Entities from a sample of pages, as a crawl would merge them.
         if i % 10 == 0 {
             let html = format!(

@@ -393,7 +393,7 @@ impl Serialize for Frontier {
         s.collect_map(self.levels.iter().map(|(level, urls)| {
             (
                 key(level),
-                SortedLevel(sorted_unique(urls.iter().map(|u| &**u))),
+                SortedKeys(sorted_unique(urls.iter().map(|u| &**u))),
             )
         }))
     }
@@ -464,30 +464,19 @@ pub fn write_front_coded<'a>(
     Ok(())
 }
 
-/// Serialises as the string [`front_code`] makes of `.0` (sorted and
-/// unique), written straight into the serialiser's output: a snapshot of a
-/// large crawl holds neither the list nor the coded string.
-pub struct FrontCoded<'a, I>(pub &'a I);
+/// Keys, sorted and unique, serialised as the string [`front_code`] makes
+/// of them, written straight into the serialiser's output: a snapshot of a
+/// large crawl holds neither the list nor the coded string. A queue level
+/// or a set of dedup keys.
+pub struct SortedKeys<'a>(pub Vec<&'a str>);
 
-impl<'a, I> std::fmt::Display for FrontCoded<'a, I>
-where
-    &'a I: IntoIterator<Item = &'a String>,
-{
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_front_coded(f, self.0.into_iter().map(String::as_str))
-    }
-}
-
-/// One level's URLs, sorted, for [`FrontCoded`].
-struct SortedLevel<'a>(Vec<&'a str>);
-
-impl std::fmt::Display for SortedLevel<'_> {
+impl std::fmt::Display for SortedKeys<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write_front_coded(f, self.0.iter().copied())
     }
 }
 
-impl Serialize for SortedLevel<'_> {
+impl Serialize for SortedKeys<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }

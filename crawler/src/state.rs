@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::SectionResult;
 use crate::extract::{Entities, PageEntities};
-use crate::frontier::{FrontCoded, Frontier, QueuedUrl, front_decode};
+use crate::frontier::{Frontier, QueuedUrl, SortedKeys, front_decode};
 use crate::skip::{Attempt, SkipKind};
 
 /// The layout of [`CrawlState`]; raised when a field changes meaning
@@ -17,15 +17,59 @@ pub const STATE_VERSION: u32 = 2;
 /// Most distinct external links kept.
 pub const MAX_EXTERNAL_LINKS: usize = 20_000;
 
-/// A set of dedup keys, serialised front-coded. Ordered, so a save walks it
-/// in order instead of sorting the whole visited set every time.
+/// A set of dedup keys, serialised sorted and front-coded. Hashed: the
+/// crawl loop looks up every link of every page in the visited set, and in
+/// an ordered set of 20k keys those lookups took about 3 % of a crawl's CPU
+/// in string compares; a save sorts the keys instead (docs/bench-crawler.md,
+/// session 16).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct KeySet(pub BTreeSet<String>);
+pub struct KeySet(HashSet<Box<str>, foldhash::fast::RandomState>);
+
+impl KeySet {
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains(key)
+    }
+
+    /// Whether `key` was new.
+    pub fn insert(&mut self, key: impl Into<Box<str>>) -> bool {
+        self.0.insert(key.into())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The keys, sorted.
+    pub fn sorted(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.0.iter().map(|k| &**k).collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    pub fn into_keys(self) -> impl Iterator<Item = String> {
+        self.0.into_iter().map(String::from)
+    }
+}
+
+impl<K: Into<Box<str>>> FromIterator<K> for KeySet {
+    fn from_iter<T: IntoIterator<Item = K>>(keys: T) -> Self {
+        KeySet(keys.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<K: Into<Box<str>>> Extend<K> for KeySet {
+    fn extend<T: IntoIterator<Item = K>>(&mut self, keys: T) {
+        self.0.extend(keys.into_iter().map(Into::into));
+    }
+}
 
 impl Serialize for KeySet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Sorted and unique already: coded as it is written.
-        s.collect_str(&FrontCoded(&self.0))
+        s.collect_str(&SortedKeys(self.sorted()))
     }
 }
 
@@ -33,7 +77,7 @@ impl<'de> Deserialize<'de> for KeySet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let coded = String::deserialize(d)?;
         let keys = front_decode(&coded).map_err(serde::de::Error::custom)?;
-        Ok(KeySet(keys.into_iter().collect()))
+        Ok(keys.into_iter().collect())
     }
 }
 
@@ -232,11 +276,11 @@ impl CrawlState {
 
     /// Records a URL as done; false when it already was.
     pub fn mark_visited(&mut self, key: String) -> bool {
-        if self.visited.0.contains(&key) {
+        if self.visited.contains(&key) {
             return false;
         }
         self.changes.visited.push(key.clone());
-        self.visited.0.insert(key);
+        self.visited.insert(key);
         true
     }
 
@@ -405,11 +449,11 @@ impl CrawlState {
             report_location: self.report_location.clone(),
             sections: self.sections.clone(),
             in_flight: self.in_flight.clone(),
-            visited: KeySet(changes.visited.into_iter().collect()),
-            external_links: KeySet(changes.external.into_iter().collect()),
-            documents: KeySet(changes.documents.into_iter().collect()),
+            visited: changes.visited.into_iter().collect(),
+            external_links: changes.external.into_iter().collect(),
+            documents: changes.documents.into_iter().collect(),
             queued,
-            dequeued: KeySet(changes.dequeued.into_iter().collect()),
+            dequeued: changes.dequeued.into_iter().collect(),
             pattern_counts: changes
                 .patterns
                 .into_iter()
@@ -443,10 +487,10 @@ impl CrawlState {
         self.report_location = delta.report_location;
         self.sections = delta.sections;
         self.in_flight = delta.in_flight;
-        self.visited.0.extend(delta.visited.0);
-        self.external_links.extend(delta.external_links.0);
-        self.documents.extend(delta.documents.0);
-        let dequeued: HashSet<String> = delta.dequeued.0.into_iter().collect();
+        self.visited.extend(delta.visited.into_keys());
+        self.external_links.extend(delta.external_links.into_keys());
+        self.documents.extend(delta.documents.into_keys());
+        let dequeued: HashSet<String> = delta.dequeued.into_keys().collect();
         self.queue.remove_all(&dequeued);
         for item in delta.queued.items() {
             self.queue.push_item(item);
@@ -479,7 +523,7 @@ impl CrawlState {
             .chain(in_flight)
             .filter_map(|url| url::Url::parse(url).ok())
             .map(|u| crate::url_norm::dedup_key(&u))
-            .filter(|key| !self.visited.0.contains(key))
+            .filter(|key| !self.visited.contains(key))
             .map(String::into_boxed_str)
             .collect()
     }
@@ -499,7 +543,7 @@ mod tests {
             "acme.test/ü",
             "",
         ];
-        let set = KeySet(keys.iter().map(|k| k.to_string()).collect());
+        let set = keys.iter().map(|k| k.to_string()).collect::<KeySet>();
         let coded = front_code(keys.iter().copied());
         assert_eq!(
             serde_json::to_string(&set).unwrap(),
@@ -513,8 +557,8 @@ mod tests {
     #[test]
     fn round_trip_with_in_flight() {
         let mut s = CrawlState::new("https://acme.test/", 3);
-        s.visited.0.insert("https://acme.test/".into());
-        s.visited.0.insert("https://acme.test/about".into());
+        s.visited.insert("https://acme.test/");
+        s.visited.insert("https://acme.test/about");
         s.queue.push("https://acme.test/b".into(), 1);
         s.in_flight
             .push(QueuedUrl::new("https://acme.test/a".into(), 1));
@@ -524,7 +568,7 @@ mod tests {
         assert_eq!(back.visited, s.visited);
         let queued = back.queued_keys();
         assert_eq!(queued.len(), 2, "{queued:?}");
-        assert!(queued.iter().all(|k| !back.visited.0.contains(&**k)));
+        assert!(queued.iter().all(|k| !back.visited.contains(k)));
         back.requeue_in_flight();
         assert_eq!(back.queue.pop().unwrap().url, "https://acme.test/a");
         assert_eq!(back.queue.pop().unwrap().url, "https://acme.test/b");

@@ -154,7 +154,7 @@ impl Store {
     ) -> Result<PendingSave> {
         let saved_at = Utc::now();
         let pages_visited = state.pages_crawled;
-        let visited = state.visited.0.len();
+        let visited = state.visited.len();
         let pending = |kind| PendingSave {
             durability,
             generation,

@@ -131,8 +131,7 @@ impl Engine {
                 };
                 // A redirect or canonical URL may have reached this page
                 // since it was queued.
-                if Url::parse(&item.url).is_ok_and(|u| run.state.visited.0.contains(&dedup_key(&u)))
-                {
+                if Url::parse(&item.url).is_ok_and(|u| run.state.visited.contains(&dedup_key(&u))) {
                     continue;
                 }
                 run.state.current_depth = run.state.current_depth.max(item.depth);
@@ -352,15 +351,15 @@ impl Engine {
                     run.state.pages_nofollow += 1;
                 }
                 // A redirect to a page done already: nothing new.
-                let duplicate = final_key != key && run.state.visited.0.contains(&final_key);
+                let duplicate = final_key != key && run.state.visited.contains(&final_key);
                 // A query variant of a page done already, by its own
                 // canonical link (`/team?ref=nav` -> `/team`): its findings
                 // are that page's, and merging them again would count each
                 // one as seen on one more page. Its links are still taken,
                 // as a paginated list may name its first page as canonical.
-                let variant = canonical_key.as_ref().is_some_and(|c| {
-                    *c != final_key && *c != key && run.state.visited.0.contains(c)
-                });
+                let variant = canonical_key
+                    .as_ref()
+                    .is_some_and(|c| *c != final_key && *c != key && run.state.visited.contains(c));
                 run.mark_done(final_key);
                 if let Some(c) = canonical_key {
                     // Fetched under this variant: the canonical URL itself

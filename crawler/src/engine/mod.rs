@@ -166,7 +166,7 @@ impl Run {
 
     /// Whether a URL with this dedup key is done, queued or in flight.
     fn is_known(&self, key: &str) -> bool {
-        self.state.visited.0.contains(key) || self.queued_keys.contains(key)
+        self.state.visited.contains(key) || self.queued_keys.contains(key)
     }
 
     /// Records a URL as done: its key moves from the queued keys (if there)

@@ -461,7 +461,7 @@ async fn large_checkpoints_split_and_stay_within_limits() {
     let mut state = CrawlState::new(&site.url("/"), 1);
     for i in 0..50_000u32 {
         let section = ["products", "news", "blog", "docs", "team"][(i % 5) as usize];
-        state.visited.0.insert(format!(
+        state.visited.insert(format!(
             "https://www.acme-industries.example/{section}/item-{i}/overview"
         ));
     }
@@ -491,7 +491,7 @@ async fn large_checkpoints_split_and_stay_within_limits() {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        noisy.visited.0.insert(format!(
+        noisy.visited.insert(format!(
             "https://acme.example/{x:016x}{:016x}",
             x.rotate_left(29)
         ));

@@ -58,7 +58,6 @@ async fn trailing_slash_redirects_are_followed_not_loops() {
     assert!(
         state
             .visited
-            .0
             .contains(&cira_crawler::url_norm::dedup_key(&old)),
         "{:?}",
         state.visited
