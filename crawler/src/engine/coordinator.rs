@@ -484,13 +484,15 @@ impl Engine {
     fn enqueue_from(&self, run: &mut Run, link: Link, depth: u32, from_sitemap: bool) {
         let cfg = self.cfg();
         if run.is_known(&link.key)
-            || !run
-                .state
-                .count_pattern(link.pattern, cfg.pattern_budget, max_patterns(cfg))
+            || !run.state.count_pattern(
+                link.pattern.to_string(),
+                cfg.pattern_budget,
+                max_patterns(cfg),
+            )
         {
             return;
         }
-        run.queued_keys.insert(link.key.into_boxed_str());
+        run.queued_keys.insert(Box::from(&*link.key));
         run.state.enqueue_item(QueuedUrl {
             url: link.url,
             depth,

@@ -25,18 +25,24 @@ use crate::url_norm::{dedup_key, resolution_base, resolve};
 #[derive(Debug)]
 pub(super) struct Link {
     pub(super) url: String,
-    pub(super) key: String,
-    pub(super) pattern: String,
+    /// Shared with the worker's memo: a menu link comes back on every page,
+    /// and most links reach the crawl loop only to be found known.
+    pub(super) key: Arc<str>,
+    pub(super) pattern: Arc<str>,
     /// It names a company-fact page (ranked from the parsed path).
     pub(super) fact: bool,
 }
+
+/// A link's dedup key, trap pattern and whether it names a company-fact
+/// page.
+type LinkFacts = (Arc<str>, Arc<str>, bool);
 
 thread_local! {
     /// Each link's dedup key, trap pattern and rank, by its URL: they
     /// depend on the URL alone, and a site's menu and footer links come
     /// back on every page (about 3 k instructions a link to work out
     /// again, a hash and a compare from the memo).
-    static LINK_MEMO: std::cell::RefCell<Memo<(String, String, bool)>> =
+    static LINK_MEMO: std::cell::RefCell<Memo<LinkFacts>> =
         std::cell::RefCell::new(Memo::new(crate::extract::memo::LINKS));
 }
 
@@ -85,8 +91,8 @@ impl Link {
         let (key, pattern, fact) = LINK_MEMO.with(|memo| {
             memo.borrow_mut().get_or(url.as_str(), || {
                 (
-                    dedup_key(&url),
-                    url_pattern(&url),
+                    Arc::from(dedup_key(&url)),
+                    Arc::from(url_pattern(&url)),
                     crate::frontier::is_company_fact_path(url.path()),
                 )
             })
@@ -110,7 +116,7 @@ pub(super) struct LinkCap {
     /// foldhash rather than SipHash: it runs for every link of every page.
     /// Its seed is random per process, so a page cannot choose colliding
     /// keys ahead of time.
-    keys: HashSet<String, foldhash::fast::RandomState>,
+    keys: HashSet<Arc<str>, foldhash::fast::RandomState>,
     /// Indices in `links` of links to other pages, oldest first.
     others: Vec<usize>,
     dropped: u64,
@@ -637,8 +643,8 @@ mod tests {
             for path in paths {
                 let url = Url::parse(&format!("https://a.test{path}")).unwrap();
                 let got = Link::new(url.clone());
-                assert_eq!(got.key, dedup_key(&url), "{path} round {round}");
-                assert_eq!(got.pattern, url_pattern(&url), "{path} round {round}");
+                assert_eq!(*got.key, dedup_key(&url), "{path} round {round}");
+                assert_eq!(*got.pattern, url_pattern(&url), "{path} round {round}");
                 assert_eq!(
                     got.fact,
                     crate::frontier::is_company_fact_path(url.path()),
