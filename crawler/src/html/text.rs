@@ -135,7 +135,8 @@ impl Collapser {
     }
 }
 
-/// Appends collapsed `text` to `buf`, keeping it under `max` characters.
+/// Appends collapsed `text` to `buf`, keeping it under `max` characters
+/// (a character past them may follow a space that fits).
 pub(super) fn push_collapsed(buf: &mut String, text: &str, max: usize) {
     let mut count = buf.chars().count();
     let mut pending_space = buf.ends_with(' ');
@@ -146,21 +147,54 @@ pub(super) fn push_collapsed(buf: &mut String, text: &str, max: usize) {
     // growing a character at a time (this runs for every text run of every
     // link and heading).
     buf.reserve(text.len().min(max.saturating_sub(count).saturating_mul(4)) + 1);
-    for c in text.chars() {
-        if count >= max {
-            return;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !buf.is_empty() {
-            buf.push(' ');
+    // A word at a time, an ASCII word copied whole: most link and heading
+    // text is ASCII words.
+    let mut at = 0;
+    loop {
+        let (word_end, next) = match next_whitespace(text, at) {
+            Some((ws_start, ws_end)) => (ws_start, Some(ws_end)),
+            None => (text.len(), None),
+        };
+        let mut chars = text.get(at..word_end).unwrap_or_default().chars();
+        if let Some(first) = chars.next() {
+            if count >= max {
+                return;
+            }
+            if pending_space && !buf.is_empty() {
+                buf.push(' ');
+                count += 1;
+            }
+            pending_space = false;
+            buf.push(first);
             count += 1;
+            let rest = chars.as_str();
+            if rest.is_ascii() {
+                let room = max.saturating_sub(count);
+                buf.push_str(rest.get(..room.min(rest.len())).unwrap_or_default());
+                if rest.len() > room {
+                    return;
+                }
+                count += rest.len();
+            } else {
+                for c in rest.chars() {
+                    if count >= max {
+                        return;
+                    }
+                    buf.push(c);
+                    count += 1;
+                }
+            }
         }
-        pending_space = false;
-        buf.push(c);
-        count += 1;
+        match next {
+            Some(n) => {
+                if count >= max {
+                    return;
+                }
+                pending_space = true;
+                at = n;
+            }
+            None => break,
+        }
     }
     if pending_space && !buf.is_empty() {
         buf.push(' ');
@@ -177,4 +211,72 @@ pub(super) fn truncate_at_char(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The character-at-a-time version `push_collapsed` replaced.
+    fn push_collapsed_by_char(buf: &mut String, text: &str, max: usize) {
+        let mut count = buf.chars().count();
+        let mut pending_space = buf.ends_with(' ');
+        if pending_space {
+            buf.pop();
+        }
+        for c in text.chars() {
+            if count >= max {
+                return;
+            }
+            if c.is_whitespace() {
+                pending_space = true;
+                continue;
+            }
+            if pending_space && !buf.is_empty() {
+                buf.push(' ');
+                count += 1;
+            }
+            pending_space = false;
+            buf.push(c);
+            count += 1;
+        }
+        if pending_space && !buf.is_empty() {
+            buf.push(' ');
+        }
+    }
+
+    #[test]
+    fn push_collapsed_matches_the_character_at_a_time_version() {
+        let pieces = [
+            "", " ", "  ", "\n", "\t", "\u{a0}", "\u{2003}", "a", "ab", "Team", "über", "Müller",
+            "日本", "x\u{301}", "&", "-", "Products", "A", "ß",
+        ];
+        let mut state = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next(8) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let mut start = String::new();
+            for _ in 0..next(4) {
+                start.push_str(pieces[next(pieces.len())]);
+            }
+            let max = next(24);
+            let (mut a, mut b) = (start.clone(), start.clone());
+            push_collapsed(&mut a, &text, max);
+            push_collapsed_by_char(&mut b, &text, max);
+            assert_eq!(a, b, "start {start:?}, text {text:?}, max {max}");
+            // Pieces of a link's text arrive one text run at a time.
+            let (mut a, mut b) = (a, b);
+            push_collapsed(&mut a, &text, max + 8);
+            push_collapsed_by_char(&mut b, &text, max + 8);
+            assert_eq!(a, b, "again: start {start:?}, text {text:?}, max {max}");
+        }
+    }
 }
