@@ -59,11 +59,28 @@ pub(super) fn is_hidden_container(tag: &str) -> bool {
 
 /// The whitespace `char::is_whitespace` means, found from byte `from` on:
 /// the (start, end) of the next whitespace character. ASCII is decided per
-/// byte; only non-ASCII characters are decoded.
+/// byte; only non-ASCII characters are decoded. Runs of bytes that cannot
+/// be whitespace (above `' '` and ASCII) are skipped eight at a time: this
+/// runs over every word of every page's text.
 pub(super) fn next_whitespace(s: &str, from: usize) -> Option<(usize, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let bytes = s.as_bytes();
     let mut i = from;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        while let Some(eight) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let x = u64::from_le_bytes(*eight);
+            // Bytes below 0x21, or non-ASCII: the lowest one flagged is
+            // exact (a borrow only reaches the bytes above it).
+            let special = (x.wrapping_sub(ONES * 0x21) & !x & HIGH) | (x & HIGH);
+            if special == 0 {
+                i += 8;
+            } else {
+                i += (special.trailing_zeros() / 8) as usize;
+                break;
+            }
+        }
+        let &b = bytes.get(i)?;
         if b < 0x80 {
             if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
                 return Some((i, i + 1));
@@ -77,7 +94,6 @@ pub(super) fn next_whitespace(s: &str, from: usize) -> Option<(usize, usize)> {
             i += c.len_utf8();
         }
     }
-    None
 }
 
 /// Whitespace-collapsing text accumulator.
@@ -242,6 +258,51 @@ mod tests {
         }
         if pending_space && !buf.is_empty() {
             buf.push(' ');
+        }
+    }
+
+    #[test]
+    fn next_whitespace_finds_what_a_character_search_finds() {
+        let pieces = [
+            " ",
+            "\n",
+            "\t",
+            "\r",
+            "\u{b}",
+            "\u{c}",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{3000}",
+            "\u{1}",
+            "!",
+            "a",
+            "abcdefgh",
+            "ü",
+            "日本語",
+            "\u{85}",
+            "x\u{301}",
+            "\u{7f}",
+            "0123456789",
+        ];
+        let mut state = 0x9e37_79b9_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..5_000 {
+            let mut s = String::new();
+            for _ in 0..next(12) {
+                s.push_str(pieces[next(pieces.len())]);
+            }
+            for (from, _) in s.char_indices().chain([(s.len(), ' ')]) {
+                let want = s[from..]
+                    .char_indices()
+                    .find(|(_, c)| c.is_whitespace())
+                    .map(|(i, c)| (from + i, from + i + c.len_utf8()));
+                assert_eq!(next_whitespace(&s, from), want, "{s:?} from {from}");
+            }
         }
     }
 
