@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod atomic_file;
+mod blocking;
 pub mod checkpoint;
 pub mod engine;
 pub mod error;

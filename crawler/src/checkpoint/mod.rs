@@ -175,7 +175,7 @@ impl Store {
         }
         // Milliseconds for a large state: let the runtime move other tasks
         // off this thread meanwhile.
-        let (header, blob) = tokio::task::block_in_place(|| {
+        let (header, blob) = crate::blocking::in_place(|| {
             format::encode(identity, generation, pages_visited, saved_at, &*state)
         })?;
         state.clear_changes();

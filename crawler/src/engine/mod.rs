@@ -352,7 +352,7 @@ impl Engine {
                 // its memory peaks). In place: the sections take
                 // milliseconds.
                 let result: SectionResult =
-                    tokio::task::block_in_place(|| analyze_section(section, &run.state.entities));
+                    crate::blocking::in_place(|| analyze_section(section, &run.state.entities));
                 run.state.sections.push(result);
                 // Each finished section is saved, so a resume never redoes one.
                 self.save(&mut run).await?;

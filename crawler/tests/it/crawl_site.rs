@@ -8,6 +8,24 @@ use std::sync::Arc;
 use cira_crawler::engine::RunOutcome;
 use common::{Site, config, crawl, page_path, spec, tree_site};
 
+/// `Engine` is public: a caller's runtime may have a single thread. The
+/// crawl runs there too, snapshots and analysis included.
+#[tokio::test(flavor = "current_thread")]
+async fn a_crawl_completes_on_a_current_thread_runtime() {
+    let site = Site::start(tree_site(40)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    cfg.every_pages = 5;
+    let (outcome, state) = crawl(cfg, dir.path()).await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed { .. })),
+        "{outcome:?}"
+    );
+    let state = state.expect("a final checkpoint");
+    assert_eq!(state.pages_crawled, 40);
+    assert!(!state.sections.is_empty(), "the analysis ran");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_crawl_visits_every_in_scope_page_once() {
     let site = Site::start(tree_site(300)).await;
