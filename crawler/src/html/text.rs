@@ -233,6 +233,16 @@ pub(super) fn truncate_at_char(s: &str, max: usize) -> &str {
 mod tests {
     use super::*;
 
+    /// A seeded xorshift: `pick(n)` is below `n`.
+    fn picker(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        }
+    }
+
     /// The character-at-a-time version `push_collapsed` replaced.
     fn push_collapsed_by_char(buf: &mut String, text: &str, max: usize) {
         let mut count = buf.chars().count();
@@ -284,13 +294,7 @@ mod tests {
             "\u{7f}",
             "0123456789",
         ];
-        let mut state = 0x9e37_79b9_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = picker(0x9e37_79b9);
         for _ in 0..5_000 {
             let mut s = String::new();
             for _ in 0..next(12) {
@@ -312,13 +316,7 @@ mod tests {
             "", " ", "  ", "\n", "\t", "\u{a0}", "\u{2003}", "a", "ab", "Team", "über", "Müller",
             "日本", "x\u{301}", "&", "-", "Products", "A", "ß",
         ];
-        let mut state = 0x2545_f491_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = picker(0x2545_f491);
         for _ in 0..20_000 {
             let mut text = String::new();
             for _ in 0..next(8) {
