@@ -89,6 +89,37 @@ const MIN_JOURNAL_BYTES: u64 = 256 * 1024;
 /// Most records in one journal (bounds the replay on resume).
 pub const MAX_JOURNAL_RECORDS: u64 = 1000;
 
+/// How far a journal may grow before the next save is a full snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalLimits {
+    /// The journal may always grow to this many bytes...
+    pub min_bytes: u64,
+    /// ...and to the size of its snapshot, up to this many...
+    pub max_bytes: u64,
+    /// ...and this many records.
+    pub max_records: u64,
+}
+
+impl JournalLimits {
+    /// ConfigMaps: a journal must fit one object (1 MiB at most).
+    pub const CONFIG_MAP: Self = Self {
+        min_bytes: MIN_JOURNAL_BYTES,
+        max_bytes: MAX_JOURNAL_BYTES,
+        max_records: MAX_JOURNAL_RECORDS,
+    };
+    /// A folder has no object limit: the journal may grow to 4 MiB or 4000
+    /// records, whatever the snapshot's size. With the ConfigMap's limits a
+    /// 20k-page crawl at `everyPages=10` wrote a snapshot every 155 saves
+    /// (99 in all, a quarter of what its saves cost). Replaying the largest
+    /// journal allowed takes about half a second on resume
+    /// (docs/bench-crawler.md, "Session 16").
+    pub const FOLDER: Self = Self {
+        min_bytes: 4 * 1024 * 1024,
+        max_bytes: 4 * 1024 * 1024,
+        max_records: 4000,
+    };
+}
+
 /// The full snapshot the current journal continues.
 #[derive(Debug, Clone)]
 pub(super) struct Base {
@@ -116,10 +147,10 @@ pub struct Cursor {
 
 impl Cursor {
     /// The snapshot a journal record may continue, if any.
-    pub(super) fn journal_base(&self, visited: usize) -> Option<&Base> {
+    pub(super) fn journal_base(&self, visited: usize, limits: JournalLimits) -> Option<&Base> {
         let base = self.base.as_ref()?;
-        let limit = base.bytes.clamp(MIN_JOURNAL_BYTES, MAX_JOURNAL_BYTES);
-        let fits = base.journal_records < MAX_JOURNAL_RECORDS
+        let limit = base.bytes.clamp(limits.min_bytes, limits.max_bytes);
+        let fits = base.journal_records < limits.max_records
             && base.journal_bytes < limit
             && visited < base.visited.saturating_mul(2).max(16);
         fits.then_some(base)

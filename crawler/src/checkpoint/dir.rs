@@ -29,6 +29,10 @@ pub struct DirStore {
     dir: PathBuf,
     io: IoThread,
     sync: Arc<Mutex<JournalSync>>,
+    /// The journal that [`DirStore::append_journal_now`] appends to, kept
+    /// open between saves; a journal reset closes it (the reset replaces
+    /// the file).
+    appending: Mutex<Option<(u64, std::fs::File)>>,
     /// Dropping it stops the background flusher.
     _stop_flusher: mpsc::Sender<()>,
 }
@@ -124,6 +128,7 @@ impl DirStore {
             dir,
             io,
             sync,
+            appending: Mutex::new(None),
             _stop_flusher: stop_flusher,
         })
     }
@@ -192,6 +197,11 @@ impl DirStore {
     }
 
     pub(super) async fn reset_journal(&self, slot: u64) -> Result<()> {
+        // The open journal would go on appending to the replaced file.
+        *self
+            .appending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
         let path = self.journal_path(slot);
         let dir = self.dir.clone();
         self.io
@@ -217,14 +227,7 @@ impl DirStore {
                         source,
                     }
                 };
-                let len = u32::try_from(blob.len()).map_err(|_| Error::CheckpointTooLarge {
-                    bytes: blob.len(),
-                    chunks: 1,
-                    max: 1,
-                })?;
-                let mut frame = Vec::with_capacity(4 + blob.len());
-                frame.extend_from_slice(&len.to_le_bytes());
-                frame.extend_from_slice(&blob);
+                let frame = journal_frame(&blob)?;
                 // The journal exists: the snapshot before it created it.
                 let mut f = std::fs::OpenOptions::new()
                     .append(true)
@@ -249,6 +252,68 @@ impl DirStore {
             })
             .await?
     }
+
+    /// Appends a record written [`Durability::WithinASecond`] on the calling
+    /// thread, into the page cache only, when no fsync is due (the last one
+    /// was less than [`SYNC_INTERVAL`] ago; the flusher syncs it in time).
+    /// `None` when one is due: [`DirStore::append_journal`] then writes and
+    /// syncs it on the writer thread.
+    pub(super) fn append_journal_now(&self, slot: u64, blob: &[u8]) -> Option<Result<()>> {
+        if lock(&self.sync).last_sync.elapsed() >= SYNC_INTERVAL {
+            return None;
+        }
+        let path = self.journal_path(slot);
+        let io = |action: &'static str| {
+            let path = path.clone();
+            move |source| Error::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let write = || -> Result<()> {
+            let frame = journal_frame(blob)?;
+            let mut appending = self
+                .appending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let file = match appending.as_mut() {
+                Some((open_slot, file)) if *open_slot == slot => file,
+                _ => {
+                    // The journal exists: the snapshot before it created it.
+                    let file = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .map_err(io("opening checkpoint journal"))?;
+                    &mut appending.insert((slot, file)).1
+                }
+            };
+            if let Err(e) = file.write_all(&frame) {
+                // Reopened next time, in case the descriptor is at fault.
+                *appending = None;
+                return Err(io("appending to checkpoint journal")(e));
+            }
+            Ok(())
+        };
+        let written = write();
+        if written.is_ok() {
+            lock(&self.sync).unsynced = Some(path);
+        }
+        Some(written)
+    }
+}
+
+/// A record as it is appended: `<u32 LE length><record>`, in one write.
+fn journal_frame(blob: &[u8]) -> Result<Vec<u8>> {
+    let len = u32::try_from(blob.len()).map_err(|_| Error::CheckpointTooLarge {
+        bytes: blob.len(),
+        chunks: 1,
+        max: 1,
+    })?;
+    let mut frame = Vec::with_capacity(4 + blob.len());
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(blob);
+    Ok(frame)
 }
 
 /// Splits a journal file into its records; an unfinished last frame (a
@@ -338,6 +403,31 @@ mod tests {
         store.flush().await.unwrap();
         assert!(!store.has_unsynced());
         assert_eq!(store.read_journal(0).await.unwrap().records.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_append_on_the_calling_thread_is_written_and_left_to_the_flusher() {
+        let (_dir, store) = store_with_journal().await;
+        lock(&store.sync).last_sync = Instant::now();
+        store.append_journal_now(0, b"one").unwrap().unwrap();
+        store.append_journal_now(0, b"two").unwrap().unwrap();
+        assert_eq!(
+            store.read_journal(0).await.unwrap().records,
+            vec![b"one".to_vec(), b"two".to_vec()]
+        );
+        assert!(store.has_unsynced());
+        // A reset replaces the file: later appends go to the new one.
+        store.reset_journal(0).await.unwrap();
+        lock(&store.sync).last_sync = Instant::now();
+        store.append_journal_now(0, b"three").unwrap().unwrap();
+        assert_eq!(
+            store.read_journal(0).await.unwrap().records,
+            vec![b"three".to_vec()]
+        );
+        // An fsync is due: left to the writer thread, nothing written here.
+        lock(&store.sync).last_sync = Instant::now() - 2 * SYNC_INTERVAL;
+        assert!(store.append_journal_now(0, b"four").is_none());
+        assert_eq!(store.read_journal(0).await.unwrap().records.len(), 1);
     }
 
     #[tokio::test]

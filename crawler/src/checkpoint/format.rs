@@ -31,6 +31,11 @@ pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 /// costs about a tenth less than at level 3, for snapshots 2-4.5 % larger
 /// (a realistic crawl, docs/bench-crawler.md, "Session 14: CPU").
 const COMPRESSION_LEVEL: i32 = 1;
+/// zstd level for journal records: one of the fast negative levels, which
+/// leave the literals as they are (no Huffman table per frame). A record is a
+/// few kilobytes written every page or two, and building the entropy tables
+/// for it cost more than its matching (docs/bench-crawler.md, "Session 16").
+const RECORD_COMPRESSION_LEVEL: i32 = -3;
 
 /// Which scan a checkpoint belongs to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
@@ -86,7 +91,44 @@ pub fn encode<T: Serialize>(
     saved_at: DateTime<Utc>,
     payload: &T,
 ) -> Result<(CheckpointHeader, Vec<u8>), Error> {
-    let (raw_bytes, mut blob) = compress_json(payload)?;
+    encode_at(
+        COMPRESSION_LEVEL,
+        scan,
+        generation,
+        pages_visited,
+        saved_at,
+        payload,
+    )
+}
+
+/// [`encode`] for a journal record: the same envelope, compressed at
+/// [`RECORD_COMPRESSION_LEVEL`] (any zstd decoder reads it).
+pub fn encode_record<T: Serialize>(
+    scan: &ScanIdentity,
+    generation: u64,
+    pages_visited: u64,
+    saved_at: DateTime<Utc>,
+    payload: &T,
+) -> Result<(CheckpointHeader, Vec<u8>), Error> {
+    encode_at(
+        RECORD_COMPRESSION_LEVEL,
+        scan,
+        generation,
+        pages_visited,
+        saved_at,
+        payload,
+    )
+}
+
+fn encode_at<T: Serialize>(
+    level: i32,
+    scan: &ScanIdentity,
+    generation: u64,
+    pages_visited: u64,
+    saved_at: DateTime<Utc>,
+    payload: &T,
+) -> Result<(CheckpointHeader, Vec<u8>), Error> {
+    let (raw_bytes, mut blob) = compress_json(level, payload)?;
     let header = CheckpointHeader {
         format_version: FORMAT_VERSION,
         scan: scan.clone(),
@@ -109,11 +151,11 @@ pub fn encode<T: Serialize>(
     Ok((header, blob))
 }
 
-/// `payload` as JSON, compressed with zstd at [`COMPRESSION_LEVEL`] as it is
-/// serialised; returns the JSON's length and the compressed bytes. One
-/// compression context per thread: a crawl saves small journal records
-/// often, and a fresh context costs more than compressing one of them.
-fn compress_json<T: Serialize>(payload: &T) -> Result<(u64, Vec<u8>), Error> {
+/// `payload` as JSON, compressed with zstd at `level` as it is serialised;
+/// returns the JSON's length and the compressed bytes. One compression
+/// context per thread: a crawl saves small journal records often, and a
+/// fresh context costs more than compressing one of them.
+fn compress_json<T: Serialize>(level: i32, payload: &T) -> Result<(u64, Vec<u8>), Error> {
     thread_local! {
         static CONTEXT: std::cell::RefCell<Option<zstd::zstd_safe::CCtx<'static>>> =
             const { std::cell::RefCell::new(None) };
@@ -124,6 +166,10 @@ fn compress_json<T: Serialize>(payload: &T) -> Result<(u64, Vec<u8>), Error> {
             Some(c) => c,
             None => slot.insert(new_context()?),
         };
+        // Between frames: applies to the next one.
+        context
+            .set_parameter(zstd::zstd_safe::CParameter::CompressionLevel(level))
+            .map_err(compress_error)?;
         let encoder = zstd::stream::write::Encoder::with_context(Vec::new(), context);
         let mut json = std::io::BufWriter::with_capacity(
             WRITE_BUFFER,
@@ -148,13 +194,15 @@ fn new_context() -> Result<zstd::zstd_safe::CCtx<'static>, Error> {
         CParameter::CompressionLevel(COMPRESSION_LEVEL),
         CParameter::WindowLog(WINDOW_LOG),
     ] {
-        context.set_parameter(parameter).map_err(|code| {
-            Error::CheckpointCompress(std::io::Error::other(
-                zstd::zstd_safe::get_error_name(code).to_string(),
-            ))
-        })?;
+        context.set_parameter(parameter).map_err(compress_error)?;
     }
     Ok(context)
+}
+
+fn compress_error(code: zstd::zstd_safe::ErrorCode) -> Error {
+    Error::CheckpointCompress(std::io::Error::other(
+        zstd::zstd_safe::get_error_name(code).to_string(),
+    ))
 }
 
 /// Counts the bytes written through it (the payload's uncompressed length).
@@ -308,6 +356,21 @@ mod tests {
         assert!(header.raw_bytes > 1_000_000, "{}", header.raw_bytes);
         let (_, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();
         assert_eq!(back, large);
+    }
+
+    /// Records and snapshots take turns on one context at two levels.
+    #[test]
+    fn records_and_snapshots_round_trip_in_turn() {
+        let (scan, payload) = sample();
+        for generation in 1..4 {
+            let (_, record) = encode_record(&scan, generation, 1, Utc::now(), &payload).unwrap();
+            let (_, snapshot) = encode(&scan, generation, 1, Utc::now(), &payload).unwrap();
+            for blob in [record, snapshot] {
+                let (header, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();
+                assert_eq!(header.generation, generation);
+                assert_eq!(back, payload);
+            }
+        }
     }
 
     #[test]

@@ -18,8 +18,8 @@ use cira_crds::names;
 
 pub use configmap::{ConfigMapStore, ScanObject};
 pub use cursor::{
-    Cursor, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, OnUnusable, Saved,
-    SlotRead, Written, choose, replay,
+    Cursor, JournalLimits, JournalRead, Loaded, MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, OnUnusable,
+    Saved, SlotRead, Written, choose, replay,
 };
 pub use dir::{DirStore, SYNC_INTERVAL, parse_journal_file};
 pub use format::{CheckpointHeader, ScanIdentity};
@@ -79,6 +79,14 @@ impl Store {
                 c.object().namespace,
                 names::checkpoint_configmap_name(&c.object().name, 0, 0)
             ),
+        }
+    }
+
+    /// How far a journal may grow before the next snapshot.
+    pub fn journal_limits(&self) -> JournalLimits {
+        match self {
+            Store::Dir(_) => JournalLimits::FOLDER,
+            Store::ConfigMap(_) => JournalLimits::CONFIG_MAP,
         }
     }
 
@@ -162,10 +170,12 @@ impl Store {
             pages_visited,
             kind,
         };
-        if let Some(base) = cursor.journal_base(visited) {
+        let limits = self.journal_limits();
+        if let Some(base) = cursor.journal_base(visited, limits) {
             let delta = state.take_delta(base.generation);
-            let (_, blob) = format::encode(identity, generation, pages_visited, saved_at, &delta)?;
-            if base.journal_bytes + blob.len() as u64 <= MAX_JOURNAL_BYTES {
+            let (_, blob) =
+                format::encode_record(identity, generation, pages_visited, saved_at, &delta)?;
+            if base.journal_bytes + blob.len() as u64 <= limits.max_bytes {
                 return Ok(pending(PendingKind::Record {
                     slot: base.slot,
                     blob,
@@ -185,6 +195,42 @@ impl Store {
             blob,
             visited,
         }))
+    }
+
+    /// Stores what [`Store::prepare`] encoded at once, on the calling
+    /// thread, when that needs no more than a write into the page cache: a
+    /// journal record for the folder store, at the page cadence, with no
+    /// fsync due. Otherwise hands the save back for [`Store::write`].
+    ///
+    /// A record of a few kilobytes is written in microseconds; through the
+    /// writer thread the hand-off cost more than the write (two thread
+    /// wake-ups per save, a save every page or two at `everyPages=10`).
+    pub fn write_now(
+        &self,
+        pending: PendingSave,
+    ) -> std::result::Result<Result<Written>, PendingSave> {
+        let Store::Dir(dir) = self else {
+            return Err(pending);
+        };
+        let PendingKind::Record { slot, blob } = &pending.kind else {
+            return Err(pending);
+        };
+        if pending.durability != Durability::WithinASecond {
+            return Err(pending);
+        }
+        let bytes = blob.len() as u64;
+        match dir.append_journal_now(*slot, blob) {
+            None => Err(pending),
+            Some(result) => Ok(result.map(|()| Written {
+                generation: pending.generation,
+                saved_at: pending.saved_at,
+                pages_visited: pending.pages_visited,
+                slot: *slot,
+                full: false,
+                bytes,
+                visited: 0,
+            })),
+        }
     }
 
     /// The second half of a save: stores what [`Store::prepare`] encoded.

@@ -148,10 +148,22 @@ impl Engine {
                 // second (appendfsync everysec).
                 let pending = self.prepare_save(run, Durability::WithinASecond)?;
                 let started = Instant::now();
-                let store = &self.store;
-                writing = Some(Box::pin(async move {
-                    store.write(pending).await.map(|w| (w, started.elapsed()))
-                }));
+                match self.store.write_now(pending) {
+                    Ok(written) => {
+                        if written.is_ok() {
+                            run.pacing.write_done(started.elapsed());
+                        }
+                        self.settle_save(run, written)?;
+                        // The window has room again.
+                        continue;
+                    }
+                    Err(pending) => {
+                        let store = &self.store;
+                        writing = Some(Box::pin(async move {
+                            store.write(pending).await.map(|w| (w, started.elapsed()))
+                        }));
+                    }
+                }
             }
             if workers.is_empty() && writing.is_none() {
                 if cancel.is_cancelled() {
@@ -181,22 +193,11 @@ impl Engine {
                     self.settle_save(run, written)?;
                 }
                 joined = workers.join_next_with_id(), if !workers.is_empty() => {
-                    match joined {
-                        Some(Ok((id, result))) => {
-                            if let Some((item, dispatched)) = run.in_flight.remove(&id) {
-                                run.pacing.page_done(dispatched, Instant::now());
-                                self.record(run, item, result)?;
-                            }
-                        }
-                        Some(Err(e)) => {
-                            // A panicking worker: the URL counts as failed
-                            // rather than taking the whole scan down.
-                            if let Some((item, _)) = run.in_flight.remove(&e.id()) {
-                                let reason = SkipReason::Internal { detail: format!("worker failed: {e}") };
-                                self.record(run, item, PageResult::Skipped { final_key: None, reason })?;
-                            }
-                        }
-                        None => {}
+                    let mut joined = joined;
+                    while let Some(result) = joined {
+                        self.joined(run, result)?;
+                        // Pages that finished meanwhile join the same save.
+                        joined = workers.try_join_next_with_id();
                     }
                 }
                 _ = ticker.tick() => {
@@ -222,6 +223,40 @@ impl Engine {
             "crawl finished"
         );
         Ok(true)
+    }
+
+    /// Takes in the result of a finished worker.
+    fn joined(
+        &self,
+        run: &mut Run,
+        joined: std::result::Result<(tokio::task::Id, PageResult), tokio::task::JoinError>,
+    ) -> Result<()> {
+        match joined {
+            Ok((id, result)) => {
+                if let Some((item, dispatched)) = run.in_flight.remove(&id) {
+                    run.pacing.page_done(dispatched, Instant::now());
+                    self.record(run, item, result)?;
+                }
+            }
+            Err(e) => {
+                // A panicking worker: the URL counts as failed rather than
+                // taking the whole scan down.
+                if let Some((item, _)) = run.in_flight.remove(&e.id()) {
+                    let reason = SkipReason::Internal {
+                        detail: format!("worker failed: {e}"),
+                    };
+                    self.record(
+                        run,
+                        item,
+                        PageResult::Skipped {
+                            final_key: None,
+                            reason,
+                        },
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn stop_in_flight(&self, run: &mut Run) {
