@@ -403,8 +403,8 @@ impl CrawlState {
 
     /// Merges one page's findings.
     pub fn merge_page(&mut self, page: PageEntities) {
-        self.changes.pages.push(page.clone());
-        self.entities.merge_page(page);
+        self.entities.merge_page_ref(&page);
+        self.changes.pages.push(page);
     }
 
     /// Forgets the changes (a full snapshot was just taken).

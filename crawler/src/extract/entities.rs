@@ -174,11 +174,27 @@ const MAX_VALUES_PER_ENTRY: usize = 16;
 
 /// Adds `value`, keeping the smallest `max` values (a choice that does not
 /// depend on page order).
-fn insert_capped(set: &mut BTreeSet<String>, value: String, max: usize) {
-    set.insert(value);
+fn insert_capped(set: &mut BTreeSet<String>, value: &str, max: usize) {
+    insert_new(set, value);
     while set.len() > max {
         set.pop_last();
     }
+}
+
+/// Adds `value`, copied only when it is new.
+fn insert_new(set: &mut BTreeSet<String>, value: &str) {
+    if !set.contains(value) {
+        set.insert(value.to_owned());
+    }
+}
+
+/// The entry of `key`, made by `new` (and the key copied) only when absent.
+fn entry<'m, V>(map: &'m mut BTreeMap<String, V>, key: &str, new: impl FnOnce() -> V) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), new());
+    }
+    map.get_mut(key)
+        .expect("present: inserted above if it was not")
 }
 /// Most distinct values kept per organisation fact key.
 const MAX_FACT_VALUES: usize = 16;
@@ -186,110 +202,112 @@ const MAX_FACT_VALUES: usize = 16;
 impl Entities {
     /// Merges one page's findings (duplicates merge, sources accumulate).
     pub fn merge_page(&mut self, page: PageEntities) {
+        self.merge_page_ref(&page);
+    }
+
+    /// [`Self::merge_page`] from a borrowed page, which the crawl state
+    /// keeps for its next journal record: only what is new here is copied
+    /// (most of a site's findings repeat on every page).
+    pub fn merge_page_ref(&mut self, page: &PageEntities) {
         let url = page.url.as_str();
         self.tokens_processed += page.tokens;
         self.pages_processed += 1;
-        for e in page.emails {
-            self.emails.entry(e).or_default().add(url);
+        for e in &page.emails {
+            entry(&mut self.emails, e, Seen::default).add(url);
         }
-        for p in page.phones {
-            let entry = self.phones.entry(p.value).or_default();
+        for p in &page.phones {
+            let entry = entry(&mut self.phones, &p.value, Default::default);
             entry.kinds.insert(p.kind);
             entry.seen.add(url);
         }
-        for s in page.social {
-            let entry = self.social.entry(s.url).or_insert_with(|| SocialEntry {
-                platform: s.platform,
+        for s in &page.social {
+            let entry = entry(&mut self.social, &s.url, || SocialEntry {
+                platform: s.platform.clone(),
                 seen: Seen::default(),
             });
             entry.seen.add(url);
         }
-        for p in page.people {
+        for p in &page.people {
             let key = people::key(&p.name);
             let entry = self.people.entry(key).or_insert_with(|| PersonEntry {
                 name: p.name.clone(),
                 ..PersonEntry::default()
             });
             if p.name < entry.name {
-                entry.name = p.name;
+                entry.name.clone_from(&p.name);
             }
             if !p.title.is_empty() {
-                insert_capped(&mut entry.titles, p.title, MAX_VALUES_PER_ENTRY);
+                insert_capped(&mut entry.titles, &p.title, MAX_VALUES_PER_ENTRY);
             }
             entry.seen.add(url);
         }
-        for p in page.products {
+        for p in &page.products {
             let key = p.name.to_lowercase();
             let entry = self.products.entry(key).or_insert_with(|| ProductEntry {
                 name: p.name.clone(),
                 ..ProductEntry::default()
             });
             if p.name < entry.name {
-                entry.name = p.name;
+                entry.name.clone_from(&p.name);
             }
-            if let Some(d) = p.description {
-                entry.descriptions.insert(d);
-                while entry.descriptions.len() > MAX_PRODUCT_DESCRIPTIONS {
-                    entry.descriptions.pop_last();
-                }
+            if let Some(d) = &p.description {
+                insert_capped(&mut entry.descriptions, d, MAX_PRODUCT_DESCRIPTIONS);
             }
             entry.seen.add(url);
         }
-        for t in page.technologies {
-            let entry = self
-                .technologies
-                .entry(t.name)
-                .or_insert_with(|| TechEntry {
-                    categories: t.categories,
-                    ..TechEntry::default()
-                });
-            if let Some(v) = t.version {
+        for t in &page.technologies {
+            let entry = entry(&mut self.technologies, &t.name, || TechEntry {
+                categories: t.categories.clone(),
+                ..TechEntry::default()
+            });
+            if let Some(v) = &t.version {
                 insert_capped(&mut entry.versions, v, MAX_VALUES_PER_ENTRY);
             }
             entry.confidence = entry.confidence.max(t.confidence);
-            entry
-                .signals
-                .extend(t.signals.into_iter().filter(|s| s != "implies"));
+            for s in t.signals.iter().filter(|s| *s != "implies") {
+                insert_new(&mut entry.signals, s);
+            }
             if t.implied {
-                entry.implied_by.extend(t.implied_by);
+                for by in &t.implied_by {
+                    insert_new(&mut entry.implied_by, by);
+                }
             } else {
                 entry.detected = true;
             }
             entry.seen.add(url);
         }
-        for a in page.addresses {
+        for a in &page.addresses {
             let key = a.key();
             let entry = self.addresses.entry(key).or_insert_with(|| AddressEntry {
                 address: a.clone(),
                 seen: Seen::default(),
             });
-            entry.address.absorb(&a);
+            entry.address.absorb(a);
             entry.seen.add(url);
         }
-        for l in page.legal {
+        for l in &page.legal {
             let key = format!("{}:{}", l.kind, l.value);
-            let authority = l.authority.clone();
             let entry = self.legal.entry(key).or_insert_with(|| LegalEntry {
                 id: LegalId {
                     authority: None,
-                    ..l
+                    ..l.clone()
                 },
                 ..LegalEntry::default()
             });
-            if let Some(a) = authority {
+            if let Some(a) = &l.authority {
                 insert_capped(&mut entry.authorities, a, MAX_VALUES_PER_ENTRY);
             }
             entry.seen.add(url);
         }
-        for (k, v) in page.facts {
-            let values = self.facts.entry(k).or_default();
-            if values.len() < MAX_FACT_VALUES || values.contains_key(&v) {
-                values.entry(v).or_default().add(url);
+        for (k, v) in &page.facts {
+            let values = entry(&mut self.facts, k, BTreeMap::new);
+            if values.len() < MAX_FACT_VALUES || values.contains_key(v) {
+                entry(values, v, Seen::default).add(url);
             } else if let Some(last) = values.last_key_value().map(|(k, _)| k.clone())
-                && v < last
+                && *v < last
             {
                 values.remove(&last);
-                values.entry(v).or_default().add(url);
+                entry(values, v, Seen::default).add(url);
             }
         }
         // Bound the checkpoint on huge sites (a shop with thousands of
@@ -302,14 +320,14 @@ impl Entities {
         cap(&mut self.products, MAX_PER_TYPE);
         cap(&mut self.addresses, MAX_PER_TYPE);
         cap(&mut self.legal, MAX_PER_TYPE);
-        if let Some(summary) = page.summary {
+        if let Some(summary) = &page.summary {
             let pos = self.pages.binary_search_by(|p| {
                 (p.depth, p.url.as_str()).cmp(&(summary.depth, &summary.url))
             });
             if let Err(pos) = pos
                 && !self.pages.iter().any(|p| p.url == summary.url)
             {
-                self.pages.insert(pos, summary);
+                self.pages.insert(pos, summary.clone());
                 self.pages.truncate(MAX_PAGE_SUMMARIES);
             }
         }
