@@ -219,14 +219,7 @@ impl DirStore {
         let sync = Arc::clone(&self.sync);
         self.io
             .run(move || {
-                let io = |action: &'static str| {
-                    let path = path.clone();
-                    move |source| Error::Io {
-                        action,
-                        path,
-                        source,
-                    }
-                };
+                let io = |action| io_error(action, &path);
                 let frame = journal_frame(&blob)?;
                 // The journal exists: the snapshot before it created it.
                 let mut f = std::fs::OpenOptions::new()
@@ -263,14 +256,7 @@ impl DirStore {
             return None;
         }
         let path = self.journal_path(slot);
-        let io = |action: &'static str| {
-            let path = path.clone();
-            move |source| Error::Io {
-                action,
-                path,
-                source,
-            }
-        };
+        let io = |action| io_error(action, &path);
         let write = || -> Result<()> {
             let frame = journal_frame(blob)?;
             let mut appending = self
@@ -300,6 +286,16 @@ impl DirStore {
             lock(&self.sync).unsynced = Some(path);
         }
         Some(written)
+    }
+}
+
+/// Makes an I/O error into the crate's, naming what was done to `path`.
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::Io {
+        action,
+        path,
+        source,
     }
 }
 

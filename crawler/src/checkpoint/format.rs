@@ -35,7 +35,7 @@ const COMPRESSION_LEVEL: i32 = 1;
 /// leave the literals as they are (no Huffman table per frame). A record is a
 /// few kilobytes written every page or two, and building the entropy tables
 /// for it cost more than its matching (docs/bench-crawler.md, "Session 16").
-const RECORD_COMPRESSION_LEVEL: i32 = -3;
+pub const RECORD_COMPRESSION_LEVEL: i32 = -3;
 
 /// Which scan a checkpoint belongs to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
@@ -101,26 +101,9 @@ pub fn encode<T: Serialize>(
     )
 }
 
-/// [`encode`] for a journal record: the same envelope, compressed at
+/// [`encode`] at a compression level of its own: a journal record goes at
 /// [`RECORD_COMPRESSION_LEVEL`] (any zstd decoder reads it).
-pub fn encode_record<T: Serialize>(
-    scan: &ScanIdentity,
-    generation: u64,
-    pages_visited: u64,
-    saved_at: DateTime<Utc>,
-    payload: &T,
-) -> Result<(CheckpointHeader, Vec<u8>), Error> {
-    encode_at(
-        RECORD_COMPRESSION_LEVEL,
-        scan,
-        generation,
-        pages_visited,
-        saved_at,
-        payload,
-    )
-}
-
-fn encode_at<T: Serialize>(
+pub fn encode_at<T: Serialize>(
     level: i32,
     scan: &ScanIdentity,
     generation: u64,
@@ -363,7 +346,15 @@ mod tests {
     fn records_and_snapshots_round_trip_in_turn() {
         let (scan, payload) = sample();
         for generation in 1..4 {
-            let (_, record) = encode_record(&scan, generation, 1, Utc::now(), &payload).unwrap();
+            let (_, record) = encode_at(
+                RECORD_COMPRESSION_LEVEL,
+                &scan,
+                generation,
+                1,
+                Utc::now(),
+                &payload,
+            )
+            .unwrap();
             let (_, snapshot) = encode(&scan, generation, 1, Utc::now(), &payload).unwrap();
             for blob in [record, snapshot] {
                 let (header, back): (_, BTreeMap<String, u32>) = decode(&blob).unwrap();

@@ -173,8 +173,14 @@ impl Store {
         let limits = self.journal_limits();
         if let Some(base) = cursor.journal_base(visited, limits) {
             let delta = state.take_delta(base.generation);
-            let (_, blob) =
-                format::encode_record(identity, generation, pages_visited, saved_at, &delta)?;
+            let (_, blob) = format::encode_at(
+                format::RECORD_COMPRESSION_LEVEL,
+                identity,
+                generation,
+                pages_visited,
+                saved_at,
+                &delta,
+            )?;
             if base.journal_bytes + blob.len() as u64 <= limits.max_bytes {
                 return Ok(pending(PendingKind::Record {
                     slot: base.slot,
