@@ -126,8 +126,11 @@ pub fn registrable_domain(host: &str) -> String {
 }
 
 /// The scan's scope.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Scope {
+    /// Tells this scope apart from any other in the process (a clone
+    /// included: its set-once parts may be set differently later).
+    id: u64,
     seed_key: String,
     /// The seed's port when it is not the scheme's default.
     seed_port: Option<u16>,
@@ -144,7 +147,47 @@ pub struct Scope {
     exclude: RegexSet,
 }
 
+/// Equal stamps judge every URL alike: [`Scope::stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopeStamp {
+    id: u64,
+    adopted: bool,
+    preferred: bool,
+}
+
+fn next_scope_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Clone for Scope {
+    fn clone(&self) -> Self {
+        Self {
+            id: next_scope_id(),
+            seed_key: self.seed_key.clone(),
+            seed_port: self.seed_port,
+            rules: self.rules.clone(),
+            adopted: self.adopted.clone(),
+            preferred: self.preferred.clone(),
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+        }
+    }
+}
+
 impl Scope {
+    /// What [`Scope::classify_judged`] and [`Scope::preferred_form`] depend
+    /// on besides the URL: which scope, and whether its two set-once parts
+    /// (the adopted domain, the preferred form) are set. A worker may keep
+    /// a link's verdict for as long as the stamp stays the same.
+    pub fn stamp(&self) -> ScopeStamp {
+        ScopeStamp {
+            id: self.id,
+            adopted: self.adopted.get().is_some(),
+            preferred: self.preferred.get().is_some(),
+        }
+    }
+
     pub fn new(
         seed: &Url,
         allowed_domains: &[String],
@@ -164,6 +207,7 @@ impl Scope {
             }
         }
         Ok(Self {
+            id: next_scope_id(),
             seed_key: crate::url_norm::dedup_key(seed),
             seed_port: seed.port(),
             rules,

@@ -529,7 +529,7 @@ impl Engine {
         }
         run.queued_keys.insert(Box::from(&*link.key));
         run.state.enqueue_item(QueuedUrl {
-            url: link.url,
+            url: link.url.to_string(),
             depth,
             from_sitemap,
         });

@@ -3,6 +3,7 @@
 //! Workers share [`Shared`]; only the coordinator touches the crawl state.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -16,17 +17,18 @@ use crate::frontier::QueuedUrl;
 use crate::page::FetchedPage;
 use crate::politeness::Politeness;
 use crate::robots::{MAX_ROBOTS_BYTES, RobotsRules};
-use crate::scope::{Scope, ScopeRefusal, Trap, Verdict, trap_reason, url_pattern};
+use crate::scope::{Scope, ScopeRefusal, ScopeStamp, Trap, Verdict, trap_reason, url_pattern};
 use crate::skip::SkipReason;
 use crate::url_norm::{dedup_key, resolution_base, resolve};
 
 /// A link to queue, with its dedup key and trap pattern worked out on the
 /// worker (both cores) so the coordinator never parses it again.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Link {
-    pub(super) url: String,
-    /// Shared with the worker's memo: a menu link comes back on every page,
-    /// and most links reach the crawl loop only to be found known.
+    /// Shared, as the key and pattern are, with the worker's memo: a menu
+    /// link comes back on every page, and most links reach the crawl loop
+    /// only to be found known.
+    pub(super) url: Arc<str>,
     pub(super) key: Arc<str>,
     pub(super) pattern: Arc<str>,
     /// It names a company-fact page (ranked from the parsed path).
@@ -48,28 +50,58 @@ thread_local! {
 
 /// A link's target as far as it depends on the page's base and the href
 /// alone: the normalised URL, whether it looks like a trap, whether it names
-/// a file rather than a page.
-#[derive(Clone)]
+/// a file rather than a page; and what the scope made of it.
 struct Resolved {
     url: Url,
     trap: Option<Trap>,
     document: bool,
+    /// The scope's verdict, and for a page of the site the link in the
+    /// preferred form, with the stamp of the scope that judged: a memo hit
+    /// then costs neither a judgement nor a second lookup for the link.
+    judged: std::cell::RefCell<Option<(ScopeStamp, Judged)>>,
+}
+
+#[derive(Clone)]
+struct Judged {
+    verdict: Verdict,
+    /// For a page in scope (`Internal`, not a document).
+    link: Option<Link>,
+}
+
+impl Resolved {
+    fn judge(&self, scope: &Scope) -> Judged {
+        let stamp = scope.stamp();
+        if let Some((judged_by, judged)) = &*self.judged.borrow()
+            && *judged_by == stamp
+        {
+            return judged.clone();
+        }
+        let verdict = scope.classify_judged(&self.url, self.trap);
+        let link = (verdict == Verdict::Internal && !self.document)
+            .then(|| Link::new(scope.preferred_form(self.url.clone())));
+        let judged = Judged { verdict, link };
+        *self.judged.borrow_mut() = Some((stamp, judged.clone()));
+        judged
+    }
 }
 
 thread_local! {
     /// [`Resolved`] by the part of the base it depends on and the href: a
     /// site's menu and footer links come back on every page, and resolving,
     /// normalising and judging one costs about 4 k instructions.
-    static RESOLVE_MEMO: std::cell::RefCell<(Memo<Option<Resolved>>, String)> =
+    static RESOLVE_MEMO: std::cell::RefCell<(Memo<Option<Rc<Resolved>>>, String)> =
         std::cell::RefCell::new((Memo::new(crate::extract::memo::LINKS), String::new()));
 }
 
-fn resolve_link(base: &Url, href: &str) -> Option<Resolved> {
+fn resolve_link(base: &Url, href: &str) -> Option<Rc<Resolved>> {
     let compute = || {
-        resolve(base, href).map(|url| Resolved {
-            trap: trap_reason(&url),
-            document: crate::url_norm::non_page_extension(&url).is_some(),
-            url,
+        resolve(base, href).map(|url| {
+            Rc::new(Resolved {
+                trap: trap_reason(&url),
+                document: crate::url_norm::non_page_extension(&url).is_some(),
+                url,
+                judged: std::cell::RefCell::new(None),
+            })
         })
     };
     let Some(part) = resolution_base(base, href) else {
@@ -101,7 +133,7 @@ impl Link {
             key,
             pattern,
             fact,
-            url: url.into(),
+            url: Arc::from(url.as_str()),
         }
     }
 }
@@ -138,16 +170,19 @@ impl LinkCap {
     }
 
     pub(super) fn offer(&mut self, link: Link) {
-        if self.keys.contains(&link.key) {
-            return;
-        }
         let fact = link.fact;
         if self.links.len() < self.max {
+            // One hash and probe for a new link as for a repeated one.
+            if !self.keys.insert(link.key.clone()) {
+                return;
+            }
             if !fact {
                 self.others.push(self.links.len());
             }
-            self.keys.insert(link.key.clone());
             self.links.push(link);
+            return;
+        }
+        if self.keys.contains(&link.key) {
             return;
         }
         self.dropped += 1;
@@ -489,16 +524,13 @@ impl Shared {
             .chain(scan.frame_srcs.iter().map(|h| (h.as_str(), true, &base)));
         let mut documents = Vec::new();
         for (href, only_internal, base) in hrefs {
-            let Some(Resolved {
-                url: u,
-                trap,
-                document,
-            }) = resolve_link(base, href)
-            else {
+            let Some(resolved) = resolve_link(base, href) else {
                 continue;
             };
-            match self.scope.classify_judged(&u, trap) {
-                Verdict::Internal if document => {
+            let Judged { verdict, link } = resolved.judge(&self.scope);
+            let u = &resolved.url;
+            match verdict {
+                Verdict::Internal if resolved.document => {
                     if documents.len() < max_links {
                         documents.push(u.to_string());
                     } else {
@@ -506,7 +538,9 @@ impl Shared {
                     }
                 }
                 Verdict::Internal if follow => {
-                    internal.offer(Link::new(self.scope.preferred_form(u)));
+                    if let Some(link) = link {
+                        internal.offer(link);
+                    }
                 }
                 // Script data and frames name addresses of the site
                 // itself; other URLs in them (images, partners, embedded
@@ -650,9 +684,49 @@ mod tests {
                     crate::frontier::is_company_fact_path(url.path()),
                     "{path} round {round}"
                 );
-                assert_eq!(got.url, url.as_str());
+                assert_eq!(&*got.url, url.as_str());
             }
         }
+    }
+
+    /// A remembered verdict holds only for the scope that gave it, in the
+    /// state it gave it in: adopting a domain or learning the preferred
+    /// form of the host judges the link again.
+    #[test]
+    fn a_remembered_verdict_is_judged_again_when_the_scope_changes() {
+        let resolved = Resolved {
+            url: Url::parse("http://www.acme.test/team").unwrap(),
+            trap: None,
+            document: false,
+            judged: std::cell::RefCell::new(None),
+        };
+        let url_of = |j: &Judged| j.link.as_ref().map(|l| l.url.to_string());
+
+        let scope = Scope::new(&Url::parse("https://acme.test/").unwrap(), &[], &[], &[]).unwrap();
+        let first = resolved.judge(&scope);
+        assert_eq!(first.verdict, Verdict::Internal);
+        assert_eq!(url_of(&first).as_deref(), Some("http://www.acme.test/team"));
+        assert_eq!(url_of(&resolved.judge(&scope)), url_of(&first));
+        scope.prefer_form_of(&Url::parse("https://acme.test/").unwrap());
+        assert_eq!(
+            url_of(&resolved.judge(&scope)).as_deref(),
+            Some("https://acme.test/team")
+        );
+
+        let elsewhere =
+            Scope::new(&Url::parse("https://brand.test/").unwrap(), &[], &[], &[]).unwrap();
+        let judged = resolved.judge(&elsewhere);
+        assert_eq!(judged.verdict, Verdict::External);
+        assert!(judged.link.is_none());
+        // A clone is another scope: what it adopts is its own.
+        let clone = elsewhere.clone();
+        assert!(
+            clone
+                .adopt_redirect_target(&Url::parse("https://acme.test/").unwrap())
+                .is_some()
+        );
+        assert_eq!(resolved.judge(&clone).verdict, Verdict::Internal);
+        assert_eq!(resolved.judge(&elsewhere).verdict, Verdict::External);
     }
 
     fn paths(links: &[Link]) -> Vec<String> {
