@@ -88,17 +88,18 @@ impl<'a> Sink<'a> for Pass<'a> {
             rec.start_tag(tag);
         }
         let mut buf = [0u8; MAX_NAME];
-        let name = lower_name(tag.name.as_bytes(), &mut buf).unwrap_or("");
+        let name = lower_bytes(tag.name.as_bytes(), &mut buf).unwrap_or_default();
+        let info = tag_info(name);
         let has_content = if tag.foreign {
             !tag.self_closing
         } else {
-            !is_void(name)
+            !info.is(VOID)
         };
         let attrs = Attrs::read(tag);
         let kind = element_kind(name, attrs.class);
         let last_sibling = match self.open.last_mut() {
             Some(parent) => {
-                parent.holds_blocks |= is_block(name);
+                parent.holds_blocks |= info.is(BLOCK);
                 parent.last_child
             }
             None => self.top_last_child,
@@ -108,7 +109,7 @@ impl<'a> Sink<'a> for Pass<'a> {
         if has_content && last_sibling == Some((kind, true)) {
             self.st.scan.card_breaks.push(self.st.text.out.len());
         }
-        let closing = on_element_with(&mut self.st, name, &attrs, has_content);
+        let closing = on_element_with(&mut self.st, info, &attrs, has_content);
         if has_content && self.open.len() < MAX_OPEN {
             self.open.push(Open {
                 name: tag.name,

@@ -1,61 +1,6 @@
-//! Visible text: which elements break lines or hide their content, and
-//! whitespace collapsed the way a browser renders it.
-
-/// Elements whose start and end become line breaks in the visible text.
-pub(super) fn is_block(tag: &str) -> bool {
-    matches!(
-        tag,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "br"
-            | "caption"
-            | "dd"
-            | "details"
-            | "dialog"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hr"
-            | "li"
-            | "main"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "tfoot"
-            | "thead"
-            | "tr"
-            | "ul"
-            | "option"
-    )
-}
-
-/// Elements whose content is never visible text.
-pub(super) fn is_hidden_container(tag: &str) -> bool {
-    matches!(
-        tag,
-        "script" | "style" | "noscript" | "template" | "iframe" | "object" | "svg"
-    )
-}
+//! Visible text: whitespace collapsed the way a browser renders it (which
+//! elements break lines or hide their content is in [`super::element`]'s
+//! table of tags).
 
 /// The whitespace `char::is_whitespace` means, found from byte `from` on:
 /// the (start, end) of the next whitespace character. ASCII is decided per
