@@ -29,6 +29,7 @@ mod region;
 mod registers;
 mod schema;
 mod social;
+mod street_gate;
 mod tech;
 mod text;
 mod word_count;

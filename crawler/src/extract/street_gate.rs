@@ -1,0 +1,358 @@
+//! Cheap necessary conditions for the street patterns of `address`.
+//!
+//! Each street pattern needs its kind word ("-straat", "rue", "Street") at a
+//! fixed place: right before the house number, or as a line's first or
+//! second word. A line without one cannot match, so the pattern is not run,
+//! and a pattern no line of a process needs is never compiled: the street
+//! patterns are large (Unicode letter classes under bounded repeats) and
+//! compiling the Dutch and Nordic, Romance, French and English ones cost
+//! about 36 M instructions per process, a sixth of a small site's crawl.
+//!
+//! The kinds are the patterns' own alternatives (the patterns are built
+//! from these lists). Case-insensitive kinds are compared by [`fold`], which
+//! puts every character the patterns' `(?i)` equates with a kind's letter
+//! onto that letter (tested over all of Unicode).
+
+use std::sync::LazyLock;
+
+/// German kinds, as alternatives of the pattern (case-insensitive).
+pub(super) const DE_KINDS: &[&str] = &[
+    "straße",
+    "strasse",
+    "str.",
+    "weg",
+    "allee",
+    "platz",
+    "gasse",
+    "ring",
+    "damm",
+    "ufer",
+    "chaussee",
+    "markt",
+    "steig",
+    "pfad",
+    "hof",
+    "berg",
+    "feld",
+    "park",
+    "promenade",
+    "kai",
+    "brücke",
+    "graben",
+    "tor",
+    "wall",
+    "anger",
+    "stieg",
+];
+/// German streets named with a preposition first ("Am Markt 3").
+pub(super) const DE_PREPOSITIONS: &[&str] = &[
+    "Am",
+    "An der",
+    "Auf der",
+    "Im",
+    "In der",
+    "Zum",
+    "Zur",
+    "Unter den",
+];
+/// Parts of an estate after its kind ("Gewerbepark Süd 3").
+pub(super) const DE_PARTS: &[&str] = &["Nord", "Süd", "Ost", "West", "Mitte"];
+/// French kinds (case-insensitive).
+pub(super) const FR_KINDS: &[&str] = &[
+    "rue",
+    "avenue",
+    "av.",
+    "boulevard",
+    "bd",
+    "place",
+    "chemin",
+    "allée",
+    "allee",
+    "impasse",
+    "quai",
+    "route",
+    "cours",
+    "square",
+    "passage",
+    "voie",
+    "rond-point",
+    "esplanade",
+];
+/// English kinds (case-sensitive), each with whether a dot may follow it
+/// ("St", "St.").
+pub(super) const EN_KINDS: &[(&str, bool)] = &[
+    ("Street", false),
+    ("St", true),
+    ("Avenue", false),
+    ("Ave", true),
+    ("Road", false),
+    ("Rd", true),
+    ("Boulevard", false),
+    ("Blvd", true),
+    ("Drive", false),
+    ("Dr", true),
+    ("Lane", false),
+    ("Ln", true),
+    ("Way", false),
+    ("Place", false),
+    ("Pl", true),
+    ("Court", false),
+    ("Ct", true),
+    ("Square", false),
+    ("Sq", true),
+    ("Terrace", false),
+    ("Parkway", false),
+    ("Pkwy", true),
+    ("Highway", false),
+    ("Hwy", true),
+    ("Row", false),
+    ("Close", false),
+    ("Crescent", false),
+    ("Gardens", false),
+    ("Hill", false),
+    ("Wharf", false),
+    ("Yard", false),
+    ("Mews", false),
+];
+/// Italian, Spanish, Portuguese and Polish kinds (case-insensitive), the
+/// line's first word.
+pub(super) const ROMANCE_KINDS: &[&str] = &[
+    "via",
+    "viale",
+    "piazza",
+    "piazzale",
+    "corso",
+    "largo",
+    "vicolo",
+    "strada",
+    "contrada",
+    "calle",
+    "avenida",
+    "avda.",
+    "paseo",
+    "plaza",
+    "pza.",
+    "carrer",
+    "camino",
+    "carretera",
+    "ronda",
+    "rambla",
+    "travesía",
+    "rua",
+    "travessa",
+    "praça",
+    "alameda",
+    "ul.",
+    "al.",
+    "ulica",
+    "aleja",
+    "plac",
+];
+/// Dutch and Nordic kinds (case-insensitive), right before the number.
+pub(super) const NORTH_KINDS: &[&str] = &[
+    "straat", "gracht", "kade", "laan", "plein", "singel", "steeg", "dreef", "dijk", "burgwal",
+    "weg", "gatan", "vägen", "väg", "torget", "gata", "gate", "gaten", "veien", "vei", "vegen",
+    "gade", "vej", "tie", "katu", "kuja", "tori",
+];
+
+/// Kinds as alternatives of a pattern, each matched literally.
+pub(super) fn alternatives(kinds: &[&str]) -> String {
+    kinds
+        .iter()
+        .map(|k| regex::escape(k))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// English kinds as alternatives of a pattern: `St\.?` for an optional dot.
+pub(super) fn en_alternatives() -> String {
+    EN_KINDS
+        .iter()
+        .map(|(k, dot)| format!("{}{}", regex::escape(k), if *dot { r"\.?" } else { "" }))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// `c` as the patterns' case-insensitive comparison sees it: lower case,
+/// and the long s as an s (Unicode's simple case folding joins `ſ`, `s`
+/// and `S`; the Kelvin sign lower-cases to `k` already). A character that
+/// lower-cases to several (`İ`) is compared by its first: at worst a line
+/// passes that the pattern then refuses.
+pub(super) fn fold(c: char) -> char {
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else if c == 'ſ' {
+        's'
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
+}
+
+/// Most characters in a kind (the Romance gate folds only that much of a
+/// first word).
+pub(super) const KIND_CHARS: usize = 10;
+
+/// The first [`KIND_CHARS`] characters of `text`, folded by [`fold`].
+fn folded_head(text: &str) -> String {
+    text.chars().take(KIND_CHARS).map(fold).collect()
+}
+
+/// Kinds by one of their bytes (the last or the first): a word is
+/// compared only with the few kinds that end (or begin) with its letter.
+struct ByByte(Vec<Vec<&'static str>>);
+
+impl ByByte {
+    fn new(kinds: &[&'static str], last: bool) -> Self {
+        let mut table = vec![Vec::new(); 256];
+        for kind in kinds {
+            let byte = if last {
+                kind.as_bytes().last()
+            } else {
+                kind.as_bytes().first()
+            };
+            if let Some(&b) = byte {
+                table[usize::from(b)].push(*kind);
+            }
+        }
+        Self(table)
+    }
+
+    fn get(&self, byte: u8) -> &[&'static str] {
+        &self.0[usize::from(byte.to_ascii_lowercase())]
+    }
+}
+
+static DE_BY_LAST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(DE_KINDS, true));
+static NORTH_BY_LAST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(NORTH_KINDS, true));
+static FR_BY_FIRST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(FR_KINDS, false));
+
+/// Whether `text` ends with one of `kinds`, as the patterns' `(?i)`
+/// compares. Only kinds ending in the text's last letter are tried, and an
+/// ASCII end is compared byte by byte: it holds neither the long s nor the
+/// Kelvin sign, and cannot match a kind with any other letter. Other ends
+/// are folded character by character.
+fn ends_with_kind(text: &str, kinds: &ByByte, all: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&last) = bytes.last() else {
+        return false;
+    };
+    if !last.is_ascii() {
+        return all.iter().any(|k| ends_with_folded(text, k));
+    }
+    kinds.get(last).iter().any(
+        |k| match bytes.len().checked_sub(k.len()).map(|at| &bytes[at..]) {
+            Some(end) if end.is_ascii() => end.eq_ignore_ascii_case(k.as_bytes()),
+            _ => ends_with_folded(text, k),
+        },
+    )
+}
+
+/// Whether `text` starts with one of `kinds`, as the patterns' `(?i)`
+/// compares (see [`ends_with_kind`]).
+fn starts_with_kind(text: &str, kinds: &ByByte, all: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    if !first.is_ascii() {
+        return all.iter().any(|k| starts_with_folded(text, k));
+    }
+    kinds.get(first).iter().any(|k| match bytes.get(..k.len()) {
+        Some(start) if start.is_ascii() => start.eq_ignore_ascii_case(k.as_bytes()),
+        _ => starts_with_folded(text, k),
+    })
+}
+
+/// Whether `text` ends with `kind`, letters compared by [`fold`].
+fn ends_with_folded(text: &str, kind: &str) -> bool {
+    let mut have = text.chars().rev();
+    kind.chars()
+        .rev()
+        .all(|k| have.next().is_some_and(|c| fold(c) == k))
+}
+
+/// Whether `text` starts with `kind`, letters compared by [`fold`].
+fn starts_with_folded(text: &str, kind: &str) -> bool {
+    let mut have = text.chars();
+    kind.chars()
+        .all(|k| have.next().is_some_and(|c| fold(c) == k))
+}
+
+/// The text before each house number: every place where whitespace is
+/// followed by an ASCII digit, with that whitespace cut off.
+fn before_numbers(line: &str) -> impl Iterator<Item = &str> {
+    let bytes = line.as_bytes();
+    (1..bytes.len())
+        .filter(move |&i| bytes[i].is_ascii_digit())
+        .filter_map(move |i| {
+            let before = &line[..i];
+            let trimmed = before.trim_end_matches(char::is_whitespace);
+            (trimmed.len() < before.len()).then_some(trimmed)
+        })
+}
+
+/// Whether `line` may match the German pattern: a kind right before the
+/// number (or before an estate's part and the number), or a preposition
+/// first.
+pub(super) fn de(line: &str) -> bool {
+    let kind_at_end = |text: &str| ends_with_kind(text, &DE_BY_LAST, DE_KINDS);
+    DE_PREPOSITIONS.iter().any(|p| {
+        line.strip_prefix(p)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(char::is_whitespace)
+    }) || before_numbers(line).any(|before| {
+        kind_at_end(before)
+            || DE_PARTS.iter().any(|part| {
+                before.strip_suffix(part).is_some_and(|rest| {
+                    let name = rest.trim_end_matches(char::is_whitespace);
+                    name.len() < rest.len() && kind_at_end(name)
+                })
+            })
+    })
+}
+
+/// Whether `line` may match the Dutch and Nordic pattern: a kind right
+/// before the number.
+pub(super) fn north(line: &str) -> bool {
+    before_numbers(line).any(|before| ends_with_kind(before, &NORTH_BY_LAST, NORTH_KINDS))
+}
+
+/// Whether `line` may match the Romance pattern: a kind as its first word,
+/// or "c/" first.
+pub(super) fn romance(line: &str) -> bool {
+    let first = line.split(char::is_whitespace).next().unwrap_or("");
+    if first.is_ascii() {
+        return first
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"c/"))
+            || ROMANCE_KINDS.iter().any(|k| first.eq_ignore_ascii_case(k));
+    }
+    if first.chars().count() > KIND_CHARS {
+        return folded_head(first).starts_with("c/");
+    }
+    let first = folded_head(first);
+    first.starts_with("c/") || ROMANCE_KINDS.contains(&first.as_str())
+}
+
+/// Whether `line` may match the French pattern: its second or third word
+/// begins with a kind (the number, perhaps "bis" or a letter, then the
+/// kind).
+pub(super) fn fr(line: &str) -> bool {
+    line.split(char::is_whitespace)
+        .filter(|w| !w.is_empty())
+        .skip(1)
+        .take(2)
+        .any(|w| starts_with_kind(w, &FR_BY_FIRST, FR_KINDS))
+}
+
+/// Whether `line` may match the English pattern: a word that is a kind,
+/// perhaps with a comma after it.
+pub(super) fn en(line: &str) -> bool {
+    line.split(char::is_whitespace).any(|w| {
+        let w = w.strip_suffix(',').unwrap_or(w);
+        EN_KINDS
+            .iter()
+            .any(|(k, dot)| w == *k || (*dot && w.strip_suffix('.') == Some(k)))
+    })
+}
