@@ -43,41 +43,102 @@ pub(super) struct Attrs<'a> {
     pub(super) onload: Option<&'a str>,
 }
 
+/// The attributes [`Attrs`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum AttrName {
+    Itemscope,
+    Cfemail,
+    Href,
+    Rel,
+    Lang,
+    Name,
+    Property,
+    HttpEquiv,
+    Itemprop,
+    Content,
+    Src,
+    Type,
+    Hreflang,
+    Class,
+    Onclick,
+    Onload,
+}
+
+/// Whether `name` is `lower` (lower-case ASCII) in any case. `lower` is a
+/// constant, so the comparison folds into a few word-wide ones.
+#[inline(always)]
+fn is_name<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    let Some(name) = name.first_chunk::<N>().filter(|_| name.len() == N) else {
+        return false;
+    };
+    let mut same = true;
+    for (&b, &l) in name.iter().zip(lower) {
+        // Letters match in either case, anything else exactly.
+        let case = if l.is_ascii_lowercase() { 0x20 } else { 0 };
+        same &= b | case == l;
+    }
+    same
+}
+
+/// Which kept attribute `name` is, whatever its case. Length and first
+/// letter leave one candidate, compared without copying the name: this
+/// runs for every attribute of every tag, and most are none of these.
+pub(super) fn attr_name(name: &[u8]) -> Option<AttrName> {
+    use AttrName as A;
+    let first = name.first()? | 0x20;
+    Some(match (name.len(), first) {
+        (3, b'r') if is_name(name, b"rel") => A::Rel,
+        (3, b's') if is_name(name, b"src") => A::Src,
+        (4, b'h') if is_name(name, b"href") => A::Href,
+        (4, b'l') if is_name(name, b"lang") => A::Lang,
+        (4, b'n') if is_name(name, b"name") => A::Name,
+        (4, b't') if is_name(name, b"type") => A::Type,
+        (5, b'c') if is_name(name, b"class") => A::Class,
+        (6, b'o') if is_name(name, b"onload") => A::Onload,
+        (7, b'c') if is_name(name, b"content") => A::Content,
+        (7, b'o') if is_name(name, b"onclick") => A::Onclick,
+        (8, b'h') if is_name(name, b"hreflang") => A::Hreflang,
+        (8, b'i') if is_name(name, b"itemprop") => A::Itemprop,
+        (8, b'p') if is_name(name, b"property") => A::Property,
+        (9, b'i') if is_name(name, b"itemscope") => A::Itemscope,
+        (10, b'h') if is_name(name, b"http-equiv") => A::HttpEquiv,
+        (12, b'd') if is_name(name, b"data-cfemail") => A::Cfemail,
+        _ => return None,
+    })
+}
+
 impl<'a> Attrs<'a> {
     /// One pass over the tag's attributes.
+    #[inline]
     pub(super) fn read(tag: &StartTag<'a>) -> Self {
         let mut attrs = Attrs::default();
-        for (raw_name, value) in tag.attributes() {
-            let mut buf = [0u8; MAX_NAME];
-            let Some(name) = lower_bytes(raw_name.as_bytes(), &mut buf) else {
-                continue;
-            };
-            let slot = match name {
-                b"itemscope" => {
+        tag.for_each_attribute(|name, value| {
+            let slot = match attr_name(name) {
+                None => return,
+                Some(AttrName::Itemscope) => {
                     attrs.itemscope = true;
-                    continue;
+                    return;
                 }
-                b"data-cfemail" => &mut attrs.cfemail,
-                b"href" => &mut attrs.href,
-                b"rel" => &mut attrs.rel,
-                b"lang" => &mut attrs.lang,
-                b"name" => &mut attrs.name,
-                b"property" => &mut attrs.property,
-                b"http-equiv" => &mut attrs.http_equiv,
-                b"itemprop" => &mut attrs.itemprop,
-                b"content" => &mut attrs.content,
-                b"src" => &mut attrs.src,
-                b"type" => &mut attrs.type_,
-                b"hreflang" => &mut attrs.hreflang,
-                b"class" => &mut attrs.class,
-                b"onclick" => &mut attrs.onclick,
-                b"onload" => &mut attrs.onload,
-                _ => continue,
+                Some(AttrName::Cfemail) => &mut attrs.cfemail,
+                Some(AttrName::Href) => &mut attrs.href,
+                Some(AttrName::Rel) => &mut attrs.rel,
+                Some(AttrName::Lang) => &mut attrs.lang,
+                Some(AttrName::Name) => &mut attrs.name,
+                Some(AttrName::Property) => &mut attrs.property,
+                Some(AttrName::HttpEquiv) => &mut attrs.http_equiv,
+                Some(AttrName::Itemprop) => &mut attrs.itemprop,
+                Some(AttrName::Content) => &mut attrs.content,
+                Some(AttrName::Src) => &mut attrs.src,
+                Some(AttrName::Type) => &mut attrs.type_,
+                Some(AttrName::Hreflang) => &mut attrs.hreflang,
+                Some(AttrName::Class) => &mut attrs.class,
+                Some(AttrName::Onclick) => &mut attrs.onclick,
+                Some(AttrName::Onload) => &mut attrs.onload,
             };
             if slot.is_none() {
                 *slot = Some(value.unwrap_or(""));
             }
-        }
+        });
         attrs
     }
 }
@@ -475,6 +536,57 @@ mod tests {
             assert_eq!(info.is(SPACED), is_spaced(l), "{n}");
             assert_eq!(info.is(HIDDEN), is_hidden_container(l), "{n}");
             assert_eq!(info.special, special(l), "{n}");
+        }
+    }
+
+    /// The lookup `attr_name` replaced: the name lower-cased into a buffer,
+    /// then matched.
+    fn attr_name_by_lowering(raw: &[u8]) -> Option<AttrName> {
+        let mut buf = [0u8; MAX_NAME];
+        Some(match lower_bytes(raw, &mut buf)? {
+            b"itemscope" => AttrName::Itemscope,
+            b"data-cfemail" => AttrName::Cfemail,
+            b"href" => AttrName::Href,
+            b"rel" => AttrName::Rel,
+            b"lang" => AttrName::Lang,
+            b"name" => AttrName::Name,
+            b"property" => AttrName::Property,
+            b"http-equiv" => AttrName::HttpEquiv,
+            b"itemprop" => AttrName::Itemprop,
+            b"content" => AttrName::Content,
+            b"src" => AttrName::Src,
+            b"type" => AttrName::Type,
+            b"hreflang" => AttrName::Hreflang,
+            b"class" => AttrName::Class,
+            b"onclick" => AttrName::Onclick,
+            b"onload" => AttrName::Onload,
+            _ => return None,
+        })
+    }
+
+    #[test]
+    fn attribute_names_are_found_as_by_lowering_them() {
+        let known = "itemscope data-cfemail href rel lang name property http-equiv itemprop \
+            content src type hreflang class onclick onload id alt width height loading target \
+            style title role srcset sizes media charset crossorigin aria-label data-id rev \
+            hrefs lan names typo clas onloadx contents srx hreflanx itempropx propertz \
+            itemscopf http_equiv data-cfemaix value action method for tabindex";
+        let mut names: Vec<String> = known.split_whitespace().map(String::from).collect();
+        for n in known.split_whitespace() {
+            names.push(n.to_ascii_uppercase());
+            let mut mixed = n.to_string();
+            mixed.replace_range(..1, &n[..1].to_ascii_uppercase());
+            names.push(mixed);
+            names.push(format!("{n}{n}"));
+            names.push(n[1..].to_string());
+        }
+        names.extend(["", "=", "\"", "ü", "hréf", "h\u{0}ef", "ĸlass"].map(String::from));
+        for n in &names {
+            assert_eq!(
+                attr_name(n.as_bytes()),
+                attr_name_by_lowering(n.as_bytes()),
+                "{n:?}"
+            );
         }
     }
 

@@ -129,6 +129,38 @@ impl<'a> StartTag<'a> {
             at: 0,
         }
     }
+    /// [`attributes`](Self::attributes) handed to `f` one at a time, names
+    /// as bytes: for the streaming pass, which reads the attributes of every
+    /// tag and matches their names against ASCII ones, without an
+    /// iterator's state between them.
+    #[inline]
+    pub(crate) fn for_each_attribute(&self, mut f: impl FnMut(&'a [u8], Option<&'a str>)) {
+        let src = self.attributes;
+        let Some(spans) = self
+            .spans
+            .len
+            .and_then(|len| self.spans.list.get(..usize::from(len)))
+        else {
+            for (name, value) in self.attributes() {
+                f(name.as_bytes(), value);
+            }
+            return;
+        };
+        let range = |(from, to): (u32, u32)| src.get(from as usize..to as usize);
+        for span in spans {
+            // As the iterator does: a name that is no slice of the text
+            // (never seen) ends the attributes.
+            let Some(name) = range(span.name) else {
+                return;
+            };
+            let value = if span.value.0 == NO_VALUE {
+                None
+            } else {
+                range(span.value)
+            };
+            f(name.as_bytes(), value);
+        }
+    }
 }
 
 /// The iterator of [`StartTag::attributes`]: over the recorded attributes,
@@ -1108,6 +1140,13 @@ mod tests {
                 );
                 let reread: Pairs<'a> = raw.attributes().collect();
                 assert_eq!(recorded, reread, "<{}{}>", tag.name, tag.raw_attributes());
+                for t in [tag, &raw] {
+                    let mut each: Pairs<'a> = Vec::new();
+                    t.for_each_attribute(|n, v| {
+                        each.push((std::str::from_utf8(n).unwrap(), v));
+                    });
+                    assert_eq!(each, recorded, "<{}{}>", tag.name, tag.raw_attributes());
+                }
                 self.0.push((tag.name.to_string(), tag.spans.len.is_some()));
             }
             fn end_tag(&mut self, _: &'a str) {}
