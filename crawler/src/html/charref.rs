@@ -11,6 +11,8 @@ use std::borrow::Cow;
 
 use web_atoms::{C1_REPLACEMENTS, NAMED_ENTITIES};
 
+use super::tokenizer::find_byte;
+
 /// Text content (data and RCDATA states).
 pub fn decode_text(raw: &str) -> Cow<'_, str> {
     decode(raw, false)
@@ -22,13 +24,13 @@ pub fn decode_attribute(raw: &str) -> Cow<'_, str> {
 }
 
 fn decode(raw: &str, attribute: bool) -> Cow<'_, str> {
-    let Some(first) = memchr::memchr(b'&', raw.as_bytes()) else {
+    let Some(first) = find_byte(b'&', raw.as_bytes()) else {
         return Cow::Borrowed(raw);
     };
     let mut out = String::with_capacity(raw.len());
     out.push_str(&raw[..first]);
     let mut rest = &raw[first..];
-    while let Some(at) = memchr::memchr(b'&', rest.as_bytes()) {
+    while let Some(at) = find_byte(b'&', rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
         let used = reference(after, attribute, &mut out);
