@@ -1507,6 +1507,25 @@ mod gate_tests {
             .map(|k| k.chars().count())
             .max();
         assert_eq!(longest, Some(gate::KIND_CHARS));
+        // The English gate skips words without an ASCII capital first.
+        assert!(
+            gate::EN_KINDS
+                .iter()
+                .all(|(k, _)| k.as_bytes()[0].is_ascii_uppercase())
+        );
+    }
+
+    /// The German house number at its longest, spaces and dashes of three
+    /// bytes: the gate still looks far enough back.
+    #[test]
+    fn the_longest_german_number_is_within_reach() {
+        let number = "1234\u{3000}a\u{3000}–\u{3000}5678b\u{3000}–\u{3000}9012c";
+        assert_eq!(number.len(), gate::DE_NUMBER_BYTES);
+        let line = format!("Musterstraße {number}");
+        assert!(STREET_DE.is_match(&line));
+        assert!(gate::de(&line));
+        // One byte more and the pattern refuses it.
+        assert!(!STREET_DE.is_match(&format!("Musterstraße 1{number}")));
     }
 
     /// Lines of the fixture pages, the street examples of the tests above,
@@ -1575,6 +1594,10 @@ mod gate_tests {
                 out.push(l.replace(' ', s));
             }
             out.push(format!("{l},"));
+            out.push(format!("{l} "));
+            out.push(format!(
+                "{l} a\u{3000}–\u{3000}12b\u{2003}/\u{2003}3c\u{3000}"
+            ));
             out.push(format!("Firma {l}"));
             out.push(format!("{l} Nord"));
             out

@@ -225,6 +225,7 @@ impl ByByte {
 static DE_BY_LAST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(DE_KINDS, true));
 static NORTH_BY_LAST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(NORTH_KINDS, true));
 static FR_BY_FIRST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(FR_KINDS, false));
+static ROMANCE_BY_FIRST: LazyLock<ByByte> = LazyLock::new(|| ByByte::new(ROMANCE_KINDS, false));
 
 /// Whether `text` ends with one of `kinds`, as the patterns' `(?i)`
 /// compares. Only kinds ending in the text's last letter are tried, and an
@@ -278,11 +279,18 @@ fn starts_with_folded(text: &str, kind: &str) -> bool {
         .all(|k| have.next().is_some_and(|c| fold(c) == k))
 }
 
-/// The text before each house number: every place where whitespace is
-/// followed by an ASCII digit, with that whitespace cut off.
-fn before_numbers(line: &str) -> impl Iterator<Item = &str> {
+/// The most bytes of the German pattern's house number, from its first
+/// digit to the line's end: `[0-9]{1,4}\s?[a-zA-Z]?` and twice
+/// `\s?[\-–/]\s?[0-9]{1,4}[a-zA-Z]?`, a space or dash being up to three
+/// bytes.
+pub(super) const DE_NUMBER_BYTES: usize = 4 + 3 + 1 + 2 * (3 + 3 + 3 + 4 + 1);
+
+/// The text before each house number that starts within `reach` bytes of
+/// the line's end: every place where whitespace is followed by an ASCII
+/// digit, with that whitespace cut off.
+fn before_numbers(line: &str, reach: usize) -> impl Iterator<Item = &str> {
     let bytes = line.as_bytes();
-    (1..bytes.len())
+    (bytes.len().saturating_sub(reach).max(1)..bytes.len())
         .filter(move |&i| bytes[i].is_ascii_digit())
         .filter_map(move |i| {
             let before = &line[..i];
@@ -296,17 +304,23 @@ fn before_numbers(line: &str) -> impl Iterator<Item = &str> {
 /// first.
 pub(super) fn de(line: &str) -> bool {
     let kind_at_end = |text: &str| ends_with_kind(text, &DE_BY_LAST, DE_KINDS);
+    // Words compared byte-wise after their first or last byte: most lines
+    // differ there.
+    let first = line.as_bytes().first().copied();
     DE_PREPOSITIONS.iter().any(|p| {
-        line.strip_prefix(p)
-            .and_then(|rest| rest.chars().next())
-            .is_some_and(char::is_whitespace)
-    }) || before_numbers(line).any(|before| {
+        p.as_bytes().first().copied() == first
+            && line
+                .strip_prefix(p)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(char::is_whitespace)
+    }) || before_numbers(line, DE_NUMBER_BYTES).any(|before| {
         kind_at_end(before)
             || DE_PARTS.iter().any(|part| {
-                before.strip_suffix(part).is_some_and(|rest| {
-                    let name = rest.trim_end_matches(char::is_whitespace);
-                    name.len() < rest.len() && kind_at_end(name)
-                })
+                part.as_bytes().last() == before.as_bytes().last()
+                    && before.strip_suffix(part).is_some_and(|rest| {
+                        let name = rest.trim_end_matches(char::is_whitespace);
+                        name.len() < rest.len() && kind_at_end(name)
+                    })
             })
     })
 }
@@ -314,7 +328,8 @@ pub(super) fn de(line: &str) -> bool {
 /// Whether `line` may match the Dutch and Nordic pattern: a kind right
 /// before the number.
 pub(super) fn north(line: &str) -> bool {
-    before_numbers(line).any(|before| ends_with_kind(before, &NORTH_BY_LAST, NORTH_KINDS))
+    before_numbers(line, usize::MAX)
+        .any(|before| ends_with_kind(before, &NORTH_BY_LAST, NORTH_KINDS))
 }
 
 /// Whether `line` may match the Romance pattern: a kind as its first word,
@@ -326,7 +341,12 @@ pub(super) fn romance(line: &str) -> bool {
             .as_bytes()
             .get(..2)
             .is_some_and(|s| s.eq_ignore_ascii_case(b"c/"))
-            || ROMANCE_KINDS.iter().any(|k| first.eq_ignore_ascii_case(k));
+            || first.as_bytes().first().is_some_and(|&b| {
+                ROMANCE_BY_FIRST
+                    .get(b)
+                    .iter()
+                    .any(|k| first.eq_ignore_ascii_case(k))
+            });
     }
     if first.chars().count() > KIND_CHARS {
         return folded_head(first).starts_with("c/");
@@ -349,7 +369,11 @@ pub(super) fn fr(line: &str) -> bool {
 /// Whether `line` may match the English pattern: a word that is a kind,
 /// perhaps with a comma after it.
 pub(super) fn en(line: &str) -> bool {
+    // Every kind begins with an ASCII capital.
     line.split(char::is_whitespace).any(|w| {
+        if !w.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+            return false;
+        }
         let w = w.strip_suffix(',').unwrap_or(w);
         EN_KINDS
             .iter()
