@@ -139,11 +139,12 @@ impl<'a> Sink<'a> for Pass<'a> {
         let Some(at) = found else {
             return;
         };
-        let mut closed = None;
-        for open in self.open.drain(at..) {
-            closed.get_or_insert((open.kind, open.holds_blocks));
+        // The element found, then those opened inside it, in order.
+        let closed = self.open.get(at).map(|o| (o.kind, o.holds_blocks));
+        for open in self.open.get(at..).unwrap_or_default() {
             self.st.close(open.closing);
         }
+        self.open.truncate(at);
         match self.open.last_mut() {
             Some(parent) => parent.last_child = closed,
             None => self.top_last_child = closed,

@@ -238,8 +238,19 @@ impl State {
         self.text.push_break();
     }
 
-    /// Runs what an element asked for when it closes.
+    /// Runs what an element asked for when it closes. Most ask for nothing
+    /// or a line break: those are decided here without the table.
+    #[inline]
     pub(super) fn close(&mut self, closing: Closing) {
+        match closing {
+            0 => {}
+            END_BLOCK => self.end_block(),
+            _ => self.close_each(closing),
+        }
+    }
+
+    /// [`close`](Self::close), one action after the other.
+    fn close_each(&mut self, closing: Closing) {
         type Action = fn(&mut State);
         const ACTIONS: [(Closing, Action); 7] = [
             (END_BLOCK, State::end_block),
