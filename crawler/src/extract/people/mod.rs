@@ -607,6 +607,69 @@ mod tests {
         }
     }
 
+    /// The byte-wise count of capitalised words answers as the
+    /// `split_whitespace` count it replaced, over the fixture pages' lines
+    /// and random lines of every ASCII byte and some non-ASCII characters.
+    #[test]
+    fn capitalised_words_counted_as_split_whitespace_did() {
+        let by_chars = |raw: &str| {
+            raw.split_whitespace()
+                .filter(|w| {
+                    w.trim_start_matches([',', ';', ':'])
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_uppercase)
+                })
+                .take(2)
+                .count()
+                == 2
+        };
+        let mut texts: Vec<String> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for lang in ["de", "en", "fr", "tech"] {
+            for e in std::fs::read_dir(root.join(lang))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if let Ok(html) = std::fs::read_to_string(e.path()) {
+                    let scan = crate::html::scan_html(&html);
+                    texts.extend(scan.text.lines().map(str::to_string));
+                }
+            }
+        }
+        assert!(texts.len() > 200, "{}", texts.len());
+        let pieces = [
+            "Jane", "doe", "A", "b", ",", ";", ":", ",Jane", ":Doe", ",;:", " ", "\t", "\n",
+            "\u{b}", "\u{c}", "\r", "\u{1c}", "\u{a0}", "\u{2003}", "Ärger", "élan", "Éa", "ß",
+            "Dr.", "(FH)", "x",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..1 + next(8) {
+                if next(4) == 0 {
+                    line.push(char::from(next(128) as u8));
+                } else {
+                    line.push_str(pieces[next(pieces.len())]);
+                }
+            }
+            texts.push(line);
+        }
+        let mut yes = 0;
+        for t in &texts {
+            assert_eq!(two_capitalised_words(t), by_chars(t), "{t:?}");
+            yes += usize::from(by_chars(t));
+        }
+        assert!(yes > 1_000 && yes < texts.len() - 1_000, "{yes}");
+    }
+
     fn pairs(people: &[Person]) -> Vec<(&str, &str)> {
         people
             .iter()

@@ -49,6 +49,42 @@ pub(super) fn more_words_than(s: &str, n: usize) -> bool {
     false
 }
 
+/// Whether at least two words of `raw` (as `split_whitespace` splits it)
+/// begin with a capital once any leading `,`, `;` or `:` is dropped.
+pub(super) fn two_capitalised_words(raw: &str) -> bool {
+    if !raw.is_ascii() {
+        return raw
+            .split_whitespace()
+            .filter(|w| {
+                w.trim_start_matches([',', ';', ':'])
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+            })
+            .nth(1)
+            .is_some();
+    }
+    // ASCII, byte by byte: the same words (the ASCII whitespace of
+    // `char::is_whitespace`, vertical tab included) and capitals, without
+    // decoding characters; most lines given are ASCII.
+    let mut capitalised = 0;
+    let mut word_start = true;
+    for &b in raw.as_bytes() {
+        if matches!(b, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' ') {
+            word_start = true;
+        } else if word_start && !matches!(b, b',' | b';' | b':') {
+            word_start = false;
+            if b.is_ascii_uppercase() {
+                capitalised += 1;
+                if capitalised == 2 {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 /// "JEAN-PIERRE" as "Jean-Pierre", "O'NEIL" as "O'Neil".
 pub(super) fn title_case(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
@@ -94,17 +130,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
     // A name keeps at least two words that begin with a capital (the tests
     // below): most short lines (menu items, table cells) have fewer, and
     // are refused before their words are collected.
-    let capitalised_words = raw
-        .split_whitespace()
-        .filter(|w| {
-            w.trim_start_matches([',', ';', ':'])
-                .chars()
-                .next()
-                .is_some_and(char::is_uppercase)
-        })
-        .take(2)
-        .count();
-    if capitalised_words < 2 {
+    if !two_capitalised_words(raw) {
         return None;
     }
     let mut words: Vec<&str> = raw
