@@ -143,22 +143,6 @@ impl<'a> Attrs<'a> {
     }
 }
 
-/// An element's tag name and `class` value, hashed (FNV-1a): equal for
-/// siblings of one repeated layout item.
-pub(super) fn element_kind(name: &[u8], class: Option<&str>) -> u64 {
-    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    // Three plain loops: a chained iterator cost more than the hashing.
-    for &b in name {
-        h = step(h, b);
-    }
-    h = step(h, 0);
-    for &b in class.unwrap_or("").as_bytes() {
-        h = step(h, b);
-    }
-    h
-}
-
 pub(super) fn decoded(v: Option<&str>) -> Option<String> {
     v.map(|v| decode_attribute(v).into_owned())
 }
@@ -588,28 +572,5 @@ mod tests {
                 "{n:?}"
             );
         }
-    }
-
-    #[test]
-    fn element_kind_hashes_name_nul_and_class() {
-        // FNV-1a over the name, a zero byte and the class, as one chained
-        // iterator did it.
-        let chained = |name: &str, class: Option<&str>| {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for b in name.bytes().chain([0]).chain(class.unwrap_or("").bytes()) {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-            }
-            h
-        };
-        for (name, class) in [
-            ("div", Some("card")),
-            ("div", None),
-            ("", Some("")),
-            ("li", Some("nav-item active")),
-            ("a", Some("ü")),
-        ] {
-            assert_eq!(element_kind(name.as_bytes(), class), chained(name, class));
-        }
-        assert_ne!(element_kind(b"div", Some("a")), element_kind(b"diva", None));
     }
 }

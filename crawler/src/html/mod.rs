@@ -54,16 +54,37 @@ const MAX_OPEN: usize = 4096;
 
 /// An element that may still be closed by an end tag.
 struct Open<'a> {
-    /// The name as written.
-    name: &'a str,
+    /// Its name as written, and its class.
+    kind: Kind<'a>,
     closing: Closing,
-    /// Tag name and `class`, hashed: siblings alike in both are repeated
-    /// items of one layout (cards of a grid, entries of a list).
-    kind: u64,
     /// Whether a block element was opened inside it.
     holds_blocks: bool,
     /// The last child element closed in it: its `kind` and `holds_blocks`.
-    last_child: Option<(u64, bool)>,
+    last_child: Option<(Kind<'a>, bool)>,
+}
+
+/// An element's tag name (as written) and `class` value: siblings alike in
+/// both are repeated items of one layout (cards of a grid, entries of a
+/// list).
+#[derive(Clone, Copy)]
+struct Kind<'a> {
+    name: &'a str,
+    class: &'a str,
+}
+
+impl Kind<'_> {
+    /// Names alike in any case, and every name longer than any this pass
+    /// looks for counts as one; classes alike as written.
+    fn same(&self, other: &Kind<'_>) -> bool {
+        let (a, b) = (self.name, other.name);
+        let names = match (a.len() > MAX_NAME, b.len() > MAX_NAME) {
+            (false, false) => a.eq_ignore_ascii_case(b),
+            (true, true) => true,
+            (true, false) => b.is_empty(),
+            (false, true) => a.is_empty(),
+        };
+        names && self.class == other.class
+    }
 }
 
 /// The pass: page state plus the stack of open elements.
@@ -76,7 +97,7 @@ struct Pass<'a> {
     search_budget: usize,
     /// `last_child` of the document itself (a fragment, or a page whose
     /// `<body>` was closed early).
-    top_last_child: Option<(u64, bool)>,
+    top_last_child: Option<(Kind<'a>, bool)>,
     /// The page's tokens, for readers of its elements after this pass
     /// (`None` in a nested scan of `<noscript>` text).
     rec: Option<Recorder>,
@@ -96,7 +117,10 @@ impl<'a> Sink<'a> for Pass<'a> {
             !info.is(VOID)
         };
         let attrs = Attrs::read(tag);
-        let kind = element_kind(name, attrs.class);
+        let kind = Kind {
+            name: tag.name,
+            class: attrs.class.unwrap_or(""),
+        };
         let last_sibling = match self.open.last_mut() {
             Some(parent) => {
                 parent.holds_blocks |= info.is(BLOCK);
@@ -106,15 +130,14 @@ impl<'a> Sink<'a> for Pass<'a> {
         };
         // A sibling like the last one, which held blocks of its own: the
         // next card begins, and its lines are not the last card's.
-        if has_content && last_sibling == Some((kind, true)) {
+        if has_content && last_sibling.is_some_and(|(last, blocks)| blocks && last.same(&kind)) {
             self.st.scan.card_breaks.push(self.st.text.out.len());
         }
         let closing = on_element_with(&mut self.st, info, &attrs, has_content);
         if has_content && self.open.len() < MAX_OPEN {
             self.open.push(Open {
-                name: tag.name,
-                closing,
                 kind,
+                closing,
                 holds_blocks: false,
                 last_child: None,
             });
@@ -131,7 +154,7 @@ impl<'a> Sink<'a> for Pass<'a> {
                 return;
             }
             self.search_budget -= 1;
-            if open.name.eq_ignore_ascii_case(name) {
+            if open.kind.name.eq_ignore_ascii_case(name) {
                 found = Some(i);
                 break;
             }
@@ -236,6 +259,18 @@ mod tests {
         );
         assert!(
             breaks_before("<p>A</p><p>B</p><span><b>C</b></span><span><b>D</b></span>").is_empty()
+        );
+        // Names alike in any case; long names (longer than any this pass
+        // looks for) all count as one, as when the kind was a hash of the
+        // lower-cased name.
+        assert_eq!(
+            breaks_before(
+                r#"<DIV class="card"><p>A</p></DIV><div class="card"><p>B</p></div>
+                <custom-element-one class="c"><p>C</p></custom-element-one>
+                <custom-element-two class="c"><p>D</p></custom-element-two>
+                <custom-element-two class="C"><p>E</p></custom-element-two>"#
+            ),
+            ["B", "D"]
         );
         // A sibling of another kind in between resets the run.
         assert!(breaks_before(r#"<div class="c"><p>A</p></div><hr><section></section><div class="c"><p>B</p></div>"#).is_empty());
