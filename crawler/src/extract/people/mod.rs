@@ -546,20 +546,7 @@ mod tests {
     #[test]
     fn title_regexes_answer_as_word_boundaries_did() {
         let old = Regex::new(&format!(r"(?i)\b(?:{TITLE_ALTERNATIVES})\b")).expect("regex");
-        let mut texts: Vec<String> = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for lang in ["de", "en", "fr", "tech"] {
-            for e in std::fs::read_dir(root.join(lang))
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                if let Ok(html) = std::fs::read_to_string(e.path()) {
-                    let scan = crate::html::scan_html(&html);
-                    texts.extend(scan.text.lines().map(str::to_string));
-                }
-            }
-        }
+        let mut texts = crate::testgen::fixture_text_lines();
         assert!(texts.len() > 200, "{}", texts.len());
         let words = [
             "CEO",
@@ -624,33 +611,15 @@ mod tests {
                 .count()
                 == 2
         };
-        let mut texts: Vec<String> = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        for lang in ["de", "en", "fr", "tech"] {
-            for e in std::fs::read_dir(root.join(lang))
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                if let Ok(html) = std::fs::read_to_string(e.path()) {
-                    let scan = crate::html::scan_html(&html);
-                    texts.extend(scan.text.lines().map(str::to_string));
-                }
-            }
-        }
+        let mut texts = crate::testgen::fixture_text_lines();
         assert!(texts.len() > 200, "{}", texts.len());
         let pieces = [
             "Jane", "doe", "A", "b", ",", ";", ":", ",Jane", ":Doe", ",;:", " ", "\t", "\n",
             "\u{b}", "\u{c}", "\r", "\u{1c}", "\u{a0}", "\u{2003}", "Ärger", "élan", "Éa", "ß",
             "Dr.", "(FH)", "x",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testgen::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let mut line = String::new();
             for _ in 0..1 + next(8) {

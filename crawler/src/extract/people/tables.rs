@@ -313,13 +313,8 @@ mod tests {
     /// implies left out at random, header and body sections, inline
     /// markup, references, comments and nested tables in cells.
     fn generated_table(seed: u64) -> String {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = crate::testgen::Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut next = move |n: u64| rng.next_u64() % n;
         let words = [
             "Jane Doe",
             "CEO",
