@@ -287,11 +287,18 @@ pub fn split(blob: &[u8], max_chunk: usize) -> Vec<&[u8]> {
     blob.chunks(max_chunk.max(1)).collect()
 }
 
+/// Lower-case hex of the SHA-256 of `bytes`. Every save hashes its payload,
+/// and a crawl at the default cadence saves every page or two: one buffer,
+/// not a formatted string per byte.
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(2 * digest.len());
+    for b in digest {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    hex
 }
 
 #[cfg(test)]
@@ -425,5 +432,21 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert_eq!(parts.concat(), blob);
         assert_eq!(split(&[], 10).len(), 1);
+    }
+
+    #[test]
+    fn hex_sha256_is_the_formatted_digest() {
+        for input in [&b""[..], b"abc", &[0xff; 300]] {
+            let expected: String = Sha256::digest(input)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(hex_sha256(input), expected);
+        }
+        // The SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
