@@ -1463,18 +1463,22 @@ mod gate_tests {
         }
     }
 
+    /// The kind words of the gates that fold case (all but the English).
+    fn every_gated_kind() -> impl Iterator<Item = &'static &'static str> {
+        gate::DE_KINDS
+            .iter()
+            .chain(gate::FR_KINDS)
+            .chain(gate::ROMANCE_KINDS)
+            .chain(gate::NORTH_KINDS)
+    }
+
     /// Every character the patterns' `(?i)` equates with a letter of a
     /// case-insensitive kind folds onto that letter (all of Unicode, from
     /// the parser's own case folding).
     #[test]
     fn fold_covers_case_insensitive_matching() {
         use regex_syntax::hir::{Class, HirKind};
-        let kinds = gate::DE_KINDS
-            .iter()
-            .chain(gate::FR_KINDS)
-            .chain(gate::ROMANCE_KINDS)
-            .chain(gate::NORTH_KINDS)
-            .chain(&["c/"]);
+        let kinds = every_gated_kind().chain(&["c/"]);
         let mut checked = 0;
         for letter in kinds.flat_map(|k| k.chars()) {
             let hir = regex_syntax::Parser::new()
@@ -1499,13 +1503,7 @@ mod gate_tests {
     /// The gates fold only a word's first or last few characters.
     #[test]
     fn kinds_fit_the_folded_part() {
-        let longest = gate::DE_KINDS
-            .iter()
-            .chain(gate::FR_KINDS)
-            .chain(gate::ROMANCE_KINDS)
-            .chain(gate::NORTH_KINDS)
-            .map(|k| k.chars().count())
-            .max();
+        let longest = every_gated_kind().map(|k| k.chars().count()).max();
         assert_eq!(longest, Some(gate::KIND_CHARS));
         // The English gate skips words without an ASCII capital first.
         assert!(

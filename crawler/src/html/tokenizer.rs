@@ -91,6 +91,26 @@ impl Spans {
             .map_or((NO_VALUE, NO_VALUE), |(from, to)| (off(from), off(to)));
         self.len = Some(len + 1);
     }
+
+    /// The attributes recorded, when they all were.
+    fn recorded(&self) -> Option<&[Span]> {
+        self.list.get(..usize::from(self.len?))
+    }
+}
+
+impl Span {
+    /// The attribute's name and value within `src`; `None` when the name
+    /// is no slice of it (never seen), which ends the attributes.
+    #[inline]
+    fn read<'a>(&self, src: &'a str) -> Option<(&'a str, Option<&'a str>)> {
+        let range = |(from, to): (u32, u32)| src.get(from as usize..to as usize);
+        let value = if self.value.0 == NO_VALUE {
+            None
+        } else {
+            range(self.value)
+        };
+        Some((range(self.name)?, value))
+    }
 }
 
 impl<'a> StartTag<'a> {
@@ -121,11 +141,7 @@ impl<'a> StartTag<'a> {
     pub fn attributes(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + '_ {
         Attributes {
             src: self.attributes,
-            spans: self
-                .spans
-                .len
-                .and_then(|len| self.spans.list.get(..usize::from(len)))
-                .map(<[Span]>::iter),
+            spans: self.spans.recorded().map(<[Span]>::iter),
             at: 0,
         }
     }
@@ -135,28 +151,15 @@ impl<'a> StartTag<'a> {
     /// iterator's state between them.
     #[inline]
     pub(crate) fn for_each_attribute(&self, mut f: impl FnMut(&'a [u8], Option<&'a str>)) {
-        let src = self.attributes;
-        let Some(spans) = self
-            .spans
-            .len
-            .and_then(|len| self.spans.list.get(..usize::from(len)))
-        else {
+        let Some(spans) = self.spans.recorded() else {
             for (name, value) in self.attributes() {
                 f(name.as_bytes(), value);
             }
             return;
         };
-        let range = |(from, to): (u32, u32)| src.get(from as usize..to as usize);
         for span in spans {
-            // As the iterator does: a name that is no slice of the text
-            // (never seen) ends the attributes.
-            let Some(name) = range(span.name) else {
+            let Some((name, value)) = span.read(self.attributes) else {
                 return;
-            };
-            let value = if span.value.0 == NO_VALUE {
-                None
-            } else {
-                range(span.value)
             };
             f(name.as_bytes(), value);
         }
@@ -179,16 +182,7 @@ impl<'a> Iterator for Attributes<'a, '_> {
     fn next(&mut self) -> Option<Self::Item> {
         let src = self.src;
         match &mut self.spans {
-            Some(spans) => {
-                let span = spans.next()?;
-                let range = |(from, to): (u32, u32)| src.get(from as usize..to as usize);
-                let value = if span.value.0 == NO_VALUE {
-                    None
-                } else {
-                    range(span.value)
-                };
-                Some((range(span.name)?, value))
-            }
+            Some(spans) => spans.next()?.read(src),
             None => {
                 let (attr, next) = next_attribute(src.as_bytes(), self.at)?;
                 self.at = next;

@@ -53,16 +53,7 @@ pub(super) fn more_words_than(s: &str, n: usize) -> bool {
 /// begin with a capital once any leading `,`, `;` or `:` is dropped.
 pub(super) fn two_capitalised_words(raw: &str) -> bool {
     if !raw.is_ascii() {
-        return raw
-            .split_whitespace()
-            .filter(|w| {
-                w.trim_start_matches([',', ';', ':'])
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_uppercase)
-            })
-            .nth(1)
-            .is_some();
+        return two_capitalised_words_by_chars(raw);
     }
     // ASCII, byte by byte: the same words (the ASCII whitespace of
     // `char::is_whitespace`, vertical tab included) and capitals, without
@@ -83,6 +74,21 @@ pub(super) fn two_capitalised_words(raw: &str) -> bool {
         }
     }
     false
+}
+
+/// [`two_capitalised_words`] a character at a time: its answer for lines
+/// that are not ASCII, and the reference its byte-wise count is tested
+/// against.
+pub(super) fn two_capitalised_words_by_chars(raw: &str) -> bool {
+    raw.split_whitespace()
+        .filter(|w| {
+            w.trim_start_matches([',', ';', ':'])
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+        })
+        .nth(1)
+        .is_some()
 }
 
 /// "JEAN-PIERRE" as "Jean-Pierre", "O'NEIL" as "O'Neil".
