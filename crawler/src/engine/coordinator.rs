@@ -116,6 +116,7 @@ impl Engine {
             // Dispatch while there is room in concurrency, budget and risk,
             // and no stop was requested (a stop ends the crawl like a used-up
             // budget: the pages in flight finish, nothing new starts).
+            let mut dispatched = false;
             while workers.len() < concurrency
                 && run.at_risk() < every_pages
                 && run.state.pages_crawled + workers.len() as u64 + run.state.pages_failed
@@ -135,12 +136,13 @@ impl Engine {
                     continue;
                 }
                 run.state.current_depth = run.state.current_depth.max(item.depth);
+                dispatched = true;
                 let handle = workers.spawn(Arc::clone(&self.shared).work(item.clone()));
                 run.in_flight.insert(handle.id(), (item, Instant::now()));
             }
             let now = Instant::now();
             let room = every_pages.saturating_sub(run.at_risk());
-            run.pacing.window_full(room == 0, now);
+            run.pacing.window_full(room == 0, dispatched, now);
             let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), room, now);
             if writing.is_none() && !cancel.is_cancelled() && due {
                 interval_due = false;
