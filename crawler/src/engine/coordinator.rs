@@ -93,10 +93,10 @@ impl Engine {
     /// `stop_crawl` ends it like a used-up page budget (returns true).
     ///
     /// Checkpoints are written while the crawl goes on: a save is encoded
-    /// here and stored by a background write, one at a time. A page stays
-    /// at risk (fetched again after a kill) from its dispatch until a save
-    /// holding it is on storage; at most `every_pages` pages are ever at
-    /// risk, so a kill refetches no more than that.
+    /// here and stored by a background write, one at a time. A page is
+    /// unsaved from its result until a save holding it is on storage;
+    /// nothing is dispatched while `every_pages` pages are unsaved, so a
+    /// kill fetches again at most those and the pages in flight.
     pub(super) async fn crawl(&self, run: &mut Run, cancel: &CancellationToken) -> Result<bool> {
         let cfg = self.cfg();
         let every_pages = cfg.every_pages.max(1) as usize;
@@ -113,12 +113,12 @@ impl Engine {
         let stop = self.stop_crawl.clone();
         let mut stop_noted = false;
         loop {
-            // Dispatch while there is room in concurrency, budget and risk,
-            // and no stop was requested (a stop ends the crawl like a used-up
-            // budget: the pages in flight finish, nothing new starts).
-            let mut dispatched = false;
+            // Dispatch while there is room in concurrency, budget and the
+            // checkpoint window, and no stop was requested (a stop ends the
+            // crawl like a used-up budget: the pages in flight finish,
+            // nothing new starts).
             while workers.len() < concurrency
-                && run.at_risk() < every_pages
+                && run.unsaved_pages() < every_pages
                 && run.state.pages_crawled + workers.len() as u64 + run.state.pages_failed
                     < max_pages
                 && !cancel.is_cancelled()
@@ -136,13 +136,12 @@ impl Engine {
                     continue;
                 }
                 run.state.current_depth = run.state.current_depth.max(item.depth);
-                dispatched = true;
                 let handle = workers.spawn(Arc::clone(&self.shared).work(item.clone()));
                 run.in_flight.insert(handle.id(), (item, Instant::now()));
             }
             let now = Instant::now();
-            let room = every_pages.saturating_sub(run.at_risk());
-            run.pacing.window_full(room == 0, dispatched, now);
+            let room = every_pages.saturating_sub(run.unsaved_pages());
+            run.pacing.window_full(room == 0, now);
             let due = interval_due || run.pacing.due(run.unsaved, run.in_flight.len(), room, now);
             if writing.is_none() && !cancel.is_cancelled() && due {
                 interval_due = false;

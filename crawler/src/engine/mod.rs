@@ -3,10 +3,14 @@
 //! coordinator owns the state, merges results, checkpoints and walks the
 //! phases Crawling -> Extracting -> Analyzing -> Generating -> Completed.
 //!
-//! Checkpoint rule: a URL is "at risk" from its dispatch until a checkpoint
-//! records it as visited. No new URL is dispatched while `everyPages` URLs
-//! are at risk, and the coordinator saves as soon as that limit is reached,
-//! so a crash refetches at most `everyPages` pages.
+//! Checkpoint rule: a fetched page is unsaved from its result until a
+//! checkpoint records it. No new URL is dispatched while `everyPages` pages
+//! are unsaved, and the coordinator saves by the time that limit is
+//! reached, so a crash loses the work of about `everyPages` pages: it
+//! fetches again at most `everyPages` plus the pages in flight
+//! (`concurrency`). Pages in flight are not held back by the checkpoint:
+//! counting them too would leave a fast crawl a few pages in flight and a
+//! save after every page or two (docs/bench-crawler.md, session 19).
 
 mod coordinator;
 mod pacing;
@@ -158,10 +162,10 @@ struct Run {
 }
 
 impl Run {
-    /// Pages a kill now would make the next run fetch again: those in
-    /// flight and those finished but not yet on storage.
-    fn at_risk(&self) -> usize {
-        self.in_flight.len() + self.unsaved + self.writing
+    /// Pages finished but not yet on storage: a kill now loses them (and
+    /// the pages in flight, which are fetched again anyway).
+    fn unsaved_pages(&self) -> usize {
+        self.unsaved + self.writing
     }
 
     /// Whether a URL with this dedup key is done, queued or in flight.

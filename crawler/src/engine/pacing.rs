@@ -31,15 +31,13 @@ impl SavePacing {
         self.write_secs = moving_average(self.write_secs, took);
     }
 
-    /// After the crawl loop's dispatch: `full` when no more pages may be
-    /// at risk, `dispatched` when it sent a page on this turn. The wait
-    /// starts at the last page sent into a window that is now full: after a
-    /// save the loop fills the window again at once, and a wait counted
-    /// from the first full window would be over before it began.
-    pub(super) fn window_full(&mut self, full: bool, dispatched: bool, now: Instant) {
+    /// The window is full when `everyPages` pages are unsaved. Only results
+    /// fill it (pages in flight are outside it), so from the first full
+    /// turn on, dispatch has stopped: the wait counts from there.
+    pub(super) fn window_full(&mut self, full: bool, now: Instant) {
         if !full {
             self.blocked_since = None;
-        } else if dispatched || self.blocked_since.is_none() {
+        } else if self.blocked_since.is_none() {
             self.blocked_since = Some(now);
         }
     }
@@ -55,7 +53,7 @@ impl SavePacing {
     }
 
     /// Whether to start a save now, no other being written, with `room`
-    /// more pages allowed at risk before dispatch must wait.
+    /// more pages allowed unsaved before dispatch must wait.
     ///
     /// A save starts when the room left is about what comes in during one
     /// write, so it lands as the window fills: a slow, polite crawl saves
@@ -118,7 +116,7 @@ mod tests {
         let mut polite = pacing(300, 1000, 20);
         assert!(!polite.due(3, 4, 3, now));
         assert!(!polite.due(5, 4, 1, now));
-        polite.window_full(true, true, now);
+        polite.window_full(true, now);
         assert!(polite.due(6, 4, 0, now));
         // Before anything was measured, only a full window calls for a save.
         let fresh = SavePacing::default();
@@ -131,39 +129,21 @@ mod tests {
         let now = Instant::now();
         // Window full and quick writes: save at once, the crawl goes on.
         let mut quick = pacing(2, 1, 1);
-        quick.window_full(true, true, now);
+        quick.window_full(true, now);
         assert!(quick.due(1, 9, 0, now));
         // Window full and slow writes: wait for the pages in flight to
         // join the save...
         let mut slow = pacing(1, 1, 4);
-        slow.window_full(true, true, now);
+        slow.window_full(true, now);
         assert!(!slow.due(6, 4, 0, now));
         assert!(slow.due(10, 0, 0, now));
         // ...but no longer than one write's time.
         assert!(!slow.due(6, 4, 0, now + Duration::from_millis(3)));
         assert!(slow.due(6, 4, 0, now + Duration::from_millis(5)));
         // With room again, the room rule applies (8 pages per write here).
-        slow.window_full(false, true, now + Duration::from_millis(6));
+        slow.window_full(false, now + Duration::from_millis(6));
         assert!(slow.due(6, 4, 8, now + Duration::from_millis(7)));
         assert!(!slow.due(6, 4, 9, now + Duration::from_millis(7)));
-    }
-
-    #[test]
-    fn save_pacing_waits_afresh_after_refilling_the_window() {
-        let start = Instant::now();
-        let at = |ms| start + Duration::from_millis(ms);
-        let mut slow = pacing(1, 1, 4);
-        slow.window_full(true, true, at(0));
-        // A turn that sends nothing keeps the wait's start...
-        slow.window_full(true, false, at(3));
-        assert!(!slow.due(6, 4, 0, at(3)));
-        assert!(slow.due(6, 4, 0, at(5)));
-        // ...and after the save the loop sends pages into the window again:
-        // the pages now in flight get their own write's time to join.
-        slow.window_full(true, true, at(6));
-        assert!(!slow.due(1, 9, 0, at(7)));
-        assert!(!slow.due(6, 4, 0, at(9)));
-        assert!(slow.due(6, 4, 0, at(10)));
     }
 
     #[test]

@@ -16,6 +16,8 @@ const CRAWLER_IMAGE: &str = "ghcr.io/cira-dev/cira-crawler";
 pub(super) const SCAN: &str = "nordwind";
 /// `checkpoint.everyPages` of the scans.
 pub(super) const EVERY_PAGES: u64 = 10;
+/// `crawl.concurrency` of the scans: a kill also loses the pages in flight.
+pub(super) const CONCURRENCY: u64 = 4;
 /// Longest a whole scan of the sample site may take.
 pub(super) const SCAN_TIMEOUT: Duration = Duration::from_secs(240);
 /// Longest a phase change after a spec change may take.
@@ -197,7 +199,7 @@ impl<'e> Scenario<'e> {
             "crawl": {
                 "maxPages": 1000,
                 "maxDepth": 10,
-                "concurrency": 4,
+                "concurrency": CONCURRENCY,
                 "requestsPerSecond": 200,
                 "allowPrivateNetworks": true
             },
