@@ -8,6 +8,7 @@ use crate::common;
 use std::path::Path;
 use std::time::Duration;
 
+use cira_crawler::checkpoint::{format, parse_journal_file};
 use common::{Crawler, Site, page_path, tree_site, wait_for};
 
 const EVERY_PAGES: u32 = 10;
@@ -110,4 +111,64 @@ async fn interrupted_runs_resume_to_the_same_result() {
         "{twice} repeated fetches, at most {allowed} allowed: {hits:?}"
     );
     assert_eq!(comparable_report(dir.path(), &site), baseline);
+}
+
+/// Saves a crawl in `dir` wrote: its newest snapshot's generation plus the
+/// records journaled after it.
+fn saves_written(dir: &Path) -> u64 {
+    (0..2)
+        .filter_map(|slot| {
+            let blob = std::fs::read(dir.join(format!("checkpoint-{slot}.bin"))).ok()?;
+            let (header, _) = format::read_header(&blob).ok()?;
+            let journal =
+                std::fs::read(dir.join(format!("journal-{slot}.log"))).unwrap_or_default();
+            Some(header.generation + parse_journal_file(&journal).records.len() as u64)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Without politeness and with many fetches allowed, a crawl saves about
+/// once per `everyPages` pages: the pages in flight stay outside the
+/// checkpoint window, so it fills with finished pages before each save.
+/// (When they counted too, a save followed every page or two.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_crawl_saves_about_once_per_every_pages() {
+    const FETCHES: u64 = 32;
+    let site = Site::start(tree_site(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = [
+        "--requests-per-second",
+        "0",
+        "--concurrency",
+        &FETCHES.to_string(),
+        "--max-depth",
+        "20",
+        "--checkpoint-every-pages",
+        &EVERY_PAGES.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut c = Crawler::start(&site, dir.path(), 0, &args);
+    assert!(
+        c.wait(Duration::from_secs(60)).await.success(),
+        "{}",
+        c.stderr()
+    );
+    drop(c);
+    let pages = site.total_page_hits() as u64;
+    assert!(pages >= 300, "{pages} pages fetched");
+    let saves = saves_written(dir.path());
+    eprintln!("{saves} saves for {pages} pages");
+    // Never more than everyPages pages unsaved: a save at least every
+    // everyPages pages, plus those that finished while it was prepared.
+    assert!(
+        saves >= pages / (u64::from(EVERY_PAGES) + FETCHES),
+        "{saves} saves for {pages} pages"
+    );
+    assert!(
+        saves <= pages / 4,
+        "{saves} saves for {pages} pages: about one per page or two"
+    );
 }
