@@ -299,9 +299,8 @@ pub struct CheckpointSpec {
     pub storage: CheckpointStorage,
 
     /// Save a checkpoint after this many newly fetched pages (at least 1):
-    /// a killed or crashed crawler loses at most this many, and fetches
-    /// again at most this many plus the pages it was fetching
-    /// (`crawl.concurrency`). On a
+    /// a killed or crashed crawler fetches again at most this many plus the
+    /// pages it was fetching (`crawl.concurrency`). On a
     /// PersistentVolumeClaim these saves are written at once and flushed to
     /// disk (fsync) at most once a second, and always on a phase change,
     /// pause, stop and completion, so a lost node loses about a second

@@ -6,9 +6,10 @@
 //! Checkpoint rule: a fetched page is unsaved from its result until a
 //! checkpoint records it. No new URL is dispatched while `everyPages` pages
 //! are unsaved, and the coordinator saves by the time that limit is
-//! reached, so a crash loses the work of about `everyPages` pages: it
-//! fetches again at most `everyPages` plus the pages in flight
-//! (`concurrency`). Pages in flight are not held back by the checkpoint:
+//! reached, so a crash fetches again at most `everyPages` pages plus the
+//! pages in flight (`concurrency`): those unsaved, those in flight, and
+//! those that finished while dispatch waited for a slow save. Pages in
+//! flight are not held back by the checkpoint:
 //! counting them too would leave a fast crawl a few pages in flight and a
 //! save after every page or two (docs/bench-crawler.md, session 19).
 
