@@ -19,8 +19,6 @@ SITE="$PEER/target/release/bench-site"
 # shellcheck source=benches/lib.sh
 . "$ROOT/benches/lib.sh"
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-
 start_site "$PAGES" "${PROFILE:-realistic}"
 echo
 echo "Profile: ${PROFILE:-realistic}, $PAGES pages, $(nproc) cores."

@@ -23,8 +23,6 @@ SPIDER="$PEER/target/release/spider-crawl"
 [ -x "$SITE" ] && [ -x "$SPIDER" ] || (cd "$PEER" && env -u CARGO_TARGET_DIR cargo build --quiet --release)
 # shellcheck source=benches/lib.sh
 . "$ROOT/benches/lib.sh"
-# Prints the median of its arguments.
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 for profile in ${PROFILES:-realistic small}; do
 start_site "$PAGES" "$profile"
 echo

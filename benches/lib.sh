@@ -3,7 +3,7 @@
 # and one timed cira-crawler scan of that site.
 # The sourcing script sets SITE (the bench-site binary) before start_site,
 # and CIRA (the default crawler binary) before cira_scan; this sets WORK,
-# and PORT once the site is up.
+# and PORT once the site is up; `median` is for the paired scripts' ratios.
 
 WORK=$(mktemp -d)
 SITE_PID=""
@@ -29,6 +29,9 @@ stop_site() {
   wait "$SITE_PID" 2>/dev/null || true
   SITE_PID=""
 }
+
+# Prints the median of its arguments (numbers).
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 # Runs a command under /usr/bin/time; sets WALL (seconds, to the
 # millisecond: time's own figure is in hundredths, too coarse for a crawl of

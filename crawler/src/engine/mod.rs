@@ -9,9 +9,9 @@
 //! reached, so a crash fetches again at most `everyPages` pages plus the
 //! pages in flight (`concurrency`): those unsaved, those in flight, and
 //! those that finished while dispatch waited for a slow save. Pages in
-//! flight are not held back by the checkpoint:
-//! counting them too would leave a fast crawl a few pages in flight and a
-//! save after every page or two (docs/bench-crawler.md, session 19).
+//! flight are not held back by the checkpoint: counting them too would
+//! leave a fast crawl a few pages in flight and a save after every page or
+//! two (docs/bench-crawler.md, session 19).
 
 mod coordinator;
 mod pacing;

@@ -14,18 +14,24 @@ use common::{Crawler, Site, page_path, tree_site, wait_for};
 const EVERY_PAGES: u32 = 10;
 const CONCURRENCY: u32 = 4;
 
-fn resume_args() -> Vec<String> {
+/// The crawl's arguments: `EVERY_PAGES`, and this politeness and
+/// concurrency.
+fn crawl_args(requests_per_second: u32, concurrency: u32) -> Vec<String> {
     [
         "--requests-per-second".to_string(),
-        "200".to_string(),
+        requests_per_second.to_string(),
         "--concurrency".to_string(),
-        CONCURRENCY.to_string(),
+        concurrency.to_string(),
         "--max-depth".to_string(),
         "20".to_string(),
         "--checkpoint-every-pages".to_string(),
         EVERY_PAGES.to_string(),
     ]
     .to_vec()
+}
+
+fn resume_args() -> Vec<String> {
+    crawl_args(200, CONCURRENCY)
 }
 
 /// The report with what legitimately differs between runs removed.
@@ -134,23 +140,11 @@ fn saves_written(dir: &Path) -> u64 {
 /// (When they counted too, a save followed every page or two.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fast_crawl_saves_about_once_per_every_pages() {
-    const FETCHES: u64 = 32;
+    const FETCHES: u32 = 32;
     let site = Site::start(tree_site(300)).await;
     let dir = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
-        "--requests-per-second",
-        "0",
-        "--concurrency",
-        &FETCHES.to_string(),
-        "--max-depth",
-        "20",
-        "--checkpoint-every-pages",
-        &EVERY_PAGES.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut c = Crawler::start(&site, dir.path(), 0, &args);
+    // No politeness: 0 requests per second means no limit.
+    let mut c = Crawler::start(&site, dir.path(), 0, &crawl_args(0, FETCHES));
     assert!(
         c.wait(Duration::from_secs(60)).await.success(),
         "{}",
@@ -164,7 +158,7 @@ async fn a_fast_crawl_saves_about_once_per_every_pages() {
     // Never more than everyPages pages unsaved: a save at least every
     // everyPages pages, plus those that finished while it was prepared.
     assert!(
-        saves >= pages / (u64::from(EVERY_PAGES) + FETCHES),
+        saves >= pages / u64::from(EVERY_PAGES + FETCHES),
         "{saves} saves for {pages} pages"
     );
     assert!(
