@@ -262,7 +262,8 @@ fn line_numbers(
         let label = LABEL
             .find_iter(window)
             .last()
-            .filter(|l| label_reaches(&window[l.end()..]));
+            .filter(|l| label_reaches(&window[l.end()..]))
+            .filter(|l| !ends_abbreviation(&window[..l.start()], l.as_str()));
         let kind = match label {
             Some(l) => Some(kind_of(l.as_str())),
             None if window.trim().is_empty() => prev_line_label,
@@ -303,6 +304,18 @@ static EXTENSION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// True when a one-letter label ("F.", "T:") is the last letter of an
+/// abbreviation written with dots, as `before` (the text up to the label)
+/// shows: the "F." of the Italian tax code's "C.F." is no fax.
+fn ends_abbreviation(before: &str, label: &str) -> bool {
+    let letter = label.trim_end_matches(|c: char| c.is_whitespace() || c == ':' || c == '.');
+    if letter.chars().count() != 1 {
+        return false;
+    }
+    let mut back = before.chars().rev();
+    back.next() == Some('.') && back.next().is_some_and(char::is_alphabetic)
+}
 
 /// Words that may stand between a label and its number ("Call us on …",
 /// "phone us at …", "Hotline: gerne unter …").
@@ -489,6 +502,31 @@ mod tests {
     fn label_on_previous_line() {
         let got = found("Telefon\n089 2345 6789", Some(Id::DE));
         assert_eq!(got, vec![("+498923456789".to_string(), PhoneKind::Phone)]);
+    }
+
+    #[test]
+    fn abbreviations_ending_in_a_label_letter_are_no_labels() {
+        // "C.F." (codice fiscale) after a fax line: neither its "F." nor
+        // the line before makes the tax code a fax number.
+        assert_eq!(
+            found(
+                "Tel. +39 030 258 1234 – Fax +39 030 258 1235\nP.IVA e C.F. 01234560983",
+                Some(Id::IT)
+            ),
+            vec![
+                ("+390302581234".to_string(), PhoneKind::Phone),
+                ("+390302581235".to_string(), PhoneKind::Fax),
+            ]
+        );
+        assert_eq!(found("C.F. 01234560983", Some(Id::IT)), vec![]);
+        // A letter label on its own still is one.
+        assert_eq!(
+            found("T. 030 2581234 F. 030 2581235", Some(Id::IT)),
+            vec![
+                ("+390302581234".to_string(), PhoneKind::Phone),
+                ("+390302581235".to_string(), PhoneKind::Fax),
+            ]
+        );
     }
 
     #[test]

@@ -46,6 +46,8 @@ const TITLE_ALTERNATIVES: &str = concat!(
     // Swedish, Norwegian, Danish, Finnish, Polish, Czech.
     r"|verkställande\s+direktör|vice\s+vd|styrelseordförande|styrelseledamot|ordförande|grundare|medgrundare|delägare|daglig\s+leder|administrerende\s+direktør|adm\.\s+direktør|direktør|styreleder|styremedlem|styreformand|bestyrelsesformand|bestyrelsesmedlem|stifter|medstifter|indehaver|hallituksen\s+puheenjohtaja|puheenjohtaja|perustaja|osakas|prezes(?:\s+zarządu)?|wiceprezes(?:\s+zarządu)?|członek\s+zarządu|dyrektor|założyciel(?:ka)?|współzałożyciel(?:ka)?|kierownik|jednatel(?:ka)?|ředitel(?:ka)?|zakladatel(?:ka)?|předseda\s+představenstva",
     r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
+    // The legal representative an imprint names, as a role.
+    r"|legale\s+rappresentante|rappresentante\s+legale|representante\s+legal|représentante?\s+légale?|wettelijk\s+vertegenwoordiger",
     // Compound words ending in a title word ("Vertriebsleiter", "salgssjef"),
     // under one shared `\w*`: a Unicode `\w` is about 300 NFA states forward
     // and 1,400 in reverse, and every thread that runs the regex keeps
@@ -465,6 +467,12 @@ fn represented_title(label: &str) -> String {
         "Représentant légal".into()
     } else if label.starts_with("represented") {
         "Legal representative".into()
+    } else if label.starts_with("rappresentat") {
+        "Legale rappresentante".into()
+    } else if label.starts_with("representad") {
+        "Representante legal".into()
+    } else if label.starts_with("vertegenwoordigd") {
+        "Wettelijk vertegenwoordiger".into()
     } else {
         "Vertretungsberechtigt".into()
     }
@@ -649,6 +657,62 @@ mod tests {
         assert_eq!(clean_name("Chief Executive Officer"), None);
         assert_eq!(clean_name("ACME GMBH"), None);
         assert_eq!(clean_name("Jane"), None);
+    }
+
+    #[test]
+    fn companies_with_a_legal_form_are_no_people() {
+        for company in [
+            "Officine Meccaniche Bellini S.r.l.",
+            "Acme Widgets Inc.",
+            "Acme Widgets Ltd.",
+            "Acme Widgets Corp.",
+            "Dupont Conseil S.A.",
+            "Bouwbedrijf Jansen B.V.",
+            "Construcciones Garcia S.L.",
+            "Meier Handel e.K.",
+            "Volvo Personvagnar AB",
+            "Fjord Data AS",
+            "Kone Oyj",
+            "Nokia Oy",
+            "Nordlicht Software GmbH",
+        ] {
+            assert_eq!(clean_name(company), None, "{company}");
+        }
+        // Degrees after a name are still stripped, and short name parts
+        // that spell a form in lower case are names.
+        assert_eq!(clean_name("Jane Doe, Ph.D.").as_deref(), Some("Jane Doe"));
+        assert_eq!(clean_name("Jane Doe MBA").as_deref(), Some("Jane Doe"));
+        assert_eq!(clean_name("Ana Sa Silva").as_deref(), Some("Ana Sa Silva"));
+        // An imprint's labelled owner that is a company names nobody.
+        let got = from_text(
+            "Titolare del sito: Officine Meccaniche Bellini S.r.l.\n\
+             Owner: Acme Widgets Inc.\nInhaber: Meier Handel e.K.\n\
+             Legale rappresentante: Marco Bellini",
+            &[],
+            &[],
+        );
+        assert_eq!(pairs(&got), [("Marco Bellini", "Legale rappresentante")]);
+    }
+
+    #[test]
+    fn imprint_representatives_in_more_languages() {
+        let got = from_text(
+            "Rappresentata da: Giulia Conti\nRepresentada por: Lucía Martín\n\
+             Vertegenwoordigd door: Sanne de Vries\nRepresentante legal: João Pereira",
+            &[],
+            &[],
+        );
+        let mut got = pairs(&got);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Giulia Conti", "Legale rappresentante"),
+                ("João Pereira", "Representante legal"),
+                ("Lucía Martín", "Representante legal"),
+                ("Sanne de Vries", "Wettelijk vertegenwoordiger"),
+            ]
+        );
     }
 
     #[test]

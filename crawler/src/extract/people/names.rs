@@ -120,6 +120,44 @@ pub(super) fn is_all_caps(w: &str) -> bool {
     letters >= 2
 }
 
+/// Whether a word is a company's legal form ("GmbH", "S.r.l.", "Inc.",
+/// "B.V.", "AB", "Oy"): a line holding one names a company, not a person.
+/// Two-letter forms count only in capitals or with dots, as companies
+/// write them ("AG", "S.A."), so that no part of a person's name is taken
+/// for one.
+pub(super) fn is_legal_form(word: &str) -> bool {
+    let w = word.trim_end_matches([',', ';']);
+    if w.len() > 14 || !w.is_ascii() || !w.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    let dotted = w.contains('.');
+    let mut buf = [0u8; 14];
+    let mut n = 0;
+    let mut caps = true;
+    for b in w.bytes().filter(|&b| b != b'.') {
+        if !b.is_ascii_alphabetic() {
+            // "A/S" is the only form with another character.
+            return w == "A/S";
+        }
+        caps &= b.is_ascii_uppercase();
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let Ok(form) = std::str::from_utf8(&buf[..n]) else {
+        return false;
+    };
+    match form {
+        "gmbh" | "ggmbh" | "gesmbh" | "mbh" | "kgaa" | "ohg" | "gbr" | "inc" | "ltd" | "llc"
+        | "llp" | "corp" | "plc" | "sarl" | "sas" | "sasu" | "eurl" | "srl" | "srls" | "spa"
+        | "sapa" | "slu" | "sau" | "snc" | "oyj" | "aps" | "sro" | "lda" | "ltda" | "pty"
+        | "kft" | "zrt" | "nyrt" | "doo" | "limited" | "incorporated" | "corporation" => true,
+        "ag" | "ug" | "kg" | "se" | "sa" | "sl" | "bv" | "nv" | "ab" | "as" | "ek" | "ev"
+        | "co" => dotted || caps,
+        "oy" => w == "Oy" || caps,
+        _ => false,
+    }
+}
+
 /// Strips courtesy and academic prefixes; returns the bare name if it looks
 /// like a person's name (2-4 capitalised words, particles allowed). Names
 /// written in capitals ("JANE DOE", "Jean DUPONT") come back title-cased.
@@ -144,6 +182,11 @@ pub fn clean_name(raw: &str) -> Option<String> {
         .map(|w| w.trim_matches(|c: char| c == ',' || c == ';' || c == ':'))
         .filter(|w| !w.is_empty())
         .collect();
+    // "Owner: Acme Widgets Inc.", "Inhaber: Meier Handel e.K.": a company,
+    // whose dotted legal form would otherwise be stripped as a degree.
+    if words.iter().any(|w| is_legal_form(w)) {
+        return None;
+    }
     while words.first().is_some_and(|w| is_prefix_word(w)) {
         words.remove(0);
     }

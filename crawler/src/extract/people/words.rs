@@ -17,6 +17,11 @@ pub(super) const REPRESENTED_BY: &[&str] = &[
     "inhaltlich verantwortlich",
     "verantwortlich für den inhalt",
     "v.i.s.d.p.",
+    "vertegenwoordigd door",
+    "rappresentata da",
+    "rappresentato da",
+    "representada por",
+    "representado por",
 ];
 
 /// Capitalised words that look like names but are page furniture.
