@@ -26,6 +26,7 @@ pub use tables::table_rows;
 use words::*;
 
 use super::Person;
+use super::literals::LiteralSet;
 use super::memo::Memo;
 use super::text::lines_at;
 
@@ -267,7 +268,9 @@ fn line_facts(line: &str) -> LineFacts {
     if line.chars().count() > 200 {
         return facts;
     }
-    facts.own = labelled(line).or_else(|| separated_pair(line).map(|p| vec![p]));
+    facts.own = labelled(line)
+        .or_else(|| separated_pair(line).map(|p| vec![p]))
+        .or_else(|| represented_in_prose(line));
     if facts.own.is_none() {
         facts.name_then_title = name_then_title(line);
     }
@@ -304,6 +307,138 @@ fn labelled(line: &str) -> Option<Vec<Person>> {
             .map(|(n, own)| person(n, own.unwrap_or_else(|| title.clone())))
             .collect(),
     )
+}
+
+/// Phrases that introduce a company's representatives inside a line or a
+/// sentence, without a label's colon, and their stems as the case-blind
+/// test before any lower-casing ("Vertreten"/"vertreten").
+const REPRESENTED_IN_PROSE: &[&str] = &[
+    "vertreten durch",
+    "represented by",
+    "représentée par",
+    "représenté par",
+    "rappresentata da",
+    "rappresentato da",
+    "representada por",
+    "representado por",
+    "vertegenwoordigd door",
+];
+static REPRESENTED_STEMS: LazyLock<LiteralSet> = LazyLock::new(|| {
+    LiteralSet::new(
+        &[
+            "ertreten durch",
+            "epresented by",
+            "eprésenté",
+            "appresentat",
+            "epresentad",
+            "ertegenwoordigd door",
+        ],
+        false,
+    )
+});
+
+/// Articles and possessives between the phrase and a title or the names
+/// ("vertreten durch *die* Geschäftsführer", "represented by *its* CEO").
+const REPRESENTED_FILLER: &[&str] = &[
+    "den", "die", "der", "dem", "ihre", "ihren", "seinen", "its", "the", "our", "le", "la", "les",
+    "son", "sa", "ses", "il", "lo", "i", "gli", "el", "los", "las", "su", "sus", "o", "os", "a",
+    "de", "het", "haar", "zijn",
+];
+
+/// "Holzmann Verwaltungs GmbH, vertreten durch die Geschäftsführer Thomas
+/// Holzmann und Katrin Weber", "The company is represented by its CEO Jane
+/// Doe.", "Représentée par M. Julien Moreau, en qualité de Président": the
+/// people a representation phrase names inside a line, with the title
+/// written before their names or after "en qualité de"/"in qualità di",
+/// else the phrase's own ("Vertretungsberechtigt").
+fn represented_in_prose(line: &str) -> Option<Vec<Person>> {
+    if !REPRESENTED_STEMS.is_match(line.as_bytes()) {
+        return None;
+    }
+    let lower = line.to_lowercase();
+    // Offsets in the lower-cased copy must be the line's.
+    if lower.len() != line.len() {
+        return None;
+    }
+    let (phrase, at) = REPRESENTED_IN_PROSE
+        .iter()
+        .find_map(|p| lower.find(p).map(|at| (*p, at)))?;
+    let rest = line.get(at + phrase.len()..)?;
+    // Italian writes the preposition with the article: "rappresentata dal
+    // Presidente", "dalla".
+    let rest = rest.trim_start_matches(|c: char| c.is_alphabetic());
+    let rest = rest
+        .trim_start_matches([':', ' '])
+        .trim_end_matches(['.', ';', ' ']);
+    // A title after the names: "…, en qualité de Président".
+    let (rest, title_after) = match ["en qualité de", "in qualità di", "en calidad de", "als "]
+        .iter()
+        .find_map(|m| rest.to_lowercase().find(m).map(|i| (i, m.len())))
+    {
+        Some((i, len)) => (
+            rest.get(..i)?.trim_end_matches([',', ' ']),
+            rest.get(i + len..).map(str::trim).and_then(title_line),
+        ),
+        None => (rest, None),
+    };
+    let mut words: Vec<&str> = rest.split_whitespace().collect();
+    while words
+        .first()
+        .is_some_and(|w| REPRESENTED_FILLER.iter().any(|f| f.eq_ignore_ascii_case(w)))
+    {
+        words.remove(0);
+    }
+    // The shortest run of words before the names that is a title, if any.
+    let mut found = None;
+    for k in 0..words.len().min(5) {
+        let title = words[..k].join(" ");
+        let title = if k == 0 { None } else { title_line(&title) };
+        if k > 0 && title.is_none() {
+            continue;
+        }
+        let names = leading_names(&words[k..].join(" "));
+        if !names.is_empty() {
+            found = Some((title, names));
+            break;
+        }
+    }
+    let (title_before, names) = found?;
+    let title = title_before
+        .map(|t| singular(&t).to_string())
+        .or(title_after)
+        .unwrap_or_else(|| represented_title(phrase));
+    Some(
+        names
+            .into_iter()
+            .map(|(n, own)| person(n, own.unwrap_or_else(|| title.clone())))
+            .collect(),
+    )
+}
+
+/// The names a text starts with, as [`split_names`] splits them, up to the
+/// first part that is not a name: prose may follow ("Thomas Holzmann und
+/// Katrin Weber, die seit 1990 …").
+fn leading_names(s: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for part in s.split([',', '&', ';']).flat_map(|p| {
+        p.split(" und ")
+            .flat_map(|q| q.split(" and "))
+            .flat_map(|q| q.split(" et "))
+            .flat_map(|q| q.split(" e "))
+            .flat_map(|q| q.split(" y "))
+            .flat_map(|q| q.split(" en "))
+    }) {
+        let part = part.trim();
+        let name = match NAME_WITH_OWN_TITLE.captures(part) {
+            Some(c) => clean_name(&c["name"]).map(|n| (n, title_line(&c["title"]))),
+            None => clean_name(part).map(|n| (n, None)),
+        };
+        match name {
+            Some(n) => out.push(n),
+            None => break,
+        }
+    }
+    out
 }
 
 /// "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
@@ -692,6 +827,50 @@ mod tests {
             &[],
         );
         assert_eq!(pairs(&got), [("Marco Bellini", "Legale rappresentante")]);
+    }
+
+    #[test]
+    fn representatives_named_inside_a_line() {
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            (
+                "Holzmann Verwaltungs GmbH, vertreten durch die Geschäftsführer Thomas \
+                 Holzmann und Katrin Holzmann-Weber",
+                &[
+                    ("Thomas Holzmann", "Geschäftsführer"),
+                    ("Katrin Holzmann-Weber", "Geschäftsführer"),
+                ],
+            ),
+            (
+                "Die Gesellschaft wird vertreten durch den Geschäftsführer Thomas Holzmann.",
+                &[("Thomas Holzmann", "Geschäftsführer")],
+            ),
+            (
+                "The company is represented by its CEO Jane Smith and its CFO Tom Baker.",
+                &[("Jane Smith", "CEO")],
+            ),
+            (
+                "Représentée par M. Julien Moreau, en qualité de Président",
+                &[("Julien Moreau", "Président")],
+            ),
+            (
+                "Società rappresentata dal Presidente Marco Bellini",
+                &[("Marco Bellini", "Presidente")],
+            ),
+            (
+                "Acme B.V., vertegenwoordigd door Sanne de Vries",
+                &[("Sanne de Vries", "Wettelijk vertegenwoordiger")],
+            ),
+            // A company as the representative names nobody.
+            (
+                "Vertreten durch die Komplementärin Holzmann Verwaltungs GmbH",
+                &[],
+            ),
+            ("represented by Baker McKenzie LLP", &[]),
+        ];
+        for (line, want) in cases {
+            let got = from_text(line, &[], &[]);
+            assert_eq!(pairs(&got), *want, "{line}");
+        }
     }
 
     #[test]
