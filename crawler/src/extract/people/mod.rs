@@ -352,6 +352,8 @@ const REPRESENTED_FILLER: &[&str] = &[
 /// written before their names or after "en qualité de"/"in qualità di",
 /// else the phrase's own ("Vertretungsberechtigt").
 fn represented_in_prose(line: &str) -> Option<Vec<Person>> {
+    // The stems' test before any lower-casing: most lines name no
+    // representative.
     if !REPRESENTED_STEMS.is_match(line.as_bytes()) {
         return None;
     }

@@ -183,14 +183,21 @@ pub fn clean_name(raw: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .collect();
     // "Owner: Acme Widgets Inc.", "Inhaber: Meier Handel e.K.": a company,
-    // whose dotted legal form would otherwise be stripped as a degree.
-    if words.iter().any(|w| is_legal_form(w)) {
-        return None;
-    }
-    while words.first().is_some_and(|w| is_prefix_word(w)) {
+    // whose dotted legal form would otherwise be stripped as a degree (the
+    // words kept are tested in the loop below).
+    while let Some(w) = words.first().filter(|w| is_prefix_word(w)) {
+        if is_legal_form(w) {
+            return None;
+        }
         words.remove(0);
     }
-    while words.len() > 2 && words.last().is_some_and(|w| is_suffix_word(w)) {
+    while let Some(w) = words
+        .last()
+        .filter(|w| words.len() > 2 && is_suffix_word(w))
+    {
+        if is_legal_form(w) {
+            return None;
+        }
         words.pop();
     }
     // The word count first: most lines are longer than a name, and the
@@ -222,7 +229,7 @@ pub fn clean_name(raw: &str) -> Option<String> {
             out.push((*w).to_string());
             continue;
         }
-        if NOT_NAME.contains_lowercased(w) {
+        if NOT_NAME.contains_lowercased(w) || is_legal_form(w) {
             return None;
         }
         let word = if is_all_caps(w) {
