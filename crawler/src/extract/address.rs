@@ -193,6 +193,16 @@ static STREET_FR: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+/// French with the kind first and the number last, as Belgium,
+/// Switzerland and Luxembourg write it: "Rue de la Loi 16", "Avenue Louise
+/// 54", "Chaussée de Charleroi 112", "Route de Genève 12A".
+static STREET_FR_NUMBER_LAST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^((?:{})(?-u:\b)\s*[\p{{L}}][\p{{L}}\s'’\-\.]{{1,60}}?),?\s+([0-9]{{1,4}}(?:\s?(?:bis|ter|[a-z]))?(?:\s?[\-/]\s?[0-9]{{1,4}}[a-z]?)?)$",
+        gate::alternatives(gate::FR_KINDS),
+    ))
+    .expect("static regex")
+});
 /// English: "1600 Main Street", "10 Downing St, Suite 4", "20-22 Wenlock
 /// Road" (a building over several numbers).
 static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
@@ -465,6 +475,13 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
         }
     }
     if first.is_alphabetic()
+        && gate::fr_kind_first(line)
+        && STREET_FR_NUMBER_LAST.is_match(line)
+        && let Some(c) = STREET_FR_NUMBER_LAST.captures(line)
+    {
+        return Some((format!("{} {}", c[1].trim(), &c[2]), StreetStyle::French));
+    }
+    if first.is_alphabetic()
         && gate::north(line)
         && STREET_NORTH.is_match(line)
         && let Some(c) = STREET_NORTH.captures(line)
@@ -616,7 +633,9 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
                 Some(country)
             }
             _ if digits == 4 && style == StreetStyle::French => {
-                hint.filter(|h| matches!(*h, "BE" | "CH" | "LU"))
+                // Belgium, Switzerland or Luxembourg: a well-known city says
+                // which, else trust the site, else leave it open.
+                french_speaking_country(&c[2]).or(hint.filter(|h| matches!(*h, "BE" | "CH" | "LU")))
             }
             _ => hint.filter(|h| {
                 (digits == 5 && matches!(*h, "DE" | "FR" | "IT" | "ES" | "FI"))
@@ -684,6 +703,47 @@ fn alpine_country(locality: &str) -> Option<&'static str> {
         | "winterthur" | "luzern" | "lucerne" | "lugano" | "biel" | "zug" | "schaffhausen"
         | "chur" | "fribourg" | "neuchâtel" | "baar" | "thun" | "aarau" => Some("CH"),
         _ => None,
+    }
+}
+
+/// The country of a well-known French-speaking city outside France whose
+/// postcodes have four digits.
+fn french_speaking_country(locality: &str) -> Option<&'static str> {
+    let city = locality.trim().to_lowercase();
+    match city.as_str() {
+        "bruxelles"
+        | "brussel"
+        | "brussels"
+        | "liège"
+        | "liege"
+        | "namur"
+        | "charleroi"
+        | "mons"
+        | "louvain-la-neuve"
+        | "wavre"
+        | "nivelles"
+        | "tournai"
+        | "arlon"
+        | "waterloo"
+        | "ixelles"
+        | "uccle"
+        | "etterbeek"
+        | "anderlecht"
+        | "schaerbeek"
+        | "woluwe-saint-lambert"
+        | "woluwe-saint-pierre"
+        | "braine-l'alleud"
+        | "verviers"
+        | "mouscron" => Some("BE"),
+        "luxembourg" | "esch-sur-alzette" | "differdange" | "dudelange" | "strassen"
+        | "bertrange" | "munsbach" | "capellen" => Some("LU"),
+        _ => alpine_country(&city)
+            .filter(|c| *c == "CH")
+            .or(match city.as_str() {
+                "sion" | "montreux" | "vevey" | "nyon" | "yverdon-les-bains" | "delémont"
+                | "la chaux-de-fonds" | "morges" | "renens" | "carouge" | "meyrin" => Some("CH"),
+                _ => None,
+            }),
     }
 }
 
@@ -1093,6 +1153,41 @@ mod tests {
     }
 
     #[test]
+    fn french_streets_with_the_number_last() {
+        assert_eq!(
+            one("Rue de la Loi 16, 1000 Bruxelles"),
+            want("Rue de la Loi 16", "1000", "Bruxelles", "BE")
+        );
+        assert_eq!(
+            one("Avenue Louise 54\n1050 Ixelles"),
+            want("Avenue Louise 54", "1050", "Ixelles", "BE")
+        );
+        assert_eq!(
+            one("Chaussée de Charleroi 112, B-1060 Saint-Gilles"),
+            want("Chaussée de Charleroi 112", "1060", "Saint-Gilles", "BE")
+        );
+        assert_eq!(
+            one("Route de Genève 12A, 1004 Lausanne"),
+            want("Route de Genève 12A", "1004", "Lausanne", "CH")
+        );
+        assert_eq!(
+            one("Boulevard Royal 26, L-2449 Luxembourg"),
+            want("Boulevard Royal 26", "2449", "Luxembourg", "LU")
+        );
+        // A city the list does not know: the site's country, if it is one of
+        // the three, else none.
+        let got = from_text("Rue du Marché 3, 4000 Bellevue", Some("BE"));
+        assert_eq!(got[0].country.as_deref(), Some("BE"));
+        let got = from_text("Rue du Marché 3, 4000 Bellevue", None);
+        assert_eq!(got[0].country, None);
+        // A French-first number still reads as before.
+        assert_eq!(
+            one("12 rue de la Paix, 75002 Paris"),
+            want("12 rue de la Paix", "75002", "Paris", "FR")
+        );
+    }
+
+    #[test]
     fn alpine_addresses() {
         let at = from_text(
             "Alpenblick Software GmbH, Mariahilfer Straße 1/3/12, 1060 Wien, Österreich",
@@ -1442,7 +1537,11 @@ mod gate_tests {
             ),
             (
                 &*STREET_FR,
-                r"(?i)^([0-9]{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade)(?-u:\b)([\p{L}\s'\-\.]{2,}))$",
+                r"(?i)^([0-9]{1,4}(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade|chaussée|chaussee|drève)(?-u:\b)([\p{L}\s'\-\.]{2,}))$",
+            ),
+            (
+                &*STREET_FR_NUMBER_LAST,
+                r"(?i)^((?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|voie|rond-point|esplanade|chaussée|chaussee|drève)(?-u:\b)\s*[\p{L}][\p{L}\s'’\-\.]{1,60}?),?\s+([0-9]{1,4}(?:\s?(?:bis|ter|[a-z]))?(?:\s?[\-/]\s?[0-9]{1,4}[a-z]?)?)$",
             ),
             (
                 &*STREET_EN,
@@ -1557,6 +1656,11 @@ mod gate_tests {
             "12 bis, rue de la Paix",
             "12, rue de la Paix",
             "7 b rond-point des Champs",
+            "Rue de la Loi 16",
+            "Avenue Louise 54",
+            "Chaussée de Charleroi 112",
+            "Route de Genève 12A",
+            "Drève de Lorraine 3-5",
             "1600 Main Street",
             "10 Downing St, Suite 4",
             "20-22 Wenlock Road",
@@ -1685,9 +1789,14 @@ mod gate_tests {
             lines.push(line);
         }
         type Case<'a> = (&'a str, &'a Regex, fn(&str) -> bool);
-        let cases: [Case<'_>; 5] = [
+        let cases: [Case<'_>; 6] = [
             ("de", &STREET_DE, gate::de),
             ("fr", &STREET_FR, gate::fr),
+            (
+                "fr, number last",
+                &STREET_FR_NUMBER_LAST,
+                gate::fr_kind_first,
+            ),
             ("en", &STREET_EN, gate::en),
             ("romance", &STREET_ROMANCE, gate::romance),
             ("north", &STREET_NORTH, gate::north),

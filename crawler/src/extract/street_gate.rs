@@ -77,6 +77,9 @@ pub(super) const FR_KINDS: &[&str] = &[
     "voie",
     "rond-point",
     "esplanade",
+    "chaussée",
+    "chaussee",
+    "drève",
 ];
 /// English kinds (case-sensitive), each with whether a dot may follow it
 /// ("St", "St.").
@@ -364,6 +367,15 @@ pub(super) fn fr(line: &str) -> bool {
         .skip(1)
         .take(2)
         .any(|w| starts_with_kind(w, &FR_BY_FIRST, FR_KINDS))
+}
+
+/// Whether `line` may match the French pattern with the kind first
+/// (Belgium, Switzerland, Luxembourg: "Rue de la Loi 16"): its first word
+/// is a French kind.
+pub(super) fn fr_kind_first(line: &str) -> bool {
+    line.split(char::is_whitespace)
+        .next()
+        .is_some_and(|w| starts_with_kind(w, &FR_BY_FIRST, FR_KINDS))
 }
 
 /// Whether `line` may match the English pattern: a word that is a kind,
