@@ -68,9 +68,40 @@ impl Notes {
     }
 }
 
-/// Escapes text for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// Site text made inert in Markdown, for a table cell or inside a line:
+/// every character that could open a link, an image, raw HTML, code or
+/// emphasis is escaped, and line breaks and other control characters
+/// become spaces. A page's "CEO [x](javascript:…) <img onerror=…>" reads
+/// as that text in every renderer. (An entity such as `&lt;` only ever
+/// makes a character, so `&` stays as written: "Research & Development".)
+pub(crate) fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`cell`] for text that starts a line: also a leading list, quote or
+/// heading marker ("- ", "+ ", "1. ") is escaped.
+fn line_text(s: &str) -> String {
+    let text = cell(s.trim_start());
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let numbered = digits > 0 && matches!(text.as_bytes().get(digits), Some(b'.' | b')'));
+    if text.starts_with(['-', '+', '=', '#']) {
+        format!("\\{text}")
+    } else if numbered {
+        format!("{}\\{}", &text[..digits], &text[digits..])
+    } else {
+        text
+    }
 }
 
 /// Items most-seen first, then by key.
@@ -130,33 +161,34 @@ fn overview(e: &Entities) -> String {
 
     match (&name, &description) {
         (Some(n), Some(d)) => {
-            let _ = writeln!(body, "**{n}**: {d}\n");
+            let _ = writeln!(body, "**{}**: {}\n", cell(n), cell(d));
         }
         (None, Some(d)) => {
-            let _ = writeln!(body, "{d}\n");
+            let _ = writeln!(body, "{}\n", line_text(d));
         }
         (Some(n), None) => {
-            let _ = writeln!(body, "**{n}**\n");
+            let _ = writeln!(body, "**{}**\n", cell(n));
         }
         (None, None) => body
             .push_str("The site does not describe the company in a way the scan could read.\n\n"),
     }
 
+    // Values as Markdown: site text escaped, the citation not.
     let mut facts: Vec<(String, String)> = Vec::new();
     if let Some(n) = fact("legalName").filter(|l| Some(l) != name.as_ref()) {
-        facts.push(("Legal name".into(), n));
+        facts.push(("Legal name".into(), cell(&n)));
     }
     if let Some(v) = fact("alternateName") {
-        facts.push(("Also known as".into(), v));
+        facts.push(("Also known as".into(), cell(&v)));
     }
     if let Some(v) = fact("slogan") {
-        facts.push(("Slogan".into(), v));
+        facts.push(("Slogan".into(), cell(&v)));
     }
     if let Some(v) = fact("foundingDate") {
-        facts.push(("Founded".into(), v));
+        facts.push(("Founded".into(), cell(&v)));
     }
     if let Some(v) = fact("numberOfEmployees") {
-        facts.push(("Employees".into(), v));
+        facts.push(("Employees".into(), cell(&v)));
     }
     if let Some((_, a)) = ranked(&e.addresses, |a| &a.seen).first() {
         let place = [a.address.locality.as_deref(), a.address.country.as_deref()]
@@ -166,17 +198,17 @@ fn overview(e: &Entities) -> String {
             .join(", ");
         if !place.is_empty() {
             let cite = notes.cite(&a.seen);
-            facts.push(("Located in".into(), format!("{place}{cite}")));
+            facts.push(("Located in".into(), format!("{}{cite}", cell(&place))));
         }
     }
     let langs = e.fact_values("language");
     if !langs.is_empty() {
-        facts.push(("Site languages".into(), langs.join(", ")));
+        facts.push(("Site languages".into(), cell(&langs.join(", "))));
     }
     if !facts.is_empty() {
         body.push_str("| | |\n|---|---|\n");
         for (k, v) in facts {
-            let _ = writeln!(body, "| {k} | {} |", cell(&v));
+            let _ = writeln!(body, "| {k} | {v} |");
         }
         body.push('\n');
     }
@@ -366,7 +398,7 @@ fn technology(e: &Entities) -> String {
         let version = t
             .versions
             .last()
-            .map(|v| format!(" {v}"))
+            .map(|v| format!(" {}", cell(v)))
             .unwrap_or_default();
         let confidence = if t.confidence < 100 {
             format!(" ({}% confidence)", t.confidence)
@@ -490,6 +522,36 @@ fn legal(e: &Entities) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn site_text_is_inert_in_markdown() {
+        let table: &[(&str, &str)] = &[
+            ("Jane Doe", "Jane Doe"),
+            ("Research & Development", "Research & Development"),
+            (
+                "CEO [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+                "CEO \\[x\\](javascript:alert(1)) \\<img src=x onerror=alert(1)\\>",
+            ),
+            ("Head of *Sales* | `rm`", "Head of \\*Sales\\* \\| \\`rm\\`"),
+            ("a\\b_c~d", "a\\\\b\\_c\\~d"),
+            ("two\nlines\r\tand\u{7}bell", "two lines  and bell"),
+        ];
+        for (site, md) in table {
+            assert_eq!(cell(site), *md, "{site:?}");
+        }
+        // At a line's start, list, heading and quote markers too.
+        let table: &[(&str, &str)] = &[
+            ("- not a list", "\\- not a list"),
+            ("# not a heading", "\\# not a heading"),
+            ("> not a quote", "\\> not a quote"),
+            ("1. not numbered", "1\\. not numbered"),
+            ("2024 was good", "2024 was good"),
+            ("  Plain text", "Plain text"),
+        ];
+        for (site, md) in table {
+            assert_eq!(line_text(site), *md, "{site:?}");
+        }
+    }
+
     use super::*;
     use crate::extract::{LegalEntry, LegalId};
 

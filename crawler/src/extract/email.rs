@@ -257,10 +257,13 @@ const PLACEHOLDER_LOCALS: &[&str] = &[
 
 /// Whether `domain` is `own` (a registrable domain) or one of its subdomains.
 pub fn on_domain(domain: &str, own: &str) -> bool {
+    // Compared as bytes: a domain of other scripts ("bäckerei.example") has
+    // no character boundary where `own`'s length puts the cut.
+    let (domain, own) = (domain.as_bytes(), own.as_bytes());
     !own.is_empty()
         && domain.len() >= own.len()
         && domain[domain.len() - own.len()..].eq_ignore_ascii_case(own)
-        && (domain.len() == own.len() || domain.as_bytes()[domain.len() - own.len() - 1] == b'.')
+        && (domain.len() == own.len() || domain[domain.len() - own.len() - 1] == b'.')
 }
 
 /// Lower-cases and validates a candidate; pushes it if it is a real address.
@@ -284,6 +287,23 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
         || domain.contains("..")
         || !domain.contains('.')
         || PLACEHOLDER_LOCALS.contains(&local)
+    {
+        return;
+    }
+    // What a link or decoded text hands over may hold anything (a mailto's
+    // "%0d%0aBcc:", spaces, quotes): only an address's own characters
+    // pass, letters of any script included (RFC 6531).
+    if !local
+        .chars()
+        .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        || local.ends_with('.')
+        || !domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
     {
         return;
     }
@@ -570,6 +590,76 @@ mod tests {
         let mut out = BTreeSet::new();
         from_href(&format!("/blog/email-protection#{hex}"), None, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_link_smuggling_more_than_an_address_gives_none() {
+        let mut out = BTreeSet::new();
+        for href in [
+            "mailto:a%0d%0aBcc:x@evil.example",
+            "mailto:info%20@acme.com",
+            "mailto:%22quoted%22@acme.com",
+            "mailto:info@acme.com%0d%0a",
+            "mailto:info@acme..com",
+            "mailto:info@-acme.com",
+            "mailto:info@acme.com/path",
+            "mailto:<info@acme.com>",
+        ] {
+            from_href(href, None, &mut out);
+        }
+        // Only the one whose extra characters are the trimmed line break.
+        assert_eq!(out.into_iter().collect::<Vec<_>>(), ["info@acme.com"]);
+        // Letters of other scripts are an address's own (RFC 6531), and a
+        // domain of them is compared with the placeholder domains without
+        // cutting a character.
+        assert!(!on_domain("bäckerei.example", "ckerei.example"));
+        assert!(on_domain("shop.bäckerei.example", "bäckerei.example"));
+        let mut out = BTreeSet::new();
+        from_href("mailto:jürgen.müller@bäckerei.example", None, &mut out);
+        assert_eq!(
+            out.into_iter().collect::<Vec<_>>(),
+            ["jürgen.müller@bäckerei.example"]
+        );
+    }
+
+    /// Links and candidates built from the pieces that steer the checks
+    /// (percent escapes, line breaks, separators, letters whose lower case
+    /// is longer, other scripts): no panic, and only addresses of an
+    /// address's characters come out.
+    #[test]
+    fn generated_links_give_only_addresses() {
+        let pieces = [
+            "info", "a.b", "@", "@", "acme", "bäcker", "日本", "İ", "ß", ".example", ".com", ".",
+            "..", "-", "%0d%0a", "%40", "%", "%c3%a4", "%ff", " ", "\r\n", ":", "bcc:", "?", "cc=",
+            "&", "\"", "<", ">", "/", ",", ";",
+        ];
+        let mut rng = crate::testgen::Rng::new(0x0e3a_11ed);
+        let mut kept = 0;
+        for _ in 0..20_000 {
+            let s: String = (0..1 + rng.below(8))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let mut out = BTreeSet::new();
+            from_href(&format!("mailto:{s}"), None, &mut out);
+            from_href(&format!("mailto:?cc={s}"), Some("bäcker.example"), &mut out);
+            push_candidate(&s, Some("acme.com"), &mut out);
+            for a in &out {
+                let (local, domain) = a.split_once('@').expect("an at sign");
+                assert!(
+                    !local.is_empty() && domain.contains('.'),
+                    "{a:?} from {s:?}"
+                );
+                assert!(
+                    !a.chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || "\"<>:,;".contains(c)),
+                    "{a:?} from {s:?}"
+                );
+                assert_eq!(a.matches('@').count(), 1, "{a:?} from {s:?}");
+            }
+            kept += out.len();
+        }
+        // The test shows something: some inputs do make addresses.
+        assert!(kept > 20, "{kept} addresses");
     }
 
     #[test]

@@ -517,7 +517,7 @@ impl Report {
 
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
-        let _ = writeln!(md, "# {}\n", self.company);
+        let _ = writeln!(md, "# {}\n", crate::analysis::cell(&self.company));
         let _ = writeln!(
             md,
             "Company research report for <{}> · scan {} · {} pages crawled · {} words read\n",
@@ -594,7 +594,7 @@ impl Report {
             );
             md.push_str("| Site | Links |\n|---|---:|\n");
             for (host, n) in hosts.iter().take(20) {
-                let _ = writeln!(md, "| {host} | {n} |");
+                let _ = writeln!(md, "| {} | {n} |", crate::analysis::cell(host));
             }
             md.push('\n');
         }

@@ -268,3 +268,38 @@ fn sections_for_an_empty_scan_say_so() {
     let md = Report::build(&meta(), &e, &[people, legal]).to_markdown();
     assert!(md.contains("| People | 0 |"));
 }
+
+/// A team page whose text is written to break out of the report's
+/// Markdown: the people are still there, as text, and nothing renders as
+/// a link, an image or HTML; a mailto smuggling a header names nobody.
+#[test]
+fn hostile_page_text_is_inert_in_the_markdown() {
+    let html = crate::page_builder::company_page(
+        "en",
+        "Team",
+        r#"<h2>Our team</h2>
+        <div><h3>Jane Doe</h3><p>CEO [click](javascript:alert(1)) &lt;img src=x onerror=alert(1)&gt;</p></div>
+        <div><h3>John Roe</h3><p>Head of *Sales* | `rm -rf`</p></div>
+        <p><a href="mailto:a%0d%0aBcc:x@evil.example">mail</a></p>"#,
+    );
+    let page = extractor("https://acme.example/", "Acme").extract(&page_from_html(
+        "https://acme.example/team/",
+        1,
+        &html,
+        &[],
+    ));
+    let e = merge([page]);
+    let md = report_of(&e).to_markdown();
+    assert!(
+        md.contains("| Jane Doe | CEO \\[click\\](javascript:alert(1)) \\<img"),
+        "{md}"
+    );
+    assert!(md.contains("Head of \\*Sales\\* \\| \\`rm -rf\\`"), "{md}");
+    // Each such character of the page's text is escaped where it stands.
+    for raw in ["<img", "[click", "](javascript", "*Sales", "Sales*", "`rm"] {
+        for (at, _) in md.match_indices(raw) {
+            assert!(md[..at].ends_with('\\'), "{raw} unescaped in {md}");
+        }
+    }
+    assert!(!md.contains("evil.example"), "{md}");
+}
