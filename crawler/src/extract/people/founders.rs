@@ -9,7 +9,7 @@ use memchr::memmem;
 use regex::Regex;
 
 use super::super::literals::LiteralSet;
-use super::{Person, clean_name, person};
+use super::{Person, clean_name, list_parts, person};
 
 /// The verb, in each language with its title, and the words that lead to
 /// the names ("by", "par", "von" before them; German puts the verb last).
@@ -80,19 +80,7 @@ pub fn founders(text: &str) -> Vec<Person> {
 /// The names at the start of `list` ("Jane Smith and Raj Patel, Brightline
 /// is backed by …"), up to the first part that is not a name.
 fn push_names(list: &str, title: &str, out: &mut Vec<Person>) {
-    let parts = first_sentence(list)
-        .split([',', '&'])
-        .flat_map(|p| {
-            p.split(" and ")
-                .flat_map(|q| q.split(" und "))
-                .flat_map(|q| q.split(" et "))
-                .flat_map(|q| q.split(" y "))
-                .flat_map(|q| q.split(" e "))
-                .flat_map(|q| q.split(" en "))
-        })
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    for part in parts.take(6) {
+    for part in list_parts(first_sentence(list)).take(6) {
         // A name stands alone in its part; one followed by a place or a
         // time ("Mia Wolf in 2014", "Jane Smith in her garage") ends the
         // list.

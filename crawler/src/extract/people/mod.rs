@@ -177,17 +177,33 @@ fn person(name: String, title: String) -> Person {
 /// Splits "Max Muster, Erika Beispiel (Prokuristin) und Hans Dampf" into
 /// names, each with the title it carries in parentheses, if any.
 fn split_names(s: &str) -> Vec<(String, Option<String>)> {
+    list_parts(s).filter_map(name_with_own_title).collect()
+}
+
+/// The parts of a list of names: split at commas, ampersands and
+/// semicolons, and at "and" in English, German, French, Spanish, Italian
+/// and Dutch.
+pub(super) fn list_parts(s: &str) -> impl Iterator<Item = &str> {
     s.split([',', '&', ';'])
         .flat_map(|p| {
-            p.split(" und ")
-                .flat_map(|q| q.split(" and "))
+            p.split(" and ")
+                .flat_map(|q| q.split(" und "))
                 .flat_map(|q| q.split(" et "))
+                .flat_map(|q| q.split(" y "))
+                .flat_map(|q| q.split(" e "))
+                .flat_map(|q| q.split(" en "))
         })
-        .filter_map(|part| match NAME_WITH_OWN_TITLE.captures(part.trim()) {
-            Some(c) => Some((clean_name(&c["name"])?, title_line(&c["title"]))),
-            None => Some((clean_name(part)?, None)),
-        })
-        .collect()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
+/// A name with the title it carries in parentheses, if any ("Dr. Anna
+/// Becker (Geschäftsführerin)").
+fn name_with_own_title(part: &str) -> Option<(String, Option<String>)> {
+    match NAME_WITH_OWN_TITLE.captures(part) {
+        Some(c) => Some((clean_name(&c["name"])?, title_line(&c["title"]))),
+        None => Some((clean_name(part)?, None)),
+    }
 }
 
 /// "Jane Doe CEO", "Max Mustermann Geschäftsführer": a name followed by a
@@ -421,26 +437,7 @@ fn represented_in_prose(line: &str) -> Option<Vec<Person>> {
 /// first part that is not a name: prose may follow ("Thomas Holzmann und
 /// Katrin Weber, die seit 1990 …").
 fn leading_names(s: &str) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    for part in s.split([',', '&', ';']).flat_map(|p| {
-        p.split(" und ")
-            .flat_map(|q| q.split(" and "))
-            .flat_map(|q| q.split(" et "))
-            .flat_map(|q| q.split(" e "))
-            .flat_map(|q| q.split(" y "))
-            .flat_map(|q| q.split(" en "))
-    }) {
-        let part = part.trim();
-        let name = match NAME_WITH_OWN_TITLE.captures(part) {
-            Some(c) => clean_name(&c["name"]).map(|n| (n, title_line(&c["title"]))),
-            None => clean_name(part).map(|n| (n, None)),
-        };
-        match name {
-            Some(n) => out.push(n),
-            None => break,
-        }
-    }
-    out
+    list_parts(s).map_while(name_with_own_title).collect()
 }
 
 /// "Jane Doe, CEO" / "Jane Doe – Gründerin" / "CEO – Jane Doe"
@@ -873,6 +870,29 @@ mod tests {
             let got = from_text(line, &[], &[]);
             assert_eq!(pairs(&got), *want, "{line}");
         }
+    }
+
+    #[test]
+    fn labelled_lists_joined_by_and_in_more_languages() {
+        let got = from_text(
+            "Titolare: Marco Rossi e Giulia Bianchi\n\
+             Gerente: Ana López y Luis Gómez\nOprichter: Sanne de Vries en Pieter Bakker",
+            &[],
+            &[],
+        );
+        let mut got = pairs(&got);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Ana López", "Gerente"),
+                ("Giulia Bianchi", "Titolare"),
+                ("Luis Gómez", "Gerente"),
+                ("Marco Rossi", "Titolare"),
+                ("Pieter Bakker", "Oprichter"),
+                ("Sanne de Vries", "Oprichter"),
+            ]
+        );
     }
 
     #[test]
