@@ -872,47 +872,41 @@ mod tests {
         }
     }
 
+    /// The (name, title) pairs of a text, sorted, are `want`.
+    fn assert_sorted_pairs(text: &str, want: &[(&str, &str)]) {
+        let people = from_text(text, &[], &[]);
+        let mut got = pairs(&people);
+        got.sort();
+        assert_eq!(got, want, "{text}");
+    }
+
     #[test]
     fn labelled_lists_joined_by_and_in_more_languages() {
-        let got = from_text(
+        assert_sorted_pairs(
             "Titolare: Marco Rossi e Giulia Bianchi\n\
              Gerente: Ana López y Luis Gómez\nOprichter: Sanne de Vries en Pieter Bakker",
-            &[],
-            &[],
-        );
-        let mut got = pairs(&got);
-        got.sort();
-        assert_eq!(
-            got,
-            [
+            &[
                 ("Ana López", "Gerente"),
                 ("Giulia Bianchi", "Titolare"),
                 ("Luis Gómez", "Gerente"),
                 ("Marco Rossi", "Titolare"),
                 ("Pieter Bakker", "Oprichter"),
                 ("Sanne de Vries", "Oprichter"),
-            ]
+            ],
         );
     }
 
     #[test]
     fn imprint_representatives_in_more_languages() {
-        let got = from_text(
+        assert_sorted_pairs(
             "Rappresentata da: Giulia Conti\nRepresentada por: Lucía Martín\n\
              Vertegenwoordigd door: Sanne de Vries\nRepresentante legal: João Pereira",
-            &[],
-            &[],
-        );
-        let mut got = pairs(&got);
-        got.sort();
-        assert_eq!(
-            got,
-            [
+            &[
                 ("Giulia Conti", "Legale rappresentante"),
                 ("João Pereira", "Representante legal"),
                 ("Lucía Martín", "Representante legal"),
                 ("Sanne de Vries", "Wettelijk vertegenwoordiger"),
-            ]
+            ],
         );
     }
 
