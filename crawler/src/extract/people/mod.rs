@@ -326,8 +326,7 @@ fn labelled(line: &str) -> Option<Vec<Person>> {
 }
 
 /// Phrases that introduce a company's representatives inside a line or a
-/// sentence, without a label's colon, and their stems as the case-blind
-/// test before any lower-casing ("Vertreten"/"vertreten").
+/// sentence, without a label's colon.
 const REPRESENTED_IN_PROSE: &[&str] = &[
     "vertreten durch",
     "represented by",
@@ -339,6 +338,8 @@ const REPRESENTED_IN_PROSE: &[&str] = &[
     "representado por",
     "vertegenwoordigd door",
 ];
+/// The phrases' stems, a case-blind test before any lower-casing
+/// ("Vertreten"/"vertreten").
 static REPRESENTED_STEMS: LazyLock<LiteralSet> = LazyLock::new(|| {
     LiteralSet::new(
         &[
@@ -389,9 +390,10 @@ fn represented_in_prose(line: &str) -> Option<Vec<Person>> {
         .trim_start_matches([':', ' '])
         .trim_end_matches(['.', ';', ' ']);
     // A title after the names: "…, en qualité de Président".
-    let (rest, title_after) = match ["en qualité de", "in qualità di", "en calidad de", "als "]
+    let rest_lower = rest.to_lowercase();
+    let (rest, title_after) = match ["en qualité de", "in qualità di", "en calidad de", " als "]
         .iter()
-        .find_map(|m| rest.to_lowercase().find(m).map(|i| (i, m.len())))
+        .find_map(|m| rest_lower.find(m).map(|i| (i, m.len())))
     {
         Some((i, len)) => (
             rest.get(..i)?.trim_end_matches([',', ' ']),
@@ -854,6 +856,10 @@ mod tests {
             (
                 "Società rappresentata dal Presidente Marco Bellini",
                 &[("Marco Bellini", "Presidente")],
+            ),
+            (
+                "Die Gesellschaft wird vertreten durch Thomas Holzmann als Geschäftsführer.",
+                &[("Thomas Holzmann", "Geschäftsführer")],
             ),
             (
                 "Acme B.V., vertegenwoordigd door Sanne de Vries",
