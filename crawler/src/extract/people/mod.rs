@@ -174,6 +174,14 @@ fn person(name: String, title: String) -> Person {
     Person { name, title }
 }
 
+/// People of a list of names: each with the title it carries, else `title`.
+fn titled(names: Vec<(String, Option<String>)>, title: &str) -> Vec<Person> {
+    names
+        .into_iter()
+        .map(|(n, own)| person(n, own.unwrap_or_else(|| title.to_string())))
+        .collect()
+}
+
 /// Splits "Max Muster, Erika Beispiel (Prokuristin) und Hans Dampf" into
 /// names, each with the title it carries in parentheses, if any.
 fn split_names(s: &str) -> Vec<(String, Option<String>)> {
@@ -317,12 +325,7 @@ fn labelled(line: &str) -> Option<Vec<Person>> {
     } else {
         singular(label).to_string()
     };
-    Some(
-        names
-            .into_iter()
-            .map(|(n, own)| person(n, own.unwrap_or_else(|| title.clone())))
-            .collect(),
-    )
+    Some(titled(names, &title))
 }
 
 /// Phrases that introduce a company's representatives inside a line or a
@@ -427,12 +430,7 @@ fn represented_in_prose(line: &str) -> Option<Vec<Person>> {
         .map(|t| singular(&t).to_string())
         .or(title_after)
         .unwrap_or_else(|| represented_title(phrase));
-    Some(
-        names
-            .into_iter()
-            .map(|(n, own)| person(n, own.unwrap_or_else(|| title.clone())))
-            .collect(),
-    )
+    Some(titled(names, &title))
 }
 
 /// The names a text starts with, as [`split_names`] splits them, up to the
