@@ -284,7 +284,6 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
         || domain.len() > 253
         || local.starts_with('.')
         || local.contains("..")
-        || domain.contains("..")
         || !domain.contains('.')
         || PLACEHOLDER_LOCALS.contains(&local)
     {
@@ -297,6 +296,7 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
         .chars()
         .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
         || local.ends_with('.')
+        // An empty label is a doubled or an end dot.
         || !domain.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
