@@ -181,6 +181,25 @@ fn insert_capped(set: &mut BTreeSet<String>, value: &str, max: usize) {
     }
 }
 
+/// Adds a person's title unless the set has it in another case: an imprint
+/// labels a managing director `Jednatel:` where the team list says
+/// "Petr Novák – jednatel". Of two spellings the smaller stays, so the
+/// result does not depend on the order of the pages.
+fn insert_title(set: &mut BTreeSet<String>, title: &str) {
+    if set.contains(title) {
+        return;
+    }
+    let folded = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    let key = folded(title);
+    if let Some(other) = set.iter().find(|t| folded(t) == key).cloned() {
+        if title >= other.as_str() {
+            return;
+        }
+        set.remove(&other);
+    }
+    insert_capped(set, title, MAX_VALUES_PER_ENTRY);
+}
+
 /// Adds `value`, copied only when it is new.
 fn insert_new(set: &mut BTreeSet<String>, value: &str) {
     if !set.contains(value) {
@@ -237,7 +256,7 @@ impl Entities {
                 entry.name.clone_from(&p.name);
             }
             if !p.title.is_empty() {
-                insert_capped(&mut entry.titles, &p.title, MAX_VALUES_PER_ENTRY);
+                insert_title(&mut entry.titles, &p.title);
             }
             entry.seen.add(url);
         }

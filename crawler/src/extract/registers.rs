@@ -25,8 +25,12 @@ struct Register {
     /// in lower case (matched in the ASCII-lowercased text).
     acronyms: &'static [&'static str],
     words: &'static [&'static str],
-    /// The label then the number (group 1), up to a few characters apart.
+    /// The label then the number (group 1, or the group named `number`
+    /// when the pattern captures more), up to a few characters apart.
     pattern: &'static str,
+    /// The registry that keeps the number, from the pattern's groups (the
+    /// city of a register kept per city).
+    authority: fn(&regex::Captures<'_>) -> Option<String>,
     /// The number's canonical form if it is one.
     normalise: fn(&str) -> Option<String>,
 }
@@ -142,6 +146,50 @@ fn italy_rea(s: &str) -> Option<String> {
     (letters.len() == 2 && (1..=7).contains(&d.len())).then(|| format!("{letters}-{d}"))
 }
 
+/// No registry named beside the number.
+fn no_authority(_: &regex::Captures<'_>) -> Option<String> {
+    None
+}
+
+/// Spain's Registro Mercantil is kept per province, named after its city.
+/// The city ends before the entry's own words when no comma does
+/// ("Registro Mercantil de Madrid Tomo 1234").
+fn registro_mercantil(c: &regex::Captures<'_>) -> Option<String> {
+    const ENTRY_WORDS: &[&str] = &[
+        "tomo",
+        "folio",
+        "hoja",
+        "libro",
+        "sección",
+        "seccion",
+        "inscripción",
+        "inscripcion",
+        "general",
+    ];
+    let city: Vec<&str> = c
+        .name("city")?
+        .as_str()
+        .split_whitespace()
+        .take_while(|w| !ENTRY_WORDS.contains(&w.to_lowercase().as_str()))
+        .collect();
+    let city = city.join(" ");
+    let city = city.trim_end_matches(" de").trim_end_matches(" de la");
+    (!city.is_empty()).then(|| format!("Registro Mercantil de {city}"))
+}
+
+/// A sheet (`hoja`) of a Spanish Registro Mercantil: the province's one or
+/// two letters and the sheet's number, `M-123456`.
+fn spain_hoja(s: &str) -> Option<String> {
+    let letters: String = s
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let d = digit_string(s);
+    ((1..=2).contains(&letters.len()) && (1..=7).contains(&d.len()))
+        .then(|| format!("{letters}-{d}"))
+}
+
 /// Irish CRO number: five or six digits.
 fn ireland(s: &str) -> Option<String> {
     let d = digit_string(s);
@@ -236,6 +284,7 @@ static REGISTERS: &[Register] = &[
             after_label!(),
             r")(?:BE\s*)?([01]?[0-9]{3}[.\s]?[0-9]{3}[.\s]?[0-9]{3})(?-u:\b)"
         ),
+        authority: no_authority,
         normalise: belgium,
     },
     Register {
@@ -250,6 +299,7 @@ static REGISTERS: &[Register] = &[
             after_label!(),
             r"(?:DK\s*)?([0-9]{2}\s?[0-9]{2}\s?[0-9]{2}\s?[0-9]{2})(?-u:\b)"
         ),
+        authority: no_authority,
         normalise: denmark,
     },
     Register {
@@ -266,6 +316,7 @@ static REGISTERS: &[Register] = &[
             "org.-nr",
         ],
         pattern: r"(?i)(?-u:\b)(?:org\.?\s?-?nr|organisationsnummer)\.?\s*:?\s*([0-9]{6}-?[0-9]{4})(?-u:\b)",
+        authority: no_authority,
         normalise: sweden,
     },
     Register {
@@ -282,6 +333,7 @@ static REGISTERS: &[Register] = &[
             "foretaksregisteret",
         ],
         pattern: r"(?i)(?-u:\b)(?:org\.?\s?-?nr|organisasjonsnummer|foretaksregisteret)\.?\s*:?\s*(?:NO\s*)?([0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?:\s*MVA)?(?-u:\b)",
+        authority: no_authority,
         normalise: norway,
     },
     Register {
@@ -292,6 +344,7 @@ static REGISTERS: &[Register] = &[
         acronyms: &[],
         words: &["y-tunnus", "business id", "fo-nummer"],
         pattern: r"(?i)(?-u:\b)(?:y-tunnus|business\s+id|fo-nummer)\s*:?\s*([0-9]{7}-[0-9])(?-u:\b)",
+        authority: no_authority,
         normalise: finland,
     },
     Register {
@@ -302,6 +355,7 @@ static REGISTERS: &[Register] = &[
         acronyms: &["KRS"],
         words: &[],
         pattern: concat!(r"(?-u:\b)KRS", after_label!(), r"([0-9]{10})(?-u:\b)"),
+        authority: no_authority,
         normalise: poland_krs,
     },
     Register {
@@ -316,6 +370,7 @@ static REGISTERS: &[Register] = &[
             after_label!(),
             r"(?:PL\s*)?([0-9]{3}-?[0-9]{3}-?[0-9]{2}-?[0-9]{2}|[0-9]{3}-?[0-9]{2}-?[0-9]{2}-?[0-9]{3})(?-u:\b)"
         ),
+        authority: no_authority,
         normalise: poland_nip,
     },
     Register {
@@ -327,6 +382,7 @@ static REGISTERS: &[Register] = &[
         words: &[],
         // Not the end of "DIČ", the VAT number's label.
         pattern: r"(?:^|[^\p{L}])IČO?\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        authority: no_authority,
         normalise: czechia,
     },
     Register {
@@ -341,6 +397,7 @@ static REGISTERS: &[Register] = &[
             after_label!(),
             r"([A-Z]{2}\s?[-–]?\s?[0-9]{1,7})(?-u:\b)"
         ),
+        authority: no_authority,
         normalise: italy_rea,
     },
     Register {
@@ -358,6 +415,7 @@ static REGISTERS: &[Register] = &[
             after_label!(),
             r"([0-9]{5,6})(?-u:\b)"
         ),
+        authority: no_authority,
         normalise: ireland,
     },
     Register {
@@ -368,6 +426,7 @@ static REGISTERS: &[Register] = &[
         acronyms: &["ABN"],
         words: &["australian business number"],
         pattern: r"(?:(?-u:\b)ABN|(?i:australian business number))\s*:?\s*([0-9]{2}\s?[0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        authority: no_authority,
         normalise: australia_abn,
     },
     Register {
@@ -378,6 +437,7 @@ static REGISTERS: &[Register] = &[
         acronyms: &["ACN"],
         words: &["australian company number"],
         pattern: r"(?:(?-u:\b)ACN|(?i:australian company number))\s*:?\s*([0-9]{3}\s?[0-9]{3}\s?[0-9]{3})(?-u:\b)",
+        authority: no_authority,
         normalise: australia_acn,
     },
     Register {
@@ -391,6 +451,7 @@ static REGISTERS: &[Register] = &[
             "corporate identification number",
         ],
         pattern: r"(?:(?-u:\b)CIN|(?i:corporate identi(?:ty|fication) number))\s*(?:No\.?)?\s*:?\s*([LU][0-9]{5}[A-Z]{2}[0-9]{4}[A-Z]{3}[0-9]{6})(?-u:\b)",
+        authority: no_authority,
         normalise: india_cin,
     },
     Register {
@@ -401,6 +462,7 @@ static REGISTERS: &[Register] = &[
         acronyms: &["CNPJ"],
         words: &[],
         pattern: r"(?-u:\b)CNPJ\s*(?:/MF)?\s*(?:n[º°o]\.?)?\s*:?\s*([0-9]{2}\.?[0-9]{3}\.?[0-9]{3}/?[0-9]{4}-?[0-9]{2})(?-u:\b)",
+        authority: no_authority,
         normalise: brazil,
     },
     Register {
@@ -411,7 +473,22 @@ static REGISTERS: &[Register] = &[
         acronyms: &[],
         words: &["luxembourg"],
         pattern: r"(?:(?-u:\b)R\.?C\.?S\.?|(?i:registre de commerce et des sociétés|trade and companies register))\s*(?:de\s+|of\s+)?Luxembourg\s*[,:]?\s*(?:(?i:n[°o]\.?|no\.?|number)\s*)?(B\s?[0-9]{1,6})(?-u:\b)",
+        authority: no_authority,
         normalise: luxembourg,
+    },
+    Register {
+        scheme: "registro-mercantil",
+        label: "Registro Mercantil",
+        country: "ES",
+        kind: LegalKind::Registration,
+        acronyms: &["R.M.", "R. M."],
+        words: &["registro mercantil"],
+        // "Inscrita en el Registro Mercantil de Madrid, Tomo 12.345, Folio
+        // 67, Sección 8ª, Hoja M-123456": the sheet is the company's number,
+        // after the volume, book, folio and section of the entry.
+        pattern: r"(?:(?i:registro\s+mercantil)|(?-u:\b)R\.\s?M\.)(?:\s+(?:de\s+)?(?P<city>\p{Lu}\p{L}+(?:\s+(?:de\s+(?:la\s+|las\s+|los\s+)?)?\p{Lu}\p{L}+){0,3}))?[^\n]{0,120}?(?-u:\b)(?i:hoja|h\.)\s*(?:(?i:n[º°o]\.?|número|num\.)\s*)?:?\s*(?P<number>[A-Z]{1,2}\s?[-–]?\s?[0-9]{1,7})(?-u:\b)",
+        authority: registro_mercantil,
+        normalise: spain_hoja,
     },
 ];
 
@@ -488,7 +565,8 @@ pub(crate) fn from_lines(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<Leg
                 continue;
             };
             for c in re.captures_iter(line) {
-                let Some(value) = c.get(1).and_then(|m| (register.normalise)(m.as_str())) else {
+                let number = c.name("number").or_else(|| c.get(1));
+                let Some(value) = number.and_then(|m| (register.normalise)(m.as_str())) else {
                     continue;
                 };
                 out.push(LegalId {
@@ -496,7 +574,7 @@ pub(crate) fn from_lines(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<Leg
                     scheme: Some(register.scheme.to_string()),
                     value,
                     country: Some(register.country.to_string()),
-                    authority: None,
+                    authority: (register.authority)(&c),
                 });
             }
         }
@@ -550,5 +628,52 @@ mod tests {
         );
         assert_eq!(brazil("11.222.333/0001-82"), None);
         assert_eq!(brazil("11111111111111"), None);
+    }
+
+    #[test]
+    fn spanish_mercantile_register_sheets() {
+        let ids = |text: &str| -> Vec<(String, Option<String>)> {
+            let lower = text.to_ascii_lowercase();
+            from_lines(text, &lower, &Lines::of(text))
+                .into_iter()
+                .map(|i| (i.value, i.authority))
+                .collect()
+        };
+        let madrid = |v: &str| {
+            vec![(
+                v.to_string(),
+                Some("Registro Mercantil de Madrid".to_string()),
+            )]
+        };
+        assert_eq!(
+            ids(
+                "Inscrita en el Registro Mercantil de Madrid, Tomo 12.345, Folio 67, Sección 8ª, Hoja M-123456, Inscripción 1ª."
+            ),
+            madrid("M-123456")
+        );
+        assert_eq!(
+            ids("R.M. Madrid, T. 12345, F. 67, H. M 123456"),
+            madrid("M-123456")
+        );
+        assert_eq!(
+            ids("Registro Mercantil de Madrid Tomo 1234 Hoja nº M-98765"),
+            madrid("M-98765")
+        );
+        assert_eq!(
+            ids("Registro Mercantil de Santa Cruz de Tenerife, tomo 3012, folio 1, hoja TF-45678"),
+            vec![(
+                "TF-45678".to_string(),
+                Some("Registro Mercantil de Santa Cruz de Tenerife".to_string())
+            )]
+        );
+        assert_eq!(
+            ids("Inscrita en el Registro Mercantil, tomo 40.123, folio 1, hoja B-123456"),
+            vec![("B-123456".to_string(), None)]
+        );
+        // No sheet, or words that only look like one.
+        assert!(
+            ids("Inscrita en el Registro Mercantil de Madrid, Tomo 12.345, Folio 67").is_empty()
+        );
+        assert!(ids("Registro Mercantil: consulte la hoja informativa 2024").is_empty());
     }
 }

@@ -303,3 +303,27 @@ fn hostile_page_text_is_inert_in_the_markdown() {
     }
     assert!(!md.contains("evil.example"), "{md}");
 }
+
+#[test]
+fn a_title_in_two_cases_is_one_title_whichever_page_comes_first() {
+    let page = |url: &str, title: &str| PageEntities {
+        url: url.to_string(),
+        people: vec![cira_crawler::extract::Person {
+            name: "Petr Novák".to_string(),
+            title: title.to_string(),
+        }],
+        ..PageEntities::default()
+    };
+    let imprint = page("https://novak.example/kontakt", "Jednatel");
+    let team = page("https://novak.example/o-nas", "jednatel");
+    let other = page("https://novak.example/", "Vedoucí výroby");
+    for order in [
+        vec![imprint.clone(), team.clone(), other.clone()],
+        vec![team.clone(), other.clone(), imprint.clone()],
+    ] {
+        let e = merge(order);
+        let person = e.people.values().next().expect("one person");
+        let titles: Vec<&str> = person.titles.iter().map(String::as_str).collect();
+        assert_eq!(titles, ["Jednatel", "Vedoucí výroby"]);
+    }
+}

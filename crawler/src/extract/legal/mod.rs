@@ -646,6 +646,38 @@ mod tests {
     }
 
     #[test]
+    fn vat_labels_of_every_eu_language() {
+        let vat = |text: &str| -> Vec<String> {
+            from_text(text)
+                .into_iter()
+                .filter(|i| i.kind == LegalKind::Vat)
+                .map(|i| i.value)
+                .collect()
+        };
+        for (text, want) in [
+            ("IČO: 27074358, DIČ: CZ27074358", "CZ27074358"),
+            ("DIČ CZ27074358", "CZ27074358"),
+            ("IČ DPH: SK2021234567", "SK2021234567"),
+            ("Közösségi adószám: HU12345678", "HU12345678"),
+            ("CUI: RO12345678", "RO12345678"),
+            ("Cod fiscal RO12345678", "RO12345678"),
+            ("ID za DDV: SI12345678", "SI12345678"),
+            ("OIB: HR12345678901", "HR12345678901"),
+            ("PVM mokėtojo kodas LT123456789", "LT123456789"),
+            ("PVN reģ. nr. LV12345678901", "LV12345678901"),
+            ("KMKR nr EE123456789", "EE123456789"),
+            ("Momsreg.nr SE556677889901", "SE556677889901"),
+            ("ИН по ДДС: BG123456789", "BG123456789"),
+            ("ΑΦΜ: EL123456789", "EL123456789"),
+        ] {
+            assert_eq!(vat(text), vec![want.to_string()], "{text}");
+        }
+        // Words that only contain a label are none ("Dičlaw", "cuisine").
+        assert!(vat("Cuisine CZ27074358").is_empty());
+        assert!(vat("Benedič CZ27074358").is_empty());
+    }
+
+    #[test]
     fn labelled_ids() {
         let ids = from_text(
             "USt-IdNr.: DE 136 695 976\nHandelsregister: Amtsgericht München HRB 123456\nArticle DE136695976 in stock",

@@ -8,9 +8,15 @@ use regex::Regex;
 use super::super::checksum::{digits, luhn, weighted};
 use super::{EIN_UNUSED_PREFIXES, LegalId, LegalKind};
 
+/// The labels before a VAT ID, in the languages of the EU: besides the
+/// western ones, Czech `DIČ`, Slovak `IČ DPH`, Hungarian `adószám`,
+/// Romanian `CUI` / `cod fiscal`, Slovenian `ID za DDV`, Croatian `OIB`,
+/// Baltic `PVM` / `PVN` / `KMKR`, Swedish `momsreg.nr`, Bulgarian `ДДС` and
+/// Greek `ΑΦΜ` / `ΦΠΑ`. After a label that ends in a letter outside ASCII
+/// there is no ASCII word boundary, so those end at anything but a letter.
 pub(super) static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|alv|dic|ič dph|uid|tax id|vat reg)(?-u:\b)",
+        r"(?i)(?:(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|momsreg[a-z]*|alv|dic|ič dph|uid|tax id|vat reg|adószám|cui|cod fiscal|ddv|oib|pvm|pvn|kmkr)(?-u:\b)|(?:^|[^\p{L}])(?:dič|ддс|αφμ|φπα)(?:[^\p{L}]|$))",
     )
     .expect("static regex")
 });

@@ -45,8 +45,10 @@ const TITLE_ALTERNATIVES: &str = concat!(
     r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|verwaltungsrat(?:spräsident(?:in)?|smitglied)?|verwaltungsrätin|mitglied\s+des\s+(?:verwaltungsrat|aufsichtsrat|vorstand|beirat)\w*|beirat(?:smitglied|svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
     // French, Spanish, Dutch, Italian.
     // Swedish, Norwegian, Danish, Finnish, Polish, Czech.
-    r"|verkställande\s+direktör|vice\s+vd|styrelseordförande|styrelseledamot|ordförande|grundare|medgrundare|delägare|daglig\s+leder|administrerende\s+direktør|adm\.\s+direktør|direktør|styreleder|styremedlem|styreformand|bestyrelsesformand|bestyrelsesmedlem|stifter|medstifter|indehaver|hallituksen\s+puheenjohtaja|puheenjohtaja|perustaja|osakas|prezes(?:\s+zarządu)?|wiceprezes(?:\s+zarządu)?|członek\s+zarządu|dyrektor|założyciel(?:ka)?|współzałożyciel(?:ka)?|kierownik|jednatel(?:ka)?|ředitel(?:ka)?|zakladatel(?:ka)?|předseda\s+představenstva",
-    r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|diretor(?:a)?|sócio|sócia",
+    r"|verkställande\s+direktör|vice\s+vd|styrelseordförande|styrelseledamot|ordförande|grundare|medgrundare|delägare|daglig\s+leder|administrerende\s+direktør|adm\.\s+direktør|direktør|styreleder|styremedlem|styreformand|bestyrelsesformand|bestyrelsesmedlem|stifter|medstifter|indehaver|hallituksen\s+puheenjohtaja|puheenjohtaja|perustaja|osakas|prezes(?:\s+zarządu)?|wiceprezes(?:\s+zarządu)?|członek\s+zarządu|dyrektor|założyciel(?:ka)?|współzałożyciel(?:ka)?|kierownik|jednatel(?:ka)?|ředitel(?:ka)?|zakladatel(?:ka)?|předseda\s+představenstva|vedoucí|konateľ(?:ka)?|riaditeľ(?:ka)?|vedúci|zakladateľ(?:ka)?",
+    // Hungarian, Romanian.
+    r"|ügyvezető(?:\s+igazgató)?|igazgató|cégvezető|alapító|administrator|fondator|director\s+general",
+    r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|administrador(?:a)?(?:\s+únic[oa]|\s+solidari[oa]|\s+mancomunad[oa])?|apoderad[oa]|diretor(?:a)?|sócio|sócia",
     // The legal representative an imprint names, as a role.
     r"|legale\s+rappresentante|rappresentante\s+legale|representante\s+legal|représentante?\s+légale?|wettelijk\s+vertegenwoordiger",
     // Compound words ending in a title word ("Vertriebsleiter", "salgssjef"),
@@ -100,7 +102,7 @@ fn may_separate(line: &str) -> bool {
 
 static LEADERSHIP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale|director(?:a)? general|direttore generale|amministratore delegato|amministratore unico|consejer[oa] delegad[oa]|fondat(?:ore|rice)|titolare|oprichter|eigenaar|algemeen directeur|presidente|VD|verkställande direktör|grundare|daglig leder|administrerende direktør|adm\. direktør|toimitusjohtaja|perustaja|prezes zarządu|założyciel(?:ka)?|jednatel(?:ka)?|generální ředitel(?:ka)?)\b",
+        r"(?i)\b(?:CEO|CTO|CFO|COO|CMO|CIO|CPO|PDG|chief|founder|co-?founder|gründer(?:in)?|mitgründer(?:in)?|fondat(?:eur|rice)|fundador(?:a)?|geschäftsführer(?:in)?|managing director|president|président(?:e)?|owner|inhaber(?:in)?|vorstand\w*|directeur général|directrice générale|director(?:a)? general|direttore generale|amministratore delegato|amministratore unico|consejer[oa] delegad[oa]|fondat(?:ore|rice)|titolare|oprichter|eigenaar|algemeen directeur|presidente|VD|verkställande direktör|grundare|daglig leder|administrerende direktør|adm\. direktør|toimitusjohtaja|perustaja|prezes zarządu|założyciel(?:ka)?|jednatel(?:ka)?|generální ředitel(?:ka)?|konateľ(?:ka)?|administrador(?:a)? únic[oa]|ügyvezető)\b",
     )
     .expect("static regex")
 });
@@ -911,6 +913,31 @@ mod tests {
                 ("Lucía Martín", "Representante legal"),
                 ("Sanne de Vries", "Wettelijk vertegenwoordiger"),
             ],
+        );
+    }
+
+    #[test]
+    fn imprint_and_team_titles_of_central_and_southern_europe() {
+        assert_sorted_pairs(
+            "Administrador único: D. Javier Martínez López\n\
+             Administradora solidaria: Dña. Carmen Ruiz\n\
+             Jana Dvořáková – vedoucí výroby\n\
+             Konateľ: Ing. Marek Horváth\n\
+             Ügyvezető igazgató: Kovács Péter\n\
+             Apoderado: Sr. Luis Gómez",
+            &[
+                ("Carmen Ruiz", "Administradora solidaria"),
+                ("Jana Dvořáková", "vedoucí výroby"),
+                ("Javier Martínez López", "Administrador único"),
+                ("Kovács Péter", "Ügyvezető igazgató"),
+                ("Luis Gómez", "Apoderado"),
+                ("Marek Horváth", "Konateľ"),
+            ],
+        );
+        // Spanish "D." (don) is an honorific, not part of the name.
+        assert_eq!(
+            clean_name("D. Javier Martínez").as_deref(),
+            Some("Javier Martínez")
         );
     }
 

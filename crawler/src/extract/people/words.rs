@@ -174,6 +174,11 @@ pub(super) const NAME_PREFIXES: &[&str] = &[
     "dr.in",
     "di",
     "dkfm.",
+    // Spanish: "D. Javier Martínez", "Dña. Lucía" (the dotted words of two
+    // letters or more are prefixes already).
+    "d.",
+    "dª",
+    "doña",
 ];
 /// Degrees written after a name ("Julia Gruber, MSc").
 pub(super) const NAME_SUFFIXES: &[&str] = &[
