@@ -1,5 +1,5 @@
-//! Cards: a name and a title on adjacent lines, either order, under a
-//! team heading or among other cards.
+//! Cards: a name and a title on adjacent lines, either order, or with a
+//! short bio between them, under a team heading or among other cards.
 
 use super::*;
 
@@ -109,12 +109,22 @@ pub(super) fn cards(
     } else {
         None
     };
+    // The line after one or two sentences that follow name `i` in its
+    // card, when that line is not another card's: no unpaired name after it.
+    let title_past_bio = |i: usize| -> Option<usize> {
+        let same_card = |k: usize| card.get(k).is_some() && card.get(k) == card.get(i);
+        let bio = |k: usize| same_card(k) && !is_name[k] && is_sentence(lines[k]);
+        let j = (i + 2..=i + 3).find(|&j| (i + 1..j).all(bio) && !bio(j))?;
+        let next_is_name = same_card(j + 1) && is_name[j + 1];
+        (same_card(j) && !next_is_name).then_some(j)
+    };
     for (i, name) in names {
         if used[i] {
             continue;
         }
         let b = side(used, i, Side::Before).map(|(t, j, c)| (t, j, c, Side::Before));
         let a = side(used, i, Side::After).map(|(t, j, c)| (t, j, c, Side::After));
+        let beside = b.is_some() || a.is_some();
         let pick = match (b, a) {
             (Some(b), Some(a)) => match order {
                 Some(Side::After) => Some(a),
@@ -130,6 +140,16 @@ pub(super) fn cards(
             out.push(person(name, t));
             used[i] = true;
             used[j] = true;
+        } else if !beside && order != Some(Side::Before) {
+            // A card with a short bio between the name and the title
+            // ("Sarah Chen" / "Sarah has led…" / "Managing Partner").
+            if let Some(j) = title_past_bio(i) {
+                if let Some(t) = title_at(used, j) {
+                    out.push(person(name, t));
+                    used[i] = true;
+                    used[j] = true;
+                }
+            }
         }
     }
 }

@@ -917,6 +917,42 @@ mod tests {
     }
 
     #[test]
+    fn a_bio_between_a_cards_name_and_its_title() {
+        // Three cards, each its own layout item.
+        let text = "Sarah Chen\nSarah has 20 years of experience in strategy consulting.\n\
+                    Managing Partner\nMaria Lopez\nDirector, Product Marketing\nAisha Patel\nPrincipal";
+        let breaks = [
+            text.find("Maria").expect("present"),
+            text.find("Aisha").expect("present"),
+        ];
+        let people = from_text(text, &[], &breaks);
+        let mut got = pairs(&people);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Aisha Patel", "Principal"),
+                ("Maria Lopez", "Director, Product Marketing"),
+                ("Sarah Chen", "Managing Partner"),
+            ]
+        );
+        // The title after the bio belongs to the next name (title-first
+        // cards), or another name comes first: no pair for the first name.
+        assert_sorted_pairs(
+            "Tom Becker\nTom has built our platform since 2019.\nSenior Engineer\nAnna Ross",
+            &[("Anna Ross", "Senior Engineer")],
+        );
+        assert_sorted_pairs(
+            "Tom Becker\nTom has built our platform since 2019.\nAnna Ross\nSenior Engineer",
+            &[("Anna Ross", "Senior Engineer")],
+        );
+        // Lines of other cards are never a card's title.
+        let text = "Sarah Chen\nSarah has 20 years of experience in consulting.\nManaging Partner";
+        let second_card = text.find("Managing").expect("present");
+        assert!(from_text(text, &[], &[second_card]).is_empty());
+    }
+
+    #[test]
     fn imprint_and_team_titles_of_central_and_southern_europe() {
         assert_sorted_pairs(
             "Administrador único: D. Javier Martínez López\n\
