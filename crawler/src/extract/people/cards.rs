@@ -143,12 +143,12 @@ pub(super) fn cards(
         } else if !beside && order != Some(Side::Before) {
             // A card with a short bio between the name and the title
             // ("Sarah Chen" / "Sarah has led…" / "Managing Partner").
-            if let Some(j) = title_past_bio(i) {
-                if let Some(t) = title_at(used, j) {
-                    out.push(person(name, t));
-                    used[i] = true;
-                    used[j] = true;
-                }
+            if let Some(j) = title_past_bio(i)
+                && let Some(t) = title_at(used, j)
+            {
+                out.push(person(name, t));
+                used[i] = true;
+                used[j] = true;
             }
         }
     }
