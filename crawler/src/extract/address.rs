@@ -163,7 +163,27 @@ pub fn country_code(raw: &str) -> Option<String> {
         "ca" | "can" | "canada" | "kanada" => "CA",
         "fi" | "fin" | "finland" | "suomi" => "FI",
         "no" | "nor" | "norway" | "norge" => "NO",
-        "cz" | "cze" | "czech republic" | "czechia" | "tschechien" => "CZ",
+        "cz"
+        | "cze"
+        | "czech republic"
+        | "czechia"
+        | "tschechien"
+        | "česká republika"
+        | "česko"
+        | "tschechische republik"
+        | "république tchèque"
+        | "tchéquie" => "CZ",
+        "sk"
+        | "svk"
+        | "slovakia"
+        | "slovak republic"
+        | "slovensko"
+        | "slovenská republika"
+        | "slowakei"
+        | "slovaquie" => "SK",
+        "gr" | "grc" | "greece" | "hellas" | "ελλάδα" | "ελλάς" | "griechenland" | "grèce" => {
+            "GR"
+        }
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -238,10 +258,35 @@ static STREET_NORTH: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Czech and Slovak streets, which have no kind: the name, then the house
+/// number, perhaps the descriptive and the orientation number: "Vinohradská
+/// 1511/230", "Na Příkopě 33", "náměstí Míru 9", "28. října 5", "Mlynské
+/// nivy 5", "Vajnorská 100/B". Such a line is as much a product or a
+/// heading ("Model 300"), so it is tried only before a postcode of the
+/// shape (see [`czech_street_at`]) and kept only for a Czech, Slovak or
+/// Greek city (see [`czech_city`]).
+static STREET_CS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^((?:[0-9]{{1,2}}\.\s?\p{{L}}|\p{{Lu}}|{})[\p{{L}}'’\.\-]*(?:\s+(?:[0-9]{{1,2}}\.\s+)?\p{{L}}[\p{{L}}'’\.\-]*)*)\s+([0-9]{{1,4}}[a-zA-Z]?(?:\s?/\s?[0-9]{{1,4}}[a-zA-Z]?|/[a-zA-Z])?)$",
+        gate::alternatives(gate::CS_LEADS),
+    ))
+    .expect("static regex")
+});
+
+/// A Czech or Slovak postcode and city: "100 00 Praha 10", "CZ-602 00
+/// Brno-střed", "400 01 Ústí nad Labem", "821 09 Bratislava"; Greek ones
+/// share the shape ("105 63 Αθήνα").
+static CS_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(CZ|SK|GR)[\-\s]?)?([0-9]{3}\s?[0-9]{2})\s+(\p{Lu}[\p{L}\.\-]*(?:\s+(?:\p{Lu}[\p{L}\.\-]*|nad|pod|na|u|v|ve|[0-9]{1,2}))*)$",
+    )
+    .expect("static regex")
+});
+
 /// "10115 Berlin", "D-80331 München", "1010 Wien", "75002 Paris Cedex 02", "1012 AB Amsterdam".
 static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL|I|IT|E|ES|P|PT|SE|DK|FI|NO|PL)[\-\s])?([0-9]{4}\s?[A-Z]{2}|[0-9]{4}-[0-9]{3}|[0-9]{2}-[0-9]{3}|[0-9]{3}\s[0-9]{2}|[0-9]{4,5})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|del|di|do|da|Cedex|[0-9]{1,2}))*)(?:\s*\([\p{Lu}][\p{L}\s\.]*\))?$",
+        r"^(?:(?:D|DE|A|AT|CH|F|FR|B|BE|L|LU|NL|I|IT|E|ES|P|PT|SE|DK|FI|NO|PL|CZ|SK|GR)[\-\s])?([0-9]{4}\s?[A-Z]{2}|[0-9]{4}-[0-9]{3}|[0-9]{2}-[0-9]{3}|[0-9]{3}\s[0-9]{2}|[0-9]{4,5})\s+([\p{Lu}][\p{L}\.\-']*(?:\s+(?:[\p{Lu}][\p{L}\.\-']*|am|an|der|im|bei|sur|sous|en|de|la|le|del|di|do|da|Cedex|[0-9]{1,2}))*)(?:\s*\([\p{Lu}][\p{L}\s\.]*\))?$",
     )
     .expect("static regex")
 });
@@ -413,6 +458,9 @@ enum StreetStyle {
     Romance(Option<&'static str>),
     /// Dutch, Flemish or Nordic; the country its kind's word names.
     Northern(Option<&'static str>),
+    /// Czech or Slovak (Greek is written alike), with no kind
+    /// ([`STREET_CS`]).
+    Czech,
 }
 
 fn street(line: &str) -> Option<(String, StreetStyle)> {
@@ -570,6 +618,10 @@ fn city(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> 
 }
 
 fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Address) -> bool {
+    // A street with no kind needs a city that says Czech, Slovak or Greek.
+    if style == StreetStyle::Czech {
+        return czech_city(line, hint, true, a);
+    }
     // Its postcode ends the line, after a comma: most city lines (and
     // sites) have neither, and the pattern is not compiled for them.
     if line.contains(',')
@@ -606,10 +658,19 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
             "FI" => Some("FI"),
             "NO" => Some("NO"),
             "PL" => Some("PL"),
+            "CZ" => Some("CZ"),
+            "SK" => Some("SK"),
+            "GR" => Some("GR"),
             _ if dutch => Some("NL"),
             // A Dutch street with a postcode of four digits only: Flanders.
             _ if digits == 4 && style == StreetStyle::Northern(Some("NL")) => Some("BE"),
-            _ if code.contains(' ') && digits == 5 => Some("SE"),
+            // Swedish, Czech, Slovak and Greek postcodes share the shape;
+            // a Swedish street, or no sign of the others, says Sweden.
+            _ if code.contains(char::is_whitespace) && digits == 5 => match style {
+                StreetStyle::Northern(Some("SE")) => Some("SE"),
+                _ => split_postcode_country(&code, &c[2], a.street.as_deref(), hint, false)
+                    .or(Some("SE")),
+            },
             _ if let StreetStyle::Northern(Some(country)) = style
                 && matches!((country, digits), ("DK" | "NO", 4) | ("FI", 5)) =>
             {
@@ -642,10 +703,19 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
                     || (digits == 4 && matches!(*h, "AT" | "CH" | "BE" | "DK" | "NO" | "LU"))
             }),
         };
-        a.postal_code = Some(code);
+        a.postal_code = Some(one_space(&code));
         a.locality = Some(c[2].trim().to_string());
         a.country = country.map(str::to_string);
         return true;
+    }
+    // "400 01 Ústí nad Labem" after a street of another kind ("Zámecký
+    // park 5"): only with a sign of the country beyond the site's.
+    if czech_postcode_first(line) {
+        let mut found = a.clone();
+        if czech_city(line, hint, false, &mut found) && found.country.is_some() {
+            *a = found;
+            return true;
+        }
     }
     if style == StreetStyle::English {
         for (pattern, country) in [(&*AU_CITY, "AU"), (&*CA_CITY, "CA")] {
@@ -672,6 +742,245 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         return true;
     }
     false
+}
+
+/// A postcode as written, any space in it a plain one ("111\u{a0}51" ->
+/// "111 51").
+fn one_space(code: &str) -> String {
+    code.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A Czech, Slovak or Greek city line ([`CS_CITY`]): fills the postcode
+/// (as written, without a country prefix), the locality with its district
+/// ("Praha 10", "Brno-střed": the post's name for the postcode's area) and
+/// the country if something says which (see [`split_postcode_country`];
+/// `hint_is_enough` lets the site's country or language say it). True when
+/// the line has the shape; the caller decides whether a missing country
+/// keeps the address.
+fn czech_city(line: &str, hint: Option<&str>, hint_is_enough: bool, a: &mut Address) -> bool {
+    let Some(c) = CS_CITY.captures(line) else {
+        return false;
+    };
+    let locality = c[3].trim();
+    // "Model 300, 120 00 Kč" is a price.
+    if !at_most(c.get(3), 41) || is_currency(locality) {
+        return false;
+    }
+    let code = one_space(&c[2]);
+    let country = match c.get(1).map(|m| m.as_str()) {
+        Some(prefix @ ("CZ" | "SK" | "GR")) => Some(match prefix {
+            "CZ" => "CZ",
+            "SK" => "SK",
+            _ => "GR",
+        }),
+        _ => split_postcode_country(&code, locality, a.street.as_deref(), hint, hint_is_enough),
+    };
+    a.postal_code = Some(code);
+    a.locality = Some(locality.to_string());
+    a.country = country.map(str::to_string);
+    true
+}
+
+/// A currency or unit a price or quantity ends with, which a city's place
+/// may hold after a number of the postcode's shape.
+fn is_currency(word: &str) -> bool {
+    let word = word.to_lowercase();
+    let first = word.split([' ', ',', '.', '-']).next().unwrap_or("");
+    matches!(
+        first,
+        "kč" | "kc" | "czk" | "sk" | "skk" | "eur" | "euro" | "eura" | "usd" | "ks" | "tis" | "mil"
+    )
+}
+
+/// The country of a five-digit postcode that Czech, Slovak, Swedish and
+/// Greek addresses share the shape of ("100 00", "821 09", "111 51", "105
+/// 63"), or `None` when nothing tells. Greek script or a well-known Greek
+/// city says Greece; a well-known Czech or Slovak city, a letter only
+/// Czech and Slovak write (`ě ř ů ň ť ď ľ ĺ ŕ ý`, or a háček with an acute
+/// accent: "Školní") in the street or city, or a leading zero (no Swedish
+/// or Greek postcode has one) say Czechia or Slovakia, and the postcode
+/// says which: Czech ones run from 100 00 to 799 99, Slovak ones start
+/// with 0, 8 or 9. With `hint_is_enough`, the site's country or language
+/// tells a postcode written in two parts.
+fn split_postcode_country(
+    code: &str,
+    locality: &str,
+    street: Option<&str>,
+    hint: Option<&str>,
+    hint_is_enough: bool,
+) -> Option<&'static str> {
+    if locality
+        .chars()
+        .any(|c| ('\u{370}'..='\u{3ff}').contains(&c))
+        || greek_city(locality)
+    {
+        return Some("GR");
+    }
+    let by_code = if matches!(code.as_bytes().first(), Some(b'1'..=b'7')) {
+        "CZ"
+    } else {
+        "SK"
+    };
+    let split = code.contains(' ');
+    let czech_or_slovak = czech_or_slovak_city(locality)
+        || czech_letters(locality)
+        || street.is_some_and(czech_letters)
+        || (split && code.starts_with('0'));
+    if czech_or_slovak {
+        return Some(by_code);
+    }
+    match hint {
+        Some("CZ" | "SK") if hint_is_enough && split => Some(by_code),
+        Some("GR") if hint_is_enough && split => Some("GR"),
+        _ => None,
+    }
+}
+
+/// Whether `text` has a letter only Czech and Slovak write among the
+/// languages of Europe, or a háček and an acute accent together (Croatian
+/// and Slovene have the one, Hungarian and Spanish the other).
+fn czech_letters(text: &str) -> bool {
+    let mut hacek = false;
+    let mut acute = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ě' | 'ř' | 'ů' | 'ň' | 'ť' | 'ď' | 'ľ' | 'ĺ' | 'ŕ' | 'ý' => return true,
+            'č' | 'š' | 'ž' => hacek = true,
+            'á' | 'é' | 'í' | 'ó' | 'ú' => acute = true,
+            _ => {}
+        }
+    }
+    hacek && acute
+}
+
+/// `text` in lower case without Czech and Slovak accents, so that "Plzen"
+/// finds "Plzeň".
+fn without_accents(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'ä' => 'a',
+            'č' => 'c',
+            'ď' => 'd',
+            'é' | 'ě' => 'e',
+            'í' => 'i',
+            'ľ' | 'ĺ' => 'l',
+            'ň' => 'n',
+            'ó' | 'ô' => 'o',
+            'ř' | 'ŕ' => 'r',
+            'š' => 's',
+            'ť' => 't',
+            'ú' | 'ů' => 'u',
+            'ý' => 'y',
+            'ž' => 'z',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `locality` is one of the larger Czech or Slovak cities, perhaps
+/// with a district after it ("Praha 10", "Brno-střed", "Košice - Staré
+/// Mesto").
+fn czech_or_slovak_city(locality: &str) -> bool {
+    let city = without_accents(locality);
+    let city = city.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ');
+    let first = city.split(['-', ' ']).next().unwrap_or("");
+    [city, first].iter().any(|name| {
+        matches!(
+            *name,
+            "praha"
+                | "prague"
+                | "brno"
+                | "ostrava"
+                | "plzen"
+                | "liberec"
+                | "olomouc"
+                | "ceske budejovice"
+                | "hradec kralove"
+                | "usti nad labem"
+                | "pardubice"
+                | "zlin"
+                | "havirov"
+                | "kladno"
+                | "most"
+                | "opava"
+                | "frydek-mistek"
+                | "karvina"
+                | "jihlava"
+                | "teplice"
+                | "decin"
+                | "karlovy vary"
+                | "chomutov"
+                | "jablonec nad nisou"
+                | "mlada boleslav"
+                | "prostejov"
+                | "prerov"
+                | "ceska lipa"
+                | "trebic"
+                | "trinec"
+                | "tabor"
+                | "znojmo"
+                | "kolin"
+                | "pribram"
+                | "cheb"
+                | "pisek"
+                | "kromeriz"
+                | "bratislava"
+                | "kosice"
+                | "presov"
+                | "zilina"
+                | "nitra"
+                | "banska bystrica"
+                | "trnava"
+                | "trencin"
+                | "martin"
+                | "poprad"
+                | "prievidza"
+                | "zvolen"
+                | "povazska bystrica"
+                | "michalovce"
+                | "nove zamky"
+                | "spisska nova ves"
+                | "komarno"
+                | "levice"
+                | "piestany"
+                | "ruzomberok"
+                | "liptovsky mikulas"
+                | "dunajska streda"
+                | "pezinok"
+                | "senec"
+                | "malacky"
+        )
+    })
+}
+
+/// Whether `locality` is a well-known Greek city written in Latin letters.
+fn greek_city(locality: &str) -> bool {
+    let city = locality.trim().to_lowercase();
+    matches!(
+        city.as_str(),
+        "athens"
+            | "athina"
+            | "athína"
+            | "thessaloniki"
+            | "piraeus"
+            | "pireas"
+            | "patras"
+            | "patra"
+            | "heraklion"
+            | "iraklio"
+            | "larissa"
+            | "volos"
+            | "ioannina"
+            | "chania"
+            | "marousi"
+            | "maroussi"
+            | "kifisia"
+            | "kifissia"
+            | "glyfada"
+            | "chalandri"
+            | "kallithea"
+    )
 }
 
 /// A Canadian province written out, as its two-letter code; a code stays.
@@ -760,6 +1069,19 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
         })
 }
 
+/// The country a page's language names for the address reader: only the
+/// languages whose streets have no kind and need a sign of the country
+/// (Czech, Slovak, Greek); others leave the hint to the site's domain.
+pub(crate) fn language_country(lang: &str) -> Option<&'static str> {
+    let lang = lang.trim().to_ascii_lowercase();
+    match lang.split(['-', '_']).next().unwrap_or("") {
+        "cs" => Some("CZ"),
+        "sk" => Some("SK"),
+        "el" => Some("GR"),
+        _ => None,
+    }
+}
+
 /// Addresses written in visible text.
 #[cfg(test)]
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
@@ -796,9 +1118,20 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
         let has_street = LINE_MEMO.with(|m| {
             m.borrow_mut().get_or(line, || {
                 let parts: Vec<&str> = line_parts(line).collect();
-                (0..parts.len()).any(|j| street_at(&parts, j).is_some())
+                (0..parts.len()).any(|j| street_at(&parts, j, None).is_some())
             })
-        });
+        }) || {
+            // A Czech street counts before a postcode on the next line,
+            // which the memo's key does not hold.
+            let next = lines
+                .get(i + 1)
+                .copied()
+                .filter(|n| czech_postcode_first(n));
+            next.is_some() && {
+                let parts: Vec<&str> = line_parts(line).collect();
+                (0..parts.len()).any(|j| czech_street_at(&parts, j, next).is_some())
+            }
+        };
         if has_street {
             out.extend(line_address(&lines, i, hint));
         }
@@ -919,8 +1252,19 @@ fn bare_number(s: &str) -> bool {
 }
 
 /// The street that starts at part `j` of a line, and the part where its
-/// city may start. "Via Roma, 12": the number may be a part of its own.
-fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)> {
+/// city may start. "Via Roma, 12": the number may be a part of its own. A
+/// street of no kind (Czech or Slovak) counts only before a postcode of
+/// its shape, on the line or `next_line`.
+fn street_at(
+    parts: &[&str],
+    j: usize,
+    next_line: Option<&str>,
+) -> Option<((String, StreetStyle), usize)> {
+    kind_street_at(parts, j).or_else(|| czech_street_at(parts, j, next_line))
+}
+
+/// A street of a kind at part `j` (see [`street_at`]).
+fn kind_street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)> {
     let part = parts.get(j)?;
     if let Some(found) = street(part) {
         return Some((found, j + 1));
@@ -949,6 +1293,62 @@ fn street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), usize)>
     matches!(found.1, StreetStyle::Romance(_)).then_some((found, j + 2))
 }
 
+/// A Czech or Slovak street at part `j`, followed (after at most one
+/// part, as a floor) by a postcode of the shape, or last on its line with
+/// one on the next line. Most lines ending in a number are no street, and
+/// only a postcode after them makes the pattern worth running.
+fn czech_street_at(
+    parts: &[&str],
+    j: usize,
+    next_line: Option<&str>,
+) -> Option<((String, StreetStyle), usize)> {
+    let rest = parts.get(j + 1..)?;
+    let before_postcode = rest.iter().take(2).any(|p| czech_postcode_first(p))
+        || (rest.len() <= 1 && next_line.is_some_and(czech_postcode_first));
+    if !before_postcode {
+        return None;
+    }
+    let part = label_free(parts[j]).trim_end_matches(',');
+    if part.len() > 120 || !gate::cs(part) {
+        return None;
+    }
+    let c = STREET_CS.captures(part)?;
+    let name = c.get(1)?;
+    // The pattern says `*` and the length is checked here (see `at_most`).
+    if !at_most(Some(name), 60) || name.as_str().split_whitespace().count() > 6 {
+        return None;
+    }
+    let street = format!("{} {}", name.as_str(), &c[2]);
+    Some(((street, StreetStyle::Czech), j + 1))
+}
+
+/// Whether `text` starts with a postcode of the Czech and Slovak shape
+/// ("100 00 ", "10000 ", "CZ-100 00 ") and a space after it: a byte test
+/// before [`CS_CITY`] is compiled or run.
+fn czech_postcode_first(text: &str) -> bool {
+    let text = text.trim_start();
+    let text = ["CZ-", "SK-", "GR-", "CZ ", "SK ", "GR "]
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+        .unwrap_or(text);
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !digits(0..3) {
+        return false;
+    }
+    // Two digits after the first three, directly or after a space (a
+    // no-break space is two bytes).
+    let after = match b.get(3) {
+        Some(b' ') => 4,
+        Some(0xC2) if b.get(4) == Some(&0xA0) => 5,
+        _ => 3,
+    };
+    digits(after..after + 2)
+        && b.get(after + 2)
+            .is_some_and(|c| c.is_ascii_whitespace() || *c == 0xC2)
+}
+
 /// A line or part without its label ("Adresse : 12" -> "12"), trimmed.
 fn label_free(part: &str) -> &str {
     part.rsplit(':').next().unwrap_or(part).trim()
@@ -959,8 +1359,9 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
     let line = lines.get(i)?;
     // Same line: "Musterstraße 12, 10115 Berlin, Germany".
     let parts: Vec<&str> = line_parts(line).collect();
+    let next_line = lines.get(i + 1).copied();
     for j in 0..parts.len() {
-        let Some(((s, style), city_from)) = street_at(&parts, j) else {
+        let Some(((s, style), city_from)) = street_at(&parts, j, next_line) else {
             continue;
         };
         let mut a = Address {
@@ -986,6 +1387,12 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         if same_line || later {
             if a.country.is_none() {
                 a.country = country_label(line, i.checked_sub(1).and_then(|p| lines.get(p)));
+            }
+            // A street of no kind is no address without its country.
+            if style == StreetStyle::Czech
+                && !matches!(a.country.as_deref(), Some("CZ" | "SK" | "GR"))
+            {
+                continue;
             }
             return Some(a);
         }
@@ -1509,6 +1916,192 @@ mod tests {
     }
 
     #[test]
+    fn czech_and_slovak_streets_of_no_kind() {
+        for (text, street, code, locality, country) in [
+            (
+                "Strojírny Novák s.r.o., Vinohradská 1511/230, 100 00 Praha 10",
+                "Vinohradská 1511/230",
+                "100 00",
+                "Praha 10",
+                "CZ",
+            ),
+            (
+                "Sídlo společnosti:\nVinohradská 1511/230\n100 00 Praha 10",
+                "Vinohradská 1511/230",
+                "100 00",
+                "Praha 10",
+                "CZ",
+            ),
+            (
+                "Provozovna: Průmyslová 12, 602 00 Brno",
+                "Průmyslová 12",
+                "602 00",
+                "Brno",
+                "CZ",
+            ),
+            (
+                "Mlynské nivy 5, 821 09 Bratislava",
+                "Mlynské nivy 5",
+                "821 09",
+                "Bratislava",
+                "SK",
+            ),
+            (
+                "Hlavná 25, 040 01 Košice",
+                "Hlavná 25",
+                "040 01",
+                "Košice",
+                "SK",
+            ),
+            (
+                "Na Příkopě 33 · 110 00 Praha 1 – Nové Město",
+                "Na Příkopě 33",
+                "110 00",
+                "Praha 1",
+                "CZ",
+            ),
+            (
+                "náměstí Míru 9, CZ-120 00 Praha 2",
+                "náměstí Míru 9",
+                "120 00",
+                "Praha 2",
+                "CZ",
+            ),
+            (
+                "Karlovo náměstí 13\n12000 Praha",
+                "Karlovo náměstí 13",
+                "12000",
+                "Praha",
+                "CZ",
+            ),
+            (
+                "třída Kpt. Jaroše 1922/3, 602 00 Brno-střed",
+                "třída Kpt. Jaroše 1922/3",
+                "602 00",
+                "Brno-střed",
+                "CZ",
+            ),
+            (
+                "28. října 117, 702 00 Ostrava",
+                "28. října 117",
+                "702 00",
+                "Ostrava",
+                "CZ",
+            ),
+            (
+                "Masarykova 5, 400 01 Ústí nad Labem",
+                "Masarykova 5",
+                "400 01",
+                "Ústí nad Labem",
+                "CZ",
+            ),
+            (
+                "Husova 12a, 2. patro, 370 01 Ceske Budejovice, Česká republika",
+                "Husova 12a",
+                "370 01",
+                "Ceske Budejovice",
+                "CZ",
+            ),
+            (
+                "Vajnorská 100/B\n831 04 Bratislava\nSlovensko",
+                "Vajnorská 100/B",
+                "831 04",
+                "Bratislava",
+                "SK",
+            ),
+            // A town the list does not know: letters only Czech writes.
+            (
+                "Lázeňská 4, 543 51 Špindlerův Mlýn",
+                "Lázeňská 4",
+                "543 51",
+                "Špindlerův Mlýn",
+                "CZ",
+            ),
+            // A leading zero is Slovak only.
+            (
+                "Družstevná 7, 071 01 Michalovce",
+                "Družstevná 7",
+                "071 01",
+                "Michalovce",
+                "SK",
+            ),
+        ] {
+            assert_eq!(one(text), want(street, code, locality, country), "{text}");
+        }
+        // A street of a German kind with a Czech city.
+        assert_eq!(
+            one("Zámecký park 5, 400 01 Ústí nad Labem"),
+            want("Zámecký park 5", "400 01", "Ústí nad Labem", "CZ")
+        );
+        assert_eq!(one("Zámecký park 5\n415 01 Teplice").3, "CZ");
+        // No accent, no city the list knows: the site's country or
+        // language tells, for a postcode written as the post writes it.
+        let text = "Husova 5, 530 02 Lhotka";
+        assert!(from_text(text, None).is_empty());
+        let got = from_text(text, Some("CZ"));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].country.as_deref(), Some("CZ"));
+        // The postcode, not the hint, tells Czech from Slovak.
+        let got = from_text("Husova 5, 930 02 Lhotka", Some("CZ"));
+        assert_eq!(got[0].country.as_deref(), Some("SK"));
+        assert_eq!(
+            from_text("Vinohradská 1511/230, 100 00 Praha 10", None)[0].one_line(),
+            "Vinohradská 1511/230, 100 00 Praha 10, CZ"
+        );
+    }
+
+    #[test]
+    fn no_czech_address_without_a_sign_of_the_country() {
+        // Swedish and Greek postcodes have the shape too.
+        assert_eq!(
+            one("Drottninggatan 5, 111 51 Stockholm"),
+            want("Drottninggatan 5", "111 51", "Stockholm", "SE")
+        );
+        assert_eq!(
+            one("Kungsgatan 12\n411 19 Göteborg"),
+            want("Kungsgatan 12", "411 19", "Göteborg", "SE")
+        );
+        assert_eq!(
+            one("Ερμού 25, 105 63 Αθήνα"),
+            want("Ερμού 25", "105 63", "Αθήνα", "GR")
+        );
+        assert_eq!(
+            one("Λεωφόρος Κηφισίας 44\n151 25 Μαρούσι\nΕλλάδα"),
+            want("Λεωφόρος Κηφισίας 44", "151 25", "Μαρούσι", "GR")
+        );
+        // A Swedish street on a Czech site is still Swedish.
+        let se = from_text("Drottninggatan 5, 111 51 Stockholm", Some("CZ"));
+        assert_eq!(se[0].country.as_deref(), Some("SE"));
+        // An English street with a Greek city is no longer taken for Swedish.
+        assert_eq!(one("44 Kifisias Avenue, 151 25 Marousi").3, "GR");
+        // A name and a number before a postcode of the shape, with nothing
+        // Czech about them, is no address.
+        for text in [
+            "Model 300, 120 00 Stockholm",
+            "Ilica 25, 10000 Zagreb",
+            "Release 12, 12345 Downloads",
+            "Savska cesta 32\n10000 Zagreb",
+        ] {
+            assert!(from_text(text, None).is_empty(), "{text}");
+        }
+        // Prices, phone numbers and dates on a Czech site.
+        for text in [
+            "Model 300, 120 00 Kč",
+            "Cena 12\n100 00 Kč",
+            "Tel. 267 123 456",
+            "Tel.: +420 267 123 456, 100 00 Praha",
+            "Vydáno 12. 5. 2024",
+            "Objednávka 4711, 120 00 Kč bez DPH",
+            "Sleva 20, 15000 Kč",
+        ] {
+            assert!(from_text(text, Some("CZ")).is_empty(), "{text}");
+        }
+        // A kindless street before a postcode of five digits in a row, with
+        // only the site's country to go by, could be Croatian or German.
+        assert!(from_text("Husova 5, 53002 Lhotka", Some("CZ")).is_empty());
+    }
+
+    #[test]
     fn years_and_prices_are_not_addresses() {
         assert!(
             from_text(
@@ -1554,6 +2147,10 @@ mod gate_tests {
             (
                 &*STREET_NORTH,
                 r"^((?:[\p{Lu}][\p{L}\.'\-]*\s+){0,3}[\p{L}\.'\-]*(?i:straat|gracht|kade|laan|plein|singel|steeg|dreef|dijk|burgwal|weg|gatan|vägen|väg|torget|gata|gate|gaten|veien|vei|vegen|gade|vej|tie|katu|kuja|tori))\s+([0-9]{1,5}\s?[a-zA-Z]?(?:\s?[\-–]\s?[0-9]{1,4}[a-zA-Z]?)?(?:\s+(?:bus|hs|huis)\s+[0-9A-Za-z]{1,4})?)$",
+            ),
+            (
+                &*STREET_CS,
+                r"^((?:[0-9]{1,2}\.\s?\p{L}|\p{Lu}|náměstí|nám\.|třída|tř\.|ulice|nábřeží|nábř\.|sídliště|námestie|trieda|nábrežie|sídlisko)[\p{L}'’\.\-]*(?:\s+(?:[0-9]{1,2}\.\s+)?\p{L}[\p{L}'’\.\-]*)*)\s+([0-9]{1,4}[a-zA-Z]?(?:\s?/\s?[0-9]{1,4}[a-zA-Z]?|/[a-zA-Z])?)$",
             ),
         ];
         for (built, written) in written {
@@ -1625,6 +2222,18 @@ mod gate_tests {
         assert!(!STREET_DE.is_match(&format!("Musterstraße 1{number}")));
     }
 
+    /// The same for the Czech house number: a descriptive and an
+    /// orientation number, letters and wide spaces.
+    #[test]
+    fn the_longest_czech_number_is_within_reach() {
+        let number = "1234a\u{3000}/\u{3000}5678b";
+        assert_eq!(number.len(), gate::CS_NUMBER_BYTES);
+        let line = format!("Vinohradská {number}");
+        assert!(STREET_CS.is_match(&line));
+        assert!(gate::cs(&line));
+        assert!(!STREET_CS.is_match(&format!("Vinohradská 1{number}")));
+    }
+
     /// Lines of the fixture pages, the street examples of the tests above,
     /// and generated variants (case, long s, Kelvin sign, Unicode spaces,
     /// estates' parts, units): whenever a pattern matches, its gate passes.
@@ -1681,6 +2290,17 @@ mod gate_tests {
             "Vesterbrogade 10",
             "Mannerheimintie 12 A",
             "Storgata 1-3",
+            "Vinohradská 1511/230",
+            "Na Příkopě 33",
+            "náměstí Míru 9",
+            "nám. Republiky 1a",
+            "třída Kpt. Jaroše 1922/3",
+            "Karlovo náměstí 13",
+            "28. října 117",
+            "Nám. 14. října 3",
+            "Mlynské nivy 5",
+            "Vajnorská 100/B",
+            "Ερμού 25",
         ];
         let spaces = [" ", "\u{a0}", "\u{2003}", "  "];
         let variants = |l: &str| {
@@ -1768,6 +2388,18 @@ mod gate_tests {
             "Österreich",
             "ü",
             "-",
+            // Czech and Slovak: no kind, numbers with a slash, ordinals.
+            "Vinohradská",
+            "náměstí",
+            "nám.",
+            "Na",
+            "Příkopě",
+            "28.",
+            "října",
+            "1511/230",
+            "100/B",
+            "Tel.",
+            "12a",
         ];
         let mut rng = crate::testgen::Rng::new(0x9e37_79b9_7f4a_7c15);
         let mut next = |n: usize| rng.below(n);
@@ -1789,7 +2421,7 @@ mod gate_tests {
             lines.push(line);
         }
         type Case<'a> = (&'a str, &'a Regex, fn(&str) -> bool);
-        let cases: [Case<'_>; 6] = [
+        let cases: [Case<'_>; 7] = [
             ("de", &STREET_DE, gate::de),
             ("fr", &STREET_FR, gate::fr),
             (
@@ -1800,6 +2432,7 @@ mod gate_tests {
             ("en", &STREET_EN, gate::en),
             ("romance", &STREET_ROMANCE, gate::romance),
             ("north", &STREET_NORTH, gate::north),
+            ("cs", &STREET_CS, gate::cs),
         ];
         for (name, pattern, gate) in cases {
             let mut matched = 0;

@@ -123,11 +123,13 @@ impl Extractor {
         let mut addresses: Vec<Address> = structured.addresses.clone();
         // Split once for every extractor that reads the text line by line.
         let own_lines = lines::Lines::of(&own_text);
-        addresses.extend(address::from_lines(
-            &own_text,
-            &own_lines,
-            self.site_country.as_deref(),
-        ));
+        // A site without a country's domain may still say it by the page's
+        // language, which tells streets of no kind (Czech, Slovak).
+        let address_hint = self
+            .site_country
+            .as_deref()
+            .or_else(|| scan.lang.as_deref().and_then(address::language_country));
+        addresses.extend(address::from_lines(&own_text, &own_lines, address_hint));
         let address_country = addresses.iter().find_map(|a| a.country.clone());
         let region = region::phone_region(
             self.site_country.as_deref(),

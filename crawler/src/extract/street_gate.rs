@@ -158,6 +158,26 @@ pub(super) const NORTH_KINDS: &[&str] = &[
     "gade", "vej", "tie", "katu", "kuja", "tori",
 ];
 
+/// Czech and Slovak words a street's name may start with in lower case
+/// ("náměstí Míru 9", "třída Kpt. Jaroše 7", "nábrežie armádneho generála
+/// Ľudovíta Svobodu 1"); other names start with a capital ("Vinohradská",
+/// "Na Příkopě", "Karlovo náměstí") or an ordinal ("28. října"). Case
+/// matters: a capital first letter passes anyway.
+pub(super) const CS_LEADS: &[&str] = &[
+    "náměstí",
+    "nám.",
+    "třída",
+    "tř.",
+    "ulice",
+    "nábřeží",
+    "nábř.",
+    "sídliště",
+    "námestie",
+    "trieda",
+    "nábrežie",
+    "sídlisko",
+];
+
 /// Kinds as alternatives of a pattern, each matched literally.
 pub(super) fn alternatives(kinds: &[&str]) -> String {
     kinds
@@ -391,4 +411,48 @@ pub(super) fn en(line: &str) -> bool {
             .iter()
             .any(|(k, dot)| w == *k || (*dot && w.strip_suffix('.') == Some(k)))
     })
+}
+
+/// The most bytes of the Czech pattern's house number, from its first
+/// digit to the line's end: `[0-9]{1,4}[a-zA-Z]?`, then `\s?/\s?` and
+/// `[0-9]{1,4}[a-zA-Z]?`, a space being up to three bytes.
+pub(super) const CS_NUMBER_BYTES: usize = 4 + 1 + 3 + 1 + 3 + 4 + 1;
+
+/// Whether `line` may match the Czech and Slovak pattern, which has no
+/// street kind: it ends in a house number, starts with a capital, an
+/// ordinal or a lower-case street word, and holds no other digits than
+/// ordinals ("28. října 5") before the number. Phone numbers, prices and
+/// dates have digits there.
+pub(super) fn cs(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    if !bytes.last().is_some_and(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let starts = line
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c.is_uppercase())
+        || CS_LEADS.iter().any(|l| line.starts_with(l));
+    starts
+        && before_numbers(line, CS_NUMBER_BYTES)
+            .any(|before| !before.is_empty() && only_ordinal_digits(before.as_bytes()))
+}
+
+/// Whether every run of digits in `bytes` is an ordinal: one or two
+/// digits and a dot.
+fn only_ordinal_digits(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start > 2 || bytes.get(i) != Some(&b'.') {
+                return false;
+            }
+        }
+        i += 1;
+    }
+    true
 }

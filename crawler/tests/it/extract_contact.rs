@@ -601,6 +601,69 @@ fn addresses_are_not_years_prices_or_order_lines() {
 }
 
 #[test]
+fn czech_and_slovak_addresses_with_no_street_kind() {
+    let parts = |seed: &str, url: &str, html: &str| -> Vec<(String, String, String, String)> {
+        let page = page_from_html(url, 1, html, &[]);
+        let mut got: Vec<_> = extractor(seed, "Strojírny Novák")
+            .extract(&page)
+            .addresses
+            .into_iter()
+            .map(|a| {
+                let s = |v: Option<String>| v.unwrap_or_default();
+                (s(a.street), s(a.postal_code), s(a.locality), s(a.country))
+            })
+            .collect();
+        got.sort();
+        got
+    };
+    let owned = |v: [&str; 4]| v.map(str::to_string).into();
+    // A .com site in Czech: the language tells a town no list knows; the
+    // footer repeats the seat; prices and phone numbers are no addresses.
+    let html = "<html lang=cs><body><h1>Kontakt</h1>\
+        <p>Sídlo společnosti:</p><p>Vinohradská 1511/230</p><p>100 00 Praha 10</p>\
+        <p>Provozovna: Husova 5, 530 02 Lhotka</p>\
+        <p>Tel. 267 123 456</p><p>Model 300, 120 00 Kč</p>\
+        <footer><p>Strojírny Novák s.r.o., Vinohradská 1511/230, 100 00 Praha 10</p></footer>\
+        </body></html>";
+    assert_eq!(
+        parts(
+            "https://www.strojirny-novak.com/",
+            "https://www.strojirny-novak.com/kontakt",
+            html
+        ),
+        vec![
+            owned(["Husova 5", "530 02", "Lhotka", "CZ"]),
+            owned(["Vinohradská 1511/230", "100 00", "Praha 10", "CZ"]),
+        ]
+    );
+    // The same page in English on a .com site: only what the address says.
+    let html = html.replace("lang=cs", "lang=en");
+    assert_eq!(
+        parts(
+            "https://www.strojirny-novak.com/",
+            "https://www.strojirny-novak.com/contact",
+            &html
+        ),
+        vec![owned(["Vinohradská 1511/230", "100 00", "Praha 10", "CZ"])]
+    );
+    // A Slovak site.
+    let html = "<html lang=sk><body><p>Novák Slovakia s.r.o.</p>\
+        <p>Mlynské nivy 5, 821 09 Bratislava</p><p>Pobočka: Hlavná 25, 040 01 Košice</p>\
+        </body></html>";
+    assert_eq!(
+        parts(
+            "https://www.novak.sk/",
+            "https://www.novak.sk/kontakt",
+            html
+        ),
+        vec![
+            owned(["Hlavná 25", "040 01", "Košice", "SK"]),
+            owned(["Mlynské nivy 5", "821 09", "Bratislava", "SK"]),
+        ]
+    );
+}
+
+#[test]
 fn obfuscated_emails_on_a_full_company_page() {
     let main = r#"<h1>Contact</h1>
         <p>General: info [at] acme-robotics [dot] com</p>
