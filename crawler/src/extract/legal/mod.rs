@@ -21,7 +21,7 @@ use super::memo::Memo;
 
 use super::checksum::{digits, luhn};
 pub use vat::vat_from_structured;
-use vat::{VAT, VAT_LABEL, national_vat, vat_id};
+use vat::{VAT, has_vat_label, national_vat, vat_id};
 
 /// What an identifier identifies. Serialised as the lower-case word
 /// (`"registration"`, `"tax"`, `"vat"`), in report.json and in checkpoints;
@@ -269,7 +269,7 @@ pub(crate) fn from_lines_lowered(text: &str, lower: &str, shared: &Lines<'_>) ->
     });
     let [che, hra, hrb, fn_, crn, ein] = cased;
     let gates = Gates {
-        vat: che || VAT_LABEL.is_match(text),
+        vat: che || has_vat_label(text),
         hr: hra || hrb,
         fn_,
         ch: any(0..5) || crn,
@@ -376,9 +376,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
     };
     let has = |w: &str| lower.contains(w);
     let vat_context = gate_vat
-        && (line.contains("CHE")
-            || VAT_LABEL.is_match(line)
-            || (i > 0 && VAT_LABEL.is_match(lines[i - 1])));
+        && (line.contains("CHE") || has_vat_label(line) || (i > 0 && has_vat_label(lines[i - 1])));
     let vat_matches: Vec<regex::Match<'_>> = if vat_context {
         VAT.find_iter(line).collect()
     } else {
@@ -386,8 +384,8 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
     };
     for m in vat_matches {
         let before = &line[..m.start()];
-        let labelled = VAT_LABEL.is_match(before)
-            || (before.trim().is_empty() && i > 0 && VAT_LABEL.is_match(lines[i - 1]));
+        let labelled = has_vat_label(before)
+            || (before.trim().is_empty() && i > 0 && has_vat_label(lines[i - 1]));
         // A CHE UID is labelled by its own prefix.
         if labelled || m.as_str().starts_with("CHE") {
             out.extend(vat_id(m.as_str()));

@@ -11,15 +11,39 @@ use super::{EIN_UNUSED_PREFIXES, LegalId, LegalKind};
 /// The labels before a VAT ID, in the languages of the EU: besides the
 /// western ones, Czech `DIČ`, Slovak `IČ DPH`, Hungarian `adószám`,
 /// Romanian `CUI` / `cod fiscal`, Slovenian `ID za DDV`, Croatian `OIB`,
-/// Baltic `PVM` / `PVN` / `KMKR`, Swedish `momsreg.nr`, Bulgarian `ДДС` and
-/// Greek `ΑΦΜ` / `ΦΠΑ`. After a label that ends in a letter outside ASCII
-/// there is no ASCII word boundary, so those end at anything but a letter.
-pub(super) static VAT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+/// Baltic `PVM` / `PVN` / `KMKR`, Swedish `momsreg.nr`, and in
+/// [`LABEL_NON_ASCII_END`] Czech `DIČ`, Bulgarian `ДДС` and Greek `ΑΦΜ` /
+/// `ΦΠΑ`.
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|momsreg[a-z]*|alv|dic|ič dph|uid|tax id|vat reg|adószám|cui|cod fiscal|ddv|oib|pvm|pvn|kmkr)(?-u:\b)|(?:^|[^\p{L}])(?:dič|ддс|αφμ|φπα)(?:[^\p{L}]|$))",
+        r"(?i)(?-u:\b)(?:vat|ust|ust\.?[\s\-]?id(?:[\s\-]?nr)?|umsatzsteuer|umsatzsteuer-?identifikationsnummer|mwst|mehrwertsteuer|tva|btw|iva|p\.?\s?iva|partita iva|nif|nipc|contribuinte|cif|moms|momsreg[a-z]*|alv|dic|ič dph|uid|tax id|vat reg|adószám|cui|cod fiscal|ddv|oib|pvm|pvn|kmkr)(?-u:\b)",
     )
     .expect("static regex")
 });
+/// Labels that end in a letter outside ASCII, after which there is no
+/// ASCII word boundary: they end at anything but a letter, and the letter
+/// before one is tested by [`has_vat_label`]. Apart from [`LABEL`] so that
+/// each keeps a literal prefilter: a leading "not a letter" class in the
+/// pattern took that away and cost every page a full scan of its text.
+static LABEL_NON_ASCII_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(?:dič|ддс|αφμ|φπα)(?:[^\p{L}]|$)").expect("static regex"));
+
+/// Whether `s` holds a VAT label.
+pub(super) fn has_vat_label(s: &str) -> bool {
+    // The lead bytes of Č/č, Д/д and the Greek capitals and small letters
+    // those labels start with: most lines have none, and then no search.
+    let may_end_non_ascii = |b: &[u8]| {
+        memchr::memchr3(0xC4, 0xCE, 0xD0, b).is_some() || memchr::memchr(0xCF, b).is_some()
+    };
+    LABEL.is_match(s)
+        || may_end_non_ascii(s.as_bytes())
+            && LABEL_NON_ASCII_END.find_iter(s).any(|m| {
+                !s[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphabetic)
+            })
+}
 
 /// EU and Swiss VAT numbers. Digits are spelled `[0-9]`: `\d` means the
 /// digits of every script, and its hundred copies here took about 9 ms to
