@@ -190,6 +190,21 @@ fn split_names(s: &str) -> Vec<(String, Option<String>)> {
     list_parts(s).filter_map(name_with_own_title).collect()
 }
 
+/// "Sabine Kühn (Geschäftsführerin) und Markus Öztürk (Geschäftsführer)":
+/// a line that is only a list of names, each with its title in
+/// parentheses. Every part must be one, or the line is prose.
+fn names_with_own_titles(line: &str) -> Option<Vec<Person>> {
+    if !line.contains('(') || line.contains(':') {
+        return None;
+    }
+    let mut people = Vec::new();
+    for part in list_parts(line) {
+        let (name, title) = name_with_own_title(part)?;
+        people.push(person(name, title?));
+    }
+    (people.len() >= 2).then_some(people)
+}
+
 /// The parts of a list of names: split at commas, ampersands and
 /// semicolons, and at "and" in English, German, French, Spanish, Italian
 /// and Dutch.
@@ -295,6 +310,7 @@ fn line_facts(line: &str) -> LineFacts {
         return facts;
     }
     facts.own = labelled(line)
+        .or_else(|| names_with_own_titles(line))
         .or_else(|| separated_pair(line).map(|p| vec![p]))
         .or_else(|| represented_in_prose(line));
     if facts.own.is_none() {
@@ -913,6 +929,26 @@ mod tests {
                 ("Lucía Martín", "Representante legal"),
                 ("Sanne de Vries", "Wettelijk vertegenwoordiger"),
             ],
+        );
+    }
+
+    #[test]
+    fn a_list_of_names_with_their_titles_in_parentheses() {
+        assert_sorted_pairs(
+            "Sabine Kühn (Geschäftsführerin) und Markus Öztürk (Geschäftsführer)\n\
+             Jane Doe (CEO), John Roe (CTO) and Ann Poe (CFO)",
+            &[
+                ("Ann Poe", "CFO"),
+                ("Jane Doe", "CEO"),
+                ("John Roe", "CTO"),
+                ("Markus Öztürk", "Geschäftsführer"),
+                ("Sabine Kühn", "Geschäftsführerin"),
+            ],
+        );
+        // Prose with a parenthesis, or a part without a title: nobody.
+        assert_sorted_pairs(
+            "Our founders (Jane and John) started in 2015\nJane Doe (CEO) and the team",
+            &[],
         );
     }
 
