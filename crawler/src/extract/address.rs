@@ -290,9 +290,10 @@ static POSTCODE_CITY: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-/// "Springfield, IL 62701" (US).
+/// "Springfield, IL 62701", "San Francisco, California 94105",
+/// "Austin, TX, 78701" (US).
 static US_CITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2})\s+([0-9]{5}(?:-[0-9]{4})?)$")
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+),\s*([A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?),?\s+([0-9]{5}(?:-[0-9]{4})?)$")
         .expect("static regex")
 });
 /// "Melbourne VIC 3000", "Sydney, NSW 2000" (Australia: the state's
@@ -448,6 +449,70 @@ const US_STATES: &[&str] = &[
     "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
     "WI", "WY", "DC",
 ];
+
+/// The states written out, as many sites do after the city.
+const US_STATE_NAMES: &[(&str, &str)] = &[
+    ("Alabama", "AL"),
+    ("Alaska", "AK"),
+    ("Arizona", "AZ"),
+    ("Arkansas", "AR"),
+    ("California", "CA"),
+    ("Colorado", "CO"),
+    ("Connecticut", "CT"),
+    ("Delaware", "DE"),
+    ("Florida", "FL"),
+    ("Georgia", "GA"),
+    ("Hawaii", "HI"),
+    ("Idaho", "ID"),
+    ("Illinois", "IL"),
+    ("Indiana", "IN"),
+    ("Iowa", "IA"),
+    ("Kansas", "KS"),
+    ("Kentucky", "KY"),
+    ("Louisiana", "LA"),
+    ("Maine", "ME"),
+    ("Maryland", "MD"),
+    ("Massachusetts", "MA"),
+    ("Michigan", "MI"),
+    ("Minnesota", "MN"),
+    ("Mississippi", "MS"),
+    ("Missouri", "MO"),
+    ("Montana", "MT"),
+    ("Nebraska", "NE"),
+    ("Nevada", "NV"),
+    ("New Hampshire", "NH"),
+    ("New Jersey", "NJ"),
+    ("New Mexico", "NM"),
+    ("New York", "NY"),
+    ("North Carolina", "NC"),
+    ("North Dakota", "ND"),
+    ("Ohio", "OH"),
+    ("Oklahoma", "OK"),
+    ("Oregon", "OR"),
+    ("Pennsylvania", "PA"),
+    ("Rhode Island", "RI"),
+    ("South Carolina", "SC"),
+    ("South Dakota", "SD"),
+    ("Tennessee", "TN"),
+    ("Texas", "TX"),
+    ("Utah", "UT"),
+    ("Vermont", "VT"),
+    ("Virginia", "VA"),
+    ("Washington", "WA"),
+    ("West Virginia", "WV"),
+    ("Wisconsin", "WI"),
+    ("Wyoming", "WY"),
+];
+
+/// A US state's two letters, from them or from its name.
+fn us_state(s: &str) -> Option<&'static str> {
+    US_STATES.iter().find(|c| **c == s).copied().or_else(|| {
+        US_STATE_NAMES
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, code)| *code)
+    })
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum StreetStyle {
@@ -628,10 +693,10 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         && line.as_bytes().last().is_some_and(u8::is_ascii_digit)
         && let Some(c) = US_CITY.captures(line)
         && at_most(c.get(1), 41)
-        && US_STATES.contains(&&c[2])
+        && let Some(state) = us_state(&c[2])
     {
         a.locality = Some(c[1].trim().to_string());
-        a.region = Some(c[2].to_string());
+        a.region = Some(state.to_string());
         a.postal_code = Some(c[3].to_string());
         a.country = Some("US".into());
         return true;
@@ -1452,8 +1517,23 @@ fn find_city(
 ) -> bool {
     // Skip at most one part between street and city, such as "Suite 4" /
     // "2. OG"; a unit is kept with the street.
+    // "Austin, TX, 78701": the ZIP code after a comma of its own.
+    let zip_part = |p: &str| {
+        let p = p.trim();
+        (p.len() == 5 || p.len() == 10) && p.as_bytes()[0].is_ascii_digit()
+    };
     for k in 0..parts.len().min(2) {
-        let found = if k + 1 < parts.len()
+        let found = if k + 2 < parts.len()
+            && zip_part(parts[k + 2])
+            && city(
+                &format!("{}, {}, {}", parts[k], parts[k + 1], parts[k + 2]),
+                style,
+                hint,
+                a,
+            ) {
+            country_after(&parts[k + 3..], next_line, a);
+            true
+        } else if k + 1 < parts.len()
             && city(&format!("{}, {}", parts[k], parts[k + 1]), style, hint, a)
         {
             country_after(&parts[k + 2..], next_line, a);
@@ -1791,6 +1871,25 @@ mod tests {
             line("Musterstraße 1, 80331 München"),
             "Musterstraße 1, 80331 München, DE"
         );
+    }
+
+    #[test]
+    fn us_states_written_out_or_with_a_comma_before_the_zip() {
+        let line = |text: &str| from_text(text, None)[0].one_line();
+        assert_eq!(
+            line("555 Mission Street, Suite 3600, San Francisco, California 94105"),
+            "555 Mission Street, Suite 3600, San Francisco, CA 94105, US"
+        );
+        assert_eq!(
+            line("100 Congress Avenue\nAustin, TX, 78701"),
+            "100 Congress Avenue, Austin, TX 78701, US"
+        );
+        assert_eq!(
+            line("1 Main Street\nBuffalo, New York 14202"),
+            "1 Main Street, Buffalo, NY 14202, US"
+        );
+        // A capitalised word that is no state, before five digits.
+        assert!(from_text("12 Baker Street\nLondon, Heathrow 12345", None).is_empty());
     }
 
     #[test]
