@@ -1337,7 +1337,13 @@ fn kind_street_at(parts: &[&str], j: usize) -> Option<((String, StreetStyle), us
     let next = parts.get(j + 1)?;
     let bare = label_free(part);
     // "Unit 5, Riverside Business Park, Manchester M1 2AB".
-    if UNIT.is_match(bare) && next.chars().count() <= 60 && ESTATE.is_match(next) {
+    // A numbered street right after the estate is the address's street:
+    // "Building 7, Chiswick Park, 566 Chiswick High Road, London W4 5YG".
+    if UNIT.is_match(bare)
+        && next.chars().count() <= 60
+        && ESTATE.is_match(next)
+        && parts.get(j + 2).is_none_or(|after| street(after).is_none())
+    {
         return Some(((format!("{bare}, {next}"), StreetStyle::English), j + 2));
     }
     let is_number = |s: &str| {
@@ -1438,6 +1444,13 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         let later = !same_line
             && (city_on_line(lines, i + 1, style, hint, &mut a)
                 || (style == StreetStyle::English && uk_town_then_postcode(lines, i + 1, &mut a))
+                // A district on a line of its own before the town, as
+                // British contact pages write one part per line ("1 Canada
+                // Square" / "Canary Wharf" / "London" / "E14 5AB").
+                || (style == StreetStyle::English
+                    && lines.get(i + 1).is_some_and(|d| is_place_line(d))
+                    && (city_on_line(lines, i + 2, style, hint, &mut a)
+                        || uk_town_then_postcode(lines, i + 2, &mut a)))
                 // A unit on a line of its own ("Suite 300") before the city.
                 || (lines.get(i + 1).is_some_and(|u| UNIT_PART.is_match(u))
                     && city_on_line(lines, i + 2, style, hint, &mut a)
@@ -1479,6 +1492,17 @@ fn city_on_line(
     })
 }
 
+/// A line that is only a place's name: a town, or a district between the
+/// street and the town ("Canary Wharf", "Downtown").
+fn is_place_line(line: &str) -> bool {
+    let line = line.trim().trim_end_matches(',');
+    line.chars().count() <= 40
+        && line.chars().next().is_some_and(char::is_uppercase)
+        && line
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+}
+
 /// A British town and its postcode on lines of their own ("Manchester" /
 /// "M1 2AB"), as contact pages list them; a country may follow.
 fn uk_town_then_postcode(lines: &[&str], at: usize, a: &mut Address) -> bool {
@@ -1486,13 +1510,12 @@ fn uk_town_then_postcode(lines: &[&str], at: usize, a: &mut Address) -> bool {
         return false;
     };
     let town = town.trim().trim_end_matches(',');
-    let one_town = town.chars().count() <= 40
-        && town.chars().next().is_some_and(char::is_uppercase)
-        && town
-            .chars()
-            .all(|c| c.is_alphabetic() || c == ' ' || c == '-');
-    if !(one_town
-        && UK_POSTCODE.is_match(code)
+    // The postcode starts its line: "London E14 5AB" is a town line itself.
+    let code_first = UK_POSTCODE
+        .find(code.trim())
+        .is_some_and(|m| m.start() == 0);
+    if !(is_place_line(town)
+        && code_first
         && city(
             &format!("{town} {}", code.trim()),
             StreetStyle::English,
@@ -1871,6 +1894,30 @@ mod tests {
             line("Musterstraße 1, 80331 München"),
             "Musterstraße 1, 80331 München, DE"
         );
+    }
+
+    #[test]
+    fn a_district_on_its_own_line_before_the_town() {
+        let line = |text: &str| from_text(text, None)[0].one_line();
+        assert_eq!(
+            line("1 Canada Square\nCanary Wharf\nLondon\nE14 5AB\nUnited Kingdom"),
+            "1 Canada Square, London E14 5AB, GB"
+        );
+        assert_eq!(
+            line("1 Canada Square\nCanary Wharf\nLondon E14 5AB"),
+            "1 Canada Square, London E14 5AB, GB"
+        );
+        assert_eq!(
+            line("123 Main Street\nDowntown\nSpringfield, IL 62701"),
+            "123 Main Street, Springfield, IL 62701, US"
+        );
+        // A numbered street after a unit on an estate is the street.
+        assert_eq!(
+            line("Floor 2, Building 7, Chiswick Park, 566 Chiswick High Road, London W4 5YG"),
+            "566 Chiswick High Road, London W4 5YG, GB"
+        );
+        // A sentence between a street and a city is no district.
+        assert!(from_text("12 Baker Street\nWe moved in 2019.\nLondon NW1 6XE", None).is_empty());
     }
 
     #[test]
