@@ -99,6 +99,27 @@ const TEAM_WORDS: &[&str] = &[
     "zarzad",
     "zespol",
     "tym",
+    "csapat",
+    "csapatunk",
+    "vezetoseg",
+    "vezetőség",
+    "echipa",
+    "echipa-noastra",
+    "conducere",
+    "ekip",
+    "ekibimiz",
+    "yonetim",
+    "yönetim",
+    "yonetim-kurulu",
+    "tim",
+    "nas-tim",
+    "naš-tim",
+    "uprava",
+    "vodstvo",
+    "vedenie",
+    "nasa-ekipa",
+    "nossa-equipe",
+    "equipe-de-direcao",
 ];
 const ABOUT_WORDS: &[&str] = &[
     "about",
@@ -130,6 +151,25 @@ const ABOUT_WORDS: &[&str] = &[
     "o-nas",
     "o-firmie",
     "o-spolecnosti",
+    "rolunk",
+    "rólunk",
+    "cegunkrol",
+    "cégünkről",
+    "despre-noi",
+    "despre",
+    "hakkimizda",
+    "hakkımızda",
+    "kurumsal",
+    "o-nama",
+    "o-podjetju",
+    "o-spolocnosti",
+    "a-empresa",
+    "la-empresa",
+    "institucional",
+    "firmenprofil",
+    "unternehmensprofil",
+    "wir-ueber-uns",
+    "company-profile",
 ];
 const CONTACT_WORDS: &[&str] = &[
     "contact",
@@ -149,6 +189,16 @@ const CONTACT_WORDS: &[&str] = &[
     "yhteystiedot",
     "ota-yhteytta",
     "kontakty",
+    "kapcsolat",
+    "iletisim",
+    "iletişim",
+    "bize-ulasin",
+    "contactanos",
+    "contactenos",
+    "contáctenos",
+    "fale-conosco",
+    "nous-contacter",
+    "kontaktformular",
 ];
 const IMPRINT_WORDS: &[&str] = &[
     "imprint",
@@ -168,6 +218,14 @@ const IMPRINT_WORDS: &[&str] = &[
     "agb",
     "cgv",
     "disclaimer",
+    "impresszum",
+    "impresum",
+    "kunye",
+    "künye",
+    "yasal-uyari",
+    "aviso-legal-y-politica-de-privacidad",
+    "pravne-informacije",
+    "mentions",
 ];
 /// Words of a path segment, alone or in a compound (`/privacy-policy`,
 /// `/politique-de-confidentialite`), that make a privacy policy.
@@ -337,7 +395,17 @@ pub fn classify(page: &FetchedPage) -> PageKind {
             .split(|c: char| !c.is_alphanumeric() && c != '-')
             .any(|w| ws.contains(&w))
     };
-    if has(&["impressum", "imprint"]) || label.contains("mentions légales") {
+    if has(&[
+        "impressum",
+        "imprint",
+        "impresszum",
+        "impresum",
+        "colofon",
+        "künye",
+    ]) || ["mentions légales", "aviso legal", "note legali"]
+        .iter()
+        .any(|t| label.contains(t))
+    {
         PageKind::Imprint
     } else if PRIVACY_TITLES.iter().any(|t| label.contains(t)) {
         PageKind::Privacy
@@ -351,9 +419,20 @@ pub fn classify(page: &FetchedPage) -> PageKind {
         "equipa",
         "squadra",
         "directie",
+        "csapatunk",
+        "echipa",
+        "ekibimiz",
     ]) {
         PageKind::Team
-    } else if has(&["kontakt", "contact"]) {
+    } else if has(&[
+        "kontakt",
+        "contact",
+        "contacto",
+        "contatti",
+        "kontakty",
+        "kapcsolat",
+        "iletişim",
+    ]) {
         PageKind::Contact
     } else if label.contains("about us") || label.contains("über uns") || label.contains("à propos")
     {

@@ -133,3 +133,111 @@ fn a_privacy_policy_gives_only_its_controller() {
     );
     assert_ne!(e.kind, PageKind::Privacy);
 }
+
+#[test]
+fn team_contact_and_imprint_pages_of_more_languages() {
+    for (url, lang, title, kind) in [
+        (
+            "https://www.kovacs.hu/csapatunk",
+            "hu",
+            "Csapatunk",
+            PageKind::Team,
+        ),
+        (
+            "https://www.kovacs.hu/kapcsolat",
+            "hu",
+            "Kapcsolat",
+            PageKind::Contact,
+        ),
+        (
+            "https://www.kovacs.hu/impresszum",
+            "hu",
+            "Impresszum",
+            PageKind::Imprint,
+        ),
+        (
+            "https://www.popescu.ro/despre-noi",
+            "ro",
+            "Despre noi",
+            PageKind::About,
+        ),
+        (
+            "https://www.popescu.ro/echipa",
+            "ro",
+            "Echipa",
+            PageKind::Team,
+        ),
+        (
+            "https://www.yilmaz.com.tr/hakkimizda",
+            "tr",
+            "Hakkımızda",
+            PageKind::About,
+        ),
+        (
+            "https://www.yilmaz.com.tr/iletisim",
+            "tr",
+            "İletişim",
+            PageKind::Contact,
+        ),
+        (
+            "https://www.yilmaz.com.tr/kunye",
+            "tr",
+            "Künye",
+            PageKind::Imprint,
+        ),
+        (
+            "https://www.horvat.hr/o-nama",
+            "hr",
+            "O nama",
+            PageKind::About,
+        ),
+        (
+            "https://www.horvat.hr/uprava",
+            "hr",
+            "Uprava",
+            PageKind::Team,
+        ),
+        (
+            "https://www.acme.com.br/fale-conosco",
+            "pt",
+            "Fale conosco",
+            PageKind::Contact,
+        ),
+        // By title when the path says nothing.
+        (
+            "https://www.acme.es/p/7",
+            "es",
+            "Aviso legal",
+            PageKind::Imprint,
+        ),
+        (
+            "https://www.acme.it/p/7",
+            "it",
+            "Contatti",
+            PageKind::Contact,
+        ),
+    ] {
+        let e = extract(url, lang, title, "<h1>x</h1><p>y</p>");
+        assert_eq!(e.kind, kind, "{url}");
+    }
+    let e = extract(
+        "https://www.yilmaz.com.tr/ekibimiz",
+        "tr",
+        "Ekibimiz",
+        "<h1>Ekibimiz</h1><div><h3>Mehmet Yılmaz</h3><p>Genel Müdür</p></div>\
+         <div><h3>Ayşe Demir</h3><p>Kurucu Ortak</p></div>",
+    );
+    let mut people: Vec<(String, String)> = e
+        .people
+        .iter()
+        .map(|p| (p.name.clone(), p.title.clone()))
+        .collect();
+    people.sort();
+    assert_eq!(
+        people,
+        [
+            ("Ayşe Demir".to_string(), "Kurucu Ortak".to_string()),
+            ("Mehmet Yılmaz".to_string(), "Genel Müdür".to_string()),
+        ]
+    );
+}

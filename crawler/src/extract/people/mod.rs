@@ -46,8 +46,9 @@ const TITLE_ALTERNATIVES: &str = concat!(
     // French, Spanish, Dutch, Italian.
     // Swedish, Norwegian, Danish, Finnish, Polish, Czech.
     r"|verkställande\s+direktör|vice\s+vd|styrelseordförande|styrelseledamot|ordförande|grundare|medgrundare|delägare|daglig\s+leder|administrerende\s+direktør|adm\.\s+direktør|direktør|styreleder|styremedlem|styreformand|bestyrelsesformand|bestyrelsesmedlem|stifter|medstifter|indehaver|hallituksen\s+puheenjohtaja|puheenjohtaja|perustaja|osakas|prezes(?:\s+zarządu)?|wiceprezes(?:\s+zarządu)?|członek\s+zarządu|dyrektor|założyciel(?:ka)?|współzałożyciel(?:ka)?|kierownik|jednatel(?:ka)?|ředitel(?:ka)?|zakladatel(?:ka)?|předseda\s+představenstva|vedoucí|konateľ(?:ka)?|riaditeľ(?:ka)?|vedúci|zakladateľ(?:ka)?",
-    // Hungarian, Romanian.
+    // Hungarian, Romanian, Turkish, Croatian, Serbian, Slovenian.
     r"|ügyvezető(?:\s+igazgató)?|igazgató|cégvezető|alapító|administrator|fondator|director\s+general",
+    r"|genel\s+müdür(?:\s+yardımcısı)?|müdür|kurucu(?:\s+ortak)?|yönetim\s+kurulu\s+(?:başkanı|üyesi)|direktorica|osnivač(?:ica)?|suosnivač(?:ica)?|predsjedni(?:k|ca)\s+uprave|član(?:ica)?\s+uprave|voditelj(?:ica)?|ustanovitelj(?:ica)?|vodja",
     r"|directeur|directrice|président(?:e)?|fondateur|fondatrice|co-?fondat(?:eur|rice)|gérant(?:e)?|responsable|ingénieur(?:e)?|associé(?:e)?|chef(?:fe)?\s+de|chargé(?:e)?\s+de|directeur\s+général|directrice\s+générale|fundador(?:a)?|director(?:a)?|oprichter|medeoprichter|eigenaar|hoofd|directeur-eigenaar|bestuurder|bestuursvoorzitter|commissaris|vennoot|teamleider|amministratore(?:\s+delegato|\s+unico)?|direttore|direttrice|responsabile|consigliere|consigliera|titolare|socio|socia|fondatore|fondatrice|vicepresidente|presidente|gerente|consejer[oa](?:\s+delegad[oa])?|jef[ea]\s+de|administrador(?:a)?(?:\s+únic[oa]|\s+solidari[oa]|\s+mancomunad[oa])?|apoderad[oa]|diretor(?:a)?|sócio|sócia",
     // The legal representative an imprint names, as a role.
     r"|legale\s+rappresentante|rappresentante\s+legale|representante\s+legal|représentante?\s+légale?|wettelijk\s+vertegenwoordiger",

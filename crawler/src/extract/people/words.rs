@@ -472,6 +472,23 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "zespół",
     "vedení společnosti",
     "náš tým",
+    "csapatunk",
+    "munkatársaink",
+    "vezetőség",
+    "echipa",
+    "echipa noastră",
+    "conducerea",
+    "ekibimiz",
+    "ekip",
+    "yönetim kurulu",
+    "yönetim ekibi",
+    "naš tim",
+    "uprava",
+    "vodstvo",
+    "naša ekipa",
+    "náš tím",
+    "vedenie spoločnosti",
+    "nossa equipe",
 ];
 
 /// The lists as hash sets (`crate::wordset::WordSet`): they are looked
