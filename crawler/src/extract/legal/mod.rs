@@ -96,9 +96,10 @@ static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 /// A register court after its label; `AG` is the usual abbreviation of
-/// Amtsgericht ("Registergericht: AG München").
+/// Amtsgericht ("Registergericht: AG München"), and the genitive names it
+/// too ("im Handelsregister des Amtsgerichts Frankfurt am Main").
 static COURT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)\s*:?\s*((?:(?:Amtsgericht|AG)\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)s?\s*:?\s*((?:(?:Amtsgericht|AG)\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
         .expect("static regex")
 });
 /// `AG <city>` without a court label, only where it cannot be a company
@@ -108,6 +109,21 @@ static COURT_ABBREVIATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:(?-u:\b)HR[AB][^0-9]{0,12}[0-9]{1,6}(?:\s?[A-Z]{1,2}(?-u:\b))?\s*[,;]?\s*\(?|^\s*|[,;(]\s*)AG\s+([\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)(?:\s*[,;)]|\s+HR[AB]|\s*$)")
         .expect("static regex")
 });
+/// The German registers of cooperatives (GnR), associations (VR) and
+/// partnerships (PR), kept by the same courts as the Handelsregister.
+static OTHER_GERMAN_REGISTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u:\b)(GnR|VR|PR)(?:\s?-?\s?(?:Nr|Nummer)\.?)?\s?:?\s?([0-9]{1,6})(?:\s?([A-Z]{1,2})(?-u:\b))?",
+    )
+    .expect("static regex")
+});
+/// Each of those registers: its number's prefix, its name (which must be
+/// near a `VR` or `PR`, common words in English), and its scheme.
+const OTHER_GERMAN_REGISTERS: [(&str, &str, &str); 3] = [
+    ("GnR", "genossenschaftsregister", "genossenschaftsregister"),
+    ("VR", "vereinsregister", "vereinsregister"),
+    ("PR", "partnerschaftsregister", "partnerschaftsregister"),
+];
 static FIRMENBUCH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)FN\s?(\d{4,6}\s?[a-z])(?-u:\b)").expect("static regex"));
 static COMPANIES_HOUSE: LazyLock<Regex> = LazyLock::new(|| {
@@ -165,7 +181,7 @@ static KVK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that must occur somewhere on a page before the per-line search
 /// for a scheme runs; indices are used by `from_text`.
-const GATE_WORDS: [&str; 23] = [
+const GATE_WORDS: [&str; 26] = [
     "company number",
     "company no",
     "company registration",
@@ -193,11 +209,16 @@ const GATE_WORDS: [&str; 23] = [
     "tax id",
     // 22: the French trade register written out.
     "registre du commerce",
+    // 23..26: the other German registers.
+    "genossenschaftsregister",
+    "vereinsregister",
+    "partnerschaftsregister",
 ];
 /// Markers of the gates written in capitals, searched in the text as it
 /// is: a Swiss UID (`CHE`), German register parts (`HRA`, `HRB`), the
-/// Austrian Firmenbuch (`FN`), a UK `CRN`, a US `EIN`.
-const CASED_WORDS: [&str; 6] = ["CHE", "HRA", "HRB", "FN", "CRN", "EIN"];
+/// Austrian Firmenbuch (`FN`), a UK `CRN`, a US `EIN`, a German
+/// cooperative's `GnR`.
+const CASED_WORDS: [&str; 7] = ["CHE", "HRA", "HRB", "FN", "CRN", "EIN", "GnR"];
 static CASED_GATES: LazyLock<LiteralSet> = LazyLock::new(|| LiteralSet::new(&CASED_WORDS, false));
 
 /// Searched in the ASCII-lowercased text: a case-sensitive set gets a SIMD
@@ -267,7 +288,7 @@ pub(crate) fn from_lines_lowered(text: &str, lower: &str, shared: &Lines<'_>) ->
             *c = true;
         }
     });
-    let [che, hra, hrb, fn_, crn, ein] = cased;
+    let [che, hra, hrb, fn_, crn, ein, gnr] = cased;
     let gates = Gates {
         vat: che || has_vat_label(text),
         hr: hra || hrb,
@@ -277,6 +298,7 @@ pub(crate) fn from_lines_lowered(text: &str, lower: &str, shared: &Lines<'_>) ->
         kvk: any(8..13),
         reg: any(13..19),
         ein: ein || any(20..22),
+        de_other: gnr || any(23..26),
     };
     if !gates.any() {
         return out;
@@ -294,11 +316,21 @@ pub(crate) fn from_lines_lowered(text: &str, lower: &str, shared: &Lines<'_>) ->
             let (memo, key) = &mut *m;
             key.clear();
             for g in [
-                gates.vat, gates.hr, gates.fn_, gates.ch, gates.fr, gates.kvk, gates.reg, gates.ein,
+                gates.vat,
+                gates.hr,
+                gates.fn_,
+                gates.ch,
+                gates.fr,
+                gates.kvk,
+                gates.reg,
+                gates.ein,
+                gates.de_other,
             ] {
                 key.push(if g { '1' } else { '0' });
             }
-            let court = (gates.hr && line.contains("HR")) || (gates.fn_ && line.contains("FN"));
+            let court = (gates.hr && line.contains("HR"))
+                || (gates.fn_ && line.contains("FN"))
+                || (gates.de_other && other_german_register_marker(line));
             let context = if court {
                 // `court_near`'s window.
                 i.saturating_sub(2)..(i + 3).min(lines.len())
@@ -338,12 +370,27 @@ struct Gates {
     /// "Registered number" and the like (Companies House, see `line_ids`).
     reg: bool,
     ein: bool,
+    /// Genossenschafts-, Vereins- or Partnerschaftsregister.
+    de_other: bool,
 }
 
 impl Gates {
     fn any(self) -> bool {
-        self.vat || self.hr || self.fn_ || self.ch || self.fr || self.kvk || self.reg || self.ein
+        self.vat
+            || self.hr
+            || self.fn_
+            || self.ch
+            || self.fr
+            || self.kvk
+            || self.reg
+            || self.ein
+            || self.de_other
     }
+}
+
+/// Whether `line` may hold a number of [`OTHER_GERMAN_REGISTER`].
+fn other_german_register_marker(line: &str) -> bool {
+    line.contains("GnR") || line.contains("VR") || line.contains("PR")
 }
 
 thread_local! {
@@ -367,6 +414,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         kvk: gate_kvk,
         reg: gate_reg,
         ein: gate_ein,
+        de_other: gate_de_other,
     } = gates;
     // Literal gates keep the identifier regexes off ordinary prose.
     let lower = if gate_ch || gate_fr || gate_kvk || gate_reg || gate_ein {
@@ -408,6 +456,37 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
         }
         out.push(LegalId::registration(
             "handelsregister",
+            value,
+            "DE",
+            court_near(lines, i),
+        ));
+    }
+    let other_registers: Vec<regex::Captures<'_>> =
+        if gate_de_other && other_german_register_marker(line) {
+            OTHER_GERMAN_REGISTER.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+    for c in other_registers {
+        let Some(&(prefix, name, scheme)) = OTHER_GERMAN_REGISTERS.iter().find(|r| r.0 == &c[1])
+        else {
+            continue;
+        };
+        // `GnR` says its register; `VR` and `PR` only with its name near.
+        let named = prefix == "GnR" || {
+            let window = &lines[i.saturating_sub(2)..(i + 3).min(lines.len())];
+            window.iter().any(|l| l.to_lowercase().contains(name))
+        };
+        if !named {
+            continue;
+        }
+        let mut value = format!("{prefix} {}", &c[2]);
+        if let Some(suffix) = c.get(3) {
+            value.push(' ');
+            value.push_str(suffix.as_str());
+        }
+        out.push(LegalId::registration(
+            scheme,
             value,
             "DE",
             court_near(lines, i),
@@ -673,6 +752,59 @@ mod tests {
         // Words that only contain a label are none ("Dičlaw", "cuisine").
         assert!(vat("Cuisine CZ27074358").is_empty());
         assert!(vat("Benedič CZ27074358").is_empty());
+    }
+
+    #[test]
+    fn the_other_german_registers_and_a_court_in_the_genitive() {
+        let ids = |text: &str| -> Vec<(String, String, Option<String>)> {
+            from_text(text)
+                .into_iter()
+                .map(|i| (i.scheme.unwrap_or_default(), i.value, i.authority))
+                .collect()
+        };
+        let one = |scheme: &str, value: &str, court: &str| {
+            vec![(
+                scheme.to_string(),
+                value.to_string(),
+                Some(court.to_string()),
+            )]
+        };
+        assert_eq!(
+            ids(
+                "eingetragen im Handelsregister des Amtsgerichts Frankfurt am Main unter HRB 12345"
+            ),
+            one(
+                "handelsregister",
+                "HRB 12345",
+                "Amtsgericht Frankfurt am Main"
+            )
+        );
+        assert_eq!(
+            ids("Genossenschaftsregister: Amtsgericht Stuttgart, GnR 123"),
+            one(
+                "genossenschaftsregister",
+                "GnR 123",
+                "Amtsgericht Stuttgart"
+            )
+        );
+        assert_eq!(
+            ids("Amtsgericht Stuttgart GnR 456"),
+            one(
+                "genossenschaftsregister",
+                "GnR 456",
+                "Amtsgericht Stuttgart"
+            )
+        );
+        assert_eq!(
+            ids("Vereinsregister: VR 1234 B\nRegistergericht: Amtsgericht Charlottenburg"),
+            one("vereinsregister", "VR 1234 B", "Amtsgericht Charlottenburg")
+        );
+        assert_eq!(
+            ids("Partnerschaftsregister: Amtsgericht Essen, PR 4711"),
+            one("partnerschaftsregister", "PR 4711", "Amtsgericht Essen")
+        );
+        // VR and PR without their register's name are other words.
+        assert!(ids("VR 360 headset, PR 2024 campaign\nAmtsgericht Essen").is_empty());
     }
 
     #[test]
