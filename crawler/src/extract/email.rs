@@ -253,7 +253,75 @@ const PLACEHOLDER_LOCALS: &[&str] = &[
     "prenom.nom",
     "john.doe",
     "jane.doe",
+    "firstname.lastname",
+    "first.last",
+    "firstname",
+    "lastname",
+    "ihr.name",
+    "ihrname",
+    "nachname",
+    "vorname",
+    "name.nachname",
+    "nome.cognome",
+    "nombre.apellido",
+    "someone",
 ];
+
+/// The words of a placeholder domain after a possessive (`yourcompany`,
+/// `ihre-domain`, `votre-site`): templates and form hints, in any language.
+const PLACEHOLDER_POSSESSIVES: &[&str] = &[
+    "your", "ihre", "ihr", "deine", "dein", "votre", "tu", "su", "tuo", "vostro", "uw", "jouw",
+];
+const PLACEHOLDER_NOUNS: &[&str] = &[
+    "domain",
+    "domaine",
+    "dominio",
+    "company",
+    "companyname",
+    "firma",
+    "unternehmen",
+    "website",
+    "webseite",
+    "site",
+    "business",
+    "email",
+    "mail",
+    "url",
+    "empresa",
+    "entreprise",
+    "societe",
+    "azienda",
+    "bedrijf",
+    "shop",
+];
+
+/// Whether the domain's first label is a possessive and a generic noun
+/// (`yourcompany.com`, `ihre-domain.de`, `votre_site.fr`).
+fn placeholder_domain(domain: &str) -> bool {
+    let label = domain.split('.').next().unwrap_or("");
+    PLACEHOLDER_POSSESSIVES.iter().any(|p| {
+        label.strip_prefix(p).is_some_and(|rest| {
+            let rest = rest.trim_start_matches(['-', '_']);
+            PLACEHOLDER_NOUNS.contains(&rest)
+        })
+    })
+}
+
+/// Mailboxes that only send (`noreply`, `no-reply`, `do_not_reply`,
+/// `noreply-shop`): no way to reach the company, so not taken.
+fn sends_only(local: &str) -> bool {
+    let mut squeezed = [0u8; 12];
+    let mut n = 0;
+    for b in local.bytes().filter(|b| !matches!(b, b'-' | b'_' | b'.')) {
+        if n == squeezed.len() {
+            break;
+        }
+        squeezed[n] = b;
+        n += 1;
+    }
+    let s = &squeezed[..n];
+    s.starts_with(b"noreply") || s.starts_with(b"donotreply")
+}
 
 /// Whether `domain` is `own` (a registrable domain) or one of its subdomains.
 pub fn on_domain(domain: &str, own: &str) -> bool {
@@ -286,6 +354,7 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
         || local.contains("..")
         || !domain.contains('.')
         || PLACEHOLDER_LOCALS.contains(&local)
+        || sends_only(local)
     {
         return;
     }
@@ -312,7 +381,9 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
         return;
     }
     let own_domain = own.is_some_and(|own| on_domain(domain, own));
-    if !own_domain && PLACEHOLDER_DOMAINS.iter().any(|d| on_domain(domain, d)) {
+    if !own_domain
+        && (PLACEHOLDER_DOMAINS.iter().any(|d| on_domain(domain, d)) || placeholder_domain(domain))
+    {
         return;
     }
     // Retina image names such as "hero@2x.webp" have a numeric "domain".
@@ -341,7 +412,7 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
     let text = text.as_ref();
     if text.contains('@') {
         for m in EMAIL.find_iter(text) {
-            if in_url(&text[..m.start()]) {
+            if in_url(&text[..m.start()]) || is_remote(&text[m.end()..]) {
                 continue;
             }
             push_candidate(m.as_str(), own, out);
@@ -379,6 +450,35 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
             };
             let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
             push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
+        }
+    }
+}
+
+/// `<meta>` names whose content may hold an address (`<meta name="email"
+/// content="info@acme.de">`, `reply-to`, an author's or designer's credit).
+const EMAIL_META: &[&str] = &[
+    "email",
+    "e-mail",
+    "mail",
+    "reply-to",
+    "contact",
+    "og:email",
+    "author",
+    "designer",
+    "publisher",
+    "owner",
+    "copyright",
+    "dc.creator",
+];
+
+/// Addresses in a `<meta>` element's content (`key` lower-cased).
+pub fn from_meta(key: &str, content: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
+    if !content.contains('@') || !EMAIL_META.contains(&key) {
+        return;
+    }
+    for m in EMAIL.find_iter(content) {
+        if !in_url(&content[..m.start()]) {
+            push_candidate(m.as_str(), own, out);
         }
     }
 }
@@ -431,7 +531,7 @@ pub fn from_href(href: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
     let (addresses, query) = rest.split_once('?').unwrap_or((rest, ""));
     let decoded = percent_decode(addresses);
     for a in decoded.split([',', ';']) {
-        push_candidate(a, own, out);
+        push_recipient(a, own, out);
     }
     // RFC 6068: `mailto:?to=press@acme.de` and `&cc=`, `&bcc=` name
     // recipients too (a subject or body does not).
@@ -442,7 +542,7 @@ pub fn from_href(href: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
                 .any(|k| key.eq_ignore_ascii_case(k))
         {
             for a in percent_decode(value).split([',', ';']) {
-                push_candidate(a, own, out);
+                push_recipient(a, own, out);
             }
         }
     }
@@ -462,6 +562,44 @@ fn in_url(before: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether what follows an address makes it an SSH remote
+/// (`git@github.com:acme/widgets.git`): a colon glued to a path.
+fn is_remote(after: &str) -> bool {
+    let b = after.as_bytes();
+    b.first() == Some(&b':')
+        && b.get(1)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/')
+}
+
+/// One recipient of a `mailto:` link: `Jane Doe <jane@acme.de>` is
+/// `jane@acme.de` (mail clients take the display-name form), a `//` before
+/// the address is a slip for `mailto://`, and an encoded `?` ends it.
+/// `info(at)acme.de` is decoded as in text.
+fn push_recipient(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
+    let mut a = raw.trim();
+    if let Some(open) = a.rfind('<')
+        && let Some(inner) = a[open + 1..].strip_suffix('>')
+    {
+        // A name, not smuggled headers (`%0d%0aBcc: <x@…>`).
+        if a[..open].chars().any(|c| c.is_control() || c == ':') {
+            return;
+        }
+        a = inner;
+    }
+    let a = a.trim_start_matches("//");
+    let a = a.split('?').next().unwrap_or(a);
+    if !a.contains('@') && AT_TOKEN.is_match(a) {
+        if let Some(caps) = OBFUSCATED.captures(a)
+            && let (Some(local), Some(domain)) = (caps.get(1), caps.get(2))
+        {
+            let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
+            push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
+        }
+        return;
+    }
+    push_candidate(a, own, out);
 }
 
 fn percent_decode(s: &str) -> String {
@@ -603,7 +741,8 @@ mod tests {
             "mailto:info@acme..com",
             "mailto:info@-acme.com",
             "mailto:info@acme.com/path",
-            "mailto:<info@acme.com>",
+            "mailto:a%0d%0aBcc:<x@evil.example>",
+            "mailto:Bcc: x <x@evil.example>",
         ] {
             from_href(href, None, &mut out);
         }
@@ -681,6 +820,94 @@ mod tests {
                 "press@acme.com",
                 "sales@acme.com"
             ]
+        );
+    }
+
+    fn from_links(hrefs: &[&str]) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for h in hrefs {
+            from_href(h, Some("acme.de"), &mut out);
+        }
+        out.into_iter().collect()
+    }
+
+    /// `mailto:` links as sites write them: each gives its one address.
+    #[test]
+    fn mailto_variants_give_the_address() {
+        for href in [
+            "MailTo:Info@Acme.de",
+            "mailto:Info%40acme.de",
+            "mailto:?TO=info%40acme.de&subject=x",
+            "mailto:Info Desk <info@acme.de>",
+            "mailto:%22Info%20Desk%22%20%3Cinfo@acme.de%3E",
+            "mailto://info@acme.de",
+            "mailto:info@acme.de%3Fsubject=Anfrage",
+            "mailto:info(at)acme.de",
+            "mailto:info [at] acme [dot] de",
+        ] {
+            assert_eq!(from_links(&[href]), ["info@acme.de"], "{href}");
+        }
+        // Scripts that assemble an address are not run.
+        assert!(from_links(&["javascript:location.href='mailto:'+'info'+'@acme.de'"]).is_empty());
+        assert!(from_links(&["mailto:info(at)acme"]).is_empty());
+    }
+
+    /// What only looks like an address: remotes, placeholders in any
+    /// language, and mailboxes that cannot be written to.
+    #[test]
+    fn remotes_placeholders_and_senders_are_not_addresses() {
+        let acme = Some("www.acme.de");
+        for text in [
+            "git clone git@github.com:acme/widgets.git",
+            "ssh deploy@build.acme.de:/srv/app",
+            "info@yourcompany.com",
+            "kontakt@ihre-domain.de",
+            "contact@votre_site.fr",
+            "firstname.lastname@acme.de",
+            "someone@somewhere.com",
+            "noreply@acme.de",
+            "no-reply@shop.acme.de",
+            "do_not_reply@acme.de",
+            "NoReply.Jobs@acme.de",
+        ] {
+            assert!(found_on(text, acme).is_empty(), "{text}");
+        }
+        // An address before a colon and a space, a company whose name
+        // starts like a possessive, a mailbox that only starts like one.
+        for (text, want) in [
+            ("Mail info@acme.de: we answer in a day", "info@acme.de"),
+            ("info@yourstory.com", "info@yourstory.com"),
+            ("info@ihre-apotheke.de", "info@ihre-apotheke.de"),
+            ("nora.reply@acme.de", "nora.reply@acme.de"),
+            ("replies@acme.de", "replies@acme.de"),
+        ] {
+            assert_eq!(found_on(text, acme), [want], "{text}");
+        }
+    }
+
+    #[test]
+    fn addresses_in_meta_elements() {
+        let mut out = BTreeSet::new();
+        from_meta("email", "Info@Acme.de", None, &mut out);
+        from_meta("reply-to", "Jane <jane@acme.de>", None, &mut out);
+        from_meta(
+            "designer",
+            "Pixel Agentur, hallo@pixel-agentur.de",
+            None,
+            &mut out,
+        );
+        // Other metadata is not read: a share image, a page URL.
+        from_meta(
+            "og:image",
+            "https://cdn.example/hero@2x.jpg",
+            None,
+            &mut out,
+        );
+        from_meta("description", "Write to sales@acme.de", None, &mut out);
+        from_meta("author", "https://user@cdn.acme.de/", None, &mut out);
+        assert_eq!(
+            out.into_iter().collect::<Vec<_>>(),
+            ["hallo@pixel-agentur.de", "info@acme.de", "jane@acme.de"]
         );
     }
 }

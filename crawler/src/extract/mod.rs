@@ -152,6 +152,9 @@ impl Extractor {
         for e in &structured.emails {
             email::push_candidate(e, own, &mut emails);
         }
+        for (key, content) in &scan.meta {
+            email::from_meta(key, content, own, &mut emails);
+        }
         out.emails = emails.into_iter().collect();
 
         // Phones.
