@@ -43,6 +43,14 @@ pub enum Error {
         reason: crate::skip::SkipReason,
     },
 
+    /// Every page the site gave holds only scripts, and nothing about the
+    /// company could be read: an app that renders in the browser, or a bot
+    /// defence's script challenge served as a page.
+    #[error(
+        "the site needs JavaScript: its {pages} page(s), from {url} on, held only scripts and no links, and nothing about the company could be read without running them (a JavaScript app, or a bot defence's script challenge)"
+    )]
+    SiteNeedsJavaScript { url: String, pages: u64 },
+
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -133,6 +141,7 @@ impl Error {
                 | Error::SeedUnreachable { .. }
                 | Error::SeedBlocked { .. }
                 | Error::SeedUnavailable { .. }
+                | Error::SiteNeedsJavaScript { .. }
                 | Error::NoUsableCheckpoint { .. }
                 | Error::OtherScan { .. }
                 | Error::Env { .. }
@@ -151,6 +160,7 @@ impl Error {
             Error::SeedUnavailable { .. } | Error::SeedUnreachable { .. } => {
                 FailureKind::SeedUnavailable
             }
+            Error::SiteNeedsJavaScript { .. } => FailureKind::SiteNeedsJavaScript,
             _ => FailureKind::CrawlerFailed,
         }
     }

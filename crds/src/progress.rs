@@ -50,6 +50,9 @@ pub enum FailureKind {
     /// The site is not there to crawl: the seed (or its robots.txt) answered
     /// 5xx or 429 after every retry, or could not be reached.
     SeedUnavailable,
+    /// Every page the site gave held only scripts and nothing about the
+    /// company: a JavaScript app, or a bot defence's script challenge.
+    SiteNeedsJavaScript,
 }
 
 impl FailureKind {
@@ -59,6 +62,7 @@ impl FailureKind {
             FailureKind::CrawlerFailed => "CrawlerFailed",
             FailureKind::SeedBlocked => "SeedBlocked",
             FailureKind::SeedUnavailable => "SeedUnavailable",
+            FailureKind::SiteNeedsJavaScript => "SiteNeedsJavaScript",
         }
     }
 }
@@ -211,5 +215,9 @@ mod tests {
             blocked
         );
         assert_eq!(FailureKind::SeedUnavailable.reason(), "SeedUnavailable");
+        assert_eq!(
+            FailureKind::SiteNeedsJavaScript.reason(),
+            "SiteNeedsJavaScript"
+        );
     }
 }

@@ -327,6 +327,12 @@ impl Engine {
                 return Ok(RunOutcome::Stopped);
             }
             run.crawl_ran_out = !self.stop_crawl.is_cancelled();
+            if run.crawl_ran_out && needs_javascript(&run.state) {
+                return Err(Error::SiteNeedsJavaScript {
+                    url: cfg.seed.to_string(),
+                    pages: run.state.pages_crawled,
+                });
+            }
             if !run.crawl_ran_out {
                 tracing::info!(
                     pages = run.state.pages_crawled,
@@ -519,5 +525,65 @@ impl Engine {
             queue_dropped: run.state.queue_dropped,
         };
         self.progress.send_replace(p);
+    }
+}
+
+/// Whether a crawl that ran out read nothing it could use: every page the
+/// site gave was an app shell (scripts, no links) and nothing about the
+/// company came of them. A browser would run those scripts, an app's or a
+/// bot defence's challenge; a report of nothing would read as a success.
+fn needs_javascript(state: &CrawlState) -> bool {
+    state.pages_crawled > 0
+        && state.pages_without_links == state.pages_crawled
+        && state.entities.nothing_about_the_company()
+}
+
+#[cfg(test)]
+mod needs_javascript_tests {
+    use super::*;
+    use crate::extract::PageEntities;
+
+    #[test]
+    fn only_a_crawl_of_app_shells_that_found_nothing_needs_javascript() {
+        let state = |crawled: u64, shells: u64, email: bool| {
+            let mut s = CrawlState::new("https://a.test/", 1);
+            s.pages_crawled = crawled;
+            s.pages_without_links = shells;
+            if email {
+                s.entities.merge_page(PageEntities {
+                    url: "https://a.test/".into(),
+                    emails: vec!["info@a.test".into()],
+                    ..PageEntities::default()
+                });
+            }
+            s
+        };
+        for (crawled, shells, email, want) in [
+            (1, 1, false, true),
+            (3, 3, false, true),
+            // Something was read: a shell's JSON-LD, or another page.
+            (1, 1, true, false),
+            (2, 1, false, false),
+            // Nothing crawled at all is another failure (the seed's).
+            (0, 0, false, false),
+        ] {
+            assert_eq!(
+                needs_javascript(&state(crawled, shells, email)),
+                want,
+                "{crawled} {shells} {email}"
+            );
+        }
+        // Technologies alone (a server's headers) are nothing about the
+        // company.
+        let mut s = state(1, 1, false);
+        s.entities.merge_page(PageEntities {
+            url: "https://a.test/".into(),
+            technologies: vec![crate::extract::Technology {
+                name: "Nginx".into(),
+                ..Default::default()
+            }],
+            ..PageEntities::default()
+        });
+        assert!(needs_javascript(&s));
     }
 }

@@ -219,6 +219,20 @@ fn entry<'m, V>(map: &'m mut BTreeMap<String, V>, key: &str, new: impl FnOnce() 
 const MAX_FACT_VALUES: usize = 16;
 
 impl Entities {
+    /// Whether nothing about the company was found: no contact, person,
+    /// product, address, identifier or fact. Technologies do not count, as
+    /// a server's headers name some on any page.
+    pub fn nothing_about_the_company(&self) -> bool {
+        self.emails.is_empty()
+            && self.phones.is_empty()
+            && self.social.is_empty()
+            && self.people.is_empty()
+            && self.products.is_empty()
+            && self.addresses.is_empty()
+            && self.legal.is_empty()
+            && self.facts.is_empty()
+    }
+
     /// Merges one page's findings (duplicates merge, sources accumulate).
     pub fn merge_page(&mut self, page: PageEntities) {
         self.merge_page_ref(&page);

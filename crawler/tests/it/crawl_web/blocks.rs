@@ -151,8 +151,11 @@ async fn a_robots_txt_that_recovers_is_read_and_a_js_shell_is_reported() {
             vec![("content-type", "text/plain".into())],
             b"User-agent: *\nDisallow: /private\n".to_vec(),
         ),
+        // An app shell whose structured data still says something.
         "/" => Reply::Html(
-            r#"<!doctype html><html><head><title>App</title><script src="/app.js"></script></head>
+            r#"<!doctype html><html><head><title>App</title><script src="/app.js"></script>
+            <script type="application/ld+json">{"@context":"https://schema.org","@type":"Organization",
+              "name":"Acme","email":"info@acme.test"}</script></head>
             <body><div id="root"></div></body></html>"#
                 .into(),
         ),
@@ -179,6 +182,34 @@ async fn a_robots_txt_that_recovers_is_read_and_a_js_shell_is_reported() {
     );
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(md.contains("Warning: The site renders its content with JavaScript"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_of_script_shells_that_says_nothing_fails_the_scan() {
+    use cira_crawler::error::Error;
+    use cira_crds::progress::FailureKind;
+    // A JavaScript app, or a bot defence's challenge served with 200: the
+    // page is scripts only, and the server's headers name a technology.
+    let shell = r#"<!doctype html><html><head><title>Just a moment...</title>
+        <script src="/challenge.js"></script></head><body><noscript>Enable JavaScript</noscript>
+        <div id="app"></div></body></html>"#;
+    let site = Site::start(move |path: &str| match path {
+        "/robots.txt" => Reply::NotFound,
+        _ => Reply::Html(shell.into()),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let (outcome, _) = crawl(cfg, dir.path()).await;
+    let e = outcome.expect_err("no report of nothing");
+    assert!(
+        matches!(&e, Error::SiteNeedsJavaScript { pages: 1, .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.failure_kind(), FailureKind::SiteNeedsJavaScript);
+    assert!(e.is_permanent());
+    assert!(e.to_string().contains("needs JavaScript"), "{e}");
+    assert!(!dir.path().join("report.json").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
