@@ -15,6 +15,7 @@ use regex::Regex;
 mod cards;
 mod founders;
 mod names;
+mod possessive;
 mod separated;
 mod tables;
 mod words;
@@ -513,6 +514,14 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
     for (i, f) in facts.iter().enumerate() {
         if let Some(people) = &f.own {
             out.extend(people.iter().cloned());
+            used[i] = true;
+        } else if f.name.is_none()
+            && let found = possessive::possessive(lines[i])
+            && !found.is_empty()
+        {
+            // "Our CEO, Jane Smith, founded…": a sentence, never a card's
+            // name or title line.
+            out.extend(found);
             used[i] = true;
         } else if let Some(p) = &f.name_then_title {
             // A line right after or before a bare name is that card's title
