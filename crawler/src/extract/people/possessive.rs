@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::super::literals::LiteralSet;
-use super::{Person, clean_name, is_prefix_word, person, singular, title_line};
+use super::{Person, clean_name, is_prefix_word, is_title, person, singular, title_line};
 
 /// The possessive and the words after it up to a sentence's end.
 static OUR: LazyLock<Regex> = LazyLock::new(|| {
@@ -101,8 +101,18 @@ fn title_then_name(after: &str) -> Option<Person> {
     }
     let clause = after.split([',', '–', '—']).next().unwrap_or("");
     let words: Vec<&str> = clause.split_whitespace().collect();
+    // Most "our" start no title ("our customers", "our products"): one
+    // search over the words a title could take, before trying splits.
+    let reach = words.len().min(MAX_TITLE_WORDS);
+    if reach == 0 || !is_title(&words[..reach].join(" ")) {
+        return None;
+    }
     let mut found = None;
     for k in 1..=MAX_TITLE_WORDS.min(words.len()) {
+        // A name starts with a capital ("Jane", "Dr.").
+        if !words.get(k).is_some_and(|w| w.starts_with(char::is_uppercase)) {
+            continue;
+        }
         for m in NAME_WORDS {
             let Some(name_words) = words.get(k..k + m) else {
                 continue;
