@@ -280,6 +280,9 @@ fn line_numbers(
     // after it and a connector ("Tel. 089 1234567 oder 089 1234568") is
     // of the same kind.
     let mut last: Option<(usize, PhoneKind)> = None;
+    // Where a label glued to the number before it starts ("…4567Fax: …"),
+    // which the label pattern's word boundary does not find.
+    let mut glued_label_at: Option<usize> = None;
     for m in CANDIDATE.find_iter(line) {
         let mut raw = m.as_str().trim_end_matches(RUN_END);
         // Glued to letters or more digits: an SKU or an ID.
@@ -295,6 +298,11 @@ fn line_numbers(
         let mut shorter = None;
         match after.next() {
             Some('%' | '€' | '$') => continue,
+            // Elements written side by side ("089 1234567Fax: …",
+            // "…4567E-Mail: …"): the next field's label starts there.
+            Some(c) if c.is_alphabetic() && starts_field(&line[m.end()..]) => {
+                glued_label_at = Some(m.end());
+            }
             Some(c) if c.is_alphabetic() => match last_group_dropped(raw) {
                 Some(head) => raw = head,
                 None => continue,
@@ -318,9 +326,13 @@ fn line_numbers(
         let kind = match label {
             Some(l) => Some(kind_of(l.as_str())),
             None if window.trim().is_empty() => prev_line_label,
-            None => last
-                .filter(|(end, _)| is_connector(&line[*end..m.start()]))
-                .map(|(_, kind)| kind),
+            None => glued_label_at
+                .filter(|&at| at < m.start())
+                .and_then(|at| glued_label(&line[at..m.start()]))
+                .or_else(|| {
+                    last.filter(|(end, _)| is_connector(&line[*end..m.start()]))
+                        .map(|(_, kind)| kind)
+                }),
         };
         if kind.is_none() && !international {
             continue;
@@ -350,6 +362,34 @@ fn line_numbers(
         }
     }
     out
+}
+
+/// True when `text` starts with a contact field's label: a phone label or
+/// an e-mail or web address's.
+fn starts_field(text: &str) -> bool {
+    let head = &text[..floor_char_boundary(text, text.len().min(16))];
+    let lower = head.to_ascii_lowercase();
+    if [
+        "e-mail", "email", "mail:", "www.", "web", "http", "internet",
+    ]
+    .iter()
+    .any(|w| lower.starts_with(w))
+    {
+        return true;
+    }
+    // The label regex wants a word boundary before the label.
+    let spaced = format!(" {head}");
+    LABEL.find(&spaced).is_some_and(|l| l.start() == 1)
+}
+
+/// The kind a label names that is all of `text` (but for separators and
+/// filler words), read as if a space stood before it.
+fn glued_label(text: &str) -> Option<PhoneKind> {
+    let spaced = format!(" {text}");
+    LABEL
+        .find(&spaced)
+        .filter(|l| l.start() == 1 && label_reaches(&spaced[l.end()..]))
+        .map(|l| kind_of(l.as_str()))
 }
 
 /// A digit run without its last space-separated group, if it has another.
@@ -915,6 +955,12 @@ mod real_world {
             ("Call 1-800-356-9377 (1-800-FLOWERS)", US, &[("+18003569377", P)]),
             ("Call 1-800-FLOWERS", US, &[]),
             ("Tel. 089 1234567abc", DE, &[]),
+            // Side by side with the next field's label.
+            ("Tel.: 089 1234567Fax: 089 1234568", DE, &[("+49891234567", P), ("+49891234568", X)]),
+            ("Tel.: 089 1234567E-Mail: info@acme.de", DE, &[("+49891234567", P)]),
+            ("T 415.555.0134F 415.555.0135", US, &[("+14155550134", P), ("+14155550135", X)]),
+            ("Tel. 089 1234567TX", DE, &[]),
+            ("Tel. 089 1234567Stk", DE, &[]),
             ("SKU 123-456-7890", US, &[]),
         ]);
     }
