@@ -135,15 +135,22 @@ fn czechia(s: &str) -> Option<String> {
     (check == d[7]).then(|| digit_string(s))
 }
 
-/// Italian REA: the province's two letters and up to seven digits.
-fn italy_rea(s: &str) -> Option<String> {
-    let letters: String = s
+/// A province's letters (as many as `letters` allows) and up to seven
+/// digits, written `XX-1234567`.
+fn province_number(s: &str, letters: std::ops::RangeInclusive<usize>) -> Option<String> {
+    let found: String = s
         .chars()
         .filter(char::is_ascii_alphabetic)
         .collect::<String>()
         .to_ascii_uppercase();
     let d = digit_string(s);
-    (letters.len() == 2 && (1..=7).contains(&d.len())).then(|| format!("{letters}-{d}"))
+    (letters.contains(&found.len()) && (1..=7).contains(&d.len()))
+        .then(|| format!("{found}-{d}"))
+}
+
+/// Italian REA: the province's two letters and up to seven digits.
+fn italy_rea(s: &str) -> Option<String> {
+    province_number(s, 2..=2)
 }
 
 /// No registry named beside the number.
@@ -180,14 +187,7 @@ fn registro_mercantil(c: &regex::Captures<'_>) -> Option<String> {
 /// A sheet (`hoja`) of a Spanish Registro Mercantil: the province's one or
 /// two letters and the sheet's number, `M-123456`.
 fn spain_hoja(s: &str) -> Option<String> {
-    let letters: String = s
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let d = digit_string(s);
-    ((1..=2).contains(&letters.len()) && (1..=7).contains(&d.len()))
-        .then(|| format!("{letters}-{d}"))
+    province_number(s, 1..=2)
 }
 
 /// Irish CRO number: five or six digits.
