@@ -144,8 +144,7 @@ fn province_number(s: &str, letters: std::ops::RangeInclusive<usize>) -> Option<
         .collect::<String>()
         .to_ascii_uppercase();
     let d = digit_string(s);
-    (letters.contains(&found.len()) && (1..=7).contains(&d.len()))
-        .then(|| format!("{found}-{d}"))
+    (letters.contains(&found.len()) && (1..=7).contains(&d.len())).then(|| format!("{found}-{d}"))
 }
 
 /// Italian REA: the province's two letters and up to seven digits.

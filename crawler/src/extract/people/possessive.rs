@@ -110,7 +110,10 @@ fn title_then_name(after: &str) -> Option<Person> {
     let mut found = None;
     for k in 1..=MAX_TITLE_WORDS.min(words.len()) {
         // A name starts with a capital ("Jane", "Dr.").
-        if !words.get(k).is_some_and(|w| w.starts_with(char::is_uppercase)) {
+        if !words
+            .get(k)
+            .is_some_and(|w| w.starts_with(char::is_uppercase))
+        {
             continue;
         }
         for m in NAME_WORDS {
