@@ -17,10 +17,11 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// `name [at] domain [dot] com`, `name(at)domain.com`, `name {at} domain (punkt) de`.
+/// `name [at] domain [dot] com`, `name(at)domain.com`, `name {at} domain (punkt) de`,
+/// `name [at] domain . com`.
 static OBFUSCATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})[ \t]*[\[\(\{<][ \t]*(?:at|ät|@)[ \t]*[\]\)\}>][ \t]*([a-z0-9][a-z0-9\-]*(?:(?:[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point|\.)[ \t]*[\]\)\}>][ \t]*|\.)[a-z0-9][a-z0-9\-]*)+)",
+        r"(?i)([a-z0-9][a-z0-9._%+\-]{0,63})[ \t]*[\[\(\{<][ \t]*(?:at|ät|@)[ \t]*[\]\)\}>][ \t]*([a-z0-9][a-z0-9\-]*(?:(?:[ \t]*[\[\(\{<][ \t]*(?:dot|punkt|point|\.)[ \t]*[\]\)\}>][ \t]*|[ \t]+\.[ \t]*|\.)[a-z0-9][a-z0-9\-]*)+)",
     )
     .expect("static regex")
 });
@@ -448,7 +449,12 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
             let (Some(local), Some(domain)) = (caps.get(1), caps.get(2)) else {
                 continue;
             };
-            let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
+            // "acme [dot] de", and "acme . de" (a dot set off by spaces;
+            // a sentence's full stop has none before it).
+            let domain: String = DOT_TOKEN
+                .replace_all(domain.as_str(), ".")
+                .split_whitespace()
+                .collect();
             push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
         }
     }
@@ -594,7 +600,12 @@ fn push_recipient(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) {
         if let Some(caps) = OBFUSCATED.captures(a)
             && let (Some(local), Some(domain)) = (caps.get(1), caps.get(2))
         {
-            let domain = DOT_TOKEN.replace_all(domain.as_str(), ".");
+            // "acme [dot] de", and "acme . de" (a dot set off by spaces;
+            // a sentence's full stop has none before it).
+            let domain: String = DOT_TOKEN
+                .replace_all(domain.as_str(), ".")
+                .split_whitespace()
+                .collect();
             push_candidate(&format!("{}@{}", local.as_str(), domain), own, out);
         }
         return;
@@ -702,6 +713,13 @@ mod tests {
         assert!(found("logo@2x.png hero@3x.webp").is_empty());
         assert!(found("john.doe@example.com you@yourdomain.com").is_empty());
         assert!(found("meet us at the fair (at) booth 5").is_empty());
+        assert_eq!(found("info [at] acme . de"), ["info@acme.de"]);
+        assert_eq!(
+            found("Kontakt: info (at) acme . co . uk"),
+            ["info@acme.co.uk"]
+        );
+        // A full stop after the domain ends the sentence, not the address.
+        assert!(found("Write to info [at] acme. We reply within a day").is_empty());
     }
 
     #[test]
