@@ -659,7 +659,8 @@ fn from_url(url: &Url, rel_me: bool) -> Option<SocialProfile> {
             }
         }
         "xing.com" => match first? {
-            "pages" | "companies" | "profile" => {
+            // `company` is the older form of a company's page.
+            "pages" | "companies" | "company" | "profile" => {
                 let slug = clean_handle(seg(1)?)?;
                 profile(
                     "xing",
@@ -1180,6 +1181,21 @@ mod tests {
                 "https://x.com/intent/user?screen_name=acme_hq",
                 "x",
                 "https://x.com/acme_hq",
+            ),
+            (
+                "https://www.xing.com/pages/Acme-GmbH",
+                "xing",
+                "https://www.xing.com/pages/acme-gmbh",
+            ),
+            (
+                "https://www.xing.com/company/acme",
+                "xing",
+                "https://www.xing.com/company/acme",
+            ),
+            (
+                "https://www.xing.com/profile/Max_Mustermann/cv",
+                "xing",
+                "https://www.xing.com/profile/max_mustermann",
             ),
         ] {
             assert_eq!(canon(href), Some((platform.into(), url.into())), "{href}");
