@@ -97,9 +97,11 @@ static HANDELSREGISTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A register court after its label; `AG` is the usual abbreviation of
 /// Amtsgericht ("Registergericht: AG München"), and the genitive names it
-/// too ("im Handelsregister des Amtsgerichts Frankfurt am Main").
+/// too ("im Handelsregister des Amtsgerichts Frankfurt am Main"); Berlin's
+/// court is often written with its district ("Amtsgericht Berlin
+/// (Charlottenburg)").
 static COURT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)s?\s*:?\s*((?:(?:Amtsgericht|AG)\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?)")
+    Regex::new(r"(?-u:\b)(Amtsgericht|Registergericht|Landesgericht|Handelsgericht)s?\s*:?\s*((?:(?:Amtsgericht|AG)\s+)?[\p{Lu}][\p{L}\-]+(?:\s(?:am|an der|im|i\.)\s?[\p{Lu}][\p{L}\-]+)?(?:\s?\([\p{Lu}][\p{L}\-]+\))?)")
         .expect("static regex")
 });
 /// `AG <city>` without a court label, only where it cannot be a company
@@ -777,6 +779,14 @@ mod tests {
                 "handelsregister",
                 "HRB 12345",
                 "Amtsgericht Frankfurt am Main"
+            )
+        );
+        assert_eq!(
+            ids("Amtsgericht Berlin (Charlottenburg), HRB 12345 B"),
+            one(
+                "handelsregister",
+                "HRB 12345 B",
+                "Amtsgericht Berlin (Charlottenburg)"
             )
         );
         assert_eq!(
