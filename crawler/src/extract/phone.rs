@@ -27,7 +27,7 @@ use crate::page::Link;
 /// arrives with all whitespace collapsed to spaces; `\u{a0}` is for the
 /// tests' sake.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+|(?-u:\b)00)?\(?\d[\d \u{a0}./\-()\u{2010}-\u{2013}]{4,40}\d")
+    Regex::new(r"(?:\+[ \u{a0}]?|(?-u:\b)00)?\(?\d[\d \u{a0}./\-()\u{2010}-\u{2013}]{4,40}\d")
         .expect("static regex")
 });
 
@@ -992,6 +992,8 @@ mod real_world {
             ("Phone: 415-555-0134 #12", US, &[("+14155550134", P)]),
             ("Phone: +1.415.555.0134", US, &[("+14155550134", P)]),
             ("+44 (0)20 7946 0321", GB, &[("+442079460321", P)]),
+            // A space after the plus, as some German imprints write it.
+            ("Tel. + 49 89 1234567", US, &[("+49891234567", P)]),
             ("Tel: 020 7946 0321", GB, &[("+442079460321", P)]),
             ("Telephone: 0044 20 7946 0321", GB, &[("+442079460321", P)]),
             ("Tel. 089 123456-0", DE, &[("+49891234560", P)]),
