@@ -327,7 +327,7 @@ impl Engine {
                 return Ok(RunOutcome::Stopped);
             }
             run.crawl_ran_out = !self.stop_crawl.is_cancelled();
-            if run.crawl_ran_out && needs_javascript(&run.state) {
+            if run.crawl_ran_out && needs_javascript(&run.state, &cfg.sections) {
                 return Err(Error::SiteNeedsJavaScript {
                     url: cfg.seed.to_string(),
                     pages: run.state.pages_crawled,
@@ -532,10 +532,16 @@ impl Engine {
 /// site gave was an app shell (scripts, no links) and nothing about the
 /// company came of them. A browser would run those scripts, an app's or a
 /// bot defence's challenge; a report of nothing would read as a success.
-fn needs_javascript(state: &CrawlState) -> bool {
+/// A scan that asks for the technologies alone has them: the shell's
+/// scripts and headers are what it reads.
+fn needs_javascript(state: &CrawlState, sections: &[AnalysisSection]) -> bool {
+    let technologies_only = !sections.is_empty()
+        && sections.iter().all(|s| *s == AnalysisSection::Technology)
+        && !state.entities.technologies.is_empty();
     state.pages_crawled > 0
         && state.pages_without_links == state.pages_crawled
         && state.entities.nothing_about_the_company()
+        && !technologies_only
 }
 
 #[cfg(test)]
@@ -568,7 +574,7 @@ mod needs_javascript_tests {
             (0, 0, false, false),
         ] {
             assert_eq!(
-                needs_javascript(&state(crawled, shells, email)),
+                needs_javascript(&state(crawled, shells, email), &AnalysisSection::ALL),
                 want,
                 "{crawled} {shells} {email}"
             );
@@ -584,6 +590,12 @@ mod needs_javascript_tests {
             }],
             ..PageEntities::default()
         });
-        assert!(needs_javascript(&s));
+        assert!(needs_javascript(&s, &AnalysisSection::ALL));
+        // Unless the technologies are all the scan asks for.
+        assert!(!needs_javascript(&s, &[AnalysisSection::Technology]));
+        assert!(needs_javascript(
+            &state(1, 1, false),
+            &[AnalysisSection::Technology]
+        ));
     }
 }
