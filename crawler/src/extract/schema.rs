@@ -169,9 +169,30 @@ fn parse_json_ld(body: &str, out: &mut Structured) {
         .trim_end_matches("]]>")
         .trim()
         .trim_end_matches(';');
-    if let Ok(value) = serde_json::from_str::<Value>(body) {
+    if let Some(value) = serde_json::from_str::<Value>(body)
+        .ok()
+        .or_else(|| lenient(body))
+    {
         walk(&value, out, 0, None);
     }
+}
+
+/// A JSON-LD body that strict JSON refuses, read as browsers' search
+/// engines read it: templates leave trailing commas, comments and raw line
+/// breaks in strings, and the whole block would otherwise be lost.
+fn lenient(body: &str) -> Option<Value> {
+    use serde::Deserialize;
+    // Invalid UTF-8 cannot occur in a `str`; line breaks and control
+    // characters in strings are taken; `\v` and `\x` escapes are not JSON's
+    // and stay errors.
+    let read =
+        serde_json_lenient::de::SliceRead::new(body.as_bytes(), false, true, true, false, false);
+    let mut de = serde_json_lenient::Deserializer::new(read);
+    de.set_ignore_trailing_commas(true);
+    de.set_allow_comments(true);
+    let value = Value::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
 }
 
 /// Visits every typed object. `parent_org` is set when the value hangs off an
@@ -266,8 +287,15 @@ fn organization(o: &Map<String, Value>, out: &mut Structured) {
         }
     }
     for s in strings(o.get("address")) {
-        // A plain-string address; kept as a fact only.
-        out.facts.push(("addressText".into(), shorten(&s, 200)));
+        // A plain-string address: read as the page's text would be, and
+        // kept as a fact as written.
+        let s = shorten(&s, 200);
+        out.addresses.extend(super::address::from_lines(
+            &s,
+            &super::lines::Lines::of(&s),
+            None,
+        ));
+        out.facts.push(("addressText".into(), s));
     }
 }
 
@@ -430,6 +458,47 @@ fn prop_text(el: ElementRef<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_ld_as_templates_write_it() {
+        // Trailing commas, a comment and a line break inside a string: strict
+        // JSON refuses each, and the whole block would be lost.
+        let mut s = Structured::default();
+        from_json_ld(
+            "{\"@context\": \"https://schema.org\", // the organisation\n\
+             \"@graph\": [{\"@type\": \"Organization\", \"name\": \"Acme Widgets Ltd\",\n\
+             \"description\": \"Widgets\nand more\", \"email\": \"hello@acme.example\",\n\
+             \"address\": {\"@type\": \"PostalAddress\", \"streetAddress\": \"5 Market Street\",\n\
+             \"addressLocality\": \"Leeds\", \"postalCode\": \"LS1 6DT\", \"addressCountry\": \"GB\",},\n\
+             \"vatID\": \"GB980780684\",},]}",
+            &mut s,
+        );
+        assert_eq!(s.emails, ["hello@acme.example"]);
+        assert_eq!(s.addresses.len(), 1);
+        assert_eq!(s.legal.len(), 1);
+        // Still nothing from what is no JSON at all.
+        let mut none = Structured::default();
+        from_json_ld("{\"@type\": \"Organization\", \"email\": ", &mut none);
+        from_json_ld("var x = {a: 1};", &mut none);
+        // A hostile nesting, invalid so that the lenient reader runs too:
+        // refused at the readers' depth limit, not a stack overflow.
+        let deep = format!("{},", "[".repeat(100_000));
+        from_json_ld(&deep, &mut none);
+        assert!(none.emails.is_empty() && none.addresses.is_empty());
+    }
+
+    #[test]
+    fn an_address_written_as_one_string_is_read() {
+        let mut s = Structured::default();
+        from_json_ld(
+            r#"{"@context":"https://schema.org","@type":"LocalBusiness","name":"Acme Shop",
+                "address":"5 Market Street, Leeds LS1 6DT"}"#,
+            &mut s,
+        );
+        let a = s.addresses.first().expect("an address");
+        assert_eq!(a.street.as_deref(), Some("5 Market Street"));
+        assert_eq!(a.postal_code.as_deref(), Some("LS1 6DT"));
+    }
 
     #[test]
     fn graph_and_arrays() {
