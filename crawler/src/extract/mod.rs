@@ -230,6 +230,16 @@ impl Extractor {
         let lower = own_text.to_ascii_lowercase();
         legal_ids.extend(legal::from_lines_lowered(&own_text, &lower, &own_lines));
         legal_ids.extend(registers::from_lines(&own_text, &lower, &own_lines));
+        // Czechia and Slovakia kept one IČO scheme when they split: a
+        // Slovak site's (by its domain, else its language or address) is
+        // Slovak.
+        if address_hint.or(address_country.as_deref()) == Some("SK") {
+            for id in &mut legal_ids {
+                if id.scheme.as_deref() == Some("ico") {
+                    id.country = Some("SK".into());
+                }
+            }
+        }
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;

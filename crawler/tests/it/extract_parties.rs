@@ -241,3 +241,27 @@ fn team_contact_and_imprint_pages_of_more_languages() {
         ]
     );
 }
+
+#[test]
+fn an_ico_is_slovak_on_a_slovak_site() {
+    let country = |url: &str, lang: &str| -> Vec<Option<String>> {
+        extract(url, lang, "Kontakt", "<h1>Kontakt</h1><p>IČO: 27074358</p>")
+            .legal
+            .iter()
+            .filter(|l| l.scheme.as_deref() == Some("ico"))
+            .map(|l| l.country.clone())
+            .collect()
+    };
+    assert_eq!(
+        country("https://www.novak.sk/kontakt", "sk"),
+        [Some("SK".into())]
+    );
+    assert_eq!(
+        country("https://www.novak.com/kontakt", "sk"),
+        [Some("SK".into())]
+    );
+    assert_eq!(
+        country("https://www.novak.cz/kontakt", "cs"),
+        [Some("CZ".into())]
+    );
+}
