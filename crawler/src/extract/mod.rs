@@ -229,17 +229,14 @@ impl Extractor {
         let mut legal_ids = structured.legal.clone();
         let lower = own_text.to_ascii_lowercase();
         legal_ids.extend(legal::from_lines_lowered(&own_text, &lower, &own_lines));
-        legal_ids.extend(registers::from_lines(&own_text, &lower, &own_lines));
-        // Czechia and Slovakia kept one IČO scheme when they split: a
-        // Slovak site's (by its domain, else its language or address) is
-        // Slovak.
-        if address_hint.or(address_country.as_deref()) == Some("SK") {
-            for id in &mut legal_ids {
-                if id.scheme.as_deref() == Some("ico") {
-                    id.country = Some("SK".into());
-                }
-            }
-        }
+        // The site's country by its domain, else its language or address,
+        // picks among the countries that share a scheme (the IČO).
+        legal_ids.extend(registers::from_lines(
+            &own_text,
+            &lower,
+            &own_lines,
+            address_hint.or(address_country.as_deref()),
+        ));
         out.legal = legal::dedupe(legal_ids);
 
         let mut facts = structured.facts;

@@ -18,7 +18,9 @@ struct Register {
     scheme: &'static str,
     /// The scheme's name for a reader of the report.
     label: &'static str,
-    country: &'static str,
+    /// The countries whose scheme it is: the site's country when it is one
+    /// of them, else the first.
+    countries: &'static [&'static str],
     kind: LegalKind,
     /// Literals one of which must occur on the page: acronyms as written
     /// (case-sensitive: "rea" and "cro" are in every page's words), words
@@ -274,7 +276,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "kbo",
         label: "Enterprise number (KBO/BCE)",
-        country: "BE",
+        countries: &["BE"],
         kind: LegalKind::Registration,
         acronyms: &["KBO", "BCE", "RPR", "RPM"],
         words: &["ondernemingsnummer", "entreprise", "enterprise number"],
@@ -289,7 +291,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "cvr",
         label: "CVR",
-        country: "DK",
+        countries: &["DK"],
         kind: LegalKind::Registration,
         acronyms: &["CVR"],
         words: &[],
@@ -304,7 +306,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "orgnr",
         label: "Organisation number",
-        country: "SE",
+        countries: &["SE"],
         kind: LegalKind::Registration,
         acronyms: &[],
         words: &[
@@ -321,7 +323,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "orgnr",
         label: "Organisation number",
-        country: "NO",
+        countries: &["NO"],
         kind: LegalKind::Registration,
         acronyms: &[],
         words: &[
@@ -338,7 +340,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "y-tunnus",
         label: "Y-tunnus",
-        country: "FI",
+        countries: &["FI"],
         kind: LegalKind::Registration,
         acronyms: &[],
         words: &["y-tunnus", "business id", "fo-nummer"],
@@ -349,7 +351,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "krs",
         label: "KRS",
-        country: "PL",
+        countries: &["PL"],
         kind: LegalKind::Registration,
         acronyms: &["KRS"],
         words: &[],
@@ -360,7 +362,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "nip",
         label: "NIP",
-        country: "PL",
+        countries: &["PL"],
         kind: LegalKind::Tax,
         acronyms: &["NIP"],
         words: &[],
@@ -375,7 +377,8 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "ico",
         label: "IČO",
-        country: "CZ",
+        // Czechia and Slovakia kept one scheme when they split.
+        countries: &["CZ", "SK"],
         kind: LegalKind::Registration,
         acronyms: &["IČ"],
         words: &[],
@@ -387,7 +390,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "rea",
         label: "REA",
-        country: "IT",
+        countries: &["IT"],
         kind: LegalKind::Registration,
         acronyms: &["REA", "R.E.A"],
         words: &[],
@@ -402,7 +405,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "cro",
         label: "CRO",
-        country: "IE",
+        countries: &["IE"],
         kind: LegalKind::Registration,
         acronyms: &["CRO"],
         words: &[
@@ -420,7 +423,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "abn",
         label: "ABN",
-        country: "AU",
+        countries: &["AU"],
         kind: LegalKind::Registration,
         acronyms: &["ABN"],
         words: &["australian business number"],
@@ -431,7 +434,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "acn",
         label: "ACN",
-        country: "AU",
+        countries: &["AU"],
         kind: LegalKind::Registration,
         acronyms: &["ACN"],
         words: &["australian company number"],
@@ -442,7 +445,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "cin",
         label: "CIN",
-        country: "IN",
+        countries: &["IN"],
         kind: LegalKind::Registration,
         acronyms: &["CIN"],
         words: &[
@@ -456,7 +459,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "cnpj",
         label: "CNPJ",
-        country: "BR",
+        countries: &["BR"],
         kind: LegalKind::Registration,
         acronyms: &["CNPJ"],
         words: &[],
@@ -467,7 +470,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "rcs",
         label: "RCS Luxembourg",
-        country: "LU",
+        countries: &["LU"],
         kind: LegalKind::Registration,
         acronyms: &[],
         words: &["luxembourg"],
@@ -478,7 +481,7 @@ static REGISTERS: &[Register] = &[
     Register {
         scheme: "registro-mercantil",
         label: "Registro Mercantil",
-        country: "ES",
+        countries: &["ES"],
         kind: LegalKind::Registration,
         acronyms: &["R.M.", "R. M."],
         words: &["registro mercantil"],
@@ -490,6 +493,17 @@ static REGISTERS: &[Register] = &[
         normalise: spain_hoja,
     },
 ];
+
+impl Register {
+    /// The scheme's country for a site of `site_country`.
+    fn country(&self, site_country: Option<&str>) -> &'static str {
+        site_country
+            .and_then(|c| self.countries.iter().find(|own| **own == c))
+            .or(self.countries.first())
+            .copied()
+            .unwrap_or_default()
+    }
+}
 
 /// The report's name for one of these schemes.
 pub fn scheme_label(scheme: &str) -> Option<&'static str> {
@@ -544,7 +558,12 @@ static WORD_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(true, |r| r.wor
 
 /// Register and tax numbers of the schemes above in visible text; `lower`
 /// is the text ASCII-lowercased and `shared` its lines.
-pub(crate) fn from_lines(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<LegalId> {
+pub(crate) fn from_lines(
+    text: &str,
+    lower: &str,
+    shared: &Lines<'_>,
+    site_country: Option<&str>,
+) -> Vec<LegalId> {
     let mut on_page = vec![false; REGISTERS.len()];
     ACRONYM_GATES.mark(text.as_bytes(), &mut on_page);
     WORD_GATES.mark(lower.as_bytes(), &mut on_page);
@@ -572,7 +591,7 @@ pub(crate) fn from_lines(text: &str, lower: &str, shared: &Lines<'_>) -> Vec<Leg
                     kind: register.kind,
                     scheme: Some(register.scheme.to_string()),
                     value,
-                    country: Some(register.country.to_string()),
+                    country: Some(register.country(site_country).to_string()),
                     authority: (register.authority)(&c),
                 });
             }
@@ -592,7 +611,7 @@ mod tests {
                 re.is_some(),
                 "{} ({}) does not compile",
                 r.scheme,
-                r.country
+                r.country(None)
             );
         }
     }
@@ -633,7 +652,7 @@ mod tests {
     fn spanish_mercantile_register_sheets() {
         let ids = |text: &str| -> Vec<(String, Option<String>)> {
             let lower = text.to_ascii_lowercase();
-            from_lines(text, &lower, &Lines::of(text))
+            from_lines(text, &lower, &Lines::of(text), None)
                 .into_iter()
                 .map(|i| (i.value, i.authority))
                 .collect()
