@@ -119,12 +119,13 @@ static OTHER_GERMAN_REGISTER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-/// Each of those registers: its number's prefix, its name (which must be
-/// near a `VR` or `PR`, common words in English), and its scheme.
-const OTHER_GERMAN_REGISTERS: [(&str, &str, &str); 3] = [
-    ("GnR", "genossenschaftsregister", "genossenschaftsregister"),
-    ("VR", "vereinsregister", "vereinsregister"),
-    ("PR", "partnerschaftsregister", "partnerschaftsregister"),
+/// Each of those registers: its number's prefix, and its name, which is
+/// also its scheme and must be near a `VR` or `PR` (common words in
+/// English).
+const OTHER_GERMAN_REGISTERS: [(&str, &str); 3] = [
+    ("GnR", "genossenschaftsregister"),
+    ("VR", "vereinsregister"),
+    ("PR", "partnerschaftsregister"),
 ];
 static FIRMENBUCH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)FN\s?(\d{4,6}\s?[a-z])(?-u:\b)").expect("static regex"));
@@ -470,8 +471,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             Vec::new()
         };
     for c in other_registers {
-        let Some(&(prefix, name, scheme)) = OTHER_GERMAN_REGISTERS.iter().find(|r| r.0 == &c[1])
-        else {
+        let Some(&(prefix, name)) = OTHER_GERMAN_REGISTERS.iter().find(|r| r.0 == &c[1]) else {
             continue;
         };
         // `GnR` says its register; `VR` and `PR` only with its name near.
@@ -488,7 +488,7 @@ fn line_ids(lines: &[&str], i: usize, gates: Gates) -> Vec<LegalId> {
             value.push_str(suffix.as_str());
         }
         out.push(LegalId::registration(
-            scheme,
+            name,
             value,
             "DE",
             court_near(lines, i),
