@@ -177,9 +177,9 @@ fn parse_json_ld(body: &str, out: &mut Structured) {
     }
 }
 
-/// A JSON-LD body that strict JSON refuses, read as browsers' search
-/// engines read it: templates leave trailing commas, comments and raw line
-/// breaks in strings, and the whole block would otherwise be lost.
+/// A JSON-LD body that strict JSON refuses, read leniently: templates
+/// leave trailing commas, comments and raw line breaks in strings, and the
+/// whole block would otherwise be lost.
 fn lenient(body: &str) -> Option<Value> {
     use serde::Deserialize;
     // Invalid UTF-8 cannot occur in a `str`; line breaks and control

@@ -51,8 +51,9 @@ pub(super) fn possessive(line: &str) -> Vec<Person> {
     out
 }
 
-/// The text up to the end of its sentence: a full stop after a word of
-/// more than one letter ("Dr." and initials go on), or `;`, `!`, `?`.
+/// The text up to the end of its clause: a full stop after a word of more
+/// than two letters or not capitalised ("Dr.", "Mr." and initials go on),
+/// or `;`, `!`, `?`, `:` or a parenthesis.
 fn sentence_end(s: &str) -> &str {
     let mut end = s.len();
     for (i, c) in s.char_indices() {
