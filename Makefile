@@ -3,7 +3,7 @@ SHELL := /bin/bash
 URL ?=
 STATE_DIR ?= ./cira-scan
 
-.PHONY: test lint controlplane binaries crdgen scan demo
+.PHONY: test lint controlplane binaries crdgen scan demo crawler-pgo
 
 ## Runs every check CI runs: formatting, lints, unit and integration tests on
 ## a real control plane built from source (cached after the first build).
@@ -42,3 +42,10 @@ endif
 ## sample site, live progress and the report.
 demo: controlplane
 	cargo run -p cira-tests --bin cira-demo
+
+## Builds the crawler with profile-guided optimisation, trained on the
+## sample site and the crawler's test pages: pgo/cira-crawler and the
+## profile pgo/cira-crawler.profdata, which the crawler image's build takes
+## (docs/images.md).
+crawler-pgo:
+	bash crawler/pgo.sh
