@@ -1199,9 +1199,145 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
         };
         if has_street {
             out.extend(line_address(&lines, i, hint));
+        } else if may_hold_uk_postcode(line.as_bytes()) {
+            out.extend(unnumbered_uk_address(&lines, i));
         }
     }
     out
+}
+
+/// Whether `line` may hold a UK postcode: its inward part (a digit and two
+/// capital letters) ends a word somewhere. A byte test before the
+/// patterns, on the lines with a digit and no numbered street.
+fn may_hold_uk_postcode(line: &[u8]) -> bool {
+    line.windows(3).enumerate().any(|(k, w)| {
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_uppercase()
+            && w[2].is_ascii_uppercase()
+            && line.get(k + 3).is_none_or(|b| !b.is_ascii_alphanumeric())
+    })
+}
+
+/// A British address whose street has no number, as many have: a
+/// building's name or none, then a street of a kind, then the town and its
+/// postcode ("Elm House, Station Road, Cambridge CB1 2JD"; or one part per
+/// line: "The Old Mill" / "High Street" / "Bath" / "BA1 1AA"). `i` is the
+/// line with the postcode. Without a number the street is only taken
+/// right before a British town and postcode, which no other country's
+/// address has.
+fn unnumbered_uk_address(lines: &[&str], i: usize) -> Option<Address> {
+    let line = lines.get(i)?;
+    let parts: Vec<&str> = line_parts(line).collect();
+    for k in 1..parts.len() {
+        let mut a = Address::default();
+        let street = label_free(parts[k - 1]);
+        if unnumbered_street(street)
+            && city(parts[k], StreetStyle::English, None, &mut a)
+            && a.country.as_deref() == Some("GB")
+        {
+            let building = k.checked_sub(2).and_then(|b| parts.get(b)).copied();
+            a.street = Some(with_building(street, building));
+            country_after(&parts[k + 1..], lines.get(i + 1), &mut a);
+            return Some(a);
+        }
+    }
+    // One part per line: the town and the postcode on lines of their own,
+    // or together on this one.
+    let mut a = Address::default();
+    let street_line = if i >= 2 && uk_town_then_postcode(lines, i - 1, &mut a) {
+        i - 2
+    } else if i >= 1
+        && parts.len() == 1
+        && city(line, StreetStyle::English, None, &mut a)
+        && a.country.as_deref() == Some("GB")
+    {
+        country_after(&[], lines.get(i + 1), &mut a);
+        i - 1
+    } else {
+        return None;
+    };
+    let street = label_free(lines.get(street_line)?);
+    if !unnumbered_street(street) {
+        return None;
+    }
+    let building = street_line
+        .checked_sub(1)
+        .and_then(|b| lines.get(b))
+        .copied();
+    a.street = Some(with_building(street, building));
+    Some(a)
+}
+
+/// A street named by capitalised words ending in an English kind ("High
+/// Street", "Station Road", "Old Kent Rd."), with no number.
+fn unnumbered_street(part: &str) -> bool {
+    let words: Vec<&str> = part.split_whitespace().collect();
+    (2..=5).contains(&words.len())
+        && part.len() <= 50
+        && part
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | '’'))
+        && words
+            .first()
+            .is_some_and(|w| w.starts_with(char::is_uppercase))
+        && words.iter().all(|w| {
+            w.starts_with(char::is_uppercase) || matches!(*w, "of" | "the" | "upon" | "on" | "le")
+        })
+        && words.last().is_some_and(|w| {
+            let bare = w.trim_end_matches('.');
+            gate::EN_KINDS
+                .iter()
+                .any(|(kind, abbreviated)| *kind == bare && (*abbreviated || bare == *w))
+        })
+}
+
+/// What names a building in a British address ("Elm House", "The Old
+/// Mill", "Riverside Works").
+const BUILDING_WORDS: &[&str] = &[
+    "House",
+    "Mill",
+    "Mills",
+    "Court",
+    "Building",
+    "Buildings",
+    "Centre",
+    "Center",
+    "Barn",
+    "Farm",
+    "Lodge",
+    "Hall",
+    "Tower",
+    "Works",
+    "Chambers",
+    "Cottage",
+    "Manor",
+    "Studios",
+    "Studio",
+    "Exchange",
+    "Mansions",
+    "Arcade",
+    "Warehouse",
+    "Maltings",
+    "Granary",
+    "Forge",
+];
+
+/// `street` with the building's name before it when `before` names one.
+fn with_building(street: &str, before: Option<&str>) -> String {
+    let building = before.map(label_free).filter(|b| {
+        let words: Vec<&str> = b.split_whitespace().collect();
+        (1..=5).contains(&words.len())
+            && b.len() <= 50
+            && b.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’'))
+            && words.iter().all(|w| w.starts_with(char::is_uppercase))
+            && ((words.len() >= 2 && words[0] == "The")
+                || words.last().is_some_and(|w| BUILDING_WORDS.contains(w)))
+    });
+    match building {
+        Some(b) => format!("{b}, {street}"),
+        None => street.to_string(),
+    }
 }
 
 /// True when `bytes` holds `n` ASCII digits in a row. One pass with a run
@@ -1784,6 +1920,65 @@ mod tests {
         assert_eq!(got[0].postal_code.as_deref(), Some("M1 2AB"));
         // A unit with no estate after it is no address.
         assert!(from_text("Unit 5, Manchester M1 2AB", None).is_empty());
+    }
+
+    #[test]
+    fn british_streets_without_a_number() {
+        for (text, street, code, town) in [
+            (
+                "Head office: Elm House, Station Road, Cambridge CB1 2JD, United Kingdom",
+                "Elm House, Station Road",
+                "CB1 2JD",
+                "Cambridge",
+            ),
+            (
+                "Acme Widgets Ltd, The Old Mill, High Street, Bath BA1 1AA",
+                "The Old Mill, High Street",
+                "BA1 1AA",
+                "Bath",
+            ),
+            (
+                "Old Kent Rd., London SE1 5AA",
+                "Old Kent Rd.",
+                "SE1 5AA",
+                "London",
+            ),
+            (
+                "Acme Widgets Ltd\nThe Old Mill\nHigh Street\nBath\nBA1 1AA\nUnited Kingdom",
+                "The Old Mill, High Street",
+                "BA1 1AA",
+                "Bath",
+            ),
+            (
+                "Acme Widgets Ltd\nMarket Square\nYork YO1 8SS",
+                "Market Square",
+                "YO1 8SS",
+                "York",
+            ),
+        ] {
+            assert_eq!(one(text), want(street, code, town, "GB"), "{text}");
+        }
+        // A company's name before the street is no building.
+        assert_eq!(
+            one("Harbour & Pike Ltd, Station Road, Leeds LS1 4AP").0,
+            "Station Road"
+        );
+        // A numbered street is read as before, once.
+        assert_eq!(
+            one("Elm House\n14 Station Road\nCambridge\nCB1 2JD"),
+            want("14 Station Road", "CB1 2JD", "Cambridge", "GB")
+        );
+        // Words before a town that are no street of a kind; a street
+        // without a British postcode.
+        for text in [
+            "Visit our shop on the High Street, Bath BA1 1AA",
+            "Unit 5, Manchester M1 2AB",
+            "Opening Hours, Bath BA1 1AA",
+            "Station Road, Cambridge",
+            "High Street\n10115 Berlin",
+        ] {
+            assert!(from_text(text, None).is_empty(), "{text}");
+        }
     }
 
     #[test]
