@@ -423,6 +423,23 @@ impl Shared {
             .as_deref()
             .and_then(|b| body.final_url.join(b).ok())
             .unwrap_or_else(|| body.final_url.clone());
+        // A bot defence's challenge served as a page (often with 200) is
+        // no page of the site, like one its headers name.
+        if let Some(by) = crate::fetch::challenge_page(&body.body, &scan.text, || {
+            scan.links.iter().any(|l| {
+                resolve(&base, &l.href).is_some_and(|u| {
+                    u.host_str() == body.final_url.host_str() && u.path() != body.final_url.path()
+                })
+            })
+        }) {
+            return PageResult::Skipped {
+                final_key: Some(dedup_key(&body.final_url)),
+                reason: SkipReason::BotChallenge {
+                    status: body.status,
+                    by,
+                },
+            };
+        }
         let external_page = self.scope.classify(&body.final_url) == Verdict::External;
         // A hostile page may hold hundreds of thousands of links: only
         // `maxLinksPerPage` of each kind are taken.

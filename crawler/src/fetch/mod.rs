@@ -542,6 +542,50 @@ pub fn bot_challenge(status: u16, headers: &reqwest::header::HeaderMap) -> Optio
     (status == 999).then_some("HTTP 999, a crawler denial")
 }
 
+/// What bot defences put in the challenge pages they answer with instead of
+/// a site's page, often with status 200: the paths and names of their own
+/// scripts, frames and cookies, and the defence's name.
+const CHALLENGE_MARKERS: &[(&str, &str)] = &[
+    ("/.within.website/", "Anubis"),
+    ("anubis_challenge", "Anubis"),
+    ("/_Incapsula_Resource", "Imperva Incapsula"),
+    ("sucuri_cloudproxy", "Sucuri"),
+    ("/.well-known/sgcaptcha", "SiteGround"),
+    ("captcha-delivery.com", "DataDome"),
+    ("/_sec/cp_challenge", "Akamai"),
+    ("/cdn-cgi/challenge-platform/", "Cloudflare"),
+    ("/.well-known/ddos-guard/", "DDoS-Guard"),
+    ("captcha.px-cdn.net", "PerimeterX"),
+    ("token.awswaf.com", "AWS WAF"),
+];
+
+/// Pages with more visible text than this are read as pages whatever they
+/// load: a challenge says a few sentences at most (Anubis's, the longest,
+/// about 250 words).
+const CHALLENGE_MAX_TEXT_BYTES: usize = 3000;
+
+/// The bot defence whose challenge `body` is, when the response's status
+/// and headers did not say so: a page that loads a defence's challenge
+/// script or frame ([`CHALLENGE_MARKERS`]), says little (`text`, its
+/// visible text) and links to no other page of its site
+/// (`links_elsewhere_on_site`). A site's own page may load the same
+/// scripts (Cloudflare adds its bot detection to every page) but has
+/// content and links, so it stays a page.
+pub fn challenge_page(
+    body: &str,
+    text: &str,
+    links_elsewhere_on_site: impl FnOnce() -> bool,
+) -> Option<&'static str> {
+    if text.len() > CHALLENGE_MAX_TEXT_BYTES {
+        return None;
+    }
+    let by = CHALLENGE_MARKERS
+        .iter()
+        .find(|(marker, _)| memchr::memmem::find(body.as_bytes(), marker.as_bytes()).is_some())
+        .map(|(_, by)| *by)?;
+    (!links_elsewhere_on_site()).then_some(by)
+}
+
 /// Whether the response is sent as a download: `Content-Disposition`
 /// whose disposition type (the token before any parameter) is
 /// `attachment` (RFC 6266). `inline` and unknown types are shown.
@@ -686,6 +730,48 @@ impl RedirectChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn challenge_pages_are_told_by_what_they_load_and_how_little_they_say() {
+        let anubis = r#"<html><head><title>Making sure you&#39;re not a bot!</title>
+            <script id="anubis_challenge" type="application/json">{"rules":{}}</script>
+            <script type="module" src="/.within.website/x/cmd/anubis/static/js/main.mjs"></script>
+            </head><body><h1>Making sure you're not a bot!</h1><p>Loading...</p>
+            <a href="https://github.com/TecharoHQ/anubis">Anubis</a></body></html>"#;
+        let sucuri = "<html><title>You are being redirected...</title><script>var s={},u,c,U,r,i,l=0,a,e=eval,w=String.fromCharCode,sucuri_cloudproxy_js='',S='cz0i';</script></html>";
+        let incapsula = r#"<html><head><META NAME="robots" CONTENT="noindex,nofollow"><script src="/_Incapsula_Resource?SWJIYLWA=719d34d31c8e3a6e6fffd425f7e032f3"></script></head><body></body></html>"#;
+        let sg = r#"<html><head><meta http-equiv="refresh" content="0;/.well-known/sgcaptcha/?r=%2F&y=ipc:1"></meta></head></html>"#;
+        // Cloudflare adds its bot detection script to the pages it serves.
+        let cf_page = r#"<html><body><nav><a href="/team">Team</a><a href="/kontakt">Kontakt</a></nav>
+            <p>Acme builds robots.</p><script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script></body></html>"#;
+        let long_text = "Acme builds robots for logistics. ".repeat(100);
+        let table: [(&str, &str, bool, Option<&str>); 8] = [
+            (
+                anubis,
+                "Making sure you're not a bot! Loading... Anubis",
+                false,
+                Some("Anubis"),
+            ),
+            (sucuri, "You are being redirected...", false, Some("Sucuri")),
+            (incapsula, "", false, Some("Imperva Incapsula")),
+            (sg, "", false, Some("SiteGround")),
+            // Links to other pages of the site: the site's own page.
+            (cf_page, "Team Kontakt Acme builds robots.", true, None),
+            // Much to read: a page, whatever it loads.
+            (anubis, &long_text, false, None),
+            // A contact form with a captcha widget is no challenge.
+            (
+                r#"<form><div class="cf-turnstile"></div><script src="https://challenges.cloudflare.com/turnstile/v0/api.js"></script></form>"#,
+                "Contact us",
+                false,
+                None,
+            ),
+            ("<p>Welcome</p>", "Welcome", false, None),
+        ];
+        for (body, text, links, want) in table {
+            assert_eq!(challenge_page(body, text, || links), want, "{body}");
+        }
+    }
 
     #[test]
     fn bot_challenges_are_told_by_headers() {

@@ -227,6 +227,60 @@ async fn local_scan_of_a_blocked_site_exits_non_zero_with_the_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_page_served_with_200_is_a_block_not_a_page() {
+    use cira_crawler::error::Error;
+    use cira_crawler::skip::{SkipKind, SkipReason};
+    use cira_crds::progress::FailureKind;
+    // Sucuri's firewall answers 200 with a script that sets a cookie and
+    // reloads; a link out to the defence's site does not make it a page.
+    let sucuri = r#"<html><head><title>You are being redirected...</title></head><body>
+        <noscript>Javascript is required. Please enable javascript before you are allowed to see this page.</noscript>
+        <script>var s={},u,c,U,r,i,l=0,a,e=eval,w=String.fromCharCode,sucuri_cloudproxy_js='',S='cz0iMSIuc3Vic3RyKDAsMSk';</script>
+        <a href="https://sucuri.net/">Sucuri</a></body></html>"#;
+    let site = Site::start(move |path: &str| match path {
+        "/robots.txt" => Reply::NotFound,
+        _ => Reply::Html(sucuri.into()),
+    })
+    .await;
+    let e = seed_error(&site).await;
+    assert!(
+        matches!(
+            &e,
+            Error::SeedBlocked {
+                reason: SkipReason::BotChallenge {
+                    status: 200,
+                    by: "Sucuri"
+                },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.failure_kind(), FailureKind::SeedBlocked);
+    assert!(e.is_permanent());
+    // An Anubis challenge on one page of a readable site: that page is
+    // skipped as a bot challenge and the others are read.
+    let anubis = r#"<html><head><title>Making sure you're not a bot!</title>
+        <script id="anubis_challenge" type="application/json">{"challenge":"x"}</script>
+        <script type="module" src="/.within.website/x/cmd/anubis/static/js/main.mjs"></script></head>
+        <body><h1>Making sure you're not a bot!</h1><p>Loading...</p>
+        <a href="https://github.com/TecharoHQ/anubis">Anubis</a></body></html>"#;
+    let site = Site::start(move |path: &str| match path {
+        "/" => html(r#"<a href="/team">Team</a> <a href="/kontakt">Kontakt</a>"#),
+        "/team" => Reply::Html(anubis.into()),
+        "/kontakt" => html("<p>Acme GmbH, info@acme.example</p>"),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let state = crawl_completed(cfg, dir.path()).await;
+    assert_eq!(state.skipped.get(&SkipKind::BotChallenge), Some(&1));
+    assert_eq!(state.pages_extracted, 2, "the challenge is not a page");
+    assert_eq!(site.hits("/team"), 1, "asking again would not help");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_challenge_is_a_block_not_a_slow_down() {
     use cira_crawler::error::Error;
     use cira_crawler::skip::{SkipKind, SkipReason};
