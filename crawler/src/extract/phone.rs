@@ -312,6 +312,9 @@ fn line_numbers(
             }
             _ => {}
         }
+        if let Some(head) = floor_dropped(raw, &line[m.end()..]) {
+            raw = head;
+        }
         let international = raw.starts_with('+') || raw.starts_with("00");
         let window_start = floor_char_boundary(line, m.start().saturating_sub(LABEL_REACH));
         let window = &line[window_start..m.start()];
@@ -390,6 +393,38 @@ fn glued_label(text: &str) -> Option<PhoneKind> {
         .find(&spaced)
         .filter(|l| l.start() == 1 && label_reaches(&spaced[l.end()..]))
         .map(|l| kind_of(l.as_str()))
+}
+
+/// Floors written after an address's or a number's line ("2. OG",
+/// "3. Stock", "1. Etage"): abbreviations compared as written (`og` is
+/// Norwegian for "and"), words in any case.
+const FLOOR_ABBREVIATIONS: &[&str] = &["OG", "EG", "UG", "DG"];
+const FLOOR_WORDS: &[&str] = &[
+    "etage",
+    "stock",
+    "stockwerk",
+    "obergeschoss",
+    "geschoss",
+    "étage",
+    "verdieping",
+    "piso",
+    "planta",
+    "piano",
+];
+
+/// The run without its last group when that group is a floor's number
+/// (one or two digits) and `after` (the line after the run) names a floor:
+/// "030 1234567 2. OG" is the number "030 1234567" on the second floor.
+fn floor_dropped<'r>(raw: &'r str, after: &str) -> Option<&'r str> {
+    let (_, last) = raw.rsplit_once(' ')?;
+    if !(1..=2).contains(&last.len()) || !last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let rest = after.trim_start_matches(|c: char| c == '.' || c.is_whitespace());
+    let word = rest.split(|c: char| !c.is_alphabetic()).next()?;
+    let floor = FLOOR_ABBREVIATIONS.contains(&word)
+        || FLOOR_WORDS.iter().any(|w| word.to_lowercase() == *w);
+    floor.then(|| last_group_dropped(raw)).flatten()
 }
 
 /// A digit run without its last space-separated group, if it has another.
@@ -699,6 +734,23 @@ mod tests {
                 ("+493012345679".to_string(), PhoneKind::Fax),
             ]
         );
+    }
+
+    #[test]
+    fn a_floor_after_the_number_is_no_part_of_it() {
+        for text in [
+            "Tel. 030 1234567 2. OG",
+            "Tel. 030 1234567, 2. OG",
+            "Telefon: 030 1234567 3. Stock",
+            "Tel.: 030 1234567 1. Etage, Raum 12",
+            "Tel. 030 1234567 EG",
+        ] {
+            assert_eq!(
+                found(text, Some(Id::DE)),
+                vec![("+49301234567".to_string(), PhoneKind::Phone)],
+                "{text}"
+            );
+        }
     }
 
     #[test]
