@@ -49,6 +49,44 @@ async fn servers_asking_to_slow_down_get_a_paused_host_and_more_attempts() {
     );
 }
 
+/// Crawls `site` from `/` to completion and checks that one URL was a bot
+/// challenge; the state, and the folder with the report.
+async fn one_challenge_skipped(
+    site: &Site,
+) -> (cira_crawler::state::CrawlState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
+    let state = crawl_completed(cfg, dir.path()).await;
+    assert_eq!(
+        state
+            .skipped
+            .get(&cira_crawler::skip::SkipKind::BotChallenge),
+        Some(&1)
+    );
+    (state, dir)
+}
+
+/// Checks that the scan failed because `by`'s challenge, answered with
+/// `status`, blocked the seed.
+fn assert_challenged(e: &cira_crawler::error::Error, status: u16, by: &str) {
+    use cira_crawler::error::Error;
+    use cira_crawler::skip::SkipReason;
+    assert!(
+        matches!(
+            e,
+            Error::SeedBlocked {
+                reason: SkipReason::BotChallenge { status: s, by: b },
+                ..
+            } if *s == status && *b == by
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.failure_kind(),
+        cira_crds::progress::FailureKind::SeedBlocked
+    );
+}
+
 async fn seed_error(site: &Site) -> cira_crawler::error::Error {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&site.url("/"), spec(), &[site.ip()]);
@@ -228,9 +266,6 @@ async fn local_scan_of_a_blocked_site_exits_non_zero_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_challenge_page_served_with_200_is_a_block_not_a_page() {
-    use cira_crawler::error::Error;
-    use cira_crawler::skip::{SkipKind, SkipReason};
-    use cira_crds::progress::FailureKind;
     // Sucuri's firewall answers 200 with a script that sets a cookie and
     // reloads; a link out to the defence's site does not make it a page.
     let sucuri = r#"<html><head><title>You are being redirected...</title></head><body>
@@ -243,20 +278,7 @@ async fn a_challenge_page_served_with_200_is_a_block_not_a_page() {
     })
     .await;
     let e = seed_error(&site).await;
-    assert!(
-        matches!(
-            &e,
-            Error::SeedBlocked {
-                reason: SkipReason::BotChallenge {
-                    status: 200,
-                    by: "Sucuri"
-                },
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_eq!(e.failure_kind(), FailureKind::SeedBlocked);
+    assert_challenged(&e, 200, "Sucuri");
     assert!(e.is_permanent());
     // An Anubis challenge on one page of a readable site: that page is
     // skipped as a bot challenge and the others are read.
@@ -272,19 +294,13 @@ async fn a_challenge_page_served_with_200_is_a_block_not_a_page() {
         _ => Reply::NotFound,
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
-    let state = crawl_completed(cfg, dir.path()).await;
-    assert_eq!(state.skipped.get(&SkipKind::BotChallenge), Some(&1));
+    let (state, _dir) = one_challenge_skipped(&site).await;
     assert_eq!(state.pages_extracted, 2, "the challenge is not a page");
     assert_eq!(site.hits("/team"), 1, "asking again would not help");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_challenge_is_a_block_not_a_slow_down() {
-    use cira_crawler::error::Error;
-    use cira_crawler::skip::{SkipKind, SkipReason};
-    use cira_crds::progress::FailureKind;
     // Cloudflare's challenge answers 503 with `cf-mitigated: challenge`:
     // asking again does not help, so the seed is blocked at once.
     let site = Site::start(|path: &str| match path {
@@ -300,20 +316,7 @@ async fn a_bot_challenge_is_a_block_not_a_slow_down() {
     })
     .await;
     let e = seed_error(&site).await;
-    assert!(
-        matches!(
-            &e,
-            Error::SeedBlocked {
-                reason: SkipReason::BotChallenge {
-                    status: 503,
-                    by: "Cloudflare"
-                },
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert_eq!(e.failure_kind(), FailureKind::SeedBlocked);
+    assert_challenged(&e, 503, "Cloudflare");
     assert!(e.to_string().contains("503"), "{e}");
     assert_eq!(site.hits("/"), 1);
     // An AWS WAF challenge (202, an HTML page) on one page is no page; the
@@ -332,10 +335,7 @@ async fn a_bot_challenge_is_a_block_not_a_slow_down() {
         _ => Reply::NotFound,
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = config(&site.url("/"), spec(), &[site.ip()]);
-    let state = crawl_completed(cfg, dir.path()).await;
-    assert_eq!(state.skipped.get(&SkipKind::BotChallenge), Some(&1));
+    let (state, dir) = one_challenge_skipped(&site).await;
     assert_eq!(state.pages_extracted, 2, "the challenge page is not a page");
     assert_eq!(site.hits("/trap"), 0);
     let report: serde_json::Value =
