@@ -55,10 +55,13 @@ fn free_port() -> u16 {
 
 /// chromedriver in a process group of its own, so the browser it starts
 /// goes with it however the test ends; the browser profile is a temp dir.
+/// So is the browser's TMPDIR: killed, chromium leaves the scoped folders
+/// it made there, which go with that dir.
 pub(super) struct Driver {
     child: Child,
     port: u16,
     profile: tempfile::TempDir,
+    _tmp: tempfile::TempDir,
 }
 
 impl Driver {
@@ -68,8 +71,13 @@ impl Driver {
             .prefix("cira-console-chromium-")
             .tempdir()
             .expect("profile dir");
+        let tmp = tempfile::Builder::new()
+            .prefix("cira-console-chromium-tmp-")
+            .tempdir()
+            .expect("browser temp dir");
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .env("TMPDIR", tmp.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
@@ -79,6 +87,7 @@ impl Driver {
             child,
             port,
             profile,
+            _tmp: tmp,
         }
     }
 
