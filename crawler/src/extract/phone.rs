@@ -395,9 +395,9 @@ fn glued_label(text: &str) -> Option<PhoneKind> {
         .map(|l| kind_of(l.as_str()))
 }
 
-/// Floors written after an address's or a number's line ("2. OG",
-/// "3. Stock", "1. Etage"): abbreviations compared as written (`og` is
-/// Norwegian for "and"), words in any case.
+/// Floors written after a number on its line ("2. OG", "3. Stock",
+/// "1. Etage"): abbreviations compared as written (`og` is Norwegian for
+/// "and"), words in any case.
 const FLOOR_ABBREVIATIONS: &[&str] = &["OG", "EG", "UG", "DG"];
 const FLOOR_WORDS: &[&str] = &[
     "etage",
@@ -422,8 +422,7 @@ fn floor_dropped<'r>(raw: &'r str, after: &str) -> Option<&'r str> {
     }
     let rest = after.trim_start_matches(|c: char| c == '.' || c.is_whitespace());
     let word = rest.split(|c: char| !c.is_alphabetic()).next()?;
-    let floor = FLOOR_ABBREVIATIONS.contains(&word)
-        || FLOOR_WORDS.iter().any(|w| word.to_lowercase() == *w);
+    let floor = FLOOR_ABBREVIATIONS.contains(&word) || FLOOR_WORDS.contains(&&*word.to_lowercase());
     floor.then(|| last_group_dropped(raw)).flatten()
 }
 
