@@ -53,6 +53,7 @@ export LLVM_PROFILE_FILE="$work/raw/%p-%m.profraw"
 
 # Waits for a server's log to name its base URL; prints it.
 base_url() { # log pid pattern
+  local url
   for _ in $(seq 1 200); do
     url=$(grep -oE "$3" "$1" | head -n 1 || true)
     if [ -n "$url" ]; then echo "$url"; return; fi
