@@ -333,6 +333,8 @@ fn main() {
     let seed = Url::parse("https://www.example-corp.com/").unwrap_or_else(|_| unreachable!());
     let rss_before = rss_kib();
     let extractor = Extractor::new(&seed, "Example Corp");
+    // `new` starts the load in the background; wait for it here.
+    cira_crawler::extract::load_technologies();
     let rss_loaded = rss_kib();
     let tech = cira_crawler::extract::technology_db_stats();
     println!(

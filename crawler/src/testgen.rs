@@ -36,10 +36,11 @@ pub(crate) fn strings(alphabet: &[char], count: usize, max_len: usize, seed: u64
         .collect()
 }
 
-/// The visible text of every fixture page, a line at a time.
-pub(crate) fn fixture_text_lines() -> Vec<String> {
+/// Every fixture page: its path under `tests/fixtures` (`de/impressum.html`)
+/// and its HTML.
+pub(crate) fn fixture_pages() -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut lines = Vec::new();
+    let mut pages = Vec::new();
     for lang in ["de", "en", "fr", "tech"] {
         for e in std::fs::read_dir(root.join(lang))
             .into_iter()
@@ -47,10 +48,21 @@ pub(crate) fn fixture_text_lines() -> Vec<String> {
             .flatten()
         {
             if let Ok(html) = std::fs::read_to_string(e.path()) {
-                let scan = crate::html::scan_html(&html);
-                lines.extend(scan.text.lines().map(str::to_string));
+                let name = e.file_name().to_string_lossy().into_owned();
+                pages.push((format!("{lang}/{name}"), html));
             }
         }
+    }
+    pages.sort();
+    pages
+}
+
+/// The visible text of every fixture page, a line at a time.
+pub(crate) fn fixture_text_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (_, html) in fixture_pages() {
+        let scan = crate::html::scan_html(&html);
+        lines.extend(scan.text.lines().map(str::to_string));
     }
     lines
 }

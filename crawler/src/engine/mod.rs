@@ -207,12 +207,14 @@ impl Engine {
             cfg.requests_per_second,
             cfg.max_crawl_delay,
         ));
+        // First: it starts loading the technology database in the
+        // background, which then overlaps the HTTP client's TLS roots.
+        let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
         let fetcher = Fetcher::new(
             cfg.fetch.clone(),
             cfg.guard.clone(),
             Arc::clone(&politeness),
         )?;
-        let extractor = Extractor::new(&cfg.seed, &cfg.company_name);
         Ok(Self {
             shared: Arc::new(Shared {
                 robots_agent: crate::robots::agent_token(&cfg.crawl.user_agent),

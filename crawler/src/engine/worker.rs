@@ -613,7 +613,14 @@ impl Shared {
                 body: body.body,
                 scan,
             };
-            Some(Box::new(self.extractor.extract(&page)))
+            // A page at the seed's depth runs alone: every other page waits
+            // for its links, so the other cores are idle, and its extraction
+            // compiles most of the patterns (tens of milliseconds).
+            Some(Box::new(if depth == 0 {
+                self.extractor.extract_on_two_threads(&page)
+            } else {
+                self.extractor.extract(&page)
+            }))
         };
         PageResult::Fetched {
             final_key,

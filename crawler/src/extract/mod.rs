@@ -76,9 +76,10 @@ pub struct Extractor {
 
 impl Extractor {
     pub fn new(seed: &Url, company_name: &str) -> Self {
-        // The technology database loads here, once per process, rather
-        // than inside the first page's time.
-        tech::warm_up();
+        // The technology database loads from here, once per process, on a
+        // core the scan's start leaves idle, rather than inside the first
+        // page's time.
+        tech::warm_up_in_background();
         Self {
             seed: seed.clone(),
             company_name: company_name.to_string(),
@@ -90,6 +91,18 @@ impl Extractor {
     /// Extracts entities and analysis features from one page. Pure and
     /// thread-safe; called from the crawler's worker threads.
     pub fn extract(&self, page: &FetchedPage) -> PageEntities {
+        self.extract_with(page, Threads::One)
+    }
+
+    /// [`Self::extract`], with its extractors in two halves on two threads:
+    /// for a page that runs while the other cores have nothing to do (a
+    /// crawl's seed, whose links every other page waits for), and whose
+    /// extraction compiles most of the patterns.
+    pub fn extract_on_two_threads(&self, page: &FetchedPage) -> PageEntities {
+        self.extract_with(page, Threads::Two)
+    }
+
+    fn extract_with(&self, page: &FetchedPage, threads: Threads) -> PageEntities {
         let scan = &page.scan;
         let url = page.url.as_str();
         let mut out = PageEntities {
@@ -116,20 +129,100 @@ impl Extractor {
             schema::from_microdata(&dom, &mut structured);
         }
 
-        // Addresses (structured and from text) give a country for phones.
         // Addresses, phones and legal ids of the host, the site's makers and
         // a privacy policy's processors are not the company's.
         let own_text = parties::own_text(&scan.text, &scan.headings, &scan.heading_at, kind);
-        let mut addresses: Vec<Address> = structured.addresses.clone();
         // Split once for every extractor that reads the text line by line.
         let own_lines = lines::Lines::of(&own_text);
+        let lower = own_text.to_ascii_lowercase();
+        let input = Input {
+            page,
+            kind,
+            structured: &structured,
+            own_text: &own_text,
+            own_lines: &own_lines,
+            lower: &lower,
+        };
+        let (contacts, rest) = match threads {
+            Threads::One => (self.contacts(&input), self.the_rest(&input)),
+            Threads::Two => std::thread::scope(|s| {
+                let rest = std::thread::Builder::new()
+                    .name("extract".into())
+                    .spawn_scoped(s, || self.the_rest(&input));
+                let contacts = self.contacts(&input);
+                let rest = match rest.map(|h| h.join()) {
+                    Ok(Ok(rest)) => rest,
+                    // No thread to be had: this one does it.
+                    Err(_) => self.the_rest(&input),
+                    // The same panic the one-thread path would have raised.
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                };
+                (contacts, rest)
+            }),
+        };
+        out.emails = contacts.emails;
+        out.phones = contacts.phones;
+        out.social = contacts.social;
+        out.addresses = contacts.addresses;
+        let mut legal_ids = structured.legal.clone();
+        legal_ids.extend(rest.legal_ids);
+        legal_ids.extend(contacts.register_ids);
+        out.legal = legal::dedupe(legal_ids);
+        out.people = rest.people;
+        out.products = rest.products;
+        out.technologies = rest.technologies;
+
+        let mut facts = structured.facts;
+        if let Some(lang) = scan.lang.as_deref() {
+            let lang = lang.trim().to_ascii_lowercase();
+            let primary = lang.split(['-', '_']).next().unwrap_or("");
+            if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase()) {
+                facts.push(("language".into(), primary.to_string()));
+            }
+        }
+        facts.extend(
+            rest.legal_names
+                .into_iter()
+                .map(|n| ("legalName".into(), n)),
+        );
+        if kind == PageKind::Home
+            && let Some(name) = scan
+                .meta
+                .iter()
+                .find(|(k, _)| k == "og:site_name")
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty() && v.len() < 120)
+        {
+            facts.push(("siteName".into(), name.to_string()));
+        }
+        facts.sort();
+        facts.dedup();
+        out.facts = facts;
+        out.summary = rest.summary;
+        out
+    }
+
+    /// Addresses, then what they tell (the phone region, the register
+    /// country): phones, emails, social profiles and register numbers.
+    fn contacts(&self, input: &Input<'_>) -> Contacts {
+        let Input {
+            page,
+            structured,
+            own_text,
+            own_lines,
+            lower,
+            ..
+        } = *input;
+        let scan = &page.scan;
+        // Addresses (structured and from text) give a country for phones.
+        let mut addresses: Vec<Address> = structured.addresses.clone();
         // A site without a country's domain may still say it by the page's
         // language, which tells streets of no kind (Czech, Slovak).
         let address_hint = self
             .site_country
             .as_deref()
             .or_else(|| scan.lang.as_deref().and_then(address::language_country));
-        addresses.extend(address::from_lines(&own_text, &own_lines, address_hint));
+        addresses.extend(address::from_lines(own_text, own_lines, address_hint));
         let address_country = addresses.iter().find_map(|a| a.country.clone());
         let region = region::phone_region(
             self.site_country.as_deref(),
@@ -155,21 +248,16 @@ impl Extractor {
         for (key, content) in &scan.meta {
             email::from_meta(key, content, own, &mut emails);
         }
-        out.emails = emails.into_iter().collect();
 
         // Phones.
         let mut phones = BTreeMap::new();
-        phone::from_lines(&own_lines, region, &mut phones);
+        phone::from_lines(own_lines, region, &mut phones);
         for link in &scan.links {
             phone::from_link(link, region, &mut phones);
         }
         for (raw, kind) in &structured.phones {
             phone::from_structured(raw, *kind, region, &mut phones);
         }
-        out.phones = phones
-            .into_iter()
-            .map(|(value, kind)| Phone { value, kind })
-            .collect();
 
         // Social profiles: links plus schema.org sameAs.
         let base = scan
@@ -188,8 +276,39 @@ impl Extractor {
                 social.insert(p.url.clone(), p);
             }
         }
-        out.social = social.into_values().collect();
 
+        // The site's country by its domain, else its language or address,
+        // picks among the countries that share a scheme (the IČO).
+        let register_ids = registers::from_lines(
+            own_text,
+            lower,
+            own_lines,
+            address_hint.or(address_country.as_deref()),
+        );
+        Contacts {
+            emails: emails.into_iter().collect(),
+            phones: phones
+                .into_iter()
+                .map(|(value, kind)| Phone { value, kind })
+                .collect(),
+            social: social.into_values().collect(),
+            addresses: address::dedupe(addresses),
+            register_ids,
+        }
+    }
+
+    /// What needs no address: people, products, technologies, legal ids
+    /// other than register numbers, the legal name and the summary.
+    fn the_rest(&self, input: &Input<'_>) -> Rest {
+        let Input {
+            page,
+            kind,
+            structured,
+            own_text,
+            own_lines,
+            lower,
+        } = *input;
+        let scan = &page.scan;
         // People: schema.org, then the page's own layout on team-like pages
         // and in team sections of other pages.
         let mut people_found = structured.people.clone();
@@ -214,58 +333,57 @@ impl Extractor {
             }
         }
         people_found.extend(people::founders(&scan.text));
-        out.people = people::dedupe(people_found);
 
         // Products and services.
         let mut products = structured.products.clone();
         if kind == PageKind::Products {
             products.extend(text::product_headings(page));
         }
-        out.products = dedupe_products(products);
-
-        out.technologies = tech::detect(page);
-        out.addresses = address::dedupe(addresses);
-
-        let mut legal_ids = structured.legal.clone();
-        let lower = own_text.to_ascii_lowercase();
-        legal_ids.extend(legal::from_lines_lowered(&own_text, &lower, &own_lines));
-        // The site's country by its domain, else its language or address,
-        // picks among the countries that share a scheme (the IČO).
-        legal_ids.extend(registers::from_lines(
-            &own_text,
-            &lower,
-            &own_lines,
-            address_hint.or(address_country.as_deref()),
-        ));
-        out.legal = legal::dedupe(legal_ids);
-
-        let mut facts = structured.facts;
-        if let Some(lang) = scan.lang.as_deref() {
-            let lang = lang.trim().to_ascii_lowercase();
-            let primary = lang.split(['-', '_']).next().unwrap_or("");
-            if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase()) {
-                facts.push(("language".into(), primary.to_string()));
-            }
+        Rest {
+            people: people::dedupe(people_found),
+            products: dedupe_products(products),
+            technologies: tech::detect(page),
+            legal_ids: legal::from_lines_lowered(own_text, lower, own_lines),
+            legal_names: legal_name::from_text(own_text, kind == PageKind::Imprint),
+            summary: text::summary(page, kind),
         }
-        for name in legal_name::from_text(&own_text, kind == PageKind::Imprint) {
-            facts.push(("legalName".into(), name));
-        }
-        if kind == PageKind::Home
-            && let Some(name) = scan
-                .meta
-                .iter()
-                .find(|(k, _)| k == "og:site_name")
-                .map(|(_, v)| v.trim())
-                .filter(|v| !v.is_empty() && v.len() < 120)
-        {
-            facts.push(("siteName".into(), name.to_string()));
-        }
-        facts.sort();
-        facts.dedup();
-        out.facts = facts;
-        out.summary = text::summary(page, kind);
-        out
     }
+}
+
+/// How many threads one page's extraction runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Threads {
+    One,
+    Two,
+}
+
+/// What both halves of a page's extraction read.
+struct Input<'a> {
+    page: &'a FetchedPage,
+    kind: PageKind,
+    structured: &'a schema::Structured,
+    own_text: &'a str,
+    own_lines: &'a lines::Lines<'a>,
+    lower: &'a str,
+}
+
+/// [`Extractor::contacts`]' findings.
+struct Contacts {
+    emails: Vec<String>,
+    phones: Vec<Phone>,
+    social: Vec<SocialProfile>,
+    addresses: Vec<Address>,
+    register_ids: Vec<LegalId>,
+}
+
+/// [`Extractor::the_rest`]'s findings.
+struct Rest {
+    people: Vec<Person>,
+    products: Vec<Product>,
+    technologies: Vec<Technology>,
+    legal_ids: Vec<LegalId>,
+    legal_names: Vec<String>,
+    summary: Option<PageSummary>,
 }
 
 fn dedupe_products(mut products: Vec<Product>) -> Vec<Product> {
@@ -375,4 +493,51 @@ pub struct PageEntities {
     /// Organisation facts: (key, value), e.g. ("name", "ACME GmbH").
     pub facts: Vec<(String, String)>,
     pub summary: Option<PageSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads find what one does, on every fixture page read as the
+    /// page its file name says (an imprint, a team page, a home page …) on
+    /// a site of its language's country.
+    #[test]
+    fn two_threads_find_what_one_does() {
+        let pages = crate::testgen::fixture_pages();
+        assert!(pages.len() >= 10, "{}", pages.len());
+        // What the pages held, so the comparison is not of empty results.
+        let mut found = [0usize; 6];
+        for (path, html) in pages {
+            let (lang, name) = path.split_once('/').expect("lang/name");
+            let tld = match lang {
+                "en" | "tech" => "com",
+                other => other,
+            };
+            let seed = Url::parse(&format!("https://www.example.{tld}/")).expect("seed");
+            let page = FetchedPage {
+                url: seed.join(name.trim_end_matches(".html")).expect("url"),
+                depth: 0,
+                status: 200,
+                content_type: "text/html".into(),
+                headers: Vec::new(),
+                scan: crate::html::scan_html(&html),
+                body: html,
+            };
+            let extractor = Extractor::new(&seed, "Example");
+            let one = extractor.extract(&page);
+            assert_eq!(extractor.extract_on_two_threads(&page), one, "{path}");
+            for (n, len) in found.iter_mut().zip([
+                one.people.len(),
+                one.emails.len(),
+                one.phones.len(),
+                one.addresses.len(),
+                one.legal.len(),
+                one.technologies.len(),
+            ]) {
+                *n += len;
+            }
+        }
+        assert!(found.iter().all(|&n| n > 0), "{found:?}");
+    }
 }

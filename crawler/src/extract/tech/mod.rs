@@ -292,6 +292,24 @@ pub fn warm_up() {
     LazyLock::force(&ENGINE);
 }
 
+/// Starts loading the database on a thread of its own, once per process,
+/// and returns at once. A scan starts with one core busy (the HTTP
+/// client's TLS roots, the seed's fetch, the first page's pattern
+/// compilation) and the other idle; the first detection that finds the
+/// load unfinished waits for it on the `LazyLock`.
+pub fn warm_up_in_background() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("tech-db".into())
+            .spawn(warm_up);
+        if spawned.is_err() {
+            // No thread to be had: load now, as before.
+            warm_up();
+        }
+    });
+}
+
 impl Engine {
     fn load() -> Engine {
         let started = Instant::now();
