@@ -22,6 +22,9 @@ pub enum Error {
     #[error("could not build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
 
+    #[error("could not set up TLS for the HTTP client: {0}")]
+    TlsConfig(#[source] rustls::Error),
+
     #[error("the seed page {url} could not be fetched: {reason}")]
     SeedUnreachable {
         url: String,

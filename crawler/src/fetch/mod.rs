@@ -13,6 +13,7 @@ use reqwest::{Client, Response, StatusCode};
 use url::Url;
 
 mod decode;
+mod tls;
 
 use decode::*;
 pub use decode::{decode_html, inflate, is_html_type};
@@ -137,6 +138,7 @@ impl Fetcher {
             // send it both zlib-wrapped (RFC 9110) and raw, as browsers
             // accept (see `inflate`).
             .deflate(false)
+            .tls_backend_preconfigured(tls::client_config().map_err(Error::TlsConfig)?)
             .build()
             .map_err(Error::HttpClient)?;
         Ok(Self {
