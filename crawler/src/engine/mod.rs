@@ -367,8 +367,10 @@ impl Engine {
                 let result: SectionResult =
                     crate::blocking::in_place(|| analyze_section(section, &run.state.entities));
                 run.state.sections.push(result);
-                // Each finished section is saved, so a resume never redoes one.
-                self.save(&mut run).await?;
+                // Each finished section is saved, so a resume never redoes
+                // one; written at once and synced with the next phase change
+                // (a few milliseconds on), as saves at the page cadence are.
+                self.save_with(&mut run, Durability::WithinASecond).await?;
             }
             self.set_phase(&mut run, ScanPhase::Generating, "writing the report")
                 .await?;
@@ -442,7 +444,13 @@ impl Engine {
     /// A save that is on disk when it returns (phase changes, stop, pause,
     /// completion).
     async fn save(&self, run: &mut Run) -> Result<()> {
-        let pending = self.prepare_save(run, Durability::Now)?;
+        self.save_with(run, Durability::Now).await
+    }
+
+    /// A save that is written when it returns, and on disk as `durability`
+    /// says.
+    async fn save_with(&self, run: &mut Run, durability: Durability) -> Result<()> {
+        let pending = self.prepare_save(run, durability)?;
         let written = self.store.write(pending).await;
         self.settle_save(run, written)?;
         self.publish(run);
