@@ -101,14 +101,20 @@ async fn a_page_behind_a_refused_certificate_is_a_tls_skip_in_the_report() {
 /// which the crawler's root store reads as system roots): its exit status
 /// and what it wrote to stderr.
 async fn scan_trusting(ca: &certs::Ca, site: &Site) -> (std::process::ExitStatus, String) {
+    scan_with_roots(&ca.pem(), &site.https_url("/")).await
+}
+
+/// `scan` of `seed` on a system whose root certificates are `roots_pem`.
+async fn scan_with_roots(roots_pem: &str, seed: &str) -> (std::process::ExitStatus, String) {
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&ca_file, roots_pem).unwrap();
+    let no_dir = dir.path().join("no-certs");
+    std::fs::create_dir(&no_dir).unwrap();
     let state = dir.path().join("state");
-    let seed = site.https_url("/");
     let args = [
         "scan",
-        seed.as_str(),
+        seed,
         "--state-dir",
         state.to_str().unwrap(),
         "--allow-private-networks",
@@ -120,10 +126,30 @@ async fn scan_trusting(ca: &certs::Ca, site: &Site) -> (std::process::ExitStatus
         &state,
         0,
         &args,
-        &[("SSL_CERT_FILE", ca_file.to_str().unwrap())],
+        &[
+            ("SSL_CERT_FILE", ca_file.to_str().unwrap()),
+            ("SSL_CERT_DIR", no_dir.to_str().unwrap()),
+        ],
     );
     let status = c.wait(std::time::Duration::from_secs(60)).await;
     (status, c.stderr())
+}
+
+/// The root certificates load at the first TLS handshake: a system with
+/// none still scans `http://` sites, and fails an HTTPS seed saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_root_certificates_http_sites_are_scanned_and_https_ones_fail_saying_why() {
+    let plain = Site::start(home).await;
+    let (status, stderr) = scan_with_roots("", &plain.url("/")).await;
+    assert!(status.success(), "{stderr}");
+    assert_eq!(plain.hits("/team"), 1, "{stderr}");
+
+    let ca = certs::Ca::generate();
+    let site = Site::start_tls(ca.server(&["127.0.0.1"], Validity::Now), home).await;
+    let (status, stderr) = scan_with_roots("", &site.https_url("/")).await;
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("No CA certificates"), "{stderr}");
+    assert!(site.all_hits().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
