@@ -232,6 +232,35 @@ static STREET_EN: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+/// "1585 Broadway", "1 Broadway, Suite 200": a street named without a
+/// kind, common enough in American cities to be looked for by name.
+static STREET_BROADWAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+Broadway(?:\s+(?:East|West|E|W))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
+    )
+    .expect("static regex")
+});
+/// House numbers written as words, as some American and British office
+/// buildings' are ("One Market Plaza", "Two Embarcadero Center", "One
+/// Canada Square").
+const SPELLED_NUMBERS: &[&str] = &[
+    "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+];
+
+/// The number word `line` starts with, and the rest after its space.
+fn spelled_number(line: &str) -> Option<(&str, &str)> {
+    // Most lines fail at their first byte: this runs on every line without
+    // a digit.
+    if !matches!(
+        line.as_bytes().first(),
+        Some(b'O' | b'T' | b'F' | b'S' | b'E' | b'N')
+    ) {
+        return None;
+    }
+    let (word, rest) = line.split_once(' ')?;
+    SPELLED_NUMBERS.contains(&word).then_some((word, rest))
+}
+
 /// Italian, Spanish and Portuguese: the street's kind first, the number
 /// last: "Via Roma 12", "Corso Vittorio Emanuele II 15", "C/ Mayor, 5",
 /// "Paseo de la Castellana 259", "Rua Augusta 25"; Polish streets are
@@ -532,7 +561,10 @@ fn street(line: &str) -> Option<(String, StreetStyle)> {
     // Drop a label such as "Adresse:" or "Siège :".
     let line = label_free(line).trim_end_matches(',');
     // Cheap checks first: this runs on every short line of every page.
-    if line.len() > 120 || line.chars().count() > 80 || !super::digits::has_digit(line.as_bytes()) {
+    if line.len() > 120
+        || line.chars().count() > 80
+        || !(super::digits::has_digit(line.as_bytes()) || spelled_number(line).is_some())
+    {
         return None;
     }
     // The same footer or contact address comes back on every page of a
@@ -585,6 +617,26 @@ fn street_uncached(line: &str) -> Option<(String, StreetStyle)> {
             && let Some(c) = STREET_EN.captures(line)
         {
             return Some((c[1].trim().to_string(), StreetStyle::English));
+        }
+        if line.contains("Broadway")
+            && let Some(c) = STREET_BROADWAY.captures(line)
+        {
+            return Some((c[1].trim().to_string(), StreetStyle::English));
+        }
+    }
+    // "One Market Plaza": read as "1 Market Plaza", kept as written.
+    if let Some((word, rest)) = spelled_number(line)
+        && !rest.starts_with(|c: char| c.is_ascii_digit())
+    {
+        let pattern = if rest.starts_with("Broadway") {
+            Some(&STREET_BROADWAY)
+        } else {
+            gate::en(rest).then_some(&STREET_EN)
+        };
+        let numbered = format!("1 {rest}");
+        if let Some(c) = pattern.and_then(|p| p.captures(&numbered)) {
+            let street = c[1].trim();
+            return Some((format!("{word}{}", &street[1..]), StreetStyle::English));
         }
     }
     if first.is_alphabetic()
@@ -1166,8 +1218,9 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
     }
     let lines: Vec<&str> = shared.all().iter().map(|l| l.trim()).collect();
     for (i, line) in lines.iter().enumerate() {
-        // A street needs a house number; prose lines are too long to be one.
-        if line.len() > 240 || !shared.has_digit(i) {
+        // A street needs a house number, in digits or as a word; prose
+        // lines are too long to be one.
+        if line.len() > 240 || !(shared.has_digit(i) || spelled_number(line).is_some()) {
             continue;
         }
         if BR_STREET_KINDS.iter().any(|k| line.starts_with(k))
@@ -1587,16 +1640,18 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
                     && lines.get(i + 1).is_some_and(|d| is_place_line(d))
                     && (city_on_line(lines, i + 2, style, hint, &mut a)
                         || uk_town_then_postcode(lines, i + 2, &mut a)))
-                // A unit on a line of its own ("Suite 300") before the city.
-                || (lines.get(i + 1).is_some_and(|u| UNIT_PART.is_match(u))
+                // A unit on a line of its own ("Suite 300", "Spear Tower,
+                // Suite 3600") before the city.
+                || (lines.get(i + 1).is_some_and(|u| unit_line(u))
                     && city_on_line(lines, i + 2, style, hint, &mut a)
                     && {
-                        keep_unit(lines[i + 1], &mut a);
+                        keep_units(line_parts(lines[i + 1]), &mut a);
                         true
                     }));
-        if later && let [unit] = rest {
-            // "1200 Harbor Blvd., Suite 300" with the city below.
-            keep_unit(unit, &mut a);
+        if later && rest.iter().all(|p| unit_or_building(p)) {
+            // "1200 Harbor Blvd., Suite 300" or "One Market Plaza, Spear
+            // Tower, Suite 3600" with the city below.
+            keep_units(rest.iter().copied(), &mut a);
         }
         if same_line || later {
             if a.country.is_none() {
@@ -1711,6 +1766,32 @@ fn find_city(
         }
     }
     false
+}
+
+/// A part between a street and its city: a unit ("Suite 300") or a
+/// building's name ("Spear Tower").
+fn unit_or_building(part: &str) -> bool {
+    let part = part.trim();
+    UNIT_PART.is_match(part) || {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        (1..=4).contains(&words.len())
+            && words.iter().all(|w| w.starts_with(char::is_uppercase))
+            && words.last().is_some_and(|w| BUILDING_WORDS.contains(w))
+    }
+}
+
+/// A line of units and buildings' names with at least one unit: "Suite
+/// 300", "Spear Tower, Suite 3600". (A building's name alone is a line of
+/// a place, read as a district.)
+fn unit_line(line: &str) -> bool {
+    line_parts(line).all(unit_or_building) && line_parts(line).any(|p| UNIT_PART.is_match(p))
+}
+
+/// Adds the units among `parts` to the street they followed.
+fn keep_units<'p>(parts: impl Iterator<Item = &'p str>, a: &mut Address) {
+    for part in parts {
+        keep_unit(part, a);
+    }
 }
 
 /// Adds a unit part ("Suite 300") to the street it followed.
@@ -2189,6 +2270,84 @@ mod tests {
         );
     }
 
+    /// American streets of the Postal Service's other suffixes, named
+    /// without a kind (Broadway), or numbered in words; a building's name
+    /// and a unit between street and city.
+    #[test]
+    fn american_kinds_spelled_numbers_and_buildings() {
+        let line = |text: &str| {
+            let found = from_text(text, None);
+            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            found[0].one_line()
+        };
+        for (text, want) in [
+            (
+                "1 Rockefeller Plaza\nNew York, NY 10020",
+                "1 Rockefeller Plaza, New York, NY 10020, US",
+            ),
+            (
+                "3 World Trade Center, New York, NY 10007",
+                "3 World Trade Center, New York, NY 10007, US",
+            ),
+            (
+                "1 Infinite Loop\nCupertino, CA 95014",
+                "1 Infinite Loop, Cupertino, CA 95014, US",
+            ),
+            (
+                "500 Tech Circle\nAustin, TX 78701",
+                "500 Tech Circle, Austin, TX 78701, US",
+            ),
+            (
+                "12 Oak Trail, Boulder, CO 80302",
+                "12 Oak Trail, Boulder, CO 80302, US",
+            ),
+            (
+                "100 Overlook Center, 2nd Floor\nPrinceton, NJ 08540",
+                "100 Overlook Center, 2nd Floor, Princeton, NJ 08540, US",
+            ),
+            (
+                "1585 Broadway\nNew York, NY 10036",
+                "1585 Broadway, New York, NY 10036, US",
+            ),
+            (
+                "One Broadway, Cambridge, MA 02142",
+                "One Broadway, Cambridge, MA 02142, US",
+            ),
+            (
+                "One Apple Park Way\nCupertino, CA 95014",
+                "One Apple Park Way, Cupertino, CA 95014, US",
+            ),
+            (
+                "Two Embarcadero Center, Suite 1500\nSan Francisco, CA 94111",
+                "Two Embarcadero Center, Suite 1500, San Francisco, CA 94111, US",
+            ),
+            // A building's name and a unit, on the street's line or a line
+            // of their own.
+            (
+                "One Market Plaza, Spear Tower, Suite 3600\nSan Francisco, CA 94105",
+                "One Market Plaza, Suite 3600, San Francisco, CA 94105, US",
+            ),
+            (
+                "One Market Plaza\nSpear Tower, Suite 3600\nSan Francisco, CA 94105\nUnited States",
+                "One Market Plaza, Suite 3600, San Francisco, CA 94105, US",
+            ),
+        ] {
+            assert_eq!(line(text), want, "{text:?}");
+        }
+        for text in [
+            // A number word or a kind without a city is no address.
+            "One Drive\nTwo Ways to Save\nCall 1-800-555-0142",
+            "Ten Reasons Park\nSince 1998",
+            // A number word that is no house number.
+            "Founded in 1998, One Team Place serves 12000 customers",
+            // The other kinds need a house number: in Britain "Innovation
+            // Centre" or "Science Park" names a building or an estate.
+            "Science Park\nCambridge CB4 0WS",
+        ] {
+            assert!(from_text(text, None).is_empty(), "{text:?}");
+        }
+    }
+
     #[test]
     fn post_office_boxes_and_dashes_between_parts() {
         assert_eq!(
@@ -2479,7 +2638,7 @@ mod gate_tests {
             ),
             (
                 &*STREET_EN,
-                r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
+                r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews|Plaza|Plz\.?|Center|Centre|Ctr\.?|Circle|Cir\.?|Loop|Trail|Trl\.?|Pike|Alley|Walk|Crossing|Commons|Park|Turnpike|Tpke\.?|Expressway|Expy\.?|Freeway|Fwy\.?|Causeway|Cove|Ridge|Harbor|Landing|Heights|Grove|Point|Pass|Trace)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
             ),
             (
                 &*STREET_ROMANCE,
@@ -2543,11 +2702,7 @@ mod gate_tests {
         let longest = every_gated_kind().map(|k| k.chars().count()).max();
         assert_eq!(longest, Some(gate::KIND_CHARS));
         // The English gate skips words without an ASCII capital first.
-        assert!(
-            gate::EN_KINDS
-                .iter()
-                .all(|(k, _)| k.as_bytes()[0].is_ascii_uppercase())
-        );
+        assert!(gate::every_en_kind().all(|(k, _)| k.as_bytes()[0].is_ascii_uppercase()));
     }
 
     /// The German house number at its longest, spaces and dashes of three

@@ -117,6 +117,50 @@ pub(super) const EN_KINDS: &[(&str, bool)] = &[
     ("Yard", false),
     ("Mews", false),
 ];
+/// More English kinds (case-sensitive), of American streets above all
+/// (the US Postal Service's suffixes that company addresses use most):
+/// only after a house number, as a numbered street's kind. A British
+/// address without a number takes [`EN_KINDS`] only: "Innovation
+/// Centre" or "Science Park" there name a building or an estate.
+pub(super) const EN_NUMBERED_KINDS: &[(&str, bool)] = &[
+    ("Plaza", false),
+    ("Plz", true),
+    ("Center", false),
+    ("Centre", false),
+    ("Ctr", true),
+    ("Circle", false),
+    ("Cir", true),
+    ("Loop", false),
+    ("Trail", false),
+    ("Trl", true),
+    ("Pike", false),
+    ("Alley", false),
+    ("Walk", false),
+    ("Crossing", false),
+    ("Commons", false),
+    ("Park", false),
+    ("Turnpike", false),
+    ("Tpke", true),
+    ("Expressway", false),
+    ("Expy", true),
+    ("Freeway", false),
+    ("Fwy", true),
+    ("Causeway", false),
+    ("Cove", false),
+    ("Ridge", false),
+    ("Harbor", false),
+    ("Landing", false),
+    ("Heights", false),
+    ("Grove", false),
+    ("Point", false),
+    ("Pass", false),
+    ("Trace", false),
+];
+
+/// Every English kind a numbered street may end in.
+pub(super) fn every_en_kind() -> impl Iterator<Item = &'static (&'static str, bool)> {
+    EN_KINDS.iter().chain(EN_NUMBERED_KINDS)
+}
 /// Italian, Spanish, Portuguese and Polish kinds (case-insensitive), the
 /// line's first word.
 pub(super) const ROMANCE_KINDS: &[&str] = &[
@@ -189,8 +233,7 @@ pub(super) fn alternatives(kinds: &[&str]) -> String {
 
 /// English kinds as alternatives of a pattern: `St\.?` for an optional dot.
 pub(super) fn en_alternatives() -> String {
-    EN_KINDS
-        .iter()
+    every_en_kind()
         .map(|(k, dot)| format!("{}{}", regex::escape(k), if *dot { r"\.?" } else { "" }))
         .collect::<Vec<_>>()
         .join("|")
@@ -407,9 +450,7 @@ pub(super) fn en(line: &str) -> bool {
             return false;
         }
         let w = w.strip_suffix(',').unwrap_or(w);
-        EN_KINDS
-            .iter()
-            .any(|(k, dot)| w == *k || (*dot && w.strip_suffix('.') == Some(k)))
+        every_en_kind().any(|(k, dot)| w == *k || (*dot && w.strip_suffix('.') == Some(k)))
     })
 }
 
