@@ -198,6 +198,41 @@ fn german_register_court_abbreviated_and_numbered_label() {
 }
 
 #[test]
+fn dutch_trade_register_wordings() {
+    for line in [
+        "KvK-nummer: 87654321",
+        "KvK 87654321",
+        "Kamer van Koophandel (KvK): 87654321",
+        "Acme B.V., ingeschreven bij de Kamer van Koophandel onder nummer 87654321.",
+        "Acme B.V. is registered with the Dutch Chamber of Commerce (KvK) under number 87654321.",
+        "KvK registration number 87654321",
+        "K.v.K. nr. 87654321",
+    ] {
+        let got = page_ids(
+            "https://acme.nl/colofon",
+            &format!("<p>Acme B.V. {line}</p>"),
+        );
+        let kvk: Vec<_> = got
+            .iter()
+            .filter(|(_, scheme, ..)| scheme == "kvk")
+            .map(|(_, _, v, _)| v.as_str())
+            .collect();
+        assert_eq!(kvk, vec!["87654321"], "{line}: {got:?}");
+    }
+    // Eight digits after other words are no register number.
+    for line in [
+        "KvK: zie onze website, telefoon 87654321",
+        "Chamber of Commerce of Milan, number 87654321",
+    ] {
+        let got = page_ids("https://acme.nl/colofon", &format!("<p>{line}</p>"));
+        assert!(
+            got.iter().all(|(_, scheme, ..)| scheme != "kvk"),
+            "{line}: {got:?}"
+        );
+    }
+}
+
+#[test]
 fn uk_register_number_wordings() {
     for (line, want) in [
         ("Registered number: 08123456", "08123456"),

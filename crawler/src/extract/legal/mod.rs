@@ -175,9 +175,13 @@ const EIN_UNUSED_PREFIXES: &[&str] = &[
     "00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96",
     "97",
 ];
+/// The Dutch trade register's number: `KvK-nummer: 12345678`, `Kamer van
+/// Koophandel (KvK): 12345678`, `ingeschreven bij de Kamer van Koophandel
+/// onder nummer 12345678`, `registered with the Dutch Chamber of Commerce
+/// (KvK) under number 12345678`, `KvK registration number 12345678`.
 static KVK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:KvK|K\.v\.K\.|Kamer van Koophandel|Chamber of Commerce|Handelsregister)(?:[\s\-]?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})(?-u:\b)",
+        r"(?i)(?-u:\b)(?:KvK|K\.v\.K\.|Kamer\s+van\s+Koophandel|Chamber\s+of\s+Commerce|Handelsregister)(?:\s*\((?:KvK|K\.v\.K\.)\))?(?:(?:[\s\-]?|\s+(?:under|onder)(?:\s+(?:het|the))?\s+)(?:dossier|registration\s+|inschrijf)?(?:nummer|nr\.?|number|no\.?))?\s*[:#]?\s*(\d{8})(?-u:\b)",
     )
     .expect("static regex")
 });
