@@ -45,10 +45,12 @@ static AT_TOKEN: LazyLock<Regex> =
 
 /// `info at acme dot com`: "at" and "dot" as plain words. Prose reads the
 /// same way ("find us at acme dot com", "the dot com era"), so the match
-/// counts only where it cannot be prose (see [`spelled_is_address`]).
+/// counts only where it cannot be prose (see [`spelled_is_address`]). The
+/// German `info ät acme punkt de` spells the sign as it is said, a word no
+/// prose has.
 static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})[ \t]+(at|AT)[ \t]+([A-Za-z0-9][A-Za-z0-9\-]*(?:[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+[A-Za-z0-9][A-Za-z0-9\-]*)+)\b",
+        r"\b([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})[ \t]+(at|AT|ät|ÄT)[ \t]+([A-Za-z0-9][A-Za-z0-9\-]*(?:[ \t]+(?:dot|DOT|punkt|PUNKT|point|POINT)[ \t]+[A-Za-z0-9][A-Za-z0-9\-]*)+)\b",
     )
     .expect("static regex")
 });
@@ -146,6 +148,9 @@ fn spelled_is_address(local: &str, at: &str, dots: &str, domain: &str, site: Opt
         return false;
     }
     let capitals = at == "AT" && !dots.contains("dot") && dots.contains("DOT");
+    if matches!(at, "ät" | "ÄT") {
+        return true;
+    }
     let own_domain = site.is_some_and(|site| on_domain(domain, site));
     let mailbox_like = ROLE_MAILBOXES.contains(&local.as_str())
         || local
@@ -421,7 +426,8 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
         spaced_at_signs(text, host, own, out);
     }
     let lower = text.to_ascii_lowercase();
-    if lower.contains(" at ")
+    // `to_ascii_lowercase` leaves the `Ä` of an `ÄT` as it is.
+    if (lower.contains(" at ") || lower.contains(" ät ") || lower.contains(" Ät "))
         && (lower.contains(" dot ") || lower.contains(" punkt ") || lower.contains(" point "))
     {
         // Looked up only here: most pages spell out no address.
@@ -653,6 +659,16 @@ mod tests {
             found_on("kontakt at acme punkt de", acme),
             ["kontakt@acme.de"]
         );
+        // Spelled as said in German: deliberate on any domain.
+        assert_eq!(
+            found_on("Presse: presse ät othergroup punkt de", acme),
+            ["presse@othergroup.de"]
+        );
+        assert_eq!(
+            found_on("INFO ÄT OTHERGROUP PUNKT DE", acme),
+            ["info@othergroup.de"]
+        );
+        assert!(found_on("presse ät othergroup", acme).is_empty());
         // Prose, another domain, or a word that is no mailbox.
         assert!(found_on("Find us at acme dot de for more", acme).is_empty());
         assert!(found_on("info at othergroup dot com", acme).is_empty());
