@@ -112,7 +112,8 @@ impl Address {
                 }
             }
             country => {
-                let city = if matches!(country, Some("GB" | "IE")) {
+                // The town first where the postcode follows it.
+                let city = if matches!(country, Some("GB" | "IE" | "SG" | "NZ")) {
                     [locality, code]
                 } else {
                     [code, locality]
@@ -184,6 +185,9 @@ pub fn country_code(raw: &str) -> Option<String> {
         "gr" | "grc" | "greece" | "hellas" | "ελλάδα" | "ελλάς" | "griechenland" | "grèce" => {
             "GR"
         }
+        "au" | "aus" | "australia" | "australien" | "australie" => "AU",
+        "nz" | "nzl" | "new zealand" | "aotearoa" | "neuseeland" | "nouvelle-zélande" => "NZ",
+        "sg" | "sgp" | "singapore" | "singapur" | "singapour" => "SG",
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -339,6 +343,22 @@ static CA_CITY: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// An Irish Eircode, the town (with its postal district) before it:
+/// "Dublin 2, D02 A342", "Cork T12 X8N2", "D02 A342" alone.
+static IE_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:([\p{Lu}][\p{L}\.\-' ]+?(?:\s+(?:[0-9]{1,2}|6W))?),?\s+)?((?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)\s?[0-9AC-FHKNPRTV-Y]{4})$",
+    )
+    .expect("static regex")
+});
+/// "Singapore 048616": the city-state and its six-digit postcode.
+static SG_CITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^Singapore,?\s+([0-9]{6})$").expect("static regex"));
+/// "Auckland 1010" (New Zealand: the town, then four digits), a shape
+/// other countries share: taken only with a sign of New Zealand.
+static NZ_CITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([\p{Lu}][\p{L}\.\- ]+?),?\s+([0-9]{4})$").expect("static regex")
+});
 /// "London EC1A 1BB" or "EC1A 1BB London" (UK).
 static UK_CITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -372,12 +392,12 @@ macro_rules! uk_postcode {
 static UK_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(r"(?-u:\b)", uk_postcode!(), r"(?-u:\b)")).expect("static regex")
 });
-/// A UK or Canadian postcode anywhere: the same gate for both.
+/// A UK, Canadian or Irish postcode anywhere: the same gate for all.
 static LETTER_POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?-u:\b)(?:",
         uk_postcode!(),
-        r"|[A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9])(?-u:\b)"
+        r"|[A-Z][0-9][A-Z]\s?[0-9][A-Z][0-9]|(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W)\s?[0-9AC-FHKNPRTV-Y]{4})(?-u:\b)"
     ))
     .expect("static regex")
 });
@@ -848,6 +868,26 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         }
     }
     if style == StreetStyle::English
+        && let Some(c) = IE_CITY.captures(line)
+        && at_most(c.get(1), 41)
+    {
+        a.locality = c.get(1).map(|m| m.as_str().trim().to_string());
+        a.postal_code = Some(c[2].to_string());
+        a.country = Some("IE".into());
+        return true;
+    }
+    if style == StreetStyle::English
+        && let Some(c) = SG_CITY.captures(line)
+    {
+        a.locality = Some("Singapore".into());
+        a.postal_code = Some(c[1].to_string());
+        a.country = Some("SG".into());
+        return true;
+    }
+    if style == StreetStyle::English && hint == Some("NZ") && nz_city(line, a) {
+        return true;
+    }
+    if style == StreetStyle::English
         && let Some(c) = UK_CITY.captures(line)
         && (c.get(1).is_some() || c.get(3).is_some())
         && at_most(c.get(1), 41)
@@ -859,6 +899,17 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         return true;
     }
     false
+}
+
+/// A New Zealand town and postcode ([`NZ_CITY`]).
+fn nz_city(line: &str, a: &mut Address) -> bool {
+    let Some(c) = NZ_CITY.captures(line).filter(|c| at_most(c.get(1), 41)) else {
+        return false;
+    };
+    a.locality = Some(c[1].trim().to_string());
+    a.postal_code = Some(c[2].to_string());
+    a.country = Some("NZ".into());
+    true
 }
 
 /// A postcode as written, any space in it a plain one ("111\u{a0}51" ->
@@ -1633,6 +1684,7 @@ fn line_address(lines: &[&str], i: usize, hint: Option<&str>) -> Option<Address>
         let later = !same_line
             && (city_on_line(lines, i + 1, style, hint, &mut a)
                 || (style == StreetStyle::English && uk_town_then_postcode(lines, i + 1, &mut a))
+                || (style == StreetStyle::English && town_then_eircode(lines, i + 1, &mut a))
                 // A district on a line of its own before the town, as
                 // British contact pages write one part per line ("1 Canada
                 // Square" / "Canary Wharf" / "London" / "E14 5AB").
@@ -1720,6 +1772,28 @@ fn uk_town_then_postcode(lines: &[&str], at: usize, a: &mut Address) -> bool {
     true
 }
 
+/// An Irish town (with its postal district) and its Eircode on lines of
+/// their own ("Dublin 2" / "D02 A342"); a country may follow.
+fn town_then_eircode(lines: &[&str], at: usize, a: &mut Address) -> bool {
+    let (Some(town), Some(code)) = (lines.get(at), lines.get(at + 1)) else {
+        return false;
+    };
+    let town = town.trim().trim_end_matches(',');
+    let code = code.trim();
+    // The town's words, then perhaps a district number.
+    let name = town
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == 'W')
+        .trim_end();
+    if !(is_place_line(name)
+        && IE_CITY.captures(code).is_some_and(|c| c.get(1).is_none())
+        && city(&format!("{town} {code}"), StreetStyle::English, None, a))
+    {
+        return false;
+    }
+    country_after(&[], lines.get(at + 2), a);
+    true
+}
+
 /// Looks for the city among `parts` (the rest of a line); a US city line
 /// spans two comma-separated parts. Then reads a country after it.
 fn find_city(
@@ -1755,6 +1829,14 @@ fn find_city(
         } else if city(parts[k], style, hint, a) {
             country_after(&parts[k + 1..], next_line, a);
             true
+        } else if style == StreetStyle::English && {
+            // "Auckland 1010, New Zealand": the shape is taken only when
+            // the country named after it is New Zealand.
+            let mut named = Address::default();
+            country_after(&parts[k + 1..], next_line, &mut named);
+            named.country.as_deref() == Some("NZ")
+        } {
+            nz_city(parts[k], a)
         } else {
             false
         };
@@ -2348,6 +2430,61 @@ mod tests {
         }
     }
 
+    /// Irish Eircodes (with the town's postal district), Singapore's
+    /// six-digit postcodes, and New Zealand's town and four digits, which
+    /// count only with a sign of the country.
+    #[test]
+    fn irish_singaporean_and_new_zealand_cities() {
+        for (text, hint, want) in [
+            (
+                "2 Grand Canal Square\nDublin 2\nD02 A342\nIreland",
+                None,
+                "2 Grand Canal Square, Dublin 2 D02 A342, IE",
+            ),
+            (
+                "70 Sir John Rogerson's Quay, Dublin 2, D02 R296, Ireland",
+                None,
+                "70 Sir John Rogerson's Quay, Dublin 2 D02 R296, IE",
+            ),
+            (
+                "1 Albert Quay\nCork T12 X8N2",
+                None,
+                "1 Albert Quay, Cork T12 X8N2, IE",
+            ),
+            (
+                "1 Raffles Place, #20-61\nSingapore 048616",
+                None,
+                "1 Raffles Place, #20-61, Singapore 048616, SG",
+            ),
+            (
+                "Level 2, 11 Britomart Place\nAuckland 1010\nNew Zealand",
+                None,
+                "11 Britomart Place, Auckland 1010, NZ",
+            ),
+            (
+                "11 Britomart Place, Auckland 1010, New Zealand",
+                None,
+                "11 Britomart Place, Auckland 1010, NZ",
+            ),
+            (
+                "11 Britomart Place\nAuckland 1010",
+                Some("NZ"),
+                "11 Britomart Place, Auckland 1010, NZ",
+            ),
+        ] {
+            let found = from_text(text, hint);
+            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            assert_eq!(found[0].one_line(), want, "{text:?}");
+        }
+        // A town and four digits with no sign of New Zealand.
+        for text in [
+            "11 Britomart Place\nAuckland 1010",
+            "12 Main Street\nSpringfield 1010\nUnited States",
+        ] {
+            assert!(from_text(text, None).is_empty(), "{text:?}");
+        }
+    }
+
     #[test]
     fn post_office_boxes_and_dashes_between_parts() {
         assert_eq!(
@@ -2638,7 +2775,7 @@ mod gate_tests {
             ),
             (
                 &*STREET_EN,
-                r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews|Plaza|Plz\.?|Center|Centre|Ctr\.?|Circle|Cir\.?|Loop|Trail|Trl\.?|Pike|Alley|Walk|Crossing|Commons|Park|Turnpike|Tpke\.?|Expressway|Expy\.?|Freeway|Fwy\.?|Causeway|Cove|Ridge|Harbor|Landing|Heights|Grove|Point|Pass|Trace)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
+                r"^([0-9]{1,6}[A-Za-z]?(?:[\-–][0-9]{1,6}[A-Za-z]?)?\s+(?:[\p{Lu}0-9][\p{L}0-9\.'\-]*\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Row|Close|Crescent|Gardens|Hill|Wharf|Yard|Mews|Plaza|Plz\.?|Center|Centre|Ctr\.?|Circle|Cir\.?|Loop|Trail|Trl\.?|Pike|Alley|Walk|Crossing|Commons|Park|Turnpike|Tpke\.?|Expressway|Expy\.?|Freeway|Fwy\.?|Causeway|Cove|Ridge|Harbor|Landing|Heights|Grove|Point|Pass|Trace|Quay)(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West))?(?:,?\s+(?:Suite|Ste\.?|Floor|Unit|#)\s*[A-Za-z0-9_\-]+)?)$",
             ),
             (
                 &*STREET_ROMANCE,

@@ -155,6 +155,7 @@ pub(super) const EN_NUMBERED_KINDS: &[(&str, bool)] = &[
     ("Point", false),
     ("Pass", false),
     ("Trace", false),
+    ("Quay", false),
 ];
 
 /// Every English kind a numbered street may end in.
