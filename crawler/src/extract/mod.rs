@@ -205,14 +205,8 @@ impl Extractor {
     /// Addresses, then what they tell (the phone region, the register
     /// country): phones, emails, social profiles and register numbers.
     fn contacts(&self, input: &Input<'_>) -> Contacts {
-        let Input {
-            page,
-            structured,
-            own_text,
-            own_lines,
-            lower,
-            ..
-        } = *input;
+        let (page, structured) = (input.page, input.structured);
+        let (own_text, own_lines, lower) = (input.own_text, input.own_lines, input.lower);
         let scan = &page.scan;
         // Addresses (structured and from text) give a country for phones.
         let mut addresses: Vec<Address> = structured.addresses.clone();
@@ -300,14 +294,8 @@ impl Extractor {
     /// What needs no address: people, products, technologies, legal ids
     /// other than register numbers, the legal name and the summary.
     fn the_rest(&self, input: &Input<'_>) -> Rest {
-        let Input {
-            page,
-            kind,
-            structured,
-            own_text,
-            own_lines,
-            lower,
-        } = *input;
+        let (page, kind, structured) = (input.page, input.kind, input.structured);
+        let own_text = input.own_text;
         let scan = &page.scan;
         // People: schema.org, then the page's own layout on team-like pages
         // and in team sections of other pages.
@@ -343,7 +331,7 @@ impl Extractor {
             people: people::dedupe(people_found),
             products: dedupe_products(products),
             technologies: tech::detect(page),
-            legal_ids: legal::from_lines_lowered(own_text, lower, own_lines),
+            legal_ids: legal::from_lines_lowered(own_text, input.lower, input.own_lines),
             legal_names: legal_name::from_text(own_text, kind == PageKind::Imprint),
             summary: text::summary(page, kind),
         }
