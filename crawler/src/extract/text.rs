@@ -595,7 +595,7 @@ pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
         .filter(|v| !v.is_empty());
     let wanted: &[u8] = if is_detail { &[1] } else { &[2, 3] };
     let mut out = Vec::new();
-    for (level, text) in &page.scan.headings {
+    for (i, (level, text)) in page.scan.headings.iter().enumerate() {
         if !wanted.contains(level) {
             continue;
         }
@@ -616,13 +616,35 @@ pub fn product_headings(page: &FetchedPage) -> Vec<Product> {
         }
         out.push(Product {
             name: t.to_string(),
-            description: if is_detail { description.clone() } else { None },
+            description: if is_detail {
+                description.clone()
+            } else {
+                text_after_heading(&page.scan, i)
+            },
         });
         if is_detail {
             break;
         }
     }
     out
+}
+
+/// The line of text right after heading `i` on an overview page (a
+/// product card's blurb: `<h3>VisionKit</h3><p>Machine-vision camera kit
+/// …</p>`), if it reads as one: a few words or more, not the next heading,
+/// not a link's label such as "Learn more".
+fn text_after_heading(scan: &crate::page::PageScan, i: usize) -> Option<String> {
+    let at = *scan.heading_at.get(i)?;
+    let rest = scan.text.get(at..)?;
+    let start = at + rest.find('\n')? + 1;
+    if scan.heading_at.get(i + 1) == Some(&start) {
+        return None;
+    }
+    let line = scan.text.get(start..)?.lines().next()?.trim();
+    let words = line.split_whitespace().count();
+    let lower = line.to_lowercase();
+    (words >= 3 && line.len() <= 600 && !GENERIC_HEADINGS.contains(&lower.as_str()))
+        .then(|| shorten(line, 200))
 }
 
 #[cfg(test)]

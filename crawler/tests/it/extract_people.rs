@@ -124,6 +124,37 @@ fn products_from_headings_microdata_and_not_boilerplate() {
     assert!(!e.products.contains_key("meet the team"));
 }
 
+/// On an overview page, a product card's blurb (the line after its
+/// heading) is its description; a link's label or the next heading is not.
+#[test]
+fn product_cards_blurbs_are_descriptions() {
+    let html = r#"<html><body><h1>Our products</h1>
+        <div class="card"><h3>ArmPro 500</h3><p>A six-axis collaborative robot arm for assembly lines.</p><a href="/armpro">Learn more</a></div>
+        <div class="card"><h3>VisionKit</h3><a href="/vision">Learn more</a></div>
+        <div class="card"><h3>FleetManager</h3><h3>Cloud Suite</h3><p>Fleet software.</p></div>
+        </body></html>"#;
+    let page = page_from_html("https://acme.com/products", 1, html, &[]);
+    let got = extractor("https://acme.com/", "Acme")
+        .extract(&page)
+        .products;
+    let described: Vec<(&str, Option<&str>)> = got
+        .iter()
+        .map(|p| (p.name.as_str(), p.description.as_deref()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![
+            (
+                "ArmPro 500",
+                Some("A six-axis collaborative robot arm for assembly lines.")
+            ),
+            ("Cloud Suite", None),
+            ("FleetManager", None),
+            ("VisionKit", None),
+        ]
+    );
+}
+
 #[test]
 fn json_ld_product_on_any_page() {
     let html = r#"<html><head><script type="application/ld+json">
