@@ -655,11 +655,21 @@ pub fn from_tables(rows: &[Vec<String>]) -> Vec<Person> {
 
 /// Merge key for a person: lower-case name without punctuation.
 pub fn key(name: &str) -> String {
-    name.to_lowercase()
+    let folded = name
+        .to_lowercase()
         .chars()
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
-        .collect::<String>()
-        .split_whitespace()
+        .collect::<String>();
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    // A middle initial is left out: a team page's "Jane A. Doe" is the
+    // "Jane Doe" of the founders' sentence. Only between the first and the
+    // last word: a one-letter first or last name stays.
+    let last = words.len().saturating_sub(1);
+    words
+        .iter()
+        .enumerate()
+        .filter(|&(i, w)| i == 0 || i == last || w.chars().nth(1).is_some())
+        .map(|(_, w)| *w)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -910,6 +920,19 @@ mod tests {
         let mut got = pairs(&people);
         got.sort();
         assert_eq!(got, want, "{text}");
+    }
+
+    /// One person with and without a middle initial; a one-letter first
+    /// or last name still tells people apart.
+    #[test]
+    fn keys_leave_out_middle_initials_only() {
+        assert_eq!(key("Jane A. Doe"), key("Jane Doe"));
+        assert_eq!(key("John F. Kennedy"), "john kennedy");
+        assert_eq!(key("Seán Ó Briain"), "seán briain");
+        assert_eq!(key("Maria de la Cruz"), "maria de la cruz");
+        assert_eq!(key("A. Smith"), "a smith");
+        assert_ne!(key("Nguyen Van A"), key("Nguyen Van B"));
+        assert_ne!(key("J. Doe"), key("Jane Doe"));
     }
 
     #[test]
