@@ -1749,45 +1749,38 @@ fn is_place_line(line: &str) -> bool {
 /// A British town and its postcode on lines of their own ("Manchester" /
 /// "M1 2AB"), as contact pages list them; a country may follow.
 fn uk_town_then_postcode(lines: &[&str], at: usize, a: &mut Address) -> bool {
-    let (Some(town), Some(code)) = (lines.get(at), lines.get(at + 1)) else {
-        return false;
-    };
-    let town = town.trim().trim_end_matches(',');
-    // The postcode starts its line: "London E14 5AB" is a town line itself.
-    let code_first = UK_POSTCODE
-        .find(code.trim())
-        .is_some_and(|m| m.start() == 0);
-    if !(is_place_line(town)
-        && code_first
-        && city(
-            &format!("{town} {}", code.trim()),
-            StreetStyle::English,
-            None,
-            a,
-        ))
-    {
-        return false;
-    }
-    country_after(&[], lines.get(at + 2), a);
-    true
+    town_then_code(lines, at, a, |town, code| {
+        // The postcode starts its line: "London E14 5AB" is a town line itself.
+        is_place_line(town) && UK_POSTCODE.find(code).is_some_and(|m| m.start() == 0)
+    })
 }
 
 /// An Irish town (with its postal district) and its Eircode on lines of
 /// their own ("Dublin 2" / "D02 A342"); a country may follow.
 fn town_then_eircode(lines: &[&str], at: usize, a: &mut Address) -> bool {
+    town_then_code(lines, at, a, |town, code| {
+        // The town's words, then perhaps a district number.
+        let name = town
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == 'W')
+            .trim_end();
+        is_place_line(name) && IE_CITY.captures(code).is_some_and(|c| c.get(1).is_none())
+    })
+}
+
+/// A town on line `at` and its postcode on the next, when `fits` takes the
+/// pair (both trimmed) and they read as a city together; a country may
+/// follow on the line after.
+fn town_then_code(
+    lines: &[&str],
+    at: usize,
+    a: &mut Address,
+    fits: impl Fn(&str, &str) -> bool,
+) -> bool {
     let (Some(town), Some(code)) = (lines.get(at), lines.get(at + 1)) else {
         return false;
     };
-    let town = town.trim().trim_end_matches(',');
-    let code = code.trim();
-    // The town's words, then perhaps a district number.
-    let name = town
-        .trim_end_matches(|c: char| c.is_ascii_digit() || c == 'W')
-        .trim_end();
-    if !(is_place_line(name)
-        && IE_CITY.captures(code).is_some_and(|c| c.get(1).is_none())
-        && city(&format!("{town} {code}"), StreetStyle::English, None, a))
-    {
+    let (town, code) = (town.trim().trim_end_matches(','), code.trim());
+    if !(fits(town, code) && city(&format!("{town} {code}"), StreetStyle::English, None, a)) {
         return false;
     }
     country_after(&[], lines.get(at + 2), a);
@@ -1829,13 +1822,11 @@ fn find_city(
         } else if city(parts[k], style, hint, a) {
             country_after(&parts[k + 1..], next_line, a);
             true
-        } else if style == StreetStyle::English && {
+        } else if style == StreetStyle::English
             // "Auckland 1010, New Zealand": the shape is taken only when
             // the country named after it is New Zealand.
-            let mut named = Address::default();
-            country_after(&parts[k + 1..], next_line, &mut named);
-            named.country.as_deref() == Some("NZ")
-        } {
+            && country_named(&parts[k + 1..], next_line).as_deref() == Some("NZ")
+        {
             nz_city(parts[k], a)
         } else {
             false
@@ -1889,10 +1880,15 @@ fn keep_unit(part: &str, a: &mut Address) {
 
 /// A country written after the city ("…, Germany" or on the next line).
 fn country_after(rest: &[&str], next_line: Option<&&str>, a: &mut Address) {
-    let candidate = rest.first().copied().or(next_line.copied());
-    if let Some(c) = candidate.filter(|c| c.len() > 2).and_then(country_code) {
+    if let Some(c) = country_named(rest, next_line) {
         a.country = Some(c);
     }
+}
+
+/// The country the part after a city, or else the next line, names.
+fn country_named(rest: &[&str], next_line: Option<&&str>) -> Option<String> {
+    let candidate = rest.first().copied().or(next_line.copied());
+    candidate.filter(|c| c.len() > 2).and_then(country_code)
 }
 
 /// Drops repeats within one page.
@@ -1927,6 +1923,13 @@ mod tests {
             a.locality.clone().unwrap_or_default(),
             a.country.clone().unwrap_or_default(),
         )
+    }
+
+    /// The one address in `text`, read with `hint`, on one line.
+    fn one_line(text: &str, hint: Option<&str>) -> String {
+        let got = from_text(text, hint);
+        assert_eq!(got.len(), 1, "{text:?}: {got:?}");
+        got[0].one_line()
     }
 
     fn want(street: &str, code: &str, locality: &str, country: &str) -> Parts {
@@ -2357,11 +2360,6 @@ mod tests {
     /// and a unit between street and city.
     #[test]
     fn american_kinds_spelled_numbers_and_buildings() {
-        let line = |text: &str| {
-            let found = from_text(text, None);
-            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
-            found[0].one_line()
-        };
         for (text, want) in [
             (
                 "1 Rockefeller Plaza\nNew York, NY 10020",
@@ -2414,7 +2412,7 @@ mod tests {
                 "One Market Plaza, Suite 3600, San Francisco, CA 94105, US",
             ),
         ] {
-            assert_eq!(line(text), want, "{text:?}");
+            assert_eq!(one_line(text, None), want, "{text:?}");
         }
         for text in [
             // A number word or a kind without a city is no address.
@@ -2472,9 +2470,7 @@ mod tests {
                 "11 Britomart Place, Auckland 1010, NZ",
             ),
         ] {
-            let found = from_text(text, hint);
-            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
-            assert_eq!(found[0].one_line(), want, "{text:?}");
+            assert_eq!(one_line(text, hint), want, "{text:?}");
         }
         // A town and four digits with no sign of New Zealand.
         for text in [
