@@ -15,9 +15,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::capitals;
 use super::lines::Lines;
 use super::memo::Memo;
 use super::street_gate as gate;
+
+mod india;
 
 /// A postal address; `country` is ISO 3166 alpha-2.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,7 +103,7 @@ impl Address {
         let code = self.postal_code.as_deref();
         let locality = self.locality.as_deref();
         match self.country.as_deref() {
-            Some("US" | "CA" | "AU" | "BR") => {
+            Some("US" | "CA" | "AU" | "BR" | "IN") => {
                 parts.extend(locality.map(str::to_string));
                 let region_code = [self.region.as_deref(), code]
                     .into_iter()
@@ -188,6 +191,7 @@ pub fn country_code(raw: &str) -> Option<String> {
         "au" | "aus" | "australia" | "australien" | "australie" => "AU",
         "nz" | "nzl" | "new zealand" | "aotearoa" | "neuseeland" | "nouvelle-zélande" => "NZ",
         "sg" | "sgp" | "singapore" | "singapur" | "singapour" => "SG",
+        "ind" | "india" | "indien" | "inde" | "bharat" => "IN",
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -773,6 +777,16 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         a.country = Some("US".into());
         return true;
     }
+    // "Wilmington DE 19801": the Postal Service's own form has no comma.
+    if let Some((town, state, zip)) = us_city_without_comma(line)
+        && let Some(state) = us_state(state)
+    {
+        a.locality = Some(town.to_string());
+        a.region = Some(state.to_string());
+        a.postal_code = Some(zip.to_string());
+        a.country = Some("US".into());
+        return true;
+    }
     if let Some(c) = POSTCODE_CITY.captures(line) {
         let code = c[1].to_string();
         let prefix = line
@@ -899,6 +913,27 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         return true;
     }
     false
+}
+
+/// "Wilmington DE 19801": a town, a state's two capitals and a ZIP code
+/// with no comma, as the town, the state and the code. Read by hand: it
+/// runs on every line after a street.
+fn us_city_without_comma(line: &str) -> Option<(&str, &str, &str)> {
+    let (rest, zip) = line.rsplit_once(' ')?;
+    let (five, four) = zip.split_once('-').unwrap_or((zip, "0000"));
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(five, 5) || !digits(four, 4) {
+        return None;
+    }
+    let (town, state) = rest.trim_end().rsplit_once(' ')?;
+    let town = town.trim_end();
+    let is_town = town.chars().next().is_some_and(char::is_uppercase)
+        && town.chars().count() <= 41
+        && town
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '-' | '\''));
+    (state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase()) && is_town)
+        .then_some((town, state, zip))
 }
 
 /// A New Zealand town and postcode ([`NZ_CITY`]).
@@ -1242,7 +1277,14 @@ fn country_label(line: &str, previous: Option<&&str>) -> Option<String> {
 /// (Czech, Slovak, Greek); others leave the hint to the site's domain.
 pub(crate) fn language_country(lang: &str) -> Option<&'static str> {
     let lang = lang.trim().to_ascii_lowercase();
-    match lang.split(['-', '_']).next().unwrap_or("") {
+    let mut subtags = lang.split(['-', '_']);
+    let language = subtags.next().unwrap_or("");
+    // An Indian page says so by its region ("en-IN", "hi-IN"): Indian
+    // addresses are taken without a state's name with it.
+    if subtags.next() == Some("in") {
+        return Some("IN");
+    }
+    match language {
         "cs" => Some("CZ"),
         "sk" => Some("SK"),
         "el" => Some("GR"),
@@ -1267,7 +1309,21 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
     {
         return out;
     }
-    let lines: Vec<&str> = shared.all().iter().map(|l| l.trim()).collect();
+    let trimmed: Vec<&str> = shared.all().iter().map(|l| l.trim()).collect();
+    // Mailing labels in capitals ("1000 N WEST ST STE 1200"): read in the
+    // case the patterns know, when a line with a digit is written so.
+    let calmed: Vec<Option<String>> = if (0..trimmed.len())
+        .any(|i| shared.has_digit(i) && capitals::is_in_capitals(trimmed[i]))
+    {
+        trimmed.iter().map(|l| capitals::calmed(l)).collect()
+    } else {
+        Vec::new()
+    };
+    let lines: Vec<&str> = trimmed
+        .iter()
+        .enumerate()
+        .map(|(i, l)| calmed.get(i).and_then(Option::as_deref).unwrap_or(l))
+        .collect();
     for (i, line) in lines.iter().enumerate() {
         // A street needs a house number, in digits or as a word; prose
         // lines are too long to be one.
@@ -1301,10 +1357,14 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
                 (0..parts.len()).any(|j| czech_street_at(&parts, j, next).is_some())
             }
         };
+        let found = out.len();
         if has_street {
             out.extend(line_address(&lines, i, hint));
         } else if may_hold_uk_postcode(line.as_bytes()) {
             out.extend(unnumbered_uk_address(&lines, i));
+        }
+        if out.len() == found && india::may_hold_pin(line.as_bytes()) {
+            out.extend(india::address(&lines, i, hint));
         }
     }
     out
@@ -1952,6 +2012,36 @@ mod tests {
         assert_eq!(got[0].postal_code.as_deref(), Some("10115"));
         assert_eq!(got[0].locality.as_deref(), Some("Berlin"));
         assert_eq!(got[0].country.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn mailing_labels_in_capitals_and_without_the_comma() {
+        for (text, want) in [
+            (
+                "ACME ROBOTICS INC\n1000 N WEST ST STE 1200\nWILMINGTON DE 19801",
+                "1000 N West St Ste 1200, Wilmington, DE 19801, US",
+            ),
+            (
+                "500 E MAIN ST, SUITE 300\nCOLUMBUS, OH 43215",
+                "500 E Main St, Suite 300, Columbus, OH 43215, US",
+            ),
+            (
+                "1200 Harbor Blvd\nWeehawken NJ 07086-6728",
+                "1200 Harbor Blvd, Weehawken, NJ 07086-6728, US",
+            ),
+            (
+                "MUSTERSTRASSE 12\n80331 MÜNCHEN",
+                "Musterstrasse 12, 80331 München, DE",
+            ),
+            (
+                "10 DOWNING STREET\nLONDON SW1A 2AA",
+                "10 Downing Street, London SW1A 2AA, GB",
+            ),
+        ] {
+            assert_eq!(one_line(text, None), want, "{text}");
+        }
+        // Two capitals that are no state's code are no US city.
+        assert!(from_text("1200 Harbor Blvd\nWeehawken XX 07086", None).is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! depend on page order or on a checkpoint round trip in between.
 
 mod address;
+mod capitals;
 mod checksum;
 mod digits;
 mod email;
