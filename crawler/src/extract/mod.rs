@@ -322,6 +322,8 @@ impl Extractor {
             }
         }
         people_found.extend(people::founders(&scan.text));
+        // "Ansprechpartner: …" on a product or news page as on a team page.
+        people_found.extend(people::labelled_contacts(&scan.text));
 
         // Products and services.
         let mut products = structured.products.clone();

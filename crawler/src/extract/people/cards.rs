@@ -51,7 +51,7 @@ pub(super) fn cards(
         if is_name.get(j).copied().unwrap_or(true) {
             return None;
         }
-        title_line(line)
+        title_line(line).or_else(|| department_line(line))
     };
     let names: Vec<(usize, String)> = line_names
         .into_iter()
@@ -152,4 +152,30 @@ pub(super) fn cards(
             }
         }
     }
+}
+
+/// A department given in a card's title place ("Vertriebsinnendienst",
+/// "Technischer Support", "Sales & Marketing"): up to four capitalised
+/// words, one a department's or a German compound ending in one.
+pub(super) fn department_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.is_empty()
+        || words.len() > 4
+        || line.bytes().any(|b| b.is_ascii_digit() || b == b'@')
+        || is_sentence(line)
+    {
+        return None;
+    }
+    let joins = ["&", "/", "und", "and", "et", "e", "y", "en", "-"];
+    let capitalised =
+        |w: &&str| joins.contains(w) || w.chars().next().is_some_and(char::is_uppercase);
+    let department = |w: &&str| {
+        let w = w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+        DEPARTMENT.contains(&w)
+            || DEPARTMENT_ENDINGS
+                .iter()
+                .any(|e| w.len() > e.len() + 2 && w.ends_with(e))
+    };
+    (words.iter().all(capitalised) && words.iter().any(department)).then(|| line.to_string())
 }

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 mod cards;
+mod contacts;
 mod founders;
 mod names;
 mod possessive;
@@ -21,6 +22,7 @@ mod tables;
 mod words;
 
 use cards::*;
+pub use contacts::labelled_contacts;
 pub use founders::founders;
 use names::*;
 pub use tables::table_rows;
@@ -1019,6 +1021,38 @@ mod tests {
         let text = "Sarah Chen\nSarah has 20 years of experience in consulting.\nManaging Partner";
         let second_card = text.find("Managing").expect("present");
         assert!(from_text(text, &[], &[second_card]).is_empty());
+    }
+
+    #[test]
+    fn cards_giving_a_department_for_a_title() {
+        let text = "Anna Schmidt\nVertriebsinnendienst\nPeter Wolf\nBuchhaltung\n\
+                    Julia Becker\nSales & Marketing\nSarah Lang\nTechnischer Support\n\
+                    Tobias Braun\nGeschäftsführer";
+        let breaks: Vec<usize> = ["Peter", "Julia", "Sarah", "Tobias"]
+            .iter()
+            .map(|n| text.find(n).expect("present"))
+            .collect();
+        let people = from_text(text, &[], &breaks);
+        let mut got = pairs(&people);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Anna Schmidt", "Vertriebsinnendienst"),
+                ("Julia Becker", "Sales & Marketing"),
+                ("Peter Wolf", "Buchhaltung"),
+                ("Sarah Lang", "Technischer Support"),
+                ("Tobias Braun", "Geschäftsführer"),
+            ]
+        );
+        // A place or a word of no department is no title.
+        for line in [
+            "Berlin",
+            "Mehr erfahren",
+            "Wir suchen Verstärkung für den Vertrieb.",
+        ] {
+            assert_eq!(cards::department_line(line), None, "{line}");
+        }
     }
 
     #[test]
