@@ -1319,11 +1319,15 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
     } else {
         Vec::new()
     };
-    let lines: Vec<&str> = trimmed
-        .iter()
-        .enumerate()
-        .map(|(i, l)| calmed.get(i).and_then(Option::as_deref).unwrap_or(l))
-        .collect();
+    let lines: std::borrow::Cow<'_, [&str]> = if calmed.is_empty() {
+        std::borrow::Cow::Borrowed(&trimmed)
+    } else {
+        trimmed
+            .iter()
+            .enumerate()
+            .map(|(i, l)| calmed.get(i).and_then(Option::as_deref).unwrap_or(l))
+            .collect()
+    };
     for (i, line) in lines.iter().enumerate() {
         // A street needs a house number, in digits or as a word; prose
         // lines are too long to be one.

@@ -104,29 +104,27 @@ const PLACE_WORDS: &[&str] = &[
     "centre", "center", "campus", "sez", "gali", "puram", "area", "near", "opp", "opposite",
 ];
 
-/// Whether `line` may hold a PIN code: six digits, or three and three
-/// after a space, with no digit on either side. A byte test before the
-/// line is split.
+/// Whether `line` may hold a PIN code where [`address`] looks for one: six
+/// digits, or three and three after a space, with no digit before them,
+/// at the line's end or before a comma or a bar. A few byte tests at those
+/// places only: this runs on every line with a digit and no street.
 pub(super) fn may_hold_pin(line: &[u8]) -> bool {
-    let mut run = 0;
-    let mut split_run = 0;
-    for (k, &b) in line.iter().enumerate() {
-        if b.is_ascii_digit() {
-            run += 1;
-            split_run += 1;
-            continue;
-        }
-        let ends_pin = run == 6 || (split_run == 6 && run == 3);
-        if ends_pin {
-            return true;
-        }
-        // "560 103": the space is inside the run when three digits come
-        // before it and a digit after it.
-        let inside = b == b' ' && run == 3 && line.get(k + 1).is_some_and(u8::is_ascii_digit);
-        split_run = if inside { split_run } else { 0 };
-        run = 0;
-    }
-    run == 6 || (split_run == 6 && run == 3)
+    let ends_pin = |end: usize| {
+        let b = &line[..end];
+        let n = b.len();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let clear = |k: usize| k == 0 || !b[k - 1].is_ascii_digit();
+        (n >= 6 && digits(n - 6..n) && clear(n - 6))
+            || (n >= 7
+                && b[n - 4] == b' '
+                && digits(n - 7..n - 4)
+                && digits(n - 3..n)
+                && clear(n - 7))
+    };
+    let trimmed = line.trim_ascii_end();
+    ends_pin(trimmed.len())
+        || memchr::memchr2_iter(b',', b'|', line)
+            .any(|at| ends_pin(line[..at].trim_ascii_end().len()))
 }
 
 /// The PIN code ending `part` and the text before it ("Karnataka 560103"
@@ -325,6 +323,22 @@ mod tests {
             ),
         ] {
             assert_eq!(one_line(text, hint), vec![want.to_string()], "{text}");
+        }
+    }
+
+    #[test]
+    fn pin_lines_are_told_by_their_bytes() {
+        for (line, want) in [
+            ("Bengaluru, Karnataka 560103", true),
+            ("Noida, Uttar Pradesh 201 309", true),
+            ("Chennai 600002, Tamil Nadu, India", true),
+            ("New Delhi - 110044 | India", true),
+            ("Order 12345678", false),
+            ("Tel. 080 4567 8900", false),
+            ("10115 Berlin", false),
+            ("560103 and more", false),
+        ] {
+            assert_eq!(super::may_hold_pin(line.as_bytes()), want, "{line}");
         }
     }
 

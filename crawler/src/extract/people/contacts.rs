@@ -53,8 +53,8 @@ const POSSESSIVES: &[&str] = &[
 /// Words that join a topic to a label ("Ansprechpartner für Vertrieb").
 const TOPIC_JOINS: &[&str] = &[" für ", " for ", " pour ", " per ", " para ", " voor "];
 
-/// Stems, lower-case, one of which every label holds: a byte test before
-/// any line is split.
+/// Stems, lower-case, one of which every label holds: a test before the
+/// label is matched against the list.
 const STEMS: &[&str] = &[
     "ontact",
     "ontakt",
@@ -68,26 +68,29 @@ const STEMS: &[&str] = &[
 pub fn labelled_contacts(text: &str) -> Vec<Person> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
-    if !text.contains(':')
-        || !STEMS
-            .iter()
-            .any(|s| memchr::memmem::find(bytes, s.as_bytes()).is_some())
-    {
-        return out;
-    }
-    for line in text.lines() {
-        let line = line.trim();
-        let Some((label, value)) = line.split_once(':') else {
+    // Only the text before each colon is looked at: a page has a few
+    // dozen colons and hundreds of lines.
+    let mut next_line = 0;
+    for colon in memchr::memchr_iter(b':', bytes) {
+        if colon < next_line {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..colon]).map_or(0, |n| n + 1);
+        let end = memchr::memchr(b'\n', &bytes[colon..]).map_or(bytes.len(), |n| colon + n);
+        // The label is what comes before the line's first colon.
+        next_line = end;
+        let (Some(label), Some(value)) = (text.get(start..colon), text.get(colon + 1..end)) else {
             continue;
         };
+        let label = label.trim();
         if label.len() > 60 || value.trim().is_empty() {
             continue;
         }
-        let lower = label.trim().to_lowercase();
+        let lower = label.to_lowercase();
         if !STEMS.iter().any(|s| lower.contains(s)) {
             continue;
         }
-        let Some(topic_title) = label_title(label.trim(), &lower) else {
+        let Some(topic_title) = label_title(label, &lower) else {
             continue;
         };
         out.extend(contact(value.trim(), &topic_title));
