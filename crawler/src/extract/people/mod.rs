@@ -155,15 +155,17 @@ fn strip_leading_degrees(t: &str) -> &str {
 
 /// A plausible title line: short, contains a title word, no sentence.
 fn title_line(s: &str) -> Option<String> {
-    if is_sentence(s) {
+    // Every test refuses on its own, so the cheap ones go first: table
+    // cells of figures and prices fail at the digits.
+    let t = strip_leading_degrees(s.trim()).trim_end_matches(['.', ',', ';']);
+    if t.bytes().filter(u8::is_ascii_digit).count() > 2 {
         return None;
     }
-    let t = strip_leading_degrees(s.trim()).trim_end_matches(['.', ',', ';']);
     let words = t.split_whitespace().count();
     if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
         return None;
     }
-    if t.chars().filter(char::is_ascii_digit).count() > 2 {
+    if is_sentence(s) {
         return None;
     }
     // "Vertreten durch: Anna Becker (Geschäftsführerin)" names people; it
@@ -273,8 +275,10 @@ fn name_then_title(line: &str) -> Option<Person> {
         {
             continue;
         }
-        let (Some(name), Some(title)) = (clean_name(&words[..k].join(" ")), title_line(&title))
-        else {
+        let Some(name) = clean_name(&words[..k].join(" ")) else {
+            continue;
+        };
+        let Some(title) = title_line(&title) else {
             continue;
         };
         if found.is_some() {
@@ -469,12 +473,17 @@ fn separated_pair(line: &str) -> Option<Person> {
     }
     let c = separated::split(line)?;
     let (a, b) = (c.a.trim(), c.b.trim());
-    if let (Some(n), Some(t)) = (clean_name(a), title_line(b)) {
+    // The name first: most lines split at a comma are prose, whose first
+    // part is no name, and the title's pattern is the dearer test.
+    if let Some(n) = clean_name(a)
+        && let Some(t) = title_line(b)
+    {
         return Some(person(n, t));
     }
     // "CEO – Jane Doe"; with a comma the order is too ambiguous.
     if c.sep.trim() != ","
-        && let (Some(t), Some(n)) = (title_line(a), clean_name(b))
+        && let Some(n) = clean_name(b)
+        && let Some(t) = title_line(a)
     {
         return Some(person(n, t));
     }
