@@ -149,6 +149,10 @@ pub struct CrawlState {
     pub sections: Vec<SectionResult>,
     /// Where the report went, once written.
     pub report_location: Option<String>,
+    /// The country the national phone numbers of pages that named none are
+    /// read in, chosen when the crawl ends ([`Self::place_phones`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_country: Option<String>,
     /// What changed since the last save (not saved itself).
     #[serde(skip)]
     pub changes: Changes,
@@ -213,6 +217,8 @@ pub struct StateDelta {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub crawl_delays_capped: BTreeMap<String, (f64, f64)>,
     pub report_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_country: Option<String>,
     pub sections: Vec<SectionResult>,
     pub in_flight: Vec<QueuedUrl>,
     pub visited: KeySet,
@@ -260,6 +266,7 @@ impl CrawlState {
             entities: Entities::default(),
             sections: Vec::new(),
             report_location: None,
+            phone_country: None,
             changes: Changes::default(),
         }
     }
@@ -447,6 +454,7 @@ impl CrawlState {
             sitemaps_seeded: self.sitemaps_seeded,
             adopted_domain: self.adopted_domain.clone(),
             report_location: self.report_location.clone(),
+            phone_country: self.phone_country.clone(),
             sections: self.sections.clone(),
             in_flight: self.in_flight.clone(),
             visited: changes.visited.into_iter().collect(),
@@ -505,6 +513,17 @@ impl CrawlState {
         for page in delta.pages {
             self.entities.merge_page(page);
         }
+        self.phone_country = delta.phone_country;
+        self.entities.place_phones(self.phone_country.as_deref());
+    }
+
+    /// Chooses the country for the national phone numbers of pages that
+    /// named none (`site_country`, else the site's addresses') and reads
+    /// them in it. Kept in the state, so a checkpoint's replay places them
+    /// as this did.
+    pub fn place_phones(&mut self, site_country: Option<&str>) {
+        self.phone_country = self.entities.phone_country(site_country);
+        self.entities.place_phones(self.phone_country.as_deref());
     }
 
     /// Moves URLs that were in flight at the checkpoint back into the queue.

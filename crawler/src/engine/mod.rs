@@ -346,6 +346,11 @@ impl Engine {
                 .await?;
         }
         if run.state.phase == ScanPhase::Extracting {
+            // National numbers of pages that named no country, read in the
+            // site's; saved with the phase change, so a resume before it
+            // places them again from the same entities.
+            run.state
+                .place_phones(self.shared.extractor.site_country.as_deref());
             self.set_phase(&mut run, ScanPhase::Analyzing, "analysing")
                 .await?;
         }

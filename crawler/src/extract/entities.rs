@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Address, LegalId, MAX_PAGE_SUMMARIES, MAX_SOURCES, PageEntities, PageSummary, PhoneKind, people,
+    Address, LegalId, MAX_PAGE_SUMMARIES, MAX_SOURCES, PageEntities, PageSummary, PhoneKind,
+    people, phone,
 };
 
 /// Where a finding was seen.
@@ -22,6 +23,16 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// Adds the pages of `other`: its sources, and the pages it counted
+    /// beyond them (which may be pages `self` counted too).
+    fn add_all(&mut self, other: &Seen) {
+        for url in &other.sources {
+            self.add(url);
+        }
+        let unnamed = other.pages.saturating_sub(other.sources.len() as u64);
+        self.pages += unnamed;
+    }
+
     fn add(&mut self, url: &str) {
         if self.sources.contains(url) {
             return;
@@ -137,6 +148,11 @@ pub struct Entities {
     pub pages_processed: u64,
     pub emails: BTreeMap<String, Seen>,
     pub phones: BTreeMap<String, PhoneEntry>,
+    /// Numbers written in a national form on pages that named no country,
+    /// keyed by the number as written; [`Self::place_phones`] reads them
+    /// in the site's country once the crawl is over.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unplaced_phones: BTreeMap<String, PhoneEntry>,
     /// Keyed by canonical URL.
     pub social: BTreeMap<String, SocialEntry>,
     /// Keyed by lower-cased name.
@@ -238,6 +254,45 @@ impl Entities {
         self.merge_page_ref(&page);
     }
 
+    /// The country national phone numbers are read in when their page
+    /// named none: the country of the site's addresses (the one seen on
+    /// the most pages; the first by code on a tie). `site_country` (the
+    /// seed's country domain) comes first, though with one every page
+    /// names a country and nothing is left unplaced.
+    pub fn phone_country(&self, site_country: Option<&str>) -> Option<String> {
+        if let Some(c) = site_country {
+            return Some(c.to_string());
+        }
+        let mut pages: BTreeMap<&str, u64> = BTreeMap::new();
+        for entry in self.addresses.values() {
+            if let Some(c) = entry.address.country.as_deref() {
+                *pages.entry(c).or_default() += entry.seen.pages;
+            }
+        }
+        pages
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(c, _)| c.to_string())
+    }
+
+    /// Reads the numbers left unplaced in `country` (alpha-2) and adds
+    /// those valid there to the phones, with the pages they were seen on;
+    /// the others are dropped. Without a country they stay unplaced, and
+    /// are not reported: a national number cannot be told without one.
+    pub fn place_phones(&mut self, country: Option<&str>) {
+        let Some(country) = country else {
+            return;
+        };
+        for (raw, found) in std::mem::take(&mut self.unplaced_phones) {
+            for e164 in phone::place(&raw, country) {
+                let entry = self.phones.entry(e164).or_default();
+                entry.kinds.extend(found.kinds.iter().copied());
+                entry.seen.add_all(&found.seen);
+            }
+        }
+        cap(&mut self.phones, MAX_PER_TYPE);
+    }
+
     /// [`Self::merge_page`] from a borrowed page, which the crawl state
     /// keeps for its next journal record: only what is new here is copied
     /// (most of a site's findings repeat on every page).
@@ -250,6 +305,11 @@ impl Entities {
         }
         for p in &page.phones {
             let entry = entry(&mut self.phones, &p.value, Default::default);
+            entry.kinds.insert(p.kind);
+            entry.seen.add(url);
+        }
+        for p in &page.unplaced_phones {
+            let entry = entry(&mut self.unplaced_phones, &p.value, Default::default);
             entry.kinds.insert(p.kind);
             entry.seen.add(url);
         }
@@ -348,6 +408,7 @@ impl Entities {
         // depend on page order.
         cap(&mut self.emails, MAX_PER_TYPE);
         cap(&mut self.phones, MAX_PER_TYPE);
+        cap(&mut self.unplaced_phones, MAX_PER_TYPE);
         cap(&mut self.social, MAX_PER_TYPE);
         cap(&mut self.people, MAX_PER_TYPE);
         cap(&mut self.products, MAX_PER_TYPE);
@@ -394,5 +455,73 @@ impl Entities {
             .unwrap_or_default();
         values.sort_by(|a, b| b.1.pages.cmp(&a.1.pages).then(a.0.cmp(b.0)));
         values.into_iter().map(|(v, _)| v.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Phone;
+
+    fn page(url: &str, country: Option<&str>, phones: &[&str], unplaced: &[&str]) -> PageEntities {
+        let phone = |value: &&str| Phone {
+            value: value.to_string(),
+            kind: PhoneKind::Phone,
+        };
+        PageEntities {
+            url: url.into(),
+            phones: phones.iter().map(phone).collect(),
+            unplaced_phones: unplaced.iter().map(phone).collect(),
+            addresses: country
+                .map(|c| Address {
+                    street: Some(format!("1 Main Street {url}")),
+                    country: Some(c.into()),
+                    ..Address::default()
+                })
+                .into_iter()
+                .collect(),
+            ..PageEntities::default()
+        }
+    }
+
+    #[test]
+    fn unplaced_numbers_take_the_country_of_most_of_the_sites_addresses() {
+        let mut e = Entities::default();
+        e.merge_page(page("https://a.example/", None, &[], &["(415) 555-0199"]));
+        e.merge_page(page(
+            "https://a.example/about",
+            None,
+            &[],
+            &["(415) 555-0199"],
+        ));
+        e.merge_page(page(
+            "https://a.example/contact",
+            Some("US"),
+            &["+14155550199"],
+            &[],
+        ));
+        e.merge_page(page("https://a.example/us", Some("US"), &[], &[]));
+        e.merge_page(page(
+            "https://a.example/de",
+            Some("DE"),
+            &[],
+            &["030 1234567"],
+        ));
+        assert_eq!(e.phone_country(None).as_deref(), Some("US"));
+        assert_eq!(e.phone_country(Some("CH")).as_deref(), Some("CH"));
+        e.place_phones(Some("US"));
+        assert!(e.unplaced_phones.is_empty());
+        // One entry with the pages of both spellings; the German number is
+        // no US number and is dropped.
+        let keys: Vec<&str> = e.phones.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["+14155550199"]);
+        assert_eq!(e.phones["+14155550199"].seen.pages, 3);
+        // No country: nothing placed.
+        let mut e = Entities::default();
+        e.merge_page(page("https://b.example/", None, &[], &["(415) 555-0199"]));
+        assert_eq!(e.phone_country(None), None);
+        e.place_phones(None);
+        assert!(e.phones.is_empty());
+        assert_eq!(e.unplaced_phones.len(), 1);
     }
 }

@@ -163,6 +163,7 @@ impl Extractor {
         };
         out.emails = contacts.emails;
         out.phones = contacts.phones;
+        out.unplaced_phones = contacts.unplaced_phones;
         out.social = contacts.social;
         out.addresses = contacts.addresses;
         let mut legal_ids = structured.legal.clone();
@@ -246,9 +247,10 @@ impl Extractor {
 
         // Phones.
         let mut phones = BTreeMap::new();
-        phone::from_lines(own_lines, region, &mut phones);
+        let mut unplaced = BTreeMap::new();
+        phone::from_lines(own_lines, region, &mut phones, &mut unplaced);
         for link in &scan.links {
-            phone::from_link(link, region, &mut phones);
+            phone::from_link(link, region, &mut phones, &mut unplaced);
         }
         for (raw, kind) in &structured.phones {
             phone::from_structured(raw, *kind, region, &mut phones);
@@ -283,6 +285,10 @@ impl Extractor {
         Contacts {
             emails: emails.into_iter().collect(),
             phones: phones
+                .into_iter()
+                .map(|(value, kind)| Phone { value, kind })
+                .collect(),
+            unplaced_phones: unplaced
                 .into_iter()
                 .map(|(value, kind)| Phone { value, kind })
                 .collect(),
@@ -362,6 +368,7 @@ struct Input<'a> {
 struct Contacts {
     emails: Vec<String>,
     phones: Vec<Phone>,
+    unplaced_phones: Vec<Phone>,
     social: Vec<SocialProfile>,
     addresses: Vec<Address>,
     register_ids: Vec<LegalId>,
@@ -475,6 +482,12 @@ pub struct PageEntities {
     pub tokens: u64,
     pub emails: Vec<String>,
     pub phones: Vec<Phone>,
+    /// Numbers written in a national form on a page that names no country
+    /// (no country domain, language region or address): `value` is the
+    /// number as written, placed in the site's country after the crawl
+    /// ([`Entities::place_phones`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unplaced_phones: Vec<Phone>,
     pub social: Vec<SocialProfile>,
     pub people: Vec<Person>,
     pub products: Vec<Product>,

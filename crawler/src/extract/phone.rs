@@ -202,14 +202,17 @@ thread_local! {
 /// Numbers in visible text, next to a label or in international form.
 #[cfg(test)]
 pub fn from_text(text: &str, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
-    from_lines(&Lines::of(text), region, out);
+    from_lines(&Lines::of(text), region, out, &mut BTreeMap::new());
 }
 
-/// [`from_text`] over a text's `lines`.
+/// [`from_text`] over a text's `lines`. With no region, the labelled
+/// numbers written in a national form go to `unplaced` as written, for
+/// [`place`] to read once the site's country is known.
 pub(crate) fn from_lines(
     lines: &Lines<'_>,
     region: PhoneRegion,
     out: &mut BTreeMap<String, PhoneKind>,
+    unplaced: &mut BTreeMap<String, PhoneKind>,
 ) {
     let mut prev_line = "";
     for (i, &line) in lines.all().iter().enumerate() {
@@ -234,8 +237,11 @@ pub(crate) fn from_lines(
                 key.push_str(line);
                 memo.get_or(key, || line_numbers(line, prev_line_label, region))
             });
-            for (e164, kind) in found {
-                insert(out, e164, kind);
+            for (number, kind) in found {
+                match number {
+                    Number::Placed(e164) => insert(out, e164, kind),
+                    Number::Unplaced(raw) => insert(unplaced, raw, kind),
+                }
             }
         }
         prev_line = line;
@@ -257,8 +263,18 @@ fn label_line(line: &str) -> Option<PhoneKind> {
         .map(|m| kind_of(m.as_str()))
 }
 
-/// A line's numbers: E.164 and kind, in order.
-type LineNumbers = Vec<(String, PhoneKind)>;
+/// A number found on a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Number {
+    /// In E.164.
+    Placed(String),
+    /// Written in a national form on a page that names no country: the
+    /// digit run as written ("(415) 555-0199").
+    Unplaced(String),
+}
+
+/// A line's numbers and their kinds, in order.
+type LineNumbers = Vec<(Number, PhoneKind)>;
 
 thread_local! {
     /// Numbers per text line (see `from_text`), with a reusable key buffer.
@@ -347,8 +363,16 @@ fn line_numbers(
         {
             numbers = numbers_in_run(head, region);
         }
+        if numbers.is_empty() && region == PhoneRegion::Unknown && !international {
+            if may_be_national(raw) {
+                out.push((Number::Unplaced(raw.trim().to_string()), kind));
+                // A number after it and a connector is of its kind.
+                last = Some((m.start() + raw.len(), kind));
+            }
+            continue;
+        }
         for (offset, number) in numbers {
-            out.push((number.e164, kind));
+            out.push((Number::Placed(number.e164), kind));
             let end = m.start() + offset;
             last = Some((end, kind));
             base = number.base.map(|head| (head, end));
@@ -360,7 +384,7 @@ fn line_numbers(
         for c in EXTENSION.captures_iter(&line[end..]) {
             let kind = kind_of(&c[1]);
             if let Some(e164) = normalise(&format!("{head}-{}", &c[2]), region) {
-                out.push((e164, kind));
+                out.push((Number::Placed(e164), kind));
             }
         }
     }
@@ -640,8 +664,33 @@ fn insert(out: &mut BTreeMap<String, PhoneKind>, e164: String, kind: PhoneKind) 
     }
 }
 
-/// A `tel:` / `callto:` / `fax:` link.
-pub fn from_link(link: &Link, region: PhoneRegion, out: &mut BTreeMap<String, PhoneKind>) {
+/// Whether a digit run may be a national number for [`place`]: the digits
+/// a number has, and no date.
+fn may_be_national(raw: &str) -> bool {
+    let raw = raw.trim();
+    (7..=15).contains(&digits(raw)) && !DATE_LIKE.is_match(raw)
+}
+
+/// The numbers a run that [`from_lines`] or [`from_link`] left unplaced
+/// holds, read in `country` (alpha-2) and valid there, in E.164.
+pub(crate) fn place(raw: &str, country: &str) -> Vec<String> {
+    let Ok(id) = country.parse::<Id>() else {
+        return Vec::new();
+    };
+    numbers_in_run(raw, PhoneRegion::Country(id))
+        .into_iter()
+        .map(|(_, n)| n.e164)
+        .collect()
+}
+
+/// A `tel:` / `callto:` / `fax:` link. With no region, a number in a
+/// national form goes to `unplaced` (see [`from_lines`]).
+pub fn from_link(
+    link: &Link,
+    region: PhoneRegion,
+    out: &mut BTreeMap<String, PhoneKind>,
+    unplaced: &mut BTreeMap<String, PhoneKind>,
+) {
     let href = link.href.trim();
     // Every link of a page comes here: the scheme is compared in place.
     let after = |scheme: &str| {
@@ -666,8 +715,15 @@ pub fn from_link(link: &Link, region: PhoneRegion, out: &mut BTreeMap<String, Ph
     } else {
         std::borrow::Cow::Borrowed(rest)
     };
-    if let Some(e164) = normalise(dialled(&decoded), region) {
+    let number = dialled(&decoded);
+    if let Some(e164) = normalise(number, region) {
         insert(out, e164, kind);
+    } else if region == PhoneRegion::Unknown
+        && !number.starts_with('+')
+        && !number.starts_with("00")
+        && may_be_national(number)
+    {
+        insert(unplaced, number.to_string(), kind);
     }
 }
 
@@ -847,6 +903,37 @@ mod tests {
                     Opening hours 08:00-18:00\nInvoice 2024/0012345\n\
                     Phone hours: 12.03.2024 - 15.03.2024";
         assert_eq!(found(text, Some(Id::DE)), vec![]);
+    }
+}
+
+#[cfg(test)]
+mod unplaced {
+    use super::*;
+
+    fn read(text: &str) -> (Vec<String>, Vec<String>) {
+        let (mut placed, mut unplaced) = (BTreeMap::new(), BTreeMap::new());
+        from_lines(
+            &Lines::of(text),
+            PhoneRegion::Unknown,
+            &mut placed,
+            &mut unplaced,
+        );
+        (placed.into_keys().collect(), unplaced.into_keys().collect())
+    }
+
+    #[test]
+    fn with_no_region_labelled_national_numbers_wait_for_the_sites_country() {
+        let (placed, unplaced) = read(
+            "Call us at (415) 555-0199 or 415.555.0123\nTelefon: 030 1234567\n\
+             Phone: +44 20 7946 0018\nOrder 4711 shipped 12.03.2024\nFax: 12.03.2024",
+        );
+        assert_eq!(placed, ["+442079460018"]);
+        assert_eq!(unplaced, ["(415) 555-0199", "030 1234567", "415.555.0123"]);
+        // Read in a country once it is known; only numbers valid there.
+        assert_eq!(place("(415) 555-0199", "US"), ["+14155550199"]);
+        assert_eq!(place("030 1234567", "DE"), ["+49301234567"]);
+        assert!(place("030 1234567", "US").is_empty());
+        assert!(place("030 1234567", "XX").is_empty());
     }
 }
 
@@ -1123,7 +1210,12 @@ mod real_world {
             text: text.to_string(),
             rel: None,
         };
-        from_link(&link, PhoneRegion::Country(region), &mut out);
+        from_link(
+            &link,
+            PhoneRegion::Country(region),
+            &mut out,
+            &mut BTreeMap::new(),
+        );
         out.into_iter().collect()
     }
 

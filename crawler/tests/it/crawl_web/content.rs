@@ -68,6 +68,51 @@ async fn legacy_charsets_and_raw_deflate_decode_as_in_a_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn national_numbers_of_pages_naming_no_country_take_the_sites() {
+    // No country domain and no language anywhere: the home page's numbers
+    // are placed in the country of the address on the contact page.
+    let page = |body: &str| {
+        Reply::Html(format!(
+            "<html><head><title>Acme</title></head><body>{body}</body></html>"
+        ))
+    };
+    let site = Site::start(move |path: &str| match path {
+        "/" => page(
+            "<p>Call us at (415) 555-0199 or 415.555.0123.</p>\
+             <p><a href=\"tel:800-555-0100\">Toll free</a></p>\
+             <p>Fax: 12.03.2024</p><a href=\"/contact\">Contact</a>",
+        ),
+        "/contact" => page(
+            "<p>Acme Widgets Inc.<br>1600 Main Street, Suite 4<br>Springfield, IL 62701</p>\
+             <p>Phone: (217) 555-0142</p>",
+        ),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    let phones = &state.entities.phones;
+    let mut got: Vec<&str> = phones.keys().map(String::as_str).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "+12175550142",
+            "+14155550123",
+            "+14155550199",
+            "+18005550100"
+        ]
+    );
+    assert!(
+        phones["+14155550199"]
+            .seen
+            .sources
+            .iter()
+            .all(|u| !u.ends_with("/contact"))
+    );
+    assert!(state.entities.unplaced_phones.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn company_fact_pages_come_before_bulk_pages() {
     // A blog-heavy site: with a budget of 10 pages, the imprint and team
     // page linked (last) from the home page are fetched, not blog posts.
