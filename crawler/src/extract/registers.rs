@@ -232,6 +232,47 @@ fn india_cin(s: &str) -> Option<String> {
     Some(s.trim().to_ascii_uppercase())
 }
 
+/// Indian GSTIN: the state's two digits, the holder's PAN (five letters,
+/// four digits, a letter), the registration's number, `Z`, and a check
+/// character: Luhn modulo 36 over the first fourteen.
+fn india_gstin(s: &str) -> Option<String> {
+    const CHARS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let g = s.trim().to_ascii_uppercase();
+    let b = g.as_bytes();
+    if b.len() != 15 {
+        return None;
+    }
+    let index = |c: u8| CHARS.iter().position(|&x| x == c);
+    let mut sum = 0;
+    for (i, &c) in b[..14].iter().enumerate() {
+        let v = index(c)? * if i % 2 == 0 { 1 } else { 2 };
+        sum += v / 36 + v % 36;
+    }
+    (CHARS[(36 - sum % 36) % 36] == b[14]).then_some(g)
+}
+
+/// Singapore UEN: a business's eight digits and a letter, a company's
+/// year, five digits and a letter, or another entity's `T`/`S`/`R`, two
+/// digits, two letters, four digits and a letter.
+fn singapore_uen(s: &str) -> Option<String> {
+    Some(s.trim().to_ascii_uppercase())
+}
+
+/// New Zealand Business Number: thirteen digits starting 94 (a GS1 number),
+/// with the GS1 check digit.
+fn new_zealand_nzbn(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 13 || d[..2] != [9, 4] {
+        return None;
+    }
+    let sum: u32 = d[..12]
+        .iter()
+        .enumerate()
+        .map(|(i, x)| x * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    ((10 - sum % 10) % 10 == d[12]).then(|| digit_string(s))
+}
+
 /// Brazilian CNPJ: fourteen digits with two check digits.
 fn brazil(s: &str) -> Option<String> {
     let d = digits(s);
@@ -457,6 +498,39 @@ static REGISTERS: &[Register] = &[
         normalise: india_cin,
     },
     Register {
+        scheme: "gstin",
+        label: "GSTIN",
+        countries: &["IN"],
+        kind: LegalKind::Tax,
+        acronyms: &["GST"],
+        words: &["goods and services tax"],
+        pattern: r"(?:(?-u:\b)GST(?:IN)?(?:/UIN)?(?:\s*(?:No\.?|Number|Reg(?:istration)?\.?\s*No\.?))?|(?i:goods and services tax (?:identification )?number))\s*[:.\-]?\s*([0-3][0-9][A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z])(?-u:\b)",
+        authority: no_authority,
+        normalise: india_gstin,
+    },
+    Register {
+        scheme: "uen",
+        label: "UEN",
+        countries: &["SG"],
+        kind: LegalKind::Registration,
+        acronyms: &["UEN"],
+        words: &["unique entity number"],
+        pattern: r"(?:(?-u:\b)UEN|(?i:unique entity number))\s*(?:No\.?)?\s*:?\s*([0-9]{8}[A-Z]|(?:19|20)[0-9]{7}[A-Z]|[TSR][0-9]{2}[A-Z]{2}[0-9]{4}[A-Z])(?-u:\b)",
+        authority: no_authority,
+        normalise: singapore_uen,
+    },
+    Register {
+        scheme: "nzbn",
+        label: "NZBN",
+        countries: &["NZ"],
+        kind: LegalKind::Registration,
+        acronyms: &["NZBN"],
+        words: &["new zealand business number"],
+        pattern: r"(?:(?-u:\b)NZBN|(?i:new zealand business number))\s*:?\s*(94[0-9]{11})(?-u:\b)",
+        authority: no_authority,
+        normalise: new_zealand_nzbn,
+    },
+    Register {
         scheme: "cnpj",
         label: "CNPJ",
         countries: &["BR"],
@@ -646,6 +720,16 @@ mod tests {
         );
         assert_eq!(brazil("11.222.333/0001-82"), None);
         assert_eq!(brazil("11111111111111"), None);
+        assert_eq!(
+            india_gstin("27AAPFU0939F1ZV").as_deref(),
+            Some("27AAPFU0939F1ZV")
+        );
+        assert_eq!(india_gstin("27AAPFU0939F1ZW"), None);
+        assert_eq!(
+            new_zealand_nzbn("9429041234563").as_deref(),
+            Some("9429041234563")
+        );
+        assert_eq!(new_zealand_nzbn("9429041234567"), None);
     }
 
     #[test]

@@ -462,6 +462,30 @@ fn register_numbers_of_other_countries_in_imprint_footers() {
             ("cin", "L17110MH1973PLC019786"),
         ),
         (
+            "https://acme.in/",
+            "en",
+            "<p>GSTIN: 27AAPFU0939F1ZV</p>",
+            ("gstin", "27AAPFU0939F1ZV"),
+        ),
+        (
+            "https://acme.com/",
+            "en",
+            "<p>Acme India Pvt. Ltd. · GST No. 24AAACC1206D1ZM · All rights reserved</p>",
+            ("gstin", "24AAACC1206D1ZM"),
+        ),
+        (
+            "https://acme.sg/",
+            "en",
+            "<p>Acme Pte. Ltd. (UEN: 201912345K)</p>",
+            ("uen", "201912345K"),
+        ),
+        (
+            "https://acme.co.nz/",
+            "en",
+            "<p>Acme Limited, NZBN 9429041234563</p>",
+            ("nzbn", "9429041234563"),
+        ),
+        (
             "https://acme.com.br/",
             "pt",
             "<p>Acme Ltda. CNPJ: 11.222.333/0001-81</p>",
@@ -492,7 +516,8 @@ fn register_labels_without_a_valid_number_are_not_ids() {
         <p>Org.nr 556123-4568</p><p>Y-tunnus: 1123456-7</p><p>NIP: 526-025-02-75</p>\
         <p>DIČ: 27082440</p><p>ABN 51 824 753 557</p><p>CNPJ 11.222.333/0001-82</p>\
         <p>Area 4711-0815, AREA MI-1234567, 0403.717.562 without a label, 13585830.</p>\
-        <p>Engine speed 2000 rpm 0403717562</p>";
+        <p>Engine speed 2000 rpm 0403717562</p>\
+        <p>GSTIN: 27AAPFU0939F1ZW</p><p>NZBN 9429041234567</p><p>27AAPFU0939F1ZV GST extra</p>";
     let html = crate::page_builder::company_page("en", "Specs", main);
     let got = schemes("https://acme.eu/specs", &html);
     assert_eq!(got, vec![], "rpm is a unit, not the Belgian RPM");
