@@ -253,7 +253,7 @@ impl Extractor {
             phone::from_link(link, region, &mut phones, &mut unplaced);
         }
         for (raw, kind) in &structured.phones {
-            phone::from_structured(raw, *kind, region, &mut phones);
+            phone::from_structured(raw, *kind, region, &mut phones, &mut unplaced);
         }
 
         // Social profiles: links plus schema.org sameAs.

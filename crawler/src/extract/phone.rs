@@ -715,7 +715,18 @@ pub fn from_link(
     } else {
         std::borrow::Cow::Borrowed(rest)
     };
-    let number = dialled(&decoded);
+    insert_dialled(dialled(&decoded), kind, region, out, unplaced);
+}
+
+/// A number from a link or a structured field: placed in `out`, or with
+/// no region and in a national form, kept as written in `unplaced`.
+fn insert_dialled(
+    number: &str,
+    kind: PhoneKind,
+    region: PhoneRegion,
+    out: &mut BTreeMap<String, PhoneKind>,
+    unplaced: &mut BTreeMap<String, PhoneKind>,
+) {
     if let Some(e164) = normalise(number, region) {
         insert(out, e164, kind);
     } else if region == PhoneRegion::Unknown
@@ -758,10 +769,9 @@ pub fn from_structured(
     kind: PhoneKind,
     region: PhoneRegion,
     out: &mut BTreeMap<String, PhoneKind>,
+    unplaced: &mut BTreeMap<String, PhoneKind>,
 ) {
-    if let Some(e164) = normalise(dialled(raw), region) {
-        insert(out, e164, kind);
-    }
+    insert_dialled(dialled(raw), kind, region, out, unplaced);
 }
 
 #[cfg(test)]
@@ -1267,7 +1277,13 @@ mod real_world {
             ("n/a", None),
         ] {
             let mut out = BTreeMap::new();
-            from_structured(raw, P, PhoneRegion::Country(DE), &mut out);
+            from_structured(
+                raw,
+                P,
+                PhoneRegion::Country(DE),
+                &mut out,
+                &mut BTreeMap::new(),
+            );
             let got: Vec<_> = out.into_keys().collect();
             assert_eq!(
                 got,

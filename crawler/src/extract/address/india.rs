@@ -182,8 +182,9 @@ fn is_town(s: &str) -> bool {
 }
 
 /// A line above the PIN line that is part of its address: short, not a
-/// company's name, a phone or an email, and with a number or a place's
-/// word ("3rd Floor, Prestige Tech Park", "Marathahalli Outer Ring Road").
+/// company's name, a phone or an email, and starting with a number ("3rd
+/// Floor, …", "A-25, …", "#12, …") or holding a place's word
+/// ("Marathahalli Outer Ring Road"); "Open 9am–6pm" is neither.
 fn is_street_line(line: &str) -> bool {
     let lower = line.to_lowercase();
     let digits = line.bytes().filter(u8::is_ascii_digit).count();
@@ -199,7 +200,8 @@ fn is_street_line(line: &str) -> bool {
     {
         return false;
     }
-    digits > 0
+    let first_word = line.split_whitespace().next().unwrap_or("");
+    first_word.bytes().any(|b| b.is_ascii_digit())
         || lower
             .split(|c: char| !c.is_alphanumeric())
             .any(|w| PLACE_WORDS.contains(&w))
@@ -350,8 +352,9 @@ mod tests {
             "ул. Тверская, 7\nМосква 125009",
             // A town no list knows, and nothing else says India.
             "12 Station Road\nSpringfield 560103",
-            // A phone or an order number is no street.
+            // A phone, opening hours or an order number is no street.
             "Tel: +91 80 4567 8900\nBengaluru 560103",
+            "Open Monday to Friday, 9 to 18\nBengaluru 560103",
             "Order 4711\nTotal 560103",
         ] {
             let got = from_text(text, None);
