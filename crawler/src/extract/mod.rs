@@ -308,11 +308,8 @@ impl Extractor {
         // and in team sections of other pages.
         let mut people_found = structured.people.clone();
         if kind.is_people_page() {
-            people_found.extend(people::from_text(
-                &scan.text,
-                &scan.headings,
-                &scan.card_breaks,
-            ));
+            let text = people::without_testimonials(&scan.text, &scan.headings, &scan.heading_at);
+            people_found.extend(people::from_text(&text, &scan.headings, &scan.card_breaks));
             let rows = people::table_rows(&page.body, scan.tokens.as_ref());
             people_found.extend(people::from_tables(&rows));
         } else {

@@ -568,9 +568,57 @@ pub fn team_sections<'t>(
     headings: &[(u8, String)],
     heading_at: &[usize],
 ) -> Vec<(usize, &'t str)> {
+    sections_under(text, headings, heading_at, is_team_heading)
+        .into_iter()
+        .map(|(start, end)| (start, &text[start..end]))
+        .collect()
+}
+
+/// `text` with the lines under a testimonials heading ("What our
+/// customers say", "Kundenstimmen", "Témoignages") blanked, byte for
+/// byte, so offsets into it still hold: a customer quoted with their
+/// title ("Maria Garcia, Head of IT, Initech") is no one of the company.
+pub fn without_testimonials<'t>(
+    text: &'t str,
+    headings: &[(u8, String)],
+    heading_at: &[usize],
+) -> std::borrow::Cow<'t, str> {
+    let sections = sections_under(text, headings, heading_at, is_testimonials_heading);
+    if sections.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for (start, end) in sections {
+        for b in &mut bytes[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    // Whole lines of any bytes became spaces: still UTF-8.
+    String::from_utf8(bytes).map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
+}
+
+fn is_testimonials_heading(h: &str) -> bool {
+    let h = h.trim().trim_end_matches([':', '.', '!']).to_lowercase();
+    TESTIMONIAL_HEADINGS.iter().any(|t| {
+        h.strip_prefix(t)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// The byte ranges of `text` under each heading `is_section` accepts: from
+/// the line after the heading to the next heading of its level or above,
+/// or to the next heading it accepts.
+fn sections_under(
+    text: &str,
+    headings: &[(u8, String)],
+    heading_at: &[usize],
+    is_section: fn(&str) -> bool,
+) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     // Most pages have none: no walk over their lines.
-    if !headings.iter().any(|(_, h)| is_team_heading(h)) {
+    if !headings.iter().any(|(_, h)| is_section(h)) {
         return out;
     }
     // Each heading's line: from the heading's start to the end of its line.
@@ -588,19 +636,19 @@ pub fn team_sections<'t>(
         else {
             continue;
         };
-        let team = is_team_heading(h);
+        let section = is_section(h);
         if let Some((start, end_level)) = open
-            && (*level <= end_level || team)
+            && (*level <= end_level || section)
         {
-            out.push((start, &text[start..line_start.max(start)]));
+            out.push((start, line_start.max(start)));
             open = None;
         }
-        if team {
+        if section {
             open = Some((line_end(at), *level));
         }
     }
     if let Some((start, _)) = open {
-        out.push((start, text.get(start..).unwrap_or_default()));
+        out.push((start, text.len().max(start)));
     }
     out
 }
@@ -931,6 +979,35 @@ mod tests {
         let mut got = pairs(&people);
         got.sort();
         assert_eq!(got, want, "{text}");
+    }
+
+    #[test]
+    fn customers_quoted_under_a_testimonials_heading_and_bylines_are_no_one() {
+        let text = "About Acme\nWhat our customers say\n\
+                    Acme cut our build times in half.\nMaria Garcia, Head of IT, Initech\n\
+                    Our team\nJane Doe, Chief Executive Officer\n\
+                    By Emily Blunt, Content Marketing Manager\n";
+        let headings: Vec<(u8, String)> = [
+            (1, "About Acme"),
+            (2, "What our customers say"),
+            (2, "Our team"),
+        ]
+        .iter()
+        .map(|(l, h)| (*l, h.to_string()))
+        .collect();
+        let heading_at: Vec<usize> = headings
+            .iter()
+            .map(|(_, h)| text.find(h.as_str()).expect("present"))
+            .collect();
+        let masked = without_testimonials(text, &headings, &heading_at);
+        assert_eq!(masked.len(), text.len(), "offsets hold");
+        let people = from_text(&masked, &headings, &[]);
+        assert_eq!(pairs(&people), [("Jane Doe", "Chief Executive Officer")]);
+        // Without such a heading the text is the page's own.
+        assert!(matches!(
+            without_testimonials(text, &headings[..1], &heading_at[..1]),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     /// One person with and without a middle initial; a one-letter first

@@ -26,6 +26,12 @@ pub(super) const REPRESENTED_BY: &[&str] = &[
 
 /// Capitalised words that look like names but are page furniture.
 pub(super) const NOT_NAME_WORDS: &[&str] = &[
+    // An author's byline ("By Emily Blunt, Content Manager"): an article's
+    // author, not a title's holder.
+    "by",
+    "par",
+    "por",
+    "door",
     "team",
     "our",
     "meet",
@@ -509,6 +515,41 @@ pub(super) const TEAM_HEADINGS: &[&str] = &[
     "náš tím",
     "vedenie spoločnosti",
     "nossa equipe",
+];
+
+/// Headings of customers' quotes, lower-cased: what follows them names
+/// other companies' people.
+pub(super) const TESTIMONIAL_HEADINGS: &[&str] = &[
+    "testimonials",
+    "customer testimonials",
+    "client testimonials",
+    "what our customers say",
+    "what our clients say",
+    "what customers say",
+    "what clients say",
+    "what people say",
+    "customer stories",
+    "client stories",
+    "success stories",
+    "customer reviews",
+    "reviews",
+    "kundenstimmen",
+    "kundenmeinungen",
+    "was unsere kunden sagen",
+    "das sagen unsere kunden",
+    "referenzen",
+    "témoignages",
+    "témoignages clients",
+    "ce que disent nos clients",
+    "avis clients",
+    "testimonianze",
+    "dicono di noi",
+    "testimonios",
+    "lo que dicen nuestros clientes",
+    "opiniones de clientes",
+    "klantverhalen",
+    "wat onze klanten zeggen",
+    "referenties",
 ];
 
 /// Departments, which a team card may give in place of a title
