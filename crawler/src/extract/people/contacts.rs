@@ -50,6 +50,23 @@ const POSSESSIVES: &[&str] = &[
     "jouw ",
 ];
 
+/// Words of a unit's name that no person's name holds ("Human
+/// Resources", "Investor Relations", "Help Desk").
+const UNIT_WORDS: &[&str] = &[
+    "resources",
+    "relations",
+    "department",
+    "dept",
+    "office",
+    "desk",
+    "center",
+    "centre",
+    "hotline",
+    "helpdesk",
+    "abteilung",
+    "zentrale",
+];
+
 /// Words that join a topic to a label ("Ansprechpartner für Vertrieb").
 const TOPIC_JOINS: &[&str] = &[" für ", " for ", " pour ", " per ", " para ", " voor "];
 
@@ -134,6 +151,13 @@ fn contact(value: &str, label_title: &str) -> Option<Person> {
         .map(str::trim)
         .filter(|p| !p.is_empty());
     let name = clean_name(parts.next()?)?;
+    // "Contact: Human Resources" names a department, not a person.
+    if name.split_whitespace().any(|w| {
+        let w = w.to_lowercase();
+        DEPARTMENT.contains(&w) || UNIT_WORDS.contains(&w.as_str())
+    }) {
+        return None;
+    }
     let title = parts
         .next()
         .and_then(|p| title_line(p).or_else(|| plain_role(p)))
@@ -230,6 +254,9 @@ mod tests {
             "Contact: info@acme.example",
             "Kontakt: +49 89 123 456",
             "Contact: Sales Team",
+            "Contact: Human Resources",
+            "Contact: Investor Relations",
+            "Your contact: Help Desk",
             "Contact us: Monday to Friday, 9 to 5",
             "Contact form: fill in the fields below",
             "Kontaktformular: Max Mustermann",

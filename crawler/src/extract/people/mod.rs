@@ -1113,8 +1113,8 @@ mod tests {
     fn cards_giving_a_department_for_a_title() {
         let text = "Anna Schmidt\nVertriebsinnendienst\nPeter Wolf\nBuchhaltung\n\
                     Julia Becker\nSales & Marketing\nSarah Lang\nTechnischer Support\n\
-                    Tobias Braun\nGeschäftsführer";
-        let breaks: Vec<usize> = ["Peter", "Julia", "Sarah", "Tobias"]
+                    Tobias Braun\nGeschäftsführer\nMark Ellis\nHuman Resources";
+        let breaks: Vec<usize> = ["Peter", "Julia", "Sarah", "Tobias", "Mark"]
             .iter()
             .map(|n| text.find(n).expect("present"))
             .collect();
@@ -1126,6 +1126,7 @@ mod tests {
             [
                 ("Anna Schmidt", "Vertriebsinnendienst"),
                 ("Julia Becker", "Sales & Marketing"),
+                ("Mark Ellis", "Human Resources"),
                 ("Peter Wolf", "Buchhaltung"),
                 ("Sarah Lang", "Technischer Support"),
                 ("Tobias Braun", "Geschäftsführer"),

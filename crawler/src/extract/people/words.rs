@@ -32,6 +32,10 @@ pub(super) const NOT_NAME_WORDS: &[&str] = &[
     "par",
     "por",
     "door",
+    // Departments named like a person ("Human Resources", "Investor
+    // Relations").
+    "resources",
+    "relations",
     "team",
     "our",
     "meet",
@@ -574,6 +578,8 @@ pub(super) const DEPARTMENT_WORDS: &[&str] = &[
     "it",
     "pr",
     "communications",
+    "resources",
+    "relations",
     "legal",
     "controlling",
     "vertrieb",
