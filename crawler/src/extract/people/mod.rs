@@ -549,9 +549,52 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             }
         }
     }
+    name_lists_under_titles(&lines, headings, &mut used, &mut out);
     let line_names = facts.into_iter().map(|f| f.name).collect();
     cards(&lines, line_names, &card, headings, &mut used, &mut out);
     out
+}
+
+/// A line that is only a list of names under a heading that is a title
+/// ("Aufsichtsrat" / "Prof. Dr. Heinz Albrecht (Vorsitzender), Claudia
+/// Roth, Peter Lang"): each person holds the heading's title, or the one
+/// in parentheses after their name. Every part must be a name, so a list
+/// of towns or products under such a heading names nobody.
+fn name_lists_under_titles(
+    lines: &[&str],
+    headings: &[(u8, String)],
+    used: &mut [bool],
+    out: &mut Vec<Person>,
+) {
+    if headings.is_empty() {
+        return;
+    }
+    let mut title: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some((_, h)) = headings.iter().find(|(_, h)| h.trim() == *line) {
+            title = title_line(h).map(|t| {
+                // "Directors" names each a Director; "Board of Directors"
+                // is the board's name, kept whole.
+                if t.contains(' ') {
+                    t
+                } else {
+                    singular(&t).to_string()
+                }
+            });
+            continue;
+        }
+        let Some(title) = &title else {
+            continue;
+        };
+        if used[i] || list_parts(line).nth(1).is_none() {
+            continue;
+        }
+        let names = split_names(line);
+        if names.len() >= 2 && names.len() == list_parts(line).count() {
+            out.extend(titled(names, title));
+            used[i] = true;
+        }
+    }
 }
 
 fn is_team_heading(h: &str) -> bool {
@@ -979,6 +1022,31 @@ mod tests {
         let mut got = pairs(&people);
         got.sort();
         assert_eq!(got, want, "{text}");
+    }
+
+    #[test]
+    fn lists_of_names_under_a_title_heading_take_it() {
+        let text = "Aufsichtsrat\nProf. Dr. Heinz Albrecht (Vorsitzender), Claudia Roth, Peter Lang\n\
+                    Standorte\nHamburg, Berlin, München\n\
+                    Directors\nJane Smith and John Roe\n\
+                    Vorstand\nBerlin, Hamburg und Jane Doe";
+        let headings: Vec<(u8, String)> = ["Aufsichtsrat", "Standorte", "Directors", "Vorstand"]
+            .iter()
+            .map(|h| (2, h.to_string()))
+            .collect();
+        let people = from_text(text, &headings, &[]);
+        let mut got = pairs(&people);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Claudia Roth", "Aufsichtsrat"),
+                ("Heinz Albrecht", "Vorsitzender"),
+                ("Jane Smith", "Director"),
+                ("John Roe", "Director"),
+                ("Peter Lang", "Aufsichtsrat"),
+            ]
+        );
     }
 
     #[test]
