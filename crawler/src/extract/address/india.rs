@@ -109,44 +109,32 @@ const PLACE_WORDS: &[&str] = &[
 /// at the line's end or before a comma or a bar. A few byte tests at those
 /// places only: this runs on every line with a digit and no street.
 pub(super) fn may_hold_pin(line: &[u8]) -> bool {
-    let ends_pin = |end: usize| {
-        let b = &line[..end];
-        let n = b.len();
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let clear = |k: usize| k == 0 || !b[k - 1].is_ascii_digit();
-        (n >= 6 && digits(n - 6..n) && clear(n - 6))
-            || (n >= 7
-                && b[n - 4] == b' '
-                && digits(n - 7..n - 4)
-                && digits(n - 3..n)
-                && clear(n - 7))
-    };
-    let trimmed = line.trim_ascii_end();
-    ends_pin(trimmed.len())
+    pin_len(line.trim_ascii_end()).is_some()
         || memchr::memchr2_iter(b',', b'|', line)
-            .any(|at| ends_pin(line[..at].trim_ascii_end().len()))
+            .any(|at| pin_len(line[..at].trim_ascii_end()).is_some())
+}
+
+/// How many bytes of the end of `b` are a PIN's shape: six digits (6), or
+/// three, a space and three (7), with no digit before them.
+fn pin_len(b: &[u8]) -> Option<usize> {
+    let n = b.len();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let clear = |k: usize| k == 0 || !b[k - 1].is_ascii_digit();
+    if n >= 6 && digits(n - 6..n) && clear(n - 6) {
+        Some(6)
+    } else if n >= 7 && b[n - 4] == b' ' && digits(n - 7..n - 4) && digits(n - 3..n) && clear(n - 7)
+    {
+        Some(7)
+    } else {
+        None
+    }
 }
 
 /// The PIN code ending `part` and the text before it ("Karnataka 560103"
 /// -> ("Karnataka", "560103"); "PIN: 560 103" -> ("", "560103")).
 fn pin_at_end(part: &str) -> Option<(&str, String)> {
-    let b = part.as_bytes();
-    let n = b.len();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let no_digit_at = |k: Option<usize>| k.is_none_or(|k| !b[k].is_ascii_digit());
-    let len = if n >= 6 && digits(n - 6..n) && no_digit_at((n - 6).checked_sub(1)) {
-        6
-    } else if n >= 7
-        && digits(n - 7..n - 4)
-        && b[n - 4] == b' '
-        && digits(n - 3..n)
-        && no_digit_at((n - 7).checked_sub(1))
-    {
-        7
-    } else {
-        return None;
-    };
+    let n = part.len();
+    let len = pin_len(part.as_bytes())?;
     let code: String = part[n - len..]
         .chars()
         .filter(char::is_ascii_digit)

@@ -50,14 +50,12 @@ const POSSESSIVES: &[&str] = &[
     "jouw ",
 ];
 
-/// Words of a unit's name that no person's name holds ("Human
-/// Resources", "Investor Relations", "Help Desk").
+/// Words of a unit's name that no person's name holds ("Help Desk",
+/// "Kundenservice Zentrale"), beyond those `clean_name` refuses already
+/// ("Human Resources", "Investor Relations", "Head Office").
 const UNIT_WORDS: &[&str] = &[
-    "resources",
-    "relations",
     "department",
     "dept",
-    "office",
     "desk",
     "center",
     "centre",
