@@ -21,6 +21,7 @@ use super::memo::Memo;
 use super::street_gate as gate;
 
 mod india;
+mod mexico;
 
 /// A postal address; `country` is ISO 3166 alpha-2.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,6 +193,7 @@ pub fn country_code(raw: &str) -> Option<String> {
         "nz" | "nzl" | "new zealand" | "aotearoa" | "neuseeland" | "nouvelle-zélande" => "NZ",
         "sg" | "sgp" | "singapore" | "singapur" | "singapour" => "SG",
         "ind" | "india" | "indien" | "inde" | "bharat" => "IN",
+        "mex" | "mexico" | "méxico" | "mexiko" | "mexique" | "messico" => "MX",
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -1281,8 +1283,11 @@ pub(crate) fn language_country(lang: &str) -> Option<&'static str> {
     let language = subtags.next().unwrap_or("");
     // An Indian page says so by its region ("en-IN", "hi-IN"): Indian
     // addresses are taken without a state's name with it.
-    if subtags.next() == Some("in") {
-        return Some("IN");
+    match subtags.next() {
+        Some("in") => return Some("IN"),
+        // "es-MX": Mexican streets share Spain's kinds and postcodes.
+        Some("mx") => return Some("MX"),
+        _ => {}
     }
     match language {
         "cs" => Some("CZ"),
@@ -1336,6 +1341,12 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
         }
         if BR_STREET_KINDS.iter().any(|k| line.starts_with(k))
             && let Some(a) = brazilian_address(&lines, i)
+        {
+            out.push(a);
+            continue;
+        }
+        if mexico::may_start(line)
+            && let Some(a) = mexico::address(&lines, i, hint)
         {
             out.push(a);
             continue;

@@ -327,6 +327,8 @@ impl Extractor {
         people_found.extend(people::founders(&scan.text));
         // "Ansprechpartner: …" on a product or news page as on a team page.
         people_found.extend(people::labelled_contacts(&scan.text));
+        // "please contact Sarah Lee (Head of Communications)" in a sentence.
+        people_found.extend(people::prose_contacts(own_text, input.lower));
 
         // Products and services.
         let mut products = structured.products.clone();

@@ -4,7 +4,7 @@
 //! scheme has one, with a valid check digit. A page that names none of the
 //! labels (most pages) costs one literal search.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 
@@ -300,6 +300,114 @@ fn brazil(s: &str) -> Option<String> {
     })
 }
 
+/// Mexican RFC of a company (three letters, the founding date, a
+/// three-character homoclave) or a person (four letters): the last
+/// character checks the others, modulo 11 over the SAT's alphabet.
+fn mexico_rfc(s: &str) -> Option<String> {
+    const ALPHABET: &str = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ";
+    let r = s.trim().to_uppercase();
+    let chars: Vec<char> = r.chars().collect();
+    let letters = match chars.len() {
+        12 => 3,
+        13 => 4,
+        _ => return None,
+    };
+    let date: String = chars[letters..letters + 6].iter().collect();
+    let (month, day) = (date.get(2..4)?, date.get(4..6)?);
+    if !("01"..="12").contains(&month) || !("01"..="31").contains(&day) {
+        return None;
+    }
+    // A company's RFC is checked as a person's with a space in front.
+    let padded = std::iter::repeat_n(' ', 13 - chars.len()).chain(chars.iter().copied());
+    let mut sum = 0;
+    for (i, c) in padded.take(12).enumerate() {
+        sum += ALPHABET.chars().position(|a| a == c)? * (13 - i);
+    }
+    let check = match 11 - sum % 11 {
+        11 => '0',
+        10 => 'A',
+        d => char::from_digit(u32::try_from(d).ok()?, 10)?,
+    };
+    (chars.last() == Some(&check)).then_some(r)
+}
+
+/// Argentine CUIT: a type (20, 23, 24, 27 for people, 30, 33, 34 for
+/// companies), eight digits and a check digit, modulo 11.
+fn argentina_cuit(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 11 || ![20, 23, 24, 27, 30, 33, 34].contains(&(d[0] * 10 + d[1])) {
+        return None;
+    }
+    let check = match 11 - weighted(&d[..10], &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) % 11 {
+        11 => 0,
+        10 => return None,
+        c => c,
+    };
+    (check == d[10]).then(|| {
+        let t = digit_string(s);
+        format!("{}-{}-{}", &t[..2], &t[2..10], &t[10..])
+    })
+}
+
+/// Chilean RUT: the number and a check character (`K` for ten), modulo 11
+/// with the weights 2 to 7 from the right.
+fn chile_rut(s: &str) -> Option<String> {
+    let t = s.trim().to_ascii_uppercase();
+    let (body, check) = t.rsplit_once('-')?;
+    let d = digits(body);
+    if !(7..=8).contains(&d.len()) {
+        return None;
+    }
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .zip([2, 3, 4, 5, 6, 7].iter().cycle())
+        .map(|(a, w)| a * w)
+        .sum();
+    let expected = match 11 - sum % 11 {
+        11 => "0".to_string(),
+        10 => "K".to_string(),
+        c => c.to_string(),
+    };
+    (check.trim() == expected).then(|| {
+        let b = digit_string(body);
+        let (head, tail) = b.split_at(b.len() - 6);
+        format!("{head}.{}.{}-{expected}", &tail[..3], &tail[3..])
+    })
+}
+
+/// Colombian NIT: nine digits and a check digit, modulo 11 with the
+/// DIAN's prime weights from the right.
+fn colombia_nit(s: &str) -> Option<String> {
+    let (body, check) = s.trim().rsplit_once('-')?;
+    let d = digits(body);
+    let check = digits(check);
+    if d.len() != 9 || check.len() != 1 {
+        return None;
+    }
+    let weights = [3, 7, 13, 17, 19, 23, 29, 37, 41];
+    let sum: u32 = d.iter().rev().zip(weights.iter()).map(|(a, w)| a * w).sum();
+    let expected = match sum % 11 {
+        r @ (0 | 1) => r,
+        r => 11 - r,
+    };
+    (check[0] == expected).then(|| {
+        let b = digit_string(body);
+        format!("{}.{}.{}-{expected}", &b[..3], &b[3..6], &b[6..])
+    })
+}
+
+/// Peruvian RUC: eleven digits (10 a person, 20 a company, 15 and 17
+/// others), the last a check digit modulo 11.
+fn peru_ruc(s: &str) -> Option<String> {
+    let d = digits(s);
+    if d.len() != 11 || ![10, 15, 17, 20].contains(&(d[0] * 10 + d[1])) {
+        return None;
+    }
+    let check = (11 - weighted(&d[..10], &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) % 11) % 10;
+    (check == d[10]).then(|| digit_string(s))
+}
+
 /// Luxembourg's trade register: "B" and up to six digits.
 fn luxembourg(s: &str) -> Option<String> {
     let d = digit_string(s);
@@ -542,6 +650,61 @@ static REGISTERS: &[Register] = &[
         normalise: brazil,
     },
     Register {
+        scheme: "rfc",
+        label: "RFC",
+        countries: &["MX"],
+        kind: LegalKind::Tax,
+        acronyms: &["RFC"],
+        words: &["registro federal de contribuyentes"],
+        pattern: r"(?:(?-u:\b)RFC|(?i:registro federal de contribuyentes))\s*(?:\(RFC\))?\s*[:.]?\s*([A-ZÑ&]{3,4}-?[0-9]{6}-?[A-Z0-9]{3})(?-u:\b)",
+        authority: no_authority,
+        normalise: |s| mexico_rfc(&s.replace('-', "")),
+    },
+    Register {
+        scheme: "cuit",
+        label: "CUIT",
+        countries: &["AR"],
+        kind: LegalKind::Tax,
+        acronyms: &["CUIT", "C.U.I.T"],
+        words: &[],
+        pattern: r"(?-u:\b)C\.?U\.?I\.?T\.?\s*(?:(?i:n[º°o]\.?)\s*)?[:.]?\s*((?:20|23|24|27|30|33|34)-?[0-9]{8}-?[0-9])(?-u:\b)",
+        authority: no_authority,
+        normalise: argentina_cuit,
+    },
+    Register {
+        scheme: "rut",
+        label: "RUT",
+        countries: &["CL"],
+        kind: LegalKind::Tax,
+        acronyms: &["RUT", "R.U.T"],
+        words: &["rol único tributario"],
+        pattern: r"(?:(?-u:\b)R\.?U\.?T\.?|(?i:rol único tributario))\s*(?:(?i:n[º°o]\.?)\s*)?[:.]?\s*([0-9]{1,2}\.?[0-9]{3}\.?[0-9]{3}-[0-9Kk])(?-u:\b)",
+        authority: no_authority,
+        normalise: chile_rut,
+    },
+    Register {
+        scheme: "nit",
+        label: "NIT",
+        countries: &["CO"],
+        kind: LegalKind::Tax,
+        acronyms: &["NIT"],
+        words: &[],
+        pattern: r"(?-u:\b)NIT\.?\s*(?:(?i:n[º°o]\.?)\s*)?[:.]?\s*([0-9]{3}\.?[0-9]{3}\.?[0-9]{3}\s?-\s?[0-9])(?-u:\b)",
+        authority: no_authority,
+        normalise: colombia_nit,
+    },
+    Register {
+        scheme: "ruc",
+        label: "RUC",
+        countries: &["PE"],
+        kind: LegalKind::Tax,
+        acronyms: &["RUC", "R.U.C"],
+        words: &[],
+        pattern: r"(?-u:\b)R\.?U\.?C\.?\s*(?:(?i:n[º°o]\.?)\s*)?[:.]?\s*((?:10|15|17|20)[0-9]{9})(?-u:\b)",
+        authority: no_authority,
+        normalise: peru_ruc,
+    },
+    Register {
         scheme: "rcs",
         label: "RCS Luxembourg",
         countries: &["LU"],
@@ -587,14 +750,19 @@ pub fn scheme_label(scheme: &str) -> Option<&'static str> {
         .map(|r| r.label)
 }
 
-static COMPILED: LazyLock<Vec<Option<Regex>>> = LazyLock::new(|| {
-    REGISTERS
-        .iter()
-        // A pattern that failed to compile would be a bug caught by the
-        // tests; extraction goes on without that scheme.
-        .map(|r| Regex::new(r.pattern).ok())
-        .collect()
-});
+/// Each scheme's pattern, compiled the first time a page names its label.
+static COMPILED: LazyLock<Vec<OnceLock<Option<Regex>>>> =
+    LazyLock::new(|| REGISTERS.iter().map(|_| OnceLock::new()).collect());
+
+/// Register `i`'s pattern. One that failed to compile would be a bug
+/// caught by the tests; extraction goes on without that scheme.
+fn compiled(i: usize) -> Option<&'static Regex> {
+    let register = REGISTERS.get(i)?;
+    COMPILED
+        .get(i)?
+        .get_or_init(|| Regex::new(register.pattern).ok())
+        .as_ref()
+}
 
 /// A gate set and which register each of its literals belongs to.
 struct Gates {
@@ -653,7 +821,7 @@ pub(crate) fn from_lines(
             if !on_page[i] {
                 continue;
             }
-            let Some(Some(re)) = COMPILED.get(i) else {
+            let Some(re) = compiled(i) else {
                 continue;
             };
             for c in re.captures_iter(line) {
@@ -680,9 +848,9 @@ mod tests {
 
     #[test]
     fn every_pattern_compiles() {
-        for (r, re) in REGISTERS.iter().zip(COMPILED.iter()) {
+        for (i, r) in REGISTERS.iter().enumerate() {
             assert!(
-                re.is_some(),
+                compiled(i).is_some(),
                 "{} ({}) does not compile",
                 r.scheme,
                 r.country(None)
@@ -730,6 +898,71 @@ mod tests {
             Some("9429041234563")
         );
         assert_eq!(new_zealand_nzbn("9429041234567"), None);
+        assert_eq!(mexico_rfc("WMT970714R10").as_deref(), Some("WMT970714R10"));
+        assert_eq!(
+            mexico_rfc("GODE561231GR8").as_deref(),
+            Some("GODE561231GR8")
+        );
+        assert_eq!(mexico_rfc("WMT970714R11"), None);
+        assert_eq!(mexico_rfc("WMT971314R10"), None);
+        assert_eq!(
+            argentina_cuit("30500010912").as_deref(),
+            Some("30-50001091-2")
+        );
+        assert_eq!(argentina_cuit("30-50001091-3"), None);
+        assert_eq!(argentina_cuit("40-50001091-2"), None);
+        assert_eq!(chile_rut("76.086.428-5").as_deref(), Some("76.086.428-5"));
+        assert_eq!(chile_rut("76086428-5").as_deref(), Some("76.086.428-5"));
+        assert_eq!(chile_rut("76.086.428-6"), None);
+        assert_eq!(
+            colombia_nit("890.903.938-8").as_deref(),
+            Some("890.903.938-8")
+        );
+        assert_eq!(colombia_nit("890903938-7"), None);
+        assert_eq!(peru_ruc("20100070970").as_deref(), Some("20100070970"));
+        assert_eq!(peru_ruc("20100070971"), None);
+    }
+
+    #[test]
+    fn latin_american_tax_numbers_after_their_labels() {
+        let ids = |text: &str| -> Vec<(String, String, String)> {
+            let lower = text.to_ascii_lowercase();
+            from_lines(text, &lower, &Lines::of(text), None)
+                .into_iter()
+                .map(|i| {
+                    (
+                        i.scheme.unwrap_or_default(),
+                        i.value,
+                        i.country.unwrap_or_default(),
+                    )
+                })
+                .collect()
+        };
+        let one = |scheme: &str, value: &str, country: &str| {
+            vec![(scheme.to_string(), value.to_string(), country.to_string())]
+        };
+        assert_eq!(ids("RFC: WMT970714R10"), one("rfc", "WMT970714R10", "MX"));
+        assert_eq!(
+            ids("Registro Federal de Contribuyentes (RFC): WMT-970714-R10"),
+            one("rfc", "WMT970714R10", "MX")
+        );
+        assert_eq!(
+            ids("C.U.I.T.: 30-50001091-2"),
+            one("cuit", "30-50001091-2", "AR")
+        );
+        assert_eq!(ids("RUT: 76.086.428-5"), one("rut", "76.086.428-5", "CL"));
+        assert_eq!(ids("NIT 890.903.938-8"), one("nit", "890.903.938-8", "CO"));
+        assert_eq!(ids("RUC: 20100070970"), one("ruc", "20100070970", "PE"));
+        // A wrong check digit, or the shape without its label, is none.
+        for text in [
+            "RFC: WMT970714R11",
+            "CUIT 30-50001091-3",
+            "RUT: 76.086.428-6",
+            "Order 890.903.938-8",
+            "RUC: 20100070971",
+        ] {
+            assert_eq!(ids(text), vec![], "{text}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod contacts;
 mod founders;
 mod names;
 mod possessive;
+mod prose;
 mod separated;
 mod tables;
 mod words;
@@ -25,6 +26,7 @@ use cards::*;
 pub use contacts::labelled_contacts;
 pub use founders::founders;
 use names::*;
+pub use prose::prose_contacts;
 pub use tables::table_rows;
 use words::*;
 
