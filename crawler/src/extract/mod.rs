@@ -329,6 +329,8 @@ impl Extractor {
         people_found.extend(people::labelled_contacts(&scan.text));
         // "please contact Sarah Lee (Head of Communications)" in a sentence.
         people_found.extend(people::prose_contacts(own_text, input.lower));
+        // "the appointment of Rachel Adams as Chief Financial Officer".
+        people_found.extend(people::roles_taken(own_text));
 
         // Products and services.
         let mut products = structured.products.clone();

@@ -66,7 +66,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
         // likewise.
         r"|(?-u:\b)[tmp](?:\s*[:.]|\s)\s*",
         // Ordinary words, labels only with a colon ("TF" for toll-free).
-        r"|(?-u:\b)(?:main(?:\s+(?:line|number|office))?|standard|tf|office|direct|dd|accueil|support|sales|service|customer\s+(?:service|support|care)|kundenservice|kundendienst|vertrieb|verkauf|service\s+client|assistance|assistenza|atención\s+al\s+cliente)\.?\s*(?:\([^)]{0,20}\))?\s*[:：]",
+        r"|(?-u:\b)(?:main(?:\s+(?:line|number|office))?|standard|tf|office|direct|dd|accueil|support|sales|service|customer\s+(?:service|support|care)|kundenservice|kundendienst|vertrieb|verkauf|service\s+client|assistance|assistenza|atención\s+al\s+cliente)(?:\s+(?:line|number|desk))?\.?\s*(?:\([^)]{0,20}\))?\s*[:：]",
         // Fax.
         r"|(?-u:\b)(?:[a-z]{0,12}fax|faks|télécopie)(?:\.?[\s\-]?(?:nr|nummer|number|no))?(?-u:\b)\.?\s*[:.：]?|факс|φαξ|ファックス|传真|傳真|(?-u:\b)f(?:\s*[:.]|\s)\s*",
         r")",
@@ -149,6 +149,7 @@ fn normalise_in(raw: &str, region: Option<Id>) -> Option<String> {
     } else {
         cleaned
     };
+    let cleaned = without_mexican_mobile_one(cleaned);
     // Without a region only international numbers can be understood.
     let region = if cleaned.starts_with('+') {
         None
@@ -170,6 +171,22 @@ fn normalise_in(raw: &str, region: Option<Id>) -> Option<String> {
                 .map(|(_, n)| numbering::e164(&n))
         })
     })
+}
+
+/// "+52 1 81 2345 6789": the `1` Mexico's mobile numbers took after the
+/// country code until 2019 is still on many pages; the numbering plan has
+/// none now, so the number is read without it.
+fn without_mexican_mobile_one(cleaned: String) -> String {
+    let Some(rest) = cleaned.strip_prefix("+52") else {
+        return cleaned;
+    };
+    let rest = rest.trim_start_matches([' ', '-', '.']);
+    match rest.strip_prefix('1') {
+        Some(after) if digits(after) == 10 && after.starts_with([' ', '-', '.', '(']) => {
+            format!("+52 {}", after.trim_start())
+        }
+        _ => cleaned,
+    }
 }
 
 /// The region hint, as part of a memo key.
@@ -1005,6 +1022,10 @@ mod real_world {
             ("Cell 415-555-0134", US, &[("+14155550134", P)]),
             ("TF: 1-800-555-0199", US, &[("+18005550199", P)]),
             ("Toll Free: 1 (800) 555-0199", US, &[("+18005550199", P)]),
+            ("Support line: 0800 123 4567", GB, &[("+448001234567", P)]),
+            ("WhatsApp: +52 1 81 2345 6789", MX, &[("+528123456789", P)]),
+            ("Tel: +52 55 1234 5678", MX, &[("+525512345678", P)]),
+            ("Sales number: 020 7946 0959", GB, &[("+442079460959", P)]),
             ("Tel. No.: 020 7946 0321", GB, &[("+442079460321", P)]),
             ("Mob. 07911 123456", GB, &[("+447911123456", P)]),
             ("Tél. fixe : 01 23 45 67 89", FR, &[("+33123456789", P)]),

@@ -170,9 +170,18 @@ const COLONIA_WORDS: &[&str] = &[
 ];
 
 /// Whether `line` may start a Mexican address where [`address`] looks:
-/// a part of it begins with a street kind.
+/// it, or a part after a comma, begins with a street kind. A byte test
+/// per line before any kind is compared: this runs on every line with a
+/// digit.
 pub(super) fn may_start(line: &str) -> bool {
-    line_parts(line).any(|p| STREET_KINDS.iter().any(|k| p.starts_with(k)))
+    let kind_at = |part: &str| {
+        matches!(
+            part.as_bytes().first(),
+            Some(b'A' | b'B' | b'C' | b'P' | b'E' | b'I')
+        ) && STREET_KINDS.iter().any(|k| part.starts_with(k))
+    };
+    kind_at(line)
+        || memchr::memchr_iter(b',', line.as_bytes()).any(|at| kind_at(line[at + 1..].trim_start()))
 }
 
 /// The state `part` names, as its ISO code.
@@ -411,6 +420,14 @@ mod tests {
             one(&format!("{text}\nMéxico"), None).country.as_deref(),
             Some("MX")
         );
+    }
+
+    #[test]
+    fn a_street_at_the_start_or_after_a_comma_may_start_one() {
+        assert!(may_start("Av. Juárez 100"));
+        assert!(may_start("Acme S.A. de C.V., Calle 60 No. 491-A"));
+        assert!(!may_start("Order 12345, shipped"));
+        assert!(!may_start("Tel. 55 1234 5678"));
     }
 
     #[test]

@@ -137,6 +137,121 @@ fn after_lead(rest: &str, possessive_lead: bool) -> Option<Person> {
     Some(person(name, title))
 }
 
+/// What leads from a person to a role they took: "Rachel Adams has been
+/// appointed Chief Financial Officer", "Oliver Grant joined in 2021 as
+/// Chief Operating Officer", "Priya Shah serves as Head of Product", and
+/// the announcement's order, "the appointment of Rachel Adams as Chief
+/// Financial Officer", "appoints Rachel Adams as its new CFO". News and
+/// about pages tell a company's hires this way.
+static ROLE_TAKEN: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"(?:(?:has|have)\s+been|was|is|will\s+be)\s+(?:appointed|named|promoted\s+to)(?:\s+as)?",
+        r"|(?:joined|joins|rejoined)(?:\s+[\p{L}&'’]+){0,3}?(?:\s+in\s+[0-9]{4})?\s+as",
+        r"|(?:serves|will\s+serve|has\s+served)\s+as",
+        r"|(?P<lead>(?:the\s+)?appointment\s+of|appoint(?:s|ed)|welcomes|promotes|promoted|hires|hired)\s+",
+    ))
+    .expect("static regex")
+});
+
+/// Stems one of which a sentence of [`ROLE_TAKEN`] holds: most pages have
+/// none, and the regex runs only on those that do.
+static ROLE_STEMS: LazyLock<super::LiteralSet> = LazyLock::new(|| {
+    super::LiteralSet::new(
+        &[
+            "ppoint",
+            "named",
+            "romot",
+            "joined",
+            "joins",
+            "serves as",
+            "serve as",
+            "served as",
+            "welcomes",
+            "hires",
+            "hired",
+        ],
+        false,
+    )
+});
+
+/// Words a title may start with that are not part of it ("as its new
+/// CFO", "as the company's Head of Sales").
+const BEFORE_TITLE: &[&str] = &[
+    "the ", "our ", "its ", "their ", "new ", "a ", "an ", "interim ",
+];
+
+/// People `text` names as taking a role ([`ROLE_TAKEN`]).
+pub fn roles_taken(text: &str) -> Vec<Person> {
+    let mut out = Vec::new();
+    if !ROLE_STEMS.is_match(text.as_bytes()) {
+        return out;
+    }
+    for c in ROLE_TAKEN.captures_iter(text) {
+        let Some(m) = c.get(0) else { continue };
+        let found = if c.name("lead").is_some() {
+            // "appointment of Rachel Adams as Chief Financial Officer".
+            let rest = &text[m.end()..];
+            let rest = &rest[..rest.find('\n').unwrap_or(rest.len())];
+            rest.split_once(" as ")
+                .and_then(|(name, title)| Some(person(clean_name(name)?, role(title)?)))
+        } else {
+            name_before(&text[..m.start()]).and_then(|name| {
+                let rest = &text[m.end()..];
+                Some(person(
+                    name,
+                    role(&rest[..rest.find('\n').unwrap_or(rest.len())])?,
+                ))
+            })
+        };
+        out.extend(found);
+    }
+    out
+}
+
+/// The name that ends `before`: its last two to four words, the longest
+/// that reads as a name.
+fn name_before(before: &str) -> Option<String> {
+    let line = &before[before.rfind('\n').map_or(0, |n| n + 1)..];
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (2..=4.min(words.len()))
+        .rev()
+        .find_map(|k| clean_name(&words[words.len() - k..].join(" ")))
+}
+
+/// The title at the start of `rest`, without the articles and the
+/// company's possessive before it, up to the end of its clause.
+fn role(rest: &str) -> Option<String> {
+    let mut t = rest.trim_start();
+    loop {
+        let lower = t.to_lowercase();
+        if let Some(w) = BEFORE_TITLE.iter().find(|w| lower.starts_with(*w)) {
+            t = &t[w.len()..];
+            continue;
+        }
+        // "the company's", "Brightwave's".
+        match t.split_once(' ') {
+            Some((first, after)) if first.ends_with("'s") || first.ends_with("’s") => t = after,
+            _ => break,
+        }
+    }
+    let mut title = clause(t);
+    for stop in [
+        " effective",
+        " with effect",
+        " from ",
+        " starting",
+        " since ",
+        " in ",
+        " who ",
+        " after ",
+    ] {
+        if let Some(at) = title.find(stop) {
+            title = &title[..at];
+        }
+    }
+    title_line(title)
+}
+
 /// `s` up to where its clause ends: a comma, a parenthesis, a semicolon,
 /// a full stop before a space, or a preposition that leads to how to
 /// reach someone ("at press@…", "via email", "on +44 …").
@@ -213,6 +328,63 @@ mod tests {
                 vec![(name.to_string(), title.to_string())],
                 "{line}"
             );
+        }
+    }
+
+    #[test]
+    fn roles_taken_in_news_and_about_pages() {
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            roles_taken(text)
+                .into_iter()
+                .map(|p| (p.name, p.title))
+                .collect()
+        };
+        for (text, name, title) in [
+            (
+                "Brightwave today announced the appointment of Rachel Adams as Chief Financial Officer.",
+                "Rachel Adams",
+                "Chief Financial Officer",
+            ),
+            (
+                "Oliver Grant joined in 2021 as Chief Operating Officer.",
+                "Oliver Grant",
+                "Chief Operating Officer",
+            ),
+            (
+                "Priya Shah serves as Head of Product, and leads design.",
+                "Priya Shah",
+                "Head of Product",
+            ),
+            (
+                "Dr. Lena Vogel has been appointed Chief Technology Officer with effect from 1 April.",
+                "Lena Vogel",
+                "Chief Technology Officer",
+            ),
+            (
+                "Acme appoints Tom Reed as its new Head of Sales",
+                "Tom Reed",
+                "Head of Sales",
+            ),
+            (
+                "Sam Patel joined the company as the company's VP Engineering.",
+                "Sam Patel",
+                "VP Engineering",
+            ),
+        ] {
+            assert_eq!(
+                pairs(text),
+                vec![(name.to_string(), title.to_string())],
+                "{text}"
+            );
+        }
+        for text in [
+            "The product was named Best Tool of 2024.",
+            "Our team joined forces with partners as a result.",
+            "We were appointed as the official supplier.",
+            "She joined as a volunteer.",
+            "Customers who hired us as consultants say so.",
+        ] {
+            assert_eq!(pairs(text), vec![], "{text}");
         }
     }
 
