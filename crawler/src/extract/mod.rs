@@ -327,10 +327,9 @@ impl Extractor {
         people_found.extend(people::founders(&scan.text));
         // "Ansprechpartner: …" on a product or news page as on a team page.
         people_found.extend(people::labelled_contacts(&scan.text));
-        // "please contact Sarah Lee (Head of Communications)" in a sentence.
-        people_found.extend(people::prose_contacts(own_text, input.lower));
-        // "the appointment of Rachel Adams as Chief Financial Officer".
-        people_found.extend(people::roles_taken(own_text));
+        // "please contact Sarah Lee (Head of Communications)", "the
+        // appointment of Rachel Adams as Chief Financial Officer".
+        people_found.extend(people::in_sentences(own_text, input.lower));
 
         // Products and services.
         let mut products = structured.products.clone();

@@ -26,7 +26,7 @@ use cards::*;
 pub use contacts::labelled_contacts;
 pub use founders::founders;
 use names::*;
-pub use prose::{prose_contacts, roles_taken};
+pub use prose::in_sentences;
 pub use tables::table_rows;
 use words::*;
 

@@ -57,24 +57,47 @@ const POSSESSIVES: &[&str] = &[
     "onze ",
 ];
 
-static LEAD_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+/// Stems one of which a sentence of [`ROLE_TAKEN`] holds, lower-case:
+/// most pages have none, and the regex runs only on those that do.
+const ROLE_STEMS: &[&str] = &[
+    "ppoint",
+    "named",
+    "romot",
+    "joined",
+    "joins",
+    "serves as",
+    "serve as",
+    "served as",
+    "welcomes",
+    "hires",
+    "hired",
+];
+
+/// The leads, then the role stems: one pass over a page finds both.
+static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
-        .build(LEADS)
+        .build(LEADS.iter().chain(ROLE_STEMS))
         .ok()
 });
 
 /// Most characters a name and its title take after the lead.
 const REACH: usize = 160;
 
-/// The people `text` names in a sentence after a contact lead; `lower`
-/// is `text` ASCII-lower-cased (the same byte offsets).
-pub fn prose_contacts(text: &str, lower: &str) -> Vec<Person> {
+/// The people `text` names in a sentence: contacts after a lead, with a
+/// title, and people taking a role. `lower` is `text` ASCII-lower-cased
+/// (the same byte offsets).
+pub fn in_sentences(text: &str, lower: &str) -> Vec<Person> {
     let mut out = Vec::new();
-    let Some(finder) = LEAD_FINDER.as_ref() else {
+    let Some(finder) = FINDER.as_ref() else {
         return out;
     };
+    let mut roles = false;
     for m in finder.find_iter(lower) {
+        if m.pattern().as_usize() >= LEADS.len() {
+            roles = true;
+            continue;
+        }
         // The lead starts a word: "recontact " or "Kontakt " is none.
         if lower[..m.start()]
             .chars()
@@ -97,6 +120,9 @@ pub fn prose_contacts(text: &str, lower: &str) -> Vec<Person> {
         if let Some(p) = after_lead(&rest[..cut], possessive_lead) {
             out.push(p);
         }
+    }
+    if roles {
+        out.extend(roles_taken(text));
     }
     out
 }
@@ -153,27 +179,6 @@ static ROLE_TAKEN: LazyLock<regex::Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// Stems one of which a sentence of [`ROLE_TAKEN`] holds: most pages have
-/// none, and the regex runs only on those that do.
-static ROLE_STEMS: LazyLock<super::LiteralSet> = LazyLock::new(|| {
-    super::LiteralSet::new(
-        &[
-            "ppoint",
-            "named",
-            "romot",
-            "joined",
-            "joins",
-            "serves as",
-            "serve as",
-            "served as",
-            "welcomes",
-            "hires",
-            "hired",
-        ],
-        false,
-    )
-});
-
 /// Words a title may start with that are not part of it ("as its new
 /// CFO", "as the company's Head of Sales").
 const BEFORE_TITLE: &[&str] = &[
@@ -181,11 +186,8 @@ const BEFORE_TITLE: &[&str] = &[
 ];
 
 /// People `text` names as taking a role ([`ROLE_TAKEN`]).
-pub fn roles_taken(text: &str) -> Vec<Person> {
+fn roles_taken(text: &str) -> Vec<Person> {
     let mut out = Vec::new();
-    if !ROLE_STEMS.is_match(text.as_bytes()) {
-        return out;
-    }
     for c in ROLE_TAKEN.captures_iter(text) {
         let Some(m) = c.get(0) else { continue };
         let found = if c.name("lead").is_some() {
@@ -273,7 +275,7 @@ mod tests {
     use super::*;
 
     fn pairs(text: &str) -> Vec<(String, String)> {
-        prose_contacts(text, &text.to_ascii_lowercase())
+        in_sentences(text, &text.to_ascii_lowercase())
             .into_iter()
             .map(|p| (p.name, p.title))
             .collect()
@@ -334,7 +336,7 @@ mod tests {
     #[test]
     fn roles_taken_in_news_and_about_pages() {
         let pairs = |text: &str| -> Vec<(String, String)> {
-            roles_taken(text)
+            in_sentences(text, &text.to_ascii_lowercase())
                 .into_iter()
                 .map(|p| (p.name, p.title))
                 .collect()
