@@ -189,6 +189,29 @@ fn without_mexican_mobile_one(cleaned: String) -> String {
     }
 }
 
+/// "(206) 555-0142": the North American plan's area code in parentheses,
+/// then three digits and four after a hyphen or a dot. Footers write it
+/// with no label, and no order, part or reference number is written so,
+/// so it counts without one (read in the page's region like a labelled
+/// number: outside North America it is seldom valid).
+fn north_american_shape(raw: &str) -> bool {
+    let b = raw.trim().as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let rest = match b.get(5) {
+        Some(b' ') => 6,
+        _ => 5,
+    };
+    b.len() == rest + 8
+        && b[0] == b'('
+        && matches!(b[1], b'2'..=b'9')
+        && digits(1..4)
+        && b[4] == b')'
+        && digits(rest..rest + 3)
+        && matches!(b[rest + 3], b'-' | b'.')
+        && digits(rest + 4..rest + 8)
+}
+
 /// The region hint, as part of a memo key.
 fn push_hint(key: &mut String, region: PhoneRegion) {
     match region {
@@ -370,7 +393,7 @@ fn line_numbers(
                         .map(|(_, kind)| kind)
                 }),
         };
-        if kind.is_none() && !international {
+        if kind.is_none() && !international && !north_american_shape(raw) {
             continue;
         }
         let kind = kind.unwrap_or(PhoneKind::Phone);
@@ -1023,6 +1046,10 @@ mod real_world {
             ("TF: 1-800-555-0199", US, &[("+18005550199", P)]),
             ("Toll Free: 1 (800) 555-0199", US, &[("+18005550199", P)]),
             ("Support line: 0800 123 4567", GB, &[("+448001234567", P)]),
+            ("Northpeak Labs Inc. · (206) 555-0142", US, &[("+12065550142", P)]),
+            ("Seattle, WA 98101 | (206) 555.0142", US, &[("+12065550142", P)]),
+            ("Order (206) 555 0142 shipped", US, &[]),
+            ("Part no. 206-555-0142", US, &[]),
             ("WhatsApp: +52 1 81 2345 6789", MX, &[("+528123456789", P)]),
             ("Tel: +52 55 1234 5678", MX, &[("+525512345678", P)]),
             ("Sales number: 020 7946 0959", GB, &[("+442079460959", P)]),
@@ -1145,7 +1172,9 @@ mod real_world {
             ("Call us\n(415) 555-0134", US, &[("+14155550134", P)]),
             ("Phone number\n(415) 555-0134", US, &[("+14155550134", P)]),
             ("Téléphone :\n01 23 45 67 89", FR, &[("+33123456789", P)]),
-            ("Call our team\n(415) 555-0134", US, &[]),
+            ("Call our team\n415 555 0134", US, &[]),
+            // The area code in parentheses counts without a label.
+            ("Call our team\n(415) 555-0134", US, &[("+14155550134", P)]),
         ]);
     }
 
