@@ -58,6 +58,11 @@ impl LiteralSet {
     /// Calls `f` with the index of each pattern occurring in `haystack`,
     /// once per occurrence: the result of an overlapping search.
     pub fn for_each(&self, haystack: &[u8], mut f: impl FnMut(usize)) {
+        self.for_each_at(haystack, |i, _| f(i));
+    }
+
+    /// [`LiteralSet::for_each`] with where each occurrence starts.
+    pub fn for_each_at(&self, haystack: &[u8], mut f: impl FnMut(usize, usize)) {
         let Some(next) = &self.next else {
             return;
         };
@@ -79,7 +84,7 @@ impl LiteralSet {
                     .get(i)
                     .is_some_and(|p| rest.starts_with(p.as_bytes()))
                 {
-                    f(i);
+                    f(i, m.start());
                 }
             }
             from = m.start() + 1;

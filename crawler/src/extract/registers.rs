@@ -768,10 +768,15 @@ fn compiled(i: usize) -> Option<&'static Regex> {
 struct Gates {
     set: LiteralSet,
     owner: Vec<usize>,
+    /// Whether a literal counts only at the start of a word (the
+    /// acronyms: "NIT" in "UNITED" or "CUIT" in "CIRCUIT" is none, and
+    /// their patterns would be compiled and run for nothing; "GST" of
+    /// "GSTIN" is one, so the end is not looked at).
+    word_start: bool,
 }
 
 impl Gates {
-    fn new(lower: bool, pick: fn(&Register) -> &'static [&'static str]) -> Self {
+    fn new(lower: bool, word_start: bool, pick: fn(&Register) -> &'static [&'static str]) -> Self {
         let mut literals = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in REGISTERS.iter().enumerate() {
@@ -783,11 +788,20 @@ impl Gates {
         Gates {
             set: LiteralSet::new(&literals, lower),
             owner,
+            word_start,
         }
     }
 
     fn mark(&self, haystack: &[u8], on_page: &mut [bool]) {
-        self.set.for_each(haystack, |p| {
+        self.set.for_each_at(haystack, |p, at| {
+            if self.word_start
+                && at
+                    .checked_sub(1)
+                    .and_then(|k| haystack.get(k))
+                    .is_some_and(u8::is_ascii_alphanumeric)
+            {
+                return;
+            }
             if let Some(slot) = self.owner.get(p).and_then(|i| on_page.get_mut(*i)) {
                 *slot = true;
             }
@@ -795,8 +809,8 @@ impl Gates {
     }
 }
 
-static ACRONYM_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(false, |r| r.acronyms));
-static WORD_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(true, |r| r.words));
+static ACRONYM_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(false, true, |r| r.acronyms));
+static WORD_GATES: LazyLock<Gates> = LazyLock::new(|| Gates::new(true, false, |r| r.words));
 
 /// Register and tax numbers of the schemes above in visible text; `lower`
 /// is the text ASCII-lowercased and `shared` its lines.
@@ -921,6 +935,24 @@ mod tests {
         assert_eq!(colombia_nit("890903938-7"), None);
         assert_eq!(peru_ruc("20100070970").as_deref(), Some("20100070970"));
         assert_eq!(peru_ruc("20100070971"), None);
+    }
+
+    #[test]
+    fn acronym_gates_open_at_a_word_start_only() {
+        let marked = |text: &str| -> Vec<&str> {
+            let mut on_page = vec![false; REGISTERS.len()];
+            ACRONYM_GATES.mark(text.as_bytes(), &mut on_page);
+            REGISTERS
+                .iter()
+                .zip(on_page)
+                .filter(|(_, on)| *on)
+                .map(|(r, _)| r.scheme)
+                .collect()
+        };
+        assert_eq!(marked("UNITED CIRCUIT TRUTH STRUCTURE"), Vec::<&str>::new());
+        assert_eq!(marked("NIT 890.903.938-8"), vec!["nit"]);
+        assert_eq!(marked("(CUIT) 30-50001091-2"), vec!["cuit"]);
+        assert_eq!(marked("GSTIN: 27AAPFU0939F1ZV"), vec!["gstin"]);
     }
 
     #[test]
