@@ -838,6 +838,11 @@ pub fn key(name: &str) -> String {
 
 /// One entry per person and title within a page.
 pub fn dedupe(mut people: Vec<Person>) -> Vec<Person> {
+    for p in &mut people {
+        if let Some(calm) = calm_title(&p.title) {
+            p.title = calm;
+        }
+    }
     people.sort_by(|a, b| key(&a.name).cmp(&key(&b.name)).then(a.title.cmp(&b.title)));
     people.dedup_by(|a, b| key(&a.name) == key(&b.name) && a.title == b.title);
     // A titled entry makes an untitled one for the same person redundant.
@@ -850,9 +855,84 @@ pub fn dedupe(mut people: Vec<Person>) -> Vec<Person> {
     people
 }
 
+/// Abbreviations a title in capitals keeps as they are.
+const KEEP_CAPS: &[&str] = &[
+    "CEO", "CTO", "CFO", "COO", "CMO", "CIO", "CPO", "CRO", "CSO", "CISO", "CHRO", "CDO", "VP",
+    "SVP", "EVP", "AVP", "PDG", "DG", "MD", "GF", "VD", "HR", "IT", "PR", "IR", "QA", "UX", "UI",
+    "R&D", "EMEA", "APAC", "DACH", "LATAM", "US", "USA", "UK", "EU", "ESG", "B2B", "B2C", "AI",
+    "ML", "SAP", "CRM", "ERP",
+];
+
+/// Small words a title in capitals writes in lower case after its first
+/// word ("HEAD OF DESIGN" is "Head of Design").
+const SMALL_WORDS: &[&str] = &[
+    "of", "and", "for", "the", "to", "in", "at", "on", "de", "du", "des", "la", "le", "et", "der",
+    "die", "das", "und", "für", "von", "y", "e", "di", "del", "da", "do", "van", "voor", "en",
+];
+
+/// A title written in capitals, as a card's styling may print it ("HEAD OF
+/// DESIGN"), in ordinary case ("Head of Design"), abbreviations kept
+/// ("VP OF SALES" is "VP of Sales"); `None` when it is not in capitals or
+/// is only abbreviations ("CEO").
+fn calm_title(title: &str) -> Option<String> {
+    let bare = |w: &str| -> String {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '&')
+            .to_string()
+    };
+    let kept = |w: &str| KEEP_CAPS.contains(&bare(w).as_str());
+    let words: Vec<&str> = title.split(' ').collect();
+    let calm_needed = !title.chars().any(char::is_lowercase)
+        && words
+            .iter()
+            .flat_map(|w| w.split(['/', '-']))
+            .any(|part| part.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !kept(part));
+    if !calm_needed {
+        return None;
+    }
+    let calm: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let lower = w.to_lowercase();
+            if i > 0 && SMALL_WORDS.contains(&lower.as_str()) {
+                return lower;
+            }
+            w.split('/')
+                .map(|part| {
+                    if kept(part) {
+                        part.to_string()
+                    } else {
+                        title_case(part)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    Some(calm.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_in_capitals_in_ordinary_case() {
+        for (title, calm) in [
+            ("HEAD OF DESIGN", Some("Head of Design")),
+            ("VP OF SALES", Some("VP of Sales")),
+            ("CO-FOUNDER & CEO", Some("Co-Founder & CEO")),
+            ("GESCHÄFTSFÜHRER", Some("Geschäftsführer")),
+            ("DIRECTEUR DES VENTES", Some("Directeur des Ventes")),
+            ("CEO", None),
+            ("CEO/CTO", None),
+            ("FOUNDER/CEO", Some("Founder/CEO")),
+            ("Head of Design", None),
+            ("VP Sales", None),
+        ] {
+            assert_eq!(calm_title(title).as_deref(), calm, "{title}");
+        }
+    }
 
     /// The byte count of words is `split_whitespace`'s on ASCII text and
     /// never more than it on any text.
