@@ -21,7 +21,10 @@ use super::memo::Memo;
 use super::street_gate as gate;
 
 mod india;
+mod maps;
 mod mexico;
+
+pub(crate) use maps::from_map_links;
 
 /// A postal address; `country` is ISO 3166 alpha-2.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -1300,6 +1303,11 @@ pub(crate) fn language_country(lang: &str) -> Option<&'static str> {
 /// Addresses written in visible text.
 #[cfg(test)]
 pub fn from_text(text: &str, hint: Option<&str>) -> Vec<Address> {
+    from_lines_of(text, hint)
+}
+
+/// Addresses in a text of its own, split into its lines here.
+fn from_lines_of(text: &str, hint: Option<&str>) -> Vec<Address> {
     from_lines(text, &Lines::of(text), hint)
 }
 

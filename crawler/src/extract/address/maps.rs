@@ -1,0 +1,154 @@
+//! Addresses named by a link to a map ("Directions", "Find us", a map
+//! icon): Google Maps' `/maps/place/Musterstraße+12,+80331+München/…`,
+//! `/maps/search/…`, `?q=`, `?query=`, `?destination=`, `?daddr=`; Apple
+//! Maps' `?address=`, `?q=`, `?daddr=`; Bing Maps' `?where1=`, `?q=`;
+//! OpenStreetMap's `?query=`. Contact pages often show the address only
+//! as an image or in a map, and name it in full in the link. What the
+//! link holds is read as one line by the text readers, so only an address
+//! they would take in text counts; a place's name alone ("Acme GmbH") is
+//! none.
+
+use url::Url;
+
+use super::{Address, from_lines_of};
+
+/// Query keys that hold an address or a search for one, by map service.
+const QUERY_KEYS: &[&str] = &["q", "query", "destination", "daddr", "address", "where1"];
+
+/// Whether `host` is a map service's ("www.google.de", "maps.google.com",
+/// "maps.apple.com", "www.bing.com", "www.openstreetmap.org"), and the
+/// path is its map's for Google and Bing.
+fn is_map(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let path = url.path();
+    let google = host.starts_with("google.") || host.starts_with("maps.google.");
+    (google && (path.starts_with("/maps") || host.starts_with("maps.")))
+        || host == "maps.apple.com"
+        || (host == "bing.com" && path.starts_with("/maps"))
+        || host == "openstreetmap.org"
+}
+
+/// The text a map link names as its place, decoded: the segment after
+/// `place` or `search` in a Google Maps path, else the first query value
+/// under one of [`QUERY_KEYS`].
+pub(super) fn place_text(href: &str) -> Option<String> {
+    // Most links are no map's: a byte test before any parse.
+    memchr::memmem::find(href.as_bytes(), b"map")?;
+    let url = Url::parse(href).ok()?;
+    if !is_map(&url) {
+        return None;
+    }
+    let mut segments = url.path_segments()?;
+    let in_path = segments
+        .by_ref()
+        .find(|s| *s == "place" || *s == "search")
+        .and_then(|_| segments.next())
+        .filter(|s| !s.is_empty() && !s.starts_with('@'));
+    let text = match in_path {
+        // A path segment writes spaces as `+` as the query does.
+        Some(segment) => url::form_urlencoded::parse(format!("q={segment}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned()),
+        None => url
+            .query_pairs()
+            .find(|(k, _)| QUERY_KEYS.contains(&k.as_ref()))
+            .map(|(_, v)| v.into_owned()),
+    }?;
+    let text = text.trim();
+    // Coordinates ("48.137,11.575") are no address.
+    (text.chars().any(char::is_alphabetic) && text.len() <= 240).then(|| text.to_string())
+}
+
+/// The addresses the map links among `hrefs` name.
+pub(crate) fn from_map_links<'h>(
+    hrefs: impl Iterator<Item = &'h str>,
+    hint: Option<&str>,
+) -> Vec<Address> {
+    let mut out = Vec::new();
+    for text in hrefs.filter_map(place_text) {
+        out.extend(from_lines_of(&text, hint));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(href: &str) -> Option<(String, String, String, String)> {
+        let found = from_map_links(std::iter::once(href), None);
+        assert!(found.len() <= 1, "{href}: {found:?}");
+        found.into_iter().next().map(|a| {
+            (
+                a.street.unwrap_or_default(),
+                a.postal_code.unwrap_or_default(),
+                a.locality.unwrap_or_default(),
+                a.country.unwrap_or_default(),
+            )
+        })
+    }
+
+    fn address(
+        street: &str,
+        code: &str,
+        city: &str,
+        country: &str,
+    ) -> Option<(String, String, String, String)> {
+        Some((
+            street.to_string(),
+            code.to_string(),
+            city.to_string(),
+            country.to_string(),
+        ))
+    }
+
+    #[test]
+    fn addresses_in_map_links() {
+        assert_eq!(
+            one(
+                "https://www.google.com/maps/place/Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen/@48.1,11.5,17z/data=!3m1"
+            ),
+            address("Musterstraße 12", "80331", "München", "DE")
+        );
+        assert_eq!(
+            one(
+                "https://www.google.de/maps/search/?api=1&query=Leopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen"
+            ),
+            address("Leopoldstraße 28a", "80802", "München", "DE")
+        );
+        assert_eq!(
+            one("https://maps.google.com/?q=500+Harbor+Boulevard,+Belmont,+CA+94002"),
+            address("500 Harbor Boulevard", "94002", "Belmont", "US")
+        );
+        assert_eq!(
+            one(
+                "https://maps.apple.com/?address=12%20rue%20de%20la%20Paix,%2075002%20Paris,%20France"
+            ),
+            address("12 rue de la Paix", "75002", "Paris", "FR")
+        );
+        assert_eq!(
+            one(
+                "https://www.google.com/maps/dir/?api=1&destination=20-22+Wenlock+Road,+London+N1+7GU"
+            ),
+            address("20-22 Wenlock Road", "N1 7GU", "London", "GB")
+        );
+    }
+
+    #[test]
+    fn other_links_and_places_without_an_address_name_none() {
+        for href in [
+            "https://www.google.com/maps/place/Acme+GmbH/@48.1,11.5,17z",
+            "https://www.google.com/maps/@48.137,11.575,15z",
+            "https://maps.google.com/?q=48.137,11.575",
+            "https://goo.gl/maps/AbCdEf123",
+            "https://www.example.com/?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen",
+            "https://www.google.com/search?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen",
+            "/sitemap.xml",
+        ] {
+            assert_eq!(one(href), None, "{href}");
+        }
+    }
+}
