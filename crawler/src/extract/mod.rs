@@ -219,9 +219,13 @@ impl Extractor {
             .as_deref()
             .or_else(|| scan.lang.as_deref().and_then(address::language_country));
         addresses.extend(address::from_lines(own_text, own_lines, address_hint));
-        // "Directions" to a map that names the address in its link.
+        // "Directions" to a map, or a map embedded, that names the
+        // address in its link.
         addresses.extend(address::from_map_links(
-            scan.links.iter().map(|l| l.href.as_str()),
+            scan.links
+                .iter()
+                .map(|l| l.href.as_str())
+                .chain(scan.frame_srcs.iter().map(String::as_str)),
             address_hint,
         ));
         let address_country = addresses.iter().find_map(|a| a.country.clone());

@@ -4,7 +4,7 @@
 //! Maps' `?address=`, `?q=`, `?daddr=`; Bing Maps' `?where1=`, `?q=`;
 //! OpenStreetMap's `?query=`. Contact pages often show the address only
 //! as an image or in a map, and name it in full in the link. What the
-//! link holds is read as one line by the text readers, so only an address
+//! link or an embedded map's `src` holds is read as one line by the text readers, so only an address
 //! they would take in text counts; a place's name alone ("Acme GmbH") is
 //! none.
 
@@ -33,7 +33,7 @@ fn is_map(url: &Url) -> bool {
 
 /// The text a map link names as its place, decoded: the segment after
 /// `place` or `search` in a Google Maps path, else the first query value
-/// under one of [`QUERY_KEYS`].
+/// under one of [`QUERY_KEYS`], else the place of an embedded map.
 pub(super) fn place_text(href: &str) -> Option<String> {
     // Most links are no map's: a byte test before any parse.
     memchr::memmem::find(href.as_bytes(), b"map")?;
@@ -55,11 +55,27 @@ pub(super) fn place_text(href: &str) -> Option<String> {
         None => url
             .query_pairs()
             .find(|(k, _)| QUERY_KEYS.contains(&k.as_ref()))
-            .map(|(_, v)| v.into_owned()),
+            .map(|(_, v)| v.into_owned())
+            .or_else(|| embedded_place(&url)),
     }?;
     let text = text.trim();
     // Coordinates ("48.137,11.575") are no address.
     (text.chars().any(char::is_alphabetic) && text.len() <= 240).then(|| text.to_string())
+}
+
+/// The place an embedded Google map shows (`/maps/embed?pb=…`): its
+/// parameter chains fields as `!<n><type><value>`, the place's name or
+/// address a string field, `!2s` and the percent-encoded text. The
+/// longest such text with a digit and a comma or a space is taken (the
+/// others are language codes and identifiers: `!2sde`, `!1s0x47…`).
+fn embedded_place(url: &Url) -> Option<String> {
+    let (_, pb) = url.query_pairs().find(|(k, _)| k == "pb")?;
+    pb.split('!')
+        .filter_map(|field| field.strip_prefix("2s"))
+        .filter_map(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
+        .map(|v| v.replace('+', " "))
+        .filter(|v| v.bytes().any(|b| b.is_ascii_digit()) && v.contains([',', ' ']))
+        .max_by_key(String::len)
 }
 
 /// The addresses the map links among `hrefs` name.
@@ -129,6 +145,19 @@ mod tests {
             ),
             address("12 rue de la Paix", "75002", "Paris", "FR")
         );
+        // Embedded maps, from an iframe's `src`.
+        assert_eq!(
+            one(
+                "https://www.google.com/maps/embed?pb=!1m18!1m12!1m3!1d2661.9!2d11.58!3d48.16!2m3!1f0!2f0!3f0!3m2!1i1024!2i768!4f13.1!3m3!1m2!1s0x479e75f9a38c5fd9%3A0x10cb84a7db1987d!2sLeopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen!5e0!3m2!1sde!2sde!4v1700000000000"
+            ),
+            address("Leopoldstraße 28a", "80802", "München", "DE")
+        );
+        assert_eq!(
+            one(
+                "https://maps.google.com/maps?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen&t=&z=15&ie=UTF8&iwloc=&output=embed"
+            ),
+            address("Musterstraße 12", "80331", "München", "DE")
+        );
         assert_eq!(
             one(
                 "https://www.google.com/maps/dir/?api=1&destination=20-22+Wenlock+Road,+London+N1+7GU"
@@ -142,6 +171,7 @@ mod tests {
         for href in [
             "https://www.google.com/maps/place/Acme+GmbH/@48.1,11.5,17z",
             "https://www.google.com/maps/@48.137,11.575,15z",
+            "https://www.google.com/maps/embed?pb=!1m14!1m8!1m3!1d10!2d11.5!3d48.1!3m2!1i1024!2i768!4f13.1!3m3!1m2!1s0x0%3A0x0!2sAcme%20GmbH!5e0!3m2!1sde!2sde!4v1",
             "https://maps.google.com/?q=48.137,11.575",
             "https://goo.gl/maps/AbCdEf123",
             "https://www.example.com/?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen",
