@@ -46,7 +46,7 @@ const TITLE_ALTERNATIVES: &str = concat!(
     // Plural forms that are titles.
     r"(?:director|founder|co-?founder|managing\s+director|manager|officer|owner|executive|board\s+member|advisor|adviser|managing\s+partner|vice[\s\-]president|president)s",
     // English.
-    r"|chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer",
+    r"|chief\s+\w+(?:\s+\w+)?\s+officer|founder|co-?founder|cofounder|president|vice[\s\-]president|director|managing\s+director|head\s+of|manager|lead|engineer|developer|designer|partner|managing\s+partner|chairman|chairwoman|chairperson|chair|board\s+member|owner|principal|consultant|architect|executive|officer|advisor|adviser|advisory\s+board|accountant|counsel|attorney|lawyer|scientist|analyst|recruiter|specialist|coordinator|assistant|secretary|treasurer",
     // German, with the gendered forms written out or in parentheses.
     r"|geschäftsführer(?:in|innen)?|geschäftsführung|geschäftsführende[rn]?|gesellschafter(?:in|innen)?|gründer(?:in)?|mitgründer(?:in)?|mitbegründer(?:in)?|vorstand(?:svorsitzende[rn]?|smitglied|smitglieder)?|vorständin|vorsitzende[rn]?|inhaber(?:in)?|prokurist(?:in|en|innen)?|aufsichtsrat(?:svorsitzende[rn]?|smitglied)?|verwaltungsrat(?:spräsident(?:in)?|smitglied)?|verwaltungsrätin|mitglied\s+des\s+(?:verwaltungsrat|aufsichtsrat|vorstand|beirat)\w*|beirat(?:smitglied|svorsitzende[rn]?)?|bereichsleiter(?:in)?|teamleiter(?:in)?|entwickler(?:in)?|berater(?:in)?|vertrieb|ansprechpartner(?:in)?",
     // French, Spanish, Dutch, Italian.
@@ -225,6 +225,13 @@ fn title_line(s: &str) -> Option<String> {
     if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
         return None;
     }
+    // "Former CTO, Honeywell" is a career, not the person's title here.
+    if FORMER.iter().any(|f| {
+        t.get(..f.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(f))
+    }) {
+        return None;
+    }
     if is_sentence(s) {
         return None;
     }
@@ -237,6 +244,26 @@ fn title_line(s: &str) -> Option<String> {
     }
     is_title(t).then(|| t.to_string())
 }
+
+/// Words that make a title one held before, lower-case, with what
+/// follows them.
+const FORMER: &[&str] = &[
+    "former ",
+    "formerly ",
+    "ex-",
+    "ex ",
+    "previously ",
+    "ehemaliger ",
+    "ehemalige ",
+    "ehem. ",
+    "ancien ",
+    "ancienne ",
+    "antiguo ",
+    "antigua ",
+    "ex-",
+    "già ",
+    "voormalig ",
+];
 
 fn person(name: String, title: String) -> Person {
     Person { name, title }
@@ -271,11 +298,11 @@ fn names_with_own_titles(line: &str) -> Option<Vec<Person>> {
     (people.len() >= 2).then_some(people)
 }
 
-/// The parts of a list of names: split at commas, ampersands and
-/// semicolons, and at "and" in English, German, French, Spanish, Italian
-/// and Dutch.
+/// The parts of a list of names: split at commas, ampersands, semicolons
+/// and middle dots or bullets, and at "and" in English, German, French,
+/// Spanish, Italian and Dutch.
 pub(super) fn list_parts(s: &str) -> impl Iterator<Item = &str> {
-    s.split([',', '&', ';'])
+    s.split([',', '&', ';', '·', '•'])
         .flat_map(|p| {
             p.split(" and ")
                 .flat_map(|q| q.split(" und "))
@@ -610,8 +637,21 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
         }
     }
     name_lists_under_titles(&lines, headings, &mut used, &mut out);
-    let line_names = facts.into_iter().map(|f| f.name).collect();
-    cards(&lines, line_names, &card, headings, &mut used, &mut out);
+    let line_names: Vec<Option<String>> = facts.into_iter().map(|f| f.name).collect();
+    let under_titles = !headings.is_empty();
+    if under_titles {
+        cards(
+            &lines,
+            line_names.clone(),
+            &card,
+            headings,
+            &mut used,
+            &mut out,
+        );
+        names_alone_under_titles(&lines, &line_names, headings, &mut used, &mut out);
+    } else {
+        cards(&lines, line_names, &card, headings, &mut used, &mut out);
+    }
     out
 }
 
@@ -626,32 +666,73 @@ fn name_lists_under_titles(
     used: &mut [bool],
     out: &mut Vec<Person>,
 ) {
-    if headings.is_empty() {
-        return;
-    }
-    let mut title: Option<String> = None;
-    for (i, line) in lines.iter().enumerate() {
-        if let Some((_, h)) = headings.iter().find(|(_, h)| h.trim() == *line) {
-            title = title_line(h).map(|t| {
-                // "Directors" names each a Director; "Board of Directors"
-                // is the board's name, kept whole.
-                if t.contains(' ') {
-                    t
-                } else {
-                    singular(&t).to_string()
-                }
-            });
-            continue;
-        }
-        let Some(title) = &title else {
+    for (i, title) in section_titles(lines, headings).iter().enumerate() {
+        let Some(title) = title else {
             continue;
         };
+        let line = lines[i];
         if used[i] || list_parts(line).nth(1).is_none() {
             continue;
         }
         let names = split_names(line);
         if names.len() >= 2 && names.len() == list_parts(line).count() {
             out.extend(titled(names, title));
+            used[i] = true;
+        }
+    }
+}
+
+/// For each line, the title of the section it is in when the section's
+/// heading is a title ("Advisors", "Board of Directors", "Aufsichtsrat"),
+/// `None` for that heading's own line. A deeper heading that is no title
+/// (a card's name as an `h3`) is a line of the section; one at the title
+/// heading's level or above ends it.
+fn section_titles(lines: &[&str], headings: &[(u8, String)]) -> Vec<Option<String>> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut current: Option<(u8, String)> = None;
+    for line in lines {
+        let Some((level, h)) = headings.iter().find(|(_, h)| h.trim() == *line) else {
+            out.push(current.as_ref().map(|(_, t)| t.clone()));
+            continue;
+        };
+        if let Some(t) = title_line(h) {
+            out.push(None);
+            // "Directors" names each a Director; "Board of Directors" is
+            // the board's name, kept whole.
+            let t = if t.contains(' ') {
+                t
+            } else {
+                singular(&t).to_string()
+            };
+            current = Some((*level, t));
+        } else if current.as_ref().is_some_and(|(l, _)| level <= l) {
+            out.push(None);
+            current = None;
+        } else {
+            out.push(current.as_ref().map(|(_, t)| t.clone()));
+        }
+    }
+    out
+}
+
+/// Names no rule paired, alone on their line in a section whose heading is
+/// a title ("Advisory Board" / "Alan Turing-Smith" / "Professor, Stanford
+/// University"): each holds the heading's title.
+fn names_alone_under_titles(
+    lines: &[&str],
+    line_names: &[Option<String>],
+    headings: &[(u8, String)],
+    used: &mut [bool],
+    out: &mut Vec<Person>,
+) {
+    for (i, title) in section_titles(lines, headings).iter().enumerate() {
+        // A name alone has no comma: "Professor, Stanford University" is
+        // an affiliation.
+        if let (Some(title), Some(Some(name))) = (title, line_names.get(i))
+            && !used[i]
+            && !lines[i].contains(',')
+        {
+            out.push(person(name.clone(), title.clone()));
             used[i] = true;
         }
     }
@@ -1185,6 +1266,42 @@ mod tests {
                 ("Jane Smith", "Director"),
                 ("John Roe", "Director"),
                 ("Peter Lang", "Aufsichtsrat"),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_alone_under_a_title_heading_take_it_and_former_titles_are_none() {
+        let text = "Team\nManagement\nHannah Cole\nCEO\n\
+                    Advisory Board\nAlan Turing-Smith\nProfessor, Stanford University\n\
+                    Mei Lin\nFormer CTO, Honeywell\n\
+                    Advisors\nProf. Rita Gomez (MIT) · Dr. Ken Ito (Sony) · Sara Blum\n\
+                    Locations\nJane Roe\n";
+        let headings: Vec<(u8, String)> = [
+            (1, "Team"),
+            (2, "Management"),
+            (3, "Hannah Cole"),
+            (2, "Advisory Board"),
+            (3, "Alan Turing-Smith"),
+            (3, "Mei Lin"),
+            (2, "Advisors"),
+            (2, "Locations"),
+        ]
+        .iter()
+        .map(|(l, h)| (*l, h.to_string()))
+        .collect();
+        let people = from_text(text, &headings, &[]);
+        let mut got = pairs(&people);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("Alan Turing-Smith", "Advisory Board"),
+                ("Hannah Cole", "CEO"),
+                ("Ken Ito", "Advisor"),
+                ("Mei Lin", "Advisory Board"),
+                ("Rita Gomez", "Advisor"),
+                ("Sara Blum", "Advisor"),
             ]
         );
     }
