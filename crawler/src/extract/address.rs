@@ -21,6 +21,7 @@ use super::memo::Memo;
 use super::street_gate as gate;
 
 mod india;
+mod japan;
 mod maps;
 mod mexico;
 
@@ -197,6 +198,7 @@ pub fn country_code(raw: &str) -> Option<String> {
         "sg" | "sgp" | "singapore" | "singapur" | "singapour" => "SG",
         "ind" | "india" | "indien" | "inde" | "bharat" => "IN",
         "mex" | "mexico" | "méxico" | "mexiko" | "mexique" | "messico" => "MX",
+        "jpn" | "japan" | "日本" | "japon" | "giappone" | "japón" | "nippon" => "JP",
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -1290,12 +1292,15 @@ pub(crate) fn language_country(lang: &str) -> Option<&'static str> {
         Some("in") => return Some("IN"),
         // "es-MX": Mexican streets share Spain's kinds and postcodes.
         Some("mx") => return Some("MX"),
+        Some("jp") => return Some("JP"),
         _ => {}
     }
     match language {
         "cs" => Some("CZ"),
         "sk" => Some("SK"),
         "el" => Some("GR"),
+        // Japanese streets have no kind either.
+        "ja" => Some("JP"),
         _ => None,
     }
 }
@@ -1388,6 +1393,9 @@ pub(crate) fn from_lines(text: &str, shared: &Lines<'_>, hint: Option<&str>) -> 
         }
         if out.len() == found && india::may_hold_pin(line.as_bytes()) {
             out.extend(india::address(&lines, i, hint));
+        }
+        if out.len() == found && japan::may_hold_postcode(line.as_bytes()) {
+            out.extend(japan::address(&lines, i, hint));
         }
     }
     out
