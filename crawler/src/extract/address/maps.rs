@@ -12,6 +12,10 @@ use url::Url;
 
 use super::{Address, from_lines_of};
 
+/// The word every map link's host or path holds.
+static MAP: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("map"));
+
 /// Query keys that hold an address or a search for one, by map service.
 const QUERY_KEYS: &[&str] = &["q", "query", "destination", "daddr", "address", "where1"];
 
@@ -35,8 +39,11 @@ fn is_map(url: &Url) -> bool {
 /// `place` or `search` in a Google Maps path, else the first query value
 /// under one of [`QUERY_KEYS`], else the place of an embedded map.
 pub(super) fn place_text(href: &str) -> Option<String> {
-    // Most links are no map's: a byte test before any parse.
-    memchr::memmem::find(href.as_bytes(), b"map")?;
+    // Most links are relative or no map's: byte tests before any parse.
+    if !href.starts_with("http") {
+        return None;
+    }
+    MAP.find(href.as_bytes())?;
     let url = Url::parse(href).ok()?;
     if !is_map(&url) {
         return None;

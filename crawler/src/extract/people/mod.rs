@@ -8,6 +8,7 @@
 //! - tables: a row with a name cell and a title cell (DOM),
 //! - founders named in a sentence, on any page (`founders`).
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -225,13 +226,6 @@ fn title_line(s: &str) -> Option<String> {
     if words == 0 || words > 10 || t.chars().count() > 90 || t.contains('@') || t.contains("http") {
         return None;
     }
-    // "Former CTO, Honeywell" is a career, not the person's title here.
-    if FORMER.iter().any(|f| {
-        t.get(..f.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(f))
-    }) {
-        return None;
-    }
     if is_sentence(s) {
         return None;
     }
@@ -242,7 +236,17 @@ fn title_line(s: &str) -> Option<String> {
     {
         return None;
     }
-    is_title(t).then(|| t.to_string())
+    // "Former CTO, Honeywell" is a career, not the person's title here
+    // (tested last: few lines are titles).
+    (is_title(t) && !is_former(t)).then(|| t.to_string())
+}
+
+/// Whether a title is one held before ("Former CTO", "ex-CEO").
+fn is_former(t: &str) -> bool {
+    FORMER.iter().any(|f| {
+        t.get(..f.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(f))
+    })
 }
 
 /// Words that make a title one held before, lower-case, with what
@@ -636,10 +640,12 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             }
         }
     }
-    name_lists_under_titles(&lines, headings, &mut used, &mut out);
+    let sections = SectionTitles::new(&lines, headings);
+    name_lists_under_titles(&lines, &sections, &mut used, &mut out);
     let line_names: Vec<Option<String>> = facts.into_iter().map(|f| f.name).collect();
-    let under_titles = !headings.is_empty();
-    if under_titles {
+    if sections.titles.is_empty() {
+        cards(&lines, line_names, &card, headings, &mut used, &mut out);
+    } else {
         cards(
             &lines,
             line_names.clone(),
@@ -648,9 +654,7 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
             &mut used,
             &mut out,
         );
-        names_alone_under_titles(&lines, &line_names, headings, &mut used, &mut out);
-    } else {
-        cards(&lines, line_names, &card, headings, &mut used, &mut out);
+        names_alone_under_titles(&lines, &line_names, &sections, &mut used, &mut out);
     }
     out
 }
@@ -662,15 +666,14 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
 /// of towns or products under such a heading names nobody.
 fn name_lists_under_titles(
     lines: &[&str],
-    headings: &[(u8, String)],
+    sections: &SectionTitles,
     used: &mut [bool],
     out: &mut Vec<Person>,
 ) {
-    for (i, title) in section_titles(lines, headings).iter().enumerate() {
-        let Some(title) = title else {
+    for (i, line) in lines.iter().enumerate() {
+        let Some(title) = sections.of(i) else {
             continue;
         };
-        let line = lines[i];
         if used[i] || list_parts(line).nth(1).is_none() {
             continue;
         }
@@ -684,35 +687,60 @@ fn name_lists_under_titles(
 
 /// For each line, the title of the section it is in when the section's
 /// heading is a title ("Advisors", "Board of Directors", "Aufsichtsrat"),
-/// `None` for that heading's own line. A deeper heading that is no title
+/// none for that heading's own line. A deeper heading that is no title
 /// (a card's name as an `h3`) is a line of the section; one at the title
 /// heading's level or above ends it.
-fn section_titles(lines: &[&str], headings: &[(u8, String)]) -> Vec<Option<String>> {
-    let mut out = Vec::with_capacity(lines.len());
-    let mut current: Option<(u8, String)> = None;
-    for line in lines {
-        let Some((level, h)) = headings.iter().find(|(_, h)| h.trim() == *line) else {
-            out.push(current.as_ref().map(|(_, t)| t.clone()));
-            continue;
-        };
-        if let Some(t) = title_line(h) {
-            out.push(None);
-            // "Directors" names each a Director; "Board of Directors" is
-            // the board's name, kept whole.
-            let t = if t.contains(' ') {
-                t
-            } else {
-                singular(&t).to_string()
-            };
-            current = Some((*level, t));
-        } else if current.as_ref().is_some_and(|(l, _)| level <= l) {
-            out.push(None);
-            current = None;
-        } else {
-            out.push(current.as_ref().map(|(_, t)| t.clone()));
+struct SectionTitles {
+    titles: Vec<String>,
+    /// Per line, an index into `titles`.
+    of_line: Vec<Option<usize>>,
+}
+
+impl SectionTitles {
+    fn new(lines: &[&str], headings: &[(u8, String)]) -> Self {
+        let mut titles = Vec::new();
+        let mut of_line = Vec::with_capacity(lines.len());
+        if headings.is_empty() {
+            of_line.resize(lines.len(), None);
+            return SectionTitles { titles, of_line };
         }
+        // Each heading's level by its text (the first of the same text).
+        let mut level_of: HashMap<&str, u8> = HashMap::with_capacity(headings.len());
+        for (level, h) in headings {
+            level_of.entry(h.trim()).or_insert(*level);
+        }
+        let mut current: Option<(u8, usize)> = None;
+        for line in lines {
+            let Some(&level) = level_of.get(line) else {
+                of_line.push(current.map(|(_, t)| t));
+                continue;
+            };
+            if let Some(t) = title_line(line) {
+                // "Directors" names each a Director; "Board of Directors"
+                // is the board's name, kept whole.
+                let t = if t.contains(' ') {
+                    t
+                } else {
+                    singular(&t).to_string()
+                };
+                titles.push(t);
+                current = Some((level, titles.len() - 1));
+                of_line.push(None);
+            } else if current.is_some_and(|(l, _)| level <= l) {
+                current = None;
+                of_line.push(None);
+            } else {
+                of_line.push(current.map(|(_, t)| t));
+            }
+        }
+        SectionTitles { titles, of_line }
     }
-    out
+
+    /// The title of line `i`'s section, if its heading is one.
+    fn of(&self, i: usize) -> Option<&str> {
+        let t = (*self.of_line.get(i)?)?;
+        self.titles.get(t).map(String::as_str)
+    }
 }
 
 /// Names no rule paired, alone on their line in a section whose heading is
@@ -721,18 +749,18 @@ fn section_titles(lines: &[&str], headings: &[(u8, String)]) -> Vec<Option<Strin
 fn names_alone_under_titles(
     lines: &[&str],
     line_names: &[Option<String>],
-    headings: &[(u8, String)],
+    sections: &SectionTitles,
     used: &mut [bool],
     out: &mut Vec<Person>,
 ) {
-    for (i, title) in section_titles(lines, headings).iter().enumerate() {
+    for (i, name) in line_names.iter().enumerate() {
         // A name alone has no comma: "Professor, Stanford University" is
         // an affiliation.
-        if let (Some(title), Some(Some(name))) = (title, line_names.get(i))
+        if let (Some(name), Some(title)) = (name, sections.of(i))
             && !used[i]
             && !lines[i].contains(',')
         {
-            out.push(person(name.clone(), title.clone()));
+            out.push(person(name.clone(), title.to_string()));
             used[i] = true;
         }
     }
