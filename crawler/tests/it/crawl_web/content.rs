@@ -409,3 +409,76 @@ async fn a_legacy_page_under_a_server_default_utf8_header_is_read_in_its_own_cha
     assert_eq!(site.hits("/team/m%C3%BCller"), 1, "{:?}", site.page_hits());
     assert!(state.skipped.is_empty(), "{:?}", state.skipped);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_in_sentences_advisors_and_an_address_only_in_a_map_link() {
+    // A press page names its contact and a hire in sentences; the team
+    // page has an advisory board of names with affiliations; the contact
+    // page shows its address only in a map link, and its phone in the
+    // North American way with no label.
+    let site = Site::start(|path: &str| match path {
+        "/" => html(
+            r#"<a href="/press">Press</a> <a href="/team">Team</a> <a href="/contact">Contact</a>"#,
+        ),
+        "/press" => html(
+            "<h1>Press</h1><p>For press inquiries, please contact Sarah Lee (Head of Communications) at press@acme.example.</p>\
+             <p>Acme today announced the appointment of Rachel Adams as Chief Financial Officer.</p>\
+             <p>Please contact Jane Doe at jane@acme.example.</p>",
+        ),
+        "/team" => html(
+            "<h1>Team</h1><h2>Management</h2><h3>Hannah Cole</h3><p>CEO</p>\
+             <h2>Advisory Board</h2><h3>Alan Turing-Smith</h3><p>Professor, Stanford University</p>\
+             <h3>Mei Lin</h3><p>Former CTO, Honeywell</p>\
+             <h2>Locations</h2><p>Seattle</p>",
+        ),
+        "/contact" => html(
+            r#"<h1>Visit us</h1><img src="/map.png" alt="Map">
+               <a href="https://www.google.com/maps/place/400+Pine+Street,+Seattle,+WA+98101/@47.61,-122.33,17z">Directions</a>
+               <p>Acme Inc. · (206) 555-0142</p>"#,
+        ),
+        _ => Reply::NotFound,
+    })
+    .await;
+    let state = crawl_site(&site, "/", spec()).await;
+    let people: Vec<(String, Vec<String>)> = state
+        .entities
+        .people
+        .values()
+        .map(|p| (p.name.clone(), p.titles.iter().cloned().collect()))
+        .collect();
+    let want = |name: &str, title: &str| (name.to_string(), vec![title.to_string()]);
+    assert_eq!(
+        people,
+        [
+            want("Alan Turing-Smith", "Advisory Board"),
+            want("Hannah Cole", "CEO"),
+            want("Mei Lin", "Advisory Board"),
+            want("Rachel Adams", "Chief Financial Officer"),
+            want("Sarah Lee", "Head of Communications"),
+        ]
+    );
+    let addresses: Vec<_> = state
+        .entities
+        .addresses
+        .values()
+        .map(|a| {
+            (
+                a.address.street.clone(),
+                a.address.locality.clone(),
+                a.address.postal_code.clone(),
+                a.address.country.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        addresses,
+        [(
+            Some("400 Pine Street".to_string()),
+            Some("Seattle".to_string()),
+            Some("98101".to_string()),
+            Some("US".to_string())
+        )]
+    );
+    let phones: Vec<&str> = state.entities.phones.keys().map(String::as_str).collect();
+    assert_eq!(phones, ["+12065550142"]);
+}
