@@ -101,76 +101,51 @@ pub(crate) fn from_map_links<'h>(
 mod tests {
     use super::*;
 
-    fn one(href: &str) -> Option<(String, String, String, String)> {
+    /// The (street, postcode, locality, country) of the one address
+    /// `href` names, if any.
+    fn one(href: &str) -> Option<[String; 4]> {
         let found = from_map_links(std::iter::once(href), None);
         assert!(found.len() <= 1, "{href}: {found:?}");
         found.into_iter().next().map(|a| {
-            (
-                a.street.unwrap_or_default(),
-                a.postal_code.unwrap_or_default(),
-                a.locality.unwrap_or_default(),
-                a.country.unwrap_or_default(),
-            )
+            [a.street, a.postal_code, a.locality, a.country].map(Option::unwrap_or_default)
         })
-    }
-
-    fn address(
-        street: &str,
-        code: &str,
-        city: &str,
-        country: &str,
-    ) -> Option<(String, String, String, String)> {
-        Some((
-            street.to_string(),
-            code.to_string(),
-            city.to_string(),
-            country.to_string(),
-        ))
     }
 
     #[test]
     fn addresses_in_map_links() {
-        assert_eq!(
-            one(
-                "https://www.google.com/maps/place/Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen/@48.1,11.5,17z/data=!3m1"
+        for (href, want) in [
+            (
+                "https://www.google.com/maps/place/Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen/@48.1,11.5,17z/data=!3m1",
+                ["Musterstraße 12", "80331", "München", "DE"],
             ),
-            address("Musterstraße 12", "80331", "München", "DE")
-        );
-        assert_eq!(
-            one(
-                "https://www.google.de/maps/search/?api=1&query=Leopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen"
+            (
+                "https://www.google.de/maps/search/?api=1&query=Leopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen",
+                ["Leopoldstraße 28a", "80802", "München", "DE"],
             ),
-            address("Leopoldstraße 28a", "80802", "München", "DE")
-        );
-        assert_eq!(
-            one("https://maps.google.com/?q=500+Harbor+Boulevard,+Belmont,+CA+94002"),
-            address("500 Harbor Boulevard", "94002", "Belmont", "US")
-        );
-        assert_eq!(
-            one(
-                "https://maps.apple.com/?address=12%20rue%20de%20la%20Paix,%2075002%20Paris,%20France"
+            (
+                "https://maps.google.com/?q=500+Harbor+Boulevard,+Belmont,+CA+94002",
+                ["500 Harbor Boulevard", "94002", "Belmont", "US"],
             ),
-            address("12 rue de la Paix", "75002", "Paris", "FR")
-        );
-        // Embedded maps, from an iframe's `src`.
-        assert_eq!(
-            one(
-                "https://www.google.com/maps/embed?pb=!1m18!1m12!1m3!1d2661.9!2d11.58!3d48.16!2m3!1f0!2f0!3f0!3m2!1i1024!2i768!4f13.1!3m3!1m2!1s0x479e75f9a38c5fd9%3A0x10cb84a7db1987d!2sLeopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen!5e0!3m2!1sde!2sde!4v1700000000000"
+            (
+                "https://maps.apple.com/?address=12%20rue%20de%20la%20Paix,%2075002%20Paris,%20France",
+                ["12 rue de la Paix", "75002", "Paris", "FR"],
             ),
-            address("Leopoldstraße 28a", "80802", "München", "DE")
-        );
-        assert_eq!(
-            one(
-                "https://maps.google.com/maps?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen&t=&z=15&ie=UTF8&iwloc=&output=embed"
+            // Embedded maps, from an iframe's `src`.
+            (
+                "https://www.google.com/maps/embed?pb=!1m18!1m12!1m3!1d2661.9!2d11.58!3d48.16!2m3!1f0!2f0!3f0!3m2!1i1024!2i768!4f13.1!3m3!1m2!1s0x479e75f9a38c5fd9%3A0x10cb84a7db1987d!2sLeopoldstra%C3%9Fe%2028a%2C%2080802%20M%C3%BCnchen!5e0!3m2!1sde!2sde!4v1700000000000",
+                ["Leopoldstraße 28a", "80802", "München", "DE"],
             ),
-            address("Musterstraße 12", "80331", "München", "DE")
-        );
-        assert_eq!(
-            one(
-                "https://www.google.com/maps/dir/?api=1&destination=20-22+Wenlock+Road,+London+N1+7GU"
+            (
+                "https://maps.google.com/maps?q=Musterstra%C3%9Fe+12,+80331+M%C3%BCnchen&t=&z=15&ie=UTF8&iwloc=&output=embed",
+                ["Musterstraße 12", "80331", "München", "DE"],
             ),
-            address("20-22 Wenlock Road", "N1 7GU", "London", "GB")
-        );
+            (
+                "https://www.google.com/maps/dir/?api=1&destination=20-22+Wenlock+Road,+London+N1+7GU",
+                ["20-22 Wenlock Road", "N1 7GU", "London", "GB"],
+            ),
+        ] {
+            assert_eq!(one(href), Some(want.map(str::to_string)), "{href}");
+        }
     }
 
     #[test]
