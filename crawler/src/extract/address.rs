@@ -121,7 +121,7 @@ impl Address {
             }
             country => {
                 // The town first where the postcode follows it.
-                let city = if matches!(country, Some("GB" | "IE" | "SG" | "NZ")) {
+                let city = if matches!(country, Some("GB" | "IE" | "SG" | "NZ" | "ZA")) {
                     [locality, code]
                 } else {
                     [code, locality]
@@ -199,6 +199,13 @@ pub fn country_code(raw: &str) -> Option<String> {
         "ind" | "india" | "indien" | "inde" | "bharat" => "IN",
         "mex" | "mexico" | "méxico" | "mexiko" | "mexique" | "messico" => "MX",
         "jpn" | "japan" | "日本" | "japon" | "giappone" | "japón" | "nippon" => "JP",
+        "zaf"
+        | "south africa"
+        | "republic of south africa"
+        | "rsa"
+        | "suid-afrika"
+        | "südafrika"
+        | "afrique du sud" => "ZA",
         other if other.len() == 2 && other.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Some(other.to_ascii_uppercase());
         }
@@ -905,7 +912,10 @@ fn city_exact(line: &str, style: StreetStyle, hint: Option<&str>, a: &mut Addres
         a.country = Some("SG".into());
         return true;
     }
-    if style == StreetStyle::English && hint == Some("NZ") && nz_city(line, a) {
+    if style == StreetStyle::English
+        && let Some(country) = hint.filter(|h| FOUR_DIGIT_TOWNS.contains(h))
+        && town_then_four_digits(line, country, a)
+    {
         return true;
     }
     if style == StreetStyle::English
@@ -943,14 +953,21 @@ fn us_city_without_comma(line: &str) -> Option<(&str, &str, &str)> {
         .then_some((town, state, zip))
 }
 
-/// A New Zealand town and postcode ([`NZ_CITY`]).
-fn nz_city(line: &str, a: &mut Address) -> bool {
+/// The countries whose English addresses end in a town and a four-digit
+/// postcode with no state ([`NZ_CITY`]): New Zealand ("Auckland 1010")
+/// and South Africa ("Cape Town, 8001"). Other countries share the shape,
+/// so it counts only for the site's country or with the country named
+/// after it.
+const FOUR_DIGIT_TOWNS: &[&str] = &["NZ", "ZA"];
+
+/// A town and a four-digit postcode ([`NZ_CITY`]) in `country`.
+fn town_then_four_digits(line: &str, country: &str, a: &mut Address) -> bool {
     let Some(c) = NZ_CITY.captures(line).filter(|c| at_most(c.get(1), 41)) else {
         return false;
     };
     a.locality = Some(c[1].trim().to_string());
     a.postal_code = Some(c[2].to_string());
-    a.country = Some("NZ".into());
+    a.country = Some(country.into());
     true
 }
 
@@ -1914,11 +1931,12 @@ fn find_city(
             country_after(&parts[k + 1..], next_line, a);
             true
         } else if style == StreetStyle::English
-            // "Auckland 1010, New Zealand": the shape is taken only when
-            // the country named after it is New Zealand.
-            && country_named(&parts[k + 1..], next_line).as_deref() == Some("NZ")
+            // "Auckland 1010, New Zealand", "Cape Town, 8001, South
+            // Africa": the shape is taken only when the country named
+            // after it writes its addresses so.
+            && let Some((town, country)) = town_before_country(&parts[k..], next_line)
         {
-            nz_city(parts[k], a)
+            town_then_four_digits(&town, &country, a)
         } else {
             false
         };
@@ -1930,6 +1948,23 @@ fn find_city(
         }
     }
     false
+}
+
+/// "Auckland 1010" / "New Zealand", or "Cape Town" / "8001" / "South
+/// Africa": the town with its postcode, and the country named after them
+/// when it is one of [`FOUR_DIGIT_TOWNS`].
+fn town_before_country(parts: &[&str], next_line: Option<&&str>) -> Option<(String, String)> {
+    let first = parts.first()?;
+    let code_part = parts
+        .get(1)
+        .filter(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()));
+    let (town, rest) = match code_part {
+        Some(code) => (format!("{first} {code}"), parts.get(2..)?),
+        None => ((*first).to_string(), parts.get(1..)?),
+    };
+    let country =
+        country_named(rest, next_line).filter(|c| FOUR_DIGIT_TOWNS.contains(&c.as_str()))?;
+    Some((town, country))
 }
 
 /// A part between a street and its city: a unit ("Suite 300") or a
@@ -2589,6 +2624,23 @@ mod tests {
                 "11 Britomart Place\nAuckland 1010",
                 Some("NZ"),
                 "11 Britomart Place, Auckland 1010, NZ",
+            ),
+            // South Africa writes the town and four digits too, the
+            // postcode also as a part of its own.
+            (
+                "12 Main Road, Claremont, Cape Town, 7708, South Africa",
+                None,
+                "12 Main Road, Cape Town 7708, ZA",
+            ),
+            (
+                "144 Katherine Street\nSandton 2196\nSouth Africa",
+                None,
+                "144 Katherine Street, Sandton 2196, ZA",
+            ),
+            (
+                "1 Dock Road, Cape Town, 8001",
+                Some("ZA"),
+                "1 Dock Road, Cape Town 8001, ZA",
             ),
         ] {
             assert_eq!(one_line(text, hint), want, "{text:?}");

@@ -408,6 +408,14 @@ fn peru_ruc(s: &str) -> Option<String> {
     (check == d[10]).then(|| digit_string(s))
 }
 
+/// South African company registration (CIPC): the year, six digits and
+/// the entity's type ("2019/123456/07", a private company).
+fn south_africa_cipc(s: &str) -> Option<String> {
+    let t = s.trim();
+    let year: u32 = t.get(..4)?.parse().ok()?;
+    (1900..=2100).contains(&year).then(|| t.to_string())
+}
+
 /// Luxembourg's trade register: "B" and up to six digits.
 fn luxembourg(s: &str) -> Option<String> {
     let d = digit_string(s);
@@ -705,6 +713,20 @@ static REGISTERS: &[Register] = &[
         normalise: peru_ruc,
     },
     Register {
+        scheme: "cipc",
+        label: "CIPC registration number",
+        countries: &["ZA"],
+        kind: LegalKind::Registration,
+        acronyms: &["CIPC", "CK"],
+        words: &["registration n", "reg. n", "reg n", "reg.n", "company reg"],
+        // "Registration number: 2019/123456/07", "Reg. No. 2019/…", "CK
+        // 2001/123456/23" (a close corporation): the shape is South
+        // Africa's alone.
+        pattern: r"(?:(?-u:\b)(?:CIPC|CK)|(?i:(?:company\s+)?reg(?:istration)?\.?\s*(?:n(?:o|r|umber)\.?|#)))\s*[:.]?\s*((?:19|20)[0-9]{2}/[0-9]{6}/[0-9]{2})(?-u:\b)",
+        authority: no_authority,
+        normalise: south_africa_cipc,
+    },
+    Register {
         scheme: "rcs",
         label: "RCS Luxembourg",
         countries: &["LU"],
@@ -985,6 +1007,18 @@ mod tests {
         assert_eq!(ids("RUT: 76.086.428-5"), one("rut", "76.086.428-5", "CL"));
         assert_eq!(ids("NIT 890.903.938-8"), one("nit", "890.903.938-8", "CO"));
         assert_eq!(ids("RUC: 20100070970"), one("ruc", "20100070970", "PE"));
+        assert_eq!(
+            ids("Registration number: 2019/123456/07"),
+            one("cipc", "2019/123456/07", "ZA")
+        );
+        assert_eq!(
+            ids("Acme (Pty) Ltd, Reg. No. 2001/012345/07"),
+            one("cipc", "2001/012345/07", "ZA")
+        );
+        assert_eq!(
+            ids("CK 1998/123456/23"),
+            one("cipc", "1998/123456/23", "ZA")
+        );
         // A wrong check digit, or the shape without its label, is none.
         for text in [
             "RFC: WMT970714R11",
@@ -992,6 +1026,7 @@ mod tests {
             "RUT: 76.086.428-6",
             "Order 890.903.938-8",
             "RUC: 20100070971",
+            "Invoice 2019/123456/07",
         ] {
             assert_eq!(ids(text), vec![], "{text}");
         }
