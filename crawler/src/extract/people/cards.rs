@@ -22,7 +22,7 @@ pub(super) fn is_card_furniture(w: &str) -> bool {
 /// `line_names[i]` is `clean_name(lines[i])`.
 pub(super) fn cards(
     lines: &[&str],
-    line_names: Vec<Option<String>>,
+    line_names: &[Option<String>],
     card: &[usize],
     headings: &[(u8, String)],
     used: &mut [bool],
@@ -54,10 +54,10 @@ pub(super) fn cards(
         title_line(line).or_else(|| department_line(line))
     };
     let names: Vec<(usize, String)> = line_names
-        .into_iter()
+        .iter()
         .enumerate()
         .filter(|&(i, _)| !used[i])
-        .filter_map(|(i, n)| n.map(|n| (i, n)))
+        .filter_map(|(i, n)| n.clone().map(|n| (i, n)))
         .collect();
     #[derive(PartialEq, Clone, Copy)]
     enum Side {

@@ -67,6 +67,11 @@ const TITLE_ALTERNATIVES: &str = concat!(
     r"|\w*(?:leiter(?:in)?|leitung|manager(?:in)?|entwickler(?:in)?|berater(?:in)?|referent(?:in)?|ingenieur(?:in)?|direktor(?:in)?|beauftragte[rn]?|koordinator(?:in)?|architekt(?:in)?|präsident(?:in)?|chef|sjef|johtaja)",
 );
 
+/// The title words' pattern, for the DFA and its fallback alike.
+fn title_words_pattern() -> String {
+    format!(r"(?i)(?:^|\W)(?:{TITLE_ALTERNATIVES})(?:\W|$)")
+}
+
 /// A title word anywhere: `\b(?:…)\b` written with the boundary
 /// characters consumed (`(?:^|\W)`, `(?:\W|$)`), which is the same test
 /// for a yes or no, since every alternative begins and ends with a word
@@ -87,8 +92,7 @@ struct TitleWords {
 }
 
 static TITLE_WORDS: LazyLock<TitleWords> = LazyLock::new(|| TitleWords {
-    dfa: hybrid::dfa::DFA::new(&format!(r"(?i)(?:^|\W)(?:{TITLE_ALTERNATIVES})(?:\W|$)"))
-        .expect("static regex"),
+    dfa: hybrid::dfa::DFA::new(&title_words_pattern()).expect("static regex"),
 });
 
 thread_local! {
@@ -100,9 +104,8 @@ thread_local! {
 /// The same pattern as a `Regex`, for a search the lazy DFA gives up on
 /// (it has no quit bytes and never gives up under its default settings;
 /// this is a guard, never compiled in practice).
-static TITLE_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)(?:^|\W)(?:{TITLE_ALTERNATIVES})(?:\W|$)")).expect("static regex")
-});
+static TITLE_FALLBACK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&title_words_pattern()).expect("static regex"));
 
 impl TitleWords {
     /// A title word anywhere in `s`.
@@ -264,7 +267,6 @@ const FORMER: &[&str] = &[
     "ancienne ",
     "antiguo ",
     "antigua ",
-    "ex-",
     "già ",
     "voormalig ",
 ];
@@ -643,19 +645,8 @@ pub fn from_text(text: &str, headings: &[(u8, String)], card_breaks: &[usize]) -
     let sections = SectionTitles::new(&lines, headings);
     name_lists_under_titles(&lines, &sections, &mut used, &mut out);
     let line_names: Vec<Option<String>> = facts.into_iter().map(|f| f.name).collect();
-    if sections.titles.is_empty() {
-        cards(&lines, line_names, &card, headings, &mut used, &mut out);
-    } else {
-        cards(
-            &lines,
-            line_names.clone(),
-            &card,
-            headings,
-            &mut used,
-            &mut out,
-        );
-        names_alone_under_titles(&lines, &line_names, &sections, &mut used, &mut out);
-    }
+    cards(&lines, &line_names, &card, headings, &mut used, &mut out);
+    names_alone_under_titles(&lines, &line_names, &sections, &mut used, &mut out);
     out
 }
 

@@ -335,12 +335,6 @@ mod tests {
 
     #[test]
     fn roles_taken_in_news_and_about_pages() {
-        let pairs = |text: &str| -> Vec<(String, String)> {
-            in_sentences(text, &text.to_ascii_lowercase())
-                .into_iter()
-                .map(|p| (p.name, p.title))
-                .collect()
-        };
         for (text, name, title) in [
             (
                 "Brightwave today announced the appointment of Rachel Adams as Chief Financial Officer.",
