@@ -416,7 +416,7 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
         std::borrow::Cow::Borrowed(text)
     };
     let text = text.as_ref();
-    if text.contains('@') {
+    if memchr::memchr(b'@', text.as_bytes()).is_some() {
         for m in EMAIL.find_iter(text) {
             if in_url(&text[..m.start()]) || is_remote(&text[m.end()..]) {
                 continue;
@@ -426,9 +426,12 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
         spaced_at_signs(text, host, own, out);
     }
     let lower = text.to_ascii_lowercase();
+    // `memmem` rather than `str::contains`: each search runs over the whole
+    // text of every page, and most pages hold none of the words.
+    let has = |word: &str| memchr::memmem::find(lower.as_bytes(), word.as_bytes()).is_some();
     // `to_ascii_lowercase` leaves the `Ä` of an `ÄT` as it is.
-    if (lower.contains(" at ") || lower.contains(" ät ") || lower.contains(" Ät "))
-        && (lower.contains(" dot ") || lower.contains(" punkt ") || lower.contains(" point "))
+    if (has(" at ") || has(" ät ") || has(" Ät "))
+        && (has(" dot ") || has(" punkt ") || has(" point "))
     {
         // Looked up only here: most pages spell out no address.
         let site = host.map(crate::scope::registrable_domain);

@@ -58,12 +58,8 @@ fn clean(name: &str) -> Option<String> {
 /// lines when `imprint` (only the first, the provider the imprint is for).
 pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
     let mut out = Vec::new();
-    if text.contains('©')
-        || text.contains("opyright")
-        || text.contains("OPYRIGHT")
-        || text.contains("(c)")
-        || text.contains("(C)")
-    {
+    let has = |marker: &str| memchr::memmem::find(text.as_bytes(), marker.as_bytes()).is_some();
+    if has("©") || has("opyright") || has("OPYRIGHT") || has("(c)") || has("(C)") {
         copyright_names(text, &mut out);
     }
     if imprint

@@ -13,7 +13,7 @@ pub(crate) struct Lines<'t> {
 impl<'t> Lines<'t> {
     /// The lines `str::lines` gives.
     pub(crate) fn of(text: &'t str) -> Self {
-        let lines: Vec<&str> = text.lines().collect();
+        let lines: Vec<&str> = super::text::lines(text).collect();
         let digit = lines.iter().map(|l| has_digit(l.as_bytes())).collect();
         Self { lines, digit }
     }

@@ -446,10 +446,30 @@ pub fn classify(page: &FetchedPage) -> PageKind {
 /// kept at its end), so a line can be placed against byte offsets such as
 /// `card_breaks`.
 pub(crate) fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_inclusive('\n').scan(0, |offset, raw| {
-        let start = *offset;
-        *offset += raw.len();
-        Some((start, raw))
+    // `memchr` rather than `split_inclusive('\n')`: std's byte search goes
+    // a word at a time, this one a vector at a time, over every page's text.
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(Some)
+        .chain(std::iter::once(None))
+        .filter_map(move |newline| {
+            let at = start;
+            match newline {
+                Some(end) => {
+                    start = end + 1;
+                    Some((at, &text[at..=end]))
+                }
+                None => (at < text.len()).then(|| (at, &text[at..])),
+            }
+        })
+}
+
+/// The lines `str::lines` gives (a `\n` or `\r\n` ends one), found as
+/// [`lines_at`] finds them.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    lines_at(text).map(|(_, raw)| match raw.strip_suffix('\n') {
+        Some(line) => line.strip_suffix('\r').unwrap_or(line),
+        None => raw,
     })
 }
 
@@ -649,6 +669,39 @@ fn text_after_heading(scan: &crate::page::PageScan, i: usize) -> Option<String> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_split_as_std_splits_them() {
+        use super::{lines, lines_at};
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r",
+            "a\rb\n\r\n",
+            "\r\n\r",
+            "Müller\n\n  Straße 1 \r\n10115 Berlin",
+        ] {
+            let at: Vec<(usize, &str)> = lines_at(text).collect();
+            let std_at: Vec<(usize, &str)> = text
+                .split_inclusive('\n')
+                .scan(0, |offset, raw| {
+                    let start = *offset;
+                    *offset += raw.len();
+                    Some((start, raw))
+                })
+                .collect();
+            assert_eq!(at, std_at, "{text:?}");
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
     use super::is_lead;
 
     #[test]

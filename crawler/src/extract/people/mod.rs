@@ -696,7 +696,9 @@ impl SectionTitles {
             return SectionTitles { titles, of_line };
         }
         // Each heading's level by its text (the first of the same text).
-        let mut level_of: HashMap<&str, u8> = HashMap::with_capacity(headings.len());
+        // foldhash rather than SipHash: every line of the page is looked up.
+        let mut level_of: HashMap<&str, u8, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(headings.len(), Default::default());
         for (level, h) in headings {
             level_of.entry(h.trim()).or_insert(*level);
         }
