@@ -669,9 +669,10 @@ fn text_after_heading(scan: &crate::page::PageScan, i: usize) -> Option<String> 
 
 #[cfg(test)]
 mod tests {
+    use super::{is_lead, lines, lines_at};
+
     #[test]
     fn lines_split_as_std_splits_them() {
-        use super::{lines, lines_at};
         for text in [
             "",
             "\n",
@@ -702,7 +703,6 @@ mod tests {
             );
         }
     }
-    use super::is_lead;
 
     #[test]
     fn leads_are_sentences_not_footers_or_banners() {

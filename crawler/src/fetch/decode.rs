@@ -104,13 +104,14 @@ pub fn decode_html(bytes: &[u8], header_charset: Option<&str>) -> String {
 /// [`decode_html`] of a body the caller gives up: UTF-8 text keeps its
 /// buffer instead of being copied.
 pub fn decode_html_owned(bytes: Vec<u8>, header_charset: Option<&str>) -> String {
-    match decode_html_cow(&bytes, header_charset) {
-        Cow::Owned(text) => text,
-        // Borrowed text is the bytes' tail (a byte order mark left off),
-        // already checked to be UTF-8: a copy costs less than checking the
-        // bytes again to keep their buffer.
-        Cow::Borrowed(text) => text.to_owned(),
-    }
+    let skip = match decode_html_cow(&bytes, header_charset) {
+        Cow::Owned(text) => return text,
+        // Borrowed text is the bytes' tail (a byte order mark left off).
+        Cow::Borrowed(text) => bytes.len() - text.len(),
+    };
+    let mut bytes = bytes;
+    bytes.drain(..skip);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// [`decode_html`], borrowing the bytes where they are the text.
