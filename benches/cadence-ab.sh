@@ -21,7 +21,7 @@ SITE="$PEER/target/release/bench-site"
 
 start_site "$PAGES" "${PROFILE:-realistic}"
 echo
-echo "Profile: ${PROFILE:-realistic}, $PAGES pages, $(nproc) cores."
+echo "Profile: ${PROFILE:-realistic}, $PAGES pages, $(nproc) cores, $(cpu_model)."
 echo
 echo "| binary | round | everyPages | wall s | CPU s | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|---:|"

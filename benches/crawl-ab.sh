@@ -26,7 +26,7 @@ SPIDER="$PEER/target/release/spider-crawl"
 for profile in ${PROFILES:-realistic small}; do
 start_site "$PAGES" "$profile"
 echo
-echo "Profile: $profile, $PAGES pages, everyPages=$EVERY, $(nproc) cores."
+echo "Profile: $profile, $PAGES pages, everyPages=$EVERY, $(nproc) cores, $(cpu_model)."
 echo
 echo "| binary | round | pages/s | CPU ms/page | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|"

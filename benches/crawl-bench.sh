@@ -39,9 +39,9 @@ compare_on_site() { # pages [profile]
   start_site "$1" "${2:-small}"
   echo
   if [ "${2:-small}" = realistic ]; then
-    echo "Site: $1 generated pages (realistic profile: about 24 KB each, 60 menu links and 12 related links per page) on 127.0.0.1; $(nproc) cores."
+    echo "Site: $1 generated pages (realistic profile: about 24 KB each, 60 menu links and 12 related links per page) on 127.0.0.1; $(nproc) cores, $(cpu_model)."
   else
-    echo "Site: $1 generated pages (about 2.8 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores."
+    echo "Site: $1 generated pages (about 2.8 KiB each, 10 links per page) on 127.0.0.1; $(nproc) cores, $(cpu_model)."
   fi
   echo
   echo "| crawler | pages | seconds | pages/s | CPU ms/page | peak RSS MiB |"

@@ -30,6 +30,14 @@ stop_site() {
   SITE_PID=""
 }
 
+# The processor's model, printed beside the core count: the ratios to the
+# peer move with it (docs/bench-crawler.md, session 26).
+cpu_model() {
+  local model
+  model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+  echo "${model:-unknown processor}"
+}
+
 # Prints the median of its arguments (numbers).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
