@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::literals::LiteralSet;
+use super::text::contains_any;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -409,8 +410,7 @@ pub fn push_candidate(raw: &str, own: Option<&str>, out: &mut BTreeSet<String>) 
 pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BTreeSet<String>) {
     // Full-width and small at signs and full stops ("info＠acme.com") read
     // as an address to a person and are one to a spam harvester.
-    let wide = |c: &str| memchr::memmem::find(text.as_bytes(), c.as_bytes()).is_some();
-    let text: std::borrow::Cow<'_, str> = if wide("＠") || wide("﹫") {
+    let text: std::borrow::Cow<'_, str> = if contains_any(text, &["＠", "﹫"]) {
         std::borrow::Cow::Owned(text.replace(['＠', '﹫'], "@").replace(['．', '﹒'], "."))
     } else {
         std::borrow::Cow::Borrowed(text)
@@ -426,12 +426,9 @@ pub fn from_text(text: &str, host: Option<&str>, own: Option<&str>, out: &mut BT
         spaced_at_signs(text, host, own, out);
     }
     let lower = text.to_ascii_lowercase();
-    // `memmem` rather than `str::contains`: each search runs over the whole
-    // text of every page, and most pages hold none of the words.
-    let has = |word: &str| memchr::memmem::find(lower.as_bytes(), word.as_bytes()).is_some();
     // `to_ascii_lowercase` leaves the `Ä` of an `ÄT` as it is.
-    if (has(" at ") || has(" ät ") || has(" Ät "))
-        && (has(" dot ") || has(" punkt ") || has(" point "))
+    if contains_any(&lower, &[" at ", " ät ", " Ät "])
+        && contains_any(&lower, &[" dot ", " punkt ", " point "])
     {
         // Looked up only here: most pages spell out no address.
         let site = host.map(crate::scope::registrable_domain);

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::memo::Memo;
+use super::text::contains_any;
 
 /// Legal forms, longest first where one is a prefix of another; the
 /// English ones and GmbH also in capitals, as footers set in capitals
@@ -58,8 +59,7 @@ fn clean(name: &str) -> Option<String> {
 /// lines when `imprint` (only the first, the provider the imprint is for).
 pub fn from_text(text: &str, imprint: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let has = |marker: &str| memchr::memmem::find(text.as_bytes(), marker.as_bytes()).is_some();
-    if has("©") || has("opyright") || has("OPYRIGHT") || has("(c)") || has("(C)") {
+    if contains_any(text, &["©", "opyright", "OPYRIGHT", "(c)", "(C)"]) {
         copyright_names(text, &mut out);
     }
     if imprint

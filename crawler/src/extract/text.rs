@@ -464,6 +464,16 @@ pub(crate) fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
         })
 }
 
+/// Whether `text` holds any of `needles`, tested in their order.
+/// `memchr`'s substring search rather than `str::contains`: the extractors'
+/// gates run over the whole text of every page, and most pages hold none
+/// of their words.
+pub(crate) fn contains_any(text: &str, needles: &[&str]) -> bool {
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(text.as_bytes(), n.as_bytes()).is_some())
+}
+
 /// The lines `str::lines` gives (a `\n` or `\r\n` ends one), found as
 /// [`lines_at`] finds them.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {

@@ -5,10 +5,10 @@
 
 use std::sync::LazyLock;
 
-use memchr::memmem;
 use regex::Regex;
 
 use super::super::literals::LiteralSet;
+use super::super::text::contains_any;
 use super::{Person, clean_name, list_parts, person};
 
 /// The verb, in each language with its title, and the words that lead to
@@ -69,7 +69,7 @@ pub fn founders(text: &str) -> Vec<Person> {
         };
         push_names(&c["names"], title, &mut out);
     }
-    if memmem::find(text.as_bytes(), "gegründet".as_bytes()).is_some() {
+    if contains_any(text, &["gegründet"]) {
         for c in VON_GEGRUENDET.captures_iter(text) {
             push_names(&c["names"], "Gründer", &mut out);
         }
