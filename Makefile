@@ -46,6 +46,7 @@ demo: controlplane
 ## Builds the crawler with profile-guided optimisation, trained on the
 ## sample site and the crawler's test pages: pgo/cira-crawler and the
 ## profile pgo/cira-crawler.profdata, which the crawler image's build takes
-## (docs/images.md).
+## (docs/images.md). With LLVM's BOLT installed, the binary's code is then
+## laid out again from a second training run.
 crawler-pgo:
 	bash crawler/pgo.sh
