@@ -12,7 +12,7 @@
 # out again by BOLT from a second run of the same training: hot code
 # together, branches that are taken falling through. That takes another
 # 5-6 % of CPU per page off (docs/bench-crawler.md, "Session 27"). Without
-# BOLT the binary is the PGO build alone.
+# BOLT, or with `BOLT=0`, the binary is the PGO build alone.
 #
 # Usage: crawler/pgo.sh   (or `make crawler-pgo`)
 # Writes pgo/cira-crawler.profdata (the profile: the crawler image takes it
@@ -115,11 +115,11 @@ echo "pgo: optimised build"
 sum=$(sha256sum "$out/cira-crawler.profdata" | cut -c1-16)
 mkdir -p "$root/target/pgo-use/profiles"
 cp "$out/cira-crawler.profdata" "$root/target/pgo-use/profiles/$sum.profdata"
-# BOLT, if installed: the newest llvm-bolt on the PATH, called by its real
-# path (Debian's versioned names are links, and llvm-bolt finds its
-# runtime libraries next to itself).
+# BOLT, if installed and not turned off (`BOLT=0`): the newest llvm-bolt
+# on the PATH, called by its real path (Debian's versioned names are
+# links, and llvm-bolt finds its runtime libraries next to itself).
 bolt=""
-for name in llvm-bolt $(compgen -c llvm-bolt- | grep -E '^llvm-bolt-[0-9]+$' | sort -u -t- -k3 -rn || true); do
+[ "${BOLT:-1}" = 0 ] || for name in llvm-bolt $(compgen -c llvm-bolt- | grep -E '^llvm-bolt-[0-9]+$' | sort -u -t- -k3 -rn || true); do
   if command -v "$name" >/dev/null; then
     bolt=$(readlink -f "$(command -v "$name")")
     break
@@ -137,7 +137,7 @@ built="$root/target/pgo-use/release/cira-crawler"
 
 if [ -z "$bolt" ]; then
   cp "$built" "$out/cira-crawler"
-  echo "pgo: no llvm-bolt found (Debian: apt-get install bolt-16): the binary is the PGO build alone"
+  echo "pgo: no BOLT (none found, or BOLT=0; Debian: apt-get install bolt-16): the binary is the PGO build alone"
   echo "pgo: wrote $out/cira-crawler.profdata and $out/cira-crawler"
   exit 0
 fi
