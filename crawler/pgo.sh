@@ -4,8 +4,8 @@
 # crawler's test pages, and the release build is then compiled with what
 # that measured (which branches go which way, which code is hot). On the
 # realistic bench site, which is not part of the training, it takes 12-19 %
-# less CPU per page than the plain release build
-# (docs/bench-crawler.md, "Session 22").
+# less CPU per page than the plain release build (docs/bench-crawler.md,
+# "Session 22"), and about 20 % with the fat LTO below ("Session 27").
 #
 # When LLVM's post-link optimiser BOLT is installed (Debian: `apt-get
 # install bolt-16`; any llvm-bolt from 16 on), the PGO binary is then laid
@@ -40,6 +40,14 @@ fi
   exit 1
 }
 command -v python3 >/dev/null || { echo "pgo: python3 is needed to serve the training pages" >&2; exit 1; }
+
+# Both builds with fat LTO in one codegen unit: with the whole program in
+# view LLVM inlines and lays out across crates (memchr, hashbrown, the
+# regex engines), 7-9 % less CPU per page than PGO without it, for a
+# build of about twice the time (docs/bench-crawler.md, "Session 27"). The
+# profile is only good for a build with the same settings: the image's
+# PGO build sets them too (crawler/Dockerfile).
+export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 
 work=$(mktemp -d)
 pids=()
