@@ -43,8 +43,8 @@ endif
 demo: controlplane
 	cargo run -p cira-tests --bin cira-demo
 
-## Builds the crawler with profile-guided optimisation, trained on the
-## sample site and the crawler's test pages: pgo/cira-crawler and the
+## Builds the crawler with profile-guided optimisation and fat LTO, trained
+## on the sample site and the crawler's test pages: pgo/cira-crawler and the
 ## profile pgo/cira-crawler.profdata, which the crawler image's build takes
 ## (docs/images.md). With LLVM's BOLT installed, the binary's code is then
 ## laid out again from a second training run.
